@@ -1,0 +1,29 @@
+# `make run` and `make test` work on a fresh machine: the venv is built on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test bench shipped-runs clean-venv
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(PY) bench/bench_trainer.py
+
+# The shipped runs, exactly as the README lists them.
+shipped-runs: $(VENV)/.installed
+	bash bench/make_shipped_runs.sh
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("explain")
+st.info("Being built.")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("generate")
+st.info("Being built.")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("presenter")
+st.info("Being built.")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("rate_distortion")
+st.info("Being built.")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("reconstructions")
+st.info("Being built.")

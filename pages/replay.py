@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("replay")
+st.info("Being built.")

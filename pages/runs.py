@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("runs")
+st.info("Being built.")

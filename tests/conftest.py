@@ -1,0 +1,44 @@
+"""Shared fixtures: a scratch copy of the shipped runs, so tests never write into checkpoints/."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vae.runs import DEFAULT_ROOT
+
+SHIPPED = ("mnist5k-2d", "mnist5k-2d-ae", "fashion-2d", "fashion-16d")
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+NEEDS_FASHION = pytest.mark.skipif(
+    not (FASHION_DIR / "train-images-idx3-ubyte.gz").exists(),
+    reason="Fashion-MNIST is missing: `sudo apt-get install dataset-fashion-mnist` "
+           "(.ci/run installs it when it runs as root)")
+
+
+def _copy_runs(dest: Path, names=SHIPPED) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        src = DEFAULT_ROOT / name
+        if src.exists():
+            shutil.copytree(src, dest / name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def shipped_root(tmp_path_factory) -> Path:
+    """A read-mostly copy of the shipped runs, shared by the session's tests."""
+    return _copy_runs(tmp_path_factory.mktemp("shipped"))
+
+
+@pytest.fixture
+def runs_root(shipped_root, monkeypatch) -> Path:
+    """Point the dashboard (VAE_RUNS_ROOT) at the shared copy of the shipped runs."""
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(shipped_root))
+    return shipped_root
+
+
+@pytest.fixture
+def empty_runs_root(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "no-runs"
+    root.mkdir()
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(root))
+    return root

@@ -1,0 +1,104 @@
+"""End-to-end fixtures: the dashboard served headless on a free port, driven in Debian's chromium.
+
+Streamlit's own pattern: start `streamlit run`, poll /_stcore/health, and after each action wait for
+the app to report `data-test-script-state=notRunning`. No browser is downloaded: playwright drives
+/usr/bin/chromium.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _copy_runs
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def e2e_runs_root(tmp_path_factory) -> Path:
+    return _copy_runs(tmp_path_factory.mktemp("e2e-runs"))
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_runs_root):
+    port = _free_port()
+    env = {**os.environ, "VAE_RUNS_ROOT": str(e2e_runs_root)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the dashboard did not answer /_stcore/health within 60 s:\n"
+                    + proc.stdout.read().decode(errors="replace"))
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is missing: `sudo apt-get install chromium` "
+                    "(.ci/run installs it when it runs as root)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                               args=["--no-sandbox", "--disable-gpu",
+                                     "--disable-background-networking", "--disable-quic",
+                                     "--no-first-run", "--disable-component-update",
+                                     "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    yield p
+    context.close()
+
+
+def wait_for_app(page, timeout: float = 30_000) -> None:
+    """Wait until the script has finished its run (Streamlit's own e2e idiom)."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
+                           timeout=timeout)
+
+
+def open_page(page, app_url: str, path: str = "", query: str = "") -> None:
+    page.goto(f"{app_url}/{path}{('?' + query) if query else ''}")
+    page.wait_for_selector("[data-testid=stApp]")
+    wait_for_app(page)
+
+
+def assert_no_exception(page) -> None:
+    exceptions = page.locator("[data-testid=stException]")
+    assert exceptions.count() == 0, exceptions.first.inner_text()

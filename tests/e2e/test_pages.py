@@ -1,0 +1,19 @@
+"""Every page of the running dashboard renders in Chromium with no exception element."""
+import pytest
+
+from tests.e2e.conftest import assert_no_exception, open_page
+
+PAGES = ["", "reconstructions", "generate", "explain", "replay", "rate_distortion", "presenter",
+         "train", "runs"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders(page, app_url, path):
+    open_page(page, app_url, path, "run=mnist5k-2d")
+    assert_no_exception(page)
+    assert page.get_by_role("combobox", name="Active run").input_value() == "mnist5k-2d"
+
+
+def test_default_page_keeps_run_in_url(page, app_url):
+    open_page(page, app_url, "", "run=fashion-2d")
+    assert "run=fashion-2d" in page.url

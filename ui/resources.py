@@ -1,0 +1,112 @@
+"""The Streamlit side's access to runs: which run is active, and cached models and encodings.
+
+Caches are keyed on the weights file's modification time, so a run that is still training is
+re-read after each epoch and a finished one is read once.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+
+from vae.data import Dataset, DatasetError, load_dataset
+from vae.runs import DEFAULT_ROOT, RunDir, RunError, list_runs
+
+DEFAULT_RUN = "mnist5k-2d"
+MAX_POINTS = 10_000
+
+
+def runs_root() -> Path:
+    """Where runs live; VAE_RUNS_ROOT lets tests and users point elsewhere."""
+    return Path(os.environ.get("VAE_RUNS_ROOT") or DEFAULT_ROOT)
+
+
+def all_runs() -> list[RunDir]:
+    return list_runs(runs_root())
+
+
+def active_run() -> RunDir | None:
+    """The run chosen in the sidebar (kept in the URL as ?run=NAME), or None when there are none."""
+    runs = {r.name: r for r in all_runs()}
+    if not runs:
+        return None
+    name = st.session_state.get("active_run") or st.query_params.get("run")
+    if name not in runs:
+        name = DEFAULT_RUN if DEFAULT_RUN in runs else next(iter(runs))
+    return runs[name]
+
+
+def set_active_run(name: str) -> None:
+    st.session_state["active_run"] = name
+    st.query_params["run"] = name
+
+
+def weights_mtime(run: RunDir, epoch: int | None = None) -> float:
+    path = run.weights_file if epoch is None else run.snapshot_dir / f"epoch_{epoch:04d}.safetensors"
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _model(path: str, epoch: int | None, mtime: float):
+    return RunDir(path).load_model(epoch=epoch)
+
+
+def load_model(run: RunDir, epoch: int | None = None):
+    """The run's model (latest weights, or an epoch's snapshot), in eval mode on the CPU."""
+    return _model(str(run.path), epoch, weights_mtime(run, epoch))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the dataset…")
+def _dataset(name: str, data_dir: str | None) -> Dataset:
+    return load_dataset(name, data_dir)
+
+
+def run_dataset(run: RunDir) -> Dataset:
+    _, train_cfg = run.read_config()
+    return _dataset(train_cfg.dataset, train_cfg.data_dir)
+
+
+@st.cache_data(max_entries=16, show_spinner="Encoding the test set…")
+def _encode(path: str, epoch: int | None, mtime: float, max_points: int) -> dict:
+    run = RunDir(path)
+    model = load_model(run, epoch)
+    data = run_dataset(run)
+    n = min(max_points, len(data.test_x))
+    x = torch.from_numpy(data.test_x[:n].copy())
+    with torch.no_grad():
+        mus, stds = [], []
+        for i in range(0, n, 2000):
+            q = model.encode(x[i:i + 2000])
+            mus.append(q.mu)
+            stds.append(q.std)
+    return {"mu": torch.cat(mus).numpy(), "std": torch.cat(stds).numpy(),
+            "labels": data.test_y[:n].copy(), "index": np.arange(n)}
+
+
+def encode_test_set(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS) -> dict:
+    """mu and sigma (N, D) of up to `max_points` test images, with their labels and indices."""
+    return _encode(str(run.path), epoch, weights_mtime(run, epoch), max_points)
+
+
+def require_model(run: RunDir | None, epoch: int | None = None):
+    """The run's model, or an explained stop of the page when there is none to show."""
+    if run is None:
+        st.info("There are no runs yet. Train one on the **Train** page, or copy a run folder into "
+                f"`{runs_root()}`.")
+        st.stop()
+    try:
+        model = load_model(run, epoch)
+        run_dataset(run)
+    except RunError as exc:
+        st.error(f"Run **{run.name}** cannot be opened: {exc}")
+        st.stop()
+    except DatasetError as exc:
+        st.error(f"The dataset of run **{run.name}** is not available: {exc}")
+        st.stop()
+    return model

@@ -1,0 +1,173 @@
+"""The VAE, in the vocabulary of Kingma & Welling (2014): encode, reparameterize, decode.
+
+The encoder maps x *deterministically* to the parameters (mu, log sigma^2) of a diagonal Gaussian
+q(z|x); z is drawn from it by z = mu + sigma * eps, eps ~ N(0, I); the decoder maps z to the
+parameters of p(x|z). The prior p(z) is N(0, I).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+ARCHS = ("mlp", "conv")
+LIKELIHOODS = ("bernoulli", "gaussian")
+
+
+class ConfigError(ValueError):
+    """A configuration a user wrote is not valid; the message says why."""
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    image_shape: tuple[int, int, int] = (1, 28, 28)
+    arch: str = "mlp"
+    hidden: tuple[int, ...] = (400,)  # MLP widths, or conv channels, encoder side; decoder mirrors
+    latent_dim: int = 20
+    likelihood: str = "bernoulli"  # bernoulli on logits for greyscale in [0,1]; gaussian, learned sigma
+    beta: float = 1.0  # weights the KL in the training objective only, never in the reported ELBO
+    kl_warmup_epochs: int = 0  # beta ramps linearly from 0 over this many epochs
+
+    def __post_init__(self):
+        object.__setattr__(self, "image_shape", tuple(int(v) for v in self.image_shape))
+        object.__setattr__(self, "hidden", tuple(int(v) for v in self.hidden))
+        problems = []
+        if self.arch not in ARCHS:
+            problems.append(f"architecture must be one of {ARCHS}, not {self.arch!r}")
+        if self.likelihood not in LIKELIHOODS:
+            problems.append(f"likelihood must be one of {LIKELIHOODS}, not {self.likelihood!r}")
+        if not 1 <= self.latent_dim <= 64:
+            problems.append(f"latent dim must be between 1 and 64, not {self.latent_dim}")
+        if not self.hidden or any(h < 1 or h > 4096 for h in self.hidden):
+            problems.append(f"hidden sizes must be 1 to 4096 each, not {list(self.hidden)}")
+        if len(self.image_shape) != 3 or min(self.image_shape) < 1:
+            problems.append(f"image shape must be (channels, height, width), not {self.image_shape}")
+        elif self.arch == "conv" and (self.image_shape[1] % 4 or self.image_shape[2] % 4):
+            problems.append("the conv architecture needs height and width divisible by 4 "
+                            f"(two stride-2 layers); got {self.image_shape[1:]}")
+        if self.arch == "conv" and len(self.hidden) != 2:
+            problems.append("the conv architecture takes two channel counts, e.g. 32,64")
+        if not (0 <= self.beta <= 1000) or math.isnan(self.beta):
+            problems.append(f"beta must be between 0 and 1000, not {self.beta}")
+        if self.kl_warmup_epochs < 0:
+            problems.append("KL warm-up epochs cannot be negative")
+        if problems:
+            raise ConfigError("; ".join(problems) + ".")
+
+    @property
+    def n_pixels(self) -> int:
+        return math.prod(self.image_shape)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "VAEConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ConfigError(f"unknown model settings {sorted(unknown)}")
+        return cls(**d)
+
+
+@dataclass
+class Posterior:
+    """q(z|x) = N(mu, diag(sigma^2)), batched: mu and logvar are (B, D)."""
+    mu: torch.Tensor
+    logvar: torch.Tensor  # log sigma^2: the network outputs this so sigma is positive by design
+    _std: torch.Tensor | None = field(default=None, repr=False)
+
+    @property
+    def std(self) -> torch.Tensor:
+        if self._std is None:
+            self._std = torch.exp(0.5 * self.logvar)
+        return self._std
+
+    def sample(self, n: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z = mu + sigma * eps. Shape (B, D), or (n, B, D) when n is given."""
+        shape = self.mu.shape if n is None else (n, *self.mu.shape)
+        eps = torch.randn(shape, generator=generator, dtype=self.mu.dtype, device=self.mu.device)
+        return self.mu + self.std * eps
+
+    def kl(self) -> torch.Tensor:
+        """KL(q(z|x) || N(0, I)) per latent dim, (B, D); Kingma & Welling appendix B."""
+        return 0.5 * (self.mu.pow(2) + self.logvar.exp() - 1.0 - self.logvar)
+
+    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
+        """log q(z|x) summed over dims; z broadcasts against (B, D)."""
+        return (-0.5 * ((z - self.mu) / self.std).pow(2) - 0.5 * self.logvar
+                - 0.5 * math.log(2 * math.pi)).sum(-1)
+
+
+class VAE(nn.Module):
+    def __init__(self, config: VAEConfig):
+        super().__init__()
+        self.config = config
+        c, h, w = config.image_shape
+        d = config.latent_dim
+        if config.arch == "mlp":
+            widths = [c * h * w, *config.hidden]
+            self.encoder = nn.Sequential(nn.Flatten(), *_mlp(widths))
+            self.decoder = nn.Sequential(*_mlp([d, *reversed(config.hidden)]),
+                                         nn.Linear(config.hidden[0], c * h * w))
+            feat = config.hidden[-1]
+        else:
+            c1, c2 = config.hidden
+            self.encoder = nn.Sequential(
+                nn.Conv2d(c, c1, 4, 2, 1), nn.ReLU(), nn.Conv2d(c1, c2, 4, 2, 1), nn.ReLU(),
+                nn.Flatten())
+            feat = c2 * (h // 4) * (w // 4)
+            self.decoder = nn.Sequential(
+                nn.Linear(d, feat), nn.ReLU(), nn.Unflatten(1, (c2, h // 4, w // 4)),
+                nn.ConvTranspose2d(c2, c1, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(c1, c, 4, 2, 1),
+                nn.Flatten())
+        self.to_mu = nn.Linear(feat, d)
+        self.to_logvar = nn.Linear(feat, d)
+        if config.likelihood == "gaussian":
+            # One learned pixel noise scale: the likelihood stays a proper density in nats.
+            self.log_sigma_x = nn.Parameter(torch.zeros(()))
+
+    def encode(self, x: torch.Tensor) -> Posterior:
+        h = self.encoder(x)
+        return Posterior(self.to_mu(h), self.to_logvar(h))
+
+    @staticmethod
+    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
+        return Posterior(mu, logvar).sample(generator=generator)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoder's output before the squashing: logits (bernoulli) or pre-sigmoid mean."""
+        lead = z.shape[:-1]
+        out = self.decoder(z.reshape(-1, z.shape[-1]))
+        return out.reshape(*lead, *self.config.image_shape)
+
+    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
+        """The mean image E[x|z] in [0, 1], what the dashboard draws."""
+        return torch.sigmoid(self.decode(z))
+
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
+        posterior = self.encode(x)
+        z = posterior.sample(generator=generator)
+        return self.decode(z), posterior, z
+
+    def log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """log p(x|z) summed over pixels; `out` is decode(z), broadcasting against x."""
+        x = x.expand_as(out)
+        if self.config.likelihood == "bernoulli":
+            ll = -F.binary_cross_entropy_with_logits(out, x, reduction="none")
+        else:
+            mean = torch.sigmoid(out)
+            ll = (-0.5 * ((x - mean) / self.log_sigma_x.exp()).pow(2) - self.log_sigma_x
+                  - 0.5 * math.log(2 * math.pi))
+        return ll.flatten(-3).sum(-1)
+
+
+def _mlp(widths: list[int]) -> list[nn.Module]:
+    layers: list[nn.Module] = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    return layers

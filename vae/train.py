@@ -1,0 +1,309 @@
+"""Train a VAE into a run directory: `python -m vae.train --help`.
+
+The dashboard launches this same command, so a run started in a terminal and one started in the
+browser are the same thing. SIGTERM, SIGINT or a STOP file end it within a second, resumable.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from .data import DATASETS, DatasetError, load_dataset
+from .losses import evaluate, loss_terms
+from .model import ARCHS, LIKELIHOODS, VAE, ConfigError, VAEConfig
+from .runs import DEFAULT_ROOT, RunDir, RunError, TrainConfig, write_json_atomic
+
+STATUS_EVERY_S = 0.5
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda was asked for but no CUDA GPU is visible to PyTorch.")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ConfigError("--device mps was asked for but Apple's MPS backend is not available.")
+    return torch.device(name)
+
+
+def beta_at(config: VAEConfig, epoch: int, frac: float) -> float:
+    """Beta with linear KL warm-up: 0 at the start, config.beta after kl_warmup_epochs."""
+    if config.kl_warmup_epochs <= 0:
+        return config.beta
+    return config.beta * min(1.0, (epoch - 1 + frac) / config.kl_warmup_epochs)
+
+
+class StopFlag:
+    """Set by SIGTERM/SIGINT; the loop checks it (and the STOP file) every step."""
+
+    def __init__(self):
+        self.signal = None
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._set)
+
+    def _set(self, signum, _frame):
+        self.signal = signal.Signals(signum).name
+
+
+class Progress:
+    """One line on stderr: epoch, bar, samples/s, ETA. Written at most 5 times a second."""
+
+    def __init__(self, total_steps: int, stream=sys.stderr):
+        self.total, self.stream, self.last = total_steps, stream, 0.0
+        self.tty = stream.isatty()
+
+    def update(self, step: int, epoch: int, epochs: int, rate: float, eta: float, loss: float,
+               force: bool = False):
+        now = time.monotonic()
+        if not force and now - self.last < 0.2:
+            return
+        self.last = now
+        frac = step / max(1, self.total)
+        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
+        line = (f"epoch {epoch}/{epochs} [{bar}] {100 * frac:5.1f}% step {step}/{self.total} "
+                f"{rate:,.0f} samples/s ETA {format_seconds(eta)} -ELBO {loss:.1f}")
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.flush()
+
+
+def format_seconds(s: float) -> str:
+    if not math.isfinite(s):
+        return "--:--"
+    s = int(round(s))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
+    """Train the run to its configured epochs. Returns the final state."""
+    model_cfg, cfg = run.read_config()
+    device = pick_device(cfg.device)
+    data = load_dataset(cfg.dataset, cfg.data_dir)
+    if data.image_shape != model_cfg.image_shape:
+        raise RunError(f"{cfg.dataset} has images of shape {data.image_shape} but the run's model "
+                       f"expects {model_cfg.image_shape}.")
+    torch.manual_seed(cfg.seed)
+    train_x = torch.from_numpy(data.train_x.copy()).to(device)
+    test_x = torch.from_numpy(data.test_x.copy()).to(device)
+    model = VAE(model_cfg).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    shuffle_gen = torch.Generator().manual_seed(cfg.seed)
+    eps_gen = torch.Generator(device=device).manual_seed(cfg.seed + 1)
+    start_epoch, step = 1, 0
+    if resume:
+        model = run.load_model(device=str(device)).train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        if run.resume_file.exists():
+            state = torch.load(run.resume_file, map_location=device, weights_only=True)
+            optimizer.load_state_dict(state["optimizer"])
+            shuffle_gen.set_state(state["shuffle_rng"])
+            eps_gen.set_state(state["eps_rng"].to("cpu") if device.type != "cpu" else state["eps_rng"])
+            start_epoch, step = int(state["epoch"]) + 1, int(state["step"])
+        else:  # a copied or shipped run without optimizer state: go on from its last epoch line
+            epochs_done = [r for r in run.read_metrics() if r.get("kind") == "epoch"]
+            if epochs_done:
+                start_epoch, step = epochs_done[-1]["epoch"] + 1, epochs_done[-1]["step"]
+        if start_epoch > cfg.epochs:
+            run.write_status(state="finished", message="Already trained to its last epoch.",
+                             epoch=cfg.epochs, epochs=cfg.epochs, step=step, total_steps=step)
+            return "finished"
+    run.stop_file.unlink(missing_ok=True)
+
+    steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+    stop = StopFlag()
+    progress = Progress(total_steps, open(os.devnull, "w") if quiet else sys.stderr)
+    t0 = time.monotonic()
+    steps_this_session, last_status = 0, 0.0
+    window = {"recon": 0.0, "kl": 0.0, "n": 0, "t": time.monotonic(), "samples": 0}
+    rate = 0.0
+
+    def status(state: str, **extra):
+        elapsed = time.monotonic() - t0
+        eta = (total_steps - step) * elapsed / steps_this_session if steps_this_session else math.inf
+        run.write_status(state=state, pid=os.getpid(), epoch=epoch, epochs=cfg.epochs, step=step,
+                         total_steps=total_steps, samples_per_s=rate,
+                         eta_s=eta if math.isfinite(eta) else None, device=str(device), **extra)
+        return eta
+
+    def save_resumable(completed_epoch: int):
+        run.save_weights(model)
+        torch.save({"optimizer": optimizer.state_dict(), "shuffle_rng": shuffle_gen.get_state(),
+                    "eps_rng": eps_gen.get_state(), "epoch": completed_epoch, "step": step},
+                   run.resume_file)
+
+    epoch = start_epoch
+    status("running", message="")
+    with run.metrics_file.open("a") as metrics:
+        def log(row: dict):
+            metrics.write(_json_line(row))
+            metrics.flush()
+
+        for epoch in range(start_epoch, cfg.epochs + 1):
+            model.train()
+            order = torch.randperm(len(train_x), generator=shuffle_gen).to(device)
+            ep_sum = {"recon": 0.0, "kl": 0.0, "n": 0}
+            for i in range(steps_per_epoch):
+                x = train_x[order[i * cfg.batch_size:(i + 1) * cfg.batch_size]]
+                beta = beta_at(model_cfg, epoch, i / steps_per_epoch)
+                terms = loss_terms(model, x, eps_gen)
+                loss = terms.objective(beta)
+                if not torch.isfinite(loss):
+                    msg = (f"The loss became {loss.item()} at step {step + 1} (epoch {epoch}). "
+                           "The last good weights (end of the previous epoch) were kept. "
+                           "Try a lower learning rate.")
+                    status("failed", message=msg)
+                    print(f"\nerror: {msg}", file=sys.stderr)
+                    return "failed"
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                steps_this_session += 1
+                b = len(x)
+                recon_sum, kl_sum = terms.recon.sum().item(), terms.kl.sum().item()
+                for acc in (window, ep_sum):
+                    acc["recon"] += recon_sum
+                    acc["kl"] += kl_sum
+                    acc["n"] += b
+                if step % cfg.log_every == 0:
+                    now = time.monotonic()
+                    rate = window["n"] / max(now - window["t"], 1e-9)
+                    log(_train_row(step, epoch, rate, beta, window))
+                    window = {"recon": 0.0, "kl": 0.0, "n": 0, "t": now}
+                now = time.monotonic()
+                if now - last_status > STATUS_EVERY_S:
+                    last_status = now
+                    eta = status("running", message="")
+                    progress.update(step, epoch, cfg.epochs, rate, eta,
+                                    (ep_sum["recon"] + ep_sum["kl"]) / ep_sum["n"])
+                if stop.signal or run.stop_file.exists():
+                    save_resumable(epoch - 1)
+                    why = stop.signal or "a stop request"
+                    status("stopped", message=f"Stopped by {why} during epoch {epoch}; resumable.")
+                    progress.stream.write(f"\nstopped by {why}; resume with --resume {run.name}\n")
+                    return "stopped"
+
+            test = evaluate(model, test_x, generator=torch.Generator(device=device).manual_seed(cfg.seed))
+            elapsed = time.monotonic() - t0
+            row = _train_row(step, epoch, rate, beta_at(model_cfg, epoch, 1.0), ep_sum)
+            row.update({"kind": "epoch", "epoch_time": elapsed})
+            row.update({f"test/{k}": v for k, v in test.items()})
+            log(row)
+            save_resumable(epoch)
+            if epoch % cfg.snapshot_every == 0 or epoch == cfg.epochs:
+                run.save_snapshot(model, epoch)
+            eta = status("running", message="")
+            progress.update(step, epoch, cfg.epochs, rate, eta, test["neg_elbo"], force=True)
+
+    status("finished", message=f"Finished {cfg.epochs} epochs; test -ELBO "
+                               f"{test['neg_elbo']:.2f} nats/image.")
+    progress.stream.write("\n")
+    return "finished"
+
+
+def _train_row(step, epoch, rate, beta, acc) -> dict:
+    n = max(acc["n"], 1)
+    recon, kl = acc["recon"] / n, acc["kl"] / n
+    return {"kind": "step", "step": step, "epoch": epoch, "time": time.time(),
+            "samples_per_s": rate, "beta": beta,
+            "train/recon": recon, "train/kl": kl, "train/neg_elbo": recon + kl}
+
+
+def _json_line(row: dict) -> str:
+    return json.dumps(row, allow_nan=True) + "\n"
+
+
+# -------------------------------------------------------------------------------------------- CLI
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m vae.train",
+        description="Train a VAE on a real dataset and write checkpoints/<name>/ as it goes.")
+    p.add_argument("--dataset", default="mnist-5k", choices=list(DATASETS))
+    p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
+    p.add_argument("--arch", default="mlp", choices=ARCHS)
+    p.add_argument("--hidden", default=None,
+                   help="comma-separated widths, e.g. 400 or 512,256 (mlp); channels 32,64 (conv)")
+    p.add_argument("--latent-dim", type=int, default=20)
+    p.add_argument("--likelihood", default="bernoulli", choices=LIKELIHOODS)
+    p.add_argument("--beta", type=float, default=1.0, help="KL weight in the objective (0: autoencoder)")
+    p.add_argument("--kl-warmup", type=int, default=0, help="epochs over which beta ramps up from 0")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--log-every", type=int, default=20, help="steps between metric lines")
+    p.add_argument("--snapshot-every", type=int, default=1, help="epochs between replay snapshots")
+    p.add_argument("--name", help="run name (default: dataset-arch-zD-time)")
+    p.add_argument("--resume", metavar="NAME",
+                   help="continue a stopped run; --epochs, if given, raises its target")
+    p.add_argument("--root", default=str(DEFAULT_ROOT), help="folder holding the runs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def parse_hidden(text: str | None, arch: str) -> tuple[int, ...]:
+    if not text:
+        return (400,) if arch == "mlp" else (32, 64)
+    try:
+        values = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+    except ValueError as exc:
+        raise ConfigError(f"--hidden takes comma-separated whole numbers like 512,256, not {text!r}") from exc
+    if not values:
+        raise ConfigError("--hidden needs at least one width")
+    return values
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    root = Path(args.root)
+    try:
+        if args.resume:
+            run = RunDir(root / args.resume)
+            model_cfg, cfg = run.read_config()
+            if "--epochs" in (argv if argv is not None else sys.argv[1:]):
+                if args.epochs < cfg.epochs:
+                    raise ConfigError(f"--epochs {args.epochs} is below the run's {cfg.epochs}.")
+                _rewrite_epochs(run, args.epochs)
+            if run.read_status().get("state") == "running":
+                raise RunError(f"{run.name} is already training (pid {run.read_status().get('pid')}).")
+            return 0 if train(run, resume=True, quiet=args.quiet) != "failed" else 1
+        cfg = TrainConfig(dataset=args.dataset, data_dir=args.data_dir, epochs=args.epochs,
+                          batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device,
+                          log_every=args.log_every, snapshot_every=args.snapshot_every)
+        pick_device(args.device)
+        data = load_dataset(args.dataset, args.data_dir)  # fail before a run folder exists
+        model_cfg = VAEConfig(image_shape=data.image_shape, arch=args.arch,
+                              hidden=parse_hidden(args.hidden, args.arch), latent_dim=args.latent_dim,
+                              likelihood=args.likelihood, beta=args.beta,
+                              kl_warmup_epochs=args.kl_warmup)
+        name = args.name or f"{args.dataset}-{args.arch}-z{args.latent_dim}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run = RunDir.create(root, name, model_cfg, cfg)
+        print(f"run {run.name}: {run.path}", file=sys.stderr)
+        return 0 if train(run, quiet=args.quiet) != "failed" else 1
+    except (ConfigError, DatasetError, RunError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _rewrite_epochs(run: RunDir, epochs: int) -> None:
+    raw = json.loads(run.config_file.read_text())
+    raw["train"]["epochs"] = epochs
+    write_json_atomic(run.config_file, raw)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
