@@ -261,9 +261,9 @@ def parse_hidden(text: str | None, arch: str) -> tuple[int, ...]:
     try:
         values = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
     except ValueError as exc:
-        raise ConfigError(f"--hidden takes comma-separated whole numbers like 512,256, not {text!r}") from exc
+        raise ConfigError(f"hidden sizes take comma-separated whole numbers like 512,256, not {text!r}") from exc
     if not values:
-        raise ConfigError("--hidden needs at least one width")
+        raise ConfigError("hidden sizes need at least one width")
     return values
 
 

@@ -1,0 +1,84 @@
+"""Figure builders for curves and run tables: data in, Plotly figure or frame out."""
+import math
+
+import plotly.graph_objects as go
+import pytest
+
+from ui.curves import (loss_curves_figure, metrics_frames, progress_summary, run_summary,
+                       runs_overlay_figure, runs_table)
+from vae.runs import RunDir
+from vae.runs import DEFAULT_ROOT
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return RunDir(DEFAULT_ROOT / "mnist5k-2d").read_metrics()
+
+
+def test_metrics_frames_split_steps_and_epochs(rows):
+    steps, epochs = metrics_frames(rows)
+    assert len(steps) + len(epochs) == len(rows)
+    assert set(epochs["kind"]) == {"epoch"} and set(steps["kind"]) == {"step"}
+    assert list(epochs["epoch"]) == list(range(1, len(epochs) + 1))
+
+
+def test_metrics_frames_of_nothing_are_empty():
+    steps, epochs = metrics_frames([])
+    assert steps.empty and epochs.empty
+
+
+def test_loss_curves_have_train_and_test_for_each_part(rows):
+    fig = loss_curves_figure(rows)
+    assert isinstance(fig, go.Figure)
+    names = [(t.name, t.xaxis) for t in fig.data]
+    assert names == [("train", "x"), ("test", "x"), ("train", "x2"), ("test", "x2"),
+                     ("train", "x3"), ("test", "x3")]
+    _, epochs = metrics_frames(rows)
+    test_elbo = fig.data[5]
+    assert list(test_elbo.y) == pytest.approx(list(epochs["test/neg_elbo"]))
+
+
+def test_loss_curves_recon_plus_kl_is_neg_elbo(rows):
+    fig = loss_curves_figure(rows)
+    recon, kl, elbo = fig.data[1].y, fig.data[3].y, fig.data[5].y
+    for r, k, e in zip(recon, kl, elbo):
+        assert r + k == pytest.approx(e, rel=1e-6)
+
+
+def test_loss_curves_cursor_draws_a_line_per_panel(rows):
+    fig = loss_curves_figure(rows, cursor_step=100)
+    assert len([s for s in fig.layout.shapes if s.x0 == 100]) == 3
+
+
+def test_loss_curves_of_a_run_without_metrics_is_empty_but_valid():
+    fig = loss_curves_figure([])
+    assert len(fig.data) == 0
+
+
+def test_runs_overlay_one_trace_per_run(rows):
+    fig = runs_overlay_figure({"a": rows, "b": rows[:40]}, "test/neg_elbo")
+    assert [t.name for t in fig.data] == ["a", "b"]
+    assert len(fig.data[1].x) < len(fig.data[0].x)
+
+
+def test_runs_overlay_skips_runs_without_the_metric(rows):
+    fig = runs_overlay_figure({"a": rows, "empty": []}, "test/kl")
+    assert [t.name for t in fig.data] == ["a"]
+
+
+def test_progress_summary_words_and_fraction():
+    p = progress_summary({"epoch": 2, "epochs": 4, "step": 50, "total_steps": 200,
+                          "samples_per_s": 1234.4, "eta_s": 75})
+    assert p["fraction"] == 0.25
+    assert p["text"] == "epoch 2/4 · step 50/200 · 1,234 samples/s · ETA 1:15"
+    assert progress_summary({"eta_s": None})["text"].endswith("ETA --:--")
+
+
+def test_run_summary_and_table(rows):
+    run = RunDir(DEFAULT_ROOT / "mnist5k-2d")
+    model_cfg, train_cfg = run.read_config()
+    s = run_summary(run.name, model_cfg.to_dict(), vars(train_cfg), run.read_status(), rows)
+    assert s["status"] == "finished" and s["epochs"] == "30/30" and s["latent"] == 2
+    assert s["test −ELBO"] == pytest.approx(s["test recon"] + s["test KL"], rel=1e-6)
+    table = runs_table([s])
+    assert table.loc[0, "run"] == "mnist5k-2d" and not math.isnan(table.loc[0, "test KL"])

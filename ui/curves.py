@@ -1,0 +1,117 @@
+"""Training curves and run tables: pure functions from metrics rows to frames and Plotly figures."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from vae.train import format_seconds
+
+PARTS = (("recon", "Reconstruction  −log p(x|z)"), ("kl", "KL(q(z|x) ‖ N(0, I))"),
+         ("neg_elbo", "−ELBO = recon + KL"))
+TRAIN_COLOR, TEST_COLOR = "#636EFA", "#EF553B"
+
+
+def metrics_frames(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split metrics.jsonl rows into (step rows, epoch rows), each sorted by step."""
+    df = pd.DataFrame(rows)
+    if df.empty or "kind" not in df:
+        empty = pd.DataFrame(columns=["step", "epoch"])
+        return empty, empty
+    steps = df[df["kind"] == "step"].sort_values("step").reset_index(drop=True)
+    epochs = df[df["kind"] == "epoch"].sort_values("step").reset_index(drop=True)
+    return steps, epochs
+
+
+def loss_curves_figure(rows: list[dict], *, cursor_step: int | None = None,
+                       height: int = 330) -> go.Figure:
+    """Reconstruction, KL and -ELBO against the step: train (every logged step) and test (epochs)."""
+    steps, epochs = metrics_frames(rows)
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in PARTS],
+                        horizontal_spacing=0.06)
+    for col, (part, _) in enumerate(PARTS, start=1):
+        if f"train/{part}" in steps:
+            fig.add_trace(go.Scatter(
+                x=steps["step"], y=steps[f"train/{part}"], mode="lines", name="train",
+                legendgroup="train", showlegend=col == 1, line=dict(color=TRAIN_COLOR, width=1.5),
+                customdata=steps["epoch"],
+                hovertemplate="step %{x}<br>epoch %{customdata}<br>%{y:.2f} nats<extra>train</extra>"),
+                row=1, col=col)
+        if f"test/{part}" in epochs:
+            fig.add_trace(go.Scatter(
+                x=epochs["step"], y=epochs[f"test/{part}"], mode="lines+markers", name="test",
+                legendgroup="test", showlegend=col == 1, line=dict(color=TEST_COLOR, width=2),
+                customdata=epochs["epoch"],
+                hovertemplate="step %{x}<br>epoch %{customdata}<br>%{y:.2f} nats<extra>test</extra>"),
+                row=1, col=col)
+        fig.update_xaxes(title_text="step", row=1, col=col)
+    fig.update_yaxes(title_text="nats per image", row=1, col=1)
+    if cursor_step is not None:
+        for col in (1, 2, 3):
+            fig.add_vline(x=cursor_step, line_dash="dot", line_color="gray", row=1, col=col)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), hovermode="x unified",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0))
+    return fig
+
+
+def runs_overlay_figure(curves: dict[str, list[dict]], metric: str = "test/neg_elbo",
+                        x: str = "epoch") -> go.Figure:
+    """One line per run for one metric; test metrics come from epoch rows, train ones from steps."""
+    fig = go.Figure()
+    for name, rows in curves.items():
+        steps, epochs = metrics_frames(rows)
+        frame = epochs if metric.startswith("test/") else steps
+        if metric not in frame or frame.empty:
+            continue
+        fig.add_trace(go.Scatter(x=frame[x], y=frame[metric], mode="lines+markers" if
+                                 metric.startswith("test/") else "lines", name=name,
+                                 hovertemplate=f"{name}<br>{x} %{{x}}<br>%{{y:.2f}}<extra></extra>"))
+    fig.update_layout(xaxis_title=x, yaxis_title=f"{metric} (nats per image)", height=420,
+                      margin=dict(l=10, r=10, t=30, b=10), legend_title_text="run")
+    return fig
+
+
+def progress_summary(status: dict) -> dict:
+    """Numbers for a progress bar from a run's status.json: fraction, words, ETA and rate."""
+    total = status.get("total_steps") or 0
+    step = status.get("step") or 0
+    fraction = min(1.0, step / total) if total else 0.0
+    eta = status.get("eta_s")
+    return {
+        "fraction": fraction,
+        "text": (f"epoch {status.get('epoch', '?')}/{status.get('epochs', '?')} · step {step:,}/"
+                 f"{total:,} · {status.get('samples_per_s') or 0:,.0f} samples/s · ETA "
+                 f"{format_seconds(math.inf if eta is None else eta)}"),
+    }
+
+
+def runs_table(summaries: list[dict]) -> pd.DataFrame:
+    """A row per run for display; `summaries` come from run_summary()."""
+    columns = ["run", "status", "dataset", "arch", "hidden", "latent", "beta", "epochs",
+               "test −ELBO", "test recon", "test KL", "active units"]
+    return pd.DataFrame(summaries, columns=columns)
+
+
+def run_summary(name: str, model_cfg: dict, train_cfg: dict, status: dict,
+                rows: list[dict]) -> dict:
+    _, epochs = metrics_frames(rows)
+    last = epochs.iloc[-1] if not epochs.empty else {}
+    done = int(last["epoch"]) if len(epochs) else 0
+    return {
+        "run": name, "status": status.get("state", "new"), "dataset": train_cfg.get("dataset"),
+        "arch": model_cfg.get("arch"), "hidden": ",".join(map(str, model_cfg.get("hidden", []))),
+        "latent": model_cfg.get("latent_dim"), "beta": model_cfg.get("beta"),
+        "epochs": f"{done}/{train_cfg.get('epochs')}",
+        "test −ELBO": _num(last, "test/neg_elbo"), "test recon": _num(last, "test/recon"),
+        "test KL": _num(last, "test/kl"), "active units": _num(last, "test/active_units"),
+    }
+
+
+def _num(row, key):
+    try:
+        value = row[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value

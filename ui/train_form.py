@@ -1,0 +1,71 @@
+"""The Train form's values checked in words, and turned into the trainer's command-line options.
+
+Pure: no Streamlit. The trainer validates again on its side; this gives the answer before a process
+starts, next to the field that is wrong.
+"""
+from __future__ import annotations
+
+import time
+
+from vae.data import DATASETS
+from vae.model import ConfigError, VAEConfig
+from vae.runs import RunError, TrainConfig, validate_name
+from vae.train import parse_hidden
+
+IMAGE_SHAPES = {"mnist-5k": (1, 28, 28), "fashion-mnist": (1, 28, 28), "mnist": (1, 28, 28),
+                "digits": (1, 8, 8)}
+DEFAULTS = {"dataset": "mnist-5k", "data_dir": "", "arch": "mlp", "hidden": "256", "latent_dim": 2,
+            "likelihood": "bernoulli", "beta": 1.0, "kl_warmup": 0, "epochs": 10, "batch_size": 128,
+            "lr": 1e-3, "seed": 0, "device": "auto", "log_every": 20, "snapshot_every": 1,
+            "name": ""}
+
+
+def default_name(values: dict) -> str:
+    return f"{values['dataset']}-z{values['latent_dim']}-b{values['beta']:g}-{time.strftime('%m%d-%H%M%S')}"
+
+
+def validate(values: dict, existing: set[str]) -> tuple[dict, list[str]]:
+    """(options for vae.launch.start_training, problems in words). Options are empty if any."""
+    problems: list[str] = []
+    name = values.get("name", "").strip() or default_name(values)
+    try:
+        validate_name(name)
+        if name in existing:
+            problems.append(f"A run named {name!r} already exists: choose another name.")
+    except RunError as exc:
+        problems.append(str(exc))
+    if values["dataset"] not in DATASETS:
+        problems.append(f"Unknown dataset {values['dataset']!r}.")
+        return {}, problems
+    try:
+        hidden = parse_hidden(values["hidden"], values["arch"])
+        VAEConfig(image_shape=IMAGE_SHAPES[values["dataset"]], arch=values["arch"], hidden=hidden,
+                  latent_dim=int(values["latent_dim"]), likelihood=values["likelihood"],
+                  beta=float(values["beta"]), kl_warmup_epochs=int(values["kl_warmup"]))
+    except ConfigError as exc:
+        problems.append(_sentence(exc))
+        hidden = None
+    try:
+        TrainConfig(dataset=values["dataset"], epochs=int(values["epochs"]),
+                    batch_size=int(values["batch_size"]), lr=float(values["lr"]),
+                    seed=int(values["seed"]), device=values["device"],
+                    log_every=int(values["log_every"]), snapshot_every=int(values["snapshot_every"]))
+    except ConfigError as exc:
+        problems.append(_sentence(exc))
+    if problems:
+        return {}, problems
+    options = {
+        "name": name, "dataset": values["dataset"], "data-dir": values.get("data_dir") or None,
+        "arch": values["arch"], "hidden": ",".join(map(str, hidden)),
+        "latent-dim": int(values["latent_dim"]), "likelihood": values["likelihood"],
+        "beta": float(values["beta"]), "kl-warmup": int(values["kl_warmup"]),
+        "epochs": int(values["epochs"]), "batch-size": int(values["batch_size"]),
+        "lr": float(values["lr"]), "seed": int(values["seed"]), "device": values["device"],
+        "log-every": int(values["log_every"]), "snapshot-every": int(values["snapshot_every"]),
+    }
+    return options, []
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:]
