@@ -6,6 +6,7 @@ import pytest
 
 from vae.runs import DEFAULT_ROOT
 
+PROJECT = Path(__file__).resolve().parent.parent
 SHIPPED = ("mnist5k-2d", "mnist5k-2d-ae", "fashion-2d", "fashion-16d")
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 NEEDS_FASHION = pytest.mark.skipif(
@@ -42,3 +43,12 @@ def empty_runs_root(tmp_path, monkeypatch) -> Path:
     root.mkdir()
     monkeypatch.setenv("VAE_RUNS_ROOT", str(root))
     return root
+
+
+def page_app(name: str, run: str | None = None, timeout: float = 60):
+    """An AppTest of pages/<name>.py (AppTest resolves relative paths against the caller)."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(PROJECT / "pages" / f"{name}.py"), default_timeout=timeout)
+    if run:
+        at.query_params["run"] = run
+    return at

@@ -1,0 +1,72 @@
+"""AppTest of the Runs page: the table, overlaid curves, downloads, resume and delete."""
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import page_app
+
+from vae.runs import DEFAULT_ROOT
+
+
+@pytest.fixture
+def tmp_root(tmp_path, monkeypatch):
+    root = tmp_path / "runs"
+    root.mkdir()
+    for name in ("mnist5k-2d", "mnist5k-2d-ae"):
+        shutil.copytree(DEFAULT_ROOT / name, root / name)
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(root))
+    return root
+
+
+def page(run="mnist5k-2d") -> AppTest:
+    return page_app("runs", run)
+
+
+def test_table_lists_every_run_with_its_final_metrics(tmp_root):
+    at = page().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["run"].tolist() == ["mnist5k-2d", "mnist5k-2d-ae"]
+    assert table["beta"].tolist() == [1.0, 0.0]
+    assert (table["status"] == "finished").all()
+
+
+def test_overlay_draws_a_line_per_chosen_run(tmp_root):
+    at = page().run()
+    chart = at.get("plotly_chart")[0]
+    assert '"name":"mnist5k-2d"' in chart.proto.spec.replace(" ", "")
+    at.multiselect[0].set_value(["mnist5k-2d-ae"]).run()
+    spec = at.get("plotly_chart")[0].proto.spec.replace(" ", "")
+    assert '"name":"mnist5k-2d-ae"' in spec and '"name":"mnist5k-2d"' not in spec
+
+
+def test_downloads_are_offered(tmp_root):
+    at = page().run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Weights (model.safetensors)", "Config (config.json)", "Metrics (CSV)"]
+
+
+def test_delete_needs_the_name_typed(tmp_root):
+    at = page("mnist5k-2d-ae").run()
+    delete = [b for b in at.button if b.label == "Delete"][0]
+    assert delete.disabled
+    at.text_input(key="confirm_delete").set_value("mnist5k-2d-ae").run()
+    [b for b in at.button if b.label == "Delete"][0].click().run()
+    assert not at.exception
+    assert not (tmp_root / "mnist5k-2d-ae").exists()
+    assert (tmp_root / "mnist5k-2d").exists()
+
+
+def test_a_corrupt_run_is_named_not_raised(tmp_root):
+    (tmp_root / "broken").mkdir()
+    (tmp_root / "broken" / "config.json").write_text("{not json")
+    at = page().run()
+    assert not at.exception
+    assert any("corrupt" in w.value for w in at.warning)
+
+
+def test_empty_state_explains_what_to_do(empty_runs_root):
+    at = page_app("runs").run()
+    assert not at.exception
+    assert "No runs yet" in at.info[0].value
