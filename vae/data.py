@@ -8,6 +8,8 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,7 +66,12 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None) -> Datase
     """Load a registered dataset by name. `data_dir` overrides where its files are looked for."""
     if name not in DATASETS:
         raise DatasetError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
+    if not data_dir:  # resolved before the cache, so a changed variable is not served stale
+        data_dir = os.environ.get(_DIR_VARIABLES.get(name, ""), "") or None
     return _load_cached(name, str(data_dir) if data_dir else None)
+
+
+_DIR_VARIABLES = {"mnist": "VAE_MNIST_DIR", "fashion-mnist": "VAE_FASHION_MNIST_DIR"}
 
 
 @lru_cache(maxsize=4)
@@ -157,13 +164,19 @@ def _idx_dataset(name: str, root: Path, class_names: tuple[str, ...]) -> Dataset
 
 
 def _npz_dataset(path: Path) -> Dataset:
+    keys = ("x_train", "y_train", "x_test", "y_test")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
-    except KeyError as exc:
-        raise DatasetError(f"{path} lacks the array {exc}; expected x_train, y_train, x_test, "
-                           "y_test as in Keras' mnist.npz.") from exc
-    except (OSError, ValueError, EOFError) as exc:
+        with open(path, "rb") as fh:  # our handle, so a broken archive leaks no open file
+            archive = np.load(fh, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise DatasetError(f"{path} is a single .npy array, not an .npz archive of "
+                                   "x_train, y_train, x_test, y_test.")
+            missing = [k for k in keys if k not in archive.files]
+            if missing:
+                raise DatasetError(f"{path} lacks the array(s) {', '.join(missing)}; expected "
+                                   "x_train, y_train, x_test, y_test as in Keras' mnist.npz.")
+            arrays = {k: archive[k] for k in keys}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise DatasetError(f"{path} is not a readable .npz file: {exc}") from exc
     for split in ("train", "test"):
         xs, ys = arrays[f"x_{split}"], arrays[f"y_{split}"]
@@ -193,7 +206,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as exc:  # gzip raises these for a truncated or non-gzip file
+    except (OSError, EOFError, zlib.error) as exc:  # a truncated, corrupt or non-gzip file
         raise DatasetError(f"{path} is not a readable gzip file ({exc}).") from exc
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise DatasetError(f"{path}: bad magic number {raw[:4].hex() or '(empty file)'}; "
