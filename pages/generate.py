@@ -1,4 +1,113 @@
+"""Generate: pick z by hand (decoded in the browser while dragging), sample the prior, walk the
+manifold, sweep one dim at a time, and interpolate between two test images."""
+import numpy as np
 import streamlit as st
+import torch
 
-st.title("generate")
-st.info("Being built.")
+from ui import generate_figures as gf
+from ui.decoder_component import (active_dims, format_z, kl_per_dim, latent_explorer, parse_z,
+                                  set_explorer_z)
+from ui.resources import active_run, encode_test_set, require_model, run_dataset
+
+run = active_run()
+model = require_model(run)
+data = run_dataset(run)
+codes = encode_test_set(run)
+D = model.config.latent_dim
+mu, labels, names = codes["mu"], codes["labels"], data.class_names
+kl = kl_per_dim(mu, codes["std"])
+active = active_dims(mu)
+order = [int(d) for d in np.argsort(-kl, kind="stable")]
+key = f"generate::{run.name}"
+
+
+def decode(z) -> np.ndarray:
+    with torch.no_grad():
+        return model.decode_mean(torch.as_tensor(np.asarray(z), dtype=torch.float32)).numpy()
+
+
+st.title("Generate")
+st.caption(f"Run **{run.name}**: {D}-D latent, {int(active.sum())} of {D} dims active "
+           "(Var over test images of μ_d above 0.01). The decoder turns any z into an image; "
+           "the prior N(0, I) says which z it was trained to expect.")
+
+url_z = parse_z(st.query_params.get("z"), D)
+if st.query_params.get("z") and url_z is None:
+    st.warning(f"The z in this link does not fit run {run.name} ({D} numbers expected); "
+               "starting from z = 0.")
+
+st.subheader("Choose z by hand")
+st.caption("Drag a slider or the point on the pad: the decoder runs in your browser on every "
+           "move. Sliders are ordered by how much information each dim carries (KL, in nats); "
+           "the shaded part of each track is the prior's ±3σ. Arrow keys move the focused slider.")
+c1, c2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
+start = c1.number_input("Test image", 0, len(mu) - 1, 0, key="gen_start_index",
+                        help="Its posterior mean μ becomes z.")
+c2.button("Use its μ", key="gen_use_mu",
+          on_click=lambda: set_explorer_z(key, mu[st.session_state["gen_start_index"]]))
+z = latent_explorer(model, key=key, z=url_z, kl_per_dim=kl, active=active,
+                    scatter={"mu": mu, "labels": labels, "class_names": names},
+                    pad_dims=tuple(order[:2]) if D > 1 else (0, 0))
+st.query_params["z"] = format_z(z)
+st.markdown(f"**z** = `({', '.join(f'{v:+.2f}' for v in z)})` · kept in the page's link, so "
+            "the link reopens this z.")
+idx, dist = gf.nearest_codes(z, mu, 8)
+st.markdown("**Nearest test images** (by distance from z to their μ)")
+st.plotly_chart(gf.nearest_figure(data.test_x[idx], [f"{names[labels[i]]} · {d:.2f}"
+                                                      for i, d in zip(idx, dist)]),
+                key="gen_nearest")
+
+st.subheader("Samples from the prior")
+c1, c2, _ = st.columns([1, 1, 4])
+seed = c1.number_input("Seed", 0, 1_000_000, 0, key="gen_seed")
+n_samples = c2.selectbox("How many", [16, 32, 64], index=1, key="gen_n_samples")
+st.plotly_chart(gf.samples_figure(decode(gf.prior_z(n_samples, D, seed)), ncols=16),
+                key="gen_samples")
+st.caption("Each tile decodes one z ~ N(0, I). Images that look like data everywhere mean the "
+           "KL term pulled the codes onto the prior; a plain autoencoder (β = 0) leaves holes.")
+
+if D > 1:
+    st.subheader("The decoded manifold")
+    c1, c2, c3, c4 = st.columns(4)
+    label = lambda d: f"z{d}" + ("" if active[d] else " (inactive)")  # noqa: E731
+    dim_x = c1.selectbox("Horizontal dim", order, index=0, format_func=label, key="gen_mx")
+    dim_y = c2.selectbox("Vertical dim", order, index=1, format_func=label, key="gen_my")
+    n_grid = c3.slider("Grid size", 5, 25, 15, key="gen_mn")
+    others = c4.radio("Other dims", ["at 0", "at the current z"], key="gen_mothers",
+                      disabled=D == 2)
+    if dim_x == dim_y:
+        st.info("Choose two different dims for the manifold.")
+    else:
+        base = z if others == "at the current z" else np.zeros(D)
+        zs, xs, ys = gf.manifold_z(base, dim_x, dim_y, n_grid)
+        images = decode(zs.reshape(-1, D)).reshape(n_grid, n_grid, *model.config.image_shape)
+        st.plotly_chart(gf.manifold_figure(images, xs, ys, dim_x, dim_y), key="gen_manifold")
+        st.caption("z walks a grid of the prior's quantiles (5 % to 95 %), as in Kingma & "
+                   "Welling's figure 4: equal steps of prior probability, not of distance.")
+
+st.subheader("Latent traversals")
+values = np.linspace(-3, 3, 9)
+trav = decode(gf.traversal_z(z, order, values).reshape(-1, D))
+st.plotly_chart(gf.traversal_figure(trav.reshape(D, len(values), *model.config.image_shape),
+                                    order, values, kl, active), key="gen_traversal")
+st.caption("Each row moves one dim from −3 to +3 with the others held at the current z. "
+           "Inactive dims change nothing: the decoder learned to ignore them.")
+
+st.subheader("Interpolate between two test images")
+cols = st.columns(4)
+picks = []
+for side, (c_cls, c_nth), default in (("A", cols[:2], 0), ("B", cols[2:], 1)):
+    cls = c_cls.selectbox(f"{side}: class", range(len(names)), index=default % len(names),
+                          format_func=lambda c: names[c], key=f"gen_interp_{side}_class")
+    members = np.flatnonzero(labels == cls)
+    if len(members) == 0:
+        st.info(f"No test image of class {names[cls]} is in the encoded set.")
+        st.stop()
+    nth = c_nth.number_input(f"{side}: which one", 0, len(members) - 1, 0,
+                             key=f"gen_interp_{side}_nth")
+    picks.append(int(members[nth]))
+zs, t = gf.interpolation_z(mu[picks[0]], mu[picks[1]], 10)
+st.plotly_chart(gf.interpolation_figure(decode(zs), t, f"#{picks[0]} {names[labels[picks[0]]]}",
+                                        f"#{picks[1]} {names[labels[picks[1]]]}"),
+                key="gen_interp")
+st.caption("A straight line in z between the two posterior means, decoded at ten points.")

@@ -1,0 +1,385 @@
+// The latent explorer: a slider per latent dim and a 2-D pad, decoded in the browser on every
+// input event (decoder_core.js is prepended to this module). The released z goes to Python as the
+// component state "z". Streamlit calls the default export again whenever `data` changes, with
+// the same parentElement, so everything lives on the root element and is updated in place.
+
+const FALLBACK_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                         "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const PAD_CSS = 300;
+const COMMIT_DELAY_MS = 150;
+
+function waitForPayload(id) {
+  const reg = vaeRegistry();
+  if (reg.payloads.has(id)) return Promise.resolve(reg.payloads.get(id));
+  return new Promise((resolve) => {
+    const list = reg.waiters.get(id) || [];
+    list.push(resolve);
+    reg.waiters.set(id, list);
+  });
+}
+
+function fmt(v) {
+  return (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(2);
+}
+
+function createExplorer(root) {
+  const S = {
+    root, modelId: null, dec: null, z: null, rev: null, dragging: false, pendingData: null,
+    drawCount: 0, lastDecodeMs: 0, setStateValue: null, commitTimer: null, layoutKey: null,
+    inputs: [], values: [], pad: null, scatter: null, classNames: [],
+  };
+  const sliders = root.querySelector(".sliders");
+  const padWrap = root.querySelector(".pad-wrap");
+  const padCanvas = root.querySelector("canvas.pad");
+  const padX = root.querySelector(".pad-x");
+  const padY = root.querySelector(".pad-y");
+  const imageCanvas = root.querySelector("canvas.image");
+  const status = root.querySelector(".status");
+  const padCtx = padCanvas.getContext("2d");
+  const imageCtx = imageCanvas.getContext("2d");
+  let imageData = null;
+  let padBackground = null;
+  let legend = null;
+
+  function theme() {
+    const cs = getComputedStyle(root);
+    const get = (name, fallback) => (cs.getPropertyValue(name) || "").trim() || fallback;
+    const cats = get("--st-chart-categorical-colors", "").split(",").map((c) => c.trim())
+      .filter(Boolean);
+    return { text: get("--st-text-color", "#31333f"), bg: get("--st-background-color", "#fff"),
+             panel: get("--st-secondary-background-color", "#f0f2f6"),
+             primary: get("--st-primary-color", "#ff4b4b"),
+             colors: cats.length >= 10 ? cats : FALLBACK_COLORS };
+  }
+
+  // ---- decoding and drawing ---------------------------------------------------------------
+  function render() {
+    const t0 = performance.now();
+    const mean = S.dec.decode(S.z);
+    const px = imageData.data;
+    const [c, h, w] = S.dec.header.image_shape;
+    const plane = h * w;
+    for (let i = 0; i < plane; i++) {
+      for (let ch = 0; ch < 3; ch++) {
+        const m = mean[(c === 3 ? ch * plane : 0) + i];
+        px[4 * i + ch] = Math.floor(Math.min(1, Math.max(0, m)) * 255 + 0.5);
+      }
+      px[4 * i + 3] = 255;
+    }
+    imageCtx.putImageData(imageData, 0, 0);
+    S.lastDecodeMs = performance.now() - t0;
+    S.drawCount += 1;
+    drawPad();
+    status.textContent = `${S.dec.summary} decoder · ${(S.dec.bytes / 1024).toFixed(0)} KB of ` +
+      `float32 weights, sent once · decoded here in ${S.lastDecodeMs.toFixed(1)} ms`;
+  }
+
+  function setZ(z) {
+    for (let d = 0; d < S.z.length; d++) S.z[d] = z[d];
+    syncSliders();
+    render();
+    return Array.from(S.dec.mean);
+  }
+
+  function syncSliders() {
+    for (let d = 0; d < S.z.length; d++) {
+      if (S.inputs[d]) {
+        S.inputs[d].value = S.z[d];
+        S.values[d].textContent = fmt(S.z[d]);
+      }
+    }
+  }
+
+  function commit(delay) {
+    clearTimeout(S.commitTimer);
+    S.commitTimer = setTimeout(() => {
+      for (let d = 0; d < S.z.length; d++) S.z[d] = Math.round(S.z[d] * 100) / 100;
+      syncSliders();
+      render();
+      if (S.setStateValue) S.setStateValue("z", Array.from(S.z));
+    }, delay);
+  }
+
+  // ---- sliders ----------------------------------------------------------------------------
+  function buildSliders(data) {
+    sliders.replaceChildren();
+    S.inputs = [];
+    S.values = [];
+    for (const d of data.order) {
+      const [lo, hi] = data.ranges[d];
+      const row = document.createElement("div");
+      row.className = "row" + (data.active[d] ? "" : " inactive");
+      row.dataset.dim = d;
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = "z" + d;
+      const input = document.createElement("input");
+      input.type = "range";
+      input.min = lo;
+      input.max = hi;
+      input.step = 0.01;
+      input.value = S.z[d];
+      input.setAttribute("aria-label", `z${d}` + (data.active[d] ? "" : " (inactive)"));
+      const a = ((-3 - lo) / (hi - lo)) * 100, b = ((3 - lo) / (hi - lo)) * 100;
+      const base = "color-mix(in srgb, var(--st-text-color, #888) 14%, transparent)";
+      const band = "color-mix(in srgb, var(--st-primary-color, #ff4b4b) 35%, transparent)";
+      input.style.setProperty("--track", `linear-gradient(to right, ${base} 0 ${a}%, ` +
+        `${band} ${a}% ${b}%, ${base} ${b}% 100%)`);
+      const value = document.createElement("span");
+      value.className = "value";
+      value.textContent = fmt(S.z[d]);
+      const meta = document.createElement("span");
+      meta.className = "meta";
+      meta.textContent = (data.active[d] ? "" : "inactive ") + data.kl[d].toFixed(2) + " nats";
+      meta.title = "Mean KL(q(z_d|x) || N(0,1)) over the test set; inactive: Var(μ_d) ≤ 0.01";
+      const ends = document.createElement("span");
+      ends.className = "ends";
+      const wide = lo < -3 || hi > 3;
+      ends.innerHTML = wide
+        ? `<span>${lo}</span><span>shaded: prior ±3σ</span><span>${hi}</span>`
+        : "<span>−3σ</span><span>0</span><span>+3σ</span>";
+      row.append(name, input, value, meta, ends);
+      sliders.append(row);
+      S.inputs[d] = input;
+      S.values[d] = value;
+      input.addEventListener("input", () => {
+        S.z[d] = parseFloat(input.value);
+        value.textContent = fmt(S.z[d]);
+        render();
+      });
+      input.addEventListener("change", () => commit(S.dragging ? 0 : COMMIT_DELAY_MS));
+      input.addEventListener("pointerdown", () => { S.dragging = true; });
+    }
+  }
+
+  // ---- the pad ----------------------------------------------------------------------------
+  function padToPx(v, r, size, flip) {
+    const t = (v - r[0]) / (r[1] - r[0]);
+    return (flip ? 1 - t : t) * size;
+  }
+
+  function buildPadBackground() {
+    if (!S.pad) return;
+    const dpr = window.devicePixelRatio || 1;
+    const size = Math.round(PAD_CSS * dpr);
+    padCanvas.width = size;
+    padCanvas.height = size;
+    const off = document.createElement("canvas");
+    off.width = size;
+    off.height = size;
+    const g = off.getContext("2d");
+    const th = theme();
+    const [dx, dy] = S.pad;
+    const rx = S.ranges[dx], ry = S.ranges[dy];
+    g.fillStyle = th.panel;
+    g.fillRect(0, 0, size, size);
+    if (S.scatter) {
+      const { mu, labels, dims, n } = S.scatter;
+      g.globalAlpha = 0.55;
+      const r = 1.7 * dpr;
+      for (let i = 0; i < n; i++) {
+        g.fillStyle = th.colors[labels[i] % th.colors.length];
+        g.beginPath();
+        g.arc(padToPx(mu[i * dims + dx], rx, size, false), padToPx(mu[i * dims + dy], ry, size, true),
+              r, 0, 2 * Math.PI);
+        g.fill();
+      }
+      g.globalAlpha = 1;
+    }
+    g.strokeStyle = th.text;
+    g.globalAlpha = 0.5;
+    g.lineWidth = dpr;
+    const cx = padToPx(0, rx, size, false), cy = padToPx(0, ry, size, true);
+    for (const k of [1, 2, 3]) {
+      g.setLineDash(k === 3 ? [4 * dpr, 3 * dpr] : []);
+      g.beginPath();
+      g.ellipse(cx, cy, (k / (rx[1] - rx[0])) * size, (k / (ry[1] - ry[0])) * size, 0, 0, 2 * Math.PI);
+      g.stroke();
+    }
+    g.setLineDash([]);
+    g.globalAlpha = 0.25;
+    g.beginPath();
+    g.moveTo(cx, 0); g.lineTo(cx, size); g.moveTo(0, cy); g.lineTo(size, cy);
+    g.stroke();
+    g.globalAlpha = 0.8;
+    g.fillStyle = th.text;
+    g.font = `${11 * dpr}px sans-serif`;
+    g.fillText(`z${dx} →`, size - 40 * dpr, cy - 5 * dpr);
+    g.fillText(`z${dy} ↑`, cx + 5 * dpr, 13 * dpr);
+    g.globalAlpha = 1;
+    padBackground = { canvas: off, primary: th.primary, bg: th.bg };
+    if (S.scatter && S.classNames.length) buildLegend(th);
+  }
+
+  function buildLegend(th) {
+    if (!legend) {
+      legend = document.createElement("div");
+      legend.className = "caption legend";
+      padWrap.insertBefore(legend, padWrap.querySelector(".pad-caption"));
+    }
+    legend.replaceChildren(...S.classNames.map((nm, i) => {
+      const s = document.createElement("span");
+      s.style.marginRight = "0.6rem";
+      s.style.whiteSpace = "nowrap";
+      s.innerHTML = `<span style="display:inline-block;width:8px;height:8px;border-radius:50%;` +
+        `background:${th.colors[i % th.colors.length]};margin-right:3px"></span>`;
+      s.append(nm);
+      return s;
+    }));
+  }
+
+  function drawPad() {
+    if (!S.pad || !padBackground) return;
+    const size = padCanvas.width;
+    const dpr = window.devicePixelRatio || 1;
+    const [dx, dy] = S.pad;
+    padCtx.drawImage(padBackground.canvas, 0, 0);
+    const x = padToPx(S.z[dx], S.ranges[dx], size, false);
+    const y = padToPx(S.z[dy], S.ranges[dy], size, true);
+    padCtx.beginPath();
+    padCtx.arc(x, y, 7 * dpr, 0, 2 * Math.PI);
+    padCtx.fillStyle = padBackground.primary;
+    padCtx.fill();
+    padCtx.lineWidth = 2 * dpr;
+    padCtx.strokeStyle = padBackground.bg;
+    padCtx.stroke();
+  }
+
+  function setFromPointer(e) {
+    const rect = padCanvas.getBoundingClientRect();
+    const [dx, dy] = S.pad;
+    const rx = S.ranges[dx], ry = S.ranges[dy];
+    const tx = Math.min(1, Math.max(0, (e.clientX - rect.left) / rect.width));
+    const ty = Math.min(1, Math.max(0, (e.clientY - rect.top) / rect.height));
+    S.z[dx] = rx[0] + tx * (rx[1] - rx[0]);
+    S.z[dy] = ry[1] - ty * (ry[1] - ry[0]);
+    syncSliders();
+    render();
+  }
+
+  padCanvas.addEventListener("pointerdown", (e) => {
+    if (!S.dec || !S.pad) return;
+    S.dragging = true;
+    padCanvas.setPointerCapture(e.pointerId);
+    setFromPointer(e);
+  });
+  padCanvas.addEventListener("pointermove", (e) => {
+    if (S.dragging && S.dec && padCanvas.hasPointerCapture(e.pointerId)) setFromPointer(e);
+  });
+  const endPadDrag = (e) => {
+    if (!padCanvas.hasPointerCapture(e.pointerId)) return;
+    padCanvas.releasePointerCapture(e.pointerId);
+    S.dragging = false;
+    commit(0);
+  };
+  padCanvas.addEventListener("pointerup", endPadDrag);
+  padCanvas.addEventListener("pointercancel", endPadDrag);
+  padCanvas.addEventListener("keydown", (e) => {
+    if (!S.dec || !S.pad) return;
+    const step = e.shiftKey ? 0.25 : 0.05;
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step],
+                    ArrowDown: [0, -step] };
+    const m = moves[e.key];
+    if (!m) return;
+    e.preventDefault();
+    const [dx, dy] = S.pad;
+    S.z[dx] = Math.min(S.ranges[dx][1], Math.max(S.ranges[dx][0], S.z[dx] + m[0]));
+    S.z[dy] = Math.min(S.ranges[dy][1], Math.max(S.ranges[dy][0], S.z[dy] + m[1]));
+    syncSliders();
+    render();
+    commit(COMMIT_DELAY_MS * 2);
+  });
+  window.addEventListener("pointerup", () => {
+    if (S.dragging) {
+      S.dragging = false;
+      if (S.pendingData) { const d = S.pendingData; S.pendingData = null; update(d); }
+    }
+  });
+
+  function buildPadSelectors(data) {
+    const D = data.z.length;
+    for (const sel of [padX, padY]) {
+      sel.replaceChildren(...data.order.map((d) => new Option(
+        `z${d}` + (data.active[d] ? "" : " (inactive)"), String(d))));
+    }
+    padX.value = String(S.pad[0]);
+    padY.value = String(S.pad[1]);
+    padX.onchange = () => { S.pad = [Number(padX.value), S.pad[1]]; buildPadBackground(); drawPad(); };
+    padY.onchange = () => { S.pad = [S.pad[0], Number(padY.value)]; buildPadBackground(); drawPad(); };
+    padWrap.style.display = D >= 2 ? "" : "none";
+  }
+
+  // ---- data from Python -------------------------------------------------------------------
+  async function update(data) {
+    if (S.dragging) { S.pendingData = data; return; }
+    if (data.model !== S.modelId) {
+      S.modelId = data.model;
+      S.dec = null;
+      root.dataset.ready = "0";
+      status.classList.remove("error");
+      status.textContent = "Loading the decoder…";
+      const timer = setTimeout(() => {
+        status.classList.add("error");
+        status.textContent = "The decoder's weights have not reached the browser yet. " +
+          "Reload the page if this message stays.";
+      }, 15000);
+      let parsed;
+      try {
+        parsed = vaeParsePayload(await waitForPayload(data.model));
+      } finally {
+        clearTimeout(timer);
+      }
+      if (S.modelId !== data.model) return; // a newer model arrived while waiting
+      S.dec = vaeMakeDecoder(parsed);
+      const sc = parsed.header.scatter;
+      S.scatter = sc ? { n: sc.n, dims: sc.dims, mu: parsed.f32(sc.mu), labels: parsed.u8(sc.labels) } : null;
+      S.classNames = sc ? sc.class_names : [];
+      const [c, h, w] = parsed.header.image_shape;
+      imageCanvas.width = w;
+      imageCanvas.height = h;
+      imageCanvas.style.width = data.image_px + "px";
+      imageCanvas.style.height = Math.round((data.image_px * h) / w) + "px";
+      imageData = imageCtx.createImageData(w, h);
+      S.z = new Float64Array(data.z);
+      S.rev = null;
+      S.layoutKey = null;
+    }
+    const layoutKey = JSON.stringify([data.order, data.ranges, data.active, data.kl, data.pad]);
+    if (data.rev !== S.rev) {
+      S.rev = data.rev;
+      S.z = new Float64Array(data.z);
+    }
+    if (layoutKey !== S.layoutKey) {
+      S.layoutKey = layoutKey;
+      S.ranges = data.ranges;
+      S.pad = data.pad;
+      buildSliders(data);
+      if (S.pad) buildPadSelectors(data);
+      else padWrap.style.display = "none";
+    }
+    buildPadBackground();
+    syncSliders();
+    render();
+    root.dataset.ready = "1";
+  }
+
+  S.update = update;
+  S.setZ = setZ;
+  S.getZ = () => Array.from(S.z);
+  S.commit = () => commit(0);
+  return S;
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  const root = parentElement.querySelector(".vae-explorer");
+  if (!root || !data) return;
+  if (!root.__explorer) root.__explorer = createExplorer(root);
+  const S = root.__explorer;
+  S.setStateValue = setStateValue;
+  S.update(data).catch((err) => {
+    const status = root.querySelector(".status");
+    status.classList.add("error");
+    status.textContent = "The browser decoder could not start: " + err.message;
+  });
+}

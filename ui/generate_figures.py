@@ -1,0 +1,162 @@
+"""What the Generate page computes and draws: where z comes from (the prior, a grid of Gaussian
+quantiles, a sweep of one dim, a line between two codes) and image grids as plotly figures.
+
+The z builders are pure numpy; the figure builders take decoded images (values in [0, 1]) and
+return a plotly Figure whose picture is a nearest-neighbour-upscaled PNG, so pixels stay crisp.
+"""
+from __future__ import annotations
+
+import base64
+from statistics import NormalDist
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.images import grid, png_bytes
+
+SEPARATOR = 0.35  # the grey between tiles: visible on black digits and on light or dark pages
+
+
+# ---- where z comes from ----------------------------------------------------------------------
+
+def prior_z(n: int, latent_dim: int, seed: int) -> np.ndarray:
+    """n draws from the prior N(0, I), reproducible from the seed."""
+    return np.random.default_rng(seed).standard_normal((n, latent_dim))
+
+
+def gaussian_quantiles(n: int, lo: float = 0.05, hi: float = 0.95) -> np.ndarray:
+    """The prior's quantiles at linspace(lo, hi, n): equal steps of probability mass, as in the
+    classic Keras manifold figure, so the grid covers where the prior puts its samples."""
+    return np.array([NormalDist().inv_cdf(p) for p in np.linspace(lo, hi, n)])
+
+
+def manifold_z(base_z: np.ndarray, dim_x: int, dim_y: int, n: int):
+    """z on an n x n grid of Gaussian quantiles over two dims, the others at base_z.
+
+    Returns (z (n, n, D), xs, ys): row r has z[dim_y] = ys[r] (ys descending, so up is up), column
+    c has z[dim_x] = xs[c]."""
+    if dim_x == dim_y:
+        raise ValueError("the manifold needs two different dims")
+    q = gaussian_quantiles(n)
+    xs, ys = q, q[::-1].copy()
+    z = np.tile(np.asarray(base_z, np.float64), (n, n, 1))
+    z[:, :, dim_x] = xs[None, :]
+    z[:, :, dim_y] = ys[:, None]
+    return z, xs, ys
+
+
+def traversal_z(base_z: np.ndarray, dims, values) -> np.ndarray:
+    """(len(dims), len(values), D): row i sweeps dims[i] over values, the others at base_z."""
+    base = np.asarray(base_z, np.float64)
+    z = np.tile(base, (len(dims), len(values), 1))
+    for i, d in enumerate(dims):
+        z[i, :, d] = values
+    return z
+
+
+def interpolation_z(z_a: np.ndarray, z_b: np.ndarray, steps: int):
+    """(steps, D) on the straight line from z_a to z_b, with the fractions t."""
+    t = np.linspace(0.0, 1.0, steps)
+    za, zb = np.asarray(z_a, np.float64), np.asarray(z_b, np.float64)
+    return za[None] + t[:, None] * (zb - za)[None], t
+
+
+def nearest_codes(z: np.ndarray, mu: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and Euclidean distances of the k posterior means nearest to z, nearest first."""
+    dist = np.linalg.norm(np.asarray(mu, np.float64) - np.asarray(z, np.float64)[None], axis=1)
+    idx = np.argsort(dist, kind="stable")[:k]
+    return idx, dist[idx]
+
+
+# ---- figures ---------------------------------------------------------------------------------
+
+def image_grid_figure(images: np.ndarray, *, col_labels=None, row_labels=None,
+                      x_title: str | None = None, y_title: str | None = None,
+                      title: str | None = None, scale: int = 4,
+                      max_height: int = 640) -> go.Figure:
+    """An (R, C, H, W) block of images in [0, 1] as one crisp picture, tiles labelled on the axes.
+
+    Axis units are source pixels; tick marks sit at tile centres."""
+    images = np.asarray(images, np.float32)
+    if images.ndim == 5:  # (R, C, 1, H, W)
+        images = images[:, :, 0]
+    if images.ndim != 4:
+        raise ValueError(f"expected (rows, cols, H, W) images, got shape {images.shape}")
+    rows, cols, h, w = images.shape
+    pad = 1
+    picture = grid(images.reshape(rows * cols, h, w), ncols=cols, pad=pad, pad_value=SEPARATOR)
+    height_px, width_px = picture.shape
+    uri = "data:image/png;base64," + base64.b64encode(png_bytes(picture, scale)).decode()
+    fig = go.Figure(go.Image(source=uri, x0=0, y0=0, dx=1 / scale, dy=1 / scale,
+                             hoverinfo="skip"))
+    xc = [pad + c * (w + pad) + w / 2 - 0.5 for c in range(cols)]
+    yc = [pad + r * (h + pad) + h / 2 - 0.5 for r in range(rows)]
+    show_x, show_y = col_labels is not None, row_labels is not None
+    fig.update_xaxes(range=[-0.5, width_px - 0.5], showgrid=False, zeroline=False,
+                     showticklabels=show_x, tickvals=xc if show_x else None,
+                     ticktext=list(col_labels) if show_x else None, title=x_title, ticks="")
+    fig.update_yaxes(range=[height_px - 0.5, -0.5], showgrid=False, zeroline=False,
+                     showticklabels=show_y, tickvals=yc if show_y else None,
+                     ticktext=list(row_labels) if show_y else None, title=y_title, ticks="",
+                     scaleanchor="x", scaleratio=1)
+    height = int(min(max_height, max(120, 2.2 * height_px + 60 + (40 if title else 0))))
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10,
+                                                              b=10), dragmode=False)
+    return fig
+
+
+def manifold_figure(images: np.ndarray, xs: np.ndarray, ys: np.ndarray, dim_x: int,
+                    dim_y: int) -> go.Figure:
+    """The decoded manifold: tile (r, c) is decode(z) with z[dim_x] = xs[c], z[dim_y] = ys[r]."""
+    n = len(xs)
+    every = max(1, n // 8)
+    fmt = lambda v, i: f"{v:+.2f}" if i % every == 0 or i == n - 1 else ""  # noqa: E731
+    return image_grid_figure(
+        images, col_labels=[fmt(v, i) for i, v in enumerate(xs)],
+        row_labels=[fmt(v, i) for i, v in enumerate(ys)],
+        x_title=f"z{dim_x} (prior quantiles 5 % … 95 %)", y_title=f"z{dim_y}", scale=3,
+        max_height=760)
+
+
+def traversal_figure(images: np.ndarray, dims, values, kl=None, active=None) -> go.Figure:
+    """Row i: dim dims[i] swept over values, the other dims held at the current z."""
+    rows = []
+    for i, d in enumerate(dims):
+        label = f"z{d}"
+        if kl is not None:
+            label += f" · {kl[d]:.2f} nats"
+        if active is not None and not active[d]:
+            label += " · inactive"
+        rows.append(label)
+    return image_grid_figure(images, col_labels=[f"{v:+.1f}" for v in values], row_labels=rows,
+                             x_title="value of the swept dim (the prior's σ = 1)", scale=3,
+                             max_height=1400)
+
+
+def interpolation_figure(images: np.ndarray, t: np.ndarray, label_a: str,
+                         label_b: str) -> go.Figure:
+    """One row: decode((1 - t) mu_a + t mu_b)."""
+    cols = [f"{v:.2f}" for v in t]
+    cols[0], cols[-1] = f"{label_a}", f"{label_b}"
+    return image_grid_figure(np.asarray(images)[None], col_labels=cols,
+                             x_title="t: z = (1 − t) μ_a + t μ_b", scale=3)
+
+
+def samples_figure(images: np.ndarray, ncols: int) -> go.Figure:
+    """Decoded prior samples, tiled ncols wide."""
+    images = np.asarray(images, np.float32)
+    if images.ndim == 4:
+        images = images[:, 0]
+    n, h, w = images.shape
+    rows = -(-n // ncols)
+    padded = np.full((rows * ncols, h, w), SEPARATOR, np.float32)
+    padded[:n] = images
+    return image_grid_figure(padded.reshape(rows, ncols, h, w), scale=3)
+
+
+def nearest_figure(images: np.ndarray, captions) -> go.Figure:
+    """The test images whose posterior means are nearest to z, captioned under each tile."""
+    images = np.asarray(images, np.float32)
+    if images.ndim == 4:
+        images = images[:, 0]
+    return image_grid_figure(images[None], col_labels=list(captions), scale=3)
