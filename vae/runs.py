@@ -72,7 +72,7 @@ class TrainConfig:
 
 
 def validate_name(name: str) -> str:
-    if not NAME_RE.match(name or ""):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):  # fullmatch: "$" lets "x\n" in
         raise RunError(f"Run name {name!r} is not allowed: use 1-64 letters, digits, '.', '_' or "
                        "'-', starting with a letter or digit.")
     return name
@@ -134,7 +134,8 @@ class RunDir:
             return VAEConfig.from_dict(raw["model"]), TrainConfig.from_dict(raw["train"])
         except FileNotFoundError as exc:
             raise RunError(f"{self.path} is not a run: it has no config.json.") from exc
-        except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as exc:
+        except (ValueError, KeyError, TypeError, OSError) as exc:  # ValueError: bad JSON, bad
+            # UTF-8, a setting of the wrong kind; ConfigError is one too
             raise RunError(f"{self.config_file} is corrupt or not a run config: {exc}") from exc
 
     # --- status
@@ -190,8 +191,11 @@ class RunDir:
         path = self.weights_file if epoch is None else (
             self.snapshot_dir / f"epoch_{epoch:04d}.safetensors")
         try:
-            state = load_file(str(path))
+            state = load_file(str(path))  # safetensors: a header and raw tensors, never a pickle
         except FileNotFoundError as exc:
+            if epoch is not None:
+                raise RunError(f"{path} not found: the run has no snapshot of epoch {epoch} "
+                               f"(it has {self.snapshot_epochs() or 'none'}).") from exc
             raise RunError(f"{path} not found: the run has no weights yet.") from exc
         except (SafetensorError, OSError, ValueError) as exc:
             raise RunError(f"{path} is corrupt: {exc}") from exc

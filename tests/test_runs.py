@@ -1,0 +1,264 @@
+"""Run directories: broken files give RunError with a clear message, nothing is unpickled, writes are
+atomic, a torn metrics line is skipped, a dead trainer reads as interrupted, names are checked."""
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import vae.runs
+from tests.conftest import SHIPPED
+from vae.data import load_dataset
+from vae.losses import evaluate
+from vae.model import ConfigError, VAEConfig
+from vae.runs import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs, validate_name,
+                      write_json_atomic)
+
+
+@pytest.fixture
+def run(tmp_path) -> RunDir:
+    """A writable copy of the shipped mnist5k-2d run."""
+    src = DEFAULT_ROOT / "mnist5k-2d"
+    if not (src / "model.safetensors").exists():
+        pytest.skip("the shipped run checkpoints/mnist5k-2d is missing: `make shipped-runs`")
+    shutil.copytree(src, tmp_path / "mnist5k-2d")
+    return RunDir(tmp_path / "mnist5k-2d")
+
+
+class Payload:
+    """Unpickling this creates a file: proof that something unpickled it."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def pickle_bomb(tmp_path, marker_name="UNPICKLED") -> tuple[bytes, object]:
+    marker = tmp_path / marker_name
+    data = pickle.dumps({"to_mu.weight": Payload(marker)})
+    return data, marker
+
+
+def raises_run_error(fn, *words) -> str:
+    with pytest.raises(RunError) as info:
+        fn()
+    message = str(info.value)
+    for word in words:
+        assert word in message, f"{word!r} missing from: {message}"
+    return message
+
+
+# ------------------------------------------------------------------------------------- config
+
+def test_shipped_runs_load(run):
+    model = run.load_model()
+    assert model.config.latent_dim == 2 and not model.training
+    assert run.read_status()["state"] == "finished"
+    assert run.snapshot_epochs() == list(range(1, 31))
+
+
+def test_reported_test_metrics_are_what_the_weights_give(run):
+    """The last epoch line of metrics.jsonl is reproduced exactly from model.safetensors."""
+    _, train_cfg = run.read_config()
+    last = [r for r in run.read_metrics() if r.get("kind") == "epoch"][-1]
+    test_x = torch.from_numpy(load_dataset(train_cfg.dataset).test_x.copy())
+    again = evaluate(run.load_model(), test_x, generator=torch.Generator().manual_seed(train_cfg.seed))
+    assert again["neg_elbo"] == last["test/neg_elbo"] and again["kl"] == last["test/kl"]
+
+
+@pytest.mark.parametrize("text,why", [
+    ("{not json", "not JSON"),
+    ("\xff\xfe binary".encode("latin-1"), "not UTF-8"),
+    ('{"train": {}}', "no model section"),
+    ('[1, 2]', "a list"),
+    ('{"model": {"hidden": ["abc"]}, "train": {}}', "a width that is not a number"),
+    ('{"model": {"latent_dim": 0}, "train": {}}', "an invalid latent dim"),
+    ('{"model": {"colour": 1}, "train": {}}', "an unknown setting"),
+    ('{"model": {}, "train": {"epochs": "ten"}}', "a string for epochs"),
+])
+def test_corrupt_config_json(run, text, why):
+    if isinstance(text, bytes):
+        run.config_file.write_bytes(text)
+    else:
+        run.config_file.write_text(text)
+    raises_run_error(run.read_config, str(run.config_file), "corrupt")
+    raises_run_error(run.load_model, "config.json")
+
+
+def test_folder_without_config_is_not_a_run(tmp_path):
+    raises_run_error(RunDir(tmp_path).read_config, "is not a run", "config.json")
+
+
+# ------------------------------------------------------------------------------------- weights
+
+def test_truncated_safetensors(run):
+    raw = run.weights_file.read_bytes()
+    run.weights_file.write_bytes(raw[: len(raw) // 2])
+    raises_run_error(run.load_model, str(run.weights_file), "corrupt")
+
+
+def test_empty_safetensors(run):
+    run.weights_file.write_bytes(b"")
+    raises_run_error(run.load_model, str(run.weights_file), "corrupt")
+
+
+def test_missing_weights_and_missing_snapshot(run):
+    run.weights_file.unlink()
+    raises_run_error(run.load_model, "no weights yet")
+    raises_run_error(lambda: run.load_model(epoch=99), "epoch_0099", "no snapshot of epoch 99")
+
+
+def test_safetensors_loading_never_unpickles(run, tmp_path):
+    data, marker = pickle_bomb(tmp_path)
+    pickle.loads(data)  # the control: this payload does create the marker when unpickled
+    assert marker.exists()
+    marker.unlink()
+    run.weights_file.write_bytes(data)
+    torch.save({"to_mu.weight": torch.zeros(2, 256)}, run.snapshot_dir / "epoch_0003.safetensors")
+    raises_run_error(run.load_model, "corrupt")
+    raises_run_error(lambda: run.load_model(epoch=3), "epoch_0003", "corrupt")
+    assert not marker.exists(), "loading a run unpickled its weights file"
+
+
+@pytest.mark.parametrize("change", [
+    {"hidden": [128]}, {"latent_dim": 3}, {"likelihood": "gaussian"},
+    {"arch": "conv", "hidden": [32, 64]},
+])
+def test_weights_for_another_architecture(run, change):
+    raw = json.loads(run.config_file.read_text())
+    raw["model"].update(change)
+    run.config_file.write_text(json.dumps(raw))
+    raises_run_error(run.load_model, "does not match config.json", "another architecture")
+
+
+def test_snapshots_are_float16_and_load_as_float32(run):
+    last = run.load_model()
+    snap = run.load_model(epoch=30)
+    for (name, a), b in zip(last.state_dict().items(), snap.state_dict().values()):
+        assert b.dtype == torch.float32
+        torch.testing.assert_close(a, b, atol=2e-2, rtol=2e-3, msg=f"{name} differs")
+
+
+# ------------------------------------------------------------------------------ atomic writes
+
+def test_write_json_atomic_leaves_the_old_file_when_writing_fails(run):
+    before = run.status_file.read_text()
+    with pytest.raises(TypeError):
+        write_json_atomic(run.status_file, {"state": object()})  # not JSON-serializable
+    assert run.status_file.read_text() == before
+    assert sorted(p.name for p in run.path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_save_weights_is_atomic(run, monkeypatch):
+    model = run.load_model()
+    before = run.weights_file.read_bytes()
+
+    def half_then_crash(state, path):
+        with open(path, "wb") as f:
+            f.write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(vae.runs, "save_file", half_then_crash)
+    with pytest.raises(OSError):
+        run.save_weights(model)
+    assert run.weights_file.read_bytes() == before, "a failed save replaced the weights"
+    assert not [p for p in run.path.iterdir() if p.name.startswith(".")], "temp file left behind"
+    run.load_model()
+
+
+def test_written_files_are_readable_by_others(tmp_path):
+    created = RunDir.create(tmp_path, "perm", VAEConfig(latent_dim=2), TrainConfig())
+    assert created.config_file.stat().st_mode & 0o777 == 0o644
+
+
+# ---------------------------------------------------------------------------- metrics, status
+
+def test_half_written_last_metrics_line_is_skipped(run):
+    rows = run.read_metrics()
+    with run.metrics_file.open("a") as f:
+        f.write('{"kind": "step", "step": 961, "train/rec')
+    assert run.read_metrics() == rows
+    assert len(rows) == 30 + 960 // 20
+
+
+def test_no_metrics_yet(tmp_path):
+    assert RunDir(tmp_path).read_metrics() == []
+    assert RunDir(tmp_path).read_status() == {"state": "new"}
+
+
+def test_running_status_with_a_dead_pid_reads_interrupted(run):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    run.write_status(state="running", pid=child.pid, epoch=3)
+    assert run.read_status()["state"] == "interrupted"
+    run.write_status(state="running", pid=os.getpid(), epoch=3)
+    assert run.read_status()["state"] == "running"
+    run.write_status(state="running")  # no pid at all: nobody is training it
+    assert run.read_status()["state"] == "interrupted"
+
+
+def test_zombie_child_reads_interrupted(run):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, not yet reaped
+        run.write_status(state="running", pid=child.pid)
+        assert run.read_status()["state"] == "interrupted"
+    finally:
+        child.wait()
+
+
+def test_corrupt_status_reads_as_new(run):
+    run.status_file.write_text('{"state": "runn')
+    assert run.read_status() == {"state": "new"}
+
+
+def test_delete_refuses_a_running_run(run):
+    run.write_status(state="running", pid=os.getpid())
+    raises_run_error(run.delete, "still training")
+    run.write_status(state="stopped")
+    run.delete()
+    assert not run.path.exists()
+
+
+# ------------------------------------------------------------------------------------- names
+
+@pytest.mark.parametrize("name", ["", ".", "..", "../evil", "a/b", ".hidden", "-flag", "a b",
+                                  "x" * 65, "naïve", "run\n"])
+def test_bad_run_names(name, tmp_path):
+    raises_run_error(lambda: validate_name(name), "not allowed")
+    raises_run_error(lambda: RunDir.create(tmp_path, name, VAEConfig(), TrainConfig()), "not allowed")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["a", "mnist5k-2d", "Run_1.b", "x" * 64])
+def test_good_run_names(name):
+    assert validate_name(name) == name
+
+
+def test_create_refuses_an_existing_name(tmp_path):
+    RunDir.create(tmp_path, "twice", VAEConfig(latent_dim=2), TrainConfig())
+    raises_run_error(lambda: RunDir.create(tmp_path, "twice", VAEConfig(), TrainConfig()),
+                     "already exists")
+
+
+def test_list_runs_finds_folders_with_a_config(tmp_path):
+    for name in SHIPPED[:2]:
+        shutil.copytree(DEFAULT_ROOT / name, tmp_path / name)
+    (tmp_path / "not-a-run").mkdir()
+    (tmp_path / "stray.txt").write_text("x")
+    assert [r.name for r in list_runs(tmp_path)] == sorted(SHIPPED[:2])
+    assert list_runs(tmp_path / "missing") == []
+
+
+def test_train_config_checks():
+    with pytest.raises(ConfigError, match="epochs"):
+        TrainConfig(epochs=0)
+    with pytest.raises(ConfigError, match="learning rate"):
+        TrainConfig(lr=float("nan"))
+    assert TrainConfig.from_dict({"epochs": 3, "added_later": 1}).epochs == 3
