@@ -1,0 +1,296 @@
+"""Pure figure builders for the explanation pages: numpy in, plotly Figure out; no session state.
+
+Colours come from Plotly's qualitative palette and translucent fills, never hard-coded white or
+black, so the figures read in Streamlit's light and dark themes (st.plotly_chart(theme="streamlit")).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from ui.images import grid, png_bytes
+
+PALETTE = qualitative.Plotly
+CLASS_COLOURS = qualitative.D3 + qualitative.Plotly
+MEAN_COLOUR = PALETTE[0]  # blue: the mean penalty, mu
+WIDTH_COLOUR = PALETTE[1]  # red: the width penalty, sigma
+SAMPLE_COLOUR = PALETTE[2]  # green: z samples
+PRIOR_COLOUR = "rgba(128, 128, 128, 0.9)"  # mid grey reads on light and dark backgrounds
+
+
+def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    t = np.linspace(0, 2 * math.pi, n)
+    return cx + rx * np.cos(t), cy + ry * np.sin(t)
+
+
+def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims=(0, 1),
+                       mu: np.ndarray | None = None, sigma: np.ndarray | None = None,
+                       z: np.ndarray | None = None, index: np.ndarray | None = None,
+                       x_range=None, y_range=None, title: str = "",
+                       background_opacity: float = 0.35, height: int = 520) -> go.Figure:
+    """The latent plane: every test input's mu by class (click one to pick it), the prior's
+    1-sigma circle, and optionally one input's mu, its 1-sigma ellipse and z samples drawn from it.
+
+    all_mu (N, D), labels (N,), mu and sigma (D,), z (n, D); `dims` are the two axes shown.
+    """
+    a, b = dims
+    fig = go.Figure()
+    all_mu = np.asarray(all_mu)
+    labels = np.asarray(labels)
+    idx = np.arange(len(all_mu)) if index is None else np.asarray(index)
+    for c, name in enumerate(class_names):
+        sel = labels == c
+        if not sel.any():
+            continue
+        fig.add_trace(go.Scattergl(
+            x=all_mu[sel, a], y=all_mu[sel, b], mode="markers", name=str(name),
+            marker=dict(size=5, color=CLASS_COLOURS[c % len(CLASS_COLOURS)],
+                        opacity=background_opacity),
+            customdata=idx[sel],
+            hovertemplate=f"{name}<br>test image #%{{customdata}}<br>mu = (%{{x:.2f}}, %{{y:.2f}})"
+                          "<extra></extra>"))
+    px_, py_ = _ellipse(0, 0, 1, 1)
+    fig.add_trace(go.Scatter(x=px_, y=py_, mode="lines", name="prior N(0, I), 1 sigma",
+                             line=dict(color=PRIOR_COLOUR, dash="dash", width=2),
+                             hoverinfo="skip"))
+    if z is not None and len(z):
+        z = np.asarray(z)
+        fig.add_trace(go.Scatter(
+            x=z[:, a], y=z[:, b], mode="markers", name=f"z = mu + sigma * eps ({len(z)})",
+            marker=dict(size=9, color=SAMPLE_COLOUR, symbol="circle-open", line=dict(width=2)),
+            hovertemplate="z = (%{x:.3f}, %{y:.3f})<extra></extra>"))
+    if mu is not None and sigma is not None:
+        ex, ey = _ellipse(mu[a], mu[b], sigma[a], sigma[b])
+        fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", name="q(z|x), 1 sigma",
+                                 line=dict(color=WIDTH_COLOUR, width=3), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(
+            x=[mu[a]], y=[mu[b]], mode="markers", name="mu(x)",
+            marker=dict(size=18, color=MEAN_COLOUR, symbol="x-thin",
+                        line=dict(width=4, color=MEAN_COLOUR)),
+            hovertemplate="mu = (%{x:.3f}, %{y:.3f})<extra></extra>"))
+    fig.update_layout(title=title or None, height=height,
+                      legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.14),
+                      margin=dict(l=10, r=10, t=50 if title else 20, b=10))
+    fig.update_xaxes(title_text=f"z{a + 1}", zeroline=True)
+    fig.update_yaxes(title_text=f"z{b + 1}", zeroline=True, scaleanchor="x", scaleratio=1)
+    if x_range is not None:
+        fig.update_xaxes(range=list(x_range))
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
+    return fig
+
+
+def zoom_ranges(mu: np.ndarray, sigma: np.ndarray, z: np.ndarray | None, dims=(0, 1),
+                margin: float = 3.0) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Square axis ranges around one posterior: +-margin sigma, widened to hold every z sample."""
+    a, b = dims
+    half = margin * max(float(sigma[a]), float(sigma[b]), 1e-3)
+    if z is not None and len(z):
+        z = np.asarray(z)
+        half = max(half, float(np.abs(z[:, a] - mu[a]).max()) * 1.1,
+                   float(np.abs(z[:, b] - mu[b]).max()) * 1.1)
+    return (mu[a] - half, mu[a] + half), (mu[b] - half, mu[b] + half)
+
+
+def image_row_png(images: np.ndarray, ncols: int | None = None, target_width: int = 900) -> bytes:
+    """A grid of (N, H, W) images in [0, 1] as one crisp PNG: whole-number nearest-neighbour
+    upscaling chosen so the grid is about `target_width` pixels wide (never smoothed)."""
+    images = np.asarray(images, np.float32)
+    if images.ndim == 4:
+        images = images[:, 0]
+    ncols = ncols or len(images)
+    tiled = grid(images, ncols)
+    scale = max(1, target_width // tiled.shape[1])
+    return png_bytes(tiled, scale=scale)
+
+
+def mu_sigma_figure(mu: np.ndarray, sigma: np.ndarray, height: int | None = None) -> go.Figure:
+    """Each dim's q(z_d|x) as mu with a +-sigma bar, beside the prior's 0 +- 1 band."""
+    d = len(mu)
+    names = [f"z{i + 1}" for i in range(d)]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=names, x=[2.0] * d, base=[-1.0] * d, orientation="h",
+                         name="prior N(0, 1): 0 +- 1", marker=dict(color="rgba(128,128,128,0.25)"),
+                         hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        y=names, x=mu, mode="markers", name="mu +- sigma",
+        marker=dict(size=12, color=MEAN_COLOUR),
+        error_x=dict(type="data", array=sigma, color=WIDTH_COLOUR, thickness=3, width=8),
+        customdata=sigma,
+        hovertemplate="%{y}: mu = %{x:.4f}, sigma = %{customdata:.4f}<extra></extra>"))
+    fig.update_layout(height=height or max(220, 60 + 34 * d), barmode="overlay",
+                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12))
+    fig.update_xaxes(title_text="z", zeroline=True)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def kl_split_figure(mean_penalty: np.ndarray, width_penalty: np.ndarray) -> go.Figure:
+    """KL per dim as stacked bars: mean penalty mu^2/2 and width penalty (sigma^2-1-ln sigma^2)/2."""
+    mean_penalty = np.asarray(mean_penalty)
+    width_penalty = np.asarray(width_penalty)
+    names = [f"z{i + 1}" for i in range(len(mean_penalty))]
+    total = float((mean_penalty + width_penalty).sum())
+    fig = go.Figure([
+        go.Bar(x=names, y=mean_penalty, name="mean penalty  mu^2 / 2", marker_color=MEAN_COLOUR,
+               hovertemplate="%{x}: %{y:.3f} nats<extra>mean penalty</extra>"),
+        go.Bar(x=names, y=width_penalty, name="width penalty  (sigma^2 - 1 - ln sigma^2) / 2",
+               marker_color=WIDTH_COLOUR,
+               hovertemplate="%{x}: %{y:.3f} nats<extra>width penalty</extra>"),
+    ])
+    fig.update_layout(barmode="stack", height=360, title=f"KL of this input: {total:.3f} nats",
+                      margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2))
+    fig.update_yaxes(title_text="nats")
+    return fig
+
+
+def kl_calculator_figure(z: np.ndarray, q: np.ndarray, prior: np.ndarray, mu: float, sigma: float,
+                         kl: float) -> go.Figure:
+    """The two densities whose KL the loss measures: q = N(mu, sigma^2) and the prior N(0, 1)."""
+    fig = go.Figure([
+        go.Scatter(x=z, y=prior, name="prior N(0, 1)", fill="tozeroy", mode="lines",
+                   line=dict(color=PRIOR_COLOUR, width=2, dash="dash"),
+                   fillcolor="rgba(128,128,128,0.2)"),
+        go.Scatter(x=z, y=q, name=f"q = N({mu:.2f}, {sigma:.2f}^2)", fill="tozeroy", mode="lines",
+                   line=dict(color=MEAN_COLOUR, width=3)),
+    ])
+    fig.update_layout(height=340, title=f"KL(q || N(0, 1)) = {kl:.3f} nats",
+                      margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2))
+    fig.update_xaxes(title_text="z")
+    fig.update_yaxes(title_text="density")
+    return fig
+
+
+def aggregate_posterior_figure(grid: np.ndarray, densities: dict[str, np.ndarray],
+                               prior: np.ndarray, dims: list[int] | None = None,
+                               cols: int = 4) -> go.Figure:
+    """Per dim, each model's aggregate posterior (mean of q(z_d|x) over the test set) against N(0, 1).
+
+    densities maps a legend name to a (D, G) array on `grid`; `dims` picks which dims to draw.
+    """
+    first = next(iter(densities.values()))
+    dims = list(range(first.shape[0])) if dims is None else list(dims)
+    cols = max(1, min(cols, len(dims)))
+    rows = -(-len(dims) // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"z{d + 1}" for d in dims],
+                        shared_yaxes=False, horizontal_spacing=0.05, vertical_spacing=0.12)
+    for i, d in enumerate(dims):
+        r, c = divmod(i, cols)
+        fig.add_trace(go.Scatter(x=grid, y=prior, mode="lines", name="prior N(0, 1)",
+                                 line=dict(color=PRIOR_COLOUR, dash="dash", width=2),
+                                 fill="tozeroy", fillcolor="rgba(128,128,128,0.15)",
+                                 legendgroup="prior", showlegend=i == 0), row=r + 1, col=c + 1)
+        for j, (name, dens) in enumerate(densities.items()):
+            fig.add_trace(go.Scatter(x=grid, y=dens[d], mode="lines", name=name,
+                                     line=dict(color=PALETTE[j % len(PALETTE)], width=2.5),
+                                     legendgroup=name, showlegend=i == 0), row=r + 1, col=c + 1)
+    # A plain autoencoder's q(z|x) are near-points: its aggregate is a comb of spikes. The y range
+    # follows the prior and the first model so the comparison with N(0, 1) stays readable.
+    top = 1.6 * max(float(np.max(prior)), float(np.max(first[dims])))
+    fig.update_layout(height=max(300, 250 * rows), margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.15))
+    fig.update_xaxes(title_text="z")
+    fig.update_yaxes(range=[0, top])
+    return fig
+
+
+def accounting_figure(recon: float, kl: float, iwae: float, k: int) -> go.Figure:
+    """-ELBO as reconstruction stacked on KL, beside -IWAE_k: the bound k samples tighten."""
+    neg_elbo = recon + kl
+    fig = go.Figure([
+        go.Bar(x=["-ELBO"], y=[recon], name="reconstruction  E_q[-log p(x|z)]",
+               marker_color=MEAN_COLOUR, hovertemplate="%{y:.2f} nats<extra>reconstruction</extra>"),
+        go.Bar(x=["-ELBO"], y=[kl], name="KL(q(z|x) || p(z))", marker_color=WIDTH_COLOUR,
+               hovertemplate="%{y:.2f} nats<extra>KL</extra>"),
+        go.Bar(x=[f"-IWAE (k={k})"], y=[-iwae], name=f"-IWAE bound, k = {k}",
+               marker_color=SAMPLE_COLOUR, hovertemplate="%{y:.2f} nats<extra>-IWAE</extra>"),
+    ])
+    lo = min(neg_elbo, -iwae)
+    fig.update_layout(barmode="stack", height=360, margin=dict(l=10, r=10, t=40, b=10),
+                      title=f"-ELBO {neg_elbo:.2f} vs -IWAE {-iwae:.2f}: gap "
+                            f"{neg_elbo + iwae:.2f} nats",
+                      legend=dict(orientation="h", y=-0.15))
+    fig.update_yaxes(title_text="nats per image", range=[max(0.0, lo * 0.9), neg_elbo * 1.03])
+    return fig
+
+
+def curves_with_cursor_figure(epoch: np.ndarray, recon: np.ndarray, kl: np.ndarray,
+                              neg_elbo: np.ndarray, cursor: int | None) -> go.Figure:
+    """Test -ELBO and reconstruction (top) and KL (bottom) by epoch, a cursor at the replayed epoch."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        row_heights=[0.6, 0.4])
+    fig.add_trace(go.Scatter(x=epoch, y=neg_elbo, name="test -ELBO", mode="lines+markers",
+                             line=dict(color=PALETTE[3])), row=1, col=1)
+    fig.add_trace(go.Scatter(x=epoch, y=recon, name="test reconstruction", mode="lines+markers",
+                             line=dict(color=MEAN_COLOUR)), row=1, col=1)
+    fig.add_trace(go.Scatter(x=epoch, y=kl, name="test KL", mode="lines+markers",
+                             line=dict(color=WIDTH_COLOUR)), row=2, col=1)
+    if cursor is not None:
+        for row in (1, 2):
+            fig.add_vline(x=cursor, line=dict(color=PRIOR_COLOUR, width=2, dash="dot"), row=row,
+                          col=1)
+        sel = np.asarray(epoch) == cursor
+        if sel.any():
+            i = int(np.argmax(sel))
+            fig.add_trace(go.Scatter(x=[cursor, cursor], y=[neg_elbo[i], recon[i]], mode="markers",
+                                     marker=dict(size=13, color=PALETTE[3], symbol="diamond"),
+                                     showlegend=False, hoverinfo="skip"), row=1, col=1)
+            fig.add_trace(go.Scatter(x=[cursor], y=[kl[i]], mode="markers",
+                                     marker=dict(size=13, color=WIDTH_COLOUR, symbol="diamond"),
+                                     showlegend=False, hoverinfo="skip"), row=2, col=1)
+    fig.update_layout(height=430, margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", y=1.1))
+    fig.update_yaxes(title_text="nats / image", row=1, col=1)
+    fig.update_yaxes(title_text="KL, nats", row=2, col=1)
+    fig.update_xaxes(title_text="epoch", row=2, col=1)
+    return fig
+
+
+def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str] | None = None
+                           ) -> go.Figure:
+    """Every run as a point (rate = KL, distortion = reconstruction), coloured by log10 beta.
+
+    beta = 0 (a plain autoencoder) has no logarithm: it is drawn at the colour scale's low end and
+    its hover says beta = 0. Collapsed runs are drawn as crosses.
+    """
+    names = list(names)
+    kl = np.asarray(kl, float)
+    recon = np.asarray(recon, float)
+    beta = np.asarray(beta, float)
+    collapsed = np.asarray(collapsed, bool)
+    positive = beta[beta > 0]
+    floor = float(math.floor(np.log10(positive.min())) - 1) if len(positive) else -2.0
+    colour = np.where(beta > 0, np.log10(np.where(beta > 0, beta, 1.0)), floor)
+    cmin = float(colour.min()) if len(colour) else -2.0
+    cmax = float(colour.max()) if len(colour) else 2.0
+    if cmax - cmin < 1e-9:
+        cmin, cmax = cmin - 1, cmax + 1
+    ticks = np.arange(math.floor(cmin), math.ceil(cmax) + 1)
+    fig = go.Figure()
+    for flag, symbol, label in ((False, "circle", "run"), (True, "x", "collapsed posterior")):
+        sel = collapsed == flag
+        if not sel.any():
+            continue
+        fig.add_trace(go.Scatter(
+            x=kl[sel], y=recon[sel], mode="markers+text", name=label,
+            text=[n for n, s in zip(names, sel) if s], textposition="top center",
+            customdata=beta[sel],
+            marker=dict(size=[18 if highlight and n in highlight else 13
+                              for n, s in zip(names, sel) if s],
+                        symbol=symbol, color=colour[sel], colorscale="Viridis", cmin=cmin,
+                        cmax=cmax, line=dict(width=1, color=PRIOR_COLOUR),
+                        showscale=not flag or not (~collapsed).any(),
+                        colorbar=dict(title="beta", tickvals=ticks,
+                                      ticktext=["0" if t == floor and (beta == 0).any() else f"{10.0 ** t:g}"
+                                                for t in ticks])),
+            hovertemplate="%{text}<br>beta = %{customdata:g}<br>KL (rate) = %{x:.2f} nats"
+                          "<br>reconstruction (distortion) = %{y:.2f} nats<extra></extra>"))
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", y=1.08))
+    fig.update_xaxes(title_text="rate: KL(q(z|x) || p(z)), nats per image")
+    fig.update_yaxes(title_text="distortion: reconstruction -log p(x|z), nats per image")
+    return fig

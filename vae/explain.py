@@ -1,0 +1,259 @@
+"""The numbers behind the explanation pages: pure functions of a model, its inputs and a seed.
+
+Each answers one of the seed's questions on a real model: mu and sigma are a deterministic function
+of x; z = mu + sigma * eps is the random part; the KL splits into a mean penalty and a width
+penalty; the prior matters because generation samples it; recon + KL = -ELBO, under the IWAE bound.
+Never imports streamlit.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .launch import start_training
+from .losses import bits_per_dim
+from .model import VAE
+from .runs import RunDir, RunError
+
+# The line the learner quotes (Keras tutorials); z_log_sigma is log sigma^2 there.
+SEED_KL_LINE = ("kl_loss = - 0.5 * mean(1 + z_log_sigma - square(z_mean) - exp(z_log_sigma), "
+                "axis=-1)")
+COLLAPSE_KL_NATS = 0.5  # below this a run's posterior carries (almost) nothing about x
+
+
+# ------------------------------------------------------------------------------- encode and sample
+@torch.no_grad()
+def encode_one(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """mu and sigma (D,) of one image x (1, H, W) or (H, W): the encoder's deterministic output."""
+    xt = torch.from_numpy(np.array(x, np.float32)).reshape(1, *model.config.image_shape)
+    q = model.encode(xt)
+    return q.mu[0].numpy().copy(), q.std[0].numpy().copy()
+
+
+def draw_eps(n: int, dim: int, seed: int) -> np.ndarray:
+    """n draws of eps ~ N(0, I), (n, D), reproducible from the seed."""
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.randn((n, dim), generator=g).numpy()
+
+
+def reparameterize(mu: np.ndarray, sigma: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """z = mu + sigma * eps, broadcasting (D,) against (n, D)."""
+    return np.asarray(mu)[None, :] + np.asarray(sigma)[None, :] * np.asarray(eps)
+
+
+@torch.no_grad()
+def decode_images(model: VAE, z: np.ndarray) -> np.ndarray:
+    """E[x|z] for each row of z: (n, H, W) floats in [0, 1]."""
+    z = torch.from_numpy(np.array(z, np.float32)).reshape(-1, model.config.latent_dim)
+    return model.decode_mean(z)[:, 0].numpy()
+
+
+def prior_samples(model: VAE, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """z ~ N(0, I) with a fixed seed, and its decodes: what 'generate' means."""
+    z = draw_eps(n, model.config.latent_dim, seed)
+    return z, decode_images(model, z)
+
+
+# ------------------------------------------------------------------------------------------ the KL
+@dataclass(frozen=True)
+class KLSplit:
+    """KL(N(mu, sigma^2) || N(0, 1)) per dim, split as mu^2/2 + (sigma^2 - 1 - ln sigma^2)/2."""
+    mean_penalty: np.ndarray  # mu^2 / 2: how far the centre sits from 0
+    width_penalty: np.ndarray  # (sigma^2 - 1 - ln sigma^2) / 2: how far the width is from 1; >= 0
+
+    @property
+    def per_dim(self) -> np.ndarray:
+        return self.mean_penalty + self.width_penalty
+
+    @property
+    def total(self) -> float:
+        return float(self.per_dim.sum())
+
+
+def kl_split(mu, sigma) -> KLSplit:
+    mu = np.asarray(mu, np.float64)
+    var = np.asarray(sigma, np.float64) ** 2
+    return KLSplit(0.5 * mu ** 2, 0.5 * (var - 1.0 - np.log(var)))
+
+
+def seed_line_terms(mu, sigma) -> dict[str, np.ndarray]:
+    """The seed's line read term by term, per dim: z_log_sigma is log sigma^2 (a log-variance).
+
+    -0.5 * (1 + z_log_sigma - z_mean^2 - exp(z_log_sigma)) is the KL of that dim; the line's
+    `mean` over dims divides the sum by D, which rescales the loss but is not the KL itself.
+    """
+    mu = np.asarray(mu, np.float64)
+    log_var = 2.0 * np.log(np.asarray(sigma, np.float64))
+    inside = 1.0 + log_var - mu ** 2 - np.exp(log_var)
+    return {"1": np.ones_like(mu), "z_log_sigma": log_var, "-square(z_mean)": -mu ** 2,
+            "-exp(z_log_sigma)": -np.exp(log_var), "sum": inside, "kl": -0.5 * inside}
+
+
+def normal_pdf(z, mu: float = 0.0, sigma: float = 1.0) -> np.ndarray:
+    z = np.asarray(z, np.float64)
+    return np.exp(-0.5 * ((z - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
+
+
+def kl_densities(mu: float, sigma: float, n: int = 401) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A z grid wide enough for both N(mu, sigma^2) and N(0, 1), with both densities on it."""
+    lo = min(-4.0, mu - 4.0 * sigma)
+    hi = max(4.0, mu + 4.0 * sigma)
+    z = np.linspace(lo, hi, n)
+    return z, normal_pdf(z, mu, sigma), normal_pdf(z)
+
+
+def aggregate_posterior(mu: np.ndarray, sigma: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """q(z_d) = mean over inputs of N(z_d; mu_d(x), sigma_d(x)^2), per dim: (D, len(grid)).
+
+    This is the distribution the decoder is trained on; generation draws from N(0, 1) instead, so
+    the two must match for prior samples to land where the decoder has learned something.
+    """
+    mu = np.asarray(mu, np.float64)
+    sigma = np.asarray(sigma, np.float64)
+    out = np.empty((mu.shape[1], len(grid)))
+    for d in range(mu.shape[1]):
+        zz = (grid[None, :] - mu[:, d, None]) / sigma[:, d, None]
+        out[d] = (np.exp(-0.5 * zz ** 2) / (sigma[:, d, None] * math.sqrt(2 * math.pi))).mean(0)
+    return out
+
+
+def top_dims(kl_per_dim, k: int = 2) -> list[int]:
+    """The k dims that carry most information (largest KL), in dim order: the latent view's axes."""
+    kl = np.asarray(kl_per_dim, np.float64)
+    return sorted(np.argsort(-kl, kind="stable")[:k].tolist())
+
+
+# ------------------------------------------------------------------------------------ the accounting
+@dataclass(frozen=True)
+class Accounting:
+    recon: float  # E_q[-log p(x|z)], nats per image, Monte Carlo over `samples` draws
+    kl: float  # closed form, nats per image
+    iwae: float  # log p(x) >= this importance-weighted bound with k samples (nats per image)
+    k: int
+    samples: int
+    n_images: int
+    n_pixels: int
+
+    @property
+    def neg_elbo(self) -> float:
+        return self.recon + self.kl
+
+    @property
+    def elbo(self) -> float:
+        return -self.neg_elbo
+
+    @property
+    def gap(self) -> float:
+        """IWAE bound minus ELBO: how much tighter k samples make the bound (>= 0 up to noise)."""
+        return self.iwae - self.elbo
+
+    def bits(self, nats: float) -> float:
+        return bits_per_dim(nats, self.n_pixels)
+
+
+@torch.no_grad()
+def accounting(model: VAE, x: np.ndarray, k: int, samples: int = 200, seed: int = 0) -> Accounting:
+    """recon + KL = -ELBO, and the IWAE bound with k samples, averaged over the images x (N, 1, H, W).
+
+    The reconstruction term is an expectation over q(z|x); `samples` draws estimate it, so the sum is
+    the ELBO itself, not one noisy draw of it.
+    """
+    model.eval()
+    xt = torch.from_numpy(np.array(x, np.float32)).reshape(-1, *model.config.image_shape)
+    g = torch.Generator().manual_seed(int(seed))
+    q = model.encode(xt)
+    recon = []
+    for start in range(0, samples, 100):
+        z = q.sample(min(100, samples - start), generator=g)
+        recon.append(-model.log_likelihood(xt, model.decode(z)))
+    recon_t = torch.cat(recon).mean(0)  # (B,)
+    kl = q.kl().sum(-1)
+    log_w = []
+    for start in range(0, k, 200):
+        z = q.sample(min(200, k - start), generator=g)
+        log_pz = (-0.5 * z.pow(2) - 0.5 * math.log(2 * math.pi)).sum(-1)
+        log_w.append(model.log_likelihood(xt, model.decode(z)) + log_pz - q.log_prob(z))
+    iwae = torch.logsumexp(torch.cat(log_w), 0) - math.log(k)
+    return Accounting(float(recon_t.mean()), float(kl.mean()), float(iwae.mean()), int(k),
+                      int(samples), len(xt), model.config.n_pixels)
+
+
+# ------------------------------------------------------------------------------------------- runs
+@dataclass(frozen=True)
+class RunPoint:
+    """A finished (or running) run as a point on the rate-distortion plane, from its last epoch."""
+    name: str
+    dataset: str
+    latent_dim: int
+    beta: float
+    epoch: int
+    kl: float  # rate, nats per image
+    recon: float  # distortion, nats per image
+    active_units: int
+
+    @property
+    def collapsed(self) -> bool:
+        """The posterior ignores x: (almost) no KL, or no dim whose mean moves with x."""
+        return self.kl < COLLAPSE_KL_NATS or self.active_units == 0
+
+
+def run_point(run: RunDir) -> RunPoint | None:
+    """The run's last test epoch as a point, or None when it has not finished an epoch yet."""
+    try:
+        model_cfg, train_cfg = run.read_config()
+    except RunError:
+        return None
+    rows = [r for r in run.read_metrics() if r.get("kind") == "epoch" and "test/kl" in r]
+    if not rows:
+        return None
+    last = rows[-1]
+    return RunPoint(run.name, train_cfg.dataset, model_cfg.latent_dim, float(model_cfg.beta),
+                    int(last["epoch"]), float(last["test/kl"]), float(last["test/recon"]),
+                    int(last.get("test/active_units", model_cfg.latent_dim)))
+
+
+def epoch_curves(rows: list[dict]) -> dict[str, np.ndarray]:
+    """Test curves by epoch from metrics.jsonl rows: epoch, recon, kl, neg_elbo, active_units."""
+    ep = [r for r in rows if r.get("kind") == "epoch" and "test/neg_elbo" in r]
+    return {"epoch": np.array([r["epoch"] for r in ep], int),
+            "recon": np.array([r["test/recon"] for r in ep], float),
+            "kl": np.array([r["test/kl"] for r in ep], float),
+            "neg_elbo": np.array([r["test/neg_elbo"] for r in ep], float),
+            "active_units": np.array([r.get("test/active_units", 0) for r in ep], int)}
+
+
+def find_autoencoder(runs: list[RunDir], like: RunDir) -> RunDir | None:
+    """A beta = 0 run (a plain autoencoder) with the same dataset, latent dim and image shape."""
+    try:
+        model_cfg, train_cfg = like.read_config()
+    except RunError:
+        return None
+    for run in runs:
+        if run.name == like.name or not run.weights_file.exists():
+            continue
+        try:
+            m, t = run.read_config()
+        except RunError:
+            continue
+        if (m.beta == 0 and t.dataset == train_cfg.dataset and m.latent_dim == model_cfg.latent_dim
+                and m.image_shape == model_cfg.image_shape):
+            return run
+    return None
+
+
+def sweep_name(beta: float, stamp: str) -> str:
+    return f"sweep-{stamp}-beta{beta:g}".replace("+", "")
+
+
+def launch_beta_sweep(root, betas, epochs: int, stamp: str, dataset: str = "mnist-5k",
+                      latent_dim: int = 2, hidden: str = "256") -> list[RunDir]:
+    """Start one short run per beta, all at once; each trains as its own process."""
+    runs = []
+    for beta in betas:
+        runs.append(start_training(root, sweep_name(beta, stamp), {
+            "dataset": dataset, "latent-dim": latent_dim, "beta": beta, "epochs": epochs,
+            "hidden": hidden, "device": "cpu", "snapshot-every": epochs}))
+    return runs
