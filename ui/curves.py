@@ -52,7 +52,7 @@ def loss_curves_figure(rows: list[dict], *, cursor_step: int | None = None,
         for col in (1, 2, 3):
             fig.add_vline(x=cursor_step, line_dash="dot", line_color="gray", row=1, col=col)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0))
+                      legend=dict(orientation="h", yanchor="bottom", y=1.12, x=1, xanchor="right"))
     return fig
 
 
@@ -105,7 +105,7 @@ def run_summary(name: str, model_cfg: dict, train_cfg: dict, status: dict,
         "latent": model_cfg.get("latent_dim"), "beta": model_cfg.get("beta"),
         "epochs": f"{done}/{train_cfg.get('epochs')}",
         "test −ELBO": _num(last, "test/neg_elbo"), "test recon": _num(last, "test/recon"),
-        "test KL": _num(last, "test/kl"), "active units": _num(last, "test/active_units"),
+        "test KL": _num(last, "test/kl"), "active units": None if _num(last, "test/active_units") is None else int(last["test/active_units"]),
     }
 
 
@@ -114,4 +114,6 @@ def _num(row, key):
         value = row[key]
     except (KeyError, IndexError, TypeError):
         return None
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), 2)

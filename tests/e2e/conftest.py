@@ -4,6 +4,7 @@ Streamlit's own pattern: start `streamlit run`, poll /_stcore/health, and after 
 the app to report `data-test-script-state=notRunning`. No browser is downloaded: playwright drives
 /usr/bin/chromium.
 """
+import contextlib
 import os
 import socket
 import subprocess
@@ -33,33 +34,41 @@ def e2e_runs_root(tmp_path_factory) -> Path:
     return _copy_runs(tmp_path_factory.mktemp("e2e-runs"))
 
 
-@pytest.fixture(scope="session")
-def app_url(e2e_runs_root):
+@contextlib.contextmanager
+def serve(runs_root: Path):
+    """The dashboard as `make run` starts it (python -m ui.serve), on a free port; yields its URL."""
     port = _free_port()
-    env = {**os.environ, "VAE_RUNS_ROOT": str(e2e_runs_root)}
+    env = {**os.environ, "VAE_RUNS_ROOT": str(runs_root)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        [sys.executable, "-m", "ui.serve", "--server.address", "127.0.0.1",
+         "--server.port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the dashboard did not answer /_stcore/health within 60 s:\n"
-                    + proc.stdout.read().decode(errors="replace"))
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            proc.kill()
+            pytest.fail("the dashboard did not answer /_stcore/health within 60 s:\n"
+                        + proc.stdout.read().decode(errors="replace"))
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_runs_root):
+    with serve(e2e_runs_root) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

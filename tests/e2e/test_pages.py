@@ -1,7 +1,7 @@
 """Every page of the running dashboard renders in Chromium with no exception element."""
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, open_page
+from tests.e2e.conftest import assert_no_exception, open_page, serve
 
 PAGES = ["", "reconstructions", "generate", "explain", "replay", "rate_distortion", "presenter",
          "train", "runs"]
@@ -17,3 +17,11 @@ def test_page_renders(page, app_url, path):
 def test_default_page_keeps_run_in_url(page, app_url):
     open_page(page, app_url, "", "run=fashion-2d")
     assert "run=fashion-2d" in page.url
+
+
+def test_first_visit_straight_to_a_page_gets_the_navigation(page, e2e_runs_root):
+    """A fresh server whose first visitor opens /train still runs dashboard.py (nav + sidebar)."""
+    with serve(e2e_runs_root) as url:
+        open_page(page, url, "train", "run=mnist5k-2d")
+        assert page.get_by_role("combobox", name="Active run").input_value() == "mnist5k-2d"
+        assert page.locator("[data-testid=stSidebarNav]").get_by_text("What mu and sigma mean").count() == 1
