@@ -1,0 +1,118 @@
+"""The weight payload the browser decodes from: what it holds, that numpy decoding it reproduces
+torch, and the slider metadata (KL order, active dims, ranges, z in the URL)."""
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import SHIPPED
+from ui.decoder_component import (MAX_SCATTER, active_dims, decode_payload, encode_payload,
+                                  format_z, kl_per_dim, parse_z, read_payload, slider_ranges)
+from vae.model import VAE, VAEConfig
+from vae.runs import DEFAULT_ROOT, RunDir
+
+
+def _torch_decode(model, z, dtype=torch.float32):
+    """torch's decode_mean of float32 z; in float64 it is the exact value of the float32 net."""
+    z = torch.as_tensor(np.asarray(z, np.float32))
+    with torch.no_grad():
+        return model.to(dtype).decode_mean(z.to(dtype)).numpy()
+
+
+@pytest.mark.parametrize("run", SHIPPED)
+def test_payload_decodes_like_torch_for_shipped_runs(run):
+    model = RunDir(DEFAULT_ROOT / run).load_model()
+    payload = encode_payload(model)
+    z = np.random.default_rng(0).normal(0, 2, size=(16, model.config.latent_dim))
+    got = decode_payload(payload, z)
+    err = np.abs(got - _torch_decode(model, z, torch.float64)).max()
+    assert err <= 1e-6, f"{run}: payload decode differs from torch (float64) by {err:.2e}"
+    # torch's own float32 sums over 256-400 terms round differently by about 1e-6.
+    err32 = np.abs(got - _torch_decode(model, z)).max()
+    assert err32 <= 1e-5, f"{run}: payload decode differs from torch (float32) by {err32:.2e}"
+
+
+@pytest.mark.parametrize("hidden,latent", [((16, 8), 3), ((8, 4), 5)])
+def test_payload_decodes_like_torch_for_conv_decoders(hidden, latent):
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(arch="conv", hidden=hidden, latent_dim=latent)).eval()
+    z = np.random.default_rng(1).normal(0, 2, size=(4, latent))
+    payload = encode_payload(model)
+    err = np.abs(decode_payload(payload, z) - _torch_decode(model, z, torch.float64)).max()
+    assert err <= 1e-6, f"conv {hidden}: payload decode differs from torch by {err:.2e}"
+
+
+def test_payload_is_compact_float32():
+    model = RunDir(DEFAULT_ROOT / "mnist5k-2d").load_model()
+    payload = encode_payload(model)
+    n_params = sum(p.numel() for p in model.decoder.parameters())
+    header, body = read_payload(payload)
+    assert len(body) == 4 * n_params, "the body is not exactly the decoder's float32 parameters"
+    assert len(payload) - len(body) < 2048, "the header is larger than expected"
+    assert [layer["type"] for layer in header["layers"]] == ["linear", "relu", "linear"]
+    assert header["latent_dim"] == 2 and header["image_shape"] == [1, 28, 28]
+
+
+def test_payload_id_changes_with_weights_only():
+    torch.manual_seed(0)
+    a = VAE(VAEConfig(hidden=(8,), latent_dim=2)).eval()
+    b = VAE(VAEConfig(hidden=(8,), latent_dim=2)).eval()
+    b.load_state_dict(a.state_dict())
+    id_a = read_payload(encode_payload(a))[0]["id"]
+    assert id_a == read_payload(encode_payload(b))[0]["id"], "same weights, different id"
+    with torch.no_grad():
+        b.decoder[0].bias[0] += 1e-3
+    assert id_a != read_payload(encode_payload(b))[0]["id"], "different weights, same id"
+
+
+def test_payload_carries_the_scatter():
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(hidden=(8,), latent_dim=3)).eval()
+    mu = np.random.default_rng(0).normal(size=(MAX_SCATTER + 50, 3)).astype(np.float32)
+    labels = np.arange(len(mu)) % 10
+    header, body = read_payload(encode_payload(model, {"mu": mu, "labels": labels,
+                                                        "class_names": list("abcdefghij")}))
+    sc = header["scatter"]
+    got_mu = np.frombuffer(body, "<f4", sc["mu"][1], sc["mu"][0]).reshape(sc["n"], sc["dims"])
+    got_labels = np.frombuffer(body, "u1", sc["labels"][1], sc["labels"][0])
+    assert sc["n"] == MAX_SCATTER
+    np.testing.assert_array_equal(got_mu, mu[:MAX_SCATTER])
+    np.testing.assert_array_equal(got_labels, labels[:MAX_SCATTER])
+    assert sc["class_names"] == list("abcdefghij")
+
+
+def test_payload_rejects_what_is_not_one():
+    with pytest.raises(ValueError, match="not a decoder payload"):
+        read_payload(b"PNG\0" + bytes(16))
+
+
+def test_kl_per_dim_matches_the_posterior_kl():
+    from vae.model import Posterior
+    rng = np.random.default_rng(0)
+    mu, std = rng.normal(size=(50, 4)), rng.uniform(0.2, 1.5, size=(50, 4))
+    want = Posterior(torch.tensor(mu), torch.tensor(2 * np.log(std))).kl().mean(0).numpy()
+    np.testing.assert_allclose(kl_per_dim(mu, std), want, rtol=1e-10)
+
+
+def test_active_dims_use_the_variance_of_mu():
+    rng = np.random.default_rng(0)
+    mu = np.stack([rng.normal(0, 1, 500), rng.normal(0, 0.05, 500), rng.normal(0, 0.2, 500)], 1)
+    assert active_dims(mu).tolist() == [True, False, True]
+
+
+def test_slider_ranges_cover_prior_and_wide_codes():
+    mu = np.stack([np.random.default_rng(0).normal(0, 1, 1000), np.linspace(-20, 7, 1000)], 1)
+    ranges = slider_ranges(2, mu)
+    assert ranges[0].tolist() == [-3.0, 3.0] or (ranges[0][0] <= -3 and ranges[0][1] >= 3)
+    assert ranges[1][0] <= -19.5 and ranges[1][1] >= 6.5, "wide autoencoder codes are cut off"
+    assert slider_ranges(3).tolist() == [[-3.0, 3.0]] * 3
+
+
+def test_z_round_trips_through_the_url():
+    z = np.array([0.123, -1.3, 2.0])
+    assert format_z(z) == "0.12,-1.30,2.00"
+    np.testing.assert_allclose(parse_z(format_z(z), 3), [0.12, -1.30, 2.0])
+
+
+@pytest.mark.parametrize("text", [None, "", "1,2", "a,b,c", "1,nan,2", "1,2,3,4"])
+def test_parse_z_refuses_what_does_not_fit(text):
+    assert parse_z(text, 3) is None

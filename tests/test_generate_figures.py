@@ -1,0 +1,117 @@
+"""The Generate page's z builders and image-grid figures."""
+import base64
+import io
+from statistics import NormalDist
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from PIL import Image
+
+from ui import generate_figures as gf
+
+
+def _picture(fig: go.Figure) -> np.ndarray:
+    uri = fig.data[0].source
+    assert uri.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+
+
+def test_prior_z_is_reproducible_and_standard_normal():
+    a, b = gf.prior_z(4000, 3, seed=5), gf.prior_z(4000, 3, seed=5)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, gf.prior_z(4000, 3, seed=6))
+    assert abs(a.mean()) < 0.05 and abs(a.std() - 1) < 0.05
+
+
+def test_gaussian_quantiles_are_the_prior_ppf():
+    q = gf.gaussian_quantiles(5)
+    want = [NormalDist().inv_cdf(p) for p in (0.05, 0.275, 0.5, 0.725, 0.95)]
+    np.testing.assert_allclose(q, want, atol=1e-12)
+    assert q[2] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_manifold_z_sweeps_two_dims_and_keeps_the_rest():
+    base = np.array([0.5, -1.0, 2.0])
+    z, xs, ys = gf.manifold_z(base, dim_x=2, dim_y=0, n=4)
+    assert z.shape == (4, 4, 3)
+    np.testing.assert_array_equal(z[:, :, 1], -1.0)
+    np.testing.assert_array_equal(z[0, :, 2], xs)
+    np.testing.assert_array_equal(z[:, 0, 0], ys)
+    assert ys[0] > ys[-1], "the top row should have the largest vertical value"
+    with pytest.raises(ValueError):
+        gf.manifold_z(base, 1, 1, 4)
+
+
+def test_traversal_z_moves_one_dim_per_row():
+    base = np.array([0.1, 0.2, 0.3])
+    values = np.linspace(-3, 3, 5)
+    z = gf.traversal_z(base, [2, 0], values)
+    assert z.shape == (2, 5, 3)
+    np.testing.assert_array_equal(z[0, :, 2], values)
+    np.testing.assert_array_equal(z[0, :, :2], np.tile(base[:2], (5, 1)))
+    np.testing.assert_array_equal(z[1, :, 0], values)
+
+
+def test_interpolation_z_runs_from_a_to_b():
+    za, zb = np.array([0.0, 1.0]), np.array([2.0, -1.0])
+    z, t = gf.interpolation_z(za, zb, 5)
+    np.testing.assert_allclose(z[0], za)
+    np.testing.assert_allclose(z[-1], zb)
+    np.testing.assert_allclose(z[2], (za + zb) / 2)
+    np.testing.assert_allclose(t, np.linspace(0, 1, 5))
+
+
+def test_nearest_codes_orders_by_distance():
+    mu = np.array([[3.0, 0.0], [0.0, 0.5], [1.0, 1.0], [0.1, 0.0]])
+    idx, dist = gf.nearest_codes(np.zeros(2), mu, 3)
+    assert idx.tolist() == [3, 1, 2]
+    np.testing.assert_allclose(dist, [0.1, 0.5, np.sqrt(2)])
+
+
+def test_image_grid_figure_is_a_crisp_picture_of_the_tiles():
+    images = np.zeros((2, 3, 4, 5), np.float32)
+    images[1, 2] = 1.0  # the bottom-right tile is white
+    fig = gf.image_grid_figure(images, col_labels=["a", "b", "c"], row_labels=["r0", "r1"],
+                               scale=2)
+    pic = _picture(fig)
+    assert pic.shape == (2 * (2 * 5 + 1), 2 * (3 * 6 + 1)), "picture size: tiles, pads, scale"
+    tile = pic[2 * 6:2 * 6 + 2 * 4, 2 * 13:2 * 13 + 2 * 5]
+    assert (tile == 255).all() and (pic[2:10, 2:12] == 0).all()
+    assert set(np.unique(pic)) <= {0, 89, 255}, "upscaling blended pixels: not nearest-neighbour"
+    assert list(fig.layout.xaxis.ticktext) == ["a", "b", "c"]
+    assert list(fig.layout.yaxis.ticktext) == ["r0", "r1"]
+    assert fig.layout.yaxis.scaleanchor == "x"
+
+
+def test_image_grid_figure_rejects_wrong_shapes():
+    with pytest.raises(ValueError, match="rows, cols"):
+        gf.image_grid_figure(np.zeros((3, 4, 4)))
+
+
+def test_manifold_figure_labels_axes_with_quantiles():
+    images = np.random.default_rng(0).uniform(size=(5, 5, 1, 6, 6))
+    xs = gf.gaussian_quantiles(5)
+    fig = gf.manifold_figure(images, xs, xs[::-1], dim_x=1, dim_y=0)
+    assert "z1" in fig.layout.xaxis.title.text and "z0" in fig.layout.yaxis.title.text
+    assert fig.layout.xaxis.ticktext[0] == f"{xs[0]:+.2f}"
+    assert _picture(fig).shape == (3 * (5 * 7 + 1),) * 2
+
+
+def test_traversal_figure_names_each_row_with_kl_and_activity():
+    images = np.zeros((2, 3, 1, 4, 4))
+    fig = gf.traversal_figure(images, [1, 0], [-3.0, 0.0, 3.0], kl=np.array([0.5, 2.25]),
+                              active=np.array([True, False]))
+    assert list(fig.layout.yaxis.ticktext) == ["z1 · 2.25 nats · inactive", "z0 · 0.50 nats"]
+    assert list(fig.layout.xaxis.ticktext) == ["-3.0", "+0.0", "+3.0"]
+
+
+def test_samples_figure_fills_the_last_row():
+    fig = gf.samples_figure(np.ones((5, 1, 4, 4)), ncols=4)
+    assert _picture(fig).shape == (3 * (2 * 5 + 1), 3 * (4 * 5 + 1))
+
+
+def test_interpolation_figure_names_its_ends():
+    fig = gf.interpolation_figure(np.zeros((4, 1, 4, 4)), np.linspace(0, 1, 4), "#3 seven",
+                                  "#9 one")
+    assert list(fig.layout.xaxis.ticktext) == ["#3 seven", "0.33", "0.67", "#9 one"]
