@@ -5,6 +5,7 @@
 import streamlit as st
 
 from ui.resources import active_run, all_runs, set_active_run
+from vae.runs import RunError
 
 st.set_page_config(page_title="VAE dashboard", page_icon=":material/blur_on:", layout="wide")
 
@@ -42,6 +43,14 @@ def sidebar() -> None:
             format_func=lambda n: n if states[n] == "finished" else f"{n} · {states[n]}",
             help="Every page shows this run. It is kept in the URL, so a link reopens the same view.")
         set_active_run(choice)
+        run = next(r for r in runs if r.name == choice)
+        try:
+            model_cfg, train_cfg = run.read_config()
+        except RunError as exc:
+            st.error(str(exc))
+            return
+        st.caption(f"{train_cfg.dataset} · {model_cfg.arch} {','.join(map(str, model_cfg.hidden))}"
+                   f" · z={model_cfg.latent_dim} · β={model_cfg.beta:g} · {states[choice]}")
 
 
 page = st.navigation(PAGES)

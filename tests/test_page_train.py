@@ -86,3 +86,15 @@ def test_empty_state_explains_what_to_do(empty_runs_root):
     at = page().run()
     assert not at.exception
     assert "No runs yet" in at.info[0].value
+
+
+def test_a_run_whose_trainer_died_shows_as_interrupted_and_resumable(tmp_root):
+    run = RunDir(tmp_root / "mnist5k-2d")
+    status = run.read_status()
+    run.write_status(**{**status, "state": "running", "pid": 2**22 + 12345, "epoch": 12})
+    at = page()
+    at.query_params["run"] = "mnist5k-2d"
+    at.run()
+    assert not at.exception
+    assert "was interrupted" in at.warning[0].value
+    assert [b.label for b in at.button if b.label == "Resume"] == ["Resume"]

@@ -1,7 +1,7 @@
 """Every page of the running dashboard renders in Chromium with no exception element."""
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, open_page, serve
+from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
 
 PAGES = ["", "reconstructions", "generate", "explain", "replay", "rate_distortion", "presenter",
          "train", "runs"]
@@ -25,3 +25,13 @@ def test_first_visit_straight_to_a_page_gets_the_navigation(page, e2e_runs_root)
         open_page(page, url, "train", "run=mnist5k-2d")
         assert page.get_by_role("combobox", name="Active run").input_value() == "mnist5k-2d"
         assert page.locator("[data-testid=stSidebarNav]").get_by_text("What mu and sigma mean").count() == 1
+
+
+def test_choosing_a_run_in_the_sidebar_updates_the_url_and_page(page, app_url):
+    open_page(page, app_url, "runs", "run=mnist5k-2d")
+    box = page.get_by_role("combobox", name="Active run")
+    box.click()
+    page.get_by_role("option", name="fashion-16d").click()
+    page.wait_for_url("**run=fashion-16d**")
+    wait_for_app(page)
+    assert page.get_by_role("heading", name="Run fashion-16d").count() == 1

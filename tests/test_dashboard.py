@@ -1,0 +1,33 @@
+"""AppTest of dashboard.py: the navigation runs the default page; the sidebar picks the run."""
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import PROJECT
+
+
+def app() -> AppTest:
+    return AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=90)
+
+
+def test_sidebar_defaults_to_the_mnist_run_and_describes_it(runs_root):
+    at = app().run()
+    assert not at.exception
+    box = at.sidebar.selectbox[0]
+    assert box.value == "mnist5k-2d"
+    assert at.sidebar.caption[0].value == "mnist-5k · mlp 256 · z=2 · β=1 · finished"
+    assert at.query_params["run"] == "mnist5k-2d"
+
+
+def test_the_url_chooses_the_run(runs_root):
+    at = app()
+    at.query_params["run"] = "mnist5k-2d-ae"
+    at.run()
+    assert at.sidebar.selectbox[0].value == "mnist5k-2d-ae"
+    assert "β=0" in at.sidebar.caption[0].value
+# Choosing a run in the sidebar is tested in Chromium (tests/e2e/test_pages.py): AppTest 1.67 drops
+# the sidebar of an st.navigation app after a widget rerun, so it cannot click it.
+
+
+def test_no_runs_is_explained(empty_runs_root):
+    at = app().run()
+    assert not at.exception
+    assert "No runs yet" in at.sidebar.info[0].value
