@@ -45,7 +45,7 @@ c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")
 cls = c1.selectbox("Class", list(by_class), format_func=lambda c: names[c], key="explain_class")
 nth = c2.number_input(f"Example of this class (1 to {len(by_class[cls])})", 1, len(by_class[cls]),
                       key="explain_nth")
-c3.button("Random input", icon=":material/casino:", on_click=_random_input,
+c3.button("Random input", icon=":material/casino:", on_click=_random_input, key="explain_random",
           use_container_width=True)
 index = int(by_class[cls][min(nth, len(by_class[cls])) - 1])
 x = data.test_x[index]
@@ -55,7 +55,7 @@ left, right = st.columns([1, 2.4])
 with left:
     st.image(figs.image_row_png(x[None], target_width=168),
              caption=f"test image #{index} ({names[int(data.test_y[index])]})")
-    if st.button("Encode again", icon=":material/refresh:",
+    if st.button("Encode again", icon=":material/refresh:", key="explain_encode_again",
                  help="Run the encoder on the same image once more."):
         again_mu, again_sigma = ex.encode_one(model, x)
         diff = float(max(np.abs(again_mu - mu).max(), np.abs(again_sigma - sigma).max()))
@@ -110,8 +110,9 @@ def _clear_eps() -> None:
 s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
 s1.select_slider("eps draws per click", [1, 5, 20, 100, 500], value=1, key="explain_n_eps")
 s2.button("Sample eps", icon=":material/casino:", type="primary", on_click=_sample_eps,
+          key="explain_sample",
           use_container_width=True)
-s3.button("Clear samples", on_click=_clear_eps, use_container_width=True)
+s3.button("Clear samples", on_click=_clear_eps, use_container_width=True, key="explain_clear")
 eps = st.session_state["explain_eps"]
 z = ex.reparameterize(mu, sigma, eps) if len(eps) else np.zeros((0, D))
 
@@ -193,7 +194,8 @@ def kl_calculator() -> None:
     with k1:
         m = st.slider("mu", -4.0, 4.0, 1.0, 0.05, key="explain_calc_mu")
         s = st.slider("sigma", 0.05, 3.0, 0.5, 0.05, key="explain_calc_sigma")
-        st.button(f"Start from this input's z{dims[0] + 1}", on_click=_from_input)
+        st.button(f"Start from this input's z{dims[0] + 1}", on_click=_from_input,
+                  key="explain_calc_from_input")
         part = ex.kl_split([m], [s])
         st.metric("KL (nats)", f"{part.total:.3f}")
         st.metric("mean penalty mu²/2", f"{part.mean_penalty[0]:.3f}")
@@ -258,7 +260,7 @@ if ae_enc is not None:
     st.caption(f"The autoencoder's sigma is tiny (median {np.median(ae_enc['std']):.3f}), so its "
                "codes are near-points: its aggregate posterior is a comb of spikes spread over "
                f"±{np.percentile(np.abs(ae_enc['mu']), 99):.0f}, with holes between them. The VAE's "
-               "covers N(0, 1) smoothly; that is why its prior samples decode to digits.")
+               "covers N(0, 1) smoothly; that is why its prior samples decode to recognisable images.")
 
 
 # ------------------------------------------------------------------------------ 6 · accounting

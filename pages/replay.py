@@ -1,4 +1,114 @@
+"""Replay a run: one epoch cursor moves the curves, the posterior, reconstructions and prior samples."""
+import numpy as np
 import streamlit as st
 
-st.title("replay")
-st.info("Being built.")
+from ui import explain_figures as figs
+from ui.resources import active_run, encode_test_set, load_model, require_model, run_dataset
+from vae import explain as ex
+
+N_POINTS = 2000  # posterior points per frame: enough to see the classes, quick to encode
+FRAME_S = {"slow": 2.0, "normal": 1.2, "fast": 0.7}
+
+run = active_run()
+st.title("Replay a run")
+require_model(run)
+epochs = run.snapshot_epochs()
+if not epochs:
+    st.info(f"Run **{run.name}** kept no per-epoch snapshots, so there is nothing to replay. "
+            "The trainer writes one every `--snapshot-every` epochs (1 by default); runs trained "
+            "that way replay here.")
+    st.stop()
+data = run_dataset(run)
+curves = ex.epoch_curves(run.read_metrics())
+rows = {r["epoch"]: r for r in run.read_metrics() if r.get("kind") == "epoch"}
+D = run.read_config()[0].latent_dim
+st.caption(f"Run **{run.name}**: {len(epochs)} snapshots (epochs {epochs[0]} to {epochs[-1]}). "
+           "Move the epoch slider or press Play: the curves' cursor, the posterior, the "
+           "reconstructions and the prior samples all show the model as it was after that epoch.")
+
+if st.session_state.get("replay_for") != run.name or st.session_state.get("replay_epoch") not in epochs:
+    st.session_state["replay_for"] = run.name
+    st.session_state["replay_epoch"] = epochs[0]
+    st.session_state["replay_play"] = False
+
+final = encode_test_set(run, epochs[-1], max_points=N_POINTS)
+last_kl = rows.get(epochs[-1], {}).get("test/kl_per_dim") or np.ones(D)
+dims = tuple(ex.top_dims(last_kl)) if D >= 2 else (0, 0)
+first = encode_test_set(run, epochs[0], max_points=N_POINTS)
+half = max(3.5, 1.1 * max(float(np.percentile(np.abs(e["mu"][:, list(dims)]), 99.5))
+                          for e in (first, final)))
+shown = np.array([np.flatnonzero(data.test_y == c)[0] for c in range(len(data.class_names))
+                  if (data.test_y == c).any()])[:10]
+z_prior = ex.draw_eps(16, D, seed=0)
+
+
+def _play() -> None:
+    if st.session_state["replay_epoch"] == epochs[-1]:
+        st.session_state["replay_epoch"] = epochs[0]  # Play at the end starts over
+    st.session_state["replay_play"] = True
+
+
+def _pause() -> None:
+    st.session_state["replay_play"] = False
+
+
+playing = st.session_state["replay_play"]
+b1, b2, _ = st.columns([1, 1.4, 3], vertical_alignment="bottom")
+if playing:
+    b1.button("Pause", icon=":material/pause:", on_click=_pause, use_container_width=True,
+              key="replay_pause")
+else:
+    b1.button("Play", icon=":material/play_arrow:", type="primary", on_click=_play,
+              use_container_width=True, key="replay_play_button")
+speed = b2.segmented_control("Speed", list(FRAME_S), default="normal", key="replay_speed")
+
+
+@st.fragment(run_every=FRAME_S[speed or "normal"] if playing else None)
+def replay_view() -> None:
+    if st.session_state["replay_play"]:
+        i = epochs.index(st.session_state["replay_epoch"])
+        if i + 1 < len(epochs):
+            st.session_state["replay_epoch"] = epochs[i + 1]
+        else:
+            st.session_state["replay_play"] = False
+            st.rerun(scope="app")  # the end: drop the timer, show Play again
+    epoch = st.select_slider("Epoch", epochs, key="replay_epoch")
+    model = load_model(run, epoch)
+    enc = encode_test_set(run, epoch, max_points=N_POINTS)
+    row = rows.get(epoch, {})
+    m = st.columns(4)
+    m[0].metric("test -ELBO (nats)", f"{row['test/neg_elbo']:.1f}" if row else "not logged")
+    m[1].metric("reconstruction", f"{row['test/recon']:.1f}" if row else "not logged")
+    m[2].metric("KL", f"{row['test/kl']:.2f}" if row else "not logged")
+    m[3].metric("active units", f"{row.get('test/active_units', '?')} of {D}" if row else "not logged")
+    left, right = st.columns([1, 1])
+    with left:
+        if len(curves["epoch"]):
+            st.plotly_chart(figs.curves_with_cursor_figure(curves["epoch"], curves["recon"],
+                                                           curves["kl"], curves["neg_elbo"], epoch),
+                            theme="streamlit", key="replay_curves")
+        else:
+            st.info("This run logged no test epochs, so there are no curves to draw.")
+    with right:
+        if D >= 2:
+            st.plotly_chart(figs.latent_view_figure(
+                enc["mu"], enc["labels"], data.class_names, dims=dims, index=enc["index"],
+                x_range=(-half, half), y_range=(-half, half), background_opacity=0.6,
+                title=f"Posterior means at epoch {epoch}", height=480),
+                theme="streamlit", key="replay_scatter")
+        else:
+            st.info("A 1-D latent has no plane to draw; the reconstructions below still replay.")
+    r1, r2 = st.columns(2)
+    with r1:
+        st.markdown(f"**Reconstructions at epoch {epoch}** (top: test images; bottom: "
+                    "decode(mu))")
+        x = data.test_x[shown]
+        recon = ex.reconstruct_mean(model, x)
+        st.image(figs.image_row_png(np.concatenate([x[:, 0], recon]), ncols=len(x),
+                                    target_width=600))
+    with r2:
+        st.markdown(f"**Prior samples at epoch {epoch}**: the same 16 z ~ N(0, I) every epoch")
+        st.image(figs.image_row_png(ex.decode_images(model, z_prior), ncols=8, target_width=600))
+
+
+replay_view()

@@ -51,6 +51,13 @@ def decode_images(model: VAE, z: np.ndarray) -> np.ndarray:
     return model.decode_mean(z)[:, 0].numpy()
 
 
+@torch.no_grad()
+def reconstruct_mean(model: VAE, x: np.ndarray) -> np.ndarray:
+    """decode(mu(x)) for images (N, 1, H, W): the reconstruction with the noise left out."""
+    xt = torch.from_numpy(np.array(x, np.float32)).reshape(-1, *model.config.image_shape)
+    return model.decode_mean(model.encode(xt).mu)[:, 0].numpy()
+
+
 def prior_samples(model: VAE, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """z ~ N(0, I) with a fixed seed, and its decodes: what 'generate' means."""
     z = draw_eps(n, model.config.latent_dim, seed)

@@ -1,0 +1,154 @@
+"""vae.explain against the engine, on the shipped models and real test images."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vae import explain as ex
+from vae.data import load_dataset
+from vae.losses import iwae_bound
+from vae.runs import DEFAULT_ROOT, RunDir, list_runs
+
+
+@pytest.fixture(scope="module")
+def vae_run():
+    return RunDir(DEFAULT_ROOT / "mnist5k-2d")
+
+
+@pytest.fixture(scope="module")
+def model(vae_run):
+    return vae_run.load_model()
+
+
+@pytest.fixture(scope="module")
+def test_x():
+    return load_dataset("mnist-5k").test_x
+
+
+def test_encode_one_is_deterministic_and_matches_the_encoder(model, test_x):
+    mu1, s1 = ex.encode_one(model, test_x[3])
+    mu2, s2 = ex.encode_one(model, test_x[3])
+    assert np.array_equal(mu1, mu2) and np.array_equal(s1, s2), "encoding twice differed"
+    with torch.no_grad():
+        q = model.encode(torch.from_numpy(test_x[3:4].copy()))
+    np.testing.assert_allclose(mu1, q.mu[0].numpy(), rtol=1e-6)
+    np.testing.assert_allclose(s1, q.std[0].numpy(), rtol=1e-6)
+
+
+def test_kl_split_sums_to_the_posteriors_kl(model, test_x):
+    with torch.no_grad():
+        q = model.encode(torch.from_numpy(test_x[:20].copy()))
+    split = ex.kl_split(q.mu.numpy(), q.std.numpy())
+    np.testing.assert_allclose(split.per_dim, q.kl().numpy(), rtol=1e-4, atol=1e-5)
+    assert (split.width_penalty >= -1e-9).all(), "the width penalty is never negative"
+    assert split.total == pytest.approx(float(q.kl().sum()), rel=1e-4)
+
+
+def test_seed_line_terms_read_to_the_same_kl(model, test_x):
+    mu, sigma = ex.encode_one(model, test_x[0])
+    terms = ex.seed_line_terms(mu, sigma)
+    np.testing.assert_allclose(terms["kl"], ex.kl_split(mu, sigma).per_dim, rtol=1e-9)
+    np.testing.assert_allclose(terms["z_log_sigma"], 2 * np.log(sigma), rtol=1e-6)
+    np.testing.assert_allclose(terms["sum"], terms["1"] + terms["z_log_sigma"]
+                               + terms["-square(z_mean)"] + terms["-exp(z_log_sigma)"])
+
+
+def test_kl_split_matches_torch_distributions():
+    mu, sigma = np.array([0.0, 1.5, -2.0]), np.array([1.0, 0.3, 2.5])
+    ref = torch.distributions.kl_divergence(
+        torch.distributions.Normal(torch.tensor(mu), torch.tensor(sigma)),
+        torch.distributions.Normal(0.0, 1.0)).numpy()
+    np.testing.assert_allclose(ex.kl_split(mu, sigma).per_dim, ref, rtol=1e-9)
+    assert ex.kl_split([0.0], [1.0]).total == 0.0
+
+
+def test_z_samples_have_mean_mu_and_std_sigma(model, test_x):
+    mu, sigma = ex.encode_one(model, test_x[7])
+    n = 40_000
+    z = ex.reparameterize(mu, sigma, ex.draw_eps(n, len(mu), seed=1))
+    # 5 standard errors: fails by chance about once in three million runs
+    assert np.all(np.abs(z.mean(0) - mu) < 5 * sigma / math.sqrt(n)), "z's mean is not mu"
+    assert np.all(np.abs(z.std(0) - sigma) < 5 * sigma / math.sqrt(2 * n)), "z's std is not sigma"
+
+
+def test_draw_eps_is_reproducible_from_its_seed():
+    assert np.array_equal(ex.draw_eps(5, 3, seed=4), ex.draw_eps(5, 3, seed=4))
+    assert not np.array_equal(ex.draw_eps(5, 3, seed=4), ex.draw_eps(5, 3, seed=5))
+
+
+def test_decodes_are_images_in_unit_range(model, test_x):
+    z, imgs = ex.prior_samples(model, 6, seed=0)
+    assert z.shape == (6, 2) and imgs.shape == (6, 28, 28)
+    assert imgs.min() >= 0 and imgs.max() <= 1
+    recon = ex.reconstruct_mean(model, test_x[:4])
+    assert recon.shape == (4, 28, 28)
+
+
+def test_densities_integrate_to_one(model, test_x):
+    z, q, p = ex.kl_densities(1.5, 0.4)
+    dz = z[1] - z[0]
+    assert q.sum() * dz == pytest.approx(1.0, abs=1e-3)
+    assert p.sum() * dz == pytest.approx(1.0, abs=1e-3)
+    with torch.no_grad():
+        post = model.encode(torch.from_numpy(test_x[:300].copy()))
+    grid = np.linspace(-12, 12, 2401)
+    agg = ex.aggregate_posterior(post.mu.numpy(), post.std.numpy(), grid)
+    assert agg.shape == (2, len(grid))
+    np.testing.assert_allclose(agg.sum(1) * (grid[1] - grid[0]), 1.0, atol=1e-3)
+
+
+def test_accounting_adds_up_and_matches_the_engines_iwae(model, test_x):
+    x = test_x[:40]
+    acc = ex.accounting(model, x, k=200, samples=200, seed=0)
+    assert acc.neg_elbo == pytest.approx(acc.recon + acc.kl)
+    with torch.no_grad():
+        kl = model.encode(torch.from_numpy(x.copy())).kl().sum(-1).mean().item()
+    assert acc.kl == pytest.approx(kl, rel=1e-5), "the KL is not the closed form"
+    ref = iwae_bound(model, torch.from_numpy(x.copy()), 200,
+                     generator=torch.Generator().manual_seed(3)).mean().item()
+    assert acc.iwae == pytest.approx(ref, abs=1.0), "IWAE differs from vae.losses.iwae_bound"
+    assert acc.gap > 0, "k = 200 samples should tighten the bound above the ELBO"
+    assert acc.bits(acc.neg_elbo) == pytest.approx(acc.neg_elbo / (784 * math.log(2)))
+
+
+def test_run_point_is_the_last_test_epoch(vae_run):
+    point = ex.run_point(vae_run)
+    last = [r for r in vae_run.read_metrics() if r.get("kind") == "epoch"][-1]
+    assert (point.kl, point.recon, point.epoch) == (last["test/kl"], last["test/recon"],
+                                                   last["epoch"])
+    assert point.beta == 1.0 and not point.collapsed
+
+
+def test_collapse_means_no_kl_or_no_active_unit():
+    base = dict(name="r", dataset="mnist-5k", latent_dim=2, beta=16.0, epoch=3, recon=200.0)
+    assert ex.RunPoint(kl=0.05, active_units=0, **base).collapsed
+    assert ex.RunPoint(kl=0.2, active_units=1, **base).collapsed
+    assert not ex.RunPoint(kl=3.0, active_units=1, **base).collapsed
+
+
+def test_run_point_is_none_before_the_first_epoch(tmp_path, vae_run):
+    import shutil
+    dest = tmp_path / "young"
+    dest.mkdir()
+    shutil.copy(vae_run.config_file, dest / "config.json")
+    assert ex.run_point(RunDir(dest)) is None
+
+
+def test_find_autoencoder_by_config(vae_run):
+    runs = list_runs(DEFAULT_ROOT)
+    assert ex.find_autoencoder(runs, vae_run).name == "mnist5k-2d-ae"
+    assert ex.find_autoencoder(runs, RunDir(DEFAULT_ROOT / "fashion-2d")) is None
+
+
+def test_epoch_curves_and_top_dims(vae_run):
+    curves = ex.epoch_curves(vae_run.read_metrics())
+    assert list(curves["epoch"]) == list(range(1, 31))
+    np.testing.assert_allclose(curves["neg_elbo"], curves["recon"] + curves["kl"], rtol=1e-4)
+    assert ex.top_dims([0.1, 3.0, 0.5, 2.0]) == [1, 3]
+
+
+def test_sweep_names_are_valid_run_names():
+    from vae.runs import validate_name
+    for beta in (0.1, 1, 4, 16, 1e-3):
+        validate_name(ex.sweep_name(beta, "0521-0730"))

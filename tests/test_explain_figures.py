@@ -1,0 +1,131 @@
+"""ui.explain_figures: pure builders, data in, Figure out; each checked for what it must show."""
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from PIL import Image
+
+from ui import explain_figures as figs
+
+RNG = np.random.default_rng(0)
+MU = RNG.normal(size=(200, 3))
+LABELS = RNG.integers(0, 4, size=200)
+NAMES = ("a", "b", "c", "d")
+
+
+def _trace(fig: go.Figure, name_start: str):
+    matches = [t for t in fig.data if (t.name or "").startswith(name_start)]
+    assert matches, f"no trace named {name_start!r} in {[t.name for t in fig.data]}"
+    return matches[0]
+
+
+def test_latent_view_draws_classes_prior_mu_ellipse_and_samples():
+    mu, sigma = np.array([0.5, -1.0, 2.0]), np.array([0.2, 0.4, 0.1])
+    z = np.array([[0.6, -1.1, 2.0], [0.4, -0.8, 1.9]])
+    fig = figs.latent_view_figure(MU, LABELS, NAMES, dims=(0, 2), mu=mu, sigma=sigma, z=z,
+                                  index=np.arange(200) + 1000)
+    classes = [t for t in fig.data if t.name in NAMES]
+    assert len(classes) == 4
+    assert sum(len(t.x) for t in classes) == 200
+    assert min(min(t.customdata) for t in classes) == 1000, "customdata carries the test index"
+    assert list(_trace(fig, "mu(x)").x) == [0.5] and list(_trace(fig, "mu(x)").y) == [2.0]
+    ell = _trace(fig, "q(z|x)")
+    assert np.max(ell.x) == pytest.approx(0.7) and np.max(ell.y) == pytest.approx(2.1, abs=1e-3)
+    prior = _trace(fig, "prior")
+    np.testing.assert_allclose(np.hypot(prior.x, prior.y), 1.0)
+    samples = _trace(fig, "z = mu")
+    assert list(samples.x) == [0.6, 0.4] and list(samples.y) == [2.0, 1.9]
+    assert fig.layout.xaxis.title.text == "z1" and fig.layout.yaxis.title.text == "z3"
+
+
+def test_latent_view_without_an_input_and_with_ranges():
+    fig = figs.latent_view_figure(MU, LABELS, NAMES, x_range=(-3, 3), y_range=(-2, 2))
+    assert not [t for t in fig.data if (t.name or "").startswith("mu(x)")]
+    assert tuple(fig.layout.xaxis.range) == (-3, 3) and tuple(fig.layout.yaxis.range) == (-2, 2)
+
+
+def test_zoom_ranges_hold_every_sample():
+    mu, sigma = np.array([1.0, 2.0]), np.array([0.1, 0.2])
+    (x0, x1), (y0, y1) = figs.zoom_ranges(mu, sigma, None)
+    assert (x1 - x0) == pytest.approx(1.2) and (y0 + y1) / 2 == pytest.approx(2.0)
+    z = np.array([[3.0, 2.0]])
+    (x0, x1), _ = figs.zoom_ranges(mu, sigma, z)
+    assert x1 > 3.0
+
+
+def test_mu_sigma_figure_plots_each_dim():
+    fig = figs.mu_sigma_figure(np.array([0.1, -2.0]), np.array([0.5, 0.05]))
+    point = _trace(fig, "mu +- sigma")
+    assert list(point.x) == [0.1, -2.0] and list(point.error_x.array) == [0.5, 0.05]
+    assert list(point.y) == ["z1", "z2"]
+
+
+def test_kl_split_figure_stacks_to_the_total():
+    mean_p, width_p = np.array([1.0, 0.0, 0.25]), np.array([0.5, 2.0, 0.0])
+    fig = figs.kl_split_figure(mean_p, width_p)
+    assert fig.layout.barmode == "stack"
+    total = sum(np.sum(t.y) for t in fig.data)
+    assert total == pytest.approx(3.75)
+    assert "3.750" in fig.layout.title.text
+
+
+def test_kl_calculator_figure_shows_both_densities():
+    z = np.linspace(-4, 4, 9)
+    fig = figs.kl_calculator_figure(z, np.ones(9), np.zeros(9), 1.0, 0.5, 0.818)
+    assert {t.name.split(" ")[0] for t in fig.data} == {"prior", "q"}
+    assert "0.818" in fig.layout.title.text
+
+
+def test_aggregate_posterior_figure_has_a_panel_per_dim():
+    grid = np.linspace(-4, 4, 50)
+    dens = {"vae": np.ones((5, 50)) * 0.1, "ae": np.ones((5, 50)) * 3.0}
+    fig = figs.aggregate_posterior_figure(grid, dens, np.full(50, 0.4), dims=[0, 1, 2, 3, 4])
+    assert len(fig.data) == 5 * 3
+    assert [a.text for a in fig.layout.annotations] == ["z1", "z2", "z3", "z4", "z5"]
+    assert sum(1 for t in fig.data if t.showlegend) == 3, "one legend entry per model"
+    assert fig.layout.yaxis.range[1] == pytest.approx(1.6 * 0.4), "y follows prior and the VAE"
+
+
+def test_accounting_figure_stacks_recon_and_kl_into_neg_elbo():
+    fig = figs.accounting_figure(recon=160.0, kl=5.0, iwae=-162.0, k=100)
+    elbo_bars = [t for t in fig.data if list(t.x) == ["-ELBO"]]
+    assert sum(t.y[0] for t in elbo_bars) == pytest.approx(165.0)
+    assert _trace(fig, "-IWAE").y[0] == pytest.approx(162.0)
+    assert "gap 3.00" in fig.layout.title.text
+
+
+def test_curves_with_cursor_marks_the_epoch():
+    ep = np.arange(1, 6)
+    fig = figs.curves_with_cursor_figure(ep, ep * 10.0, ep * 1.0, ep * 11.0, cursor=3)
+    assert len(fig.layout.shapes) == 2, "a cursor line on each panel"
+    assert all(s.x0 == 3 for s in fig.layout.shapes)
+    markers = [t for t in fig.data if t.showlegend is False]
+    assert [list(m.y) for m in markers] == [[33.0, 30.0], [3.0]]
+    no_cursor = figs.curves_with_cursor_figure(ep, ep * 10.0, ep * 1.0, ep * 11.0, cursor=None)
+    assert not no_cursor.layout.shapes
+
+
+def test_rate_distortion_figure_places_and_marks_runs():
+    fig = figs.rate_distortion_figure(["ae", "vae", "flat"], [40.0, 5.0, 0.01],
+                                      [150.0, 165.0, 210.0], [0.0, 1.0, 16.0],
+                                      [False, False, True])
+    ok, collapsed = _trace(fig, "run"), _trace(fig, "collapsed")
+    assert list(ok.x) == [40.0, 5.0] and list(ok.text) == ["ae", "vae"]
+    assert list(collapsed.text) == ["flat"] and collapsed.marker.symbol == "x"
+    ticks = dict(zip(ok.marker.colorbar.tickvals, ok.marker.colorbar.ticktext))
+    assert ticks[-1] == "0", "beta = 0 sits at the colour scale's floor, labelled 0"
+    assert ticks[0] == "1" and ticks[1] == "10"
+
+
+def test_image_row_png_is_crisp_and_about_the_target_width():
+    imgs = np.linspace(0, 1, 4 * 28 * 28).reshape(4, 28, 28)
+    png = figs.image_row_png(imgs, ncols=4, target_width=600)
+    im = Image.open(io.BytesIO(png))
+    assert im.format == "PNG" and im.mode == "L"
+    width = 4 * 29 + 1
+    assert im.size[0] % width == 0 and im.size[0] <= 600 < im.size[0] + width
+    arr = np.asarray(im)
+    scale = im.size[0] // width
+    block = arr[scale:2 * scale, scale:2 * scale]
+    assert (block == block[0, 0]).all(), "nearest-neighbour: each pixel is a flat block"
