@@ -1,4 +1,99 @@
+"""Latent space: every test image's posterior q(z|x) = N(mu, sigma^2), the prior, and q(z)."""
+import numpy as np
 import streamlit as st
 
-st.title("latent")
-st.info("Being built.")
+from ui.figures import kl_per_dim_figure, posterior_figure
+from ui.images import auto_scale, grid, png_bytes
+from ui.posterior import diagnosis, latent_summary, reconstruct
+from ui.resources import active_run, encode_test_set, require_model, run_dataset
+
+MAX_ELLIPSES = 500
+MAX_SHOWN = 6
+N_SAMPLES = 3
+
+st.title("Latent space")
+run = active_run()
+model = require_model(run)
+config, _ = run.read_config()
+data = run_dataset(run)
+enc = encode_test_set(run)
+summary = latent_summary(enc["mu"], enc["std"])
+n, d = enc["mu"].shape
+
+st.markdown(
+    "Each dot is **mu(x)**, where the encoder puts one test image: a deterministic function of x, "
+    "nothing random. Its ellipse is **sigma(x)**: the 1-sigma spread of q(z|x), the Gaussian z is "
+    "actually drawn from (z = mu + sigma * eps). The dashed circles are the prior N(0, I) at 1, 2 "
+    "and 3 sigma, which the KL term pulls every q(z|x) toward; the grey contours are all the "
+    "q(z|x) pooled, the aggregate posterior q(z).")
+for level, message in diagnosis(summary, config.beta):
+    getattr(st, level)(message)
+
+controls = st.columns([2, 2, 1, 1] if d > 2 else [2, 1, 1])
+view, dims = "dims", (0, 1)
+if d > 2:
+    by_kl = [int(i) for i in np.argsort(-summary.kl_per_dim, kind="stable")]
+    with controls[0]:
+        view = st.radio("Show", ["dims", "pca"], horizontal=True, key="latent_view",
+                        format_func={"dims": "two latent dims",
+                                     "pca": "PCA of mu"}.get)
+        if view == "dims":
+            a, b = st.columns(2)
+            label = lambda i: f"z{i} · KL {summary.kl_per_dim[i]:.2f}"  # noqa: E731
+            dx = a.selectbox("x axis", by_kl, index=0, format_func=label, key="latent_dim_x")
+            dy = b.selectbox("y axis", by_kl, index=1, format_func=label, key="latent_dim_y")
+            dims = (dx, dy)
+        else:
+            st.caption("The projection z -> Wz is a rotation, so the prior stays N(0, I) and each "
+                       "ellipse is the projected covariance W diag(sigma^2) W^T.")
+    controls = controls[1:]
+ellipse_modes = {"sample": f"a sample of {MAX_ELLIPSES}", "all": f"all {n:,}", "none": "none"}
+ellipses = controls[0].radio("Sigma ellipses", list(ellipse_modes), format_func=ellipse_modes.get,
+                             index=0 if n > 1500 else 1, horizontal=True, key="latent_ellipses")
+show_prior = controls[1].toggle("Prior circles", value=True, key="latent_prior")
+show_density = controls[2].toggle("Density q(z)", value=True, key="latent_density")
+
+left, right = st.columns(2, gap="medium")
+with left:
+    if d < 2:
+        st.info("This run has a 1-D latent: there is no plane to draw. Its KL per dim is below.")
+        selected = []
+    else:
+        fig = posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names, dims=dims,
+                               projection=view, ellipses=ellipses, max_ellipses=MAX_ELLIPSES,
+                               show_prior=show_prior, show_density=show_density,
+                               index=enc["index"])
+        event = st.plotly_chart(fig, theme="streamlit", on_select="rerun", key="latent_scatter",
+                                selection_mode=("points", "box", "lasso"))
+        points = event.selection.points if event else []
+        selected = sorted({int(np.ravel(p["customdata"])[0]) for p in points
+                           if p.get("customdata") is not None})
+        st.caption(f"{n:,} test images of {data.name}. Click a dot, or pick the box or lasso tool "
+                   "in the chart's toolbar and drag, to see those images; double-click clears.")
+
+with right:
+    if not selected:
+        st.subheader("Select points")
+        st.markdown("Click a dot or draw a box or lasso around some. Here you will see each "
+                    "image x, **decode(mu)** (its mean reconstruction), and decodes of "
+                    f"{N_SAMPLES} z drawn from **q(z|x)**: how much of the picture sigma changes.")
+    else:
+        shown = selected[:MAX_SHOWN]
+        st.subheader(f"{len(selected)} selected" + (
+            f", first {MAX_SHOWN} shown" if len(selected) > MAX_SHOWN else ""))
+        st.caption(f"Each row: x · decode(mu) · {N_SAMPLES} decodes of z ~ q(z|x)")
+        x = data.test_x[shown]
+        rec = reconstruct(model, x, N_SAMPLES, seed=0)
+        scale = auto_scale(x.shape[-2], target_px=84)
+        for k, i in enumerate(shown):
+            row = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k]])
+            st.image(png_bytes(grid(row, ncols=len(row), pad=1), scale=scale),
+                     caption=(f"#{i} · {data.class_names[enc['labels'][i]]} · "
+                              f"-log p(x|mu) {rec['recon_mu'][k]:.0f} nats · "
+                              f"KL {rec['kl'][k]:.1f} nats"))
+
+st.subheader("What the KL term does to each latent dim")
+st.plotly_chart(kl_per_dim_figure(summary.kl_per_dim, summary.var_mu), theme="streamlit",
+                key="latent_kl")
+st.caption("KL(q(z_d|x) || N(0, 1)) averaged over the test set. A dim is active when mu_d varies "
+           "across images (Var > 0.01); an inactive one has q(z_d|x) = N(0, 1) for every x.")

@@ -1,0 +1,253 @@
+"""Pure figure builders for the latent space: numpy in, plotly.graph_objects.Figure out.
+
+Nothing here reads Streamlit state. The geometry helpers (ellipses, PCA projection, the aggregate
+posterior's density) are pure too, and tested on their own.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Tableau-10: distinct hues that read on light and dark backgrounds alike.
+CLASS_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+NEUTRAL = "rgba(128, 128, 128, 0.9)"  # grey is legible on both themes
+ELLIPSE_MODES = ("sample", "all", "none")
+PRIOR_RADII = (1.0, 2.0, 3.0)
+
+
+def class_color(c: int) -> str:
+    return CLASS_COLORS[int(c) % len(CLASS_COLORS)]
+
+
+# ------------------------------------------------------------------------------------ geometry
+
+def ellipse_polylines(centers: np.ndarray, cov: np.ndarray, n_vertices: int = 24,
+                      radius: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The `radius`-sigma contours of N Gaussians as one polyline broken by NaN.
+
+    centers (N, 2); cov (N, 2, 2) covariances, or (N, 2) standard deviations of a diagonal one.
+    Returns x and y of length N * (n_vertices + 2): each closed ellipse followed by a NaN gap, so
+    all of them draw as a single trace. The contour is {c + L u : |u| = radius} with L L^T = cov.
+    """
+    centers = np.asarray(centers, dtype=np.float64)
+    cov = np.asarray(cov, dtype=np.float64)
+    if cov.ndim == 2:
+        chol = np.zeros((len(cov), 2, 2))
+        chol[:, 0, 0], chol[:, 1, 1] = cov[:, 0], cov[:, 1]
+    else:
+        chol = np.linalg.cholesky(cov + 1e-12 * np.eye(2))
+    t = np.linspace(0.0, 2.0 * np.pi, n_vertices + 1)  # last vertex closes the loop
+    unit = radius * np.stack([np.cos(t), np.sin(t)], axis=1)  # (T, 2)
+    pts = centers[:, None, :] + np.einsum("nij,tj->nti", chol, unit)  # (N, T, 2)
+    gap = np.full((len(centers), 1, 2), np.nan)
+    pts = np.concatenate([pts, gap], axis=1).reshape(-1, 2)
+    return pts[:, 0], pts[:, 1]
+
+
+def circle_polylines(radii=PRIOR_RADII, n_vertices: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """Circles about the origin (the prior N(0, I)'s k-sigma contours), NaN-separated."""
+    radii = np.asarray(radii, dtype=np.float64)
+    return ellipse_polylines(np.zeros((len(radii), 2)), np.stack([radii, radii], axis=1),
+                             n_vertices=n_vertices)
+
+
+def pca_projection(mu: np.ndarray, std: np.ndarray):
+    """Project posteriors onto the top two principal axes of mu.
+
+    The projection is the orthonormal map z -> W z without centring, so the prior N(0, I) stays
+    N(0, I_2) about the origin and the circles keep their meaning; each q(z|x) = N(mu, diag sigma^2)
+    becomes N(W mu, W diag(sigma^2) W^T), a tilted ellipse. Returns (mu2 (N, 2), cov2 (N, 2, 2),
+    explained variance ratio (2,)).
+    """
+    from sklearn.decomposition import PCA
+
+    mu = np.asarray(mu, dtype=np.float64)
+    pca = PCA(n_components=2, random_state=0).fit(mu)
+    w = pca.components_  # (2, D), orthonormal rows
+    var = np.asarray(std, dtype=np.float64) ** 2
+    cov2 = np.einsum("id,nd,jd->nij", w, var, w)
+    return mu @ w.T, cov2, pca.explained_variance_ratio_
+
+
+def mixture_density(centers: np.ndarray, cov: np.ndarray, xs: np.ndarray, ys: np.ndarray,
+                    max_components: int = 3000, seed: int = 0, chunk: int = 500) -> np.ndarray:
+    """The aggregate posterior q(z) = mean_x q(z|x), a Gaussian mixture, on the grid xs x ys.
+
+    cov is (N, 2, 2) or (N, 2) standard deviations. Beyond `max_components` a fixed random subset
+    of the mixture is used (an unbiased estimate). Returns z of shape (len(ys), len(xs)), as
+    plotly's contour expects.
+    """
+    centers = np.asarray(centers, dtype=np.float64)
+    cov = np.asarray(cov, dtype=np.float64)
+    if cov.ndim == 2:
+        full = np.zeros((len(cov), 2, 2))
+        full[:, 0, 0], full[:, 1, 1] = cov[:, 0] ** 2, cov[:, 1] ** 2
+        cov = full
+    if len(centers) > max_components:
+        keep = np.random.default_rng(seed).choice(len(centers), max_components, replace=False)
+        centers, cov = centers[keep], cov[keep]
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)  # (P, 2)
+    det = cov[:, 0, 0] * cov[:, 1, 1] - cov[:, 0, 1] ** 2
+    a, b, c = cov[:, 1, 1] / det, -cov[:, 0, 1] / det, cov[:, 0, 0] / det  # the inverse
+    norm = 1.0 / (2.0 * np.pi * np.sqrt(det))
+    total = np.zeros(len(grid))
+    for s in range(0, len(centers), chunk):
+        dx = grid[None, :, 0] - centers[s:s + chunk, None, 0]
+        dy = grid[None, :, 1] - centers[s:s + chunk, None, 1]
+        maha = (a[s:s + chunk, None] * dx * dx + 2 * b[s:s + chunk, None] * dx * dy
+                + c[s:s + chunk, None] * dy * dy)
+        total += (norm[s:s + chunk, None] * np.exp(-0.5 * maha)).sum(0)
+    return (total / len(centers)).reshape(len(ys), len(xs))
+
+
+def ellipse_subset(n: int, mode: str, max_ellipses: int, seed: int = 0) -> np.ndarray:
+    """Which points get a sigma ellipse: all, none, or a fixed random sample of `max_ellipses`."""
+    if mode not in ELLIPSE_MODES:
+        raise ValueError(f"ellipses must be one of {ELLIPSE_MODES}, not {mode!r}")
+    if mode == "none":
+        return np.zeros(0, dtype=np.int64)
+    if mode == "all" or n <= max_ellipses:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, max_ellipses, replace=False))
+
+
+# ------------------------------------------------------------------------------------- figures
+
+def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_names, *,
+                     dims=(0, 1), projection: str = "dims", ellipses: str = "sample",
+                     max_ellipses: int = 400, show_prior: bool = True, show_density: bool = True,
+                     axis_titles: tuple[str, str] | None = None, index: np.ndarray | None = None,
+                     title: str | None = None, height: int = 620, seed: int = 0) -> go.Figure:
+    """Every test point's posterior q(z|x) = N(mu, diag sigma^2), in two latent coordinates.
+
+    mu and std are (N, D); labels (N,) index class_names. Each point is drawn at mu(x), coloured by
+    class (WebGL); its 1-sigma ellipse is a polyline (one trace per class, NaN-separated); the
+    prior N(0, I) is drawn as circles of radius 1, 2, 3; the aggregate posterior q(z) as density
+    contours. `projection="pca"` shows the top two principal axes of mu instead of `dims`.
+    Points carry their test-set `index` as customdata, for selections.
+    """
+    mu = np.asarray(mu, dtype=np.float64)
+    std = np.asarray(std, dtype=np.float64)
+    labels = np.asarray(labels)
+    if mu.ndim != 2 or std.shape != mu.shape or labels.shape != (len(mu),):
+        raise ValueError(f"mu {mu.shape}, std {std.shape} and labels {labels.shape} must be "
+                         "(N, D), (N, D) and (N,)")
+    index = np.arange(len(mu)) if index is None else np.asarray(index)
+    if projection == "pca":
+        if mu.shape[1] < 2:
+            raise ValueError("a PCA projection needs at least two latent dims")
+        xy, cov, ratio = pca_projection(mu, std)
+        default_titles = (f"PC1 of mu ({ratio[0]:.0%} of its variance)",
+                          f"PC2 of mu ({ratio[1]:.0%})")
+    elif projection == "dims":
+        i, j = (int(d) for d in dims)
+        if not (0 <= i < mu.shape[1] and 0 <= j < mu.shape[1]):
+            raise ValueError(f"dims {dims} out of range for a {mu.shape[1]}-D latent")
+        xy = mu[:, [i, j]]
+        cov = std[:, [i, j]]
+        default_titles = (f"z{i}", f"z{j}")
+    else:
+        raise ValueError(f"projection must be 'dims' or 'pca', not {projection!r}")
+    x_title, y_title = axis_titles or default_titles
+
+    fig = go.Figure()
+    lo, hi = _extent(xy, cov)
+    if show_density and len(xy):
+        fig.add_trace(_density_trace(xy, cov, lo, hi, seed))
+    if show_prior:
+        cx, cy = circle_polylines()
+        fig.add_trace(go.Scatter(
+            x=cx, y=cy, mode="lines", name="prior N(0, I): 1, 2, 3 σ",
+            line=dict(color=NEUTRAL, width=1.5, dash="dash"), hoverinfo="skip"))
+        for r in PRIOR_RADII:
+            fig.add_annotation(x=r * np.cos(np.pi / 4), y=r * np.sin(np.pi / 4),
+                               text=f"{r:g}σ", showarrow=False, xanchor="left", yanchor="bottom",
+                               font=dict(color=NEUTRAL, size=11))
+    with_ellipse = np.zeros(len(xy), dtype=bool)
+    with_ellipse[ellipse_subset(len(xy), ellipses, max_ellipses, seed)] = True
+    present = [c for c in range(len(class_names)) if np.any(labels == c)]
+    for c in present:
+        sel = with_ellipse & (labels == c)
+        if sel.any():
+            ex, ey = ellipse_polylines(xy[sel], cov[sel])
+            fig.add_trace(go.Scattergl(
+                x=ex.astype(np.float32), y=ey.astype(np.float32), mode="lines",
+                line=dict(color=class_color(c), width=1), opacity=0.35, hoverinfo="skip",
+                name=f"σ ellipses {class_names[c]}", legendgroup=str(c), showlegend=False))
+    sd = cov if cov.ndim == 2 else np.sqrt(np.stack([cov[:, 0, 0], cov[:, 1, 1]], axis=1))
+    for c in present:
+        m = labels == c
+        fig.add_trace(go.Scattergl(
+            x=xy[m, 0], y=xy[m, 1], mode="markers", name=str(class_names[c]),
+            legendgroup=str(c), marker=dict(color=class_color(c), size=5, opacity=0.85),
+            customdata=index[m],
+            text=[f"({a:.3f}, {b:.3f})" for a, b in sd[m]],
+            hovertemplate=(f"test image #%{{customdata}} · {class_names[c]}<br>"
+                           "mu = (%{x:.2f}, %{y:.2f})<br>sigma = %{text}<extra></extra>")))
+    fig.update_layout(
+        title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
+        legend=dict(orientation="h", yanchor="top", y=-0.13, xanchor="left", x=0,
+                    itemsizing="constant"),
+        xaxis=dict(title=x_title, range=[lo[0], hi[0]], zeroline=False),
+        yaxis=dict(title=y_title, range=[lo[1], hi[1]], zeroline=False,
+                   scaleanchor="x", scaleratio=1),
+        hovermode="closest", uirevision="latent")
+    return fig
+
+
+def _extent(xy: np.ndarray, cov: np.ndarray):
+    """Axis ranges holding every point, its ellipse, and the prior's 3-sigma circle."""
+    sd = cov if cov.ndim == 2 else np.sqrt(np.stack([cov[:, 0, 0], cov[:, 1, 1]], axis=1))
+    if len(xy) == 0:
+        return np.array([-3.5, -3.5]), np.array([3.5, 3.5])
+    lo = np.minimum(np.min(xy - sd, axis=0), -3.3)
+    hi = np.maximum(np.max(xy + sd, axis=0), 3.3)
+    pad = 0.05 * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def _density_trace(xy, cov, lo, hi, seed: int, n_grid: int = 90) -> go.Contour:
+    xs = np.linspace(lo[0], hi[0], n_grid)
+    ys = np.linspace(lo[1], hi[1], n_grid)
+    # Smooth by one grid cell so a near-deterministic encoder (tiny sigma) still draws readable
+    # contours instead of aliasing between grid points.
+    cell = max(xs[1] - xs[0], ys[1] - ys[0])
+    full = cov if cov.ndim == 3 else np.stack(
+        [np.stack([cov[:, 0] ** 2, np.zeros(len(cov))], 1),
+         np.stack([np.zeros(len(cov)), cov[:, 1] ** 2], 1)], 1)
+    z = mixture_density(xy, full + cell ** 2 * np.eye(2), xs, ys, seed=seed)
+    top = float(z.max()) or 1.0
+    return go.Contour(
+        x=xs, y=ys, z=z, name="aggregate posterior q(z)", showlegend=True, showscale=False,
+        contours=dict(coloring="fill", start=top * 0.04, end=top, size=top * 0.12),
+        colorscale=[[0, "rgba(128, 128, 128, 0)"], [1, "rgba(128, 128, 128, 0.55)"]],
+        line=dict(width=0.5, color="rgba(128, 128, 128, 0.5)"), hoverinfo="skip")
+
+
+def kl_per_dim_figure(kl_per_dim: np.ndarray, var_mu: np.ndarray, threshold: float = 0.01,
+                      height: int = 300) -> go.Figure:
+    """Mean KL(q(z_d|x) || N(0,1)) per latent dim over the test set, largest first.
+
+    Bars of active dims (Var_x mu_d > threshold) are solid; inactive ones are grey: their q(z_d|x)
+    is the prior for every x, so z_d carries no information about x.
+    """
+    kl = np.asarray(kl_per_dim, dtype=np.float64)
+    var_mu = np.asarray(var_mu, dtype=np.float64)
+    order = np.argsort(-kl, kind="stable")
+    active = var_mu[order] > threshold
+    fig = go.Figure(go.Bar(
+        x=[f"z{d}" for d in order], y=kl[order],
+        marker=dict(color=[CLASS_COLORS[0] if a else NEUTRAL for a in active]),
+        customdata=np.stack([var_mu[order], active.astype(int)], axis=1),
+        hovertemplate=("%{x}: KL %{y:.2f} nats<br>Var over x of mu: %{customdata[0]:.3f}"
+                       "<extra></extra>"),
+        name="KL per dim"))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
+        title=f"KL per latent dim, nats (total {kl.sum():.1f}; "
+              f"{int((var_mu > threshold).sum())} of {len(kl)} dims active)",
+        xaxis=dict(title="latent dim, by KL", type="category"),
+        yaxis=dict(title="mean KL (nats)", rangemode="tozero"))
+    return fig

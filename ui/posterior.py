@@ -1,0 +1,101 @@
+"""Numbers about q(z|x) that the Latent space and Reconstructions pages show.
+
+The model does the maths (Posterior.kl, log_likelihood, decode); this module batches it into numpy
+and puts a diagnosis into words. No Streamlit here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from vae.losses import active_units_from_mu
+from vae.model import VAE, Posterior
+
+ACTIVE_THRESHOLD = 0.01  # Var_x(mu_d) above this: the dim is used (Burda et al., 2016)
+COLLAPSE_KL_NATS = 0.5  # total KL below this: q(z|x) is the prior for (nearly) every x
+
+
+@dataclass(frozen=True)
+class LatentSummary:
+    kl_per_dim: np.ndarray  # (D,) mean over test points of KL(q(z_d|x) || N(0, 1)), nats
+    var_mu: np.ndarray  # (D,) Var over x of mu_d
+    active: np.ndarray  # (D,) bool
+
+    @property
+    def total_kl(self) -> float:
+        return float(self.kl_per_dim.sum())
+
+    @property
+    def n_active(self) -> int:
+        return int(self.active.sum())
+
+
+def latent_summary(mu: np.ndarray, std: np.ndarray) -> LatentSummary:
+    mu_t = torch.as_tensor(np.asarray(mu, dtype=np.float32))
+    std_t = torch.as_tensor(np.asarray(std, dtype=np.float32))
+    kl = Posterior(mu_t, 2.0 * torch.log(std_t)).kl().double().mean(0).numpy()
+    var_mu = mu_t.double().var(0).numpy() if len(mu_t) > 1 else np.zeros(mu_t.shape[1])
+    active = active_units_from_mu(mu_t, ACTIVE_THRESHOLD).numpy() if len(mu_t) > 1 else (
+        np.zeros(mu_t.shape[1], dtype=bool))
+    return LatentSummary(kl, var_mu, active)
+
+
+def diagnosis(summary: LatentSummary, beta: float) -> list[tuple[str, str]]:
+    """(level, message) pairs, level one of "error", "warning", "info", in the seed's terms."""
+    d = len(summary.kl_per_dim)
+    notes = []
+    if beta == 0:
+        notes.append(("warning", (
+            f"**This run is a plain autoencoder (beta = 0).** Nothing pulls q(z|x) toward the prior "
+            f"N(0, I), so the encoder shrinks sigma toward 0 and spreads mu far outside the circles: "
+            f"its KL is {summary.total_kl:.1f} nats per image, but nothing in training minimised "
+            "it. The dots are codes, not a distribution you can sample from: decoding z drawn from "
+            "N(0, I) lands between them and gives blurry non-images.")))
+    if summary.n_active == 0 or summary.total_kl < COLLAPSE_KL_NATS:
+        notes.append(("error", (
+            f"**Posterior collapse.** {summary.n_active} of {d} latent dims are active and the KL "
+            f"is {summary.total_kl:.2f} nats: q(z|x) is (almost) the prior for every image, so z "
+            "tells the decoder nothing about x. Lower beta, warm the KL up, or weaken the decoder.")))
+    elif summary.n_active < d:
+        idle = ", ".join(f"z{i}" for i in np.flatnonzero(~summary.active))
+        notes.append(("info", (
+            f"{summary.n_active} of {d} latent dims are active. The others ({idle}) have "
+            "mu = 0 and sigma = 1 for every image: their q(z_d|x) equals the prior, they cost no "
+            "KL and carry no information.")))
+    return notes
+
+
+def pick_images(labels: np.ndarray, n: int, seed: int, classes=None) -> np.ndarray:
+    """n test-set indices drawn at random (reproducibly, by seed), from `classes` when given."""
+    labels = np.asarray(labels)
+    pool = np.arange(len(labels)) if not classes else np.flatnonzero(np.isin(labels, list(classes)))
+    if len(pool) == 0:
+        return pool
+    return np.sort(np.random.default_rng(seed).choice(pool, min(n, len(pool)), replace=False))
+
+
+@torch.no_grad()
+def reconstruct(model: VAE, x: np.ndarray, n_samples: int, seed: int) -> dict:
+    """Mean and stochastic reconstructions of images x (B, C, H, W), with their errors.
+
+    mean: decode_mean(mu); samples: decode_mean(mu + sigma * eps) for n_samples fresh eps each.
+    recon_mu / recon_samples: -log p(x|z) in nats at z = mu and at each sampled z; kl: KL(q(z|x) ||
+    p(z)) in nats. Returns numpy arrays: mean (B, C, H, W), samples (B, S, C, H, W), z (B, S, D),
+    mu, std (B, D), recon_mu (B,), recon_samples (B, S), kl (B,).
+    """
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    q = model.encode(xt)
+    gen = torch.Generator().manual_seed(int(seed))
+    z = q.sample(n_samples, generator=gen).transpose(0, 1)  # (B, S, D)
+    out_mu = model.decode(q.mu)
+    out_z = model.decode(z)
+    return {
+        "mean": torch.sigmoid(out_mu).numpy(),
+        "samples": torch.sigmoid(out_z).numpy(),
+        "z": z.numpy(), "mu": q.mu.numpy(), "std": q.std.numpy(),
+        "recon_mu": (-model.log_likelihood(xt, out_mu)).numpy(),
+        "recon_samples": (-model.log_likelihood(xt[:, None], out_z)).numpy(),
+        "kl": q.kl().sum(-1).numpy(),
+    }
