@@ -1,0 +1,187 @@
+"""AppTest of the "What mu and sigma mean" page: each control, and its numbers against the engine."""
+import base64
+import json
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import NEEDS_FASHION
+from vae import explain as ex
+from vae.data import load_dataset
+from vae.runs import RunDir
+
+PAGE = "../pages/explain.py"
+
+
+def _open(run="mnist5k-2d") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["run"] = run
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _figure(at: AppTest, key_part: str) -> dict:
+    """The plotly spec of the chart whose element id mentions key_part."""
+    for el in at.get("plotly_chart"):
+        if key_part in el.proto.id:
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no plotly chart with key {key_part!r}")
+
+
+def _frame(at: AppTest, column: str):
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with column {column!r}")
+
+
+@pytest.fixture(scope="module")
+def model():
+    from vae.runs import DEFAULT_ROOT
+    return RunDir(DEFAULT_ROOT / "mnist5k-2d").load_model()
+
+
+@pytest.fixture(scope="module")
+def test_x():
+    return load_dataset("mnist-5k").test_x
+
+
+def test_page_shows_the_encoders_mu_and_sigma(runs_root, model, test_x):
+    at = _open()
+    table = _frame(at, "sigma")
+    mu, sigma = ex.encode_one(model, test_x[0])  # class 0, example 1 is test image #0
+    np.testing.assert_allclose(table["mu"], mu, rtol=1e-5)
+    np.testing.assert_allclose(table["sigma"], sigma, rtol=1e-5)
+    assert at.title[0].value == "What mu and sigma mean"
+
+
+def test_class_and_example_pick_the_input(runs_root, model, test_x):
+    at = _open()
+    at.selectbox(key="explain_class").set_value(7).run()
+    at.number_input(key="explain_nth").set_value(3).run()
+    labels = load_dataset("mnist-5k").test_y
+    index = int(np.flatnonzero(labels == 7)[2])
+    captions = [c for im in at.get("image") for c in im.captions]
+    assert f"test image #{index} (7)" in captions, "the caption names the picked image"
+    np.testing.assert_allclose(_frame(at, "sigma")["mu"], ex.encode_one(model, test_x[index])[0],
+                               rtol=1e-5)
+
+
+def test_random_input_moves_class_and_example(runs_root):
+    at = _open()
+    before = (at.selectbox(key="explain_class").value, at.number_input(key="explain_nth").value)
+    at.button(key="explain_random").click().run()
+    after = (at.selectbox(key="explain_class").value, at.number_input(key="explain_nth").value)
+    assert not at.exception
+    assert after != before, "a random input other than the first was picked"
+
+
+def test_encode_again_gives_identical_numbers(runs_root):
+    at = _open()
+    at.button(key="explain_encode_again").click().run()
+    at.button(key="explain_encode_again").click().run()
+    msg = at.success[0].value
+    assert "2 time(s)" in msg and "identical" in msg and "difference 0" in msg
+
+
+def test_sample_eps_puts_z_around_a_fixed_mu(runs_root, model, test_x):
+    at = _open()
+    at.select_slider(key="explain_n_eps").set_value(500).run()
+    at.button(key="explain_sample").click().run()
+    at.button(key="explain_sample").click().run()
+    eps = at.session_state["explain_eps"]
+    assert eps.shape == (1000, 2)
+    table = _frame(at, "mean of the z drawn")
+    mu, sigma = ex.encode_one(model, test_x[0])
+    np.testing.assert_allclose(table["mu (never moves)"], mu, rtol=1e-5)
+    se = sigma / np.sqrt(1000)
+    assert np.all(np.abs(table["mean of the z drawn"] - mu) < 5 * se), "z's mean is not mu"
+    assert np.all(np.abs(table["std of the z drawn"] / sigma - 1) < 0.15), "z's std is not sigma"
+    zoom = _figure(at, "explain_zoom")
+    samples = [t for t in zoom["data"] if (t.get("name") or "").startswith("z = mu")][0]
+    assert len(_arr(samples["x"])) == 1000
+    at.button(key="explain_clear").click().run()
+    assert at.session_state["explain_eps"].shape == (0, 2)
+    assert any("Sample eps" in i.value for i in at.info)
+
+
+def test_kl_bars_sum_to_the_inputs_kl(runs_root, model, test_x):
+    at = _open()
+    bars = _figure(at, "explain_kl_bars")
+    total = sum(float(np.sum(_arr(t["y"]))) for t in bars["data"])
+    with torch.no_grad():
+        kl = model.encode(torch.from_numpy(test_x[:1].copy())).kl().sum().item()
+    assert total == pytest.approx(kl, rel=1e-4)
+    assert any(f"{kl:.4f} nats" in m.value for m in at.markdown)
+
+
+def _arr(values) -> np.ndarray:
+    """A plotly JSON array: a list, or a typed buffer {dtype, bdata} as plotly 6+ writes numpy."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
+
+
+def test_kl_calculator_sliders_and_start_from_input(runs_root, model, test_x):
+    at = _open()
+    at.slider(key="explain_calc_mu").set_value(0.0)
+    at.slider(key="explain_calc_sigma").set_value(1.0).run()
+    assert at.metric[0].value == "0.000", "N(0, 1) against itself costs nothing"
+    at.slider(key="explain_calc_mu").set_value(2.0)
+    at.slider(key="explain_calc_sigma").set_value(0.5).run()
+    expected = ex.kl_split([2.0], [0.5])
+    assert at.metric[0].value == f"{expected.total:.3f}"
+    assert at.metric[1].value == "2.000"
+    at.button(key="explain_calc_from_input").click().run()
+    mu, sigma = ex.encode_one(model, test_x[0])
+    assert at.slider(key="explain_calc_mu").value == pytest.approx(round(float(mu[0]), 2))
+    assert at.slider(key="explain_calc_sigma").value == pytest.approx(round(float(sigma[0]), 2))
+
+
+def test_prior_section_compares_with_the_autoencoder(runs_root):
+    at = _open()
+    assert any("mnist5k-2d-ae" in s.value for s in at.subheader)
+    at.number_input(key="explain_prior_seed").set_value(5).run()
+    assert not at.exception
+    agg = _figure(at, "explain_aggregate")
+    names = {t.get("name") for t in agg["data"]}
+    assert {"mnist5k-2d (VAE)", "mnist5k-2d-ae (autoencoder)", "prior N(0, 1)"} <= names
+
+
+def test_autoencoder_run_explains_itself(runs_root):
+    at = _open("mnist5k-2d-ae")
+    assert any("itself a plain autoencoder" in i.value for i in at.info)
+
+
+def test_accounting_matches_the_engine(runs_root, model, test_x):
+    at = _open()
+    at.select_slider(key="explain_k").set_value(10).run()
+    acc = ex.accounting(model, test_x[:1], k=10, samples=200, seed=0)
+    values = {m.label: m.value for m in at.metric}
+    assert values["-ELBO (nats/image)"] == f"{acc.neg_elbo:.2f}"
+    assert values["-IWAE, k = 10 (nats/image)"] == f"{-acc.iwae:.2f}"
+    assert values["-ELBO (bits/dim)"] == f"{acc.bits(acc.neg_elbo):.4f}"
+    at.button_group(key="explain_scope").set_value("200 test images").run()
+    assert not at.exception
+    values = {m.label: m.value for m in at.metric}
+    acc200 = ex.accounting(model, test_x[:200], k=10, samples=200, seed=0)
+    assert values["-ELBO (nats/image)"] == f"{acc200.neg_elbo:.2f}"
+
+
+@NEEDS_FASHION
+def test_sixteen_dims_choose_the_axes(runs_root):
+    at = _open("fashion-16d")
+    at.selectbox(key="explain_dim_a").set_value(5).run()
+    assert not at.exception
+    assert _figure(at, "explain_scatter")["layout"]["xaxis"]["title"]["text"] == "z6"
+    assert len(_frame(at, "sigma")) == 16
+
+
+def test_no_runs_is_explained(empty_runs_root):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "no runs yet" in at.info[0].value.lower()
