@@ -9,8 +9,10 @@ import argparse
 import json
 import math
 import os
+import pickle
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import torch
 from .data import DATASETS, DatasetError, load_dataset
 from .losses import evaluate, loss_terms
 from .model import ARCHS, LIKELIHOODS, VAE, ConfigError, VAEConfig
-from .runs import DEFAULT_ROOT, RunDir, RunError, TrainConfig, write_json_atomic
+from .runs import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, write_json_atomic
 
 STATUS_EVERY_S = 0.5
 
@@ -50,11 +52,18 @@ class StopFlag:
 
     def __init__(self):
         self.signal = None
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self._set)
+        self._previous = {}
+        if threading.current_thread() is threading.main_thread():  # Python allows no other
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._previous[sig] = signal.signal(sig, self._set)
 
     def _set(self, signum, _frame):
         self.signal = signal.Signals(signum).name
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous = {}
 
 
 class Progress:
@@ -100,16 +109,24 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     shuffle_gen = torch.Generator().manual_seed(cfg.seed)
     eps_gen = torch.Generator(device=device).manual_seed(cfg.seed + 1)
+    steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
     start_epoch, step = 1, 0
     if resume:
         model = run.load_model(device=str(device)).train()
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         if run.resume_file.exists():
-            state = torch.load(run.resume_file, map_location=device, weights_only=True)
-            optimizer.load_state_dict(state["optimizer"])
-            shuffle_gen.set_state(state["shuffle_rng"])
-            eps_gen.set_state(state["eps_rng"].to("cpu") if device.type != "cpu" else state["eps_rng"])
-            start_epoch, step = int(state["epoch"]) + 1, int(state["step"])
+            try:  # weights_only: tensors and plain containers, never arbitrary pickled objects
+                state = torch.load(run.resume_file, map_location=device, weights_only=True)
+                optimizer.load_state_dict(state["optimizer"])
+                shuffle_gen.set_state(state["shuffle_rng"])
+                eps_gen.set_state(state["eps_rng"].cpu())
+                start_epoch, step = int(state["epoch"]) + 1, int(state["step"])
+            except (pickle.UnpicklingError, RuntimeError, EOFError, KeyError, TypeError,
+                    ValueError) as exc:
+                raise RunError(f"{run.resume_file} is corrupt or not a tensors-only resume state "
+                               f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}). Delete "
+                               "it to resume from the last epoch's weights without it.") from exc
         else:  # a copied or shipped run without optimizer state: go on from its last epoch line
             epochs_done = [r for r in run.read_metrics() if r.get("kind") == "epoch"]
             if epochs_done:
@@ -119,15 +136,29 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
                              epoch=cfg.epochs, epochs=cfg.epochs, step=step, total_steps=step)
             return "finished"
     run.stop_file.unlink(missing_ok=True)
+    # A run stopped mid-epoch goes on at the batch after the last one it took, in the same order
+    # (resume.pt holds the shuffle state from before that epoch's permutation), so stopping and
+    # resuming gives the same weights as never stopping.
+    skip = min(max(step - (start_epoch - 1) * steps_per_epoch, 0), steps_per_epoch)
 
-    steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
-    total_steps = steps_per_epoch * cfg.epochs
     stop = StopFlag()
-    progress = Progress(total_steps, open(os.devnull, "w") if quiet else sys.stderr)
+    try:
+        return _train_loop(run, model_cfg, cfg, device, model, optimizer, shuffle_gen, eps_gen,
+                           train_x, test_x, start_epoch, step, skip, total_steps, steps_per_epoch,
+                           stop, quiet)
+    finally:
+        stop.restore()  # an in-process caller (a test, a benchmark) gets its Ctrl-C back
+
+
+def _train_loop(run, model_cfg, cfg, device, model, optimizer, shuffle_gen, eps_gen, train_x,
+                test_x, start_epoch, step, skip, total_steps, steps_per_epoch, stop, quiet) -> str:
+    progress = Progress(total_steps, _NullStream() if quiet else sys.stderr)
     t0 = time.monotonic()
     steps_this_session, last_status = 0, 0.0
-    window = {"recon": 0.0, "kl": 0.0, "n": 0, "t": time.monotonic(), "samples": 0}
+    window = {"recon": 0.0, "kl": 0.0, "n": 0, "t": time.monotonic()}
     rate = 0.0
+    epoch = start_epoch
+    epoch_shuffle_state = shuffle_gen.get_state()
 
     def status(state: str, **extra):
         elapsed = time.monotonic() - t0
@@ -137,14 +168,24 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
                          eta_s=eta if math.isfinite(eta) else None, device=str(device), **extra)
         return eta
 
-    def save_resumable(completed_epoch: int):
+    def save_resumable(completed_epoch: int, shuffle_state: torch.Tensor):
         run.save_weights(model)
-        torch.save({"optimizer": optimizer.state_dict(), "shuffle_rng": shuffle_gen.get_state(),
-                    "eps_rng": eps_gen.get_state(), "epoch": completed_epoch, "step": step},
-                   run.resume_file)
+        _save_atomic(run.resume_file, {
+            "optimizer": optimizer.state_dict(), "shuffle_rng": shuffle_state,
+            "eps_rng": eps_gen.get_state(), "epoch": completed_epoch, "step": step})
 
-    epoch = start_epoch
+    def fail(msg: str) -> str:
+        status("failed", message=msg)
+        print(f"\nerror: {msg}", file=sys.stderr)
+        return "failed"
+
+    def kept() -> str:
+        if run.weights_file.exists():
+            return "The last good weights (saved at the last epoch end or stop) were kept. "
+        return "No epoch had finished, so there are no weights to keep. "
+
     status("running", message="")
+    _end_with_newline(run.metrics_file)  # a line torn by a crash stays one bad line, not two
     with run.metrics_file.open("a") as metrics:
         def log(row: dict):
             metrics.write(_json_line(row))
@@ -152,20 +193,18 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
 
         for epoch in range(start_epoch, cfg.epochs + 1):
             model.train()
+            epoch_shuffle_state = shuffle_gen.get_state()
             order = torch.randperm(len(train_x), generator=shuffle_gen).to(device)
             ep_sum = {"recon": 0.0, "kl": 0.0, "n": 0}
-            for i in range(steps_per_epoch):
+            first = skip if epoch == start_epoch else 0
+            for i in range(first, steps_per_epoch):
                 x = train_x[order[i * cfg.batch_size:(i + 1) * cfg.batch_size]]
                 beta = beta_at(model_cfg, epoch, i / steps_per_epoch)
                 terms = loss_terms(model, x, eps_gen)
                 loss = terms.objective(beta)
                 if not torch.isfinite(loss):
-                    msg = (f"The loss became {loss.item()} at step {step + 1} (epoch {epoch}). "
-                           "The last good weights (end of the previous epoch) were kept. "
-                           "Try a lower learning rate.")
-                    status("failed", message=msg)
-                    print(f"\nerror: {msg}", file=sys.stderr)
-                    return "failed"
+                    return fail(f"The loss became {loss.item()} at step {step + 1} (epoch {epoch}). "
+                                + kept() + "Try a lower learning rate.")
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -189,19 +228,23 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
                     progress.update(step, epoch, cfg.epochs, rate, eta,
                                     (ep_sum["recon"] + ep_sum["kl"]) / ep_sum["n"])
                 if stop.signal or run.stop_file.exists():
-                    save_resumable(epoch - 1)
+                    save_resumable(epoch - 1, epoch_shuffle_state)
                     why = stop.signal or "a stop request"
                     status("stopped", message=f"Stopped by {why} during epoch {epoch}; resumable.")
                     progress.stream.write(f"\nstopped by {why}; resume with --resume {run.name}\n")
                     return "stopped"
 
             test = evaluate(model, test_x, generator=torch.Generator(device=device).manual_seed(cfg.seed))
+            if not math.isfinite(test["neg_elbo"]) or not _all_finite(model):
+                # the last step's update overflowed: the loss was finite, the weights are not
+                return fail(f"The weights became NaN or infinite during epoch {epoch} (test -ELBO "
+                            f"{test['neg_elbo']}). " + kept() + "Try a lower learning rate.")
             elapsed = time.monotonic() - t0
             row = _train_row(step, epoch, rate, beta_at(model_cfg, epoch, 1.0), ep_sum)
             row.update({"kind": "epoch", "epoch_time": elapsed})
             row.update({f"test/{k}": v for k, v in test.items()})
             log(row)
-            save_resumable(epoch)
+            save_resumable(epoch, shuffle_gen.get_state())
             if epoch % cfg.snapshot_every == 0 or epoch == cfg.epochs:
                 run.save_snapshot(model, epoch)
             eta = status("running", message="")
@@ -211,6 +254,36 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
                                f"{test['neg_elbo']:.2f} nats/image.")
     progress.stream.write("\n")
     return "finished"
+
+
+def _all_finite(model: VAE) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
+def _save_atomic(path: Path, obj) -> None:
+    """torch.save through a temp file and a rename: a stop mid-write never leaves half a resume.pt."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _end_with_newline(path: Path) -> None:
+    if path.exists() and path.stat().st_size:
+        with path.open("rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+
+
+class _NullStream:
+    def write(self, _text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _train_row(step, epoch, rate, beta, acc) -> dict:
@@ -272,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(args.root)
     try:
         if args.resume:
-            run = RunDir(root / args.resume)
+            run = RunDir(root / validate_name(args.resume))
             model_cfg, cfg = run.read_config()
             if "--epochs" in (argv if argv is not None else sys.argv[1:]):
                 if args.epochs < cfg.epochs:
