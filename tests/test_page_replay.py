@@ -1,0 +1,106 @@
+"""AppTest of the Replay page: the epoch slider and Play move every view to the same snapshot."""
+import base64
+import json
+import shutil
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from vae import explain as ex
+from vae.data import load_dataset
+from vae.runs import RunDir
+
+PAGE = "../pages/replay.py"
+
+
+def _open(run="mnist5k-2d") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["run"] = run
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _figure(at: AppTest, key_part: str) -> dict:
+    for el in at.get("plotly_chart"):
+        if key_part in el.proto.id:
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no plotly chart with key {key_part!r}")
+
+
+def _arr(values) -> np.ndarray:
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
+
+
+def _metrics(at: AppTest) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_opens_at_the_first_snapshot_with_its_numbers(runs_root):
+    at = _open()
+    assert at.select_slider(key="replay_epoch").value == 1
+    first = [r for r in RunDir(runs_root / "mnist5k-2d").read_metrics() if r.get("kind") == "epoch"][0]
+    assert _metrics(at)["test -ELBO (nats)"] == f"{first['test/neg_elbo']:.1f}"
+    assert _metrics(at)["KL"] == f"{first['test/kl']:.2f}"
+
+
+def test_slider_moves_cursor_scatter_and_metrics_together(runs_root):
+    at = _open()
+    at.select_slider(key="replay_epoch").set_value(12).run()
+    assert not at.exception
+    curves = _figure(at, "replay_curves")
+    assert {s["x0"] for s in curves["layout"]["shapes"]} == {12}, "the cursor sits at epoch 12"
+    scatter = _figure(at, "replay_scatter")
+    assert scatter["layout"]["title"]["text"] == "Posterior means at epoch 12"
+    run = RunDir(runs_root / "mnist5k-2d")
+    row = [r for r in run.read_metrics() if r.get("kind") == "epoch" and r["epoch"] == 12][0]
+    assert _metrics(at)["test -ELBO (nats)"] == f"{row['test/neg_elbo']:.1f}"
+    # the scatter's points are the epoch-12 snapshot's encoder means
+    model = run.load_model(epoch=12)
+    x = load_dataset("mnist-5k").test_x
+    digits0 = [t for t in scatter["data"] if t.get("name") == "0"][0]
+    first_zero = int(np.flatnonzero(load_dataset("mnist-5k").test_y == 0)[0])
+    mu, _ = ex.encode_one(model, x[first_zero])
+    assert _arr(digits0["x"])[0] == pytest.approx(mu[0], abs=1e-4)
+
+
+def test_play_advances_and_pause_stops(runs_root):
+    at = _open()
+    at.button(key="replay_play_button").click().run()
+    assert at.session_state["replay_play"] is True
+    assert at.select_slider(key="replay_epoch").value == 2, "each frame moves one snapshot on"
+    at.button(key="replay_pause").click().run()
+    assert at.session_state["replay_play"] is False
+    assert at.select_slider(key="replay_epoch").value == 2
+
+
+def test_play_at_the_end_starts_over(runs_root):
+    at = _open()
+    at.select_slider(key="replay_epoch").set_value(30).run()
+    at.button(key="replay_play_button").click().run()
+    assert at.select_slider(key="replay_epoch").value == 2
+
+
+def test_speed_control(runs_root):
+    at = _open()
+    at.button_group(key="replay_speed").set_value("fast").run()
+    assert not at.exception and at.button_group(key="replay_speed").value == "fast"
+
+
+def test_autoencoder_replays_its_five_epoch_snapshots(runs_root):
+    at = _open("mnist5k-2d-ae")
+    assert at.select_slider(key="replay_epoch").options == [str(e) for e in range(5, 31, 5)]
+
+
+def test_a_run_without_snapshots_is_explained(tmp_path, monkeypatch):
+    src = RunDir(__import__("vae.runs", fromlist=["DEFAULT_ROOT"]).DEFAULT_ROOT / "mnist5k-2d")
+    dest = tmp_path / "runs" / "nosnap"
+    dest.mkdir(parents=True)
+    for f in ("config.json", "metrics.jsonl", "model.safetensors", "status.json"):
+        shutil.copy(src.path / f, dest / f)
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(tmp_path / "runs"))
+    at = _open("nosnap")
+    assert "no per-epoch snapshots" in at.info[0].value
