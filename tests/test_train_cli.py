@@ -298,3 +298,48 @@ def test_weights_gone_nan_at_an_epoch_end_are_not_saved(tmp_path, monkeypatch):
     assert "NaN or infinite during epoch 2" in run.read_status()["message"]
     assert all(torch.isfinite(p).all() for p in run.load_model().parameters())
     assert run.snapshot_epochs() == [1]
+
+
+# ------------------------------------------------------------------------------- resume.pt
+
+@pytest.fixture
+def one_epoch_run(tmp_path) -> RunDir:
+    run = small_run(tmp_path, "once")
+    train(run, quiet=True)
+    return run
+
+
+def test_resume_state_is_loaded_weights_only(one_epoch_run, tmp_path, capsys):
+    import pickle
+
+    marker = tmp_path / "UNPICKLED"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    one_epoch_run.resume_file.write_bytes(pickle.dumps({"optimizer": Payload(), "epoch": 1}, protocol=2))
+    code = main(["--resume", "once", "--root", str(one_epoch_run.path.parent), "--epochs", "2",
+                 "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "error:" in err and "resume.pt" in err and "corrupt" in err, err
+    assert not marker.exists(), "resume.pt was unpickled"
+
+
+def test_truncated_resume_state(one_epoch_run, capsys):
+    raw = one_epoch_run.resume_file.read_bytes()
+    one_epoch_run.resume_file.write_bytes(raw[: len(raw) // 3])
+    code = main(["--resume", "once", "--root", str(one_epoch_run.path.parent), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "resume.pt is corrupt" in err and "Traceback" not in err, err
+
+
+def test_resume_with_more_epochs_trains_on(one_epoch_run, capsys):
+    root = str(one_epoch_run.path.parent)
+    assert main(["--resume", "once", "--root", root, "--quiet"]) == 0  # already at its epochs
+    assert "Already trained" in one_epoch_run.read_status()["message"]
+    assert main(["--resume", "once", "--root", root, "--epochs", "2", "--quiet"]) == 0
+    assert [r["epoch"] for r in epoch_rows(one_epoch_run)] == [1, 2]
+    assert one_epoch_run.read_config()[1].epochs == 2
+    assert main(["--resume", "once", "--root", root, "--epochs", "1", "--quiet"]) == 2
+    assert "below the run's 2" in capsys.readouterr().err
