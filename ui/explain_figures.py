@@ -73,7 +73,7 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
                         line=dict(width=4, color=MEAN_COLOUR)),
             hovertemplate="mu = (%{x:.3f}, %{y:.3f})<extra></extra>"))
     fig.update_layout(title=title or None, height=height,
-                      legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.14),
+                      legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.2),
                       margin=dict(l=10, r=10, t=50 if title else 20, b=10))
     fig.update_xaxes(title_text=f"z{a + 1}", zeroline=True)
     fig.update_yaxes(title_text=f"z{b + 1}", zeroline=True, scaleanchor="x", scaleratio=1)
@@ -291,6 +291,10 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
                           "<br>reconstruction (distortion) = %{y:.2f} nats<extra></extra>"))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.08))
-    fig.update_xaxes(title_text="rate: KL(q(z|x) || p(z)), nats per image")
+    fig.update_traces(cliponaxis=False)
+    if len(recon):
+        pad = max(2.0, 0.12 * float(recon.max() - recon.min()))
+        fig.update_yaxes(range=[float(recon.min()) - pad, float(recon.max()) + pad])
+    fig.update_xaxes(title_text="rate: KL(q(z|x) || p(z)), nats per image", rangemode="tozero")
     fig.update_yaxes(title_text="distortion: reconstruction -log p(x|z), nats per image")
     return fig
