@@ -85,7 +85,7 @@ def reconstruct(model: VAE, x: np.ndarray, n_samples: int, seed: int) -> dict:
     p(z)) in nats. Returns numpy arrays: mean (B, C, H, W), samples (B, S, C, H, W), z (B, S, D),
     mu, std (B, D), recon_mu (B,), recon_samples (B, S), kl (B,).
     """
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    xt = torch.from_numpy(np.array(x, dtype=np.float32))  # a copy: dataset arrays are read-only
     q = model.encode(xt)
     gen = torch.Generator().manual_seed(int(seed))
     z = q.sample(n_samples, generator=gen).transpose(0, 1)  # (B, S, D)

@@ -1,0 +1,224 @@
+"""The latent-space figure builders and their geometry: pure functions on numpy data."""
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from ui.figures import (circle_polylines, ellipse_polylines, ellipse_subset, kl_per_dim_figure,
+                        mixture_density, pca_projection, posterior_figure)
+
+NAMES = ("zero", "one", "two")
+
+
+def _segments(x, y):
+    """Split a NaN-separated polyline into its pieces, as (n, 2) arrays."""
+    pts = np.stack([np.asarray(x, float), np.asarray(y, float)], axis=1)
+    breaks = np.flatnonzero(np.isnan(pts[:, 0]))
+    starts = np.concatenate([[0], breaks + 1])
+    return [pts[s:e] for s, e in zip(starts, np.concatenate([breaks, [len(pts)]])) if e > s]
+
+
+def _toy(n=60, d=2, seed=0):
+    rng = np.random.default_rng(seed)
+    mu = rng.normal(size=(n, d))
+    std = rng.uniform(0.1, 0.5, size=(n, d))
+    labels = np.arange(n) % 3
+    return mu, std, labels
+
+
+def _traces(fig, kind):
+    return [t for t in fig.data if t.type == kind]
+
+
+def _markers(fig):
+    return [t for t in fig.data if t.type == "scattergl" and t.mode == "markers"]
+
+
+def _ellipse_traces(fig):
+    return [t for t in fig.data if t.type == "scattergl" and t.mode == "lines"]
+
+
+# ------------------------------------------------------------------------------------ geometry
+
+def test_diagonal_ellipse_has_sigma_radii_about_mu():
+    x, y = ellipse_polylines(np.array([[1.0, 2.0]]), np.array([[0.5, 0.2]]), n_vertices=64)
+    (seg,) = _segments(x, y)
+    assert np.allclose(((seg[:, 0] - 1) / 0.5) ** 2 + ((seg[:, 1] - 2) / 0.2) ** 2, 1.0), \
+        "points must lie on the 1-sigma contour"
+    assert np.isclose(seg[:, 0].min(), 0.5) and np.isclose(seg[:, 0].max(), 1.5), "x radius 0.5"
+    assert np.isclose(seg[:, 1].min(), 1.8) and np.isclose(seg[:, 1].max(), 2.2), "y radius 0.2"
+    assert np.allclose(seg[0], seg[-1]), "each ellipse is closed"
+
+
+def test_full_covariance_ellipse_is_its_mahalanobis_unit_contour():
+    cov = np.array([[4.0, 1.2], [1.2, 1.0]])
+    x, y = ellipse_polylines(np.array([[-1.0, 3.0]]), cov[None], n_vertices=50)
+    (seg,) = _segments(x, y)
+    d = seg - [-1.0, 3.0]
+    maha = np.einsum("ni,ij,nj->n", d, np.linalg.inv(cov), d)
+    assert np.allclose(maha, 1.0)
+
+
+def test_many_ellipses_are_one_polyline_separated_by_nan():
+    centers = np.arange(10.0).reshape(5, 2)
+    x, y = ellipse_polylines(centers, np.full((5, 2), 0.1), n_vertices=24)
+    assert len(x) == 5 * 26 and np.isnan(x).sum() == 5
+    assert len(_segments(x, y)) == 5
+
+
+def test_prior_circles_have_radii_one_two_three():
+    x, y = circle_polylines()
+    radii = [np.hypot(s[:, 0], s[:, 1]) for s in _segments(x, y)]
+    assert len(radii) == 3
+    for r, expected in zip(radii, (1.0, 2.0, 3.0)):
+        assert np.allclose(r, expected)
+
+
+def test_pca_projection_finds_the_main_axis_and_keeps_the_prior_isotropic():
+    rng = np.random.default_rng(1)
+    t = rng.normal(scale=3.0, size=500)
+    axis = np.array([1.0, 1.0, 0.0, 0.0]) / np.sqrt(2)
+    mu = t[:, None] * axis + rng.normal(scale=0.1, size=(500, 4))
+    std = np.full((500, 4), 0.5)
+    mu2, cov2, ratio = pca_projection(mu, std)
+    assert mu2.shape == (500, 2) and cov2.shape == (500, 2, 2)
+    pc1 = np.linalg.lstsq(mu, mu2[:, 0], rcond=None)[0]
+    assert abs(pc1 @ axis) > 0.99, "PC1 must follow the direction mu varies along"
+    assert ratio[0] > 0.95 and ratio.sum() <= 1.0 + 1e-9
+    assert np.allclose(cov2, 0.25 * np.eye(2)), "an isotropic q(z|x) stays isotropic under a rotation"
+
+
+def test_mixture_density_of_one_component_is_that_gaussian():
+    xs, ys = np.linspace(-4, 4, 81), np.linspace(-5, 5, 101)
+    z = mixture_density(np.array([[0.5, -1.0]]), np.array([[1.0, 2.0]]), xs, ys)
+    assert z.shape == (101, 81)
+    gx, gy = np.meshgrid(xs, ys)
+    expected = np.exp(-0.5 * ((gx - 0.5) ** 2 + ((gy + 1.0) / 2.0) ** 2)) / (2 * np.pi * 2.0)
+    assert np.allclose(z, expected)
+
+
+def test_mixture_density_integrates_to_one():
+    mu, std, _ = _toy(40)
+    xs = ys = np.linspace(-7, 7, 281)
+    z = mixture_density(mu, std, xs, ys)
+    cell = (xs[1] - xs[0]) * (ys[1] - ys[0])
+    assert z.sum() * cell == pytest.approx(1.0, abs=1e-3)
+
+
+def test_ellipse_subset_modes():
+    assert len(ellipse_subset(1000, "all", 50)) == 1000
+    assert len(ellipse_subset(1000, "none", 50)) == 0
+    sample = ellipse_subset(1000, "sample", 50, seed=3)
+    assert len(sample) == 50 and len(set(sample)) == 50
+    assert np.array_equal(sample, ellipse_subset(1000, "sample", 50, seed=3)), "reproducible"
+    assert len(ellipse_subset(30, "sample", 50)) == 30, "fewer points than the cap: all of them"
+    with pytest.raises(ValueError, match="ellipses"):
+        ellipse_subset(10, "some", 5)
+
+
+# ------------------------------------------------------------------------------ posterior_figure
+
+def test_posterior_figure_has_one_webgl_trace_per_class_with_every_point():
+    mu, std, labels = _toy(60)
+    fig = posterior_figure(mu, std, labels, NAMES, index=np.arange(100, 160))
+    assert isinstance(fig, go.Figure)
+    markers = _markers(fig)
+    assert [t.name for t in markers] == list(NAMES)
+    assert sum(len(t.x) for t in markers) == 60
+    ids = np.concatenate([np.asarray(t.customdata) for t in markers])
+    assert sorted(ids) == list(range(100, 160)), "customdata carries the test-set index"
+    for t, c in zip(markers, range(3)):
+        assert np.allclose(np.asarray(t.x), mu[labels == c, 0])
+
+
+def test_posterior_figure_draws_prior_circles_and_density():
+    mu, std, labels = _toy()
+    fig = posterior_figure(mu, std, labels, NAMES)
+    prior = [t for t in fig.data if t.name and t.name.startswith("prior")]
+    assert len(prior) == 1
+    radii = [np.hypot(s[:, 0], s[:, 1]).mean() for s in _segments(prior[0].x, prior[0].y)]
+    assert np.allclose(radii, [1, 2, 3])
+    (density,) = _traces(fig, "contour")
+    assert np.asarray(density.z).max() > 0
+    assert fig.layout.yaxis.scaleanchor == "x", "equal axes, so circles look like circles"
+
+
+def test_posterior_figure_flags_remove_prior_and_density():
+    mu, std, labels = _toy()
+    fig = posterior_figure(mu, std, labels, NAMES, show_prior=False, show_density=False)
+    assert not _traces(fig, "contour")
+    assert not [t for t in fig.data if t.name and t.name.startswith("prior")]
+
+
+@pytest.mark.parametrize("mode, expected", [("all", 60), ("sample", 25), ("none", 0)])
+def test_posterior_figure_ellipse_count(mode, expected):
+    mu, std, labels = _toy(60)
+    fig = posterior_figure(mu, std, labels, NAMES, ellipses=mode, max_ellipses=25)
+    n = sum(len(_segments(t.x, t.y)) for t in _ellipse_traces(fig))
+    assert n == expected
+    assert len(_ellipse_traces(fig)) <= 3, "ellipses are batched: at most one trace per class"
+
+
+def test_posterior_figure_ellipse_of_a_known_posterior():
+    mu = np.array([[1.0, 2.0], [-1.0, 0.0]])
+    std = np.array([[0.5, 0.2], [0.3, 0.3]])
+    fig = posterior_figure(mu, std, np.array([0, 1]), NAMES, ellipses="all")
+    (seg,) = _segments(_ellipse_traces(fig)[0].x, _ellipse_traces(fig)[0].y)
+    assert np.allclose(((seg[:, 0] - 1) / 0.5) ** 2 + ((seg[:, 1] - 2) / 0.2) ** 2, 1.0, atol=1e-5)
+
+
+def test_posterior_figure_picks_the_requested_dims():
+    mu, std, labels = _toy(30, d=5)
+    fig = posterior_figure(mu, std, labels, NAMES, dims=(3, 1))
+    first = _markers(fig)[0]
+    assert np.allclose(np.asarray(first.x), mu[labels == 0, 3])
+    assert np.allclose(np.asarray(first.y), mu[labels == 0, 1])
+    assert fig.layout.xaxis.title.text == "z3" and fig.layout.yaxis.title.text == "z1"
+
+
+def test_posterior_figure_pca_mode():
+    mu, std, labels = _toy(90, d=6)
+    fig = posterior_figure(mu, std, labels, NAMES, projection="pca", ellipses="all")
+    assert fig.layout.xaxis.title.text.startswith("PC1")
+    assert sum(len(t.x) for t in _markers(fig)) == 90
+    assert sum(len(_segments(t.x, t.y)) for t in _ellipse_traces(fig)) == 90
+
+
+def test_posterior_figure_axis_titles_override():
+    mu, std, labels = _toy()
+    fig = posterior_figure(mu, std, labels, NAMES, axis_titles=("a", "b"))
+    assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("a", "b")
+
+
+def test_posterior_figure_omits_absent_classes():
+    mu, std, _ = _toy(10)
+    fig = posterior_figure(mu, std, np.zeros(10, int), NAMES)
+    assert [t.name for t in _markers(fig)] == ["zero"]
+
+
+@pytest.mark.parametrize("kwargs, match", [({"dims": (0, 7)}, "out of range"),
+                                           ({"projection": "tsne"}, "projection")])
+def test_posterior_figure_rejects_bad_arguments(kwargs, match):
+    mu, std, labels = _toy()
+    with pytest.raises(ValueError, match=match):
+        posterior_figure(mu, std, labels, NAMES, **kwargs)
+
+
+def test_posterior_figure_rejects_mismatched_shapes():
+    mu, std, labels = _toy()
+    with pytest.raises(ValueError, match="must be"):
+        posterior_figure(mu, std[:, :1], labels, NAMES)
+
+
+# ---------------------------------------------------------------------------- kl_per_dim_figure
+
+def test_kl_bars_are_ordered_and_mark_inactive_dims():
+    kl = np.array([0.0, 2.5, 0.7, 1.9])
+    var_mu = np.array([0.001, 1.0, 0.4, 0.9])
+    fig = kl_per_dim_figure(kl, var_mu)
+    (bars,) = fig.data
+    assert list(bars.x) == ["z1", "z3", "z2", "z0"]
+    assert np.allclose(bars.y, [2.5, 1.9, 0.7, 0.0])
+    colors = list(bars.marker.color)
+    assert colors[-1] != colors[0], "the inactive dim is drawn differently"
+    assert len(set(colors[:3])) == 1
+    assert "3 of 4 dims active" in fig.layout.title.text
