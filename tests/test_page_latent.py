@@ -1,0 +1,110 @@
+"""AppTest of the Latent space page with the shipped runs."""
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import NEEDS_FASHION
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "latent.py")
+
+
+def _open(run=None, **state):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    if run:
+        at.query_params["run"] = run
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    return at
+
+
+def _arr(v):
+    """A plotly JSON array: a list, or {dtype, bdata(, shape)} as plotly.py encodes numpy."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape(v["shape"]) if "shape" in v else a
+    return np.asarray(v, dtype=float)
+
+
+def _scatter(at):
+    """The posterior scatter's figure, as plotly JSON."""
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (fig,) = [f for f in charts if any(t.get("type") == "scattergl" for t in f["data"])]
+    return fig
+
+
+def _markers(fig):
+    return [t for t in fig["data"] if t.get("type") == "scattergl" and t.get("mode") == "markers"]
+
+
+def _n_ellipses(fig):
+    return sum(int(np.isnan(_arr(t["x"]).astype(float)).sum()) for t in fig["data"]
+               if t.get("type") == "scattergl" and t.get("mode") == "lines")
+
+
+def test_default_run_shows_every_test_posterior(runs_root):
+    at = _open()  # no run chosen: the page opens on the shipped MNIST 2-D run
+    fig = _scatter(at)
+    markers = _markers(fig)
+    assert [t["name"] for t in markers] == [str(i) for i in range(10)], "one trace per digit"
+    assert sum(len(_arr(t["x"])) for t in markers) == 1000, "all 1,000 MNIST 5k test images"
+    assert _n_ellipses(fig) == 1000, "1,000 points: every sigma ellipse is drawn"
+    assert any(t.get("name", "").startswith("prior") for t in fig["data"])
+    assert any(t.get("type") == "contour" for t in fig["data"]), "aggregate posterior density"
+    assert "mu(x)" in at.markdown[0].value and "prior N(0, I)" in at.markdown[0].value
+    assert not at.warning and not at.error, "a healthy VAE needs no warning"
+
+
+def test_kl_per_dim_bars(runs_root):
+    at = _open("mnist5k-2d")
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (bars,) = [t for f in charts for t in f["data"] if t.get("type") == "bar"]
+    assert sorted(bars["x"]) == ["z0", "z1"]
+    assert (_arr(bars["y"]) > 1.0).all(), "both dims of the MNIST VAE carry information"
+
+
+def test_autoencoder_run_is_called_one(runs_root):
+    at = _open("mnist5k-2d-ae")
+    assert any("plain autoencoder" in w.value for w in at.warning)
+
+
+def test_ellipse_and_overlay_controls(runs_root):
+    at = _open("mnist5k-2d")
+    at.radio(key="latent_ellipses").set_value("none")
+    at.toggle(key="latent_prior").set_value(False)
+    at.toggle(key="latent_density").set_value(False).run()
+    fig = _scatter(at)
+    assert _n_ellipses(fig) == 0
+    assert not any(t.get("type") == "contour" for t in fig["data"])
+    assert not any(t.get("name", "").startswith("prior") for t in fig["data"])
+    assert sum(len(_arr(t["x"])) for t in _markers(fig)) == 1000, "the points stay"
+
+
+@NEEDS_FASHION
+def test_16d_run_chooses_dims_or_pca(runs_root):
+    at = _open("fashion-16d")
+    fig = _scatter(at)
+    assert (fig["layout"]["xaxis"]["title"]["text"], fig["layout"]["yaxis"]["title"]["text"]) == \
+        ("z5", "z4"), "defaults to the two dims with the most KL"
+    assert sum(len(_arr(t["x"])) for t in _markers(fig)) == 10_000
+    assert _n_ellipses(fig) == 500, "10,000 points: a sample of ellipses by default"
+    assert any("z0, z3, z13" in i.value for i in at.info), "the inactive dims are named"
+
+    at.selectbox(key="latent_dim_x").set_value(1).run()
+    assert _scatter(at)["layout"]["xaxis"]["title"]["text"] == "z1"
+
+    at.radio(key="latent_view").set_value("pca").run()
+    fig = _scatter(at)
+    assert fig["layout"]["xaxis"]["title"]["text"].startswith("PC1")
+    assert sum(len(_arr(t["x"])) for t in _markers(fig)) == 10_000
+
+
+def test_no_runs_gives_a_message(empty_runs_root):
+    at = _open()
+    assert any("no runs" in i.value.lower() for i in at.info)
+    assert not at.get("plotly_chart")
