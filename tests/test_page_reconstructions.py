@@ -1,0 +1,89 @@
+"""AppTest of the Reconstructions page with the shipped runs."""
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import NEEDS_FASHION
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "reconstructions.py")
+
+
+def _open(run="mnist5k-2d"):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["run"] = run
+    at.run()
+    _no_exception(at)
+    return at
+
+
+def _no_exception(at):
+    assert not at.exception, at.exception[0].message if at.exception else ""
+
+
+def _table(at):
+    (df,) = at.dataframe
+    return df.value
+
+
+def test_shows_images_reconstructions_and_errors(runs_root):
+    at = _open()
+    table = _table(at)
+    assert len(table) == 8, "eight test images by default"
+    assert len(at.get("image")) == 8, "one image strip per test image"
+    nats = table["-log p(x|mu)"]
+    assert ((nats > 0) & (nats < 784 * np.log(2))).all(), "better than a coin flip per pixel"
+    assert np.allclose(table["-ELBO estimate"],
+                       table["-log p(x|z), mean over draws"] + table["KL(q(z|x) || p(z))"])
+    captions = [c.value for c in at.caption]
+    assert sum("at mu:" in c for c in captions) == 8, "each column says its error"
+
+
+def test_class_filter(runs_root):
+    at = _open()
+    at.multiselect(key="recon_classes").set_value([3, 7]).run()
+    _no_exception(at)
+    assert set(_table(at)["class"]) <= {"3", "7"}
+
+
+def test_seed_picks_other_images_and_comes_back(runs_root):
+    at = _open()
+    first = list(_table(at)["test image"])
+    at.number_input(key="recon_seed").set_value(5).run()
+    _no_exception(at)
+    assert list(_table(at)["test image"]) != first
+    at.number_input(key="recon_seed").set_value(0).run()
+    assert list(_table(at)["test image"]) == first, "the same seed shows the same images"
+
+
+def test_new_draw_button_moves_the_seed(runs_root):
+    at = _open()
+    first = list(_table(at)["test image"])
+    at.button[0].click().run()
+    _no_exception(at)
+    assert at.number_input(key="recon_seed").value == 1
+    assert list(_table(at)["test image"]) != first
+
+
+def test_number_of_images_and_draws(runs_root):
+    at = _open()
+    at.slider(key="recon_n").set_value(3)
+    at.number_input(key="recon_draws").set_value(5).run()
+    _no_exception(at)
+    assert len(_table(at)) == 3 and len(at.get("image")) == 3
+    assert any("5 decodes of z" in c.value for c in at.caption)
+
+
+@NEEDS_FASHION
+def test_fashion_16d(runs_root):
+    at = _open("fashion-16d")
+    at.multiselect(key="recon_classes").set_value([8]).run()
+    _no_exception(at)
+    assert set(_table(at)["class"]) == {"Bag"}
+
+
+def test_no_runs_gives_a_message(empty_runs_root):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    _no_exception(at)
+    assert any("no runs" in i.value.lower() for i in at.info)
+    assert not at.dataframe
