@@ -1,4 +1,193 @@
+"""Presenter mode: a short guided story with fixed seeds, in large type, every view exportable."""
+import numpy as np
 import streamlit as st
 
-st.title("presenter")
-st.info("Being built.")
+from ui import explain_figures as figs
+from ui.resources import (active_run, all_runs, encode_test_set, load_model, require_model,
+                          run_dataset, runs_root)
+from vae import explain as ex
+from vae.runs import RunError
+
+STEPS = ["1 · Autoencoder vs VAE", "2 · Raise beta: collapse", "3 · The reparameterization"]
+SEED = 0  # every sample on this page is drawn from this seed: the story is the same each time
+FONT = 18
+
+st.html("""<style>
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 3rem; padding-right: 3rem; }
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li {
+  font-size: 1.4rem; line-height: 1.5; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 3.2rem; }
+[data-testid="stMainBlockContainer"] h2 { font-size: 2.3rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] { font-size: 2.8rem; }
+</style>""")
+
+
+def big(fig):
+    return fig.update_layout(font=dict(size=FONT), title_font=dict(size=FONT + 4))
+
+
+def png_download(label: str, png: bytes, name: str, key: str) -> None:
+    st.download_button(f"PNG: {label}", png, file_name=f"{name}.png", mime="image/png",
+                       icon=":material/download:", key=key)
+
+
+run = active_run()
+model = require_model(run)
+cfg, train_cfg = run.read_config()
+data = run_dataset(run)
+runs = all_runs()
+# The story's VAE: the active run, or, when that is an autoencoder, a VAE of the same shape.
+vae_run = run if cfg.beta > 0 else next(
+    (r for r in runs if r.read_config()[0].beta > 0 and ex.find_autoencoder(runs, r) is not None
+     and ex.find_autoencoder(runs, r).name == run.name), None)
+ae_run = ex.find_autoencoder(runs, vae_run) if vae_run is not None else None
+
+st.title("Presenter mode")
+
+
+def _go(delta: int) -> None:
+    i = STEPS.index(st.session_state.get("presenter_step") or STEPS[0])
+    st.session_state["presenter_step"] = STEPS[min(len(STEPS) - 1, max(0, i + delta))]
+
+
+n1, n2, n3 = st.columns([6, 1, 1], vertical_alignment="bottom")
+step = n1.segmented_control("Step", STEPS, default=STEPS[0], key="presenter_step",
+                            label_visibility="collapsed") or STEPS[0]
+n2.button("Back", icon=":material/arrow_back:", on_click=_go, args=(-1,), key="presenter_back",
+          disabled=step == STEPS[0], use_container_width=True)
+n3.button("Next", icon=":material/arrow_forward:", on_click=_go, args=(1,), type="primary",
+          key="presenter_next", disabled=step == STEPS[-1], use_container_width=True)
+
+# ------------------------------------------------------------------------ 1 · AE vs VAE
+if step == STEPS[0]:
+    st.header("An autoencoder compresses. A VAE can also generate.")
+    if vae_run is None or ae_run is None:
+        st.info(f"This step needs a VAE (beta > 0) and a plain autoencoder (beta = 0) trained on "
+                f"the same dataset with the same latent size; **{run.name}** has no such pair. "
+                "The shipped **mnist5k-2d** and **mnist5k-2d-ae** are one: pick mnist5k-2d in "
+                "the sidebar, or train the missing one on the **Train** page.")
+        st.stop()
+    st.markdown("Both models squeeze each image into two numbers and rebuild it. Then we draw "
+                "the **same** 24 random codes from N(0, I) and decode them with each.")
+    names = data.class_names
+    cols = st.columns(2)
+    for col, r, label in ((cols[0], ae_run, "Autoencoder (no KL)"), (cols[1], vae_run, "VAE")):
+        m = load_model(r)
+        enc = encode_test_set(r)
+        with col:
+            st.subheader(f"{label}: {r.name}")
+            st.plotly_chart(big(figs.latent_view_figure(
+                enc["mu"], enc["labels"], names, index=enc["index"], height=560,
+                title="Where the test images' codes sit; dashed: N(0, I)")),
+                theme="streamlit", key=f"presenter_latent_{r.name}")
+            _, imgs = ex.prior_samples(m, 24, SEED)
+            png = figs.image_row_png(imgs, ncols=8, target_width=620)
+            st.image(png, caption="24 codes drawn from N(0, I), decoded")
+            png_download("prior samples", png, f"{r.name}-prior-samples", f"presenter_png_{r.name}")
+    st.markdown("The autoencoder's codes spread far outside N(0, I) with gaps between digits: "
+                "random codes land in places it never learned, and decode to smudges. The KL "
+                "term keeps the VAE's codes inside N(0, I), so random codes decode to digits.")
+
+# ------------------------------------------------------------------------ 2 · raise beta
+elif step == STEPS[1]:
+    st.header("Raise beta and the code collapses")
+    st.markdown("The loss is reconstruction + **beta** × KL. A larger beta pulls every q(z|x) "
+                "harder toward N(0, I); past a point the code stops carrying anything about x.")
+    family = []
+    for r in runs:
+        p = ex.run_point(r)
+        if p is None or not r.weights_file.exists():
+            continue
+        m_cfg, t_cfg = r.read_config()
+        if t_cfg.dataset == train_cfg.dataset and m_cfg.latent_dim == cfg.latent_dim:
+            family.append((p, r))
+    family.sort(key=lambda pr: (pr[0].beta, pr[0].name))
+    betas = sorted({p.beta for p, _ in family})
+    if len(betas) < 3:
+        st.info(f"Only {len(betas)} beta value(s) trained so far for this dataset and latent "
+                "size: too few to watch collapse. One click trains four short runs "
+                "(beta 0.1, 1, 4, 16; about a minute on a laptop CPU).")
+        if train_cfg.dataset == "mnist-5k" and cfg.latent_dim == 2:
+            if st.button("Train the beta sweep", icon=":material/play_arrow:", type="primary",
+                         key="presenter_sweep"):
+                import time
+                try:
+                    started = ex.launch_beta_sweep(runs_root(), [0.1, 1.0, 4.0, 16.0], 4,
+                                                   time.strftime("%m%d-%H%M%S"))
+                    st.success(f"Training {len(started)} runs. They appear here, and on the "
+                               "**Rate and distortion** page, as they finish: press **Refresh**.")
+                except RunError as exc:
+                    st.error(f"The sweep could not start: {exc}")
+            st.button("Refresh", key="presenter_refresh")
+        else:
+            st.caption("The one-click sweep trains MNIST-5k with a 2-D latent; pick mnist5k-2d "
+                       "in the sidebar to use it.")
+    if family:
+        c1, c2 = st.columns([1, 1.1])
+        with c1:
+            st.plotly_chart(big(figs.rate_distortion_figure(
+                [f"β={p.beta:g}" for p, _ in family], [p.kl for p, _ in family],
+                [p.recon for p, _ in family], [p.beta for p, _ in family],
+                [p.collapsed for p, _ in family])), theme="streamlit", key="presenter_rd")
+        with c2:
+            rng = np.random.default_rng(SEED)
+            idx = np.sort(rng.choice(len(data.test_x), 8, replace=False))
+            x = data.test_x[idx]
+            rows = [x[:, 0]] + [ex.reconstruct_mean(load_model(r), x) for _, r in family]
+            png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=640)
+            st.image(png, caption="Top row: 8 test images. Then their reconstructions by each "
+                                  "run, from beta " + " → ".join(f"{p.beta:g}" for p, _ in family))
+            png_download("reconstructions by beta", png, "reconstructions-by-beta",
+                         "presenter_png_beta")
+        collapsed = [p.name for p, _ in family if p.collapsed]
+        if collapsed:
+            st.warning(f"Collapsed: {', '.join(collapsed)}. Their KL is near zero: every input "
+                       "gets the same code, and every reconstruction is the same average blur.")
+
+# ------------------------------------------------------------------------ 3 · reparameterization
+else:
+    st.header("The reparameterization, one step at a time")
+    parts = ["x → encoder → mu, sigma", "draw eps ~ N(0, I)", "z = mu + sigma · eps",
+             "decoder(z) → image"]
+    k = st.select_slider("Show up to", options=list(range(1, 5)), value=1,
+                         format_func=lambda i: parts[i - 1], key="presenter_substep")
+    x = data.test_x[SEED]
+    mu, sigma = ex.encode_one(model, x)
+    eps = ex.draw_eps(8, cfg.latent_dim, seed=SEED)
+    z = ex.reparameterize(mu, sigma, eps)
+    dims = tuple(ex.top_dims(ex.kl_split(mu, sigma).per_dim)) if cfg.latent_dim >= 2 else (0, 0)
+    a, b = dims
+    cols = st.columns([1, 0.9, 1.7, 1.2])
+    with cols[0]:
+        st.subheader("1 · The input")
+        st.image(figs.image_row_png(x[None], target_width=224))
+        if k >= 1:
+            st.markdown(f"mu = ({mu[a]:.2f}, {mu[b]:.2f})  \nsigma = ({sigma[a]:.2f}, "
+                        f"{sigma[b]:.2f})  \nThe same x always gives these numbers.")
+    if k >= 2:
+        with cols[1]:
+            st.subheader("2 · The noise")
+            st.markdown("eps ~ N(0, I), drawn 8 times (seed 0):  \n" + "  \n".join(
+                f"({e[a]:+.2f}, {e[b]:+.2f})" for e in eps))
+    if k >= 3:
+        with cols[2]:
+            st.subheader("3 · The code")
+            enc = encode_test_set(run)
+            xr, yr = figs.zoom_ranges(mu, sigma, z, dims, margin=4.0)
+            st.plotly_chart(big(figs.latent_view_figure(
+                enc["mu"], enc["labels"], data.class_names, dims=dims, mu=mu, sigma=sigma, z=z,
+                index=enc["index"], x_range=xr, y_range=yr, background_opacity=0.15,
+                height=420)).update_layout(showlegend=False), theme="streamlit",
+                key="presenter_reparam")
+            inside = int((((z[:, a] - mu[a]) / sigma[a]) ** 2
+                          + ((z[:, b] - mu[b]) / sigma[b]) ** 2 <= 1).sum())
+            st.caption(f"mu (cross) stays put; each z = mu + sigma · eps scatters around it "
+                       f"({inside} of 8 inside the red 1-sigma ellipse)")
+    if k >= 4:
+        with cols[3]:
+            st.subheader("4 · The decodes")
+            png = figs.image_row_png(ex.decode_images(model, z), ncols=4, target_width=360)
+            st.image(png, caption="decoder(z) for the 8 z: the same digit, slightly varied")
+            png_download("decodes", png, f"{run.name}-reparameterization", "presenter_png_reparam")
+    st.markdown("Only eps is random. mu and sigma stay ordinary outputs of the network, so the "
+                "gradient flows through z = mu + sigma · eps back into the encoder.")

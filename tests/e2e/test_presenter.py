@@ -1,0 +1,42 @@
+"""One pass through Presenter mode in Chromium: the three steps, the sub-steps, and a PNG export."""
+from tests.e2e.conftest import assert_no_exception, open_page, wait_for_app
+
+
+def _click(page, name: str) -> None:
+    page.get_by_role("button", name=name).click()
+    page.wait_for_timeout(300)
+    wait_for_app(page)
+
+
+def test_guided_sequence(page, app_url, tmp_path):
+    open_page(page, app_url, "presenter", "run=mnist5k-2d")
+    assert_no_exception(page)
+    main = page.locator("[data-testid=stMain]")
+    assert main.get_by_text("An autoencoder compresses. A VAE can also generate.").is_visible()
+    assert main.locator("[data-testid=stImage]").count() == 2
+    assert main.locator(".js-plotly-plot").count() == 2
+    with page.expect_download() as download:
+        main.get_by_role("button", name="PNG: prior samples").first.click()
+    path = tmp_path / "prior.png"
+    download.value.save_as(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "the export is a PNG"
+
+    _click(page, "Next")
+    assert_no_exception(page)
+    assert main.get_by_text("Raise beta and the code collapses").is_visible()
+    assert main.locator(".js-plotly-plot").count() == 1
+
+    _click(page, "Next")
+    assert_no_exception(page)
+    assert main.get_by_text("The reparameterization, one step at a time").is_visible()
+    slider = main.get_by_role("slider")
+    for _ in range(3):
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(300)
+        wait_for_app(page)
+    assert_no_exception(page)
+    for title in ("1 · The input", "2 · The noise", "3 · The code", "4 · The decodes"):
+        assert main.get_by_text(title).is_visible(), f"{title} is not shown at the last sub-step"
+    assert main.locator(".js-plotly-plot").count() == 1
+    assert page.get_by_role("button", name="Next").is_disabled()
