@@ -2,7 +2,8 @@
 quantiles, a sweep of one dim, a line between two codes) and image grids as plotly figures.
 
 The z builders are pure numpy; the figure builders take decoded images (values in [0, 1]) and
-return a plotly Figure whose picture is a nearest-neighbour-upscaled PNG, so pixels stay crisp.
+return a plotly Figure whose picture is a PNG at source resolution that plotly upscales with
+image-rendering: pixelated (go.Image with zsmooth off), so pixels stay crisp at any width.
 """
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def nearest_codes(z: np.ndarray, mu: np.ndarray, k: int) -> tuple[np.ndarray, np
 
 def image_grid_figure(images: np.ndarray, *, col_labels=None, row_labels=None,
                       x_title: str | None = None, y_title: str | None = None,
-                      title: str | None = None, scale: int = 4,
+                      title: str | None = None, scale: int = 1,
                       max_height: int = 640) -> go.Figure:
     """An (R, C, H, W) block of images in [0, 1] as one crisp picture, tiles labelled on the axes.
 
@@ -110,11 +111,11 @@ def manifold_figure(images: np.ndarray, xs: np.ndarray, ys: np.ndarray, dim_x: i
     """The decoded manifold: tile (r, c) is decode(z) with z[dim_x] = xs[c], z[dim_y] = ys[r]."""
     n = len(xs)
     every = max(1, n // 8)
-    fmt = lambda v, i: f"{v:+.2f}" if i % every == 0 or i == n - 1 else ""  # noqa: E731
+    fmt = lambda v, i: f"{round(v, 2) + 0:+.2f}" if i % every == 0 or i == n - 1 else ""  # noqa: E731
     return image_grid_figure(
         images, col_labels=[fmt(v, i) for i, v in enumerate(xs)],
         row_labels=[fmt(v, i) for i, v in enumerate(ys)],
-        x_title=f"z{dim_x} (prior quantiles 5 % … 95 %)", y_title=f"z{dim_y}", scale=3,
+        x_title=f"z{dim_x} (prior quantiles 5 % … 95 %)", y_title=f"z{dim_y}",
         max_height=760)
 
 
@@ -129,7 +130,7 @@ def traversal_figure(images: np.ndarray, dims, values, kl=None, active=None) -> 
             label += " · inactive"
         rows.append(label)
     return image_grid_figure(images, col_labels=[f"{v:+.1f}" for v in values], row_labels=rows,
-                             x_title="value of the swept dim (the prior's σ = 1)", scale=3,
+                             x_title="value of the swept dim (the prior's σ = 1)",
                              max_height=1400)
 
 
@@ -139,7 +140,7 @@ def interpolation_figure(images: np.ndarray, t: np.ndarray, label_a: str,
     cols = [f"{v:.2f}" for v in t]
     cols[0], cols[-1] = f"{label_a}", f"{label_b}"
     return image_grid_figure(np.asarray(images)[None], col_labels=cols,
-                             x_title="t: z = (1 − t) μ_a + t μ_b", scale=3)
+                             x_title="t: z = (1 − t) μ_a + t μ_b")
 
 
 def samples_figure(images: np.ndarray, ncols: int) -> go.Figure:
@@ -151,7 +152,7 @@ def samples_figure(images: np.ndarray, ncols: int) -> go.Figure:
     rows = -(-n // ncols)
     padded = np.full((rows * ncols, h, w), SEPARATOR, np.float32)
     padded[:n] = images
-    return image_grid_figure(padded.reshape(rows, ncols, h, w), scale=3)
+    return image_grid_figure(padded.reshape(rows, ncols, h, w))
 
 
 def nearest_figure(images: np.ndarray, captions) -> go.Figure:
@@ -159,4 +160,4 @@ def nearest_figure(images: np.ndarray, captions) -> go.Figure:
     images = np.asarray(images, np.float32)
     if images.ndim == 4:
         images = images[:, 0]
-    return image_grid_figure(images[None], col_labels=list(captions), scale=3)
+    return image_grid_figure(images[None], col_labels=list(captions))

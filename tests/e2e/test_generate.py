@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from tests.conftest import SHIPPED
-from tests.e2e.conftest import assert_no_exception, open_page, wait_for_app
+from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
 from ui.images import to_uint8
-from vae.runs import RunDir
+from vae.model import VAE, VAEConfig
+from vae.runs import RunDir, TrainConfig
 
 READY = ".vae-explorer[data-ready='1']"
 CANVAS_BYTES = """el => {
@@ -81,11 +82,8 @@ def test_arrow_keys_move_the_focused_slider(page, app_url):
                 what="the keyboard's z to reach the URL")
 
 
-@pytest.mark.parametrize("run", SHIPPED)
-def test_browser_decode_equals_torch(page, app_url, e2e_runs_root, run):
-    model = RunDir(e2e_runs_root / run).load_model()
+def _check_browser_decode(page, model, run):
     d = model.config.latent_dim
-    open_page(page, app_url, "generate", f"run={run}")
     explorer = _explorer(page)
     zs = np.random.default_rng(7).normal(0.0, 1.5, size=(6, d)).astype(np.float32)
     with torch.no_grad():
@@ -97,3 +95,31 @@ def test_browser_decode_equals_torch(page, app_url, e2e_runs_root, run):
         rgba = np.array(explorer.evaluate(CANVAS_BYTES), np.int16).reshape(-1, 4)
         assert np.abs(rgba[:, 0] - to_uint8(want).astype(np.int16)).max() <= 1, \
             f"{run}: the canvas does not show the decoded image"
+
+
+@pytest.mark.parametrize("run", SHIPPED)
+def test_browser_decode_equals_torch(page, app_url, e2e_runs_root, run):
+    model = RunDir(e2e_runs_root / run).load_model()
+    open_page(page, app_url, "generate", f"run={run}")
+    _check_browser_decode(page, model, run)
+
+
+@pytest.fixture(scope="module")
+def conv_url(tmp_path_factory):
+    """A server over one conv run (no conv run is shipped): ConvTranspose2d runs in JS too."""
+    root = tmp_path_factory.mktemp("conv-runs")
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(arch="conv", hidden=(16, 32), latent_dim=3)).eval()
+    with torch.no_grad():  # sharper than a fresh init, so the image varies with z
+        model.decoder[-2].weight.mul_(4.0)
+    run = RunDir.create(root, "conv-3d", model.config, TrainConfig(dataset="mnist-5k", epochs=1))
+    run.save_weights(model)
+    run.write_status(state="finished")
+    with serve(root) as url:
+        yield url, run
+
+
+def test_browser_decode_equals_torch_for_a_conv_decoder(page, conv_url):
+    url, run = conv_url
+    open_page(page, url, "generate", "run=conv-3d")
+    _check_browser_decode(page, run.load_model(), "conv-3d")

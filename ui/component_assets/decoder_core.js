@@ -105,7 +105,9 @@ function vaeMakeDecoder(parsed) {
 
   const describe = header.layers.filter((L) => L.type === "linear" || L.type === "conv_transpose2d")
     .map((L) => (L.type === "linear" ? L.out : L.out_ch + "ch"));
-  return { decode, mean, header, bytes: parsed.bytes,
+  const weightBytes = 4 * header.layers.reduce(
+    (n, L) => n + (L.weight ? L.weight[1] + L.bias[1] : 0), 0);
+  return { decode, mean, header, bytes: parsed.bytes, weightBytes,
            summary: header.arch + " " + [header.latent_dim, ...describe].join("→") };
 }
 

@@ -70,8 +70,8 @@ function createExplorer(root) {
     S.lastDecodeMs = performance.now() - t0;
     S.drawCount += 1;
     drawPad();
-    status.textContent = `${S.dec.summary} decoder · ${(S.dec.bytes / 1024).toFixed(0)} KB of ` +
-      `float32 weights, sent once · decoded here in ${S.lastDecodeMs.toFixed(1)} ms`;
+    status.textContent = `${S.dec.summary} decoder · ${(S.dec.weightBytes / 1024).toFixed(0)} KB ` +
+      `of float32 weights, sent once per model · decoded here in ${S.lastDecodeMs.toFixed(1)} ms`;
   }
 
   function setZ(z) {
