@@ -68,6 +68,28 @@ def test_dragging_a_slider_redraws_and_release_updates_python(page, app_url):
     assert_no_exception(page)
 
 
+def test_a_link_reopens_its_z_and_the_pad_drags_both_dims(page, app_url):
+    open_page(page, app_url, "generate", "run=fashion-2d&z=1.00,-0.50")
+    explorer = _explorer(page)
+    assert explorer.evaluate("el => el.__explorer.getZ()") == [1.0, -0.5], \
+        "the explorer did not open at the z in the link"
+    before = explorer.evaluate(CANVAS_BYTES)
+    pad = page.locator(".vae-explorer canvas.pad")
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    for i in range(1, 9):
+        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.04 * i),
+                        box["y"] + box["height"] * (0.5 - 0.04 * i))
+    assert explorer.evaluate(CANVAS_BYTES) != before, "dragging on the pad did not redraw"
+    page.mouse.up()
+    _wait_until(page, lambda: _z_from_url(page) != "1.00,-0.50",
+                what="the pad's z to reach the URL")
+    z = [float(v) for v in _z_from_url(page).split(",")]
+    x_dim, y_dim = explorer.evaluate("el => el.__explorer.pad")
+    assert z[x_dim] > 0.5 and z[y_dim] > 0.5, f"up and right on the pad gave z={z}"
+
+
 def test_arrow_keys_move_the_focused_slider(page, app_url):
     open_page(page, app_url, "generate", "run=fashion-16d&z=" + ",".join(["0.00"] * 16))
     explorer = _explorer(page)
