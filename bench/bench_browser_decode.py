@@ -155,8 +155,9 @@ def main() -> None:
         proc.wait(10)
     kb = lambda n: f"{n / 1024:,.0f} KB"  # noqa: E731
     print(f"Slider dragged end to end over {args.duration:g} s, {args.rate:g} input events/s "
-          f"dispatched in the page; headless Chromium, {os.cpu_count()} CPU cores.\n")
-    print("| run | frames/s drawn | input → next frame, median (p95) | decode per event, median"
+          f"dispatched in the page; headless Chromium, {os.cpu_count()} CPU cores, load average "
+          f"{os.getloadavg()[0]:.1f} at the end.\n")
+    print("| run | frames/s drawn | input → next frame, median (p95) | decode + draw per event, median"
           " | weights (float32) | payload sent (with pad scatter) | same as base64 "
           "| websocket, first load | websocket, rerun after release |")
     print("|---|---|---|---|---|---|---|---|---|")
