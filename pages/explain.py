@@ -53,7 +53,7 @@ mu, sigma = ex.encode_one(model, x)
 
 left, right = st.columns([1, 2.4])
 with left:
-    st.image(figs.image_row_png(x[None], target_width=168),
+    st.image(figs.image_row_png(x[None], target_width=168, max_scale=6),
              caption=f"test image #{index} ({names[int(data.test_y[index])]})")
     if st.button("Encode again", icon=":material/refresh:", key="explain_encode_again",
                  help="Run the encoder on the same image once more."):
@@ -134,7 +134,8 @@ if D >= 2:
                                     title="Zoomed on q(z|x): mu stays, z scatters"),
             theme="streamlit", key="explain_zoom")
 if len(z):
-    st.image(figs.image_row_png(ex.decode_images(model, z[-16:]), ncols=min(16, len(z))),
+    st.image(figs.image_row_png(ex.decode_images(model, z[-16:]), ncols=min(16, len(z)),
+                                target_width=1000),
              caption=f"The decoder's image for the last {min(16, len(z))} z samples "
                      "(every z of this input decodes to a variant of the same picture)")
     zm, zs = z.mean(0), z.std(0) if len(z) > 1 else np.full(D, np.nan)
@@ -221,7 +222,7 @@ z_prior, vae_imgs = ex.prior_samples(model, 24, prior_seed)
 a1, a2 = st.columns(2)
 with a1:
     st.subheader(f"VAE: {run.name} (beta = {model.config.beta:g})")
-    st.image(figs.image_row_png(vae_imgs, ncols=8, target_width=560))
+    st.image(figs.image_row_png(vae_imgs, ncols=8, target_width=520))
 ae_model = None
 with a2:
     if model.config.beta == 0:
@@ -236,7 +237,7 @@ with a2:
         ae_model = load_model(ae_run)
         st.subheader(f"Autoencoder: {ae_run.name} (beta = 0)")
         st.image(figs.image_row_png(ex.decode_images(ae_model, z_prior), ncols=8,
-                                    target_width=560))
+                                    target_width=520))
 st.markdown("Without the KL the encoder may put its codes anywhere (far from 0, in thin "
             "clusters); N(0, I) samples then land in holes the decoder never saw and decode to "
             "blurs or garbage. The KL pulls every q(z|x) toward N(0, I), so the codes as a whole "

@@ -81,7 +81,7 @@ if step == STEPS[0]:
                 title="Where the test images' codes sit; dashed: N(0, I)")),
                 theme="streamlit", key=f"presenter_latent_{r.name}")
             _, imgs = ex.prior_samples(m, 24, SEED)
-            png = figs.image_row_png(imgs, ncols=8, target_width=620)
+            png = figs.image_row_png(imgs, ncols=6, target_width=600)
             st.image(png, caption="24 codes drawn from N(0, I), decoded")
             png_download("prior samples", png, f"{r.name}-prior-samples", f"presenter_png_{r.name}")
     st.markdown("The autoencoder's codes spread far outside N(0, I) with gaps between digits: "
@@ -160,7 +160,7 @@ else:
     cols = st.columns([1, 0.9, 1.7, 1.2])
     with cols[0]:
         st.subheader("1 · The input")
-        st.image(figs.image_row_png(x[None], target_width=224))
+        st.image(figs.image_row_png(x[None], target_width=224, max_scale=8))
         if k >= 1:
             st.markdown(f"mu = ({mu[a]:.2f}, {mu[b]:.2f})  \nsigma = ({sigma[a]:.2f}, "
                         f"{sigma[b]:.2f})  \nThe same x always gives these numbers.")
@@ -186,7 +186,8 @@ else:
     if k >= 4:
         with cols[3]:
             st.subheader("4 · The decodes")
-            png = figs.image_row_png(ex.decode_images(model, z), ncols=4, target_width=360)
+            png = figs.image_row_png(ex.decode_images(model, z), ncols=4, target_width=360,
+                                     max_scale=5)
             st.image(png, caption="decoder(z) for the 8 z: the same digit, slightly varied")
             png_download("decodes", png, f"{run.name}-reparameterization", "presenter_png_reparam")
     st.markdown("Only eps is random. mu and sigma stay ordinary outputs of the network, so the "

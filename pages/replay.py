@@ -105,10 +105,10 @@ def replay_view() -> None:
         x = data.test_x[shown]
         recon = ex.reconstruct_mean(model, x)
         st.image(figs.image_row_png(np.concatenate([x[:, 0], recon]), ncols=len(x),
-                                    target_width=600))
+                                    target_width=520))
     with r2:
         st.markdown(f"**Prior samples at epoch {epoch}**: the same 16 z ~ N(0, I) every epoch")
-        st.image(figs.image_row_png(ex.decode_images(model, z_prior), ncols=8, target_width=600))
+        st.image(figs.image_row_png(ex.decode_images(model, z_prior), ncols=8, target_width=520))
 
 
 replay_view()

@@ -120,7 +120,7 @@ def test_rate_distortion_figure_places_and_marks_runs():
 
 def test_image_row_png_is_crisp_and_about_the_target_width():
     imgs = np.linspace(0, 1, 4 * 28 * 28).reshape(4, 28, 28)
-    png = figs.image_row_png(imgs, ncols=4, target_width=600)
+    png = figs.image_row_png(imgs, ncols=4, target_width=600, max_scale=10)
     im = Image.open(io.BytesIO(png))
     assert im.format == "PNG" and im.mode == "L"
     width = 4 * 29 + 1
@@ -129,3 +129,5 @@ def test_image_row_png_is_crisp_and_about_the_target_width():
     scale = im.size[0] // width
     block = arr[scale:2 * scale, scale:2 * scale]
     assert (block == block[0, 0]).all(), "nearest-neighbour: each pixel is a flat block"
+    one = Image.open(io.BytesIO(figs.image_row_png(imgs[:1], target_width=900, max_scale=4)))
+    assert one.size == (30 * 4, 30 * 4), "a single image is capped at max_scale"

@@ -96,15 +96,19 @@ def zoom_ranges(mu: np.ndarray, sigma: np.ndarray, z: np.ndarray | None, dims=(0
     return (mu[a] - half, mu[a] + half), (mu[b] - half, mu[b] + half)
 
 
-def image_row_png(images: np.ndarray, ncols: int | None = None, target_width: int = 900) -> bytes:
+def image_row_png(images: np.ndarray, ncols: int | None = None, target_width: int = 900,
+                  max_scale: int = 4) -> bytes:
     """A grid of (N, H, W) images in [0, 1] as one crisp PNG: whole-number nearest-neighbour
-    upscaling chosen so the grid is about `target_width` pixels wide (never smoothed)."""
+    upscaling chosen so the grid is at most `target_width` pixels wide (the browser never
+    shrinks, hence never smooths, it), and at most `max_scale` times
+    (a single image is not blown up to the page's width). Mid-grey gutters read on light and dark
+    pages alike."""
     images = np.asarray(images, np.float32)
     if images.ndim == 4:
         images = images[:, 0]
     ncols = ncols or len(images)
-    tiled = grid(images, ncols)
-    scale = max(1, target_width // tiled.shape[1])
+    tiled = grid(images, ncols, pad_value=0.5)
+    scale = max(1, min(max_scale, target_width // tiled.shape[1]))
     return png_bytes(tiled, scale=scale)
 
 
