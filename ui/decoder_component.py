@@ -13,6 +13,15 @@ Two Streamlit v2 components cooperate on the page:
 The decoder is written as a list of layers (linear, relu, unflatten, conv_transpose2d, flatten)
 then a sigmoid, so both the MLP and the conv architectures of vae/model.py run in JavaScript.
 ``decode_payload`` is the same decoder in numpy: the reference that tests hold the format to.
+
+Use from any page (the key must be unique on the page)::
+
+    codes = encode_test_set(run)
+    z = latent_explorer(model, key="explain-z", kl_per_dim=kl_per_dim(codes["mu"], codes["std"]),
+                        active=active_dims(codes["mu"]),
+                        scatter={"mu": codes["mu"], "labels": codes["labels"],
+                                 "class_names": run_dataset(run).class_names})
+    # z: the last released z, np.ndarray (D,); set_explorer_z(key, z) moves it from Python.
 """
 from __future__ import annotations
 
