@@ -87,7 +87,7 @@ with right:
         scale = auto_scale(x.shape[-2], target_px=84)
         for k, i in enumerate(shown):
             row = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k]])
-            st.image(png_bytes(grid(row, ncols=len(row), pad=1), scale=scale),
+            st.image(png_bytes(grid(row, ncols=len(row), pad=1, pad_value=0.5), scale=scale),
                      caption=(f"#{i} · {data.class_names[enc['labels'][i]]} · "
                               f"-log p(x|mu) {rec['recon_mu'][k]:.0f} nats · "
                               f"KL {rec['kl'][k]:.1f} nats"))

@@ -47,7 +47,7 @@ st.caption(f"Top to bottom: x · decode(mu) · {int(n_samples)} decodes of z ~ q
            "Under each column, -log p(x|z) in nats (lower is a better reconstruction).")
 for col, k in zip(st.columns(len(idx)), range(len(idx))):
     strip = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k]])
-    col.image(png_bytes(grid(strip, ncols=1), scale=scale))
+    col.image(png_bytes(grid(strip, ncols=1, pad_value=0.5), scale=scale))
     draws = rec["recon_samples"][k]
     col.caption(f"**#{idx[k]} · {names[data.test_y[idx[k]]]}**  \n"
                 f"at mu: {rec['recon_mu'][k]:.0f}  \n"
