@@ -24,7 +24,7 @@ st.markdown(
     "Each dot is **mu(x)**, where the encoder puts one test image: a deterministic function of x, "
     "nothing random. Its ellipse is **sigma(x)**: the 1-sigma spread of q(z|x), the Gaussian z is "
     "actually drawn from (z = mu + sigma * eps). The dashed circles are the prior N(0, I) at 1, 2 "
-    "and 3 sigma, which the KL term pulls every q(z|x) toward; the grey contours are all the "
+    "and 3 sigma, which the KL term pulls every q(z|x) toward; the grey shading is all the "
     "q(z|x) pooled, the aggregate posterior q(z).")
 for level, message in diagnosis(summary, config.beta):
     getattr(st, level)(message)
