@@ -84,7 +84,7 @@ def test_pca_projection_finds_the_main_axis_and_keeps_the_prior_isotropic():
     pc1 = np.linalg.lstsq(mu, mu2[:, 0], rcond=None)[0]
     assert abs(pc1 @ axis) > 0.99, "PC1 must follow the direction mu varies along"
     assert ratio[0] > 0.95 and ratio.sum() <= 1.0 + 1e-9
-    assert np.allclose(cov2, 0.25 * np.eye(2)), "an isotropic q(z|x) stays isotropic under a rotation"
+    assert np.allclose(cov2, 0.25 * np.eye(2)), "an isotropic q(z|x) stays isotropic"
 
 
 def test_mixture_density_of_one_component_is_that_gaussian():

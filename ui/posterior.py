@@ -48,22 +48,26 @@ def diagnosis(summary: LatentSummary, beta: float) -> list[tuple[str, str]]:
     notes = []
     if beta == 0:
         notes.append(("warning", (
-            f"**This run is a plain autoencoder (beta = 0).** Nothing pulls q(z|x) toward the prior "
-            f"N(0, I), so the encoder shrinks sigma toward 0 and spreads mu far outside the circles: "
-            f"its KL is {summary.total_kl:.1f} nats per image, but nothing in training minimised "
-            "it. The dots are codes, not a distribution you can sample from: decoding z drawn from "
-            "N(0, I) lands between them and gives blurry non-images.")))
+            "**This run is a plain autoencoder (beta = 0).** Nothing pulls q(z|x) toward the "
+            "prior N(0, I), so the encoder shrinks sigma toward 0 and spreads mu far outside the "
+            f"circles: its KL is {summary.total_kl:.1f} nats per image, and nothing in training "
+            "kept it down. The dots are codes, not a distribution to sample from: z drawn from "
+            "N(0, I) covers only the small patch inside the circles, so it decodes to a few kinds "
+            "of image and to shapes between codes, never the whole data set.")))
     if summary.n_active == 0 or summary.total_kl < COLLAPSE_KL_NATS:
         notes.append(("error", (
-            f"**Posterior collapse.** {summary.n_active} of {d} latent dims are active and the KL "
-            f"is {summary.total_kl:.2f} nats: q(z|x) is (almost) the prior for every image, so z "
-            "tells the decoder nothing about x. Lower beta, warm the KL up, or weaken the decoder.")))
+            f"**Posterior collapse.** {summary.n_active} of {d} latent dims are active and the "
+            f"KL is {summary.total_kl:.2f} nats: q(z|x) is (almost) the prior for every image, "
+            "so z tells the decoder nothing about x. Lower beta, warm the KL up, or weaken the "
+            "decoder.")))
     elif summary.n_active < d:
         idle = ", ".join(f"z{i}" for i in np.flatnonzero(~summary.active))
+        idle_kl = float(summary.kl_per_dim[~summary.active].sum())
         notes.append(("info", (
-            f"{summary.n_active} of {d} latent dims are active. The others ({idle}) have "
-            "mu = 0 and sigma = 1 for every image: their q(z_d|x) equals the prior, they cost no "
-            "KL and carry no information.")))
+            f"{summary.n_active} of {d} latent dims are active. The others ({idle}) barely move "
+            f"with x (Var of mu_d < {ACTIVE_THRESHOLD}) and cost {idle_kl:.2f} nats of KL "
+            "together: their q(z_d|x) is the prior N(0, 1) for every image, so they carry no "
+            "information about it.")))
     return notes
 
 

@@ -12,7 +12,8 @@ FIND_POINT = """(gd) => {
     for (const t of gd._fullData) {
         if (t.type !== 'scattergl' || t.mode !== 'markers') continue;
         for (let i = 0; i < t.x.length; i++) {
-            if (best === null || t.x[i] > best.x) best = {x: t.x[i], y: t.y[i], id: t.customdata[i]};
+            if (best === null || t.x[i] > best.x)
+                best = {x: t.x[i], y: t.y[i], id: t.customdata[i]};
         }
     }
     return {id: Number(best.id),
