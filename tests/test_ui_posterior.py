@@ -52,6 +52,7 @@ def test_diagnosis_names_the_inactive_dims():
     notes = diagnosis(_summary([0.0, 2.0, 1.0, 0.0], [0.001, 1.0, 0.5, 0.002]), beta=1.0)
     assert [level for level, _ in notes] == ["info"]
     assert "2 of 4" in notes[0][1] and "z0, z3" in notes[0][1]
+    assert "simply the prior N(0, 1)" in notes[0][1], "zero KL: q(z_d|x) is the prior"
 
 
 def test_pick_images_filters_by_class_and_is_reproducible():

@@ -65,9 +65,10 @@ def diagnosis(summary: LatentSummary, beta: float) -> list[tuple[str, str]]:
         idle_kl = float(summary.kl_per_dim[~summary.active].sum())
         notes.append(("info", (
             f"{summary.n_active} of {d} latent dims are active. The others ({idle}) barely move "
-            f"with x (Var of mu_d < {ACTIVE_THRESHOLD}) and cost {idle_kl:.2f} nats of KL "
-            "together: their q(z_d|x) is the prior N(0, 1) for every image, so they carry no "
-            "information about it.")))
+            f"with x (Var of mu_d < {ACTIVE_THRESHOLD}), so they carry no information about "
+            f"x; together they cost {idle_kl:.2f} nats of KL"
+            + (": their q(z_d|x) is simply the prior N(0, 1)." if idle_kl < 0.1 else
+               ", paid for nothing."))))
     return notes
 
 
