@@ -4,6 +4,8 @@ import streamlit as st
 import torch
 
 from ui import explain_figures as figs
+from ui.decoder_component import active_dims, latent_explorer, set_explorer_z
+from ui.decoder_component import kl_per_dim as explorer_kl
 from ui.resources import (active_run, all_runs, encode_test_set, load_model, require_model,
                           run_dataset, weights_mtime)
 from vae import explain as ex
@@ -69,7 +71,7 @@ with left:
                    "function of x: nothing random happens here.")
 with right:
     st.plotly_chart(figs.mu_sigma_figure(mu, sigma), theme="streamlit", key="explain_mu_sigma")
-    st.dataframe({"dim": [f"z{d + 1}" for d in range(D)], "mu": mu, "sigma": sigma,
+    st.dataframe({"dim": [f"z{d}" for d in range(D)], "mu": mu, "sigma": sigma,
                   "log sigma^2 (z_log_sigma)": 2 * np.log(sigma)},
                  hide_index=True, height=min(35 * (D + 1) + 3, 320))
 st.markdown("**mu and sigma are not random.** They are the encoder network's two outputs for this "
@@ -82,9 +84,9 @@ default_dims = ex.top_dims(ex.kl_split(enc["mu"], enc["std"]).per_dim.mean(0))
 if D > 2:
     d1, d2 = st.columns(2)
     ax = d1.selectbox("Horizontal axis", range(D), index=default_dims[0],
-                      format_func=lambda d: f"z{d + 1}", key="explain_dim_a")
+                      format_func=lambda d: f"z{d}", key="explain_dim_a")
     ay = d2.selectbox("Vertical axis", range(D), index=default_dims[1],
-                      format_func=lambda d: f"z{d + 1}", key="explain_dim_b")
+                      format_func=lambda d: f"z{d}", key="explain_dim_b")
     dims = (ax, ay)
 else:
     dims = (0, 1) if D == 2 else (0, 0)
@@ -139,7 +141,7 @@ if len(z):
              caption=f"The decoder's image for the last {min(16, len(z))} z samples "
                      "(every z of this input decodes to a variant of the same picture)")
     zm, zs = z.mean(0), z.std(0) if len(z) > 1 else np.full(D, np.nan)
-    st.dataframe({"dim": [f"z{d + 1}" for d in range(D)], "mu (never moves)": mu,
+    st.dataframe({"dim": [f"z{d}" for d in range(D)], "mu (never moves)": mu,
                   "mean of the z drawn": zm, "sigma": sigma, "std of the z drawn": zs,
                   "last eps": eps[-1], "last z": z[-1]}, hide_index=True,
                  height=min(35 * (D + 1) + 3, 320))
@@ -163,7 +165,7 @@ st.markdown("It does **not** compare mu with sigma. It compares the whole Gaussi
             "rescales the loss by 1/D; the KL itself is the **sum** over dims, as below.")
 terms = ex.seed_line_terms(mu, sigma)
 split = ex.kl_split(mu, sigma)
-st.dataframe({"dim": [f"z{d + 1}" for d in range(D)], **terms,
+st.dataframe({"dim": [f"z{d}" for d in range(D)], **terms,
               "mean penalty": split.mean_penalty, "width penalty": split.width_penalty},
              hide_index=True, height=min(35 * (D + 1) + 3, 320))
 t1, t2 = st.columns([1, 1.4])
@@ -195,7 +197,7 @@ def kl_calculator() -> None:
     with k1:
         m = st.slider("mu", -4.0, 4.0, 1.0, 0.05, key="explain_calc_mu")
         s = st.slider("sigma", 0.05, 3.0, 0.5, 0.05, key="explain_calc_sigma")
-        st.button(f"Start from this input's z{dims[0] + 1}", on_click=_from_input,
+        st.button(f"Start from this input's z{dims[0]}", on_click=_from_input,
                   key="explain_calc_from_input")
         part = ex.kl_split([m], [s])
         st.metric("KL (nats)", f"{part.total:.3f}")
@@ -301,3 +303,22 @@ def accounting_section() -> None:
 
 
 accounting_section()
+
+# ---------------------------------------------------------------------------- 7 · drag z yourself
+st.header("7 · Drag z yourself")
+st.markdown("The decoder below runs in your browser: drag a slider or the pad and the picture "
+            "follows at once. It starts at this input's mu. Stay within about one sigma of mu and "
+            "you get variants of this input; wander off into the prior's tails and you see what "
+            "the decoder makes of codes no input was given.")
+if st.session_state.get("explain_explorer_for") != (run.name, index):
+    st.session_state["explain_explorer_for"] = (run.name, index)
+    set_explorer_z("explain-z", mu)
+z_user = latent_explorer(
+    model, key="explain-z", kl_per_dim=explorer_kl(enc["mu"], enc["std"]),
+    active=active_dims(enc["mu"]),
+    scatter={"mu": enc["mu"], "labels": enc["labels"], "class_names": names},
+    pad_dims=dims if D >= 2 else (0, 1))
+away = (z_user - mu) / sigma
+st.caption(f"Last released z is {np.abs(away).max():.1f} sigma from this input's mu at most "
+           f"(dim z{int(np.abs(away).argmax())}), and {np.linalg.norm(z_user):.2f} from the "
+           "prior's centre.")

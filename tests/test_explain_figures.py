@@ -36,7 +36,7 @@ def test_latent_view_draws_classes_prior_mu_ellipse_and_samples():
     np.testing.assert_allclose(np.hypot(prior.x, prior.y), 1.0)
     samples = _trace(fig, "z = mu")
     assert list(samples.x) == [0.6, 0.4] and list(samples.y) == [2.0, 1.9]
-    assert fig.layout.xaxis.title.text == "z1" and fig.layout.yaxis.title.text == "z3"
+    assert fig.layout.xaxis.title.text == "z0" and fig.layout.yaxis.title.text == "z2"
 
 
 def test_latent_view_without_an_input_and_with_ranges():
@@ -58,7 +58,7 @@ def test_mu_sigma_figure_plots_each_dim():
     fig = figs.mu_sigma_figure(np.array([0.1, -2.0]), np.array([0.5, 0.05]))
     point = _trace(fig, "mu +- sigma")
     assert list(point.x) == [0.1, -2.0] and list(point.error_x.array) == [0.5, 0.05]
-    assert list(point.y) == ["z1", "z2"]
+    assert list(point.y) == ["z0", "z1"]
 
 
 def test_kl_split_figure_stacks_to_the_total():
@@ -82,7 +82,7 @@ def test_aggregate_posterior_figure_has_a_panel_per_dim():
     dens = {"vae": np.ones((5, 50)) * 0.1, "ae": np.ones((5, 50)) * 3.0}
     fig = figs.aggregate_posterior_figure(grid, dens, np.full(50, 0.4), dims=[0, 1, 2, 3, 4])
     assert len(fig.data) == 5 * 3
-    assert [a.text for a in fig.layout.annotations] == ["z1", "z2", "z3", "z4", "z5"]
+    assert [a.text for a in fig.layout.annotations] == ["z0", "z1", "z2", "z3", "z4"]
     assert sum(1 for t in fig.data if t.showlegend) == 3, "one legend entry per model"
     assert fig.layout.yaxis.range[1] == pytest.approx(1.6 * 0.4), "y follows prior and the VAE"
 

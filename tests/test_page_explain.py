@@ -176,7 +176,7 @@ def test_sixteen_dims_choose_the_axes(runs_root):
     at = _open("fashion-16d")
     at.selectbox(key="explain_dim_a").set_value(5).run()
     assert not at.exception
-    assert _figure(at, "explain_scatter")["layout"]["xaxis"]["title"]["text"] == "z6"
+    assert _figure(at, "explain_scatter")["layout"]["xaxis"]["title"]["text"] == "z5"
     assert len(_frame(at, "sigma")) == 16
 
 
@@ -185,3 +185,13 @@ def test_no_runs_is_explained(empty_runs_root):
     at.run()
     assert not at.exception
     assert "no runs yet" in at.info[0].value.lower()
+
+
+def test_latent_explorer_follows_the_picked_input(runs_root):
+    at = _open()
+    assert any(h.value == "7 · Drag z yourself" for h in at.header)
+    caption = [c.value for c in at.caption if c.value.startswith("Last released z")][0]
+    assert "0.0 sigma from this input's mu" in caption, "the explorer starts at mu"
+    at.selectbox(key="explain_class").set_value(4).run()
+    caption = [c.value for c in at.caption if c.value.startswith("Last released z")][0]
+    assert "0.0 sigma from this input's mu" in caption, "a new input moves the explorer to its mu"

@@ -75,8 +75,8 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
     fig.update_layout(title=title or None, height=height,
                       legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.2),
                       margin=dict(l=10, r=10, t=50 if title else 20, b=10))
-    fig.update_xaxes(title_text=f"z{a + 1}", zeroline=True)
-    fig.update_yaxes(title_text=f"z{b + 1}", zeroline=True, scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(title_text=f"z{a}", zeroline=True)
+    fig.update_yaxes(title_text=f"z{b}", zeroline=True, scaleanchor="x", scaleratio=1)
     if x_range is not None:
         fig.update_xaxes(range=list(x_range))
     if y_range is not None:
@@ -115,7 +115,7 @@ def image_row_png(images: np.ndarray, ncols: int | None = None, target_width: in
 def mu_sigma_figure(mu: np.ndarray, sigma: np.ndarray, height: int | None = None) -> go.Figure:
     """Each dim's q(z_d|x) as mu with a +-sigma bar, beside the prior's 0 +- 1 band."""
     d = len(mu)
-    names = [f"z{i + 1}" for i in range(d)]
+    names = [f"z{i}" for i in range(d)]
     fig = go.Figure()
     fig.add_trace(go.Bar(y=names, x=[2.0] * d, base=[-1.0] * d, orientation="h",
                          name="prior N(0, 1): 0 +- 1", marker=dict(color="rgba(128,128,128,0.25)"),
@@ -137,7 +137,7 @@ def kl_split_figure(mean_penalty: np.ndarray, width_penalty: np.ndarray) -> go.F
     """KL per dim as stacked bars: mean penalty mu^2/2 and width penalty (sigma^2-1-ln sigma^2)/2."""
     mean_penalty = np.asarray(mean_penalty)
     width_penalty = np.asarray(width_penalty)
-    names = [f"z{i + 1}" for i in range(len(mean_penalty))]
+    names = [f"z{i}" for i in range(len(mean_penalty))]
     total = float((mean_penalty + width_penalty).sum())
     fig = go.Figure([
         go.Bar(x=names, y=mean_penalty, name="mean penalty  mu^2 / 2", marker_color=MEAN_COLOUR,
@@ -180,7 +180,7 @@ def aggregate_posterior_figure(grid: np.ndarray, densities: dict[str, np.ndarray
     dims = list(range(first.shape[0])) if dims is None else list(dims)
     cols = max(1, min(cols, len(dims)))
     rows = -(-len(dims) // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"z{d + 1}" for d in dims],
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"z{d}" for d in dims],
                         shared_yaxes=False, horizontal_spacing=0.05, vertical_spacing=0.12)
     for i, d in enumerate(dims):
         r, c = divmod(i, cols)
