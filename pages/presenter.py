@@ -37,9 +37,7 @@ cfg, train_cfg = run.read_config()
 data = run_dataset(run)
 runs = all_runs()
 # The story's VAE: the active run, or, when that is an autoencoder, a VAE of the same shape.
-vae_run = run if cfg.beta > 0 else next(
-    (r for r in runs if r.read_config()[0].beta > 0 and ex.find_autoencoder(runs, r) is not None
-     and ex.find_autoencoder(runs, r).name == run.name), None)
+vae_run = run if cfg.beta > 0 else ex.find_vae(runs, run)
 ae_run = ex.find_autoencoder(runs, vae_run) if vae_run is not None else None
 
 st.title("Presenter mode")

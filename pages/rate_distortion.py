@@ -71,7 +71,8 @@ def plane() -> None:
             st.rerun(scope="app")
         return
     datasets = sorted({p.dataset for p in points})
-    default = active.read_config()[1].dataset if active is not None else datasets[0]
+    mine = ex.run_point(active) if active is not None else None
+    default = mine.dataset if mine is not None else datasets[0]
     chosen = st.segmented_control(
         "Dataset", datasets, default=default if default in datasets else datasets[0],
         key="rd_dataset", help="Nats per image are only comparable within one dataset.")

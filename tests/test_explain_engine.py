@@ -152,3 +152,13 @@ def test_sweep_names_are_valid_run_names():
     from vae.runs import validate_name
     for beta in (0.1, 1, 4, 16, 1e-3):
         validate_name(ex.sweep_name(beta, "0521-0730"))
+
+
+def test_find_vae_for_an_autoencoder(tmp_path):
+    runs = list_runs(DEFAULT_ROOT)
+    ae = RunDir(DEFAULT_ROOT / "mnist5k-2d-ae")
+    assert ex.find_vae(runs, ae).name == "mnist5k-2d"
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    assert ex.find_vae([RunDir(broken), *runs], ae).name == "mnist5k-2d", "a corrupt run is skipped"

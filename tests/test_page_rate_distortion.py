@@ -102,3 +102,11 @@ def test_beta_sweep_trains_runs_that_fill_the_plane(scratch_root):
     assert all(n in warning for n in collapsed), "the warning names every collapsed run"
     assert (not collapsed) == (not at.warning), "a warning exactly when a run collapsed"
     assert "2 of 2 runs finished" in at.get("progress")[0].proto.text
+
+
+def test_a_corrupt_run_is_left_off_the_plane(scratch_root):
+    (scratch_root / "broken").mkdir()
+    (scratch_root / "broken" / "config.json").write_text("{not json")
+    at = _open("broken")
+    names = {n for t in _plane(at)["data"] for n in t["text"]}
+    assert names == {"mnist5k-2d"}

@@ -251,6 +251,20 @@ def find_autoencoder(runs: list[RunDir], like: RunDir) -> RunDir | None:
     return None
 
 
+def find_vae(runs: list[RunDir], autoencoder: RunDir) -> RunDir | None:
+    """A beta > 0 run whose matching autoencoder is `autoencoder`: the VAE to compare it with."""
+    for run in runs:
+        try:
+            if run.read_config()[0].beta <= 0 or not run.weights_file.exists():
+                continue
+        except RunError:
+            continue
+        match = find_autoencoder(runs, run)
+        if match is not None and match.name == autoencoder.name:
+            return run
+    return None
+
+
 def sweep_name(beta: float, stamp: str) -> str:
     return f"sweep-{stamp}-beta{beta:g}".replace("+", "")
 
