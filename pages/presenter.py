@@ -1,4 +1,6 @@
 """Presenter mode: a short guided story with fixed seeds, in large type, every view exportable."""
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -91,15 +93,16 @@ elif step == STEPS[1]:
     st.header("Raise beta and the code collapses")
     st.markdown("The loss is reconstruction + **beta** × KL. A larger beta pulls every q(z|x) "
                 "harder toward N(0, I); past a point the code stops carrying anything about x.")
-    family = []
+    same_shape = {}
     for r in runs:
         p = ex.run_point(r)
         if p is None or not r.weights_file.exists():
             continue
         m_cfg, t_cfg = r.read_config()
         if t_cfg.dataset == train_cfg.dataset and m_cfg.latent_dim == cfg.latent_dim:
-            family.append((p, r))
-    family.sort(key=lambda pr: (pr[0].beta, pr[0].name))
+            same_shape[p.name] = (p, r)
+    # compare like with like: runs trained for the same number of epochs
+    family = [same_shape[p.name] for p in ex.beta_family([p for p, _ in same_shape.values()])]
     betas = sorted({p.beta for p, _ in family})
     if len(betas) < 3:
         st.info(f"Only {len(betas)} beta value(s) trained so far for this dataset and latent "
@@ -108,7 +111,6 @@ elif step == STEPS[1]:
         if train_cfg.dataset == "mnist-5k" and cfg.latent_dim == 2:
             if st.button("Train the beta sweep", icon=":material/play_arrow:", type="primary",
                          key="presenter_sweep"):
-                import time
                 try:
                     started = ex.launch_beta_sweep(runs_root(), [0.1, 1.0, 4.0, 16.0], 4,
                                                    time.strftime("%m%d-%H%M%S"))
@@ -133,8 +135,9 @@ elif step == STEPS[1]:
             x = data.test_x[idx]
             rows = [x[:, 0]] + [ex.reconstruct_mean(load_model(r), x) for _, r in family]
             png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=640)
-            st.image(png, caption="Top row: 8 test images. Then their reconstructions by each "
-                                  "run, from beta " + " → ".join(f"{p.beta:g}" for p, _ in family))
+            st.image(png, caption="Top row: 8 test images. Then their reconstructions by runs "
+                                  f"trained {family[0][0].epoch} epochs each, from beta "
+                                  + " → ".join(f"{p.beta:g}" for p, _ in family))
             png_download("reconstructions by beta", png, "reconstructions-by-beta",
                          "presenter_png_beta")
         collapsed = [p.name for p, _ in family if p.collapsed]

@@ -162,3 +162,13 @@ def test_find_vae_for_an_autoencoder(tmp_path):
     broken.mkdir()
     (broken / "config.json").write_text("{not json")
     assert ex.find_vae([RunDir(broken), *runs], ae).name == "mnist5k-2d", "a corrupt run is skipped"
+
+
+def test_beta_family_compares_runs_of_equal_training():
+    def point(name, beta, epoch):
+        return ex.RunPoint(name, "mnist-5k", 2, beta, epoch, kl=1.0, recon=1.0, active_units=2)
+    shipped = [point("vae", 1.0, 30), point("ae", 0.0, 30)]
+    sweep = [point(f"s{b}", b, 4) for b in (16.0, 0.1, 1.0, 4.0)]
+    assert [p.name for p in ex.beta_family(shipped + sweep)] == ["s0.1", "s1.0", "s4.0", "s16.0"]
+    assert [p.name for p in ex.beta_family(shipped)] == ["ae", "vae"]
+    assert ex.beta_family([]) == []

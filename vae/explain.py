@@ -222,6 +222,18 @@ def run_point(run: RunDir) -> RunPoint | None:
                     int(last.get("test/active_units", model_cfg.latent_dim)))
 
 
+def beta_family(points: list[RunPoint]) -> list[RunPoint]:
+    """Runs that differ in beta only, as far as the points tell: of the groups trained for the same
+    number of epochs, the one with most distinct betas (ties: the longer training), by beta."""
+    groups: dict[int, list[RunPoint]] = {}
+    for p in points:
+        groups.setdefault(p.epoch, []).append(p)
+    if not groups:
+        return []
+    best = max(groups, key=lambda e: (len({p.beta for p in groups[e]}), e))
+    return sorted(groups[best], key=lambda p: (p.beta, p.name))
+
+
 def epoch_curves(rows: list[dict]) -> dict[str, np.ndarray]:
     """Test curves by epoch from metrics.jsonl rows: epoch, recon, kl, neg_elbo, active_units."""
     ep = [r for r in rows if r.get("kind") == "epoch" and "test/neg_elbo" in r]
