@@ -100,12 +100,13 @@ def replay_view() -> None:
             st.info("A 1-D latent has no plane to draw; the reconstructions below still replay.")
     r1, r2 = st.columns(2)
     with r1:
-        st.markdown(f"**Reconstructions at epoch {epoch}** (top: test images; bottom: "
-                    "decode(mu))")
+        st.markdown(f"**Reconstructions at epoch {epoch}**: each test image above its "
+                    "decode(mu)")
         x = data.test_x[shown]
         recon = ex.reconstruct_mean(model, x)
-        st.image(figs.image_row_png(np.concatenate([x[:, 0], recon]), ncols=len(x),
-                                    target_width=520))
+        half_n = max(1, len(x) // 2)  # two bands of originals over reconstructions
+        bands = [x[:half_n, 0], recon[:half_n], x[half_n:2 * half_n, 0], recon[half_n:2 * half_n]]
+        st.image(figs.image_row_png(np.concatenate(bands), ncols=half_n, target_width=520))
     with r2:
         st.markdown(f"**Prior samples at epoch {epoch}**: the same 16 z ~ N(0, I) every epoch")
         st.image(figs.image_row_png(ex.decode_images(model, z_prior), ncols=8, target_width=520))
