@@ -28,6 +28,13 @@ def big(fig):
     return fig.update_layout(font=dict(size=FONT), title_font=dict(size=FONT + 4))
 
 
+def chart(fig, key: str) -> None:
+    """A plotly chart whose camera button saves a 2x PNG named after the view."""
+    st.plotly_chart(big(fig), theme="streamlit", key=key, config={
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": key}})
+
+
 def png_download(label: str, png: bytes, name: str, key: str) -> None:
     st.download_button(f"PNG: {label}", png, file_name=f"{name}.png", mime="image/png",
                        icon=":material/download:", key=key)
@@ -76,10 +83,10 @@ if step == STEPS[0]:
         enc = encode_test_set(r)
         with col:
             st.subheader(f"{label}: {r.name}")
-            st.plotly_chart(big(figs.latent_view_figure(
+            chart(figs.latent_view_figure(
                 enc["mu"], enc["labels"], names, index=enc["index"], height=560,
-                title="Where the test images' codes sit; dashed: N(0, I)")),
-                theme="streamlit", key=f"presenter_latent_{r.name}")
+                title="Where the test images' codes sit; dashed: N(0, I)"),
+                f"presenter_latent_{r.name}")
             _, imgs = ex.prior_samples(m, 24, SEED)
             png = figs.image_row_png(imgs, ncols=6, target_width=600)
             st.image(png, caption="24 codes drawn from N(0, I), decoded")
@@ -125,10 +132,10 @@ elif step == STEPS[1]:
     if family:
         c1, c2 = st.columns([1, 1.1])
         with c1:
-            st.plotly_chart(big(figs.rate_distortion_figure(
+            chart(figs.rate_distortion_figure(
                 [f"β={p.beta:g}" for p, _ in family], [p.kl for p, _ in family],
                 [p.recon for p, _ in family], [p.beta for p, _ in family],
-                [p.collapsed for p, _ in family])), theme="streamlit", key="presenter_rd")
+                [p.collapsed for p, _ in family]), "presenter_rd")
         with c2:
             rng = np.random.default_rng(SEED)
             idx = np.sort(rng.choice(len(data.test_x), 8, replace=False))
@@ -175,11 +182,10 @@ else:
             st.subheader("3 · The code")
             enc = encode_test_set(run)
             xr, yr = figs.zoom_ranges(mu, sigma, z, dims, margin=4.0)
-            st.plotly_chart(big(figs.latent_view_figure(
+            chart(figs.latent_view_figure(
                 enc["mu"], enc["labels"], data.class_names, dims=dims, mu=mu, sigma=sigma, z=z,
                 index=enc["index"], x_range=xr, y_range=yr, background_opacity=0.15,
-                height=420)).update_layout(showlegend=False), theme="streamlit",
-                key="presenter_reparam")
+                height=420).update_layout(showlegend=False), "presenter_reparam")
             inside = int((((z[:, a] - mu[a]) / sigma[a]) ** 2
                           + ((z[:, b] - mu[b]) / sigma[b]) ** 2 <= 1).sum())
             st.caption(f"mu (cross) stays put; each z = mu + sigma · eps scatters around it "

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .launch import start_training
-from .losses import bits_per_dim
+from .losses import bits_per_dim, iwae_bound
 from .model import VAE
 from .runs import RunDir, RunError
 
@@ -178,12 +178,7 @@ def accounting(model: VAE, x: np.ndarray, k: int, samples: int = 200, seed: int 
         recon.append(-model.log_likelihood(xt, model.decode(z)))
     recon_t = torch.cat(recon).mean(0)  # (B,)
     kl = q.kl().sum(-1)
-    log_w = []
-    for start in range(0, k, 200):
-        z = q.sample(min(200, k - start), generator=g)
-        log_pz = (-0.5 * z.pow(2) - 0.5 * math.log(2 * math.pi)).sum(-1)
-        log_w.append(model.log_likelihood(xt, model.decode(z)) + log_pz - q.log_prob(z))
-    iwae = torch.logsumexp(torch.cat(log_w), 0) - math.log(k)
+    iwae = iwae_bound(model, xt, k, chunk=200, generator=g)
     return Accounting(float(recon_t.mean()), float(kl.mean()), float(iwae.mean()), int(k),
                       int(samples), len(xt), model.config.n_pixels)
 

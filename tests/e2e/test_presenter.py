@@ -15,6 +15,9 @@ def test_guided_sequence(page, app_url, tmp_path):
     assert main.get_by_text("An autoencoder compresses. A VAE can also generate.").is_visible()
     assert main.locator("[data-testid=stImage]").count() == 2
     assert main.locator(".js-plotly-plot").count() == 2
+    main.locator(".js-plotly-plot").first.hover()
+    camera = main.locator(".modebar-btn[data-title='Download plot as a PNG']")
+    assert camera.count() == 2, "each chart offers its PNG export"
     with page.expect_download() as download:
         main.get_by_role("button", name="PNG: prior samples").first.click()
     path = tmp_path / "prior.png"
