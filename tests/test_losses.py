@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from tests.test_model import COMBOS, images, make_model
+from tests.test_model import COMBOS, images, make_model, one_thread  # noqa: F401 (autouse)
 from vae.data import load_dataset
 from vae.losses import (LossTerms, active_units_from_mu, bits_per_dim, evaluate, iwae_bound,
                         loss_terms)

@@ -20,6 +20,16 @@ COMBOS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One intra-op thread: on a shared 2-core machine two OpenMP threads spin against other
+    processes and small ops slow down fifty-fold. The results do not depend on it."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def make_model(arch, likelihood, latent, shape, seed=0) -> VAE:
     torch.manual_seed(seed)
     hidden = (32, 16) if arch == "mlp" else (8, 16)
