@@ -119,7 +119,7 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
             try:  # weights_only: tensors and plain containers, never arbitrary pickled objects
                 state = torch.load(run.resume_file, map_location=device, weights_only=True)
                 optimizer.load_state_dict(state["optimizer"])
-                shuffle_gen.set_state(state["shuffle_rng"])
+                shuffle_gen.set_state(state["shuffle_rng"].cpu())  # map_location moved it
                 eps_gen.set_state(state["eps_rng"].cpu())
                 start_epoch, step = int(state["epoch"]) + 1, int(state["step"])
             except (pickle.UnpicklingError, RuntimeError, EOFError, KeyError, TypeError,
