@@ -160,7 +160,8 @@ st.latex(r"\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,1)\big)"
          r" = \underbrace{\tfrac{\mu^2}{2}}_{\text{mean penalty}}"
          r" + \underbrace{\tfrac{\sigma^2 - 1 - \ln\sigma^2}{2}}_{\text{width penalty}}")
 st.markdown("It does **not** compare mu with sigma. It compares the whole Gaussian q(z|x) with the "
-            "prior N(0, 1), one dim at a time: the mean penalty is zero only when mu = 0, the width "
+            "prior N(0, 1), one dim at a time: the mean penalty is zero only when mu = 0, the "
+            "width "
             "penalty only when sigma = 1. The `mean(..., axis=-1)` averages over dims, which "
             "rescales the loss by 1/D; the KL itself is the **sum** over dims, as below.")
 terms = ex.seed_line_terms(mu, sigma)
@@ -252,7 +253,8 @@ ae_enc = encode_test_set(ae_run) if ae_model is not None else None
 if ae_enc is not None:
     spans.append(np.percentile(np.abs(ae_enc["mu"][sub]), 99.5))
 grid = np.linspace(-max(4.0, *spans), max(4.0, *spans), 301)
-densities[f"{run.name} (VAE)"] = ex.aggregate_posterior(enc["mu"][sub], enc["std"][sub], grid)
+kind = "VAE" if model.config.beta > 0 else "autoencoder"
+densities[f"{run.name} ({kind})"] = ex.aggregate_posterior(enc["mu"][sub], enc["std"][sub], grid)
 if ae_enc is not None:
     densities[f"{ae_run.name} (autoencoder)"] = ex.aggregate_posterior(
         ae_enc["mu"][sub], ae_enc["std"][sub], grid)
@@ -262,8 +264,9 @@ st.plotly_chart(figs.aggregate_posterior_figure(grid, densities, ex.normal_pdf(g
 if ae_enc is not None:
     st.caption(f"The autoencoder's sigma is tiny (median {np.median(ae_enc['std']):.3f}), so its "
                "codes are near-points: its aggregate posterior is a comb of spikes spread over "
-               f"±{np.percentile(np.abs(ae_enc['mu']), 99):.0f}, with holes between them. The VAE's "
-               "covers N(0, 1) smoothly; that is why its prior samples decode to recognisable images.")
+               f"±{np.percentile(np.abs(ae_enc['mu']), 99):.0f}, with holes between them. The "
+               "VAE's covers N(0, 1) smoothly; that is why its prior samples decode to "
+               "recognisable images.")
 
 
 # ------------------------------------------------------------------------------ 6 · accounting
@@ -288,7 +291,8 @@ def accounting_section() -> None:
     st.latex(rf"\underbrace{{{acc.recon:.2f}}}_{{\text{{reconstruction}}}}"
              rf" + \underbrace{{{acc.kl:.2f}}}_{{\text{{KL}}}}"
              rf" = \underbrace{{{acc.neg_elbo:.2f}}}_{{-\text{{ELBO}}}}"
-             rf"\ \text{{nats per image}} \;=\; {acc.bits(acc.neg_elbo):.4f}\ \text{{bits per dim}}")
+             rf"\ \text{{nats per image}} \;=\; {acc.bits(acc.neg_elbo):.4f}"
+             r"\ \text{bits per dim}")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("-ELBO (nats/image)", f"{acc.neg_elbo:.2f}")
     m2.metric("-ELBO (bits/dim)", f"{acc.bits(acc.neg_elbo):.4f}")

@@ -1,4 +1,4 @@
-"""Rate and distortion: every run as a point (KL, reconstruction), coloured by beta; a beta sweep."""
+"""Rate and distortion: every run as a point (KL, reconstruction) coloured by beta; a beta sweep."""
 import time
 
 import streamlit as st

@@ -1,4 +1,4 @@
-"""Replay a run: one epoch cursor moves the curves, the posterior, reconstructions and prior samples."""
+"""Replay a run: one epoch cursor moves the curves, posterior, reconstructions and prior samples."""
 import numpy as np
 import streamlit as st
 
@@ -26,7 +26,8 @@ st.caption(f"Run **{run.name}**: {len(epochs)} snapshots (epochs {epochs[0]} to 
            "Move the epoch slider or press Play: the curves' cursor, the posterior, the "
            "reconstructions and the prior samples all show the model as it was after that epoch.")
 
-if st.session_state.get("replay_for") != run.name or st.session_state.get("replay_epoch") not in epochs:
+if (st.session_state.get("replay_for") != run.name
+        or st.session_state.get("replay_epoch") not in epochs):
     st.session_state["replay_for"] = run.name
     st.session_state["replay_epoch"] = epochs[0]
     st.session_state["replay_play"] = False
@@ -80,7 +81,8 @@ def replay_view() -> None:
     m[0].metric("test -ELBO (nats)", f"{row['test/neg_elbo']:.1f}" if row else "not logged")
     m[1].metric("reconstruction", f"{row['test/recon']:.1f}" if row else "not logged")
     m[2].metric("KL", f"{row['test/kl']:.2f}" if row else "not logged")
-    m[3].metric("active units", f"{row.get('test/active_units', '?')} of {D}" if row else "not logged")
+    m[3].metric("active units",
+                f"{row.get('test/active_units', '?')} of {D}" if row else "not logged")
     left, right = st.columns([1, 1])
     with left:
         if len(curves["epoch"]):

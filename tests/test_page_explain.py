@@ -1,4 +1,4 @@
-"""AppTest of the "What mu and sigma mean" page: each control, and its numbers against the engine."""
+"""AppTest of the "What mu and sigma mean" page: each control, its numbers against the engine."""
 import base64
 import json
 

@@ -1,6 +1,4 @@
-"""AppTest of Presenter mode: the three steps, Back/Next, the sub-steps, fixed seeds, PNG exports."""
-import numpy as np
-import pytest
+"""AppTest of Presenter mode: the three steps, Back/Next, sub-steps, fixed seeds, PNG exports."""
 from streamlit.testing.v1 import AppTest
 
 from vae import explain as ex

@@ -42,7 +42,8 @@ def _metrics(at: AppTest) -> dict:
 def test_opens_at_the_first_snapshot_with_its_numbers(runs_root):
     at = _open()
     assert at.select_slider(key="replay_epoch").value == 1
-    first = [r for r in RunDir(runs_root / "mnist5k-2d").read_metrics() if r.get("kind") == "epoch"][0]
+    rows = RunDir(runs_root / "mnist5k-2d").read_metrics()
+    first = [r for r in rows if r.get("kind") == "epoch"][0]
     assert _metrics(at)["test -ELBO (nats)"] == f"{first['test/neg_elbo']:.1f}"
     assert _metrics(at)["KL"] == f"{first['test/kl']:.2f}"
 

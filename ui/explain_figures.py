@@ -1,7 +1,8 @@
 """Pure figure builders for the explanation pages: numpy in, plotly Figure out; no session state.
 
 Colours come from Plotly's qualitative palette and translucent fills, never hard-coded white or
-black, so the figures read in Streamlit's light and dark themes (st.plotly_chart(theme="streamlit")).
+black, so the figures read in Streamlit's light and dark themes
+(st.plotly_chart(theme="streamlit")).
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ SAMPLE_COLOUR = PALETTE[2]  # green: z samples
 PRIOR_COLOUR = "rgba(128, 128, 128, 0.9)"  # mid grey reads on light and dark backgrounds
 
 
-def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 120) -> tuple[np.ndarray, np.ndarray]:
+def _ellipse(cx: float, cy: float, rx: float, ry: float,
+             n: int = 120) -> tuple[np.ndarray, np.ndarray]:
     t = np.linspace(0, 2 * math.pi, n)
     return cx + rx * np.cos(t), cy + ry * np.sin(t)
 
@@ -134,7 +136,7 @@ def mu_sigma_figure(mu: np.ndarray, sigma: np.ndarray, height: int | None = None
 
 
 def kl_split_figure(mean_penalty: np.ndarray, width_penalty: np.ndarray) -> go.Figure:
-    """KL per dim as stacked bars: mean penalty mu^2/2 and width penalty (sigma^2-1-ln sigma^2)/2."""
+    """KL per dim as stacked bars: mean penalty mu^2/2, width penalty (sigma^2-1-ln sigma^2)/2."""
     mean_penalty = np.asarray(mean_penalty)
     width_penalty = np.asarray(width_penalty)
     names = [f"z{i}" for i in range(len(mean_penalty))]
@@ -172,7 +174,7 @@ def kl_calculator_figure(z: np.ndarray, q: np.ndarray, prior: np.ndarray, mu: fl
 def aggregate_posterior_figure(grid: np.ndarray, densities: dict[str, np.ndarray],
                                prior: np.ndarray, dims: list[int] | None = None,
                                cols: int = 4) -> go.Figure:
-    """Per dim, each model's aggregate posterior (mean of q(z_d|x) over the test set) against N(0, 1).
+    """Per dim, each model's aggregate posterior (mean of q(z_d|x) over the test set) vs N(0, 1).
 
     densities maps a legend name to a (D, G) array on `grid`; `dims` picks which dims to draw.
     """
@@ -207,24 +209,24 @@ def accounting_figure(recon: float, kl: float, iwae: float, k: int) -> go.Figure
     neg_elbo = recon + kl
     fig = go.Figure([
         go.Bar(x=["-ELBO"], y=[recon], name="reconstruction  E_q[-log p(x|z)]",
-               marker_color=MEAN_COLOUR, hovertemplate="%{y:.2f} nats<extra>reconstruction</extra>"),
+               marker_color=MEAN_COLOUR,
+               hovertemplate="%{y:.2f} nats<extra>reconstruction</extra>"),
         go.Bar(x=["-ELBO"], y=[kl], name="KL(q(z|x) || p(z))", marker_color=WIDTH_COLOUR,
                hovertemplate="%{y:.2f} nats<extra>KL</extra>"),
         go.Bar(x=[f"-IWAE (k={k})"], y=[-iwae], name=f"-IWAE bound, k = {k}",
                marker_color=SAMPLE_COLOUR, hovertemplate="%{y:.2f} nats<extra>-IWAE</extra>"),
     ])
-    lo = min(neg_elbo, -iwae)
     fig.update_layout(barmode="stack", height=360, margin=dict(l=10, r=10, t=40, b=10),
                       title=f"-ELBO {neg_elbo:.2f} vs -IWAE {-iwae:.2f}: gap "
                             f"{neg_elbo + iwae:.2f} nats",
                       legend=dict(orientation="h", y=-0.15))
-    fig.update_yaxes(title_text="nats per image", range=[max(0.0, lo * 0.9), neg_elbo * 1.03])
+    fig.update_yaxes(title_text="nats per image", rangemode="tozero")  # a cut axis would hide recon
     return fig
 
 
 def curves_with_cursor_figure(epoch: np.ndarray, recon: np.ndarray, kl: np.ndarray,
                               neg_elbo: np.ndarray, cursor: int | None) -> go.Figure:
-    """Test -ELBO and reconstruction (top) and KL (bottom) by epoch, a cursor at the replayed epoch."""
+    """Test -ELBO and reconstruction (top), KL (bottom) by epoch; a cursor at the replayed epoch."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.6, 0.4])
     fig.add_trace(go.Scatter(x=epoch, y=neg_elbo, name="test -ELBO", mode="lines+markers",
@@ -274,6 +276,7 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
     if cmax - cmin < 1e-9:
         cmin, cmax = cmin - 1, cmax + 1
     ticks = np.arange(math.floor(cmin), math.ceil(cmax) + 1)
+    tick_text = ["0" if t == floor and (beta == 0).any() else f"{10.0 ** t:g}" for t in ticks]
     fig = go.Figure()
     for flag, symbol, label in ((False, "circle", "run"), (True, "x", "collapsed posterior")):
         sel = collapsed == flag
@@ -288,9 +291,7 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
                         symbol=symbol, color=colour[sel], colorscale="Viridis", cmin=cmin,
                         cmax=cmax, line=dict(width=1, color=PRIOR_COLOUR),
                         showscale=not flag or not (~collapsed).any(),
-                        colorbar=dict(title="beta", tickvals=ticks,
-                                      ticktext=["0" if t == floor and (beta == 0).any() else f"{10.0 ** t:g}"
-                                                for t in ticks])),
+                        colorbar=dict(title="beta", tickvals=ticks, ticktext=tick_text)),
             hovertemplate="%{text}<br>beta = %{customdata:g}<br>KL (rate) = %{x:.2f} nats"
                           "<br>reconstruction (distortion) = %{y:.2f} nats<extra></extra>"))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10),

@@ -104,7 +104,8 @@ def normal_pdf(z, mu: float = 0.0, sigma: float = 1.0) -> np.ndarray:
     return np.exp(-0.5 * ((z - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
 
 
-def kl_densities(mu: float, sigma: float, n: int = 401) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def kl_densities(mu: float, sigma: float,
+                 n: int = 401) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A z grid wide enough for both N(mu, sigma^2) and N(0, 1), with both densities on it."""
     lo = min(-4.0, mu - 4.0 * sigma)
     hi = max(4.0, mu + 4.0 * sigma)
@@ -133,7 +134,7 @@ def top_dims(kl_per_dim, k: int = 2) -> list[int]:
     return sorted(np.argsort(-kl, kind="stable")[:k].tolist())
 
 
-# ------------------------------------------------------------------------------------ the accounting
+# --------------------------------------------------------------------------------- the accounting
 @dataclass(frozen=True)
 class Accounting:
     recon: float  # E_q[-log p(x|z)], nats per image, Monte Carlo over `samples` draws
@@ -163,10 +164,10 @@ class Accounting:
 
 @torch.no_grad()
 def accounting(model: VAE, x: np.ndarray, k: int, samples: int = 200, seed: int = 0) -> Accounting:
-    """recon + KL = -ELBO, and the IWAE bound with k samples, averaged over the images x (N, 1, H, W).
+    """recon + KL = -ELBO, and the IWAE bound with k samples, averaged over images x (N, 1, H, W).
 
-    The reconstruction term is an expectation over q(z|x); `samples` draws estimate it, so the sum is
-    the ELBO itself, not one noisy draw of it.
+    The reconstruction term is an expectation over q(z|x); `samples` draws estimate it, so the sum
+    is the ELBO itself, not one noisy draw of it.
     """
     model.eval()
     xt = torch.from_numpy(np.array(x, np.float32)).reshape(-1, *model.config.image_shape)
