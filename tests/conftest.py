@@ -45,10 +45,31 @@ def empty_runs_root(tmp_path, monkeypatch) -> Path:
     return root
 
 
-def page_app(name: str, run: str | None = None, timeout: float = 60):
+def page_app(name: str, run: str | None = None, timeout: float = 60, **query):
     """An AppTest of pages/<name>.py (AppTest resolves relative paths against the caller)."""
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(PROJECT / "pages" / f"{name}.py"), default_timeout=timeout)
     if run:
         at.query_params["run"] = run
+    for key, value in query.items():
+        at.query_params[key] = value
     return at
+
+
+def run_page(name: str, run: str | None = "mnist5k-2d", state: dict | None = None, **query):
+    """Run pages/<name>.py once (session state and URL query preset) and fail on any exception."""
+    at = page_app(name, run, **query)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plotly_spec(at, key_part: str) -> dict:
+    """The Plotly spec of the chart whose element id mentions key_part."""
+    import json
+    for element in at.get("plotly_chart"):
+        if key_part in element.proto.id:
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no plotly chart with key {key_part!r}")

@@ -1,34 +1,20 @@
 """AppTest of the "What mu and sigma mean" page: each control, its numbers against the engine."""
 import base64
-import json
 
 import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import NEEDS_FASHION
+from tests.conftest import plotly_spec, run_page, NEEDS_FASHION
 from vae import explain as ex
 from vae.data import load_dataset
 from vae.runs import RunDir
 
-PAGE = "../pages/explain.py"
 
 
 def _open(run="mnist5k-2d") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params["run"] = run
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _figure(at: AppTest, key_part: str) -> dict:
-    """The plotly spec of the chart whose element id mentions key_part."""
-    for el in at.get("plotly_chart"):
-        if key_part in el.proto.id:
-            return json.loads(el.proto.spec)
-    raise AssertionError(f"no plotly chart with key {key_part!r}")
+    return run_page("explain", run)
 
 
 def _frame(at: AppTest, column: str):
@@ -100,7 +86,7 @@ def test_sample_eps_puts_z_around_a_fixed_mu(runs_root, model, test_x):
     se = sigma / np.sqrt(1000)
     assert np.all(np.abs(table["mean of the z drawn"] - mu) < 5 * se), "z's mean is not mu"
     assert np.all(np.abs(table["std of the z drawn"] / sigma - 1) < 0.15), "z's std is not sigma"
-    zoom = _figure(at, "explain_zoom")
+    zoom = plotly_spec(at, "explain_zoom")
     samples = [t for t in zoom["data"] if (t.get("name") or "").startswith("z = mu")][0]
     assert len(_arr(samples["x"])) == 1000
     at.button(key="explain_clear").click().run()
@@ -110,7 +96,7 @@ def test_sample_eps_puts_z_around_a_fixed_mu(runs_root, model, test_x):
 
 def test_kl_bars_sum_to_the_inputs_kl(runs_root, model, test_x):
     at = _open()
-    bars = _figure(at, "explain_kl_bars")
+    bars = plotly_spec(at, "explain_kl_bars")
     total = sum(float(np.sum(_arr(t["y"]))) for t in bars["data"])
     with torch.no_grad():
         kl = model.encode(torch.from_numpy(test_x[:1].copy())).kl().sum().item()
@@ -146,7 +132,7 @@ def test_prior_section_compares_with_the_autoencoder(runs_root):
     assert any("mnist5k-2d-ae" in s.value for s in at.subheader)
     at.number_input(key="explain_prior_seed").set_value(5).run()
     assert not at.exception
-    agg = _figure(at, "explain_aggregate")
+    agg = plotly_spec(at, "explain_aggregate")
     names = {t.get("name") for t in agg["data"]}
     assert {"mnist5k-2d (VAE)", "mnist5k-2d-ae (autoencoder)", "prior N(0, 1)"} <= names
 
@@ -176,14 +162,12 @@ def test_sixteen_dims_choose_the_axes(runs_root):
     at = _open("fashion-16d")
     at.selectbox(key="explain_dim_a").set_value(5).run()
     assert not at.exception
-    assert _figure(at, "explain_scatter")["layout"]["xaxis"]["title"]["text"] == "z5"
+    assert plotly_spec(at, "explain_scatter")["layout"]["xaxis"]["title"]["text"] == "z5"
     assert len(_frame(at, "sigma")) == 16
 
 
 def test_no_runs_is_explained(empty_runs_root):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
-    assert not at.exception
+    at = run_page("explain", run=None)
     assert "no runs yet" in at.info[0].value.lower()
 
 

@@ -1,28 +1,20 @@
 """The Generate page under AppTest: the explorer's payload and data, z from and to the URL, and
 the seed, manifold and interpolation controls producing the figures they should."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import NEEDS_FASHION
+from tests.conftest import run_page, NEEDS_FASHION
 from ui.decoder_component import decode_payload, read_payload
 from vae.runs import RunDir
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "generate.py")
 
 
 def _app(run: str, **query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params["run"] = run
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception[0].value
-    return at
+    return run_page("generate", run, **query)
 
 
 def _components(at) -> dict:
@@ -140,7 +132,5 @@ def test_same_dims_for_the_manifold_are_explained(runs_root):
 
 
 def test_no_runs_is_explained(empty_runs_root):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
-    assert not at.exception
+    at = run_page("generate", run=None)
     assert "no runs yet" in at.info[0].value.lower()

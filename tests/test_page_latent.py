@@ -1,26 +1,17 @@
 """AppTest of the Latent space page with the shipped runs."""
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import NEEDS_FASHION
+from tests.conftest import run_page, NEEDS_FASHION
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "latent.py")
 
 
 def _open(run=None, **state):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    if run:
-        at.query_params["run"] = run
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception[0].message if at.exception else ""
-    return at
+    return run_page("latent", run, state)
 
 
 def _arr(v):

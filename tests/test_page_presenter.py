@@ -1,20 +1,17 @@
 """AppTest of Presenter mode: the three steps, Back/Next, sub-steps, fixed seeds, PNG exports."""
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import plotly_spec, run_page
+
 from vae import explain as ex
 from vae.data import load_dataset
 from vae.runs import DEFAULT_ROOT, RunDir
 
-PAGE = "../pages/presenter.py"
 STEPS = ["1 · Autoencoder vs VAE", "2 · Raise beta: collapse", "3 · The reparameterization"]
 
 
 def _open(run="mnist5k-2d") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params["run"] = run
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page("presenter", run)
 
 
 def _downloads(at: AppTest) -> list[str]:

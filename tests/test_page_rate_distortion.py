@@ -9,18 +9,15 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import plotly_spec, run_page
+
 from vae import explain as ex
 from vae.runs import DEFAULT_ROOT, RunDir, list_runs
 
-PAGE = "../pages/rate_distortion.py"
 
 
 def _open(run="mnist5k-2d") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params["run"] = run
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page("rate_distortion", run)
 
 
 def _plane(at: AppTest) -> dict:
@@ -61,9 +58,7 @@ def test_dataset_filter_shows_the_other_runs(runs_root):
 
 
 def test_no_runs_is_explained(empty_runs_root):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
-    assert not at.exception
+    at = run_page("rate_distortion", run=None)
     assert any("plane is empty" in i.value for i in at.info)
 
 

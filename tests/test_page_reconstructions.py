@@ -1,20 +1,14 @@
 """AppTest of the Reconstructions page with the shipped runs."""
-from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import NEEDS_FASHION
+from tests.conftest import run_page, NEEDS_FASHION
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "reconstructions.py")
 
 
 def _open(run="mnist5k-2d"):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params["run"] = run
-    at.run()
-    _no_exception(at)
-    return at
+    return run_page("reconstructions", run)
 
 
 def _no_exception(at):
@@ -83,7 +77,6 @@ def test_fashion_16d(runs_root):
 
 
 def test_no_runs_gives_a_message(empty_runs_root):
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
-    _no_exception(at)
+    at = run_page("reconstructions", run=None)
     assert any("no runs" in i.value.lower() for i in at.info)
     assert not at.dataframe

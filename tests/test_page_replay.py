@@ -7,26 +7,16 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import plotly_spec, run_page
+
 from vae import explain as ex
 from vae.data import load_dataset
 from vae.runs import RunDir
 
-PAGE = "../pages/replay.py"
 
 
 def _open(run="mnist5k-2d") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params["run"] = run
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _figure(at: AppTest, key_part: str) -> dict:
-    for el in at.get("plotly_chart"):
-        if key_part in el.proto.id:
-            return json.loads(el.proto.spec)
-    raise AssertionError(f"no plotly chart with key {key_part!r}")
+    return run_page("replay", run)
 
 
 def _arr(values) -> np.ndarray:
@@ -52,9 +42,9 @@ def test_slider_moves_cursor_scatter_and_metrics_together(runs_root):
     at = _open()
     at.select_slider(key="replay_epoch").set_value(12).run()
     assert not at.exception
-    curves = _figure(at, "replay_curves")
+    curves = plotly_spec(at, "replay_curves")
     assert {s["x0"] for s in curves["layout"]["shapes"]} == {12}, "the cursor sits at epoch 12"
-    scatter = _figure(at, "replay_scatter")
+    scatter = plotly_spec(at, "replay_scatter")
     assert scatter["layout"]["title"]["text"] == "Posterior means at epoch 12"
     run = RunDir(runs_root / "mnist5k-2d")
     row = [r for r in run.read_metrics() if r.get("kind") == "epoch" and r["epoch"] == 12][0]
