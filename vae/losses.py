@@ -34,7 +34,7 @@ class LossTerms:
 
 def loss_terms(model: VAE, x: torch.Tensor, generator: torch.Generator | None = None) -> LossTerms:
     out, posterior, z = model(x, generator=generator)
-    return LossTerms(-model.log_likelihood(x, out), posterior.kl(), z)
+    return LossTerms(model.neg_log_likelihood(x, out), posterior.kl(), z)
 
 
 @torch.no_grad()

@@ -156,14 +156,19 @@ class VAE(nn.Module):
 
     def log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         """log p(x|z) summed over pixels; `out` is decode(z), broadcasting against x."""
+        return -self.neg_log_likelihood(x, out)
+
+    def neg_log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """-log p(x|z) summed over pixels, the reconstruction term in nats. Computed as a positive
+        loss so training does not negate every pixel twice (forward and backward)."""
         x = x.expand_as(out)
         if self.config.likelihood == "bernoulli":
-            ll = -F.binary_cross_entropy_with_logits(out, x, reduction="none")
+            nll = F.binary_cross_entropy_with_logits(out, x, reduction="none")
         else:
             mean = torch.sigmoid(out)
-            ll = (-0.5 * ((x - mean) / self.log_sigma_x.exp()).pow(2) - self.log_sigma_x
-                  - 0.5 * math.log(2 * math.pi))
-        return ll.flatten(-3).sum(-1)
+            nll = (0.5 * ((x - mean) / self.log_sigma_x.exp()).pow(2) + self.log_sigma_x
+                   + 0.5 * math.log(2 * math.pi))
+        return nll.flatten(-3).sum(-1)
 
 
 def _mlp(widths: list[int]) -> list[nn.Module]:

@@ -202,7 +202,10 @@ def _train_loop(run, model_cfg, cfg, device, model, optimizer, shuffle_gen, eps_
                 beta = beta_at(model_cfg, epoch, i / steps_per_epoch)
                 terms = loss_terms(model, x, eps_gen)
                 loss = terms.objective(beta)
-                if not torch.isfinite(loss):
+                # one read of the two sums serves the NaN check and the metrics
+                recon_sum, kl_sum = torch.stack((terms.recon.detach().sum(),
+                                                 terms.kl.detach().sum())).tolist()
+                if not math.isfinite(recon_sum + kl_sum):
                     return fail(f"The loss became {loss.item()} at step {step + 1} (epoch {epoch}). "
                                 + kept() + "Try a lower learning rate.")
                 optimizer.zero_grad(set_to_none=True)
@@ -211,7 +214,6 @@ def _train_loop(run, model_cfg, cfg, device, model, optimizer, shuffle_gen, eps_
                 step += 1
                 steps_this_session += 1
                 b = len(x)
-                recon_sum, kl_sum = terms.recon.sum().item(), terms.kl.sum().item()
                 for acc in (window, ep_sum):
                     acc["recon"] += recon_sum
                     acc["kl"] += kl_sum
