@@ -40,6 +40,15 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def make_optimizer(model: VAE, lr: float) -> torch.optim.Adam:
+    """Adam, fused into one kernel per tensor where the device has one: about 20% more samples/s
+    than the default on a 2-core CPU for the 784-400-20 MLP (bench/bench_trainer.py)."""
+    try:
+        return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    except RuntimeError:  # a device without a fused Adam kernel
+        return torch.optim.Adam(model.parameters(), lr=lr)
+
+
 def beta_at(config: VAEConfig, epoch: int, frac: float) -> float:
     """Beta with linear KL warm-up: 0 at the start, config.beta after kl_warmup_epochs."""
     if config.kl_warmup_epochs <= 0:
@@ -106,7 +115,7 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
     train_x = torch.from_numpy(data.train_x.copy()).to(device)
     test_x = torch.from_numpy(data.test_x.copy()).to(device)
     model = VAE(model_cfg).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    optimizer = make_optimizer(model, cfg.lr)
     shuffle_gen = torch.Generator().manual_seed(cfg.seed)
     eps_gen = torch.Generator(device=device).manual_seed(cfg.seed + 1)
     steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
@@ -114,7 +123,7 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
     start_epoch, step = 1, 0
     if resume:
         model = run.load_model(device=str(device)).train()
-        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        optimizer = make_optimizer(model, cfg.lr)
         if run.resume_file.exists():
             try:  # weights_only: tensors and plain containers, never arbitrary pickled objects
                 state = torch.load(run.resume_file, map_location=device, weights_only=True)
