@@ -19,6 +19,8 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_trainer.py
+	$(PY) bench/bench_mnist2d.py
+	$(PY) bench/bench_browser_decode.py
 
 # The shipped runs, exactly as the README lists them.
 shipped-runs: $(VENV)/.installed
