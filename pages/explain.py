@@ -4,8 +4,8 @@ import streamlit as st
 import torch
 
 from ui import explain_figures as figs
-from ui.decoder_component import active_dims, latent_explorer, set_explorer_z
-from ui.decoder_component import kl_per_dim as explorer_kl
+from ui.decoder_component import latent_explorer, set_explorer_z
+from ui.posterior import latent_summary
 from ui.resources import (active_run, all_runs, encode_test_set, load_model, require_model,
                           run_dataset, weights_mtime)
 from vae import explain as ex
@@ -80,7 +80,8 @@ st.markdown("**mu and sigma are not random.** They are the encoder network's two
 
 # ---------------------------------------------------------------------- 2 · sample eps, move z
 st.header("2 · z = mu + sigma · eps: the random part")
-default_dims = ex.top_dims(ex.kl_split(enc["mu"], enc["std"]).per_dim.mean(0))
+summary = latent_summary(enc["mu"], enc["std"])
+default_dims = ex.top_dims(summary.kl_per_dim)
 if D > 2:
     d1, d2 = st.columns(2)
     ax = d1.selectbox("Horizontal axis", range(D), index=default_dims[0],
@@ -318,8 +319,7 @@ if st.session_state.get("explain_explorer_for") != (run.name, index):
     st.session_state["explain_explorer_for"] = (run.name, index)
     set_explorer_z("explain-z", mu)
 z_user = latent_explorer(
-    model, key="explain-z", kl_per_dim=explorer_kl(enc["mu"], enc["std"]),
-    active=active_dims(enc["mu"]),
+    model, key="explain-z", kl_per_dim=summary.kl_per_dim, active=summary.active,
     scatter={"mu": enc["mu"], "labels": enc["labels"], "class_names": names},
     pad_dims=dims if D >= 2 else (0, 1))
 away = (z_user - mu) / sigma

@@ -5,8 +5,8 @@ import streamlit as st
 import torch
 
 from ui import generate_figures as gf
-from ui.decoder_component import (active_dims, format_z, kl_per_dim, latent_explorer, parse_z,
-                                  set_explorer_z)
+from ui.decoder_component import format_z, latent_explorer, parse_z, set_explorer_z
+from ui.posterior import latent_summary
 from ui.resources import active_run, encode_test_set, require_model, run_dataset
 
 run = active_run()
@@ -15,8 +15,8 @@ data = run_dataset(run)
 codes = encode_test_set(run)
 D = model.config.latent_dim
 mu, labels, names = codes["mu"], codes["labels"], data.class_names
-kl = kl_per_dim(mu, codes["std"])
-active = active_dims(mu)
+summary = latent_summary(mu, codes["std"])
+kl, active = summary.kl_per_dim, summary.active
 order = [int(d) for d in np.argsort(-kl, kind="stable")]
 key = f"generate::{run.name}"
 

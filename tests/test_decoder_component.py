@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from tests.conftest import SHIPPED
-from ui.decoder_component import (MAX_SCATTER, active_dims, decode_payload, encode_payload,
-                                  format_z, kl_per_dim, parse_z, read_payload, slider_ranges)
+from ui.decoder_component import (MAX_SCATTER, decode_payload, encode_payload, format_z, parse_z,
+                                  read_payload, slider_ranges)
 from vae.model import VAE, VAEConfig
 from vae.runs import DEFAULT_ROOT, RunDir
 
@@ -83,20 +83,6 @@ def test_payload_carries_the_scatter():
 def test_payload_rejects_what_is_not_one():
     with pytest.raises(ValueError, match="not a decoder payload"):
         read_payload(b"PNG\0" + bytes(16))
-
-
-def test_kl_per_dim_matches_the_posterior_kl():
-    from vae.model import Posterior
-    rng = np.random.default_rng(0)
-    mu, std = rng.normal(size=(50, 4)), rng.uniform(0.2, 1.5, size=(50, 4))
-    want = Posterior(torch.tensor(mu), torch.tensor(2 * np.log(std))).kl().mean(0).numpy()
-    np.testing.assert_allclose(kl_per_dim(mu, std), want, rtol=1e-10)
-
-
-def test_active_dims_use_the_variance_of_mu():
-    rng = np.random.default_rng(0)
-    mu = np.stack([rng.normal(0, 1, 500), rng.normal(0, 0.05, 500), rng.normal(0, 0.2, 500)], 1)
-    assert active_dims(mu).tolist() == [True, False, True]
 
 
 def test_slider_ranges_cover_prior_and_wide_codes():

@@ -17,8 +17,9 @@ then a sigmoid, so both the MLP and the conv architectures of vae/model.py run i
 Use from any page (the key must be unique on the page)::
 
     codes = encode_test_set(run)
-    z = latent_explorer(model, key="explain-z", kl_per_dim=kl_per_dim(codes["mu"], codes["std"]),
-                        active=active_dims(codes["mu"]),
+    summary = latent_summary(codes["mu"], codes["std"])  # ui.posterior
+    z = latent_explorer(model, key="explain-z", kl_per_dim=summary.kl_per_dim,
+                        active=summary.active,
                         scatter={"mu": codes["mu"], "labels": codes["labels"],
                                  "class_names": run_dataset(run).class_names})
     # z: the last released z, np.ndarray (D,); set_explorer_z(key, z) moves it from Python.
@@ -39,7 +40,6 @@ from torch import nn
 MAGIC = b"VAEW"
 ASSETS = Path(__file__).resolve().parent / "component_assets"
 MAX_SCATTER = 2000  # points behind the pad; enough to see the classes, small on the wire
-ACTIVE_VAR = 0.01  # a dim is active when Var_x(mu_d) exceeds this (Burda et al. 2016)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,19 +186,8 @@ def model_payload(model: nn.Module, scatter: dict | None = None) -> tuple[bytes,
 
 
 # ---------------------------------------------------------------------------------------------
-# Slider metadata: order by KL, mark inactive dims, ranges that cover prior and posterior.
+# Slider ranges that cover prior and posterior.
 # ---------------------------------------------------------------------------------------------
-
-def kl_per_dim(mu: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """Mean over the test set of KL(q(z_d|x) || N(0,1)) per dim, in nats."""
-    mu, std = np.asarray(mu, np.float64), np.asarray(std, np.float64)
-    return (0.5 * (mu ** 2 + std ** 2 - 1.0 - 2.0 * np.log(std))).mean(0)
-
-
-def active_dims(mu: np.ndarray, threshold: float = ACTIVE_VAR) -> np.ndarray:
-    """Active units: Var_x(mu_d) above the threshold."""
-    return np.asarray(mu).var(0) > threshold
-
 
 def slider_ranges(latent_dim: int, mu: np.ndarray | None = None) -> np.ndarray:
     """(D, 2) slider ends: the prior's +-3 sigma, widened to the posterior means' 0.5-99.5 %
