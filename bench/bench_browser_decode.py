@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ui.serve import background as serve  # noqa: E402
 from vae.runs import DEFAULT_ROOT, RunDir  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,30 +61,6 @@ DRAG = """async (el, {durationMs, rateHz}) => {
   running = false;
   return {frames, elapsed: performance.now() - t0, latencies, handler, events: handler.length};
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(runs_root: Path):
-    port = _free_port()
-    env = {**os.environ, "VAE_RUNS_ROOT": str(runs_root)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.address", "127.0.0.1",
-         "--server.port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the dashboard did not start")
 
 
 def _wait_idle(page):
@@ -140,9 +113,8 @@ def main() -> None:
     if not Path(CHROMIUM).exists():
         raise SystemExit("Debian's chromium is missing: sudo apt-get install chromium")
     from playwright.sync_api import sync_playwright
-    proc, url = _serve(DEFAULT_ROOT)
     rows = []
-    try:
+    with serve(DEFAULT_ROOT) as url:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=["--no-sandbox", "--disable-gpu"])
@@ -150,9 +122,6 @@ def main() -> None:
                 rows.append(bench_run(browser, url, run, args.rate, args.duration * 1000))
                 print(f"{run}: done", file=sys.stderr)
             browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
     kb = lambda n: f"{n / 1024:,.0f} KB"  # noqa: E731
     print(f"Slider dragged end to end over {args.duration:g} s, {args.rate:g} input events/s "
           f"dispatched in the page; headless Chromium, {os.cpu_count()} CPU cores, load average "

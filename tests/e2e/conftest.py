@@ -4,65 +4,21 @@ Streamlit's own pattern: start `streamlit run`, poll /_stcore/health, and after 
 the app to report `data-test-script-state=notRunning`. No browser is downloaded: playwright drives
 /usr/bin/chromium.
 """
-import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import _copy_runs
+from ui.serve import background as serve
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def e2e_runs_root(tmp_path_factory) -> Path:
     return _copy_runs(tmp_path_factory.mktemp("e2e-runs"))
-
-
-@contextlib.contextmanager
-def serve(runs_root: Path):
-    """The dashboard as `make run` starts it (python -m ui.serve), on a free port; yields its URL."""
-    port = _free_port()
-    env = {**os.environ, "VAE_RUNS_ROOT": str(runs_root)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.address", "127.0.0.1",
-         "--server.port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            proc.kill()
-            pytest.fail("the dashboard did not answer /_stcore/health within 60 s:\n"
-                        + proc.stdout.read().decode(errors="replace"))
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="session")
