@@ -1,5 +1,6 @@
 """Every page of the running dashboard renders in Chromium with no exception element."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
 
@@ -24,7 +25,8 @@ def test_first_visit_straight_to_a_page_gets_the_navigation(page, e2e_runs_root)
     with serve(e2e_runs_root) as url:
         open_page(page, url, "train", "run=mnist5k-2d")
         assert page.get_by_role("combobox", name="Active run").input_value() == "mnist5k-2d"
-        assert page.locator("[data-testid=stSidebarNav]").get_by_text("What mu and sigma mean").count() == 1
+        expect(page.locator("[data-testid=stSidebarNav]").get_by_text("What mu and sigma mean")
+               ).to_have_count(1)
 
 
 def test_choosing_a_run_in_the_sidebar_updates_the_url_and_page(page, app_url):
@@ -34,4 +36,4 @@ def test_choosing_a_run_in_the_sidebar_updates_the_url_and_page(page, app_url):
     page.get_by_role("option", name="fashion-16d").click()
     page.wait_for_url("**run=fashion-16d**")
     wait_for_app(page)
-    assert page.get_by_role("heading", name="Run fashion-16d").count() == 1
+    expect(page.get_by_role("heading", name="Run fashion-16d")).to_have_count(1)

@@ -1,4 +1,6 @@
 """One pass through Presenter mode in Chromium: the three steps, the sub-steps, and a PNG export."""
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import assert_no_exception, open_page, wait_for_app
 
 
@@ -12,12 +14,12 @@ def test_guided_sequence(page, app_url, tmp_path):
     open_page(page, app_url, "presenter", "run=mnist5k-2d")
     assert_no_exception(page)
     main = page.locator("[data-testid=stMain]")
-    assert main.get_by_text("An autoencoder compresses. A VAE can also generate.").is_visible()
-    assert main.locator("[data-testid=stImage]").count() == 2
-    assert main.locator(".js-plotly-plot").count() == 2
+    expect(main.get_by_text("An autoencoder compresses. A VAE can also generate.")).to_be_visible()
+    expect(main.locator("[data-testid=stImage]")).to_have_count(2)
+    expect(main.locator(".js-plotly-plot")).to_have_count(2)
     main.locator(".js-plotly-plot").first.hover()
     camera = main.locator(".modebar-btn[data-title='Download plot as a PNG']")
-    assert camera.count() == 2, "each chart offers its PNG export"
+    expect(camera, "each chart offers its PNG export").to_have_count(2)
     with page.expect_download() as download:
         main.get_by_role("button", name="PNG: prior samples").first.click()
     path = tmp_path / "prior.png"
@@ -26,12 +28,12 @@ def test_guided_sequence(page, app_url, tmp_path):
 
     _click(page, "Next")
     assert_no_exception(page)
-    assert main.get_by_text("Raise beta and the code collapses").is_visible()
-    assert main.locator(".js-plotly-plot").count() == 1
+    expect(main.get_by_text("Raise beta and the code collapses")).to_be_visible()
+    expect(main.locator(".js-plotly-plot")).to_have_count(1)
 
     _click(page, "Next")
     assert_no_exception(page)
-    assert main.get_by_text("The reparameterization, one step at a time").is_visible()
+    expect(main.get_by_text("The reparameterization, one step at a time")).to_be_visible()
     slider = main.get_by_role("slider")
     for _ in range(3):
         slider.focus()
@@ -40,6 +42,6 @@ def test_guided_sequence(page, app_url, tmp_path):
         wait_for_app(page)
     assert_no_exception(page)
     for title in ("1 · The input", "2 · The noise", "3 · The code", "4 · The decodes"):
-        assert main.get_by_text(title).is_visible(), f"{title} is not shown at the last sub-step"
-    assert main.locator(".js-plotly-plot").count() == 1
+        expect(main.get_by_text(title), f"{title} is not shown at the last sub-step").to_be_visible()
+    expect(main.locator(".js-plotly-plot")).to_have_count(1)
     assert page.get_by_role("button", name="Next").is_disabled()
