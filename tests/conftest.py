@@ -38,6 +38,14 @@ def runs_root(shipped_root, monkeypatch) -> Path:
 
 
 @pytest.fixture
+def scratch_root(tmp_path, monkeypatch) -> Path:
+    """A writable runs root with a copy of mnist5k-2d, for tests that create or delete runs."""
+    root = _copy_runs(tmp_path / "runs", ["mnist5k-2d"])
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(root))
+    return root
+
+
+@pytest.fixture
 def empty_runs_root(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "no-runs"
     root.mkdir()

@@ -3,7 +3,6 @@ the seed, manifold and interpolation controls producing the figures they should.
 import json
 
 import numpy as np
-import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 

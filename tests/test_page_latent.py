@@ -3,8 +3,6 @@ import base64
 import json
 
 import numpy as np
-import pytest
-from streamlit.testing.v1 import AppTest
 
 from tests.conftest import run_page, NEEDS_FASHION
 

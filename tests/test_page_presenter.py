@@ -1,7 +1,7 @@
 """AppTest of Presenter mode: the three steps, Back/Next, sub-steps, fixed seeds, PNG exports."""
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import plotly_spec, run_page
+from tests.conftest import run_page
 
 from vae import explain as ex
 from vae.data import load_dataset

@@ -2,17 +2,16 @@
 beta sweep launched into a scratch runs root, and the collapse warning."""
 import base64
 import json
-import shutil
 import time
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import plotly_spec, run_page
+from tests.conftest import run_page
 
 from vae import explain as ex
-from vae.runs import DEFAULT_ROOT, RunDir, list_runs
+from vae.runs import RunDir, list_runs
 
 
 
@@ -60,15 +59,6 @@ def test_dataset_filter_shows_the_other_runs(runs_root):
 def test_no_runs_is_explained(empty_runs_root):
     at = run_page("rate_distortion", run=None)
     assert any("plane is empty" in i.value for i in at.info)
-
-
-@pytest.fixture
-def scratch_root(tmp_path, monkeypatch):
-    root = tmp_path / "runs"
-    root.mkdir()
-    shutil.copytree(DEFAULT_ROOT / "mnist5k-2d", root / "mnist5k-2d")
-    monkeypatch.setenv("VAE_RUNS_ROOT", str(root))
-    return root
 
 
 def test_beta_sweep_trains_runs_that_fill_the_plane(scratch_root):

@@ -1,7 +1,6 @@
 """AppTest of the Reconstructions page with the shipped runs."""
 
 import numpy as np
-from streamlit.testing.v1 import AppTest
 
 from tests.conftest import run_page, NEEDS_FASHION
 

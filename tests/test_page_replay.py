@@ -1,6 +1,5 @@
 """AppTest of the Replay page: the epoch slider and Play move every view to the same snapshot."""
 import base64
-import json
 import shutil
 
 import numpy as np

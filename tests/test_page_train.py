@@ -1,22 +1,11 @@
 """AppTest of the Train page: the form starts a real trainer process; bad input is refused in words."""
-import shutil
 import time
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import page_app
 
-from vae.runs import DEFAULT_ROOT, RunDir
-
-
-@pytest.fixture
-def tmp_root(tmp_path, monkeypatch):
-    root = tmp_path / "runs"
-    root.mkdir()
-    shutil.copytree(DEFAULT_ROOT / "mnist5k-2d", root / "mnist5k-2d")
-    monkeypatch.setenv("VAE_RUNS_ROOT", str(root))
-    return root
+from vae.runs import RunDir
 
 
 def page() -> AppTest:
@@ -36,7 +25,7 @@ def submit(at):
     [b for b in at.button if b.label == "Start training"][0].click().run()
 
 
-def test_shows_runs_and_the_finished_run(tmp_root):
+def test_shows_runs_and_the_finished_run(scratch_root):
     at = page().run()
     assert not at.exception
     assert at.dataframe[0].value["run"].tolist() == ["mnist5k-2d"]
@@ -44,7 +33,7 @@ def test_shows_runs_and_the_finished_run(tmp_root):
     assert len(at.get("plotly_chart")) == 2  # curves and the posterior
 
 
-def test_bad_input_is_refused_in_words_and_creates_nothing(tmp_root):
+def test_bad_input_is_refused_in_words_and_creates_nothing(scratch_root):
     at = page().run()
     set_field(at, "Hidden sizes", "12,x")
     set_field(at, "Run name (optional)", "bad run")
@@ -52,10 +41,10 @@ def test_bad_input_is_refused_in_words_and_creates_nothing(tmp_root):
     assert not at.exception
     text = at.error[0].value
     assert "The run was not started" in text and "Hidden sizes" in text and "Run name" in text
-    assert sorted(p.name for p in tmp_root.iterdir()) == ["mnist5k-2d"]
+    assert sorted(p.name for p in scratch_root.iterdir()) == ["mnist5k-2d"]
 
 
-def test_missing_dataset_is_reported_by_the_trainer(tmp_root, monkeypatch):
+def test_missing_dataset_is_reported_by_the_trainer(scratch_root, monkeypatch):
     monkeypatch.delenv("VAE_MNIST_DIR", raising=False)
     at = page().run()
     at.selectbox[0].set_value("mnist")
@@ -63,16 +52,16 @@ def test_missing_dataset_is_reported_by_the_trainer(tmp_root, monkeypatch):
     submit(at)
     assert not at.exception
     assert "Full MNIST needs your own files" in at.error[0].value
-    assert not (tmp_root / "needs-files").exists()
+    assert not (scratch_root / "needs-files").exists()
 
 
-def test_start_launches_a_trainer_process_that_finishes(tmp_root):
+def test_start_launches_a_trainer_process_that_finishes(scratch_root):
     at = page().run()
     set_field(at, "Run name (optional)", "from-the-form")
     set_field(at, "Epochs", 2)
     submit(at)
     assert not at.exception
-    run = RunDir(tmp_root / "from-the-form")
+    run = RunDir(scratch_root / "from-the-form")
     assert run.exists()
     deadline = time.monotonic() + 60
     while run.read_status().get("state") == "running" and time.monotonic() < deadline:
@@ -88,8 +77,8 @@ def test_empty_state_explains_what_to_do(empty_runs_root):
     assert "No runs yet" in at.info[0].value
 
 
-def test_a_run_whose_trainer_died_shows_as_interrupted_and_resumable(tmp_root):
-    run = RunDir(tmp_root / "mnist5k-2d")
+def test_a_run_whose_trainer_died_shows_as_interrupted_and_resumable(scratch_root):
+    run = RunDir(scratch_root / "mnist5k-2d")
     status = run.read_status()
     run.write_status(**{**status, "state": "running", "pid": 2**22 + 12345, "epoch": 12})
     at = page()

@@ -1,6 +1,5 @@
 """The trainer as a user meets it: `python -m vae.train`, its run folder, bad flags, stop and resume
 (SIGTERM and the STOP file), determinism, and a NaN loss."""
-import json
 import math
 import os
 import signal

@@ -31,20 +31,18 @@ def loss_curves_figure(rows: list[dict], *, cursor_step: int | None = None,
     steps, epochs = metrics_frames(rows)
     fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in PARTS],
                         horizontal_spacing=0.06)
+    # train: every logged step, a thin line; test: each epoch's end, a line with markers
+    series = (("train", steps, "lines", dict(color=TRAIN_COLOR, width=1.5)),
+              ("test", epochs, "lines+markers", dict(color=TEST_COLOR, width=2)))
     for col, (part, _) in enumerate(PARTS, start=1):
-        if f"train/{part}" in steps:
+        for split, frame, mode, line in series:
+            if f"{split}/{part}" not in frame:
+                continue
             fig.add_trace(go.Scatter(
-                x=steps["step"], y=steps[f"train/{part}"], mode="lines", name="train",
-                legendgroup="train", showlegend=col == 1, line=dict(color=TRAIN_COLOR, width=1.5),
-                customdata=steps["epoch"],
-                hovertemplate="step %{x}<br>epoch %{customdata}<br>%{y:.2f} nats<extra>train</extra>"),
-                row=1, col=col)
-        if f"test/{part}" in epochs:
-            fig.add_trace(go.Scatter(
-                x=epochs["step"], y=epochs[f"test/{part}"], mode="lines+markers", name="test",
-                legendgroup="test", showlegend=col == 1, line=dict(color=TEST_COLOR, width=2),
-                customdata=epochs["epoch"],
-                hovertemplate="step %{x}<br>epoch %{customdata}<br>%{y:.2f} nats<extra>test</extra>"),
+                x=frame["step"], y=frame[f"{split}/{part}"], mode=mode, name=split,
+                legendgroup=split, showlegend=col == 1, line=line, customdata=frame["epoch"],
+                hovertemplate=("step %{x}<br>epoch %{customdata}<br>%{y:.2f} nats"
+                               f"<extra>{split}</extra>")),
                 row=1, col=col)
         fig.update_xaxes(title_text="step", row=1, col=col)
     fig.update_yaxes(title_text="nats per image", row=1, col=1)
