@@ -45,10 +45,12 @@ def evaluate(model: VAE, x: torch.Tensor, batch_size: int = 1000,
     model.eval()
     recon, kl_dims, mus = [], [], []
     for i in range(0, len(x), batch_size):
-        terms = loss_terms(model, x[i:i + batch_size], generator)
-        recon.append(terms.recon)
-        kl_dims.append(terms.kl_per_dim)
-        mus.append(model.encode(x[i:i + batch_size]).mu)
+        batch = x[i:i + batch_size]
+        posterior = model.encode(batch)  # once: its mu also gives the active units
+        z = posterior.sample(generator=generator)
+        recon.append(model.neg_log_likelihood(batch, model.decode(z)))
+        kl_dims.append(posterior.kl())
+        mus.append(posterior.mu)
     recon_t, kl_t, mu_t = torch.cat(recon), torch.cat(kl_dims), torch.cat(mus)
     neg_elbo = (recon_t + kl_t.sum(-1)).mean().item()
     return {
