@@ -37,6 +37,8 @@ import streamlit as st
 import torch
 from torch import nn
 
+from ui.style import class_colours
+
 MAGIC = b"VAEW"
 ASSETS = Path(__file__).resolve().parent / "component_assets"
 MAX_SCATTER = 2000  # points behind the pad; enough to see the classes, small on the wire
@@ -288,6 +290,7 @@ def latent_explorer(model: nn.Module, *, key: str, z=None, kl_per_dim: np.ndarra
         data={"model": model_hash, "z": current.tolist(), "order": order.tolist(),
               "kl": [round(float(v), 4) for v in kl], "active": act.tolist(),
               "ranges": ranges.tolist(), "pad": pad, "image_px": int(image_px),
+              "colors": class_colours(len(scatter["class_names"]) if scatter else 0),
               "rev": st.session_state.get(_rev_key(key), 0)},
         on_z_change=_on_z_change)
     return np.asarray(st.session_state[zk], np.float64)

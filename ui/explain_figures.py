@@ -14,9 +14,9 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from ui.images import grid, png_bytes
+from ui.style import CLASS_COLOURS  # one palette for every page
 
 PALETTE = qualitative.Plotly
-CLASS_COLOURS = qualitative.D3 + qualitative.Plotly
 MEAN_COLOUR = PALETTE[0]  # blue: the mean penalty, mu
 WIDTH_COLOUR = PALETTE[1]  # red: the width penalty, sigma
 SAMPLE_COLOUR = PALETTE[2]  # green: z samples

@@ -8,16 +8,13 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-# Tableau-10: distinct hues that read on light and dark backgrounds alike.
-CLASS_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
-NEUTRAL = "rgba(128, 128, 128, 0.9)"  # grey is legible on both themes
+from ui.style import CLASS_COLOURS, NEUTRAL, class_colour, equal_aspect  # noqa: F401 (re-exported)
+
+# Old names, kept while callers move to ui.style.
+CLASS_COLORS = CLASS_COLOURS
+class_color = class_colour
 ELLIPSE_MODES = ("sample", "all", "none")
 PRIOR_RADII = (1.0, 2.0, 3.0)
-
-
-def class_color(c: int) -> str:
-    return CLASS_COLORS[int(c) % len(CLASS_COLORS)]
 
 
 # ------------------------------------------------------------------------------------ geometry

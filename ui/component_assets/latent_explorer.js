@@ -3,8 +3,6 @@
 // component state "z". Streamlit calls the default export again whenever `data` changes, with
 // the same parentElement, so everything lives on the root element and is updated in place.
 
-const FALLBACK_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                         "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 const PAD_CSS = 300;
 const COMMIT_DELAY_MS = 150;
 
@@ -44,12 +42,11 @@ function createExplorer(root) {
   function theme() {
     const cs = getComputedStyle(root);
     const get = (name, fallback) => (cs.getPropertyValue(name) || "").trim() || fallback;
-    const cats = get("--st-chart-categorical-colors", "").split(",").map((c) => c.trim())
-      .filter(Boolean);
+    // Class colours come from Python (ui/style.py), the same as every Plotly figure's.
     return { text: get("--st-text-color", "#31333f"), bg: get("--st-background-color", "#fff"),
              panel: get("--st-secondary-background-color", "#f0f2f6"),
              primary: get("--st-primary-color", "#ff4b4b"),
-             colors: cats.length >= 10 ? cats : FALLBACK_COLORS };
+             colors: S.colors && S.colors.length ? S.colors : ["#808080"] };
   }
 
   // ---- decoding and drawing ---------------------------------------------------------------
@@ -344,7 +341,8 @@ function createExplorer(root) {
       S.rev = null;
       S.layoutKey = null;
     }
-    const layoutKey = JSON.stringify([data.order, data.ranges, data.active, data.kl, data.pad]);
+    const layoutKey = JSON.stringify([data.order, data.ranges, data.active, data.kl, data.pad,
+                                      data.colors]);
     if (data.rev !== S.rev) {
       S.rev = data.rev;
       S.z = new Float64Array(data.z);
@@ -353,6 +351,7 @@ function createExplorer(root) {
       S.layoutKey = layoutKey;
       S.ranges = data.ranges;
       S.pad = data.pad;
+      S.colors = data.colors || [];
       buildSliders(data);
       if (S.pad) buildPadSelectors(data);
       else padWrap.style.display = "none";

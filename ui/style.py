@@ -1,0 +1,66 @@
+"""One source for the dashboard's look: class colours, neutral colours, figure fonts, and the latent
+plane's equal aspect. Every Plotly figure and the in-browser latent explorer take their colours from
+here, so class c has one colour on every page and in both themes.
+
+Why these ten class colours
+---------------------------
+Hues from Okabe & Ito's and Paul Tol's colour-blind-safe palettes (blue, olive, red, indigo, purple,
+green, brown, petrol, pink, teal), each re-lit in CIELAB (hue and chroma kept) so that its relative
+luminance lies in 0.125-0.30. That band is what gives every colour at least 3:1 contrast (WCAG 2.1
+1.4.11, non-text) on a white page (3.00-5.99:1) AND on Streamlit's dark background #0e1117
+(3.15-6.29:1); no published 10-colour palette does both (Tableau 10: 1.6:1 for its yellow on white;
+Tol muted: 1.55:1 for its indigo on dark; D3: 3 of 10 under 2.6:1 on white).
+Distinctness, measured with Machado et al. (2009)'s full-severity simulations and CIELAB distance:
+every pair stays >= 10.5 apart for deuteranopia, protanopia and tritanopia, and >= 23.7 for normal
+vision (the Tableau 10 that was here: 0.9 for deuteranopia, its red against its green).
+tests/test_style.py recomputes both claims. The order is greedy (each next colour the farthest from
+those before it), so a dataset with fewer classes gets the most distinct prefix (two: 46, three: 35).
+No grey among them: grey is the prior's colour (NEUTRAL).
+Beyond ten classes, colours repeat (class_colour wraps); every dataset shipped has ten.
+"""
+from __future__ import annotations
+
+CLASS_COLOURS: tuple[str, ...] = (
+    "#3d8ed1",  # blue     (Okabe-Ito blue, lighter)
+    "#a4961b",  # olive    (Tol bright yellow, darker)
+    "#c74358",  # red      (Tol bright red)
+    "#6b50bd",  # indigo   (Tol muted indigo, lighter)
+    "#b953a7",  # purple   (Tol muted purple)
+    "#48a850",  # green    (Tol bright green, lighter)
+    "#8f6201",  # brown    (Okabe-Ito orange, darker)
+    "#186b89",  # petrol   (Tol muted cyan, darker)
+    "#dd72a0",  # pink     (Tol muted wine, lighter)
+    "#178879",  # teal     (Tol muted teal)
+)
+
+# The prior N(0, I), "no class", inactive dims: mid grey reads on light and dark backgrounds alike.
+NEUTRAL = "rgba(128, 128, 128, 0.9)"
+PRIOR_COLOUR = NEUTRAL
+NEUTRAL_FILL = "rgba(128, 128, 128, 0.25)"
+# The aggregate posterior q(z)'s density: transparent to translucent grey.
+DENSITY_SCALE = ((0.0, "rgba(128, 128, 128, 0)"), (1.0, "rgba(128, 128, 128, 0.55)"))
+
+# Figure type: sizes only. The family is the theme's (theme="streamlit" sets Streamlit's own font,
+# served locally), so no figure asks for a font that would have to come from outside.
+FONT_SIZE = 13
+ANNOTATION_FONT_SIZE = 12
+LEGEND_FONT_SIZE = 12
+
+
+def class_colour(c: int) -> str:
+    """The colour of class c (an index into the dataset's class names)."""
+    return CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
+
+
+def class_colours(n: int) -> list[str]:
+    """The colours of classes 0 .. n-1, for components that draw classes themselves (the JS pad)."""
+    return [class_colour(c) for c in range(n)]
+
+
+def equal_aspect(fig, x: str = "x", y: str = "y"):
+    """One unit of z is as long across as up on the latent plane: circles stay circles.
+
+    Anchors axis `y` to axis `x` (names as plotly writes them in traces: "x", "y", "x2", "y2"...);
+    call once per latent panel of a figure with subplots. Returns the figure."""
+    fig.update_layout({("yaxis" + y[1:]): dict(scaleanchor=x, scaleratio=1)})
+    return fig
