@@ -192,13 +192,22 @@ def test_no_metrics_yet(tmp_path):
     assert RunDir(tmp_path).read_status() == {"state": "new"}
 
 
-def test_running_status_with_a_dead_pid_reads_interrupted(run):
+def test_running_is_decided_by_the_lock_not_by_a_pid_in_status(run):
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     run.write_status(state="running", pid=child.pid, epoch=3)
     assert run.read_status()["state"] == "interrupted"
-    run.write_status(state="running", pid=os.getpid(), epoch=3)
-    assert run.read_status()["state"] == "running"
+    run.write_status(state="running", pid=os.getpid(), epoch=3)  # a live pid, but no lock held
+    status = run.read_status()
+    assert status["state"] == "interrupted" and status["stale_pid"] == os.getpid()
+    assert run.trainer_pid() is None
+    with run.lock():
+        assert run.read_status()["state"] == "running"
+        assert run.read_status()["pid"] == run.trainer_pid() == os.getpid()
+        run.write_status(state="stopped")
+        assert run.read_status()["state"] == "starting", "locked but not yet in its loop"
+    assert run.read_status()["state"] == "stopped" and run.trainer_pid() is None
+    assert run.lock_file.read_text() == "", "a released lock leaves no pid behind"
     run.write_status(state="running")  # no pid at all: nobody is training it
     assert run.read_status()["state"] == "interrupted"
 
@@ -213,15 +222,17 @@ def test_zombie_child_reads_interrupted(run):
         child.wait()
 
 
-def test_corrupt_status_reads_as_new(run):
+def test_corrupt_status_reads_as_damaged_with_the_reason(run):
     run.status_file.write_text('{"state": "runn')
-    assert run.read_status() == {"state": "new"}
+    status = run.read_status()
+    assert status["state"] == "damaged" and "status.json is corrupt" in status["problem"], status
+    assert "status.json" in " ".join(run.problems())
 
 
 def test_delete_refuses_a_running_run(run):
-    run.write_status(state="running", pid=os.getpid())
-    raises_run_error(run.delete, "still training")
-    run.write_status(state="stopped")
+    with run.lock():
+        raises_run_error(run.delete, "still training", f"pid {os.getpid()}")
+    run.write_status(state="running", pid=os.getpid())  # a stale status does not block deleting
     run.delete()
     assert not run.path.exists()
 

@@ -38,9 +38,8 @@ def start_training(root: str | os.PathLike, name: str, options: dict, wait_s: fl
 
 
 def resume_training(run: RunDir, epochs: int | None = None, wait_s: float = 30.0) -> RunDir:
-    state = run.read_status().get("state")
-    if state == "running":
-        raise RunError(f"{run.name} is already training.")
+    if run.is_training():  # the run's lock, not a pid in status.json
+        raise RunError(f"{run.name} is already training (pid {run.trainer_pid()}).")
     cmd = [sys.executable, "-m", "vae.train", "--quiet", "--root", str(run.path.parent),
            "--resume", run.name]
     if epochs is not None:
@@ -71,13 +70,12 @@ def _launch(run: RunDir, cmd: list[str], wait_s: float, after_mtime: float = 0.0
                    f"see {log_path}.")
 
 
-def stop_training(run: RunDir) -> None:
-    """Ask the trainer to stop: a STOP file it checks every step, and SIGTERM to its pid."""
+def stop_training(run: RunDir) -> int | None:
+    """Ask the run's trainer to stop: a STOP file it reads every step, and SIGTERM to make it
+    quicker, sent only to a process that provably is this run's trainer (it holds the run's lock
+    and runs vae.train), never to a pid merely named in status.json. Returns the pid signalled,
+    or None (nothing trains the run, or the STOP file alone will do)."""
+    if not run.is_training():
+        return None
     run.request_stop()
-    status = run.read_status()  # "running" only while its pid is alive: never signal a stranger
-    pid = status.get("pid")
-    if status.get("state") == "running" and isinstance(pid, int) and pid > 0:
-        try:
-            os.kill(pid, 15)
-        except (ProcessLookupError, PermissionError):
-            pass
+    return run.signal_trainer()

@@ -15,6 +15,10 @@ from torch.nn import functional as F
 
 ARCHS = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "gaussian")
+MAX_LAYERS = 8
+MAX_CHANNELS = 4
+MAX_SIDE = 1024
+MAX_PARAMETERS = 100_000_000  # 400 MB of float32: far above any model this dashboard trains
 
 
 class ConfigError(ValueError):
@@ -32,30 +36,66 @@ class VAEConfig:
     kl_warmup_epochs: int = 0  # beta ramps linearly from 0 over this many epochs
 
     def __post_init__(self):
-        object.__setattr__(self, "image_shape", tuple(int(v) for v in self.image_shape))
-        object.__setattr__(self, "hidden", tuple(int(v) for v in self.hidden))
+        # Every value is checked for its type before it is used: a config.json copied in from
+        # elsewhere may hold 2.5, true or "abc" where a whole number belongs.
         problems = []
-        if self.arch not in ARCHS:
+        shape = _whole_numbers(self.image_shape, "image shape", problems)
+        hidden = _whole_numbers(self.hidden, "hidden sizes", problems)
+        if shape is not None:
+            object.__setattr__(self, "image_shape", shape)
+        if hidden is not None:
+            object.__setattr__(self, "hidden", hidden)
+        if not isinstance(self.arch, str) or self.arch not in ARCHS:
             problems.append(f"architecture must be one of {ARCHS}, not {self.arch!r}")
-        if self.likelihood not in LIKELIHOODS:
+        if not isinstance(self.likelihood, str) or self.likelihood not in LIKELIHOODS:
             problems.append(f"likelihood must be one of {LIKELIHOODS}, not {self.likelihood!r}")
-        if not 1 <= self.latent_dim <= 64:
-            problems.append(f"latent dim must be between 1 and 64, not {self.latent_dim}")
-        if not self.hidden or any(h < 1 or h > 4096 for h in self.hidden):
-            problems.append(f"hidden sizes must be 1 to 4096 each, not {list(self.hidden)}")
-        if len(self.image_shape) != 3 or min(self.image_shape) < 1:
-            problems.append(f"image shape must be (channels, height, width), not {self.image_shape}")
-        elif self.arch == "conv" and (self.image_shape[1] % 4 or self.image_shape[2] % 4):
-            problems.append("the conv architecture needs height and width divisible by 4 "
-                            f"(two stride-2 layers); got {self.image_shape[1:]}")
-        if self.arch == "conv" and len(self.hidden) != 2:
+        if not _is_int(self.latent_dim) or not 1 <= self.latent_dim <= 64:
+            problems.append(f"latent dim must be a whole number between 1 and 64, not "
+                            f"{self.latent_dim!r}")
+        if hidden is not None and (not hidden or len(hidden) > MAX_LAYERS
+                                   or any(h < 1 or h > 4096 for h in hidden)):
+            problems.append(f"hidden sizes must be 1 to {MAX_LAYERS} widths of 1 to 4096 each, not "
+                            f"{list(hidden)}")
+        if shape is not None:
+            if len(shape) != 3 or min(shape) < 1:
+                problems.append(f"image shape must be (channels, height, width), not {shape}")
+                shape = None
+            elif shape[0] > MAX_CHANNELS or max(shape[1:]) > MAX_SIDE:
+                problems.append(f"image shape must have at most {MAX_CHANNELS} channels and sides "
+                                f"of at most {MAX_SIDE} pixels, not {shape}")
+                shape = None
+            elif self.arch == "conv" and (shape[1] % 4 or shape[2] % 4):
+                problems.append("the conv architecture needs height and width divisible by 4 "
+                                f"(two stride-2 layers); got {shape[1:]}")
+        if self.arch == "conv" and hidden is not None and len(hidden) != 2:
             problems.append("the conv architecture takes two channel counts, e.g. 32,64")
-        if not (0 <= self.beta <= 1000) or math.isnan(self.beta):
-            problems.append(f"beta must be between 0 and 1000, not {self.beta}")
-        if self.kl_warmup_epochs < 0:
-            problems.append("KL warm-up epochs cannot be negative")
+        if not _is_real(self.beta) or not 0 <= self.beta <= 1000:
+            problems.append(f"beta must be a number between 0 and 1000, not {self.beta!r}")
+        if not _is_int(self.kl_warmup_epochs) or not 0 <= self.kl_warmup_epochs <= 10_000:
+            problems.append(f"KL warm-up epochs must be a whole number from 0 to 10000 (it cannot be "
+                            f"negative), not {self.kl_warmup_epochs!r}")
+        if not problems and self.n_parameters > MAX_PARAMETERS:
+            # counted before anything is allocated: [1, 100000, 100000] would need terabytes
+            problems.append(f"the model would have {self.n_parameters:,} parameters; at most "
+                            f"{MAX_PARAMETERS:,} are allowed")
         if problems:
             raise ConfigError("; ".join(problems) + ".")
+
+    @property
+    def n_parameters(self) -> int:
+        """The parameter count of VAE(self), computed without building it."""
+        c, h, w = self.image_shape
+        d, widths = self.latent_dim, list(self.hidden)
+        if self.arch == "mlp":
+            enc = _linear_params([c * h * w, *widths])
+            dec = _linear_params([d, *reversed(widths), c * h * w])
+            feat = widths[-1]
+        else:
+            c1, c2 = widths
+            feat = c2 * (h // 4) * (w // 4)
+            enc = (c * c1 * 16 + c1) + (c1 * c2 * 16 + c2)
+            dec = (d * feat + feat) + (c2 * c1 * 16 + c1) + (c1 * c * 16 + c)
+        return enc + dec + 2 * (feat * d + d) + (self.likelihood == "gaussian")
 
     @property
     def n_pixels(self) -> int:
@@ -66,6 +106,8 @@ class VAEConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "VAEConfig":
+        if not isinstance(d, dict):
+            raise ConfigError(f"the model settings must be a JSON object, not {type(d).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
@@ -169,6 +211,31 @@ class VAE(nn.Module):
             nll = (0.5 * ((x - mean) / self.log_sigma_x.exp()).pow(2) + self.log_sigma_x
                    + 0.5 * math.log(2 * math.pi))
         return nll.flatten(-3).sum(-1)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _whole_numbers(values, what: str, problems: list[str]) -> tuple[int, ...] | None:
+    """values as a tuple of ints, or None with a problem noted (2.5, true, "abc", not a list)."""
+    if not isinstance(values, (list, tuple)) or len(values) > 64:
+        problems.append(f"{what} must be a short list of whole numbers, not {values!r:.80}")
+        return None
+    bad = [v for v in values if not _is_int(v)]
+    if bad:
+        problems.append(f"{what} must be whole numbers, not {bad[0]!r:.40}")
+        return None
+    return tuple(int(v) for v in values)
+
+
+def _linear_params(widths: list[int]) -> int:
+    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
 
 
 def _mlp(widths: list[int]) -> list[nn.Module]:

@@ -6,6 +6,8 @@ browser are the same thing. SIGTERM, SIGINT or a STOP file end it within a secon
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import math
 import os
@@ -18,10 +20,10 @@ from pathlib import Path
 
 import torch
 
-from .data import DATASETS, DatasetError, load_dataset
+from .data import CUSTOM, DATASETS, DatasetError, data_options, dataset_for
 from .losses import evaluate, loss_terms
 from .model import ARCHS, LIKELIHOODS, VAE, ConfigError, VAEConfig
-from .runs import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, write_json_atomic
+from .runs import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name
 
 STATUS_EVERY_S = 0.5
 
@@ -106,8 +108,11 @@ def format_seconds(s: float) -> str:
 def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
     """Train the run to its configured epochs. Returns the final state."""
     model_cfg, cfg = run.read_config()
+    run.sweep_temp_files()  # temp files of saves a killed trainer left half-done
+    if resume and not os.path.lexists(run.weights_file):
+        resume = False  # killed in its first epoch: nothing to go on from; start over, same config
     device = pick_device(cfg.device)
-    data = load_dataset(cfg.dataset, cfg.data_dir)
+    data = dataset_for(cfg)
     if data.image_shape != model_cfg.image_shape:
         raise RunError(f"{cfg.dataset} has images of shape {data.image_shape} but the run's model "
                        f"expects {model_cfg.image_shape}.")
@@ -126,7 +131,8 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
         optimizer = make_optimizer(model, cfg.lr)
         if run.resume_file.exists():
             try:  # weights_only: tensors and plain containers, never arbitrary pickled objects
-                state = torch.load(run.resume_file, map_location=device, weights_only=True)
+                state = torch.load(io.BytesIO(run.read_bytes(run.resume_file, 1 << 30)),
+                                   map_location=device, weights_only=True)  # never via a link
                 optimizer.load_state_dict(state["optimizer"])
                 shuffle_gen.set_state(state["shuffle_rng"].cpu())  # map_location moved it
                 eps_gen.set_state(state["eps_rng"].cpu())
@@ -194,8 +200,8 @@ def _train_loop(run, model_cfg, cfg, device, model, optimizer, shuffle_gen, eps_
         return "No epoch had finished, so there are no weights to keep. "
 
     status("running", message="")
-    _end_with_newline(run.metrics_file)  # a line torn by a crash stays one bad line, not two
-    with run.metrics_file.open("a") as metrics:
+    # lines a killed session logged past the point this one goes on from are cut; no links
+    with run.open_metrics(resume_step=step) as metrics:
         def log(row: dict):
             metrics.write(_json_line(row))
             metrics.flush()
@@ -281,14 +287,6 @@ def _save_atomic(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
-def _end_with_newline(path: Path) -> None:
-    if path.exists() and path.stat().st_size:
-        with path.open("rb+") as f:
-            f.seek(-1, os.SEEK_END)
-            if f.read(1) != b"\n":
-                f.write(b"\n")
-
-
 class _NullStream:
     def write(self, _text: str) -> None:
         pass
@@ -319,7 +317,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m vae.train",
         description="Train a VAE on a real dataset and write checkpoints/<name>/ as it goes.")
     p.add_argument("--dataset", default="mnist-5k", choices=list(DATASETS))
-    p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
+    p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist); "
+                   "for folder: one sub-folder of images per class; for npz: the .npz file")
+    p.add_argument("--image-size", type=int, default=None, metavar="N",
+                   help="folder/npz: resize every image to N x N (needed when sizes differ)")
+    p.add_argument("--split-seed", type=int, default=None,
+                   help="folder/npz: seed of the per-class train/test split (default 0)")
+    p.add_argument("--test-fraction", type=float, default=None,
+                   help="folder/npz: share of each class held out for test (default 0.2)")
     p.add_argument("--arch", default="mlp", choices=ARCHS)
     p.add_argument("--hidden", default=None,
                    help="comma-separated widths, e.g. 400 or 512,256 (mlp); channels 32,64 (conv)")
@@ -361,18 +366,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.resume:
             run = RunDir(root / validate_name(args.resume))
             model_cfg, cfg = run.read_config()
-            if "--epochs" in (argv if argv is not None else sys.argv[1:]):
-                if args.epochs < cfg.epochs:
-                    raise ConfigError(f"--epochs {args.epochs} is below the run's {cfg.epochs}.")
-                _rewrite_epochs(run, args.epochs)
-            if run.read_status().get("state") == "running":
-                raise RunError(f"{run.name} is already training (pid {run.read_status().get('pid')}).")
-            return 0 if train(run, resume=True, quiet=args.quiet) != "failed" else 1
-        cfg = TrainConfig(dataset=args.dataset, data_dir=args.data_dir, epochs=args.epochs,
+            with _run_lock(run):  # one trainer per run: a second resume says "already training"
+                if "--epochs" in (argv if argv is not None else sys.argv[1:]):
+                    if args.epochs < cfg.epochs:
+                        raise ConfigError(f"--epochs {args.epochs} is below the run's {cfg.epochs}.")
+                    run.set_epochs(args.epochs)
+                return 0 if train(run, resume=True, quiet=args.quiet) != "failed" else 1
+        data_dir = (os.path.abspath(args.data_dir) if args.data_dir and args.dataset in CUSTOM
+                    else args.data_dir)  # your own images: found again from any working folder
+        cfg = TrainConfig(dataset=args.dataset, data_dir=data_dir, epochs=args.epochs,
                           batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device,
-                          log_every=args.log_every, snapshot_every=args.snapshot_every)
+                          log_every=args.log_every, snapshot_every=args.snapshot_every,
+                          **data_options(args.dataset, args.image_size, args.split_seed,
+                                         args.test_fraction))
         pick_device(args.device)
-        data = load_dataset(args.dataset, args.data_dir)  # fail before a run folder exists
+        data = dataset_for(cfg)  # fail before a run folder exists
         model_cfg = VAEConfig(image_shape=data.image_shape, arch=args.arch,
                               hidden=parse_hidden(args.hidden, args.arch), latent_dim=args.latent_dim,
                               likelihood=args.likelihood, beta=args.beta,
@@ -380,16 +388,16 @@ def main(argv: list[str] | None = None) -> int:
         name = args.name or f"{args.dataset}-{args.arch}-z{args.latent_dim}-{time.strftime('%Y%m%d-%H%M%S')}"
         run = RunDir.create(root, name, model_cfg, cfg)
         print(f"run {run.name}: {run.path}", file=sys.stderr)
-        return 0 if train(run, quiet=args.quiet) != "failed" else 1
+        with _run_lock(run):
+            return 0 if train(run, quiet=args.quiet) != "failed" else 1
     except (ConfigError, DatasetError, RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
-def _rewrite_epochs(run: RunDir, epochs: int) -> None:
-    raw = json.loads(run.config_file.read_text())
-    raw["train"]["epochs"] = epochs
-    write_json_atomic(run.config_file, raw)
+def _run_lock(run: RunDir):
+    """The run's exclusive lock for this trainer's lifetime; under torchrun only rank 0 takes it."""
+    return run.lock() if int(os.environ.get("RANK", "0") or 0) == 0 else contextlib.nullcontext()
 
 
 if __name__ == "__main__":
