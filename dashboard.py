@@ -14,6 +14,7 @@ PAGES = {
         st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:", default=True),
         st.Page("pages/reconstructions.py", title="Reconstructions", icon=":material/compare:"),
         st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
+        st.Page("pages/draw.py", title="Draw a digit", icon=":material/draw:"),
     ],
     "Understand": [
         st.Page("pages/explain.py", title="What mu and sigma mean", icon=":material/school:"),

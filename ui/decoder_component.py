@@ -50,8 +50,14 @@ MAX_SCATTER = 2000  # points behind the pad; enough to see the classes, small on
 
 def decoder_layers(model: nn.Module) -> list[tuple[str, dict]]:
     """The decoder as (kind, tensors-and-shapes) steps; raises for a layer JS does not know."""
+    return layer_steps(model.decoder, "decoder")
+
+
+def layer_steps(modules, what: str = "decoder") -> list[tuple[str, dict]]:
+    """Modules as (kind, tensors-and-shapes) steps the browser runs (decoder_core.js's
+    vaeMakeLayers); raises for a layer it does not know."""
     steps = []
-    for layer in model.decoder:
+    for layer in modules:
         if isinstance(layer, nn.Linear):
             steps.append(("linear", {"weight": layer.weight, "bias": layer.bias,
                                      "in": layer.in_features, "out": layer.out_features}))
@@ -59,22 +65,26 @@ def decoder_layers(model: nn.Module) -> list[tuple[str, dict]]:
             steps.append(("relu", {}))
         elif isinstance(layer, nn.Unflatten):
             steps.append(("unflatten", {"shape": [int(s) for s in layer.unflattened_size]}))
-        elif isinstance(layer, nn.ConvTranspose2d):
-            if layer.groups != 1 or layer.dilation != (1, 1) or layer.output_padding != (0, 0):
-                raise ValueError(f"the browser decoder does not support {layer}")
-            steps.append(("conv_transpose2d", {
+        elif isinstance(layer, (nn.ConvTranspose2d, nn.Conv2d)):
+            transposed = isinstance(layer, nn.ConvTranspose2d)
+            if (layer.groups != 1 or layer.dilation != (1, 1) or layer.padding_mode != "zeros"
+                    or (transposed and layer.output_padding != (0, 0))
+                    or isinstance(layer.padding, str)):
+                raise ValueError(f"the browser {what} does not support {layer}")
+            steps.append(("conv_transpose2d" if transposed else "conv2d", {
                 "weight": layer.weight, "bias": layer.bias, "in_ch": layer.in_channels,
                 "out_ch": layer.out_channels, "kernel": list(layer.kernel_size),
                 "stride": list(layer.stride), "padding": list(layer.padding)}))
         elif isinstance(layer, nn.Flatten):
             steps.append(("flatten", {}))
         else:
-            raise ValueError(f"the browser decoder does not support {type(layer).__name__}")
+            raise ValueError(f"the browser {what} does not support {type(layer).__name__}")
     return steps
 
 
-def encode_payload(model: nn.Module, scatter: dict | None = None) -> bytes:
-    """Decoder weights (and optionally the pad's scatter) as one compact binary payload.
+def encode_payload(model: nn.Module, scatter: dict | None = None, encoder: bool = False) -> bytes:
+    """Decoder weights (and optionally the pad's scatter, and the encoder's weights) as one
+    compact binary payload.
 
     Layout: b"VAEW", uint32 header length, JSON header padded to 4 bytes, then float32 blobs
     whose [offset, count] (in elements of the blob's type, offset in bytes) the header names.
@@ -92,18 +102,27 @@ def encode_payload(model: nn.Module, scatter: dict | None = None) -> bytes:
         offset += len(data)
         return ref
 
-    layers = []
-    for kind, p in decoder_layers(model):
-        entry = {"type": kind}
-        for name, value in p.items():
-            if isinstance(value, torch.Tensor):
-                entry[name] = add(value.detach().cpu().numpy(), "<f4")
-            else:
-                entry[name] = value
-        layers.append(entry)
+    def entries(steps) -> list[dict]:
+        out = []
+        for kind, p in steps:
+            entry = {"type": kind}
+            for name, value in p.items():
+                if isinstance(value, torch.Tensor):
+                    entry[name] = add(value.detach().cpu().numpy(), "<f4")
+                else:
+                    entry[name] = value
+            out.append(entry)
+        return out
+
     cfg = model.config
     header = {"version": 1, "arch": cfg.arch, "latent_dim": cfg.latent_dim,
-              "image_shape": list(cfg.image_shape), "layers": layers, "output": "sigmoid"}
+              "image_shape": list(cfg.image_shape), "layers": entries(decoder_layers(model)),
+              "output": "sigmoid"}
+    if encoder:
+        header["encoder"] = {
+            "layers": entries(layer_steps(model.encoder, "encoder")),
+            "mu": entries(layer_steps([model.to_mu], "encoder"))[0],
+            "logvar": entries(layer_steps([model.to_logvar], "encoder"))[0]}
     if scatter is not None:
         mu = np.asarray(scatter["mu"], np.float32)[:MAX_SCATTER]
         labels = np.asarray(scatter["labels"])[:len(mu)]
@@ -136,7 +155,27 @@ def decode_payload(payload: bytes, z: np.ndarray) -> np.ndarray:
     the JavaScript decoder follows step for step (float32 weights, float64 accumulation)."""
     header, body = read_payload(payload)
     h = np.atleast_2d(np.asarray(z, np.float32)).astype(np.float64)
-    for layer in header["layers"]:
+    h = _run_layers(header["layers"], h, body)
+    out = 1.0 / (1.0 + np.exp(-h))
+    return out.reshape(len(out), *header["image_shape"]).astype(np.float32)
+
+
+def encode_with_payload(payload: bytes, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, sigma), each (B, D), of images x (B, C, H, W) computed in numpy from the payload's
+    encoder: the reference the JavaScript encoder follows."""
+    header, body = read_payload(payload)
+    enc = header.get("encoder")
+    if enc is None:
+        raise ValueError("this payload carries no encoder")
+    h = np.asarray(x, np.float32).reshape(-1, *header["image_shape"]).astype(np.float64)
+    h = _run_layers(enc["layers"], h, body)
+    mu = _run_layers([enc["mu"]], h, body)
+    logvar = _run_layers([enc["logvar"]], h, body)
+    return mu.astype(np.float32), np.exp(0.5 * logvar).astype(np.float32)
+
+
+def _run_layers(layers: list[dict], h: np.ndarray, body: memoryview) -> np.ndarray:
+    for layer in layers:
         kind = layer["type"]
         if kind == "linear":
             w = _blob(body, layer["weight"]).reshape(layer["out"], layer["in"]).astype(np.float64)
@@ -149,9 +188,26 @@ def decode_payload(payload: bytes, z: np.ndarray) -> np.ndarray:
             h = h.reshape(len(h), -1)
         elif kind == "conv_transpose2d":
             h = _conv_transpose2d(h, layer, body)
+        elif kind == "conv2d":
+            h = _conv2d(h, layer, body)
         h = h.astype(np.float32).astype(np.float64)  # each layer's output is float32, as in torch
-    out = 1.0 / (1.0 + np.exp(-h))
-    return out.reshape(len(out), *header["image_shape"]).astype(np.float32)
+    return h
+
+
+def _conv2d(x: np.ndarray, layer: dict, body: memoryview) -> np.ndarray:
+    kh, kw = layer["kernel"]
+    sh, sw = layer["stride"]
+    ph, pw = layer["padding"]
+    w = _blob(body, layer["weight"]).reshape(layer["out_ch"], layer["in_ch"], kh, kw)
+    b, _, hin, win = x.shape
+    hout, wout = (hin + 2 * ph - kh) // sh + 1, (win + 2 * pw - kw) // sw + 1
+    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    out = np.zeros((b, layer["out_ch"], hout, wout))
+    for ky in range(kh):
+        for kx in range(kw):
+            patch = padded[:, :, ky:ky + (hout - 1) * sh + 1:sh, kx:kx + (wout - 1) * sw + 1:sw]
+            out += np.einsum("bihw,oi->bohw", patch, w[:, :, ky, kx].astype(np.float64))
+    return out + _blob(body, layer["bias"])[None, :, None, None]
 
 
 def _conv_transpose2d(x: np.ndarray, layer: dict, body: memoryview) -> np.ndarray:
@@ -170,20 +226,22 @@ def _conv_transpose2d(x: np.ndarray, layer: dict, body: memoryview) -> np.ndarra
     return out + _blob(body, layer["bias"])[None, :, None, None]
 
 
-_payloads: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
+_payloads: "weakref.WeakKeyDictionary[nn.Module, dict[bool, dict]]" = weakref.WeakKeyDictionary()
 
 
-def model_payload(model: nn.Module, scatter: dict | None = None) -> tuple[bytes, str]:
+def model_payload(model: nn.Module, scatter: dict | None = None,
+                  encoder: bool = False) -> tuple[bytes, str]:
     """The payload and its id (a content hash), remembered per model object (models are cached
-    resources, so this encodes once per model and scatter)."""
+    resources, so this encodes once per model, scatter and with or without the encoder)."""
     scatter_id = None if scatter is None else hashlib.sha1(
         np.ascontiguousarray(scatter["mu"][:MAX_SCATTER], np.float32).tobytes()).hexdigest()
-    cached = _payloads.get(model)
+    per_model = _payloads.setdefault(model, {})
+    cached = per_model.get(bool(encoder))
     if cached is None or cached["scatter_id"] != scatter_id:
-        payload = encode_payload(model, scatter)
+        payload = encode_payload(model, scatter, encoder=encoder)
         cached = {"scatter_id": scatter_id, "payload": payload,
                   "hash": read_payload(payload)[0]["id"]}
-        _payloads[model] = cached
+        per_model[bool(encoder)] = cached
     return cached["payload"], cached["hash"]
 
 

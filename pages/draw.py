@@ -1,0 +1,131 @@
+"""Draw a digit (or upload a picture) and watch the encoder place it: mu and sigma are computed in
+your browser on every frame of the stroke, over the test set's posterior means."""
+import numpy as np
+import streamlit as st
+import torch
+
+from ui.draw_component import draw_input, drawn_input, drawn_source, set_drawn_input
+from ui.images import png_bytes
+from ui.posterior import latent_summary
+from ui.resources import active_run, encode_test_set, require_model, run_dataset
+from vae.image_input import MAX_BYTES, ImageInputError, convert_upload, frame_ink, framing_for
+
+run = active_run()
+st.title("Draw a digit")
+model = require_model(run)
+data = run_dataset(run)
+_, train_cfg = run.read_config()
+codes = encode_test_set(run)
+summary = latent_summary(codes["mu"], codes["std"])
+shape = tuple(model.config.image_shape)
+D = model.config.latent_dim
+try:
+    framing = framing_for(train_cfg.dataset, shape)
+except ImageInputError as exc:
+    st.info(f"Run **{run.name}** cannot take a drawing: {exc}.")
+    st.stop()
+if shape[0] != 1:
+    st.info(f"Run **{run.name}** takes colour images; the canvas draws in grey only.")
+    st.stop()
+
+what = "a digit" if train_cfg.dataset in ("mnist", "mnist-5k", "digits") else (
+    "a piece of clothing (a silhouette: trousers, a bag, a shoe)"
+    if train_cfg.dataset == "fashion-mnist" else "an input")
+st.caption(f"Draw {what} in the black square, or upload a picture. The encoder of run "
+           f"**{run.name}** runs in your browser: on every frame of your stroke it maps the "
+           f"{shape[1]}×{shape[2]} pixels to μ and σ, and the Gaussian q(z|x) = N(μ, σ²) moves "
+           "over the test set while you draw. Nothing random happens in that step; the "
+           "randomness is ε in the decodes of z = μ + σ·ε.")
+top = [int(i) for i in np.argsort(-summary.kl_per_dim, kind="stable")]
+pad_dims = (top[0], top[1]) if D > 1 else (0, 0)
+draw_input(model, key=f"draw::{run.name}", kl_per_dim=summary.kl_per_dim, pad_dims=pad_dims,
+           scatter={"mu": codes["mu"], "labels": codes["labels"],
+                    "class_names": data.class_names},
+           guide=(framing.box, framing.centre))
+if D > 2:
+    st.caption(f"The pad shows z{pad_dims[0]} and z{pad_dims[1]}, the two dims with the most KL "
+               "on the test set; the bars under the readout show every dim's μ ± 2σ against the "
+               "prior's ±2 (grey).")
+
+
+def _centre() -> None:
+    x = drawn_input(shape)
+    if x is None:
+        return
+    try:
+        framed, steps = frame_ink(x[0], framing)
+    except ImageInputError as exc:
+        st.session_state["draw_message"] = ("warning", str(exc))
+        return
+    set_drawn_input(framed[None], "your drawing, centred")
+    st.session_state["draw_message"] = ("info", "Centred the way the dataset was: "
+                                        + "; ".join(steps) + ".")
+
+
+def _upload() -> None:
+    file = st.session_state.get("draw_upload")
+    st.session_state.pop("draw_upload_result", None)
+    if file is None:
+        return
+    try:
+        converted = convert_upload(file.getvalue(), framing)
+    except ImageInputError as exc:
+        st.session_state["draw_message"] = ("error", f"{file.name}: {exc}.")
+        return
+    set_drawn_input(converted.x, file.name)
+    st.session_state["draw_upload_result"] = {"name": file.name, "steps": converted.steps,
+                                              "original": converted.original}
+    st.session_state["draw_message"] = None
+
+
+left, right = st.columns([1, 1.3], gap="large")
+with left:
+    st.button("Centre it like the dataset", key="draw_centre", on_click=_centre,
+              disabled=drawn_input(shape) is None,
+              help=f"Apply {framing.description} to your drawing.")
+    st.file_uploader("Or upload a picture (PNG or JPEG, any size)", type=["png", "jpg", "jpeg"],
+                     key="draw_upload", on_change=_upload, max_upload_size=MAX_BYTES // 2**20,
+                     help="Converted the way the dataset's images were made: see the steps.")
+    message = st.session_state.get("draw_message")
+    if message:
+        getattr(st, message[0])(message[1])
+    result = st.session_state.get("draw_upload_result")
+    x = drawn_input(shape)
+    if result and x is not None and drawn_source() == result["name"]:
+        st.markdown(f"**{result['name']}**, converted for the model:")
+        original = result["original"]
+        scale = max(1, 112 // max(original.shape))
+        c1, c2 = st.columns(2)
+        c1.image(png_bytes(original, scale=scale), caption="as uploaded (grey)", width=112)
+        c2.image(png_bytes(x[0], scale=max(1, 112 // shape[1])),
+                 caption=f"{shape[1]}×{shape[2]}, what the encoder reads", width=112)
+        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(result["steps"], 1)))
+
+with right:
+    x = drawn_input(shape)
+    if x is None:
+        st.markdown("**Nothing drawn yet.** When you lift the pen, the drawing is kept for the "
+                    "other pages too.")
+    else:
+        with torch.no_grad():
+            q = model.encode(torch.from_numpy(x[None].copy()))
+        mu, sigma = q.mu[0].numpy(), q.std[0].numpy()
+        kl = float(q.kl().sum())
+        st.markdown(f"**{drawn_source().capitalize()}**, encoded again in Python by torch: "
+                    f"KL(q(z|x) ‖ N(0, I)) = **{kl:.2f} nats**.")
+        browser = st.session_state.get("draw_browser_posterior")
+        if browser is not None and np.array_equal(browser["x"], x) and \
+                browser["mu"].shape == mu.shape:
+            diff = float(max(np.abs(browser["mu"] - mu).max(),
+                             np.abs(browser["sigma"] - sigma).max()))
+            st.caption(f"The browser's μ and σ of the same pixels differ from torch's by at most "
+                       f"{diff:.1e}: one encoder, run in two places.")
+        shown = [int(d) for d in np.argsort(-summary.kl_per_dim, kind="stable")[:8]]
+        st.dataframe({"dim": [f"z{d}" for d in shown], "μ": mu[shown], "σ": sigma[shown],
+                      "KL (nats)": q.kl()[0].numpy()[shown]}, hide_index=True,
+                     height=35 * (len(shown) + 1) + 3)
+        st.markdown("It is kept for the other pages: **What mu and sigma mean** reads its KL "
+                    "line term by term, **Generate** interpolates from it, and **Latent space** "
+                    "draws its ellipse among the test images.")
+        st.button("Forget it", key="draw_forget", on_click=lambda: set_drawn_input(None),
+                  help="Clear the canvas and stop offering it on the other pages.")

@@ -1,0 +1,142 @@
+"""Draw (or upload) an input and watch the encoder place it: a canvas at the dataset's resolution
+whose pixels the ENCODER, running in the browser, maps to mu and sigma on every animation frame in
+which the drawing changed; the input's ellipse moves over the test-set scatter and decode(mu) and
+decodes of z = mu + sigma * eps follow.
+
+The weights travel as in the Generate page's explorer (ui/decoder_component.py): the payload
+(decoder + encoder + scatter, raw float32) goes through the `vae_decoder_assets` component, whose
+message only changes with the model, and this component finds it by content hash. When a stroke
+ends (pointerup), after undo and after clear, the drawing's pixels, with the browser's mu and sigma,
+come back to Python as the component state "drawing"; the page keeps them in
+st.session_state["drawn_input"], where the other pages find them through `drawn_input()`.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+from torch import nn
+
+from ui.decoder_component import _assets_component, _read, model_payload, slider_ranges
+from ui.style import class_colours
+
+DRAWN_KEY = "drawn_input"  # (C, H, W) float32 in [0, 1] (k / 255): the drawing or converted upload
+DRAWN_SOURCE_KEY = "drawn_input_source"  # how it was made, in words ("your drawing", "photo.png")
+N_SAMPLES = 4
+
+_draw_component = st.components.v2.component(
+    "vae_draw", html=_read("draw.html"), css=_read("draw.css"),
+    js=_read("decoder_core.js") + "\n" + _read("draw.js"))
+
+
+def brush_for(size: int) -> dict:
+    """The brush in pixels of the input: a solid core and a soft edge. At 28x28 it paints strokes
+    about 2.5 px wide with grey edges, like MNIST's pen strokes after their anti-aliased scaling;
+    an 8x8 digit's strokes are about one pixel wide."""
+    return {"core": round(0.9 * size / 28, 3) if size >= 16 else 0.35,
+            "soft": round(1.1 * size / 28, 3) if size >= 16 else 0.6}
+
+
+def to_levels(x: np.ndarray) -> np.ndarray:
+    """Pixels in [0, 1] as the 256 grey levels the canvas holds (MNIST's pixels are bytes too)."""
+    return (np.clip(np.asarray(x, np.float64), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def from_levels(levels) -> np.ndarray:
+    """Grey levels 0-255 as float32 in [0, 1], exactly as the browser computes them (k / 255 in
+    double precision, then rounded to float32), so both sides encode the same numbers."""
+    return (np.asarray(levels, np.float64) / 255.0).astype(np.float32)
+
+
+def pixels_from_browser(value, image_shape) -> np.ndarray | None:
+    """The browser's grey levels (a list of ints 0-255) as a (C, H, W) float32 array in [0, 1],
+    or None when it is not one of the right size (a stale message from another model)."""
+    n = math.prod(image_shape)
+    if not isinstance(value, (list, tuple)) or len(value) != n:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value):
+        return None
+    return from_levels(value).reshape(tuple(image_shape))
+
+
+def drawn_input(image_shape) -> np.ndarray | None:
+    """The user's drawing (or converted upload) as (C, H, W) float32, when there is one that fits
+    this model's input; None otherwise. For pages that offer "your drawing" as an input."""
+    x = st.session_state.get(DRAWN_KEY)
+    if x is None:
+        return None
+    x = np.asarray(x, np.float32)
+    if x.size != math.prod(image_shape) or not x.any():
+        return None
+    return x.reshape(tuple(image_shape))
+
+
+def drawn_source() -> str:
+    return st.session_state.get(DRAWN_SOURCE_KEY, "your drawing")
+
+
+def set_drawn_input(x: np.ndarray | None, source: str = "your drawing") -> None:
+    """Keep an input for every page, and put it on the canvas of any Draw component (the
+    revision tells the browser it comes from Python and replaces what is drawn)."""
+    if x is None:
+        st.session_state.pop(DRAWN_KEY, None)
+        st.session_state.pop(DRAWN_SOURCE_KEY, None)
+    else:
+        st.session_state[DRAWN_KEY] = from_levels(to_levels(x))
+        st.session_state[DRAWN_SOURCE_KEY] = source
+    st.session_state.pop("draw_browser_posterior", None)  # it was of the pixels replaced here
+    st.session_state["_draw_rev"] = st.session_state.get("_draw_rev", 0) + 1
+
+
+def pad_range(mu: np.ndarray, dims: tuple[int, int]) -> list[float]:
+    """One [lo, hi] for both pad axes (so one unit of z is as long across as up): the prior's
+    +-3 sigma, widened to the codes' 0.5-99.5 % on either dim."""
+    r = slider_ranges(mu.shape[1], mu)[list(dims)]
+    return [float(r[:, 0].min()), float(r[:, 1].max())]
+
+
+def draw_input(model: nn.Module, *, key: str, scatter: dict, kl_per_dim: np.ndarray,
+               pad_dims: tuple[int, int], guide: tuple[int, str], eps_seed: int = 0) -> None:
+    """The canvas, the live posterior over the scatter and the live decodes.
+
+    scatter: {"mu": (N, D), "labels": (N,), "class_names": [...]} of the test set.
+    guide: (box, centre) of the dataset's framing (vae.image_input.Framing), drawn as a hint.
+    """
+    shape = tuple(model.config.image_shape)
+    d = model.config.latent_dim
+    payload, model_hash = model_payload(model, scatter, encoder=True)
+    _assets_component(data=payload, key=f"{key}::assets", height=0)
+    base = drawn_input(shape)
+
+    def _on_drawing_change():
+        value = st.session_state[key].get("drawing") or {}
+        if value.get("model") != model_hash:
+            return  # a message from a canvas of another model
+        x = pixels_from_browser(value.get("pixels"), shape)
+        if x is None or not x.any():
+            st.session_state.pop(DRAWN_KEY, None)
+            st.session_state.pop(DRAWN_SOURCE_KEY, None)
+            st.session_state.pop("draw_browser_posterior", None)
+            return
+        st.session_state[DRAWN_KEY] = x
+        st.session_state[DRAWN_SOURCE_KEY] = value.get("source") or "your drawing"
+        st.session_state["draw_browser_posterior"] = {
+            "x": x, "mu": np.asarray(value.get("mu", []), np.float64),
+            "sigma": np.asarray(value.get("sigma", []), np.float64)}
+
+    order = [int(i) for i in np.argsort(-np.asarray(kl_per_dim), kind="stable")]
+    dims = (int(pad_dims[0]) % d, int(pad_dims[1]) % d) if d >= 2 else None
+    _draw_component(
+        key=key,
+        data={"model": model_hash, "shape": list(shape),
+              "pad": list(dims) if dims else None,
+              "range": pad_range(scatter["mu"], dims) if dims else [-3.0, 3.0],
+              "order": order[:16],
+              "colors": class_colours(len(scatter.get("class_names", []))),
+              "brush": brush_for(shape[-1]), "guide": {"box": int(guide[0]), "centre": guide[1]},
+              "n_samples": N_SAMPLES, "eps_seed": int(eps_seed),
+              "base": None if base is None else to_levels(base).ravel().tolist(),
+              "source": drawn_source() if base is not None else None,
+              "rev": st.session_state.get("_draw_rev", 0)},
+        on_drawing_change=_on_drawing_change)
