@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae.data import Dataset, DatasetError, load_dataset
+from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
 from vae.runs import DEFAULT_ROOT, RunDir, RunError, list_runs
 
 DEFAULT_RUN = "mnist5k-2d"
@@ -63,13 +63,16 @@ def load_model(run: RunDir, epoch: int | None = None):
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the dataset…")
-def _dataset(name: str, data_dir: str | None) -> Dataset:
-    return load_dataset(name, data_dir)
+def _dataset(name: str, data_dir: str | None, options: tuple = (), stamp: tuple = ()) -> Dataset:
+    return load_dataset(name, data_dir, **dict(options))  # stamp: a changed image folder reloads
 
 
 def run_dataset(run: RunDir) -> Dataset:
     _, train_cfg = run.read_config()
-    return _dataset(train_cfg.dataset, train_cfg.data_dir)
+    options = data_options(train_cfg.dataset, train_cfg.image_size, train_cfg.split_seed,
+                           train_cfg.test_fraction)
+    stamp = dataset_stamp(train_cfg.data_dir) if train_cfg.dataset in CUSTOM else ()
+    return _dataset(train_cfg.dataset, train_cfg.data_dir, tuple(sorted(options.items())), stamp)
 
 
 @st.cache_data(max_entries=16, show_spinner="Encoding the test set…")
