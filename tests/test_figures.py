@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import pytest
 
 from ui.figures import (circle_polylines, ellipse_polylines, ellipse_subset, kl_per_dim_figure,
-                        mixture_density, pca_projection, posterior_figure)
+                        label_angle, mixture_density, pca_projection, posterior_figure)
 
 NAMES = ("zero", "one", "two")
 
@@ -34,7 +34,8 @@ def _markers(fig):
 
 
 def _ellipse_traces(fig):
-    return [t for t in fig.data if t.type == "scattergl" and t.mode == "lines"]
+    return [t for t in fig.data if t.type == "scattergl" and t.mode == "lines"
+            and t.name.startswith("σ ellipses")]
 
 
 # ------------------------------------------------------------------------------------ geometry
@@ -124,10 +125,42 @@ def test_posterior_figure_has_one_webgl_trace_per_class_with_every_point():
     markers = _markers(fig)
     assert [t.name for t in markers] == list(NAMES)
     assert sum(len(t.x) for t in markers) == 60
-    ids = np.concatenate([np.asarray(t.customdata) for t in markers])
-    assert sorted(ids) == list(range(100, 160)), "customdata carries the test-set index"
+    ids = np.concatenate([np.asarray(t.customdata)[:, 0] for t in markers])
+    assert sorted(ids) == list(range(100, 160)), "customdata's first column: the test-set index"
     for t, c in zip(markers, range(3)):
-        assert np.allclose(np.asarray(t.x), mu[labels == c, 0])
+        assert np.allclose(np.asarray(t.x), mu[labels == c, 0], atol=1e-6)
+        assert np.allclose(np.asarray(t.customdata)[:, 1:], std[labels == c][:, :2], atol=1e-6), \
+            "then sigma along the two axes, for the hover label"
+
+
+def test_posterior_figure_draws_the_prior_above_ellipses_and_points():
+    mu, std, labels = _toy(60)
+    fig = posterior_figure(mu, std, labels, NAMES, ellipses="all")
+    kinds = [("prior" if (t.name or "").startswith("prior") else
+              "ellipse" if (t.name or "").startswith("σ ellipses") else
+              "points" if getattr(t, "mode", None) == "markers" else t.type) for t in fig.data]
+    assert kinds.index("prior") > max(i for i, k in enumerate(kinds) if k in ("ellipse", "points"))
+    prior = fig.data[kinds.index("prior")]
+    assert prior.type == "scattergl", "WebGL traces draw above SVG ones: the circle must be GL"
+    assert [a.text for a in fig.layout.annotations] == ["<b>1σ</b>", "<b>2σ</b>", "<b>3σ</b>"]
+    assert all(a.bgcolor for a in fig.layout.annotations), "labels keep a backdrop over points"
+    assert all(t.opacity <= 0.25 for t in _ellipse_traces(fig)), "ellipses stay light"
+
+
+def test_prior_labels_go_where_the_points_are_not():
+    rng = np.random.default_rng(0)
+    # A crowd in the upper right quadrant: the labels must move away from 45 degrees.
+    crowd = np.abs(rng.normal(scale=2.0, size=(2000, 2)))
+    angle = label_angle(crowd)
+    assert not (0 <= angle % (2 * np.pi) <= np.pi / 2)
+    assert label_angle(np.zeros((0, 2))) == pytest.approx(np.pi / 4)
+
+
+def test_posterior_figure_json_stays_small_with_1000_ellipses():
+    rng = np.random.default_rng(0)
+    mu, std = rng.normal(size=(1000, 2)), np.full((1000, 2), 0.3)
+    fig = posterior_figure(mu, std, rng.integers(0, 3, 1000), NAMES, ellipses="all")
+    assert len(fig.to_json()) < 420_000, "float32 binary arrays, 20-gon ellipses (was 533 kB)"
 
 
 def test_posterior_figure_draws_prior_circles_and_density():

@@ -33,7 +33,8 @@ def _markers(fig):
 
 def _n_ellipses(fig):
     return sum(int(np.isnan(_arr(t["x"]).astype(float)).sum()) for t in fig["data"]
-               if t.get("type") == "scattergl" and t.get("mode") == "lines")
+               if t.get("type") == "scattergl" and t.get("mode") == "lines"
+               and t.get("name", "").startswith("σ ellipses"))
 
 
 def test_default_run_shows_every_test_posterior(runs_root):

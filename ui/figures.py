@@ -8,12 +8,15 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.style import CLASS_COLOURS, NEUTRAL, class_colour, equal_aspect  # noqa: F401 (re-exported)
+from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_SIZE,
+                      LEGEND_FONT_SIZE, NEUTRAL, NEUTRAL_FILL, class_colour, equal_aspect)
 
 # Old names, kept while callers move to ui.style.
 CLASS_COLORS = CLASS_COLOURS
 class_color = class_colour
 ELLIPSE_MODES = ("sample", "all", "none")
+ELLIPSE_VERTICES = 20  # smooth at the scatter's size, and 20% less JSON than 24
+ELLIPSE_OPACITY = 0.22  # light enough that 1,000 overlapping ellipses leave the points readable
 PRIOR_RADII = (1.0, 2.0, 3.0)
 
 
@@ -153,45 +156,67 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     lo, hi = _extent(xy, cov)
     if show_density and len(xy):
         fig.add_trace(_density_trace(xy, cov, lo, hi, seed))
-    if show_prior:
-        cx, cy = circle_polylines()
-        fig.add_trace(go.Scatter(
-            x=cx, y=cy, mode="lines", name="prior N(0, I): 1, 2, 3 σ",
-            line=dict(color=NEUTRAL, width=1.5, dash="dash"), hoverinfo="skip"))
-        for r in PRIOR_RADII:
-            fig.add_annotation(x=r * np.cos(np.pi / 4), y=r * np.sin(np.pi / 4),
-                               text=f"{r:g}σ", showarrow=False, xanchor="left", yanchor="bottom",
-                               font=dict(color=NEUTRAL, size=11))
+    # WebGL traces draw in one canvas above every SVG trace, in trace order: ellipses first (light),
+    # then the points, then the prior's circles, so 1,000 ellipses cannot hide the 1-sigma circle.
     with_ellipse = np.zeros(len(xy), dtype=bool)
     with_ellipse[ellipse_subset(len(xy), ellipses, max_ellipses, seed)] = True
     present = [c for c in range(len(class_names)) if np.any(labels == c)]
-    for c in present:
+    for c in present:  # one NaN-separated polyline per class: a trace carries one line colour
         sel = with_ellipse & (labels == c)
         if sel.any():
-            ex, ey = ellipse_polylines(xy[sel], cov[sel])
+            ex, ey = ellipse_polylines(xy[sel], cov[sel], n_vertices=ELLIPSE_VERTICES)
             fig.add_trace(go.Scattergl(
                 x=ex.astype(np.float32), y=ey.astype(np.float32), mode="lines",
-                line=dict(color=class_color(c), width=1), opacity=0.35, hoverinfo="skip",
-                name=f"σ ellipses {class_names[c]}", legendgroup=str(c), showlegend=False))
+                line=dict(color=class_colour(c), width=1), opacity=ELLIPSE_OPACITY,
+                hoverinfo="skip", name=f"σ ellipses {class_names[c]}", legendgroup=str(c),
+                showlegend=False))
     sd = cov if cov.ndim == 2 else np.sqrt(np.stack([cov[:, 0, 0], cov[:, 1, 1]], axis=1))
     for c in present:
         m = labels == c
         fig.add_trace(go.Scattergl(
-            x=xy[m, 0], y=xy[m, 1], mode="markers", name=str(class_names[c]),
-            legendgroup=str(c), marker=dict(color=class_color(c), size=5, opacity=0.85),
-            customdata=index[m],
-            text=[f"({a:.3f}, {b:.3f})" for a, b in sd[m]],
-            hovertemplate=(f"test image #%{{customdata}} · {class_names[c]}<br>"
-                           "mu = (%{x:.2f}, %{y:.2f})<br>sigma = %{text}<extra></extra>")))
+            x=xy[m, 0].astype(np.float32), y=xy[m, 1].astype(np.float32), mode="markers",
+            name=str(class_names[c]), legendgroup=str(c),
+            marker=dict(color=class_colour(c), size=5, opacity=0.85),
+            # [test index, sigma along x, sigma along y]: the selection reads the index first
+            customdata=np.column_stack([index[m], sd[m]]).astype(np.float32),
+            hovertemplate=(f"test image #%{{customdata[0]}} · {class_names[c]}<br>"
+                           "mu = (%{x:.2f}, %{y:.2f})<br>"
+                           "sigma = (%{customdata[1]:.3f}, %{customdata[2]:.3f})<extra></extra>")))
+    if show_prior:
+        cx, cy = circle_polylines()
+        fig.add_trace(go.Scattergl(
+            x=cx.astype(np.float32), y=cy.astype(np.float32), mode="lines",
+            name="prior N(0, I): 1, 2, 3 σ", line=dict(color=NEUTRAL, width=2, dash="dash"),
+            hoverinfo="skip"))
+        angle = label_angle(xy)
+        for r in PRIOR_RADII:  # annotations sit above every trace, WebGL included
+            fig.add_annotation(x=r * np.cos(angle), y=r * np.sin(angle), text=f"<b>{r:g}σ</b>",
+                               showarrow=False, bgcolor=NEUTRAL_FILL, borderpad=2,
+                               font=dict(size=ANNOTATION_FONT_SIZE))
     fig.update_layout(
         title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.13, xanchor="left", x=0,
-                    itemsizing="constant"),
+        font=dict(size=FONT_SIZE),
+        legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0,
+                    itemsizing="constant", font=dict(size=LEGEND_FONT_SIZE)),
         xaxis=dict(title=x_title, range=[lo[0], hi[0]], zeroline=False),
-        yaxis=dict(title=y_title, range=[lo[1], hi[1]], zeroline=False,
-                   scaleanchor="x", scaleratio=1),
+        yaxis=dict(title=y_title, range=[lo[1], hi[1]], zeroline=False),
         hovermode="closest", uirevision="latent")
-    return fig
+    return equal_aspect(fig)
+
+
+def label_angle(xy: np.ndarray, radii=PRIOR_RADII, n_angles: int = 24) -> float:
+    """The direction (radians) in which the prior's circle labels cover the fewest points: the
+    angle whose label spots, at each radius, have the fewest points within 0.35 of them."""
+    xy = np.asarray(xy, dtype=np.float64)
+    angles = np.linspace(0.0, 2.0 * np.pi, n_angles, endpoint=False) + np.pi / 4
+    if len(xy) == 0:
+        return float(angles[0])
+    crowd = np.zeros(n_angles)
+    for r in radii:
+        spots = r * np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (A, 2)
+        dist = np.linalg.norm(xy[None, :, :] - spots[:, None, :], axis=-1)  # (A, N)
+        crowd += (dist < 0.35).sum(axis=1)
+    return float(angles[int(np.argmin(crowd))])  # ties: the first, i.e. upper right (45 degrees)
 
 
 def _extent(xy: np.ndarray, cov: np.ndarray):
@@ -217,9 +242,10 @@ def _density_trace(xy, cov, lo, hi, seed: int, n_grid: int = 90) -> go.Contour:
     z = mixture_density(xy, full + cell ** 2 * np.eye(2), xs, ys, seed=seed)
     top = float(z.max()) or 1.0
     return go.Contour(
-        x=xs, y=ys, z=z, name="aggregate posterior q(z)", showlegend=True, showscale=False,
+        x=xs.astype(np.float32), y=ys.astype(np.float32), z=z.astype(np.float32),
+        name="aggregate posterior q(z)", showlegend=True, showscale=False,
         contours=dict(coloring="fill", start=top * 0.04, end=top, size=top * 0.12),
-        colorscale=[[0, "rgba(128, 128, 128, 0)"], [1, "rgba(128, 128, 128, 0.55)"]],
+        colorscale=[list(stop) for stop in DENSITY_SCALE],
         line=dict(width=0.5, color="rgba(128, 128, 128, 0.5)"), hoverinfo="skip")
 
 
@@ -236,7 +262,7 @@ def kl_per_dim_figure(kl_per_dim: np.ndarray, var_mu: np.ndarray, threshold: flo
     active = var_mu[order] > threshold
     fig = go.Figure(go.Bar(
         x=[f"z{d}" for d in order], y=kl[order],
-        marker=dict(color=[CLASS_COLORS[0] if a else NEUTRAL for a in active]),
+        marker=dict(color=[CLASS_COLOURS[0] if a else NEUTRAL for a in active]),
         customdata=np.stack([var_mu[order], active.astype(int)], axis=1),
         hovertemplate=("%{x}: KL %{y:.2f} nats<br>Var over x of mu: %{customdata[0]:.3f}"
                        "<extra></extra>"),
