@@ -1,19 +1,50 @@
-"""Runs: compare, resume, download, delete."""
+"""Runs: compare, import and export as .zip, resume, download, delete."""
 import json
 
 import pandas as pd
 import streamlit as st
 
 from ui.curves import metrics_frames, run_summary, runs_overlay_figure, runs_table
-from ui.resources import active_run, all_runs, set_active_run
+from ui.resources import active_run, all_runs, runs_root, set_active_run
+from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
+from vae.archive import run_files
 from vae.launch import resume_training
 from vae.runs import RunError
 
 st.title("Runs")
+
+
+def _import_upload():
+    """Runs once per file chosen (on_change), so a rerun never imports the same zip twice."""
+    upload = st.session_state.get("import_zip")
+    if upload is None:
+        return
+    try:
+        imported = import_run(upload.getvalue(), runs_root(), source=upload.name)
+    except ArchiveError as exc:
+        st.session_state["_import_result"] = ("error", f"**{upload.name}** was not imported: {exc}")
+    else:
+        set_active_run(imported.run.name)
+        st.session_state["_import_result"] = ("success", " ".join(
+            [f"Imported **{upload.name}** as run **{imported.run.name}**; it is now the active run."]
+            + imported.notes))
+
+
+with st.expander("Import a run (.zip)", expanded=not all_runs()):
+    st.file_uploader(
+        "A run someone else trained, as a .zip of its folder", type=["zip"], key="import_zip",
+        on_change=_import_upload, max_upload_size=MAX_ZIP_BYTES // MB,
+        help=f"At most {MAX_ZIP_BYTES // MB} MB, unpacking to at most {MAX_UNPACKED_BYTES // MB:,} MB. "
+             "Kept only if every file checks out: config.json, model.safetensors whose shapes match "
+             "it, metrics.jsonl, snapshots/; no links, no paths outside the run, no pickles "
+             "(resume.pt is dropped).")
+    kind, message = st.session_state.pop("_import_result", (None, None))
+    if kind:
+        getattr(st, kind)(message)
 runs = {r.name: r for r in all_runs()}
 if not runs:
-    st.info("No runs yet: start one on the **Train** page, or copy a run folder (config.json, "
-            "model.safetensors, metrics.jsonl…) into the checkpoints folder.")
+    st.info("No runs yet: start one on the **Train** page, import a .zip above, or copy a run "
+            "folder (config.json, model.safetensors, metrics.jsonl…) into the checkpoints folder.")
     st.stop()
 
 summaries, broken = [], []
@@ -52,7 +83,16 @@ except RunError as exc:
     st.error(str(exc))
     st.stop()
 
-c1, c2, c3 = st.columns(3)
+c0, c1, c2, c3 = st.columns(4)
+try:
+    run_files(run)
+except RunError as exc:
+    c0.warning(f"Not packed as a .zip: {exc}")
+else:  # packed when clicked (deferred), not on every rerun
+    c0.download_button("Whole run (.zip)", lambda: pack_run(run), file_name=f"{run.name}.zip",
+                       mime="application/zip", on_click="ignore",
+                       help="config, weights, metrics, status and snapshots; import it on another "
+                            "dashboard's Runs page (resume.pt, a pickle, is left out).")
 if run.weights_file.exists():
     c1.download_button("Weights (model.safetensors)", run.weights_file.read_bytes(),
                        file_name=f"{run.name}.safetensors", mime="application/octet-stream")

@@ -44,7 +44,8 @@ def test_overlay_draws_a_line_per_chosen_run(tmp_root):
 def test_downloads_are_offered(tmp_root):
     at = page().run()
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Weights (model.safetensors)", "Config (config.json)", "Metrics (CSV)"]
+    assert labels == ["Whole run (.zip)", "Weights (model.safetensors)", "Config (config.json)",
+                      "Metrics (CSV)"]
 
 
 def test_delete_needs_the_name_typed(tmp_root):
