@@ -36,6 +36,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save_file
 
+from .data import DATASETS
 from .model import VAE, ConfigError, VAEConfig, _is_int, _is_real
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
@@ -45,8 +46,10 @@ STATES = ("running", "finished", "stopped", "failed")
 MAX_JSON_BYTES = 1 << 20  # config.json, status.json: a few hundred bytes when the trainer writes them
 MAX_METRICS_BYTES = 256 << 20  # a 10,000-epoch run logs a few MB
 MAX_LINE_BYTES = 1 << 16
+REQUIRED_METRICS = {"step": ("train/recon", "train/kl", "train/neg_elbo"),
+                    "epoch": ("test/recon", "test/kl", "test/neg_elbo")}
 MAX_SEED = 2**32 - 1  # what torch and numpy both take; seed + 1 seeds the eps generator
-DATASET_NAMES = ("mnist-5k", "fashion-mnist", "mnist", "digits", "folder", "npz")  # vae.data.DATASETS' keys
+DATASET_NAMES = tuple(DATASETS)
 
 
 class RunError(Exception):
@@ -68,6 +71,11 @@ class TrainConfig:
     image_size: int | None = None  # every image resized to image_size x image_size
     split_seed: int | None = None  # seed of the per-class train/test split
     test_fraction: float | None = None  # share of each class held out as the test set
+    # how it trains; the defaults are the classic recipe (constant lr, fp32, one process)
+    precision: str = "fp32"  # auto | fp32 | bf16 (autocast; the reported ELBO is fp32 anyway)
+    warmup_steps: int = 0  # linear lr warm-up over this many steps
+    lr_schedule: str = "constant"  # constant | cosine (to zero at the last step)
+    world_size: int = 1  # processes of the last session (torchrun --nproc_per_node); batch is global
 
     def __post_init__(self):
         problems = []
@@ -86,6 +94,12 @@ class TrainConfig:
         whole("seed", self.seed, 0, MAX_SEED, "seed")
         whole("log_every", self.log_every, 1, 1_000_000, "log_every")
         whole("snapshot_every", self.snapshot_every, 1, 10_000, "snapshot_every")
+        whole("warmup_steps", self.warmup_steps, 0, 10_000_000, "warm-up steps")
+        whole("world_size", self.world_size, 1, 100_000, "world size")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            problems.append(f"precision must be auto, fp32 or bf16, not {self.precision!r:.40}")
+        if self.lr_schedule not in ("constant", "cosine"):
+            problems.append(f"lr schedule must be constant or cosine, not {self.lr_schedule!r:.40}")
         if self.image_size is not None:
             whole("image_size", self.image_size, 4, 128, "image size")
         if self.split_seed is not None:
@@ -431,9 +445,9 @@ class RunDir:
         return self.read_metrics_checked()[0]
 
     def read_metrics_checked(self) -> tuple[list[dict], int]:
-        """(rows, number of lines skipped). A line is skipped unless it is a JSON object with kind
+        """(rows, number of bad lines skipped). A line is skipped unless it is a JSON object with kind
         "step" or "epoch", a whole step >= 0, a whole epoch >= 1 and finite numbers; a half-written
-        last line is one of them. Rows a crashed session wrote past the point a resume went on from
+        last line is skipped but not counted (the trainer may be writing it). Rows a crashed session wrote past the point a resume went on from
         are dropped (the resumed session wrote them again), so each step and epoch appears once."""
         try:
             data = self.read_bytes(self.metrics_file, MAX_METRICS_BYTES)
@@ -443,12 +457,13 @@ class RunDir:
             return [], 1
         rows: list[dict] = []
         bad = 0
-        for line in data.split(b"\n"):
+        lines = data.split(b"\n")
+        for i, line in enumerate(lines):
             if not line.strip():
                 continue
             row = _metric_row(line)
             if row is None:
-                bad += 1
+                bad += i < len(lines) - 1  # an unended last line may be being written: not damage
                 continue
             key = (row["step"], row["kind"] == "epoch")
             if rows and key <= (rows[-1]["step"], rows[-1]["kind"] == "epoch"):
@@ -476,14 +491,17 @@ class RunDir:
                 data = os.pread(fd, os.fstat(fd).st_size, 0)
                 offset = 0
                 for line in data.split(b"\n"):
-                    row = _metric_row(line)
-                    if row is not None and row["step"] > resume_step:
+                    if _line_step(line) > resume_step:
                         os.ftruncate(fd, offset)
                         break
                     offset += len(line) + 1
             size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                os.pwrite(fd, b"\n", size)  # a line torn by a crash stays one bad line, not two
+            if size and os.pread(fd, 1, size - 1) != b"\n":  # the last line was torn by a kill
+                tail_start = os.pread(fd, size, 0).rfind(b"\n") + 1
+                if _metric_row(os.pread(fd, size - tail_start, tail_start)) is None:
+                    os.ftruncate(fd, tail_start)  # half a line: cut, not glued to the next one
+                else:
+                    os.pwrite(fd, b"\n", size)
             os.lseek(fd, 0, os.SEEK_END)
             return os.fdopen(fd, "a", encoding="utf-8")
         except BaseException:
@@ -702,6 +720,8 @@ def _metric_row(line: bytes) -> dict | None:
         return None
     if not _is_int(row.get("epoch")) or row["epoch"] < 1:
         return None
+    if any(key not in row for key in REQUIRED_METRICS[row["kind"]]):
+        return None  # the trainer writes these on every row; pages read them without asking
     for key, value in row.items():
         if key == "kind" or value is None or _is_int(value) or _is_real(value):
             continue
@@ -709,6 +729,16 @@ def _metric_row(line: bytes) -> dict | None:
             continue  # test/kl_per_dim
         return None  # text, nested objects, NaN or infinity: nothing the trainer writes
     return row
+
+
+def _line_step(line: bytes) -> int:
+    """The step a metrics line names, or -1: where a resume cuts off what a killed session wrote."""
+    try:
+        row = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return -1
+    step = row.get("step") if isinstance(row, dict) else None
+    return step if _is_int(step) else -1
 
 
 def _expected_shapes(config: VAEConfig) -> dict[str, tuple[int, ...]]:
