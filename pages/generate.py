@@ -6,6 +6,7 @@ import torch
 
 from ui import generate_figures as gf
 from ui.decoder_component import format_z, latent_explorer, parse_z, set_explorer_z
+from ui.draw_component import drawn_input, drawn_source, encode_drawn
 from ui.posterior import latent_summary
 from ui.resources import active_run, encode_test_set, require_model, run_dataset
 
@@ -106,8 +107,11 @@ for side, (c_cls, c_nth), default in (("A", cols[:2], 0), ("B", cols[2:], 1)):
     nth = c_nth.number_input(f"{side}: which one", 0, len(members) - 1, 0,
                              key=f"gen_interp_{side}_nth")
     picks.append(int(members[nth]))
-zs, t = gf.interpolation_z(mu[picks[0]], mu[picks[1]], 10)
-st.plotly_chart(gf.interpolation_figure(decode(zs), t, f"#{picks[0]} {names[labels[picks[0]]]}",
-                                        f"#{picks[1]} {names[labels[picks[1]]]}"),
-                key="gen_interp")
+ends = [(mu[p], f"#{p} {names[labels[p]]}") for p in picks]
+drawn = drawn_input(model.config.image_shape)  # kept by the Draw page
+if drawn is not None and st.toggle(f"Start from {drawn_source()} instead of A",
+                                   key="gen_interp_drawn"):
+    ends[0] = (encode_drawn(model, drawn)[0], drawn_source())
+zs, t = gf.interpolation_z(ends[0][0], ends[1][0], 10)
+st.plotly_chart(gf.interpolation_figure(decode(zs), t, ends[0][1], ends[1][1]), key="gen_interp")
 st.caption("A straight line in z between the two posterior means, decoded at ten points.")

@@ -13,9 +13,11 @@ st.session_state["drawn_input"], where the other pages find them through `drawn_
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import streamlit as st
+import torch
 from torch import nn
 
 from ui.decoder_component import _assets_component, _read, model_payload, slider_ranges
@@ -73,7 +75,22 @@ def drawn_input(image_shape) -> np.ndarray | None:
 
 
 def drawn_source() -> str:
+    """What the kept input is, in words: "your drawing", "your drawing, centred", or the name of
+    the uploaded file."""
     return st.session_state.get(DRAWN_SOURCE_KEY, "your drawing")
+
+
+def drawn_id(x: np.ndarray) -> int:
+    """A stable number for an input that is not a test image (a seed or cache key where pages use
+    a test index): above any test index, and different for different pixels."""
+    return 10**7 + zlib.crc32(np.ascontiguousarray(x, np.float32).tobytes()) % 10**7
+
+
+@torch.no_grad()
+def encode_drawn(model: nn.Module, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, sigma), each (D,), of one input (C, H, W) by torch."""
+    q = model.encode(torch.from_numpy(np.array(x, np.float32)[None]))
+    return q.mu[0].numpy(), q.std[0].numpy()
 
 
 def set_drawn_input(x: np.ndarray | None, source: str = "your drawing") -> None:
