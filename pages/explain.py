@@ -1,13 +1,18 @@
-"""What mu and sigma mean: the seed's questions answered on the active run's own model."""
+"""What mu and sigma mean: the seed's questions answered on the active run's own model.
+
+Layout and widgets only: the numbers come from vae.explain (cached in ui.explain_data), the tables
+and sentences from ui.explain_sections, the figures from ui.explain_figures.
+"""
 import numpy as np
 import streamlit as st
-import torch
 
+from ui import explain_data as cached
 from ui import explain_figures as figs
+from ui import explain_sections as sec
 from ui.decoder_component import latent_explorer, set_explorer_z
+from ui.draw_component import drawn_id, drawn_input, drawn_source
 from ui.posterior import latent_summary
-from ui.resources import (active_run, all_runs, encode_test_set, load_model, require_model,
-                          run_dataset, weights_mtime)
+from ui.resources import active_run, all_runs, encode_test_set, require_model, run_dataset
 from vae import explain as ex
 
 run = active_run()
@@ -16,11 +21,20 @@ model = require_model(run)
 data = run_dataset(run)
 enc = encode_test_set(run)
 D = model.config.latent_dim
+beta = model.config.beta
 names = data.class_names
-st.caption(f"Every number on this page is computed now from run **{run.name}** "
-           f"({D}-D latent, beta = {model.config.beta:g}) on its test images.")
+st.markdown(f"A learner asked: *“{sec.SEED_TITLE}”* This page answers on run **{run.name}** "
+            f"({D}-D latent, beta = {beta:g}): every number below is computed now from its model "
+            "and its test images.")
+
+
+def _table(frame, **kw):
+    st.dataframe(frame, hide_index=True, height=min(35 * (len(frame) + 1) + 3, 320), **kw)
+
 
 # ----------------------------------------------------------------------------- 1 · pick an input
+# The input is one test image, chosen by class and example (or a click on the scatter in §2).
+# Everything below reads only `x`, `index` and `input_caption`.
 by_class = {c: np.flatnonzero(enc["labels"] == c) for c in range(len(names))}
 by_class = {c: ix for c, ix in by_class.items() if len(ix)}
 
@@ -51,12 +65,16 @@ c3.button("Random input", icon=":material/casino:", on_click=_random_input, key=
           use_container_width=True)
 index = int(by_class[cls][min(nth, len(by_class[cls])) - 1])
 x = data.test_x[index]
+input_caption = f"test image #{index} ({names[int(data.test_y[index])]})"
+drawn = drawn_input(model.config.image_shape)  # kept by the Draw page
+if drawn is not None and st.toggle(f"Use {drawn_source()} instead", key="explain_use_drawn",
+                                   help="The input you drew or uploaded on the Draw page."):
+    x, index, input_caption = drawn, drawn_id(drawn), drawn_source()
 mu, sigma = ex.encode_one(model, x)
 
 left, right = st.columns([1, 2.4])
 with left:
-    st.image(figs.image_row_png(x[None], target_width=168, max_scale=6),
-             caption=f"test image #{index} ({names[int(data.test_y[index])]})")
+    st.image(figs.image_row_png(x[None], target_width=168, max_scale=6), caption=input_caption)
     if st.button("Encode again", icon=":material/refresh:", key="explain_encode_again",
                  help="Run the encoder on the same image once more."):
         again_mu, again_sigma = ex.encode_one(model, x)
@@ -71,9 +89,7 @@ with left:
                    "function of x: nothing random happens here.")
 with right:
     st.plotly_chart(figs.mu_sigma_figure(mu, sigma), theme="streamlit", key="explain_mu_sigma")
-    st.dataframe({"dim": [f"z{d}" for d in range(D)], "mu": mu, "sigma": sigma,
-                  "log sigma^2 (z_log_sigma)": 2 * np.log(sigma)},
-                 hide_index=True, height=min(35 * (D + 1) + 3, 320))
+    _table(sec.mu_sigma_table(mu, sigma))
 st.markdown("**mu and sigma are not random.** They are the encoder network's two outputs for this "
             "x: the centre and the width of a Gaussian **q(z|x) = N(mu, sigma²)** over codes. "
             "The only randomness in a VAE enters in the next step.")
@@ -92,10 +108,11 @@ if D > 2:
 else:
     dims = (0, 1) if D == 2 else (0, 0)
 
+FIRST_DRAWS = 20  # drawn on arrival, so "z scatters" is on screen before any click
 eps_key = (run.name, index)
 if st.session_state.get("explain_eps_for") != eps_key:
     st.session_state["explain_eps_for"] = eps_key
-    st.session_state["explain_eps"] = np.zeros((0, D))
+    st.session_state["explain_eps"] = ex.draw_eps(FIRST_DRAWS, D, seed=1000 * index)
     st.session_state["explain_eps_seed"] = 0
 
 
@@ -111,10 +128,9 @@ def _clear_eps() -> None:
 
 
 s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-s1.select_slider("eps draws per click", [1, 5, 20, 100, 500], value=1, key="explain_n_eps")
+s1.select_slider("eps draws per click", [1, 5, 20, 100, 500], value=20, key="explain_n_eps")
 s2.button("Sample eps", icon=":material/casino:", type="primary", on_click=_sample_eps,
-          key="explain_sample",
-          use_container_width=True)
+          key="explain_sample", use_container_width=True)
 s3.button("Clear samples", on_click=_clear_eps, use_container_width=True, key="explain_clear")
 eps = st.session_state["explain_eps"]
 z = ex.reparameterize(mu, sigma, eps) if len(eps) else np.zeros((0, D))
@@ -134,58 +150,65 @@ if D >= 2:
             figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu, sigma=sigma,
                                     z=z, index=enc["index"], x_range=xr, y_range=yr,
                                     background_opacity=0.15,
-                                    title="Zoomed on q(z|x): mu stays, z scatters"),
+                                    title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
             theme="streamlit", key="explain_zoom")
 if len(z):
-    st.image(figs.image_row_png(ex.decode_images(model, z[-16:]), ncols=min(16, len(z)),
-                                target_width=1000),
-             caption=f"The decoder's image for the last {min(16, len(z))} z samples "
-                     "(every z of this input decodes to a variant of the same picture)")
-    zm, zs = z.mean(0), z.std(0) if len(z) > 1 else np.full(D, np.nan)
-    st.dataframe({"dim": [f"z{d}" for d in range(D)], "mu (never moves)": mu,
-                  "mean of the z drawn": zm, "sigma": sigma, "std of the z drawn": zs,
-                  "last eps": eps[-1], "last z": z[-1]}, hide_index=True,
-                 height=min(35 * (D + 1) + 3, 320))
+    shown = z[-16:]
+    st.image(figs.image_row_png(cached.decodes(run, shown), ncols=len(shown), target_width=1000),
+             width=min(1000, 62 * len(shown)),
+             caption=f"The decoder's image for the last {len(shown)} z drawn: every z of this "
+                     "input decodes to a variant of the same picture")
+    _table(sec.z_samples_table(mu, sigma, z, eps))
     st.caption(f"{len(z)} z drawn. Over many draws their mean approaches mu and their spread "
-               "approaches sigma: z ~ N(mu, sigma²). Gradients reach mu and sigma through "
-               "z = mu + sigma · eps because eps carries all the randomness.")
+               "approaches sigma: z ~ N(mu, sigma²).")
 else:
     st.info("Press **Sample eps** to draw eps ~ N(0, I) and place z = mu + sigma · eps around mu.")
 
-# ------------------------------------------------------------------------ 3 · the KL, term by term
-st.header("3 · The KL line, read term by term")
-st.markdown("The line the question quotes (`z_mean` is mu, `z_log_sigma` is **log sigma²**):")
-st.code(ex.SEED_KL_LINE, language="python", wrap_lines=True)
+# ------------------------------------------------------------- 3 · why the reparameterization trick
+st.header("3 · Why z = mu + sigma · eps, and not “draw z from N(mu, sigma²)”")
+grads = cached.gradients(run, x, seed=index)
+st.markdown(f"Training must move mu and sigma to lower the loss, so it needs d loss/d mu and "
+            f"d loss/d sigma. One z for this input, drawn both ways from the same seed (the same "
+            f"z, the same loss −log p(x|z) = {grads.loss:.2f} nats); only how z was made differs:")
+_table(sec.gradient_table(grads), column_config={
+    c: st.column_config.NumberColumn(format="%.4g") for c in
+    ("mu", "sigma", "eps", "z", "d loss / d z", "rsample(): d loss / d mu",
+     "rsample(): d loss / d sigma")})
+st.markdown(sec.gradient_sentence(grads))
+
+# ------------------------------------------------------------------------ 4 · the KL, term by term
+st.header("4 · The KL line, read term by term")
+st.markdown("Under an answer to that question, the learner asked:")
+st.markdown("> " + sec.SEED_FOLLOW_UP)
+st.markdown("In that line `z_mean` is mu and `z_log_sigma` is **log sigma²** (a log-variance):")
 st.latex(r"\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,1)\big)"
          r" = -\tfrac12\big(1 + \ln\sigma^2 - \mu^2 - \sigma^2\big)"
          r" = \underbrace{\tfrac{\mu^2}{2}}_{\text{mean penalty}}"
          r" + \underbrace{\tfrac{\sigma^2 - 1 - \ln\sigma^2}{2}}_{\text{width penalty}}")
-st.markdown("It does **not** compare mu with sigma. It compares the whole Gaussian q(z|x) with the "
-            "prior N(0, 1), one dim at a time: the mean penalty is zero only when mu = 0, the "
-            "width "
-            "penalty only when sigma = 1. The `mean(..., axis=-1)` averages over dims, which "
-            "rescales the loss by 1/D; the KL itself is the **sum** over dims, as below.")
-terms = ex.seed_line_terms(mu, sigma)
+st.markdown("No: it does **not** compare mu with sigma. It compares the whole Gaussian q(z|x) "
+            "with the prior N(0, 1), one dim at a time: the mean penalty is zero only when mu = 0, "
+            "the width penalty only when sigma = 1. The `mean(..., axis=-1)` averages over dims, "
+            "which rescales the loss by 1/D; the KL itself is the **sum** over dims, as below.")
 split = ex.kl_split(mu, sigma)
-st.dataframe({"dim": [f"z{d}" for d in range(D)], **terms,
-              "mean penalty": split.mean_penalty, "width penalty": split.width_penalty},
-             hide_index=True, height=min(35 * (D + 1) + 3, 320))
+_table(sec.kl_terms_table(mu, sigma))
 t1, t2 = st.columns([1, 1.4])
 with t1:
-    with torch.no_grad():
-        engine_kl = float(model.encode(torch.from_numpy(x[None].copy())).kl().sum())
+    engine_kl = float(ex.posterior_kl(model, x).sum())
     st.markdown(f"Each row: the four terms inside the bracket, their sum, and that sum times -0.5, "
                 f"which is the dim's KL. Sum over dims: **{split.total:.4f} nats**; the engine's "
                 f"`Posterior.kl()` gives **{engine_kl:.4f} nats** for this input.")
     st.markdown("A dim whose mu sits far from 0 pays the blue **mean penalty**; a dim whose "
                 "sigma is far from 1 (usually much narrower: the code is precise) pays the red "
                 "**width penalty**.")
+    note = sec.kl_not_trained_note(run.name, beta, split.total)
+    if note:
+        st.info(note)
 with t2:
     st.plotly_chart(figs.kl_split_figure(split.mean_penalty, split.width_penalty),
                     theme="streamlit", key="explain_kl_bars")
 
 
-# ----------------------------------------------------------------------------- 4 · KL calculator
+# ----------------------------------------------------------------------------- 5 · KL calculator
 def _from_input() -> None:
     st.session_state["explain_calc_mu"] = float(np.clip(round(float(mu[dims[0]]), 2), -4, 4))
     st.session_state["explain_calc_sigma"] = float(np.clip(round(float(sigma[dims[0]]), 2),
@@ -194,11 +217,15 @@ def _from_input() -> None:
 
 @st.fragment
 def kl_calculator() -> None:
-    st.header("4 · A KL calculator")
+    st.header("5 · A KL calculator")
+    # Defaults through session state only: a slider given both a value and a session-state value
+    # (set by "Start from this input") makes Streamlit warn in the server log.
+    st.session_state.setdefault("explain_calc_mu", 1.0)
+    st.session_state.setdefault("explain_calc_sigma", 0.5)
     k1, k2 = st.columns([1, 2.5])
     with k1:
-        m = st.slider("mu", -4.0, 4.0, 1.0, 0.05, key="explain_calc_mu")
-        s = st.slider("sigma", 0.05, 3.0, 0.5, 0.05, key="explain_calc_sigma")
+        m = st.slider("mu", -4.0, 4.0, step=0.05, key="explain_calc_mu")
+        s = st.slider("sigma", 0.05, 3.0, step=0.05, key="explain_calc_sigma")
         st.button(f"Start from this input's z{dims[0]}", on_click=_from_input,
                   key="explain_calc_from_input")
         part = ex.kl_split([m], [s])
@@ -216,101 +243,98 @@ def kl_calculator() -> None:
 
 kl_calculator()
 
-# --------------------------------------------------------------------------- 5 · why the prior
-st.header("5 · Why the prior matters: generating means sampling N(0, I)")
-ae_run = ex.find_autoencoder(all_runs(), run) if model.config.beta > 0 else None
+# --------------------------------------------------------------------------- 6 · why the prior
+st.header("6 · Why the prior matters: generating means sampling N(0, I)")
+runs = all_runs()
+# The run compared with: its plain autoencoder (beta = 0) if it is a VAE, its VAE if it is one.
+other = ex.find_autoencoder(runs, run) if beta > 0 else ex.find_vae(runs, run)
+kinds = {run.name: "VAE" if beta > 0 else "autoencoder"}
+if other is not None:
+    kinds[other.name] = "autoencoder" if beta > 0 else "VAE"
 p1, p2 = st.columns([1, 3], vertical_alignment="bottom")
 prior_seed = p1.number_input("Prior sample seed", 0, 10_000, 0, key="explain_prior_seed")
 p2.caption("The same z ~ N(0, I) go into both decoders.")
-z_prior, vae_imgs = ex.prior_samples(model, 24, prior_seed)
+z_prior, prior_imgs = cached.prior_decodes(run, 24, prior_seed)
 a1, a2 = st.columns(2)
 with a1:
-    st.subheader(f"VAE: {run.name} (beta = {model.config.beta:g})")
-    st.image(figs.image_row_png(vae_imgs, ncols=8, target_width=520))
-ae_model = None
+    st.subheader(f"{kinds[run.name][0].upper()}{kinds[run.name][1:]}: {run.name} "
+                 f"(beta = {beta:g})")
+    st.image(figs.image_row_png(prior_imgs, ncols=8, target_width=520))
 with a2:
-    if model.config.beta == 0:
-        st.info(f"**{run.name}** is itself a plain autoencoder (beta = 0): its prior samples on "
-                "the left show what an unregularised latent space decodes to. Pick a run with "
-                "beta > 0 in the sidebar to compare.")
-    elif ae_run is None:
-        st.info("No plain autoencoder (beta = 0) with this run's dataset and latent size exists "
-                "yet, so there is nothing to compare against. Train one on the **Train** page "
-                "with beta = 0 and the same dataset and latent dim.")
+    if other is None:
+        want = "plain autoencoder (beta = 0)" if beta > 0 else "VAE (beta > 0)"
+        st.info(f"No {want} with this run's dataset and latent size exists yet, so there is "
+                "nothing to compare against. Train one on the **Train** page with the same "
+                "dataset and latent dim.")
     else:
-        ae_model = load_model(ae_run)
-        st.subheader(f"Autoencoder: {ae_run.name} (beta = 0)")
-        st.image(figs.image_row_png(ex.decode_images(ae_model, z_prior), ncols=8,
-                                    target_width=520))
-st.markdown("Without the KL the encoder may put its codes anywhere (far from 0, in thin "
-            "clusters); N(0, I) samples then land in holes the decoder never saw and decode to "
-            "blurs or garbage. The KL pulls every q(z|x) toward N(0, I), so the codes as a whole "
-            "(the **aggregate posterior**, the mean of q(z|x) over inputs) fill the prior:")
-
-densities = {}
-sub = slice(0, 2000)
-spans = [np.abs(enc["mu"][sub]).max() + 3 * enc["std"][sub].max()]
-ae_enc = encode_test_set(ae_run) if ae_model is not None else None
-if ae_enc is not None:
-    spans.append(np.percentile(np.abs(ae_enc["mu"][sub]), 99.5))
-grid = np.linspace(-max(4.0, *spans), max(4.0, *spans), 301)
-kind = "VAE" if model.config.beta > 0 else "autoencoder"
-densities[f"{run.name} ({kind})"] = ex.aggregate_posterior(enc["mu"][sub], enc["std"][sub], grid)
-if ae_enc is not None:
-    densities[f"{ae_run.name} (autoencoder)"] = ex.aggregate_posterior(
-        ae_enc["mu"][sub], ae_enc["std"][sub], grid)
+        other_beta = other.read_config()[0].beta
+        st.subheader(f"{kinds[other.name][0].upper()}{kinds[other.name][1:]}: {other.name} "
+                     f"(beta = {other_beta:g})")
+        st.image(figs.image_row_png(cached.decodes(other, z_prior), ncols=8, target_width=520))
+compared = [run] if other is None else [run, other]
+coverage = {r.name: cached.prior_coverage(r) for r in compared}
+st.markdown("Without the KL nothing ties the codes to N(0, I): the encoder may put them anywhere. "
+            "The KL pulls every q(z|x) toward N(0, I), so the codes as a whole (the **aggregate "
+            "posterior**, the mean of q(z|x) over inputs) fill the region generation samples. "
+            + sec.coverage_sentence([(n, kinds[n], c) for n, c in coverage.items()],
+                                    cached.COVERAGE_SAMPLES))
+grid = cached.aggregate_grid(*compared)
+densities = {f"{r.name} ({kinds[r.name]})": cached.aggregate_posterior(r, grid) for r in compared}
 st.plotly_chart(figs.aggregate_posterior_figure(grid, densities, ex.normal_pdf(grid),
                                                 dims=list(range(min(D, 16)))),
                 theme="streamlit", key="explain_aggregate")
-if ae_enc is not None:
-    st.caption(f"The autoencoder's sigma is tiny (median {np.median(ae_enc['std']):.3f}), so its "
-               "codes are near-points: its aggregate posterior is a comb of spikes spread over "
-               f"±{np.percentile(np.abs(ae_enc['mu']), 99):.0f}, with holes between them. The "
-               "VAE's covers N(0, 1) smoothly; that is why its prior samples decode to "
-               "recognisable images.")
+vae_run, ae_run = (run, other) if beta > 0 else (other, run)
+if vae_run is not None and ae_run is not None:
+    ae_enc = encode_test_set(ae_run)
+    st.caption(sec.prior_comparison_sentence(
+        coverage[vae_run.name], coverage[ae_run.name], float(np.median(ae_enc["std"])),
+        float(np.percentile(np.abs(ae_enc["mu"]), 99))))
+points = [p for p in (ex.run_point(r) for r in runs) if p is not None]
+family = sec.beta_family_for(points, run.read_config()[1].dataset, D)
+if family:
+    st.subheader("What beta does")
+    st.markdown("These runs differ in beta only. beta weighs the KL in training: the larger it is, "
+                "the harder every q(z|x) is pulled onto N(0, I), so the KL falls, dims go inactive "
+                "and the reconstruction term grows; pick one in the sidebar to see it on this page.")
+    _table(sec.beta_table(family))
 
-
-# ------------------------------------------------------------------------------ 6 · accounting
-@st.cache_data(max_entries=32, show_spinner="Computing the bounds…")
-def _accounting(path: str, mtime: float, indices: tuple, k: int) -> dict:
-    m = load_model(run)
-    acc = ex.accounting(m, data.test_x[list(indices)], k=k, samples=200, seed=0)
-    return {"recon": acc.recon, "kl": acc.kl, "iwae": acc.iwae, "k": acc.k,
-            "n_pixels": acc.n_pixels}
+# ------------------------------------------------------------------------------ 7 · accounting
+SCOPES = {"This input": "input",
+          f"{cached.ACCOUNTING_SAMPLE} test images (stratified sample)": "sample"}
 
 
 @st.fragment
 def accounting_section() -> None:
-    st.header("6 · The accounting adds up")
+    st.header("7 · The accounting: two lower bounds on log p(x)")
     b1, b2 = st.columns(2)
-    scope = b1.segmented_control("Images", ["This input", "200 test images"],
-                                 default="This input", key="explain_scope") or "This input"
+    label = b1.segmented_control("Images", list(SCOPES), default="This input",
+                                 key="explain_scope") or "This input"
     k = b2.select_slider("IWAE samples k", [1, 10, 100, 1000], value=100, key="explain_k")
-    indices = (index,) if scope == "This input" else tuple(range(min(200, len(data.test_x))))
-    r = _accounting(str(run.path), weights_mtime(run), indices, k)
-    acc = ex.Accounting(r["recon"], r["kl"], r["iwae"], r["k"], 200, len(indices), r["n_pixels"])
-    st.latex(rf"\underbrace{{{acc.recon:.2f}}}_{{\text{{reconstruction}}}}"
-             rf" + \underbrace{{{acc.kl:.2f}}}_{{\text{{KL}}}}"
-             rf" = \underbrace{{{acc.neg_elbo:.2f}}}_{{-\text{{ELBO}}}}"
-             rf"\ \text{{nats per image}} \;=\; {acc.bits(acc.neg_elbo):.4f}"
-             r"\ \text{bits per dim}")
+    if SCOPES[label] == "input":
+        acc = cached.accounting_for_input(run, x, k)
+    else:
+        acc = cached.accounting_for_sample(run, k)
+    st.latex(sec.accounting_latex(acc))
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("-ELBO (nats/image)", f"{acc.neg_elbo:.2f}")
-    m2.metric("-ELBO (bits/dim)", f"{acc.bits(acc.neg_elbo):.4f}")
-    m3.metric(f"-IWAE, k = {k} (nats/image)", f"{-acc.iwae:.2f}")
-    m4.metric("gap: IWAE − ELBO (nats)", f"{acc.gap:.2f}")
+    m1.metric("ELBO (nats/image)", f"{acc.elbo:.2f}")
+    m2.metric(f"IWAE_k, k = {k} (nats/image)", f"{acc.iwae:.2f}")
+    m3.metric("gap: IWAE_k − ELBO (nats)", f"{acc.gap:.2f}")
+    m4.metric(f"bits/dim = −ELBO / ({acc.n_pixels} ln 2)", f"{acc.bits(acc.neg_elbo):.4f}")
+    st.markdown(sec.accounting_definitions(acc))
+    if beta == 0:
+        st.info(sec.kl_not_trained_note(run.name, beta, acc.kl))
     st.plotly_chart(figs.accounting_figure(acc.recon, acc.kl, acc.iwae, k), theme="streamlit",
                     key="explain_accounting_fig")
-    st.caption("The reconstruction term is an average of -log p(x|z) over 200 z ~ q(z|x) "
-               "(fixed seed); the KL is exact. Both bounds sit below log p(x): the ELBO pays for "
-               "q(z|x) not being the true posterior; weighting k samples (IWAE) recovers part of "
-               "that, and k = 1 is the ELBO again up to sampling noise.")
+    point = ex.run_point(run)
+    st.caption(sec.accounting_scope_caption(
+        SCOPES[label], acc.n_images, len(data.test_x), acc.samples,
+        None if point is None else point.recon + point.kl))
 
 
 accounting_section()
 
-# ---------------------------------------------------------------------------- 7 · drag z yourself
-st.header("7 · Drag z yourself")
+# ---------------------------------------------------------------------------- 8 · drag z yourself
+st.header("8 · Drag z yourself")
 st.markdown("The decoder below runs in your browser: drag a slider or the pad and the picture "
             "follows at once. It starts at this input's mu. Stay within about one sigma of mu and "
             "you get variants of this input; wander off into the prior's tails and you see what "
@@ -326,3 +350,11 @@ away = (z_user - mu) / sigma
 st.caption(f"Last released z is {np.abs(away).max():.1f} sigma from this input's mu at most "
            f"(dim z{int(np.abs(away).argmax())}), and {np.linalg.norm(z_user):.2f} from the "
            "prior's centre.")
+
+# ------------------------------------------------------------------------- 9 · what you can say
+st.header("9 · What you can now say")
+for line in sec.takeaways(split.total, grads.rsample_encoder_grad_norm,
+                          coverage.get(vae_run.name) if vae_run is not None else None,
+                          coverage.get(ae_run.name) if ae_run is not None else None,
+                          bool(family)):
+    st.markdown("- " + line)

@@ -172,3 +172,78 @@ def test_beta_family_compares_runs_of_equal_training():
     assert [p.name for p in ex.beta_family(shipped + sweep)] == ["s0.1", "s1.0", "s4.0", "s16.0"]
     assert [p.name for p in ex.beta_family(shipped)] == ["ae", "vae"]
     assert ex.beta_family([]) == []
+
+
+# ------------------------------------------------------------------ the reparameterization trick
+@pytest.mark.parametrize("run_name", ["mnist5k-2d", "mnist5k-2d-ae"])
+def test_sample_gives_no_gradient_and_rsample_gives_the_analytic_one(run_name, test_x):
+    model = RunDir(DEFAULT_ROOT / run_name).load_model()
+    g = ex.reparameterization_gradients(model, test_x[11], seed=5)
+    assert g.sample_grad_mu is None and g.sample_grad_sigma is None, "sample() let a gradient through"
+    assert g.sample_encoder_grad_norm is None, "sample() let a gradient reach the encoder"
+    np.testing.assert_allclose(g.z, g.mu + g.sigma * g.eps, rtol=1e-5, atol=1e-6)
+    # The reference: autograd of the analytic expression -log p(x | mu + sigma * eps), same eps
+    mu = torch.tensor(g.mu, requires_grad=True)
+    sigma = torch.tensor(g.sigma, requires_grad=True)
+    x = torch.from_numpy(test_x[11].copy())
+    loss = model.neg_log_likelihood(x, model.decode((mu + sigma * torch.tensor(g.eps))[None]))[0]
+    ref_mu, ref_sigma = torch.autograd.grad(loss, [mu, sigma])
+    assert g.loss == pytest.approx(float(loss.detach()), rel=1e-5)
+    np.testing.assert_allclose(g.rsample_grad_mu, ref_mu.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(g.rsample_grad_sigma, ref_sigma.numpy(), rtol=1e-4, atol=1e-4)
+    # The chain rule the page states: d/d mu = d/d z, d/d sigma = d/d z * eps
+    np.testing.assert_allclose(g.rsample_grad_mu, g.grad_z, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(g.rsample_grad_sigma, g.grad_z * g.eps, rtol=1e-4, atol=1e-4)
+    assert g.rsample_encoder_grad_norm > 0, "rsample() sent nothing to the encoder's weights"
+    assert all(p.grad is None for p in model.parameters()), "the shared model's .grad was written"
+
+
+def test_reparameterization_gradients_leave_the_global_rng_alone(model, test_x):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    ex.reparameterization_gradients(model, test_x[0], seed=9)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_stratified_sample_takes_each_class_in_its_share():
+    labels = np.repeat([0, 1, 2], [500, 300, 200])  # sorted by class, as the MNIST-5k test split
+    ix = ex.stratified_sample(labels, 100, seed=0)
+    assert len(ix) == len(set(ix.tolist())) == 100, "indices repeat or are missing"
+    assert np.bincount(labels[ix]).tolist() == [50, 30, 20]
+    assert np.array_equal(ix, ex.stratified_sample(labels, 100, seed=0)), "not reproducible"
+    assert not np.array_equal(ix, np.arange(100)), "that is the first 100, not a random sample"
+    odd = ex.stratified_sample(np.repeat([0, 1, 2], [3, 3, 4]), 5, seed=1)
+    assert len(odd) == 5 and set(np.bincount(np.repeat([0, 1, 2], [3, 3, 4])[odd])) <= {1, 2}
+    assert np.array_equal(ex.stratified_sample(labels, 5000), np.arange(1000)), "all when n >= N"
+
+
+def test_stratified_sample_of_the_real_test_split_balances_its_classes():
+    labels = load_dataset("mnist-5k").test_y
+    ix = ex.stratified_sample(labels, 200, seed=0)
+    assert np.bincount(labels[ix], minlength=10).tolist() == [20] * 10
+
+
+def test_prior_coverage_counts_samples_inside_some_posterior():
+    d = 2
+    wide = ex.prior_coverage(np.zeros((1, d)), np.ones((1, d)), n=2000, mass=0.95)
+    assert wide == pytest.approx(0.95, abs=0.02), "N(0, I) itself covers its own 95% region"
+    far = ex.prior_coverage(np.full((5, d), 50.0), np.full((5, d), 0.1), n=500)
+    assert far == 0.0, "codes far from the prior cover none of its samples"
+
+
+def test_the_vae_covers_the_prior_and_the_autoencoder_does_not():
+    covered = {}
+    data = load_dataset("mnist-5k")
+    for name in ("mnist5k-2d", "mnist5k-2d-ae"):
+        m = RunDir(DEFAULT_ROOT / name).load_model()
+        with torch.no_grad():
+            q = m.encode(torch.from_numpy(data.test_x.copy()))
+        covered[name] = ex.prior_coverage(q.mu.numpy(), q.std.numpy(), n=1000, seed=0)
+    assert covered["mnist5k-2d"] > 0.5 > 0.1 > covered["mnist5k-2d-ae"], covered
+
+
+def test_posterior_kl_is_the_engines(model, test_x):
+    with torch.no_grad():
+        ref = model.encode(torch.from_numpy(test_x[4:5].copy())).kl()[0].numpy()
+    np.testing.assert_allclose(ex.posterior_kl(model, test_x[4]), ref, rtol=1e-6)

@@ -87,12 +87,24 @@ def test_aggregate_posterior_figure_has_a_panel_per_dim():
     assert fig.layout.yaxis.range[1] == pytest.approx(1.6 * 0.4), "y follows prior and the VAE"
 
 
-def test_accounting_figure_stacks_recon_and_kl_into_neg_elbo():
+def test_accounting_figure_uses_one_sign_convention_from_zero():
     fig = figs.accounting_figure(recon=160.0, kl=5.0, iwae=-162.0, k=100)
-    elbo_bars = [t for t in fig.data if list(t.x) == ["-ELBO"]]
-    assert sum(t.y[0] for t in elbo_bars) == pytest.approx(165.0)
-    assert _trace(fig, "-IWAE").y[0] == pytest.approx(162.0)
+    elbo_bars = [t for t in fig.data if list(t.x) == ["ELBO"]]
+    assert sum(t.y[0] for t in elbo_bars) == pytest.approx(-165.0), "ELBO = -(recon + KL)"
+    assert all(t.y[0] <= 0 for t in fig.data), "log-likelihood bounds are drawn as negatives"
+    assert _trace(fig, "IWAE_k").y[0] == pytest.approx(-162.0)
+    assert fig.layout.barmode == "relative", "the two ELBO parts stack down from zero"
+    assert fig.layout.yaxis.rangemode == "tozero", "a magnitude axis starts at zero"
+    assert "ELBO -165.00 ≤ IWAE_k -162.00 ≤ log p(x)" in fig.layout.title.text
     assert "gap 3.00" in fig.layout.title.text
+
+
+def test_latent_view_has_an_equal_aspect_and_the_shared_class_colours():
+    from ui.style import class_colour
+    fig = figs.latent_view_figure(MU, LABELS, NAMES)
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    for c, name in enumerate(NAMES):
+        assert _trace(fig, name).marker.color == class_colour(c)
 
 
 def test_curves_with_cursor_marks_the_epoch():

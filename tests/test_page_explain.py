@@ -75,20 +75,24 @@ def test_encode_again_gives_identical_numbers(runs_root):
 
 def test_sample_eps_puts_z_around_a_fixed_mu(runs_root, model, test_x):
     at = _open()
+    first = at.session_state["explain_eps"]
+    assert first.shape == (20, 2), "z are drawn on arrival, so the zoom shows them scatter"
+    assert len(_arr(_samples(plotly_spec(at, "explain_zoom"))["x"])) == 20
     at.select_slider(key="explain_n_eps").set_value(500).run()
     at.button(key="explain_sample").click().run()
     at.button(key="explain_sample").click().run()
     eps = at.session_state["explain_eps"]
-    assert eps.shape == (1000, 2)
+    assert eps.shape == (1020, 2)
     table = _frame(at, "mean of the z drawn")
     mu, sigma = ex.encode_one(model, test_x[0])
     np.testing.assert_allclose(table["mu (never moves)"], mu, rtol=1e-5)
-    se = sigma / np.sqrt(1000)
+    se = sigma / np.sqrt(1020)
     assert np.all(np.abs(table["mean of the z drawn"] - mu) < 5 * se), "z's mean is not mu"
     assert np.all(np.abs(table["std of the z drawn"] / sigma - 1) < 0.15), "z's std is not sigma"
-    zoom = plotly_spec(at, "explain_zoom")
-    samples = [t for t in zoom["data"] if (t.get("name") or "").startswith("z = mu")][0]
-    assert len(_arr(samples["x"])) == 1000
+    samples = _samples(plotly_spec(at, "explain_zoom"))
+    z = np.stack([_arr(samples["x"]), _arr(samples["y"])], 1)
+    np.testing.assert_allclose(z, mu + sigma * eps, rtol=1e-4, atol=1e-5)
+    assert np.abs(z - mu).max() > 0, "the z drawn scatter around mu" 
     at.button(key="explain_clear").click().run()
     assert at.session_state["explain_eps"].shape == (0, 2)
     assert any("Sample eps" in i.value for i in at.info)
@@ -102,6 +106,10 @@ def test_kl_bars_sum_to_the_inputs_kl(runs_root, model, test_x):
         kl = model.encode(torch.from_numpy(test_x[:1].copy())).kl().sum().item()
     assert total == pytest.approx(kl, rel=1e-4)
     assert any(f"{kl:.4f} nats" in m.value for m in at.markdown)
+
+
+def _samples(spec: dict) -> dict:
+    return [t for t in spec["data"] if (t.get("name") or "").startswith("z = mu")][0]
 
 
 def _arr(values) -> np.ndarray:
@@ -137,24 +145,57 @@ def test_prior_section_compares_with_the_autoencoder(runs_root):
     assert {"mnist5k-2d (VAE)", "mnist5k-2d-ae (autoencoder)", "prior N(0, 1)"} <= names
 
 
-def test_autoencoder_run_explains_itself(runs_root):
+def test_autoencoder_run_compares_with_its_vae_and_says_its_kl_is_measured(runs_root):
     at = _open("mnist5k-2d-ae")
-    assert any("itself a plain autoencoder" in i.value for i in at.info)
+    assert any(s.value.startswith("VAE: mnist5k-2d ") for s in at.subheader)
+    notes = [i.value for i in at.info if "measured" in i.value]
+    assert notes and all("beta = 0" in n and "nothing trained it" in n for n in notes)
+    assert any("89%" in m.value or "%** for mnist5k-2d (VAE)" in m.value for m in at.markdown)
 
 
-def test_accounting_matches_the_engine(runs_root, model, test_x):
+def test_vae_run_has_no_measured_only_note(runs_root):
+    at = _open()
+    assert not [i.value for i in at.info if "measured" in i.value]
+
+
+def test_gradients_reach_mu_and_sigma_only_through_rsample(runs_root, model, test_x):
+    at = _open()
+    table = _frame(at, "rsample(): d loss / d mu")
+    assert table["sample(): d loss / d mu"].isna().all(), "sample() must show None"
+    assert table["sample(): d loss / d sigma"].isna().all()
+    g = ex.reparameterization_gradients(model, test_x[0], seed=0)
+    np.testing.assert_allclose(table["rsample(): d loss / d mu"], g.rsample_grad_mu, rtol=1e-5)
+    np.testing.assert_allclose(table["rsample(): d loss / d sigma"], g.rsample_grad_sigma,
+                               rtol=1e-5)
+    assert any("**None**" in m.value and f"{g.rsample_encoder_grad_norm:.3g}" in m.value
+               for m in at.markdown)
+
+
+def test_the_question_is_quoted_before_its_line_is_read(runs_root):
+    at = _open()
+    quotes = [m.value for m in at.markdown if m.value.startswith("> ")]
+    assert quotes and ex.SEED_KL_LINE in quotes[0]
+    assert "isn't this KL-divergence between mu and sigma matrices?" in quotes[0]
+
+
+def test_accounting_matches_the_engine_in_one_sign_convention(runs_root, model, test_x):
     at = _open()
     at.select_slider(key="explain_k").set_value(10).run()
     acc = ex.accounting(model, test_x[:1], k=10, samples=200, seed=0)
     values = {m.label: m.value for m in at.metric}
-    assert values["-ELBO (nats/image)"] == f"{acc.neg_elbo:.2f}"
-    assert values["-IWAE, k = 10 (nats/image)"] == f"{-acc.iwae:.2f}"
-    assert values["-ELBO (bits/dim)"] == f"{acc.bits(acc.neg_elbo):.4f}"
-    at.button_group(key="explain_scope").set_value("200 test images").run()
+    assert values["ELBO (nats/image)"] == f"{acc.elbo:.2f}" and acc.elbo < 0
+    assert values["IWAE_k, k = 10 (nats/image)"] == f"{acc.iwae:.2f}"
+    assert values["bits/dim = −ELBO / (784 ln 2)"] == f"{acc.bits(acc.neg_elbo):.4f}"
+    scope = [o for o in at.button_group(key="explain_scope").options if "stratified" in o][0]
+    at.button_group(key="explain_scope").set_value(scope).run()
     assert not at.exception
     values = {m.label: m.value for m in at.metric}
-    acc200 = ex.accounting(model, test_x[:200], k=10, samples=200, seed=0)
-    assert values["-ELBO (nats/image)"] == f"{acc200.neg_elbo:.2f}"
+    labels = load_dataset("mnist-5k").test_y
+    sample = ex.stratified_sample(labels, 200, seed=0)
+    assert np.bincount(labels[sample]).tolist() == [20] * 10
+    acc200 = ex.accounting(model, test_x[sample], k=10, samples=200, seed=0)
+    assert values["ELBO (nats/image)"] == f"{acc200.elbo:.2f}"
+    assert any("stratified by class" in c.value for c in at.caption)
 
 
 @NEEDS_FASHION
@@ -173,9 +214,20 @@ def test_no_runs_is_explained(empty_runs_root):
 
 def test_latent_explorer_follows_the_picked_input(runs_root):
     at = _open()
-    assert any(h.value == "7 · Drag z yourself" for h in at.header)
+    assert any(h.value == "8 · Drag z yourself" for h in at.header)
     caption = [c.value for c in at.caption if c.value.startswith("Last released z")][0]
     assert "0.0 sigma from this input's mu" in caption, "the explorer starts at mu"
     at.selectbox(key="explain_class").set_value(4).run()
     caption = [c.value for c in at.caption if c.value.startswith("Last released z")][0]
     assert "0.0 sigma from this input's mu" in caption, "a new input moves the explorer to its mu"
+
+
+def test_every_point_the_learner_needs_has_a_takeaway_with_its_section(runs_root):
+    at = _open()
+    assert any(h.value == "9 · What you can now say" for h in at.header)
+    lines = [m.value for m in at.markdown if m.value.startswith("- **")]
+    assert len(lines) == 5
+    for start, ref in (("What is random", "§1"), ("Why the reparameterization", "§3"),
+                       ("What the kl_loss line", "§4"), ("Why z is pushed", "§6"),
+                       ("What β does", "§6")):
+        assert any(line.startswith(f"- **{start}") and ref in line for line in lines), start

@@ -1,8 +1,9 @@
 """Pure figure builders for the explanation pages: numpy in, plotly Figure out; no session state.
 
-Colours come from Plotly's qualitative palette and translucent fills, never hard-coded white or
-black, so the figures read in Streamlit's light and dark themes
-(st.plotly_chart(theme="streamlit")).
+Class colours, the prior's grey and the latent plane's equal aspect come from ui.style (one palette
+for every page); the explanation's own roles (mean, width, samples) from Plotly's qualitative
+palette. Translucent fills, never hard-coded white or black, so the figures read in Streamlit's
+light and dark themes (st.plotly_chart(theme="streamlit")).
 """
 from __future__ import annotations
 
@@ -13,14 +14,13 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from ui.images import grid, png_bytes
-from ui.style import CLASS_COLOURS  # one palette for every page
+from ui.images import for_display, grid, png_bytes
+from ui.style import PRIOR_COLOUR, class_colour, equal_aspect  # one look for every page
 
 PALETTE = qualitative.Plotly
 MEAN_COLOUR = PALETTE[0]  # blue: the mean penalty, mu
 WIDTH_COLOUR = PALETTE[1]  # red: the width penalty, sigma
 SAMPLE_COLOUR = PALETTE[2]  # green: z samples
-PRIOR_COLOUR = "rgba(128, 128, 128, 0.9)"  # mid grey reads on light and dark backgrounds
 
 
 def _ellipse(cx: float, cy: float, rx: float, ry: float,
@@ -50,8 +50,7 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
             continue
         fig.add_trace(go.Scattergl(
             x=all_mu[sel, a], y=all_mu[sel, b], mode="markers", name=str(name),
-            marker=dict(size=5, color=CLASS_COLOURS[c % len(CLASS_COLOURS)],
-                        opacity=background_opacity),
+            marker=dict(size=5, color=class_colour(c), opacity=background_opacity),
             customdata=idx[sel],
             hovertemplate=f"{name}<br>test image #%{{customdata}}<br>mu = (%{{x:.2f}}, %{{y:.2f}})"
                           "<extra></extra>"))
@@ -78,7 +77,8 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
                       legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.2),
                       margin=dict(l=10, r=10, t=50 if title else 20, b=10))
     fig.update_xaxes(title_text=f"z{a}", zeroline=True)
-    fig.update_yaxes(title_text=f"z{b}", zeroline=True, scaleanchor="x", scaleratio=1)
+    fig.update_yaxes(title_text=f"z{b}", zeroline=True)
+    equal_aspect(fig)  # one unit of z is as long across as up: the prior's circle stays a circle
     if x_range is not None:
         fig.update_xaxes(range=list(x_range))
     if y_range is not None:
@@ -105,9 +105,7 @@ def image_row_png(images: np.ndarray, ncols: int | None = None, target_width: in
     shrinks, hence never smooths, it), and at most `max_scale` times
     (a single image is not blown up to the page's width). Mid-grey gutters read on light and dark
     pages alike."""
-    images = np.asarray(images, np.float32)
-    if images.ndim == 4:
-        images = images[:, 0]
+    images = for_display(np.asarray(images, np.float32))  # colour stays (N, 3, H, W)
     ncols = ncols or len(images)
     tiled = grid(images, ncols, pad_value=0.5)
     scale = max(1, min(max_scale, target_width // tiled.shape[1]))
@@ -205,22 +203,25 @@ def aggregate_posterior_figure(grid: np.ndarray, densities: dict[str, np.ndarray
 
 
 def accounting_figure(recon: float, kl: float, iwae: float, k: int) -> go.Figure:
-    """-ELBO as reconstruction stacked on KL, beside -IWAE_k: the bound k samples tighten."""
-    neg_elbo = recon + kl
+    """The two lower bounds on log p(x), in one sign convention (log-likelihoods, higher is better):
+    ELBO = E_q[log p(x|z)] - KL drawn as two bars stacked down from zero, beside IWAE_k.
+    log p(x) >= IWAE_k >= ELBO; recon is the positive E_q[-log p(x|z)], iwae the (negative) bound."""
+    elbo = -(recon + kl)
     fig = go.Figure([
-        go.Bar(x=["-ELBO"], y=[recon], name="reconstruction  E_q[-log p(x|z)]",
+        go.Bar(x=["ELBO"], y=[-recon], name="E_q[log p(x|z)]  (reconstruction)",
                marker_color=MEAN_COLOUR,
-               hovertemplate="%{y:.2f} nats<extra>reconstruction</extra>"),
-        go.Bar(x=["-ELBO"], y=[kl], name="KL(q(z|x) || p(z))", marker_color=WIDTH_COLOUR,
-               hovertemplate="%{y:.2f} nats<extra>KL</extra>"),
-        go.Bar(x=[f"-IWAE (k={k})"], y=[-iwae], name=f"-IWAE bound, k = {k}",
-               marker_color=SAMPLE_COLOUR, hovertemplate="%{y:.2f} nats<extra>-IWAE</extra>"),
+               hovertemplate="%{y:.2f} nats<extra>E_q[log p(x|z)]</extra>"),
+        go.Bar(x=["ELBO"], y=[-kl], name="- KL(q(z|x) || p(z))", marker_color=WIDTH_COLOUR,
+               hovertemplate="%{y:.2f} nats<extra>- KL</extra>"),
+        go.Bar(x=[f"IWAE_k, k = {k}"], y=[iwae], name=f"IWAE_k bound, k = {k}",
+               marker_color=SAMPLE_COLOUR, hovertemplate="%{y:.2f} nats<extra>IWAE_k</extra>"),
     ])
-    fig.update_layout(barmode="stack", height=360, margin=dict(l=10, r=10, t=40, b=10),
-                      title=f"-ELBO {neg_elbo:.2f} vs -IWAE {-iwae:.2f}: gap "
-                            f"{neg_elbo + iwae:.2f} nats",
+    fig.update_layout(barmode="relative", height=360, margin=dict(l=10, r=10, t=40, b=10),
+                      title=f"ELBO {elbo:.2f} ≤ IWAE_k {iwae:.2f} ≤ log p(x)  "
+                            f"(gap {iwae - elbo:.2f} nats)",
                       legend=dict(orientation="h", y=-0.15))
-    fig.update_yaxes(title_text="nats per image", rangemode="tozero")  # a cut axis would hide recon
+    # Bars hang from zero (a cut axis would hide the KL's share); higher is better, log p(x) is above
+    fig.update_yaxes(title_text="nats per image (higher is better)", rangemode="tozero")
     return fig
 
 

@@ -33,6 +33,13 @@ def encode_one(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q.mu[0].numpy().copy(), q.std[0].numpy().copy()
 
 
+@torch.no_grad()
+def posterior_kl(model: VAE, x: np.ndarray) -> np.ndarray:
+    """KL(q(z|x) || N(0, I)) per dim (D,) of one image, from the engine's Posterior.kl()."""
+    xt = torch.from_numpy(np.array(x, np.float32)).reshape(1, *model.config.image_shape)
+    return model.encode(xt).kl()[0].numpy().copy()
+
+
 def draw_eps(n: int, dim: int, seed: int) -> np.ndarray:
     """n draws of eps ~ N(0, I), (n, D), reproducible from the seed."""
     g = torch.Generator().manual_seed(int(seed))
@@ -46,22 +53,93 @@ def reparameterize(mu: np.ndarray, sigma: np.ndarray, eps: np.ndarray) -> np.nda
 
 @torch.no_grad()
 def decode_images(model: VAE, z: np.ndarray) -> np.ndarray:
-    """E[x|z] for each row of z: (n, H, W) floats in [0, 1]."""
+    """E[x|z] for each row of z: (n, H, W) floats in [0, 1], (n, 3, H, W) for colour."""
     z = torch.from_numpy(np.array(z, np.float32)).reshape(-1, model.config.latent_dim)
-    return model.decode_mean(z)[:, 0].numpy()
+    return _plain(model.decode_mean(z))
 
 
 @torch.no_grad()
 def reconstruct_mean(model: VAE, x: np.ndarray) -> np.ndarray:
     """decode(mu(x)) for images (N, 1, H, W): the reconstruction with the noise left out."""
     xt = torch.from_numpy(np.array(x, np.float32)).reshape(-1, *model.config.image_shape)
-    return model.decode_mean(model.encode(xt).mu)[:, 0].numpy()
+    return _plain(model.decode_mean(model.encode(xt).mu))
+
+
+def _plain(images: torch.Tensor) -> np.ndarray:
+    """(n, 1, H, W) greyscale as (n, H, W); colour (n, 3, H, W) as it is."""
+    return (images[:, 0] if images.shape[1] == 1 else images).numpy()
 
 
 def prior_samples(model: VAE, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """z ~ N(0, I) with a fixed seed, and its decodes: what 'generate' means."""
     z = draw_eps(n, model.config.latent_dim, seed)
     return z, decode_images(model, z)
+
+
+# ------------------------------------------------------------------ why the reparameterization trick
+@dataclass(frozen=True)
+class ReparamGradients:
+    """One input, one draw of z: the gradient of the reconstruction loss -log p(x|z) with respect to
+    mu and sigma when z is drawn by torch's `Normal(mu, sigma).sample()` (no path back: None) and by
+    `.rsample()`, which computes z = mu + sigma * eps (a path: numbers). Both draws use the same seed,
+    so they give the same z and the same loss; only the way z was made differs."""
+    mu: np.ndarray  # (D,)
+    sigma: np.ndarray  # (D,)
+    eps: np.ndarray  # (D,) the standard-normal draw behind z
+    z: np.ndarray  # (D,)
+    loss: float  # -log p(x|z) at that z, nats
+    grad_z: np.ndarray  # d loss / d z: what the decoder sends back to z
+    sample_grad_mu: np.ndarray | None  # None: autograd finds no path from the loss to mu
+    sample_grad_sigma: np.ndarray | None
+    sample_encoder_grad_norm: float | None  # None: the encoder's weights get no gradient either
+    rsample_grad_mu: np.ndarray
+    rsample_grad_sigma: np.ndarray
+    rsample_encoder_grad_norm: float
+
+
+def _loss_and_grads(model: VAE, xt: torch.Tensor, draw: str, seed: int):
+    """-log p(x|z) with z drawn by Normal(mu, sigma).sample() or .rsample(); its gradients."""
+    encoder_params = [p for name, p in model.named_parameters()
+                      if not name.startswith("decoder") and p.requires_grad]
+    with torch.enable_grad():
+        q = model.encode(xt)
+        mu, sigma = q.mu[0], q.std[0]
+        normal = torch.distributions.Normal(mu, sigma)
+        with torch.random.fork_rng(devices=[]):  # the same eps both ways, global RNG untouched
+            torch.manual_seed(int(seed))
+            z = normal.sample() if draw == "sample" else normal.rsample()
+        # z as a leaf of its own too, to read d loss / d z without changing the graph above
+        z_leaf = z.detach().requires_grad_(True)
+        loss = model.neg_log_likelihood(xt[0], model.decode(z_leaf[None]))[0]
+        (grad_z,) = torch.autograd.grad(loss, [z_leaf], retain_graph=True)
+        if not z.requires_grad:  # sample() ran under no_grad: z is a constant, the chain is cut
+            grads = [None] * (2 + len(encoder_params))
+        else:
+            loss_through_z = model.neg_log_likelihood(xt[0], model.decode(z[None]))[0]
+            grads = torch.autograd.grad(loss_through_z, [mu, sigma, *encoder_params],
+                                        allow_unused=True)
+    enc = [g for g in grads[2:] if g is not None]
+    enc_norm = float(torch.sqrt(sum((g ** 2).sum() for g in enc))) if enc else None
+    return (mu.detach().numpy().copy(), sigma.detach().numpy().copy(), z.detach().numpy().copy(),
+            float(loss.detach()), grad_z.numpy().copy(),
+            None if grads[0] is None else grads[0].numpy().copy(),
+            None if grads[1] is None else grads[1].numpy().copy(), enc_norm)
+
+
+def reparameterization_gradients(model: VAE, x: np.ndarray, seed: int = 0) -> ReparamGradients:
+    """Why the trick exists, computed: d(-log p(x|z))/d mu and d sigma, z drawn both ways.
+
+    `sample()` draws z ~ N(mu, sigma^2) as a number with no history, so no gradient can flow back
+    to mu, sigma or the encoder; `rsample()` writes the same z as mu + sigma * eps, so the chain
+    rule gives d loss/d mu = d loss/d z and d loss/d sigma = d loss/d z * eps."""
+    xt = torch.from_numpy(np.array(x, np.float32)).reshape(1, *model.config.image_shape)
+    mu, sigma, z, loss, grad_z, s_mu, s_sigma, s_enc = _loss_and_grads(model, xt, "sample", seed)
+    _, _, z_r, _, _, r_mu, r_sigma, r_enc = _loss_and_grads(model, xt, "rsample", seed)
+    with torch.random.fork_rng(devices=[]):  # the eps rsample() drew: its own call, same seed
+        torch.manual_seed(int(seed))
+        eps = torch.empty(len(mu)).normal_().numpy()
+    return ReparamGradients(mu, sigma, eps, z_r, loss, grad_z, s_mu, s_sigma, s_enc, r_mu, r_sigma,
+                            r_enc)
 
 
 # ------------------------------------------------------------------------------------------ the KL
@@ -132,6 +210,45 @@ def top_dims(kl_per_dim, k: int = 2) -> list[int]:
     """The k dims that carry most information (largest KL), in dim order: the latent view's axes."""
     kl = np.asarray(kl_per_dim, np.float64)
     return sorted(np.argsort(-kl, kind="stable")[:k].tolist())
+
+
+def prior_coverage(mu: np.ndarray, sigma: np.ndarray, n: int = 1000, seed: int = 0,
+                   mass: float = 0.95) -> float:
+    """The share of prior samples z ~ N(0, I) that fall inside at least one input's q(z|x) (its
+    central `mass` region, an ellipsoid of Mahalanobis radius r with P(|eps| < r) = mass).
+
+    Generation decodes prior samples; one that lies in no q(z|x) lands in a hole of the code
+    space, where the decoder was never trained on anything. mu, sigma: (N, D) of real inputs."""
+    mu = np.asarray(mu, np.float32)
+    sigma = np.asarray(sigma, np.float32)
+    d = mu.shape[1]
+    radius = float(np.quantile(np.linalg.norm(draw_eps(100_000, d, seed=seed + 1), axis=1), mass))
+    z = draw_eps(n, d, seed=seed)
+    inside = np.zeros(n, bool)
+    inv = 1.0 / sigma
+    for start in range(0, n, 100):  # (100, N, D) at a time: 10,000 inputs x 16 dims is 64 MB
+        zz = z[start:start + 100, None, :]
+        dist2 = (((zz - mu[None]) * inv[None]) ** 2).sum(-1)
+        inside[start:start + 100] = (dist2 < radius ** 2).any(1)
+    return float(inside.mean())
+
+
+def stratified_sample(labels: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """n indices drawn at random without replacement, each class in proportion to its share
+    (largest remainders), sorted; all indices when n covers them. A test split sorted by class
+    would otherwise give its first n images from one or two classes."""
+    labels = np.asarray(labels)
+    if n >= len(labels):
+        return np.arange(len(labels))
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = counts * n / len(labels)
+    take = np.floor(exact).astype(int)
+    for i in np.argsort(-(exact - take), kind="stable")[:n - take.sum()]:
+        take[i] += 1
+    rng = np.random.default_rng(seed)
+    picked = [rng.choice(np.flatnonzero(labels == c), size=k, replace=False)
+              for c, k in zip(classes, take)]
+    return np.sort(np.concatenate(picked))
 
 
 # --------------------------------------------------------------------------------- the accounting

@@ -1,0 +1,113 @@
+"""ui.explain_sections: the page's tables and sentences, built from the engine's numbers."""
+import numpy as np
+import pytest
+
+from ui import explain_sections as sec
+from vae import explain as ex
+
+
+def _grads(sample_none: bool = True) -> ex.ReparamGradients:
+    mu, sigma, eps = np.array([0.5, -1.0]), np.array([0.2, 0.1]), np.array([1.0, -2.0])
+    gz = np.array([3.0, 4.0])
+    return ex.ReparamGradients(mu, sigma, eps, mu + sigma * eps, 210.0, gz,
+                               None if sample_none else gz, None if sample_none else gz * eps,
+                               None, gz, gz * eps, 12.5)
+
+
+def test_mu_sigma_table_has_log_variance():
+    t = sec.mu_sigma_table([0.0, 1.0], [1.0, np.exp(-1)])
+    assert t["dim"].tolist() == ["z0", "z1"]
+    np.testing.assert_allclose(t["log sigma^2 (z_log_sigma)"], [0.0, -2.0])
+
+
+def test_z_samples_table_needs_two_draws_for_a_spread():
+    one = sec.z_samples_table([0.0], [1.0], np.array([[0.3]]), np.array([[0.3]]))
+    assert np.isnan(one["std of the z drawn"][0])
+    z = np.array([[1.0], [3.0]])
+    two = sec.z_samples_table([2.0], [1.0], z, z - 2.0)
+    assert two["mean of the z drawn"][0] == 2.0 and two["std of the z drawn"][0] == 1.0
+    assert two["last z"][0] == 3.0 and two["last eps"][0] == 1.0
+
+
+def test_gradient_table_shows_none_for_sample_and_numbers_for_rsample():
+    t = sec.gradient_table(_grads())
+    assert t["sample(): d loss / d mu"].tolist() == [None, None]
+    assert t["sample(): d loss / d sigma"].tolist() == [None, None]
+    assert t["rsample(): d loss / d mu"].tolist() == [3.0, 4.0]
+    assert t["rsample(): d loss / d sigma"].tolist() == [3.0, -8.0]
+    np.testing.assert_allclose(t["z"], [0.7, -1.2])
+
+
+def test_gradient_sentence_follows_the_numbers():
+    s = sec.gradient_sentence(_grads())
+    assert "**None**" in s and "12.5" in s and "d loss/d z · eps" in s
+    assert "unexpected" in sec.gradient_sentence(_grads(sample_none=False))
+
+
+def test_kl_terms_table_rows_are_the_dims_kl():
+    mu, sigma = np.array([1.0, 0.0]), np.array([0.5, 1.0])
+    t = sec.kl_terms_table(mu, sigma)
+    np.testing.assert_allclose(t["kl"], t["mean penalty"] + t["width penalty"])
+    np.testing.assert_allclose(t["kl"], ex.kl_split(mu, sigma).per_dim)
+    assert t["kl"][1] == 0.0
+
+
+def test_kl_note_only_for_an_untrained_kl():
+    assert sec.kl_not_trained_note("vae", 1.0, 4.0) is None
+    note = sec.kl_not_trained_note("ae", 0.0, 45.163)
+    assert "45.16" in note and "measured" in note and "beta = 0" in note
+
+
+def test_coverage_and_prior_sentences_carry_their_numbers():
+    s = sec.coverage_sentence([("a", "VAE", 0.893), ("b", "autoencoder", 0.024)], 1000)
+    assert "**89%** for a (VAE)" in s and "**2%** for b (autoencoder)" in s and "1,000" in s
+    p = sec.prior_comparison_sentence(0.893, 0.024, 0.0061, 14.9)
+    assert "0.006" in p and "±15" in p and "2%" in p and "89%" in p
+
+
+def _point(name, beta, kl, recon, active=2):
+    return ex.RunPoint(name, "mnist-5k", 2, beta, 30, kl, recon, active)
+
+
+def test_beta_family_needs_three_betas_on_the_same_data():
+    shipped = [_point("vae", 1.0, 5.0, 165.0), _point("ae", 0.0, 45.0, 165.0)]
+    assert sec.beta_family_for(shipped, "mnist-5k", 2) == []
+    fam = shipped + [_point("b8", 8.0, 0.1, 200.0, active=0)]
+    got = sec.beta_family_for(fam, "mnist-5k", 2)
+    assert [p.name for p in got] == ["ae", "vae", "b8"]
+    assert sec.beta_family_for(fam, "fashion-mnist", 2) == []
+    t = sec.beta_table(got)
+    assert t["posterior collapsed"].tolist() == ["no", "no", "yes"]
+    assert t["active dims"].tolist()[-1] == "0 of 2"
+
+
+def _acc(recon=209.18, kl=4.02, iwae=-197.51, k=100):
+    return ex.Accounting(recon, kl, iwae, k, 200, 1, 784)
+
+
+def test_accounting_latex_uses_one_sign_convention():
+    tex = sec.accounting_latex(_acc())
+    assert "{-213.20}_{\\text{ELBO}}" in tex and "{-209.18}" in tex and "{-197.51}" in tex
+    assert tex.index("-213.20") < tex.index("-197.51") < tex.index("\\log p(x)"), \
+        "ELBO <= IWAE_k <= log p(x), in that order"
+
+
+def test_accounting_definitions_and_scope():
+    d = sec.accounting_definitions(_acc())
+    assert "**IWAE_k**" in d and "**Bits per dim**" in d and "784" in d
+    assert f"{_acc().bits(_acc().neg_elbo):.4f}" in d
+    c = sec.accounting_scope_caption("sample", 200, 1000, 200, 169.7)
+    assert "stratified" in c and "200 of the 1,000" in c and "ELBO -169.70" in c
+    assert sec.accounting_scope_caption("input", 1, 1000, 200, 169.7).startswith("This input")
+
+
+@pytest.mark.parametrize("family", [True, False])
+def test_takeaways_point_to_sections_and_claim_only_what_is_shown(family):
+    lines = sec.takeaways(4.021, 632.7, 0.89, 0.02, family)
+    joined = " ".join(lines)
+    for ref in ("§1", "§2", "§3", "§4", "§6"):
+        assert ref in joined
+    assert "4.02 nats" in joined and "633" in joined and "89%" in joined and "2%" in joined
+    assert ("β table" in joined) == family
+    alone = " ".join(sec.takeaways(4.0, 600.0, None, None, False))
+    assert "cannot show one" in alone and "%" not in alone

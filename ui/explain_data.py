@@ -1,0 +1,99 @@
+"""The explanation page's engine results, cached (st.cache_data) on the run's folder and its weights'
+modification time, so a rerun (a click on "Sample eps") recomputes none of them and a run that is
+still training is re-read after each epoch. Inputs are passed as arrays (hashed by Streamlit), so an
+image that is not in the test set (a drawing) caches the same way.
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ui.resources import encode_test_set, load_model, run_dataset, weights_mtime
+from vae import explain as ex
+from vae.runs import RunDir
+
+ACCOUNTING_SAMPLE = 200  # test images in the stratified bound: IWAE with k = 1000 stays a few seconds
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _gradients(path: str, mtime: float, x: np.ndarray, seed: int) -> ex.ReparamGradients:
+    return ex.reparameterization_gradients(load_model(RunDir(path)), x, seed=seed)
+
+
+def gradients(run: RunDir, x: np.ndarray, seed: int = 0) -> ex.ReparamGradients:
+    """d(-log p(x|z))/d mu and d sigma for one input, z drawn by sample() and by rsample()."""
+    return _gradients(str(run.path), weights_mtime(run), np.asarray(x, np.float32), seed)
+
+
+@st.cache_data(max_entries=32, show_spinner="Computing the bounds…")
+def _accounting(path: str, mtime: float, x: np.ndarray, k: int) -> ex.Accounting:
+    return ex.accounting(load_model(RunDir(path)), x, k=k, samples=200, seed=0)
+
+
+def accounting_for_input(run: RunDir, x: np.ndarray, k: int) -> ex.Accounting:
+    return _accounting(str(run.path), weights_mtime(run), np.asarray(x, np.float32)[None], k)
+
+
+def accounting_sample_indices(run: RunDir) -> np.ndarray:
+    """The fixed stratified sample of test images the page's bound averages over."""
+    return ex.stratified_sample(run_dataset(run).test_y, ACCOUNTING_SAMPLE, seed=0)
+
+
+def accounting_for_sample(run: RunDir, k: int) -> ex.Accounting:
+    x = run_dataset(run).test_x[accounting_sample_indices(run)]
+    return _accounting(str(run.path), weights_mtime(run), x, k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _coverage(path: str, mtime: float) -> float:
+    enc = encode_test_set(RunDir(path))
+    return ex.prior_coverage(enc["mu"], enc["std"], n=COVERAGE_SAMPLES, seed=0)
+
+
+COVERAGE_SAMPLES = 1000
+
+
+def prior_coverage(run: RunDir) -> float:
+    """The share of 1,000 prior samples inside some test image's q(z|x) (central 95%)."""
+    return _coverage(str(run.path), weights_mtime(run))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _aggregate(path: str, mtime: float, grid: np.ndarray) -> np.ndarray:
+    enc = encode_test_set(RunDir(path))
+    sub = slice(0, 2000)  # 2,000 images draw the density as well as 10,000, five times faster
+    return ex.aggregate_posterior(enc["mu"][sub], enc["std"][sub], grid)
+
+
+def aggregate_posterior(run: RunDir, grid: np.ndarray) -> np.ndarray:
+    """(D, len(grid)): the mean of q(z_d|x) over up to 2,000 test images, per dim."""
+    return _aggregate(str(run.path), weights_mtime(run), np.asarray(grid, np.float64))
+
+
+def aggregate_grid(*runs: RunDir) -> np.ndarray:
+    """One z grid wide enough for every run's codes (and at least the prior's +-4)."""
+    spans = [4.0]
+    for r in runs:
+        enc = encode_test_set(r)
+        spans.append(float(np.percentile(np.abs(enc["mu"][:2000]), 99.5))
+                     + 3 * float(np.median(enc["std"][:2000])))
+    return np.linspace(-max(spans), max(spans), 301)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _prior_decodes(path: str, mtime: float, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    return ex.prior_samples(load_model(RunDir(path)), n, seed)
+
+
+def prior_decodes(run: RunDir, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    return _prior_decodes(str(run.path), weights_mtime(run), n, seed)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _decodes(path: str, mtime: float, z: np.ndarray) -> np.ndarray:
+    return ex.decode_images(load_model(RunDir(path)), z)
+
+
+def decodes(run: RunDir, z: np.ndarray) -> np.ndarray:
+    """E[x|z] for each row of z, from the run's decoder."""
+    return _decodes(str(run.path), weights_mtime(run), np.asarray(z, np.float32))
