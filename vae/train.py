@@ -16,14 +16,18 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 from .data import CUSTOM, DATASETS, DatasetError, data_options, dataset_for
+from .distributed import (DistributedError, Group, PeerLost, ShardObjective, evaluate_sharded,
+                          join_from_env, peer_lost)
 from .losses import evaluate, loss_terms
 from .model import ARCHS, LIKELIHOODS, VAE, ConfigError, VAEConfig
-from .runs import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name
+from .runs import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, write_json_atomic
 
 STATUS_EVERY_S = 0.5
 
@@ -49,6 +53,44 @@ def make_optimizer(model: VAE, lr: float) -> torch.optim.Adam:
         return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     except RuntimeError:  # a device without a fused Adam kernel
         return torch.optim.Adam(model.parameters(), lr=lr)
+
+
+def resolve_precision(name: str, device: torch.device) -> str:
+    """What --precision means here. auto: bf16 autocast where the hardware multiplies bf16 natively
+    (CUDA; CPUs with AVX512-BF16 or AMX), fp32 elsewhere. The reported test -ELBO is fp32 anyway."""
+    if name != "auto":
+        return name
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    if device.type == "cpu":
+        return "bf16" if cpu_has_native_bf16() else "fp32"
+    return "fp32"
+
+
+def cpu_has_native_bf16() -> bool:
+    """AVX512-BF16 or AMX in /proc/cpuinfo's flags (Linux; elsewhere: no)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")),
+                         [])
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def lr_schedule(cfg: TrainConfig, total_steps: int):
+    """lr(step) for a linear warm-up over cfg.warmup_steps and a cosine decay to zero at the last
+    step, or None for a constant learning rate (the optimizer's own, never touched)."""
+    if cfg.warmup_steps <= 0 and cfg.lr_schedule == "constant":
+        return None
+
+    def lr_at(step: int) -> float:
+        lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps) if cfg.warmup_steps > 0 else cfg.lr
+        if cfg.lr_schedule == "cosine":
+            lr *= 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / max(total_steps, 1)))
+        return lr
+
+    return lr_at
 
 
 def beta_at(config: VAEConfig, epoch: int, frac: float) -> float:
@@ -105,13 +147,46 @@ def format_seconds(s: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
-    """Train the run to its configured epochs. Returns the final state."""
+@dataclass
+class Session:
+    """What one training session reads and changes: the model, its optimizer, the two random
+    streams, the data, where it starts and this process's place among the run's processes. The
+    loop takes it whole; resume.pt keeps the parts a later session needs."""
+    run: RunDir
+    model_cfg: VAEConfig
+    cfg: TrainConfig
+    device: torch.device
+    model: VAE
+    optimizer: torch.optim.Optimizer
+    shuffle_gen: torch.Generator  # the global permutation of each epoch, the same on every rank
+    eps_gen: torch.Generator  # the noise of each global batch, the same on every rank
+    train_x: torch.Tensor
+    test_x: torch.Tensor
+    group: Group
+    precision: str  # what --precision resolved to here: fp32 or bf16
+    start_epoch: int = 1
+    step: int = 0
+    skip: int = 0  # batches of start_epoch already taken before a stop
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(len(self.train_x) / self.cfg.batch_size)
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps_per_epoch * self.cfg.epochs
+
+
+def train(run: RunDir, resume: bool = False, quiet: bool = False, group: Group | None = None) -> str:
+    """Train the run to its configured epochs. Returns the final state. Under torchrun every rank
+    calls this with its group; rank 0 alone writes to the run folder."""
+    group = group or Group()
     model_cfg, cfg = run.read_config()
-    run.sweep_temp_files()  # temp files of saves a killed trainer left half-done
+    if group.is_main:
+        run.sweep_temp_files()  # temp files of saves a killed trainer left half-done
     if resume and not os.path.lexists(run.weights_file):
         resume = False  # killed in its first epoch: nothing to go on from; start over, same config
-    device = pick_device(cfg.device)
+    device = group.device(pick_device(cfg.device))
     data = dataset_for(cfg)
     if data.image_shape != model_cfg.image_shape:
         raise RunError(f"{cfg.dataset} has images of shape {data.image_shape} but the run's model "
@@ -120,23 +195,21 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
     train_x = torch.from_numpy(data.train_x.copy()).to(device)
     test_x = torch.from_numpy(data.test_x.copy()).to(device)
     model = VAE(model_cfg).to(device)
-    optimizer = make_optimizer(model, cfg.lr)
-    shuffle_gen = torch.Generator().manual_seed(cfg.seed)
-    eps_gen = torch.Generator(device=device).manual_seed(cfg.seed + 1)
-    steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
-    total_steps = steps_per_epoch * cfg.epochs
-    start_epoch, step = 1, 0
+    s = Session(run, model_cfg, cfg, device, model, make_optimizer(model, cfg.lr),
+                torch.Generator().manual_seed(cfg.seed),
+                torch.Generator(device=device).manual_seed(cfg.seed + 1), train_x, test_x, group,
+                resolve_precision(cfg.precision, device))
     if resume:
-        model = run.load_model(device=str(device)).train()
-        optimizer = make_optimizer(model, cfg.lr)
+        s.model = run.load_model(device=str(device)).train()
+        s.optimizer = make_optimizer(s.model, cfg.lr)
         if run.resume_file.exists():
             try:  # weights_only: tensors and plain containers, never arbitrary pickled objects
                 state = torch.load(io.BytesIO(run.read_bytes(run.resume_file, 1 << 30)),
                                    map_location=device, weights_only=True)  # never via a link
-                optimizer.load_state_dict(state["optimizer"])
-                shuffle_gen.set_state(state["shuffle_rng"].cpu())  # map_location moved it
-                eps_gen.set_state(state["eps_rng"].cpu())
-                start_epoch, step = int(state["epoch"]) + 1, int(state["step"])
+                s.optimizer.load_state_dict(state["optimizer"])
+                s.shuffle_gen.set_state(state["shuffle_rng"].cpu())  # map_location moved it
+                s.eps_gen.set_state(state["eps_rng"].cpu())
+                s.start_epoch, s.step = int(state["epoch"]) + 1, int(state["step"])
             except (pickle.UnpicklingError, RuntimeError, EOFError, KeyError, TypeError,
                     ValueError) as exc:
                 raise RunError(f"{run.resume_file} is corrupt or not a tensors-only resume state "
@@ -145,53 +218,77 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False) -> str:
         else:  # a copied or shipped run without optimizer state: go on from its last epoch line
             epochs_done = [r for r in run.read_metrics() if r.get("kind") == "epoch"]
             if epochs_done:
-                start_epoch, step = epochs_done[-1]["epoch"] + 1, epochs_done[-1]["step"]
-        if start_epoch > cfg.epochs:
-            run.write_status(state="finished", message="Already trained to its last epoch.",
-                             epoch=cfg.epochs, epochs=cfg.epochs, step=step, total_steps=step)
+                s.start_epoch, s.step = epochs_done[-1]["epoch"] + 1, epochs_done[-1]["step"]
+        if s.start_epoch > cfg.epochs:
+            if group.is_main:
+                run.write_status(state="finished", message="Already trained to its last epoch.",
+                                 epoch=cfg.epochs, epochs=cfg.epochs, step=s.step,
+                                 total_steps=s.step)
             return "finished"
-    run.stop_file.unlink(missing_ok=True)
+    if group.is_main:
+        run.stop_file.unlink(missing_ok=True)
     # A run stopped mid-epoch goes on at the batch after the last one it took, in the same order
     # (resume.pt holds the shuffle state from before that epoch's permutation), so stopping and
     # resuming gives the same weights as never stopping.
-    skip = min(max(step - (start_epoch - 1) * steps_per_epoch, 0), steps_per_epoch)
+    s.skip = min(max(s.step - (s.start_epoch - 1) * s.steps_per_epoch, 0), s.steps_per_epoch)
 
     stop = StopFlag()
     try:
-        return _train_loop(run, model_cfg, cfg, device, model, optimizer, shuffle_gen, eps_gen,
-                           train_x, test_x, start_epoch, step, skip, total_steps, steps_per_epoch,
-                           stop, quiet)
+        return _train_loop(s, stop, quiet or not group.is_main)
     finally:
         stop.restore()  # an in-process caller (a test, a benchmark) gets its Ctrl-C back
 
 
-def _train_loop(run, model_cfg, cfg, device, model, optimizer, shuffle_gen, eps_gen, train_x,
-                test_x, start_epoch, step, skip, total_steps, steps_per_epoch, stop, quiet) -> str:
+def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
+    run, cfg, model_cfg, device, group = s.run, s.cfg, s.model_cfg, s.device, s.group
+    model, optimizer, eps_gen, train_x = s.model, s.optimizer, s.eps_gen, s.train_x
+    steps_per_epoch, total_steps, step = s.steps_per_epoch, s.total_steps, s.step
+    writes = group.is_main  # the other ranks compute and write nothing
     progress = Progress(total_steps, _NullStream() if quiet else sys.stderr)
     t0 = time.monotonic()
     steps_this_session, last_status = 0, 0.0
     window = {"recon": 0.0, "kl": 0.0, "n": 0, "t": time.monotonic()}
     rate = 0.0
-    epoch = start_epoch
-    epoch_shuffle_state = shuffle_gen.get_state()
+    epoch = s.start_epoch
+    epoch_shuffle_state = s.shuffle_gen.get_state()
+    # The plain fp32 single process keeps vae.losses.loss_terms (its numbers are the reference);
+    # N processes or bf16 take each global batch's noise explicitly and compute -log p(x|z) and
+    # KL in fp32 from the (autocast) network outputs.
+    plain = not group.enabled and s.precision == "fp32"
+    objective = None
+    if not plain:
+        objective = ShardObjective(model, bf16=s.precision == "bf16")
+        if group.enabled:
+            try:  # DDP broadcasts rank 0's weights here
+                objective = DistributedDataParallel(
+                    objective, device_ids=[device.index] if device.type == "cuda" else None)
+            except RuntimeError as exc:
+                raise peer_lost(exc) from exc
+    lr_of = lr_schedule(cfg, total_steps)
+    eps_at_step = None  # set while a distributed step has drawn its noise but not yet updated
 
     def status(state: str, **extra):
         elapsed = time.monotonic() - t0
         eta = (total_steps - step) * elapsed / steps_this_session if steps_this_session else math.inf
-        run.write_status(state=state, pid=os.getpid(), epoch=epoch, epochs=cfg.epochs, step=step,
-                         total_steps=total_steps, samples_per_s=rate,
-                         eta_s=eta if math.isfinite(eta) else None, device=str(device), **extra)
+        if writes:
+            run.write_status(state=state, pid=os.getpid(), epoch=epoch, epochs=cfg.epochs,
+                             step=step, total_steps=total_steps, samples_per_s=rate,
+                             eta_s=eta if math.isfinite(eta) else None, device=str(device),
+                             world_size=group.world, precision=s.precision, **extra)
         return eta
 
-    def save_resumable(completed_epoch: int, shuffle_state: torch.Tensor):
-        run.save_weights(model)
-        _save_atomic(run.resume_file, {
-            "optimizer": optimizer.state_dict(), "shuffle_rng": shuffle_state,
-            "eps_rng": eps_gen.get_state(), "epoch": completed_epoch, "step": step})
+    def save_resumable(completed_epoch: int, shuffle_state: torch.Tensor, eps_state=None):
+        if writes:
+            run.save_weights(model)
+            _save_atomic(run.resume_file, {
+                "optimizer": optimizer.state_dict(), "shuffle_rng": shuffle_state,
+                "eps_rng": eps_gen.get_state() if eps_state is None else eps_state,
+                "epoch": completed_epoch, "step": step})
 
     def fail(msg: str) -> str:
         status("failed", message=msg)
-        print(f"\nerror: {msg}", file=sys.stderr)
+        if writes:
+            print(f"\nerror: {msg}", file=sys.stderr)
         return "failed"
 
     def kept() -> str:
@@ -199,76 +296,128 @@ def _train_loop(run, model_cfg, cfg, device, model, optimizer, shuffle_gen, eps_
             return "The last good weights (saved at the last epoch end or stop) were kept. "
         return "No epoch had finished, so there are no weights to keep. "
 
+    def stopped(why: str, eps_state=None) -> str:
+        save_resumable(epoch - 1, epoch_shuffle_state, eps_state)
+        status("stopped", message=f"Stopped by {why} during epoch {epoch}; resumable.")
+        progress.stream.write(f"\nstopped by {why}; resume with --resume {run.name}\n")
+        return "stopped"
+
     status("running", message="")
     # lines a killed session logged past the point this one goes on from are cut; no links
-    with run.open_metrics(resume_step=step) as metrics:
+    with (run.open_metrics(resume_step=step) if writes else contextlib.nullcontext()) as metrics:
         def log(row: dict):
-            metrics.write(_json_line(row))
-            metrics.flush()
+            if writes:
+                metrics.write(_json_line(row))
+                metrics.flush()
 
-        for epoch in range(start_epoch, cfg.epochs + 1):
-            model.train()
-            epoch_shuffle_state = shuffle_gen.get_state()
-            order = torch.randperm(len(train_x), generator=shuffle_gen).to(device)
-            ep_sum = {"recon": 0.0, "kl": 0.0, "n": 0}
-            first = skip if epoch == start_epoch else 0
-            for i in range(first, steps_per_epoch):
-                x = train_x[order[i * cfg.batch_size:(i + 1) * cfg.batch_size]]
-                beta = beta_at(model_cfg, epoch, i / steps_per_epoch)
-                terms = loss_terms(model, x, eps_gen)
-                loss = terms.objective(beta)
-                # one read of the two sums serves the NaN check and the metrics
-                recon_sum, kl_sum = torch.stack((terms.recon.detach().sum(),
-                                                 terms.kl.detach().sum())).tolist()
-                if not math.isfinite(recon_sum + kl_sum):
-                    return fail(f"The loss became {loss.item()} at step {step + 1} (epoch {epoch}). "
-                                + kept() + "Try a lower learning rate.")
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                step += 1
-                steps_this_session += 1
-                b = len(x)
-                for acc in (window, ep_sum):
-                    acc["recon"] += recon_sum
-                    acc["kl"] += kl_sum
-                    acc["n"] += b
-                if step % cfg.log_every == 0:
+        try:
+            for epoch in range(s.start_epoch, cfg.epochs + 1):
+                model.train()
+                epoch_shuffle_state = s.shuffle_gen.get_state()
+                order = torch.randperm(len(train_x), generator=s.shuffle_gen).to(device)
+                ep_sum = {"recon": 0.0, "kl": 0.0, "n": 0}
+                first = s.skip if epoch == s.start_epoch else 0
+                for i in range(first, steps_per_epoch):
+                    rows = order[i * cfg.batch_size:(i + 1) * cfg.batch_size]
+                    beta = beta_at(model_cfg, epoch, i / steps_per_epoch)
+                    if lr_of is not None:
+                        for g in optimizer.param_groups:
+                            g["lr"] = lr_of(step)
+                    if plain:
+                        x = train_x[rows]
+                        terms = loss_terms(model, x, eps_gen)
+                        loss = terms.objective(beta)
+                        # one read of the two sums serves the NaN check and the metrics
+                        recon_sum, kl_sum = torch.stack((terms.recon.detach().sum(),
+                                                         terms.kl.detach().sum())).tolist()
+                    else:
+                        if group.enabled:  # the noise state `step` steps in, should this stop
+                            eps_at_step = eps_gen.get_state()
+                        eps = torch.randn((len(rows), model_cfg.latent_dim), generator=eps_gen,
+                                          device=device)
+                        part = group.shard(len(rows))
+                        recon, kl_dims = objective(train_x[rows[part]], eps[part])
+                        kl = kl_dims.sum(-1)
+                        # the sum over this rank's images, scaled so DDP's mean over ranks is the
+                        # global batch's mean
+                        loss = (recon + beta * kl).sum() / (len(rows) / group.world)
+                        # one all-reduce: the global sums for the metrics and the NaN check, and
+                        # whether any rank was asked to stop (all ranks stop at the same step)
+                        asked = bool(stop.signal) or (writes and run.stop_file.exists())
+                        recon_sum, kl_sum, asked_n = group.all_sum(torch.stack((
+                            recon.detach().sum(), kl.detach().sum(),
+                            torch.tensor(float(asked), device=device)))).tolist()
+                        if asked_n:  # before this step's update: resumable as of `step`
+                            return stopped(stop.signal or "a stop request", eps_at_step)
+                    if not math.isfinite(recon_sum + kl_sum):
+                        where = " on some process" if group.enabled else ""
+                        return fail(f"The loss became {recon_sum + kl_sum} at step {step + 1} "
+                                    f"(epoch {epoch}){where}. " + kept()
+                                    + "Try a lower learning rate.")
+                    optimizer.zero_grad(set_to_none=True)
+                    if group.enabled:
+                        try:
+                            loss.backward()  # DDP all-reduces the gradients in here
+                        except RuntimeError as exc:
+                            raise peer_lost(exc) from exc
+                    else:
+                        loss.backward()
+                    optimizer.step()
+                    step = s.step = step + 1
+                    eps_at_step = None  # the generator's own state goes with `step` again
+                    steps_this_session += 1
+                    b = len(rows)
+                    for acc in (window, ep_sum):
+                        acc["recon"] += recon_sum
+                        acc["kl"] += kl_sum
+                        acc["n"] += b
+                    if step % cfg.log_every == 0:
+                        now = time.monotonic()
+                        rate = window["n"] / max(now - window["t"], 1e-9)
+                        log(_train_row(step, epoch, rate, beta, window))
+                        window = {"recon": 0.0, "kl": 0.0, "n": 0, "t": now}
                     now = time.monotonic()
-                    rate = window["n"] / max(now - window["t"], 1e-9)
-                    log(_train_row(step, epoch, rate, beta, window))
-                    window = {"recon": 0.0, "kl": 0.0, "n": 0, "t": now}
-                now = time.monotonic()
-                if now - last_status > STATUS_EVERY_S:
-                    last_status = now
-                    eta = status("running", message="")
-                    progress.update(step, epoch, cfg.epochs, rate, eta,
-                                    (ep_sum["recon"] + ep_sum["kl"]) / ep_sum["n"])
-                if stop.signal or run.stop_file.exists():
-                    save_resumable(epoch - 1, epoch_shuffle_state)
-                    why = stop.signal or "a stop request"
-                    status("stopped", message=f"Stopped by {why} during epoch {epoch}; resumable.")
-                    progress.stream.write(f"\nstopped by {why}; resume with --resume {run.name}\n")
-                    return "stopped"
+                    if now - last_status > STATUS_EVERY_S:
+                        last_status = now
+                        eta = status("running", message="")
+                        progress.update(step, epoch, cfg.epochs, rate, eta,
+                                        (ep_sum["recon"] + ep_sum["kl"]) / ep_sum["n"])
+                    if plain and (stop.signal or run.stop_file.exists()):
+                        return stopped(stop.signal or "a stop request")
 
-            eval_start = time.monotonic()
-            test = evaluate(model, test_x, generator=torch.Generator(device=device).manual_seed(cfg.seed))
-            if not math.isfinite(test["neg_elbo"]) or not _all_finite(model):
-                # the last step's update overflowed: the loss was finite, the weights are not
-                return fail(f"The weights became NaN or infinite during epoch {epoch} (test -ELBO "
-                            f"{test['neg_elbo']}). " + kept() + "Try a lower learning rate.")
-            elapsed = time.monotonic() - t0
-            row = _train_row(step, epoch, rate, beta_at(model_cfg, epoch, 1.0), ep_sum)
-            row.update({"kind": "epoch", "epoch_time": elapsed})
-            row.update({f"test/{k}": v for k, v in test.items()})
-            log(row)
-            save_resumable(epoch, shuffle_gen.get_state())
-            if epoch % cfg.snapshot_every == 0 or epoch == cfg.epochs:
-                run.save_snapshot(model, epoch)
-            eta = status("running", message="")
-            progress.update(step, epoch, cfg.epochs, rate, eta, test["neg_elbo"], force=True)
-            # samples/s measures training: the window spanning this epoch end skips its evaluation
-            window["t"] += time.monotonic() - eval_start
+                eval_start = time.monotonic()
+                eval_gen = torch.Generator(device=device).manual_seed(cfg.seed)
+                if not group.enabled:  # fp32 always: the reported ELBO is never bf16
+                    test = evaluate(model, s.test_x, generator=eval_gen)
+                else:
+                    test = evaluate_sharded(model, s.test_x, group, generator=eval_gen)
+                if not math.isfinite(test["neg_elbo"]) or not _all_finite(model):
+                    # the last step's update overflowed: the loss was finite, the weights are not
+                    return fail(f"The weights became NaN or infinite during epoch {epoch} (test "
+                                f"-ELBO {test['neg_elbo']}). " + kept() + "Try a lower learning "
+                                "rate.")
+                elapsed = time.monotonic() - t0
+                row = _train_row(step, epoch, rate, beta_at(model_cfg, epoch, 1.0), ep_sum)
+                row.update({"kind": "epoch", "epoch_time": elapsed})
+                row.update({f"test/{k}": v for k, v in test.items()})
+                log(row)
+                save_resumable(epoch, s.shuffle_gen.get_state())
+                if writes and (epoch % cfg.snapshot_every == 0 or epoch == cfg.epochs):
+                    run.save_snapshot(model, epoch)
+                eta = status("running", message="")
+                progress.update(step, epoch, cfg.epochs, rate, eta, test["neg_elbo"], force=True)
+                # samples/s measures training: the window spanning this epoch end skips its
+                # evaluation
+                window["t"] += time.monotonic() - eval_start
+        except PeerLost as exc:
+            # This rank's weights and optimizer are those after `step` steps (a failed all-reduce
+            # happens before the update), so they are saved as a stop would save them.
+            save_resumable(epoch - 1, epoch_shuffle_state, eps_at_step)
+            msg = (f"Stopped at step {step} (epoch {epoch}): {exc}. The state at that step was "
+                   f"saved; resume with --resume {run.name}, on any number of processes.")
+            status("stopped", message=msg)
+            print(f"\nerror: (process {group.rank} of {group.world}) {msg}", file=sys.stderr)
+            return "failed"
 
     status("finished", message=f"Finished {cfg.epochs} epochs; test -ELBO "
                                f"{test['neg_elbo']:.2f} nats/image.")
@@ -337,6 +486,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--precision", default="fp32", choices=("auto", "fp32", "bf16"),
+                   help="bf16 autocast for the network's products (auto: where the hardware has "
+                        "bf16: CUDA, CPUs with AVX512-BF16 or AMX); the reported ELBO is fp32")
+    p.add_argument("--warmup-steps", type=int, default=0,
+                   help="linear learning-rate warm-up over this many steps")
+    p.add_argument("--lr-schedule", default="constant", choices=("constant", "cosine"),
+                   help="cosine: decay the learning rate to zero at the last step")
     p.add_argument("--log-every", type=int, default=20, help="steps between metric lines")
     p.add_argument("--snapshot-every", type=int, default=1, help="epochs between replay snapshots")
     p.add_argument("--name", help="run name (default: dataset-arch-zD-time)")
@@ -361,7 +517,28 @@ def parse_hidden(text: str | None, arch: str) -> tuple[int, ...]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:  # a plain process is a group of one; under torchrun this joins the other processes
+        group = join_from_env()
+    except DistributedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _lead(group, args, argv) if group.is_main else _follow(group, args)
+    finally:
+        group.close()
+
+
+def _lead(group: Group, args, argv) -> int:
+    """Rank 0 (or the only process): check the flags, create or open the run, take its lock, tell
+    the other ranks which run to train, train it."""
     root = Path(args.root)
+    told = False
+
+    def tell(run: RunDir, resume: bool) -> None:
+        nonlocal told
+        told = True
+        group.share((run.name, resume))
+
     try:
         if args.resume:
             run = RunDir(root / validate_name(args.resume))
@@ -371,12 +548,17 @@ def main(argv: list[str] | None = None) -> int:
                     if args.epochs < cfg.epochs:
                         raise ConfigError(f"--epochs {args.epochs} is below the run's {cfg.epochs}.")
                     run.set_epochs(args.epochs)
-                return 0 if train(run, resume=True, quiet=args.quiet) != "failed" else 1
+                if cfg.world_size != group.world:
+                    _set_world_size(run, group.world)
+                tell(run, True)
+                return 0 if train(run, resume=True, quiet=args.quiet, group=group) != "failed" else 1
         data_dir = (os.path.abspath(args.data_dir) if args.data_dir and args.dataset in CUSTOM
                     else args.data_dir)  # your own images: found again from any working folder
         cfg = TrainConfig(dataset=args.dataset, data_dir=data_dir, epochs=args.epochs,
                           batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device,
                           log_every=args.log_every, snapshot_every=args.snapshot_every,
+                          precision=args.precision, warmup_steps=args.warmup_steps,
+                          lr_schedule=args.lr_schedule, world_size=group.world,
                           **data_options(args.dataset, args.image_size, args.split_seed,
                                          args.test_fraction))
         pick_device(args.device)
@@ -389,10 +571,37 @@ def main(argv: list[str] | None = None) -> int:
         run = RunDir.create(root, name, model_cfg, cfg)
         print(f"run {run.name}: {run.path}", file=sys.stderr)
         with _run_lock(run):
-            return 0 if train(run, quiet=args.quiet) != "failed" else 1
-    except (ConfigError, DatasetError, RunError) as exc:
+            tell(run, False)
+            return 0 if train(run, quiet=args.quiet, group=group) != "failed" else 1
+    except (ConfigError, DatasetError, RunError, DistributedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if not told:
+            with contextlib.suppress(DistributedError):
+                group.share(None)  # the other ranks end too, without a word: this one said why
         return 2
+
+
+def _follow(group: Group, args) -> int:
+    """Ranks 1..N-1: train the run rank 0 names, writing nothing."""
+    try:
+        told = group.share(None)
+        if told is None:
+            return 2  # rank 0 printed why
+        name, resume = told
+        run = RunDir(Path(args.root) / validate_name(name))
+        return 0 if train(run, resume=resume, quiet=True, group=group) != "failed" else 1
+    except (ConfigError, DatasetError, RunError, DistributedError) as exc:
+        print(f"error: (process {group.rank} of {group.world}) {exc}", file=sys.stderr)
+        return 2
+
+
+def _set_world_size(run: RunDir, world: int) -> None:
+    """Record in config.json how many processes train the run from now on (a resume on another N)."""
+    raw = run.read_raw_config()
+    raw["train"]["world_size"] = world
+    TrainConfig.from_dict(raw["train"])
+    run.inside(run.config_file)
+    write_json_atomic(run.config_file, raw)
 
 
 def _run_lock(run: RunDir):
