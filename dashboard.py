@@ -37,7 +37,10 @@ def sidebar() -> None:
             st.info("No runs yet: start one on the **Train** page.")
             return
         names = [r.name for r in runs]
-        states = {r.name: r.read_status().get("state", "new") for r in runs}
+        # a run with anything wrong (config, status, metrics) is listed as damaged, never hidden
+        problems = {r.name: r.problems() for r in runs}
+        states = {r.name: "damaged" if problems[r.name] else r.read_status().get("state", "new")
+                  for r in runs}
         current = active_run()
         choice = st.selectbox(
             "Active run", names, index=names.index(current.name),
@@ -51,7 +54,10 @@ def sidebar() -> None:
             st.error(str(exc))
             return
         st.caption(f"{train_cfg.dataset} · {model_cfg.arch} {','.join(map(str, model_cfg.hidden))}"
-                   f" · z={model_cfg.latent_dim} · β={model_cfg.beta:g} · {states[choice]}")
+                   f" · z={model_cfg.latent_dim} · β={model_cfg.beta:g} · {states[choice]}"
+                   + (f" · {train_cfg.world_size} processes" if train_cfg.world_size > 1 else ""))
+        for problem in problems[choice]:
+            st.warning(problem, icon=":material/warning:")
 
 
 page = st.navigation(PAGES)

@@ -1,12 +1,17 @@
 """Rate and distortion: every run as a point (KL, reconstruction) coloured by beta; a beta sweep."""
 import time
 
+import numpy as np
 import streamlit as st
 
+from ui import beta_figures as bf
 from ui import explain_figures as figs
-from ui.resources import active_run, all_runs, runs_root
+from ui.quality import prior_share
+from ui.resources import active_run, all_runs, load_model, run_dataset, run_status, runs_root
+from vae import betas as vb
 from vae import explain as ex
-from vae.runs import RunError
+from vae.launch import launch_beta_sweep
+from vae.runs import RunDir, RunError
 
 SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
 REFRESH_S = 2.0
@@ -15,9 +20,11 @@ st.title("Rate and distortion")
 st.markdown("The loss is **reconstruction + beta · KL**. The KL is the *rate*: how many nats the "
             "code carries about x beyond the prior. The reconstruction term is the *distortion*: "
             "how badly x comes back. Beta chooses the trade: every run lands at one point of "
-            "this plane. Low beta buys sharp reconstructions with codes far from N(0, I); high "
-            "beta pushes q(z|x) onto the prior until the code says nothing about x at all "
-            "(**posterior collapse**: KL near zero, reconstructions all alike).")
+            "this plane. Among runs that differ in beta only, a lower beta lets the code carry "
+            "more about x (more rate, less distortion) with codes farther from N(0, I); a higher "
+            "beta pushes q(z|x) onto the prior, dim by dim, until the code says nothing about x "
+            "(**posterior collapse**: KL near zero, reconstructions all alike). Between nearby "
+            "betas the difference can be within noise; the β family below shows the whole range.")
 
 active = active_run()
 if active is None:
@@ -26,8 +33,7 @@ sweep = st.session_state.get("rd_sweep", [])
 
 
 def _sweep_states() -> dict[str, str]:
-    runs = {r.name: r for r in all_runs()}
-    return {n: runs[n].read_status().get("state", "new") if n in runs else "missing" for n in sweep}
+    return {n: run_status(RunDir(runs_root() / n)).get("state", "new") for n in sweep}
 
 
 with st.expander("Run a beta sweep: several short runs, one click", expanded=not sweep):
@@ -42,14 +48,15 @@ with st.expander("Run a beta sweep: several short runs, one click", expanded=not
                  key="rd_start", disabled=not betas):
         stamp = time.strftime("%m%d-%H%M%S")
         try:
-            started = ex.launch_beta_sweep(runs_root(), sorted(betas), int(epochs), stamp)
+            started = launch_beta_sweep(runs_root(), sorted(betas), int(epochs), stamp)
         except RunError as exc:
             st.error(f"The sweep could not start: {exc}")
         else:
             st.session_state["rd_sweep"] = sweep = [r.name for r in started]
-            st.success(f"Started {len(started)} runs: {', '.join(sweep)}.")
+            st.success(f"Started {len(started)} runs: {', '.join(sweep)}. Each loads PyTorch and "
+                       "its data for a few seconds, then trains.")
 
-running = any(s in ("running", "new") for s in _sweep_states().values())
+running = any(s in ("running", "new", "starting") for s in _sweep_states().values())
 
 
 @st.fragment(run_every=REFRESH_S if running else None)
@@ -59,15 +66,21 @@ def plane() -> None:
         done = sum(s == "finished" for s in states.values())
         st.progress(done / len(states), text=f"Sweep: {done} of {len(states)} runs finished"
                     + ("; the plane refreshes every few seconds" if done < len(states) else ""))
-        failed = [n for n, s in states.items() if s in ("failed", "missing", "interrupted")]
+        failed = [n for n, s in states.items()
+                  if s in ("failed", "missing", "interrupted", "damaged")]
         if failed:
             st.error(f"These sweep runs did not finish: {', '.join(failed)}. Their folders keep "
                      "the trainer's message (see the **Runs** page).")
-    points = [p for p in (ex.run_point(r) for r in all_runs()) if p is not None]
+    runs = all_runs()
+    points = [p for p in (ex.run_point(r) for r in runs) if p is not None]
+    damaged = [r.name for r in runs if r.problems()]
+    if damaged:  # listed, never a reason for the other runs' plane to fail
+        st.caption("Damaged runs (the **Runs** page says what is wrong); those whose config or "
+                   "metrics cannot be read are not on the plane: " + ", ".join(damaged) + ".")
     if not points:
         st.info("No run has finished an epoch yet, so the plane is empty. Start a beta sweep "
                 "above, or train a run on the **Train** page.")
-        if running and not any(s in ("running", "new") for s in states.values()):
+        if running and not any(s in ("running", "new", "starting") for s in states.values()):
             st.rerun(scope="app")
         return
     datasets = sorted({p.dataset for p in points})
@@ -97,10 +110,68 @@ def plane() -> None:
         [{"run": p.name, "beta": p.beta, "latent dim": p.latent_dim, "epoch": p.epoch,
           "KL (rate), nats": round(p.kl, 3), "reconstruction (distortion), nats": round(p.recon, 2),
           "-ELBO, nats": round(p.kl + p.recon, 2), "active units": p.active_units,
-          "collapsed": "yes" if p.collapsed else ""} for p in sorted(shown, key=lambda p: p.beta)],
+          "inactive dims": p.latent_dim - p.active_units,
+          "collapsed": "yes" if p.collapsed else "no"}
+         for p in sorted(shown, key=lambda p: (p.latent_dim, p.beta))],
         hide_index=True)
-    if running and not any(s in ("running", "new") for s in states.values()):
+    st.caption("**collapsed**: the whole posterior ignores x (KL under "
+               f"{ex.COLLAPSE_KL_NATS:g} nats, or no active unit). **inactive dims**: dims whose mu "
+               "does not move with x (Var over x below 0.01): collapse one dim at a time.")
+    if running and not any(s in ("running", "new", "starting") for s in states.values()):
         st.rerun(scope="app")  # the sweep is over: stop refreshing
 
 
 plane()
+
+
+def family_section(family: list[vb.Member]) -> None:
+    first, last = family[0].point, family[-1].point
+    D = first.latent_dim
+    st.header(f"Collapse, seen: {len(family)} runs that differ in β only")
+    st.markdown(
+        f"Same data ({first.dataset}), same {D}-D latent and network, {first.epoch} epochs each; "
+        f"only β changes. From β = {first.beta:g} to β = {last.beta:g} the KL falls from "
+        f"{first.kl:.1f} to {last.kl:.1f} nats, the reconstruction error rises from "
+        f"{first.recon:.1f} to {last.recon:.1f} nats, and the active units go from "
+        f"{first.active_units} to {last.active_units} of {D}.")
+    betas = [m.point.beta for m in family]
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(bf.active_units_figure(betas, [m.point.active_units for m in family], D,
+                                           [m.point.kl for m in family]),
+                    theme="streamlit", key="rd_family_active")
+    kl_rows = [m.run.read_metrics() for m in family]
+    kl_dims = [next((r["test/kl_per_dim"] for r in reversed(rows)
+                     if r.get("kind") == "epoch" and "test/kl_per_dim" in r), [0.0] * D)
+               for rows in kl_rows]
+    c2.plotly_chart(bf.kl_per_dim_figure(betas, kl_dims), theme="streamlit",
+                    key="rd_family_kl")
+    data = run_dataset(family[0].run)
+    idx = np.array([np.flatnonzero(data.test_y == c)[0] for c in range(len(data.class_names))
+                    if (data.test_y == c).any()])
+    x = data.test_x[idx]
+    z = ex.draw_eps(len(idx), D, seed=0)
+    left, right = st.columns(2)
+    left.markdown("**Reconstructions** decode(mu) of the same test images: they turn alike "
+                  "as β grows")
+    right.markdown("**Generated**: the same codes z ~ N(0, I) decoded by each run, with the share "
+                   "a pixel classifier recognises (of 1,000 such samples, confidence ≥ 0.9)")
+    rows = [("test images", x[:, 0], None)] + [
+        (bf.beta_label(m.point.beta), ex.reconstruct_mean(load_model(m.run), x), m)
+        for m in family]
+    for label, recon, m in rows:
+        a, b, c, d = st.columns([0.9, 4, 0.9, 4], vertical_alignment="center")
+        a.markdown(f"**{label}**" + (f"  \n{m.point.active_units} of {D} active"
+                                     if m is not None else ""))
+        b.image(figs.image_row_png(recon, ncols=len(recon), target_width=560))
+        if m is not None:
+            c.markdown(f"**{label}**  \n{prior_share(m.run):.0%} recognised")
+            d.image(figs.image_row_png(ex.decode_images(load_model(m.run), z), ncols=len(z),
+                                       target_width=560))
+
+
+family = vb.best_family(all_runs(), active)
+if len({m.point.beta for m in family}) >= 3:
+    family_section(family)
+else:
+    st.info("No family of runs that differ in β only (three betas or more) is here. The shipped "
+            f"one is {vb.FAMILY_PREFIX}0 … 16 (`make shipped-runs`), or start a sweep above.")

@@ -3,8 +3,10 @@ import numpy as np
 import streamlit as st
 
 from ui import explain_figures as figs
+from ui.images import for_display
 from ui.resources import active_run, encode_test_set, load_model, require_model, run_dataset
 from vae import explain as ex
+from vae.runs import RunError
 
 N_POINTS = 2000  # posterior points per frame: enough to see the classes, quick to encode
 FRAME_S = {"slow": 2.0, "normal": 1.2, "fast": 0.7}
@@ -32,14 +34,19 @@ if (st.session_state.get("replay_for") != run.name
     st.session_state["replay_epoch"] = epochs[0]
     st.session_state["replay_play"] = False
 
-final = encode_test_set(run, epochs[-1], max_points=N_POINTS)
+try:
+    final = encode_test_set(run, epochs[-1], max_points=N_POINTS)
+    first = encode_test_set(run, epochs[0], max_points=N_POINTS)
+except RunError as exc:  # a corrupt snapshot copied in with the run
+    st.error(f"Run **{run.name}** cannot be replayed: {exc}")
+    st.stop()
 last_kl = rows.get(epochs[-1], {}).get("test/kl_per_dim") or np.ones(D)
 dims = tuple(ex.top_dims(last_kl)) if D >= 2 else (0, 0)
-first = encode_test_set(run, epochs[0], max_points=N_POINTS)
 half = max(3.5, 1.1 * max(float(np.percentile(np.abs(e["mu"][:, list(dims)]), 99.5))
                           for e in (first, final)))
-shown = np.array([np.flatnonzero(data.test_y == c)[0] for c in range(len(data.class_names))
-                  if (data.test_y == c).any()])[:10]
+per_class = -(-10 // max(1, len(data.class_names)))  # ten images, however few the classes
+shown = np.array([i for c in range(len(data.class_names))
+                  for i in np.flatnonzero(data.test_y == c)[:per_class]])[:10]
 z_prior = ex.draw_eps(16, D, seed=0)
 
 
@@ -74,8 +81,12 @@ def replay_view() -> None:
             st.session_state["replay_play"] = False
             st.rerun(scope="app")  # the end: drop the timer, show Play again
     epoch = st.select_slider("Epoch", epochs, key="replay_epoch")
-    model = load_model(run, epoch)
-    enc = encode_test_set(run, epoch, max_points=N_POINTS)
+    try:
+        model = load_model(run, epoch)
+        enc = encode_test_set(run, epoch, max_points=N_POINTS)
+    except RunError as exc:  # a corrupt snapshot copied in with the run
+        st.error(f"The snapshot of epoch {epoch} cannot be opened: {exc}")
+        return
     row = rows.get(epoch, {})
     m = st.columns(4)
     m[0].metric("test -ELBO (nats)", f"{row['test/neg_elbo']:.1f}" if row else "not logged")
@@ -107,7 +118,8 @@ def replay_view() -> None:
         x = data.test_x[shown]
         recon = ex.reconstruct_mean(model, x)
         half_n = max(1, len(x) // 2)  # two bands of originals over reconstructions
-        bands = [x[:half_n, 0], recon[:half_n], x[half_n:2 * half_n, 0], recon[half_n:2 * half_n]]
+        x = for_display(x)  # greyscale (N, H, W) like recon; colour stays (N, 3, H, W)
+        bands = [x[:half_n], recon[:half_n], x[half_n:2 * half_n], recon[half_n:2 * half_n]]
         st.image(figs.image_row_png(np.concatenate(bands), ncols=half_n, target_width=520))
     with r2:
         st.markdown(f"**Prior samples at epoch {epoch}**: the same 16 z ~ N(0, I) every epoch")

@@ -4,11 +4,11 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ui.curves import metrics_frames, run_summary, runs_overlay_figure, runs_table
-from ui.resources import active_run, all_runs, runs_root, set_active_run
+from ui.curves import metrics_frames, runs_overlay_figure, runs_table
+from ui.resources import active_run, all_runs, run_summaries, runs_root, set_active_run
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files
-from vae.launch import resume_training
+from vae.launch import delete_run, resume_training
 from vae.runs import RunError
 
 st.title("Runs")
@@ -47,18 +47,10 @@ if not runs:
             "folder (config.json, model.safetensors, metrics.jsonl…) into the checkpoints folder.")
     st.stop()
 
-summaries, broken = [], []
-for r in runs.values():
-    try:
-        model_cfg, train_cfg = r.read_config()
-    except RunError as exc:
-        broken.append(str(exc))
-        continue
-    summaries.append(run_summary(r.name, model_cfg.to_dict(), vars(train_cfg), r.read_status(),
-                                 r.read_metrics()))
+summaries, damaged = run_summaries(list(runs.values()))
 st.dataframe(runs_table(summaries), hide_index=True, width="stretch")
-for message in broken:
-    st.warning(message)
+for name, problems in damaged.items():
+    st.warning(f"**{name}** is damaged: " + " ".join(problems), icon=":material/warning:")
 
 st.subheader("Curves of several runs")
 left, right = st.columns([3, 1])
@@ -72,6 +64,24 @@ if chosen:
 else:
     st.caption("Choose runs to overlay their curves.")
 
+
+def delete_section(run) -> None:
+    with st.expander("Delete this run"):
+        st.write(f"This removes the folder `{run.path}` with its weights and metrics. It cannot be "
+                 "undone.")
+        confirm = st.text_input(f"Type {run.name} to confirm", key="confirm_delete")
+        if st.button("Delete", type="primary", disabled=confirm != run.name):
+            try:
+                delete_run(run)  # and its launch log
+            except RunError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state.pop("active_run", None)
+                st.query_params.pop("run", None)
+                st.toast(f"Deleted {run.name}.")
+                st.rerun()
+
+
 run = active_run()
 st.subheader(f"Run {run.name}")
 st.caption("The active run, chosen in the sidebar.")
@@ -81,6 +91,7 @@ try:
     model_cfg, train_cfg = run.read_config()
 except RunError as exc:
     st.error(str(exc))
+    delete_section(run)  # a damaged run can still be deleted
     st.stop()
 
 c0, c1, c2, c3 = st.columns(4)
@@ -93,11 +104,18 @@ else:  # packed when clicked (deferred), not on every rerun
                        mime="application/zip", on_click="ignore",
                        help="config, weights, metrics, status and snapshots; import it on another "
                             "dashboard's Runs page (resume.pt, a pickle, is left out).")
-if run.weights_file.exists():
-    c1.download_button("Weights (model.safetensors)", run.weights_file.read_bytes(),
-                       file_name=f"{run.name}.safetensors", mime="application/octet-stream")
-c2.download_button("Config (config.json)", run.config_file.read_bytes(),
-                   file_name=f"{run.name}-config.json", mime="application/json")
+for column, label, path, file_name, mime in (
+        (c1, "Weights (model.safetensors)", run.weights_file, f"{run.name}.safetensors",
+         "application/octet-stream"),
+        (c2, "Config (config.json)", run.config_file, f"{run.name}-config.json", "application/json")):
+    try:  # never through a link: a copied-in run must not hand out a file from elsewhere
+        data = run.download_bytes(path)
+    except FileNotFoundError:
+        continue
+    except RunError as exc:
+        column.warning(f"Not offered for download: {exc}")
+        continue
+    column.download_button(label, data, file_name=file_name, mime=mime)
 steps, epochs = metrics_frames(run.read_metrics())
 table = pd.concat([steps, epochs]).sort_values(["step", "kind"]) if len(steps) or len(epochs) else steps
 if "test/kl_per_dim" in table:
@@ -122,17 +140,4 @@ if state in ("stopped", "interrupted", "finished", "failed"):
                 set_active_run(run.name)
                 st.switch_page("pages/train.py")
 
-with st.expander("Delete this run"):
-    st.write(f"This removes the folder `{run.path}` with its weights and metrics. It cannot be "
-             "undone.")
-    confirm = st.text_input(f"Type {run.name} to confirm", key="confirm_delete")
-    if st.button("Delete", type="primary", disabled=confirm != run.name):
-        try:
-            run.delete()
-        except RunError as exc:
-            st.error(str(exc))
-        else:
-            st.session_state.pop("active_run", None)
-            st.query_params.pop("run", None)
-            st.toast(f"Deleted {run.name}.")
-            st.rerun()
+delete_section(run)

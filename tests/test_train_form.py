@@ -1,5 +1,7 @@
 """The Train form's validation: problems in words, or the trainer's options."""
-from ui.train_form import DEFAULTS, validate
+import pytest
+
+from ui.train_form import DEFAULTS, notes, validate
 
 
 def form(**changes):
@@ -34,3 +36,30 @@ def test_conv_on_digits_is_allowed_and_odd_sizes_explained():
     assert problems == []
     _, problems = validate(form(arch="conv", hidden="32", name="ok"), set())
     assert problems and "two channel counts" in problems[0]
+
+
+# issue 12: out-of-range numbers are refused in words (the page has no widget bounds that would
+# refuse them silently), and a batch larger than the training set is said to be one step an epoch
+@pytest.mark.parametrize("field,value,words", [
+    ("epochs", 0, "epochs must be a whole number from 1 to 10000, not 0"),
+    ("latent_dim", 0, "latent dim must be a whole number between 1 and 64, not 0"),
+    ("batch_size", 0, "batch size must be a whole number from 1 to 65536, not 0"),
+    ("lr", -0.001, "learning rate must be in (0, 1], not -0.001"),
+    ("lr", 10.0, "learning rate must be in (0, 1], not 10.0"),
+    ("beta", -1.0, "beta must be a number between 0 and 1000, not -1.0"),
+    ("seed", 2**40, "seed must be a whole number from 0 to 4294967295"),
+    ("kl_warmup", -1, "KL warm-up epochs must be a whole number from 0 to 10000"),
+])
+def test_out_of_range_numbers_say_why(field, value, words):
+    options, problems = validate(form(name="ok", **{field: value}), set())
+    assert options == {} and len(problems) == 1
+    assert words.lower() in problems[0].lower(), problems
+
+
+def test_a_batch_larger_than_the_training_set_is_one_step_an_epoch():
+    options, problems = validate(form(name="ok", batch_size=65_536), set())
+    assert problems == [] and options["batch-size"] == 65_536
+    assert notes(form(batch_size=65_536)) == [
+        "Batch size 65,536 is more than the 4,000 training images of MNIST 5k: every epoch is one "
+        "step, over all 4,000 of them."]
+    assert notes(form(batch_size=4_000)) == []

@@ -12,11 +12,34 @@ import numpy as np
 import streamlit as st
 import torch
 
+from ui.curves import run_summary
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
+from vae.launch import launch_status
 from vae.runs import DEFAULT_ROOT, RunDir, RunError, list_runs
 
 DEFAULT_RUN = "mnist5k-2d"
 MAX_POINTS = 10_000
+
+
+def run_summaries(runs: list[RunDir]) -> tuple[list[dict], dict[str, list[str]]]:
+    """(a runs-table row per run, {name: what is wrong} for damaged runs). A damaged run keeps its
+    row, with status "damaged", so that one bad folder never hides the others or itself."""
+    summaries, damaged = [], {}
+    for r in runs:
+        problems = r.problems()
+        if problems:
+            damaged[r.name] = problems
+        try:
+            model_cfg, train_cfg = r.read_config()
+        except RunError:
+            summaries.append({"run": r.name, "status": "damaged"})
+            continue
+        status = run_status(r)
+        if problems:
+            status = {**status, "state": "damaged"}
+        summaries.append(run_summary(r.name, model_cfg.to_dict(), vars(train_cfg), status,
+                                     r.read_metrics()))
+    return summaries, damaged
 
 
 def runs_root() -> Path:
@@ -44,11 +67,22 @@ def set_active_run(name: str) -> None:
     st.query_params["run"] = name
 
 
+def run_status(run: RunDir) -> dict:
+    """The run's status.json, except while a trainer this dashboard launched has not written it
+    yet: then {"state": "starting"} (or "failed" with the trainer's words, if it died first)."""
+    launched = launch_status(run)
+    if launched is not None:
+        return launched
+    if not run.path.exists():
+        return {"state": "missing"}
+    return run.read_status()
+
+
 def weights_mtime(run: RunDir, epoch: int | None = None) -> float:
     path = run.weights_file if epoch is None else run.snapshot_dir / f"epoch_{epoch:04d}.safetensors"
     try:
-        return path.stat().st_mtime
-    except FileNotFoundError:
+        return path.lstat().st_mtime  # lstat: a link is refused when loaded, never followed here
+    except OSError:
         return 0.0
 
 
@@ -80,6 +114,9 @@ def _encode(path: str, epoch: int | None, mtime: float, max_points: int) -> dict
     run = RunDir(path)
     model = load_model(run, epoch)
     data = run_dataset(run)
+    if data.image_shape != model.config.image_shape:
+        raise RunError(f"its model takes images of shape {model.config.image_shape}, but its "
+                       f"dataset has images of shape {data.image_shape}.")
     n = min(max_points, len(data.test_x))
     x = torch.from_numpy(data.test_x[:n].copy())
     with torch.no_grad():
@@ -105,11 +142,16 @@ def require_model(run: RunDir | None, epoch: int | None = None):
         st.stop()
     try:
         model = load_model(run, epoch)
-        run_dataset(run)
+        data = run_dataset(run)
     except RunError as exc:
         st.error(f"Run **{run.name}** cannot be opened: {exc}")
         st.stop()
     except DatasetError as exc:
         st.error(f"The dataset of run **{run.name}** is not available: {exc}")
+        st.stop()
+    if data.image_shape != model.config.image_shape:  # a copied-in config that lies
+        st.error(f"Run **{run.name}** cannot be opened: its model takes images of shape "
+                 f"{model.config.image_shape}, but its dataset has images of shape "
+                 f"{data.image_shape}.")
         st.stop()
     return model

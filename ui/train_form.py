@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import time
 
-from vae.data import DATASETS
+from vae.data import CUSTOM, DATASETS, DatasetError, load_dataset
 from vae.model import ConfigError, VAEConfig
 from vae.runs import RunError, TrainConfig, validate_name
 from vae.train import parse_hidden
 
 IMAGE_SHAPES = {"mnist-5k": (1, 28, 28), "fashion-mnist": (1, 28, 28), "mnist": (1, 28, 28),
                 "digits": (1, 8, 8)}
+TRAIN_SIZES = {"mnist-5k": 4_000, "fashion-mnist": 60_000, "mnist": 60_000, "digits": 1_437}
 DEFAULTS = {"dataset": "mnist-5k", "data_dir": "", "arch": "mlp", "hidden": "256", "latent_dim": 2,
             "likelihood": "bernoulli", "beta": 1.0, "kl_warmup": 0, "epochs": 10, "batch_size": 128,
             "lr": 1e-3, "seed": 0, "device": "auto", "log_every": 20, "snapshot_every": 1,
@@ -37,9 +38,20 @@ def validate(values: dict, existing: set[str]) -> tuple[dict, list[str]]:
     if values["dataset"] not in DATASETS:
         problems.append(f"Unknown dataset {values['dataset']!r}.")
         return {}, problems
+    shape = IMAGE_SHAPES.get(values["dataset"], (1, 28, 28))
+    if values["dataset"] in CUSTOM:  # your own images: read (and every file checked) now
+        try:
+            shape = load_dataset(values["dataset"], values.get("data_dir") or None,
+                                 image_size=values.get("image_size") or None).image_shape
+        except DatasetError as exc:
+            problems.append(str(exc))
+    elif values.get("image_size"):
+        problems.append(f"Image size applies to your own images only; {values['dataset']} has its "
+                        f"own size, {shape[1]}x{shape[2]}. Leave it empty.")
     try:
         hidden = parse_hidden(values["hidden"], values["arch"])
-        VAEConfig(image_shape=IMAGE_SHAPES[values["dataset"]], arch=values["arch"], hidden=hidden,
+        VAEConfig(image_shape=shape, arch=values["arch"],
+                  hidden=hidden,
                   latent_dim=int(values["latent_dim"]), likelihood=values["likelihood"],
                   beta=float(values["beta"]), kl_warmup_epochs=int(values["kl_warmup"]))
     except ConfigError as exc:
@@ -62,8 +74,22 @@ def validate(values: dict, existing: set[str]) -> tuple[dict, list[str]]:
         "epochs": int(values["epochs"]), "batch-size": int(values["batch_size"]),
         "lr": float(values["lr"]), "seed": int(values["seed"]), "device": values["device"],
         "log-every": int(values["log_every"]), "snapshot-every": int(values["snapshot_every"]),
+        "precision": values.get("precision") or None,
+        "image-size": (int(values["image_size"]) if values.get("image_size")
+                       and values["dataset"] in CUSTOM else None),
     }
     return options, []
+
+
+def notes(values: dict) -> list[str]:
+    """What a valid form will do that its numbers do not say, in words."""
+    n = TRAIN_SIZES.get(values["dataset"])
+    batch = int(values["batch_size"])
+    if n and batch > n:
+        return [f"Batch size {batch:,} is more than the {n:,} training images of "
+                f"{DATASETS[values['dataset']].title}: every epoch is one step, over all "
+                f"{n:,} of them."]
+    return []
 
 
 def _sentence(exc: Exception) -> str:

@@ -1,0 +1,237 @@
+"""Issue 12 in Chromium: a runs root full of hostile run folders leaves every page of the good run
+free of exception boxes and names each damaged run; the Train form says why out-of-range numbers
+are refused, next to Start; a bare `streamlit run dashboard.py` listens on loopback only, refuses
+a forged Host, and refuses uploads above server.maxUploadSize."""
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
+from tests.test_hostile_pages import GOOD, build_hostile_root
+
+PROJECT = Path(__file__).resolve().parents[2]
+PAGES = ["", "reconstructions", "generate", "explain", "replay", "rate_distortion", "presenter",
+         "train", "runs"]
+
+
+@pytest.fixture(scope="module")
+def stranger():
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(900)"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture(scope="module")
+def hostile_url(tmp_path_factory, stranger):
+    root = tmp_path_factory.mktemp("hostile-e2e") / "runs"
+    attacks = build_hostile_root(root, stranger.pid)
+    log = root.parent / "server.log"
+    with serve(root, log_path=log) as url:
+        yield url, attacks, log
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_of_the_good_run_is_free_of_exceptions(page, hostile_url, path):
+    url, attacks, _ = hostile_url
+    open_page(page, url, path, f"run={GOOD}")
+    # plotly charts may mount after the script run ends; wait for the page's own content
+    expect(page.locator("[data-testid=stMain] h1").first).to_be_visible()
+    assert_no_exception(page)
+    assert page.get_by_role("combobox", name="Active run").input_value() == GOOD
+
+
+@pytest.mark.parametrize("name,words", [
+    ("status-list", "JSON list"), ("status-utf8", "not UTF-8"), ("metrics-ff", "1 line skipped"),
+    ("config-deep", "nested too deeply"), ("config-latent-float", "latent dim"),
+    ("config-seed-huge", "seed"), ("config-huge-image", "image shape"),
+    ("weights-nan", "NaN or infinite"), ("weights-wrong-image", "does not match config.json"),
+    ("link-weights", "symbolic link"), ("link-run", "symbolic link"),
+    ("snapshot-odd", None), ("stranger-pid", None), ("killed-early", "no weights yet"),
+])
+@pytest.mark.parametrize("path", ["", "generate", "explain", "train", "runs"])
+def test_a_damaged_active_run_says_what_is_wrong_without_a_traceback(page, hostile_url, name,
+                                                                    words, path):
+    url, _, _ = hostile_url
+    open_page(page, url, path, f"run={name}")
+    expect(page.locator("[data-testid=stMain] h1").first).to_be_visible()
+    assert_no_exception(page)
+    if words and not (path in ("train", "runs") and name.startswith("weights")):
+        expect(page.get_by_text(words, exact=False).first).to_be_attached()
+
+
+def test_the_sidebar_marks_damaged_runs(page, hostile_url):
+    url, attacks, _ = hostile_url
+    open_page(page, url, "runs", f"run={GOOD}")
+    box = page.get_by_role("combobox", name="Active run")
+    box.click()
+    for name in ("status-list", "config-deep", "link-run"):
+        expect(page.get_by_role("option", name=f"{name} · damaged")).to_have_count(1)
+    expect(page.get_by_role("option", name=GOOD, exact=True)).to_have_count(1)
+    page.keyboard.press("Escape")
+
+
+def test_the_server_log_has_no_traceback(page, hostile_url):
+    url, _, log = hostile_url
+    for path in ("train", "runs", "rate_distortion"):
+        open_page(page, url, path, "run=config-deep")
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text and "RecursionError" not in text, text[-3000:]
+
+
+# --------------------------------------------------------------------------- the Train form
+
+def fill(page, label, value):
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Tab")
+
+
+@pytest.mark.parametrize("label,value,words", [
+    ("Epochs", 0, "Epochs must be a whole number from 1 to 10000, not 0"),
+    ("Latent dim", 0, "Latent dim must be a whole number between 1 and 64, not 0"),
+    ("Batch size", 0, "Batch size must be a whole number from 1 to 65536, not 0"),
+    ("Learning rate", 10, "Learning rate must be in (0, 1], not 10.0"),
+    ("Beta (KL weight; 0 = autoencoder)", -1, "Beta must be a number between 0 and 1000, not -1.0"),
+])
+def test_out_of_range_numbers_are_refused_in_words_next_to_start(page, hostile_url, label, value,
+                                                                 words):
+    url, _, _ = hostile_url
+    open_page(page, url, "train", f"run={GOOD}")
+    page.get_by_text("Start a new run").click()
+    fill(page, label, value)
+    fill(page, "Run name (optional)", "never-made")
+    page.get_by_role("button", name="Start training").click()
+    wait_for_app(page)
+    form = page.locator("[data-testid=stForm]")
+    expect(form.get_by_text("The run was not started")).to_be_visible()
+    expect(form.get_by_text(words, exact=False)).to_be_visible()
+    assert_no_exception(page)
+
+
+# ------------------------------------------------------------------------- server exposure
+
+@pytest.fixture(scope="module")
+def bare_server(tmp_path_factory):
+    """`streamlit run dashboard.py` with no flags but a port: what .streamlit/config.toml gives."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = tmp_path_factory.mktemp("bare") / "runs"
+    root.mkdir()
+    log = open(root.parent / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                             "--server.port", str(port)], cwd=PROJECT, stdout=log,
+                            stderr=subprocess.STDOUT, env={**os.environ, "VAE_RUNS_ROOT": str(root)})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60  # a cold start on a loaded 2-core machine
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, \
+                    (root.parent / "server.log").read_text()
+                time.sleep(0.1)
+        yield url, port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+def listening(port: int) -> list[str]:
+    """Local addresses (hex, as /proc/net/tcp writes them) listening on port."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            addr, hex_port = fields[1].rsplit(":", 1)
+            if int(hex_port, 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                found.append(addr)
+    return found
+
+
+def test_a_bare_streamlit_run_listens_on_loopback_only(bare_server):
+    _, port = bare_server
+    assert listening(port) == ["0100007F"], f"listening on {listening(port)}, not 127.0.0.1 only"
+
+
+def websocket_accepted(port: int, name: str) -> bool:
+    """Whether the server keeps a WebSocket whose Host and Origin both say `name` (what a page
+    served from `name` gets once `name` resolves to 127.0.0.1: DNS rebinding)."""
+    import websockets
+
+    async def attempt() -> bool:
+        try:
+            async with websockets.connect(
+                    f"ws://{name}:{port}/_stcore/stream", host="127.0.0.1", port=port,
+                    origin=f"http://{name}:{port}", subprotocols=["streamlit"],
+                    open_timeout=30) as ws:
+                try:
+                    await asyncio.wait_for(ws.recv(), 2)
+                except asyncio.TimeoutError:
+                    pass  # an idle session sends nothing until the browser asks for a rerun
+                return ws.close_code is None
+        except (websockets.exceptions.WebSocketException, OSError):
+            return False
+
+    return asyncio.run(attempt())
+
+
+def test_a_websocket_with_a_forged_host_and_origin_is_refused(bare_server):
+    _, port = bare_server
+    assert websocket_accepted(port, "127.0.0.1"), "the control: a local connection is accepted"
+    assert websocket_accepted(port, "localhost"), "the control: a local connection is accepted"
+    assert not websocket_accepted(port, "evil.example"), \
+        "a DNS-rebinding page (forged Host matching its Origin) got a session"
+
+
+UPLOAD = """async ([url, token, size]) => {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(size)]), 'big.zip');
+  const r = await fetch(url, {method: 'PUT', body: form, headers: {'X-Xsrftoken': token}});
+  return r.status;
+}"""
+
+
+def test_uploads_above_the_limit_are_refused_by_the_server(page, bare_server, tmp_path):
+    """The attack sent 199 MB to /_stcore/upload_file; the server now stops at maxUploadSize."""
+    import tomllib
+    limit_mb = tomllib.loads((PROJECT / ".streamlit" / "config.toml").read_text())["server"][
+        "maxUploadSize"]
+    url, _ = bare_server
+    small = tmp_path / "tiny.zip"
+    small.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # an empty zip: any uploader takes it
+    request = None
+    for path, opener in (("runs", "Import a run (.zip)"), ("draw", None)):
+        open_page(page, url, path)
+        if opener and page.get_by_text(opener).count():
+            page.get_by_text(opener).first.click()
+        inputs = page.locator("input[type=file]")
+        if inputs.count():
+            with page.expect_request(lambda r: "/_stcore/upload_file/" in r.url
+                                     and r.method == "PUT") as sent:
+                inputs.first.set_input_files(str(small))
+            request = sent.value
+            break
+    if request is None:
+        pytest.skip("no page with a file uploader to open an upload session with")
+    put_url, token = request.url, request.headers.get("x-xsrftoken", "")
+    big = page.evaluate(UPLOAD, [put_url, token, (limit_mb + 1) * 2**20])
+    ok = page.evaluate(UPLOAD, [put_url, token, 2**20])
+    assert big == 413, f"an upload of {limit_mb + 1} MB got HTTP {big}"
+    assert ok in (200, 204), f"a 1 MB upload got HTTP {ok}"
