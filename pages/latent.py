@@ -2,7 +2,9 @@
 import numpy as np
 import streamlit as st
 
-from ui.figures import kl_per_dim_figure, posterior_figure
+from ui.draw_component import drawn_input, drawn_overlay, drawn_source, encode_drawn
+from ui.figures import kl_per_dim_figure, posterior_figure, selected_indices
+from ui.hover_images import hover_images
 from ui.images import auto_scale, grid, png_bytes
 from ui.posterior import diagnosis, latent_summary, reconstruct
 from ui.resources import active_run, encode_test_set, require_model, run_dataset
@@ -10,6 +12,8 @@ from ui.resources import active_run, encode_test_set, require_model, run_dataset
 MAX_ELLIPSES = 500
 MAX_SHOWN = 6
 N_SAMPLES = 3
+SCATTER_HEIGHT = 720  # with the page's title and controls, the plane fills a 1400 x 1000 screen
+HOVER_DEFAULT_MAX = 2000  # more points than this crowd the plane: hover images start off
 
 st.title("Latent space")
 run = active_run()
@@ -29,7 +33,7 @@ st.markdown(
 for level, message in diagnosis(summary, config.beta):
     getattr(st, level)(message)
 
-controls = st.columns([2, 2, 1, 1] if d > 2 else [2, 1, 1])
+controls = st.columns([2, 2, 1, 1, 1] if d > 2 else [2, 1, 1, 1])
 view, dims = "dims", (0, 1)
 if d > 2:
     by_kl = [int(i) for i in np.argsort(-summary.kl_per_dim, kind="stable")]
@@ -52,8 +56,12 @@ ellipses = controls[0].radio("Sigma ellipses", list(ellipse_modes), format_func=
                              index=0 if n > 1500 else 1, horizontal=True, key="latent_ellipses")
 show_prior = controls[1].toggle("Prior circles", value=True, key="latent_prior")
 show_density = controls[2].toggle("Density q(z)", value=True, key="latent_density")
+show_images = controls[3].toggle(
+    "Image on hover", value=n <= HOVER_DEFAULT_MAX, key="latent_hover",
+    help="Hover a dot to see its test image beside the cursor. The images are sent to the browser "
+         f"once, when this is on; it starts off where {HOVER_DEFAULT_MAX:,}+ points crowd the plane.")
 
-left, right = st.columns(2, gap="medium")
+left, right = st.columns([3, 1], gap="medium")
 with left:
     if d < 2:
         st.info("This run has a 1-D latent: there is no plane to draw. Its KL per dim is below.")
@@ -62,14 +70,23 @@ with left:
         fig = posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names, dims=dims,
                                projection=view, ellipses=ellipses, max_ellipses=MAX_ELLIPSES,
                                show_prior=show_prior, show_density=show_density,
-                               index=enc["index"])
+                               index=enc["index"], height=SCATTER_HEIGHT)
+        drawn = drawn_input(model.config.image_shape)  # kept by the Draw page
+        if drawn is not None:
+            drawn_overlay(fig, *encode_drawn(model, drawn), dims=dims, projection=view,
+                          codes_mu=enc["mu"], label=drawn_source())
         event = st.plotly_chart(fig, theme="streamlit", on_select="rerun", key="latent_scatter",
                                 selection_mode=("points", "box", "lasso"))
         points = event.selection.points if event else []
-        selected = sorted({int(np.ravel(p["customdata"])[0]) for p in points
-                           if p.get("customdata") is not None})
-        st.caption(f"{n:,} test images of {data.name}. Click a dot, or pick the box or lasso tool "
-                   "in the chart's toolbar and drag, to see those images; double-click clears.")
+        selected = selected_indices(points)
+        if show_images:
+            _, train_cfg = run.read_config()
+            hover_images("latent_scatter", data.test_x[:n],
+                         cache_key=f"{train_cfg.dataset}:{train_cfg.data_dir}:{n}")
+        st.caption(f"{n:,} test images of {data.name}. "
+                   + ("Hover a dot to see its image. " if show_images else "")
+                   + "Click a dot, or pick the box or lasso tool in the chart's toolbar and drag, "
+                   "to see those images beside the chart; double-click clears.")
 
 with right:
     if not selected:
@@ -84,7 +101,7 @@ with right:
         st.caption(f"Each row: x · decode(mu) · {N_SAMPLES} decodes of z ~ q(z|x)")
         x = data.test_x[shown]
         rec = reconstruct(model, x, N_SAMPLES, seed=0)
-        scale = auto_scale(x.shape[-2], target_px=84)
+        scale = auto_scale(x.shape[-2], target_px=56)
         for k, i in enumerate(shown):
             row = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k]])
             st.image(png_bytes(grid(row, ncols=len(row), pad=1, pad_value=0.5), scale=scale),

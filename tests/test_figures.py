@@ -4,7 +4,8 @@ import plotly.graph_objects as go
 import pytest
 
 from ui.figures import (circle_polylines, ellipse_polylines, ellipse_subset, kl_per_dim_figure,
-                        label_angle, mixture_density, pca_projection, posterior_figure)
+                        label_angle, mixture_density, pca_projection, posterior_figure,
+                        selected_indices)
 
 NAMES = ("zero", "one", "two")
 
@@ -145,6 +146,13 @@ def test_posterior_figure_draws_the_prior_above_ellipses_and_points():
     assert [a.text for a in fig.layout.annotations] == ["<b>1σ</b>", "<b>2σ</b>", "<b>3σ</b>"]
     assert all(a.bgcolor for a in fig.layout.annotations), "labels keep a backdrop over points"
     assert all(t.opacity <= 0.25 for t in _ellipse_traces(fig)), "ellipses stay light"
+
+
+def test_selected_indices_read_every_shape_of_customdata():
+    points = [{"customdata": {"0": 7.0, "1": 0.2, "2": 0.3}},  # a float32 array, as JSON sends it
+              {"customdata": [3.0, 0.1, 0.1]}, {"customdata": 5}, {"customdata": [3.0, 0.4, 0.4]},
+              {"x": 1.0}]  # a point of a trace without customdata
+    assert selected_indices(points) == [3, 5, 7]
 
 
 def test_prior_labels_go_where_the_points_are_not():

@@ -204,6 +204,22 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     return equal_aspect(fig)
 
 
+def selected_indices(points) -> list[int]:
+    """The test-set indices of the points in a Streamlit selection of posterior_figure's scatter.
+
+    A point's customdata is [index, sigma_x, sigma_y]; the browser sends it back as a list, or,
+    from the float32 array, as an object {"0": index, "1": ...}."""
+    out = set()
+    for p in points:
+        cd = p.get("customdata")
+        if isinstance(cd, dict):
+            cd = cd.get("0", cd.get(0))
+        if cd is None:
+            continue
+        out.add(int(np.ravel(np.asarray(cd, dtype=np.float64))[0]))
+    return sorted(out)
+
+
 def label_angle(xy: np.ndarray, radii=PRIOR_RADII, n_angles: int = 24) -> float:
     """The direction (radians) in which the prior's circle labels cover the fewest points: the
     angle whose label spots, at each radius, have the fewest points within 0.35 of them."""

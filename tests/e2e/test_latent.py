@@ -1,4 +1,6 @@
-"""The Latent space page in real Chromium: the posterior scatter, and a box selection's images."""
+"""The Latent space page in real Chromium: the posterior scatter, a box selection's images, the
+test image shown on hover, and the plane's equal aspect."""
+import numpy as np
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_exception, open_page, wait_for_app
@@ -15,7 +17,7 @@ FIND_POINT = """(gd) => {
         if (t.type !== 'scattergl' || t.mode !== 'markers') continue;
         for (let i = 0; i < t.x.length; i++) {
             if (best === null || t.x[i] > best.x)
-                best = {x: t.x[i], y: t.y[i], id: t.customdata[i]};
+                best = {x: t.x[i], y: t.y[i], id: t.customdata[i][0]};
         }
     }
     return {id: Number(best.id),
@@ -59,3 +61,66 @@ def test_box_select_shows_the_selected_images(page, app_url):
                            "new Promise(done => img.onload = () => done(img.naturalWidth))")
     assert width >= 5 * 28 * 2, \
         "a row of five upscaled images: x, decode(mu), three decodes of z ~ q(z|x)"
+
+
+# The hovered image as the browser drew it: the tooltip canvas, sampled at each source pixel's
+# centre (the tile is upscaled by whole pixels, without smoothing).
+TOOLTIP_PIXELS = """(c) => {
+    const ctx = c.getContext('2d'), s = c.width / 28, out = [];
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < 28; i++) for (let j = 0; j < 28; j++)
+        out.push(px[4 * (Math.floor((i + 0.5) * s) * c.width + Math.floor((j + 0.5) * s))]);
+    return {index: Number(c.dataset.index), pixels: out};
+}"""
+
+
+def test_hovering_a_point_shows_its_test_image(page, app_url):
+    from ui.images import to_uint8
+    from vae.data import load_dataset
+
+    open_page(page, app_url, "", "run=mnist5k-2d")
+    chart = page.locator(CHART)
+    chart.wait_for()
+    page.wait_for_selector(".js-plotly-plot[data-hover-images='1']", state="attached")
+    target = chart.evaluate(FIND_POINT)
+    page.mouse.move(target["px"] - 40, target["py"] - 40)
+    page.mouse.move(target["px"], target["py"], steps=5)
+    tooltip = page.locator("canvas.vae-hover-image[data-index]")
+    expect(tooltip).to_be_visible()
+    page.wait_for_selector("canvas.vae-hover-image[data-ready='1']", state="attached")
+    drawn = tooltip.evaluate(TOOLTIP_PIXELS)
+    assert drawn["index"] == target["id"], "the hovered point's own image"
+    expected = to_uint8(load_dataset("mnist-5k").test_x[target["id"], 0]).ravel()
+    assert np.abs(np.array(drawn["pixels"], int) - expected.astype(int)).max() <= 2, \
+        "the tooltip shows the dataset's pixels"
+    page.mouse.move(5, 5)  # away from the chart: the image goes
+    expect(tooltip).to_be_hidden()
+
+
+def test_hover_images_can_be_switched_off(page, app_url):
+    open_page(page, app_url, "", "run=mnist5k-2d")
+    page.wait_for_selector(".js-plotly-plot[data-hover-images='1']", state="attached")
+    page.locator(".st-key-latent_hover label").click()
+    expect(page.locator(".js-plotly-plot[data-hover-images='1']")).to_have_count(0)
+    wait_for_app(page)
+    target = page.locator(CHART).evaluate(FIND_POINT)
+    page.mouse.move(target["px"], target["py"], steps=5)
+    expect(page.locator(".st-key-latent_scatter .hoverlayer .hovertext")).not_to_have_count(0)
+    assert page.locator("canvas.vae-hover-image").count() == 0
+
+
+# Pixels per unit of z along each axis of a latent-plane chart: equal, so circles are circles.
+UNIT_PIXELS = """(gd) => {
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    return [xa._length / (xa.range[1] - xa.range[0]), ya._length / (ya.range[1] - ya.range[0])];
+}"""
+
+
+def test_the_plane_is_large_and_equally_scaled(page, app_url):
+    open_page(page, app_url, "", "run=mnist5k-2d")
+    chart = page.locator(CHART)
+    chart.wait_for()
+    ux, uy = chart.evaluate(UNIT_PIXELS)
+    assert abs(ux - uy) / ux < 0.01, f"{ux:.1f} px per unit across, {uy:.1f} up"
+    width = chart.evaluate("gd => gd._fullLayout.xaxis._length")
+    assert width >= 550, f"the plane is {width:.0f} px wide at 1400 px: it should fill the screen"
