@@ -14,7 +14,7 @@ from vae.runs import DEFAULT_ROOT, RunDir
 
 def _torch_encode(model, x, dtype=torch.float32):
     with torch.no_grad():
-        q = model.to(dtype).encode(torch.as_tensor(np.asarray(x, np.float32)).to(dtype))
+        q = model.to(dtype).encode(torch.tensor(np.asarray(x, np.float32)).to(dtype))
         return q.mu.numpy(), q.std.numpy()
 
 
@@ -83,3 +83,27 @@ def test_grey_levels_round_trip_exactly():
     assert np.array_equal(to_levels(x), np.arange(256))
     assert x[255] == 1.0 and x[0] == 0.0
     assert x[1] == np.float32(1 / 255), "not the float32 the browser computes (fround(k / 255))"
+
+
+def test_the_overlay_puts_the_drawing_where_the_figure_puts_mu():
+    from ui.draw_component import drawn_overlay
+    from ui.figures import pca_projection, posterior_figure
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(300, 4)) * [3, 1, 0.5, 0.1]
+    std = np.full_like(codes, 0.3)
+    labels = np.arange(300) % 10
+    mu, sigma = np.array([1.0, -2.0, 0.5, 0.0]), np.array([0.2, 0.4, 0.1, 1.0])
+    fig = drawn_overlay(posterior_figure(codes, std, labels, list("0123456789"), dims=(1, 0)),
+                        mu, sigma, dims=(1, 0))
+    star = fig.data[-1]
+    assert (star.x[0], star.y[0]) == (-2.0, 1.0)
+    ring = fig.data[-3]
+    assert np.allclose([min(ring.x), max(ring.x)], [-2.4, -1.6], atol=1e-3), "1-sigma ring"
+    assert np.allclose([min(ring.y), max(ring.y)], [0.8, 1.2], atol=1e-3)
+    fig = drawn_overlay(posterior_figure(codes, std, labels, list("0123456789"), projection="pca"),
+                        mu, sigma, projection="pca", codes_mu=codes)
+    from sklearn.decomposition import PCA
+    w = PCA(n_components=2, random_state=0).fit(codes).components_
+    xy, _, _ = pca_projection(codes, std)
+    assert np.allclose(xy, codes @ w.T), "not the figure's projection"
+    assert np.allclose([fig.data[-1].x[0], fig.data[-1].y[0]], w @ mu)

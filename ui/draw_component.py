@@ -26,6 +26,7 @@ from ui.style import class_colours
 DRAWN_KEY = "drawn_input"  # (C, H, W) float32 in [0, 1] (k / 255): the drawing or converted upload
 DRAWN_SOURCE_KEY = "drawn_input_source"  # how it was made, in words ("your drawing", "photo.png")
 N_SAMPLES = 4
+DRAWN_COLOUR = "#ff4b4b"  # Streamlit's primary red, as the canvas's ellipse; no class has it
 
 _draw_component = st.components.v2.component(
     "vae_draw", html=_read("draw.html"), css=_read("draw.css"),
@@ -157,3 +158,36 @@ def draw_input(model: nn.Module, *, key: str, scatter: dict, kl_per_dim: np.ndar
               "source": drawn_source() if base is not None else None,
               "rev": st.session_state.get("_draw_rev", 0)},
         on_drawing_change=_on_drawing_change)
+
+
+def drawn_overlay(fig, mu: np.ndarray, sigma: np.ndarray, *, dims=(0, 1), projection: str = "dims",
+                  codes_mu: np.ndarray | None = None, label: str = "your drawing"):
+    """Add one input's q(z|x) = N(mu, diag sigma^2) to a latent-plane figure (ui.figures'
+    posterior_figure): its 1-sigma and 2-sigma ellipses and its mean as a star, in the figure's
+    coordinates: two latent dims, or (projection="pca") the PCA of `codes_mu` that the figure
+    used, where the ellipse is the projected covariance W diag(sigma^2) W^T. Returns the figure."""
+    import plotly.graph_objects as go
+
+    mu = np.asarray(mu, np.float64)
+    var = np.asarray(sigma, np.float64) ** 2
+    if projection == "pca":
+        from sklearn.decomposition import PCA
+        w = PCA(n_components=2, random_state=0).fit(np.asarray(codes_mu, np.float64)).components_
+        centre, cov = w @ mu, (w * var) @ w.T
+    else:
+        i, j = (int(d) for d in dims)
+        centre, cov = mu[[i, j]], np.diag(var[[i, j]])
+    root = np.linalg.cholesky(cov + 1e-18 * np.eye(2))
+    t = np.linspace(0, 2 * np.pi, 73)
+    circle = np.stack([np.cos(t), np.sin(t)])
+    for k, dash in ((1, "solid"), (2, "dash")):
+        ring = centre[:, None] + k * root @ circle
+        fig.add_trace(go.Scatter(x=ring[0], y=ring[1], mode="lines", hoverinfo="skip",
+                                 line=dict(color=DRAWN_COLOUR, width=2, dash=dash),
+                                 name=f"{label}: q(z|x) at {k} σ", legendgroup="drawn",
+                                 showlegend=k == 1))
+    fig.add_trace(go.Scatter(
+        x=[centre[0]], y=[centre[1]], mode="markers", name=f"{label}: μ", legendgroup="drawn",
+        marker=dict(symbol="star", size=18, color=DRAWN_COLOUR, line=dict(color="white", width=1.5)),
+        hovertemplate=f"{label}<br>μ = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
+    return fig

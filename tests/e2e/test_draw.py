@@ -178,3 +178,43 @@ def test_an_upload_is_converted_onto_the_canvas(page, app_url, tmp_path):
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(bad))
     page.get_by_text("notes.png: this file is not a readable PNG or JPEG image").wait_for()
     assert_no_exception(page)
+
+
+# The explanation page computes its numbers (gradients, bounds, a beta family) on a first visit;
+# on a loaded 2-core machine that took over 30 s once, so its runs get a generous budget.
+SLOW_PAGE_MS = 120_000
+
+
+def _go(page, title: str) -> None:
+    """Move to another page in the same session (a new URL would start a new session)."""
+    page.locator("[data-testid=stSidebarNavLink]", has_text=title).click()
+    wait_for_app(page, SLOW_PAGE_MS)
+
+
+def test_the_drawing_is_an_input_on_the_other_pages(page, app_url):
+    open_page(page, app_url, "draw", "run=mnist5k-2d")
+    component = _draw(page)
+    _stroke(page, [(0.55, 0.2), (0.45, 0.5), (0.5, 0.8)])
+    page.get_by_text("encoded again in Python by torch").wait_for()
+    wait_for_app(page)
+    browser_kl = component.evaluate("el => el.__draw.posterior().kl")
+
+    _go(page, "What mu and sigma mean")
+    page.get_by_text("Use your drawing instead").click()
+    wait_for_app(page, SLOW_PAGE_MS)
+    page.get_by_text("Sum over dims:").first.wait_for(timeout=SLOW_PAGE_MS)
+    text = page.get_by_text("Sum over dims:").first.inner_text()
+    kl = float(text.split("Sum over dims: ")[1].split(" nats")[0])
+    assert abs(kl - browser_kl) < 1e-3, f"the KL line is not read on the drawing ({kl} vs " \
+                                        f"{browser_kl})"
+    assert page.locator("[data-testid=stImageCaption]", has_text="your drawing").count() >= 1
+
+    _go(page, "Latent space")
+    page.locator(".js-plotly-plot").first.wait_for()
+    page.get_by_text("your drawing: μ").first.wait_for()
+
+    _go(page, "Generate")
+    page.get_by_text("Start from your drawing instead of A").click()
+    wait_for_app(page)
+    assert_no_exception(page)
+    page.get_by_text("your drawing").first.wait_for()
