@@ -154,8 +154,8 @@ if D >= 2:
             theme="streamlit", key="explain_zoom")
 if len(z):
     shown = z[-16:]
-    st.image(figs.image_row_png(cached.decodes(run, shown), ncols=len(shown), target_width=1000),
-             width=min(1000, 62 * len(shown)),
+    st.image(figs.image_row_png(cached.decodes(run, shown), ncols=len(shown), target_width=900),
+             width=min(900, 56 * len(shown)),
              caption=f"The decoder's image for the last {len(shown)} z drawn: every z of this "
                      "input decodes to a variant of the same picture")
     _table(sec.z_samples_table(mu, sigma, z, eps))
@@ -167,13 +167,12 @@ else:
 # ------------------------------------------------------------- 3 · why the reparameterization trick
 st.header("3 · Why z = mu + sigma · eps, and not “draw z from N(mu, sigma²)”")
 grads = cached.gradients(run, x, seed=index)
-st.markdown(f"Training must move mu and sigma to lower the loss, so it needs d loss/d mu and "
-            f"d loss/d sigma. One z for this input, drawn both ways from the same seed (the same "
-            f"z, the same loss −log p(x|z) = {grads.loss:.2f} nats); only how z was made differs:")
+st.markdown(f"Training must move mu and sigma to lower the loss L = −log p(x|z), so it needs "
+            f"dL/dmu and dL/dsigma. One z for this input, drawn both ways from the same seed (the "
+            f"same z, the same L = {grads.loss:.2f} nats); only how z was made differs:")
 _table(sec.gradient_table(grads), column_config={
     c: st.column_config.NumberColumn(format="%.4g") for c in
-    ("mu", "sigma", "eps", "z", "d loss / d z", "rsample(): d loss / d mu",
-     "rsample(): d loss / d sigma")})
+    ("eps", "z = mu + sigma·eps", "dL/dz", "rsample(): dL/dmu", "rsample(): dL/dsigma")})
 st.markdown(sec.gradient_sentence(grads))
 
 # ------------------------------------------------------------------------ 4 · the KL, term by term
@@ -271,7 +270,8 @@ with a2:
         st.subheader(f"{kinds[other.name][0].upper()}{kinds[other.name][1:]}: {other.name} "
                      f"(beta = {other_beta:g})")
         st.image(figs.image_row_png(cached.decodes(other, z_prior), ncols=8, target_width=520))
-compared = [run] if other is None else [run, other]
+# The VAE first, so it keeps one colour in the density plot whichever run is active
+compared = sorted([run] if other is None else [run, other], key=lambda r: kinds[r.name] != "VAE")
 coverage = {r.name: cached.prior_coverage(r) for r in compared}
 st.markdown("Without the KL nothing ties the codes to N(0, I): the encoder may put them anywhere. "
             "The KL pulls every q(z|x) toward N(0, I), so the codes as a whole (the **aggregate "
@@ -289,14 +289,15 @@ if vae_run is not None and ae_run is not None:
     st.caption(sec.prior_comparison_sentence(
         coverage[vae_run.name], coverage[ae_run.name], float(np.median(ae_enc["std"])),
         float(np.percentile(np.abs(ae_enc["mu"]), 99))))
-points = [p for p in (ex.run_point(r) for r in runs) if p is not None]
-family = sec.beta_family_for(points, run.read_config()[1].dataset, D)
+family = sec.beta_family_for(cached.run_points(runs), run.read_config()[1].dataset, D)
 if family:
     st.subheader("What beta does")
     st.markdown("These runs differ in beta only. beta weighs the KL in training: the larger it is, "
                 "the harder every q(z|x) is pulled onto N(0, I), so the KL falls, dims go inactive "
-                "and the reconstruction term grows; pick one in the sidebar to see it on this page.")
-    _table(sec.beta_table(family))
+                "and the reconstruction term grows; pick one in the sidebar to see it on this "
+                "page.")
+    _table(sec.beta_table(family).assign(open=[f"./explain?run={p.name}" for p in family]),
+           column_config={"open": st.column_config.LinkColumn(display_text="open on this page")})
 
 # ------------------------------------------------------------------------------ 7 · accounting
 SCOPES = {"This input": "input",
@@ -325,7 +326,7 @@ def accounting_section() -> None:
         st.info(sec.kl_not_trained_note(run.name, beta, acc.kl))
     st.plotly_chart(figs.accounting_figure(acc.recon, acc.kl, acc.iwae, k), theme="streamlit",
                     key="explain_accounting_fig")
-    point = ex.run_point(run)
+    point = next((p for p in cached.run_points([run])), None)
     st.caption(sec.accounting_scope_caption(
         SCOPES[label], acc.n_images, len(data.test_x), acc.samples,
         None if point is None else point.recon + point.kl))

@@ -149,9 +149,10 @@ def test_epoch_curves_and_top_dims(vae_run):
 
 
 def test_sweep_names_are_valid_run_names():
+    from vae.launch import sweep_name
     from vae.runs import validate_name
     for beta in (0.1, 1, 4, 16, 1e-3):
-        validate_name(ex.sweep_name(beta, "0521-0730"))
+        validate_name(sweep_name(beta, "0521-0730"))
 
 
 def test_find_vae_for_an_autoencoder(tmp_path):
@@ -179,7 +180,7 @@ def test_beta_family_compares_runs_of_equal_training():
 def test_sample_gives_no_gradient_and_rsample_gives_the_analytic_one(run_name, test_x):
     model = RunDir(DEFAULT_ROOT / run_name).load_model()
     g = ex.reparameterization_gradients(model, test_x[11], seed=5)
-    assert g.sample_grad_mu is None and g.sample_grad_sigma is None, "sample() let a gradient through"
+    assert g.sample_grad_mu is None and g.sample_grad_sigma is None, "sample() passed a gradient"
     assert g.sample_encoder_grad_norm is None, "sample() let a gradient reach the encoder"
     np.testing.assert_allclose(g.z, g.mu + g.sigma * g.eps, rtol=1e-5, atol=1e-6)
     # The reference: autograd of the analytic expression -log p(x | mu + sigma * eps), same eps

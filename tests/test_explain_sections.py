@@ -31,16 +31,16 @@ def test_z_samples_table_needs_two_draws_for_a_spread():
 
 def test_gradient_table_shows_none_for_sample_and_numbers_for_rsample():
     t = sec.gradient_table(_grads())
-    assert t["sample(): d loss / d mu"].tolist() == [None, None]
-    assert t["sample(): d loss / d sigma"].tolist() == [None, None]
-    assert t["rsample(): d loss / d mu"].tolist() == [3.0, 4.0]
-    assert t["rsample(): d loss / d sigma"].tolist() == [3.0, -8.0]
-    np.testing.assert_allclose(t["z"], [0.7, -1.2])
+    assert t["sample(): dL/dmu"].tolist() == [None, None]
+    assert t["sample(): dL/dsigma"].tolist() == [None, None]
+    assert t["rsample(): dL/dmu"].tolist() == [3.0, 4.0]
+    assert t["rsample(): dL/dsigma"].tolist() == [3.0, -8.0]
+    np.testing.assert_allclose(t["z = mu + sigma·eps"], [0.7, -1.2])
 
 
 def test_gradient_sentence_follows_the_numbers():
     s = sec.gradient_sentence(_grads())
-    assert "**None**" in s and "12.5" in s and "d loss/d z · eps" in s
+    assert "**None**" in s and "12.5" in s and "dL/dz · eps" in s
     assert "unexpected" in sec.gradient_sentence(_grads(sample_none=False))
 
 

@@ -160,12 +160,12 @@ def test_vae_run_has_no_measured_only_note(runs_root):
 
 def test_gradients_reach_mu_and_sigma_only_through_rsample(runs_root, model, test_x):
     at = _open()
-    table = _frame(at, "rsample(): d loss / d mu")
-    assert table["sample(): d loss / d mu"].isna().all(), "sample() must show None"
-    assert table["sample(): d loss / d sigma"].isna().all()
+    table = _frame(at, "rsample(): dL/dmu")
+    assert table["sample(): dL/dmu"].isna().all(), "sample() must show None"
+    assert table["sample(): dL/dsigma"].isna().all()
     g = ex.reparameterization_gradients(model, test_x[0], seed=0)
-    np.testing.assert_allclose(table["rsample(): d loss / d mu"], g.rsample_grad_mu, rtol=1e-5)
-    np.testing.assert_allclose(table["rsample(): d loss / d sigma"], g.rsample_grad_sigma,
+    np.testing.assert_allclose(table["rsample(): dL/dmu"], g.rsample_grad_mu, rtol=1e-5)
+    np.testing.assert_allclose(table["rsample(): dL/dsigma"], g.rsample_grad_sigma,
                                rtol=1e-5)
     assert any("**None**" in m.value and f"{g.rsample_encoder_grad_norm:.3g}" in m.value
                for m in at.markdown)

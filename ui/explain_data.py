@@ -1,5 +1,5 @@
-"""The explanation page's engine results, cached (st.cache_data) on the run's folder and its weights'
-modification time, so a rerun (a click on "Sample eps") recomputes none of them and a run that is
+"""The explanation page's engine results, cached (st.cache_data) on the run's folder and its
+weights' modification time, so a rerun (a click on "Sample eps") recomputes none of them and a run that is
 still training is re-read after each epoch. Inputs are passed as arrays (hashed by Streamlit), so an
 image that is not in the test set (a drawing) caches the same way.
 """
@@ -12,7 +12,7 @@ from ui.resources import encode_test_set, load_model, run_dataset, weights_mtime
 from vae import explain as ex
 from vae.runs import RunDir
 
-ACCOUNTING_SAMPLE = 200  # test images in the stratified bound: IWAE with k = 1000 stays a few seconds
+ACCOUNTING_SAMPLE = 200  # test images in the stratified bound: IWAE at k = 1000 takes seconds
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -97,3 +97,23 @@ def _decodes(path: str, mtime: float, z: np.ndarray) -> np.ndarray:
 def decodes(run: RunDir, z: np.ndarray) -> np.ndarray:
     """E[x|z] for each row of z, from the run's decoder."""
     return _decodes(str(run.path), weights_mtime(run), np.asarray(z, np.float32))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _run_point(path: str, metrics_mtime: float) -> ex.RunPoint | None:
+    return ex.run_point(RunDir(path))
+
+
+def run_points(runs: list[RunDir]) -> list[ex.RunPoint]:
+    """Each run's last test epoch as a point (runs without one left out), re-read when its
+    metrics.jsonl changes."""
+    points = []
+    for r in runs:
+        try:
+            mtime = (r.path / "metrics.jsonl").stat().st_mtime
+        except OSError:
+            continue
+        point = _run_point(str(r.path), mtime)
+        if point is not None:
+            points.append(point)
+    return points

@@ -205,7 +205,8 @@ def aggregate_posterior_figure(grid: np.ndarray, densities: dict[str, np.ndarray
 def accounting_figure(recon: float, kl: float, iwae: float, k: int) -> go.Figure:
     """The two lower bounds on log p(x), in one sign convention (log-likelihoods, higher is better):
     ELBO = E_q[log p(x|z)] - KL drawn as two bars stacked down from zero, beside IWAE_k.
-    log p(x) >= IWAE_k >= ELBO; recon is the positive E_q[-log p(x|z)], iwae the (negative) bound."""
+    log p(x) >= IWAE_k >= ELBO; recon is the positive E_q[-log p(x|z)], iwae the (negative)
+    bound."""
     elbo = -(recon + kl)
     fig = go.Figure([
         go.Bar(x=["ELBO"], y=[-recon], name="E_q[log p(x|z)]  (reconstruction)",
@@ -220,7 +221,7 @@ def accounting_figure(recon: float, kl: float, iwae: float, k: int) -> go.Figure
                       title=f"ELBO {elbo:.2f} ≤ IWAE_k {iwae:.2f} ≤ log p(x)  "
                             f"(gap {iwae - elbo:.2f} nats)",
                       legend=dict(orientation="h", y=-0.15))
-    # Bars hang from zero (a cut axis would hide the KL's share); higher is better, log p(x) is above
+    # Bars hang from zero (a cut axis would hide the KL's share); higher is better, log p(x) above
     fig.update_yaxes(title_text="nats per image (higher is better)", rangemode="tozero")
     return fig
 
@@ -298,9 +299,15 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.08))
     fig.update_traces(cliponaxis=False)
-    if len(recon):
-        pad = max(2.0, 0.12 * float(recon.max() - recon.min()))
-        fig.update_yaxes(range=[float(recon.min()) - pad, float(recon.max()) + pad])
-    fig.update_xaxes(title_text="rate: KL(q(z|x) || p(z)), nats per image", rangemode="tozero")
+    # Both axes start at zero: the plane compares magnitudes (a cut axis made a 2-nat gap look big)
+    top = float(recon.max()) * 1.12 if len(recon) else 1.0
+    fig.update_yaxes(range=[0.0, top])
+    positive_kl = kl[kl > 0]
+    if len(positive_kl) > 1 and positive_kl.max() / positive_kl.min() > 50:
+        # rates from ~0.1 (collapsed) to hundreds (an autoencoder): a linear axis crushes all but one
+        fig.update_xaxes(type="log", title_text="rate: KL(q(z|x) || p(z)), nats per image "
+                                                "(log scale: does not start at zero)")
+    else:
+        fig.update_xaxes(title_text="rate: KL(q(z|x) || p(z)), nats per image", rangemode="tozero")
     fig.update_yaxes(title_text="distortion: reconstruction -log p(x|z), nats per image")
     return fig

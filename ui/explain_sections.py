@@ -9,7 +9,7 @@ import pandas as pd
 
 from vae import explain as ex
 
-# The learner's question (Data Science Stack Exchange, 2018) and the follow-up the KL section answers.
+# The learner's question (Data Science Stack Exchange, 2018) and the follow-up §4 answers.
 SEED_TITLE = "What mu and sigma vector really mean in VAE?"
 SEED_FOLLOW_UP = ("in many tutorials you see this: `kl_loss = - 0.5 * mean(1 + z_log_sigma - "
                   "square(z_mean) - exp(z_log_sigma), axis=-1)` isn't this KL-divergence between "
@@ -37,31 +37,32 @@ def z_samples_table(mu, sigma, z, eps) -> pd.DataFrame:
 
 
 def gradient_table(g: ex.ReparamGradients) -> pd.DataFrame:
-    """§3: per dim, the gradient of -log p(x|z) reaching mu and sigma through sample() (None,
-    as torch returns it) and through rsample(), with the z, eps and d loss/d z behind them."""
+    """§3: per dim, the gradient of L = -log p(x|z) reaching mu and sigma through sample() (None,
+    as torch returns it) and through rsample(), with the eps, z and dL/dz behind them."""
     d = len(g.mu)
 
     def col(values):
         return [None] * d if values is None else [float(v) for v in values]
 
     return pd.DataFrame({
-        "dim": dim_names(d), "mu": g.mu, "sigma": g.sigma, "eps": g.eps, "z": g.z,
-        "d loss / d z": g.grad_z,
-        "sample(): d loss / d mu": pd.Series(col(g.sample_grad_mu), dtype=object),
-        "sample(): d loss / d sigma": pd.Series(col(g.sample_grad_sigma), dtype=object),
-        "rsample(): d loss / d mu": g.rsample_grad_mu,
-        "rsample(): d loss / d sigma": g.rsample_grad_sigma})
+        "dim": dim_names(d), "eps": g.eps, "z = mu + sigma·eps": g.z, "dL/dz": g.grad_z,
+        "sample(): dL/dmu": pd.Series(col(g.sample_grad_mu), dtype=object),
+        "sample(): dL/dsigma": pd.Series(col(g.sample_grad_sigma), dtype=object),
+        "rsample(): dL/dmu": g.rsample_grad_mu,
+        "rsample(): dL/dsigma": g.rsample_grad_sigma})
 
 
 def gradient_sentence(g: ex.ReparamGradients) -> str:
     """§3's one sentence, with this input's numbers."""
     none = g.sample_grad_mu is None and g.sample_grad_sigma is None
-    return (f"Drawn with `Normal(mu, sigma).sample()`, z is a bare number with no history, so torch "
-            f"returns {'**None**' if none else 'a gradient (unexpected)'} for d loss/d mu and "
-            "d loss/d sigma and the encoder could never learn from the reconstruction; drawn with "
+    return (f"Drawn with `Normal(mu, sigma).sample()`, z is a bare number with no history, so "
+            "torch "
+            f"returns {'**None**' if none else 'a gradient (unexpected)'} for dL/dmu and "
+            "dL/dsigma and the encoder could never learn from the reconstruction; drawn with "
             "`rsample()`, the same z is computed as mu + sigma · eps, so the chain rule reaches "
-            "both (d loss/d mu = d loss/d z, d loss/d sigma = d loss/d z · eps) and the encoder's "
-            f"weights receive a gradient of size {g.rsample_encoder_grad_norm:.3g} instead of none.")
+            "both (dL/dmu = dL/dz, dL/dsigma = dL/dz · eps) and the encoder's "
+            f"weights receive a gradient of size {g.rsample_encoder_grad_norm:.3g} instead of "
+            "none.")
 
 
 def kl_terms_table(mu, sigma) -> pd.DataFrame:
@@ -93,7 +94,8 @@ def prior_comparison_sentence(vae_share: float, ae_share: float, ae_median_sigma
                               ae_spread: float) -> str:
     """§6: why the autoencoder's prior samples are not trustworthy, from its measured numbers."""
     return (f"The autoencoder's sigma is tiny (median {ae_median_sigma:.3f}) and its codes spread "
-            f"over ±{ae_spread:.0f}: its aggregate posterior is a comb of spikes with holes between "
+            f"over ±{ae_spread:.0f}: its aggregate posterior is a comb of spikes with holes "
+            "between "
             f"them, so only {ae_share:.0%} of prior samples land on a code it was trained on "
             f"(VAE: {vae_share:.0%}). Whatever its decoder draws there was never checked against "
             "an image, even where it happens to look like a digit.")
@@ -167,7 +169,8 @@ def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: 
         f"{kl:.2f} nats for this input).",
     ]
     if coverage is not None and ae_coverage is not None:
-        out.append("**Why z is pushed toward N(0, I).** Generation decodes z ~ N(0, I), so the codes "
+        out.append("**Why z is pushed toward N(0, I).** Generation decodes z ~ N(0, I), so the "
+                   "codes "
                    f"must fill that region: {coverage:.0%} of prior samples land on a VAE code, "
                    f"{ae_coverage:.0%} on the autoencoder's (β = 0), the rest in holes (§6).")
     else:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .launch import start_training
 from .losses import bits_per_dim, iwae_bound
 from .model import VAE
 from .runs import RunDir, RunError
@@ -76,13 +75,13 @@ def prior_samples(model: VAE, n: int, seed: int) -> tuple[np.ndarray, np.ndarray
     return z, decode_images(model, z)
 
 
-# ------------------------------------------------------------------ why the reparameterization trick
+# ----------------------------------------------------------------- why the reparameterization trick
 @dataclass(frozen=True)
 class ReparamGradients:
     """One input, one draw of z: the gradient of the reconstruction loss -log p(x|z) with respect to
     mu and sigma when z is drawn by torch's `Normal(mu, sigma).sample()` (no path back: None) and by
-    `.rsample()`, which computes z = mu + sigma * eps (a path: numbers). Both draws use the same seed,
-    so they give the same z and the same loss; only the way z was made differs."""
+    `.rsample()`, which computes z = mu + sigma * eps (a path: numbers). Both draws use the same
+    seed, so they give the same z and the same loss; only the way z was made differs."""
     mu: np.ndarray  # (D,)
     sigma: np.ndarray  # (D,)
     eps: np.ndarray  # (D,) the standard-normal draw behind z
@@ -388,18 +387,3 @@ def find_vae(runs: list[RunDir], autoencoder: RunDir) -> RunDir | None:
         if match is not None and match.name == autoencoder.name:
             return run
     return None
-
-
-def sweep_name(beta: float, stamp: str) -> str:
-    return f"sweep-{stamp}-beta{beta:g}".replace("+", "")
-
-
-def launch_beta_sweep(root, betas, epochs: int, stamp: str, dataset: str = "mnist-5k",
-                      latent_dim: int = 2, hidden: str = "256") -> list[RunDir]:
-    """Start one short run per beta, all at once; each trains as its own process."""
-    runs = []
-    for beta in betas:
-        runs.append(start_training(root, sweep_name(beta, stamp), {
-            "dataset": dataset, "latent-dim": latent_dim, "beta": beta, "epochs": epochs,
-            "hidden": hidden, "device": "cpu", "snapshot-every": epochs}))
-    return runs
