@@ -4,10 +4,16 @@ import time
 import numpy as np
 import streamlit as st
 
+from ui import beta_figures as bf
 from ui import explain_figures as figs
+from ui.images import for_display
+from ui.presenter_keys import presenter_keys
+from ui.quality import prior_share, real_share
 from ui.resources import (active_run, all_runs, encode_test_set, load_model, require_model,
                           run_dataset, runs_root)
+from vae import betas as vb
 from vae import explain as ex
+from vae.launch import launch_beta_sweep
 from vae.runs import RunError
 
 STEPS = ["1 · Autoencoder vs VAE", "2 · Raise beta: collapse", "3 · The reparameterization"]
@@ -21,6 +27,8 @@ st.html("""<style>
 [data-testid="stMainBlockContainer"] h1 { font-size: 3.2rem; }
 [data-testid="stMainBlockContainer"] h2 { font-size: 2.3rem; }
 [data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] { font-size: 2.8rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stButtonGroup"] p,
+[data-testid="stMainBlockContainer"] [data-testid="stButton"] p { font-size: 1.15rem; }
 </style>""")
 
 
@@ -45,11 +53,15 @@ model = require_model(run)
 cfg, train_cfg = run.read_config()
 data = run_dataset(run)
 runs = all_runs()
-# The story's VAE: the active run, or, when that is an autoencoder, a VAE of the same shape.
-vae_run = run if cfg.beta > 0 else ex.find_vae(runs, run)
-ae_run = ex.find_autoencoder(runs, vae_run) if vae_run is not None else None
-
-st.title("Presenter mode")
+family = vb.best_family(runs, run)
+# The story's pair: the beta family's autoencoder and VAE, where prior samples really differ
+# (16-D: the autoencoder's codes leave N(0, I)); else the active run and its counterpart.
+pair = vb.autoencoder_and_vae(family) if len(family) >= 3 else None
+if pair is not None:
+    ae_run, vae_run = pair[0].run, pair[1].run
+else:
+    vae_run = run if cfg.beta > 0 else ex.find_vae(runs, run)
+    ae_run = ex.find_autoencoder(runs, vae_run) if vae_run is not None else None
 
 
 def _go(delta: int) -> None:
@@ -57,13 +69,20 @@ def _go(delta: int) -> None:
     st.session_state["presenter_step"] = STEPS[min(len(STEPS) - 1, max(0, i + delta))]
 
 
-n1, n2, n3 = st.columns([6, 1, 1], vertical_alignment="bottom")
-step = n1.segmented_control("Step", STEPS, default=STEPS[0], key="presenter_step",
-                            label_visibility="collapsed") or STEPS[0]
+# The step lives in session state only (no widget default), so Back/Next/keys may set it.
+if st.session_state.get("presenter_step") not in STEPS:
+    st.session_state["presenter_step"] = STEPS[0]
+presenter_keys("presenter_keys", _go)
+t1, n2, n3 = st.columns([6, 1, 1], vertical_alignment="bottom")
+t1.title("Presenter mode")
+step = st.session_state["presenter_step"]
 n2.button("Back", icon=":material/arrow_back:", on_click=_go, args=(-1,), key="presenter_back",
           disabled=step == STEPS[0], use_container_width=True)
 n3.button("Next", icon=":material/arrow_forward:", on_click=_go, args=(1,), type="primary",
           key="presenter_next", disabled=step == STEPS[-1], use_container_width=True)
+step = st.segmented_control("Step", STEPS, key="presenter_step", width="stretch",
+                            label_visibility="collapsed") or STEPS[0]
+st.caption("Keys: → PageDown Space next · ← PageUp back")
 
 # ------------------------------------------------------------------------ 1 · AE vs VAE
 if step == STEPS[0]:
@@ -74,43 +93,64 @@ if step == STEPS[0]:
                 "The shipped **mnist5k-2d** and **mnist5k-2d-ae** are one: pick mnist5k-2d in "
                 "the sidebar, or train the missing one on the **Train** page.")
         st.stop()
-    st.markdown("Both models squeeze each image into two numbers and rebuild it. Then we draw "
-                "the **same** 24 random codes from N(0, I) and decode them with each.")
+    D = ae_run.read_config()[0].latent_dim
+    real = real_share(vae_run)
+    shares = {r.name: prior_share(r) for r in (ae_run, vae_run)}
+    st.markdown(f"Both models squeeze each image into {D} numbers and rebuild it. Then we decode "
+                "the **same** 24 random codes drawn from N(0, I) with each. Is a decode a digit? "
+                "A plain pixel classifier (logistic regression fitted on the training images) "
+                f"judges: it recognises {real:.0%} of real test images with 90% confidence or "
+                "more.")
     names = data.class_names
+    encs = {r.name: encode_test_set(r) for r in (ae_run, vae_run)}
+    dims = tuple(ex.top_dims(ex.kl_split(encs[vae_run.name]["mu"],
+                                         encs[vae_run.name]["std"]).per_dim.mean(0))) \
+        if D >= 2 else (0, 0)
+    spread = {n: float(np.percentile(np.abs(e["mu"]), 99)) for n, e in encs.items()}
+    half = max(3.5, 1.1 * max(float(np.percentile(np.abs(e["mu"][:, list(dims)]), 99.5))
+                              for e in encs.values()))
     cols = st.columns(2)
     for col, r, label in ((cols[0], ae_run, "Autoencoder (no KL)"), (cols[1], vae_run, "VAE")):
         m = load_model(r)
-        enc = encode_test_set(r)
+        enc = encs[r.name]
         with col:
             st.subheader(f"{label}: {r.name}")
+            axes = f"dims z{dims[0]} and z{dims[1]} of {D}" if D > 2 else "the latent plane"
             chart(figs.latent_view_figure(
-                enc["mu"], enc["labels"], names, index=enc["index"], height=560,
-                title="Where the test images' codes sit; dashed: N(0, I)"),
+                enc["mu"], enc["labels"], names, dims=dims, index=enc["index"], height=560,
+                x_range=(-half, half), y_range=(-half, half),
+                title=f"The test images' codes, {axes}; dashed: N(0, I)"),
                 f"presenter_latent_{r.name}")
+            st.caption(f"99% of its code coordinates lie within ±{spread[r.name]:.1f} "
+                       "(N(0, I): ±2.6)")
             _, imgs = ex.prior_samples(m, 24, SEED)
             png = figs.image_row_png(imgs, ncols=6, target_width=600)
-            st.image(png, caption="24 codes drawn from N(0, I), decoded")
+            st.image(png, caption=f"24 codes drawn from N(0, I), decoded. The classifier "
+                                  f"recognises {shares[r.name]:.0%} of 1,000 such decodes.")
             png_download("prior samples", png, f"{r.name}-prior-samples", f"presenter_png_{r.name}")
-    st.markdown("The autoencoder's codes spread far outside N(0, I) with gaps between digits: "
-                "random codes land in places it never learned, and decode to smudges. The KL "
-                "term keeps the VAE's codes inside N(0, I), so random codes decode to digits.")
+    ae_share, vae_share = shares[ae_run.name], shares[vae_run.name]
+    if ae_share < vae_share:
+        st.markdown(f"Without the KL term the autoencoder's codes spread far outside N(0, I) "
+                    f"(±{spread[ae_run.name]:.0f} against ±{spread[vae_run.name]:.1f}): random "
+                    "codes land where it never learned, and decode to speckled smudges: the "
+                    "classifier "
+                    f"recognises {ae_share:.0%} of them, against {vae_share:.0%} of the VAE's. The "
+                    "KL term keeps the VAE's codes inside N(0, I), so random codes decode to "
+                    "digits (blurred: each is an average over what q(z|x) allows).")
+    else:
+        st.markdown(f"On this pair the autoencoder's prior samples are recognised as often as the "
+                    f"VAE's ({ae_share:.0%} against {vae_share:.0%}): with {D} dims its codes sit "
+                    "close enough to N(0, I). The difference shows with a larger latent, as in "
+                    f"the shipped {vb.FAMILY_PREFIX}0 and {vb.FAMILY_PREFIX}1.")
 
 # ------------------------------------------------------------------------ 2 · raise beta
 elif step == STEPS[1]:
     st.header("Raise beta and the code collapses")
     st.markdown("The loss is reconstruction + **beta** × KL. A larger beta pulls every q(z|x) "
                 "harder toward N(0, I); past a point the code stops carrying anything about x.")
-    same_shape = {}
-    for r in runs:
-        p = ex.run_point(r)
-        if p is None or not r.weights_file.exists():
-            continue
-        m_cfg, t_cfg = r.read_config()
-        if t_cfg.dataset == train_cfg.dataset and m_cfg.latent_dim == cfg.latent_dim:
-            same_shape[p.name] = (p, r)
-    # compare like with like: runs trained for the same number of epochs
-    family = [same_shape[p.name] for p in ex.beta_family([p for p, _ in same_shape.values()])]
-    betas = sorted({p.beta for p, _ in family})
+    # compare like with like: runs that differ in beta only (vae.betas.best_family)
+    betas = sorted({m.point.beta for m in family})
+    family = [(m.point, m.run) for m in family]
     if len(betas) < 3:
         st.info(f"Only {len(betas)} beta value(s) trained so far for this dataset and latent "
                 "size: too few to watch collapse. One click trains four short runs "
@@ -119,8 +159,8 @@ elif step == STEPS[1]:
             if st.button("Train the beta sweep", icon=":material/play_arrow:", type="primary",
                          key="presenter_sweep"):
                 try:
-                    started = ex.launch_beta_sweep(runs_root(), [0.1, 1.0, 4.0, 16.0], 4,
-                                                   time.strftime("%m%d-%H%M%S"))
+                    started = launch_beta_sweep(runs_root(), [0.1, 1.0, 4.0, 16.0], 4,
+                                                time.strftime("%m%d-%H%M%S"))
                     st.success(f"Training {len(started)} runs. They appear here, and on the "
                                "**Rate and distortion** page, as they finish: press **Refresh**.")
                 except RunError as exc:
@@ -140,13 +180,24 @@ elif step == STEPS[1]:
             rng = np.random.default_rng(SEED)
             idx = np.sort(rng.choice(len(data.test_x), 8, replace=False))
             x = data.test_x[idx]
-            rows = [x[:, 0]] + [ex.reconstruct_mean(load_model(r), x) for _, r in family]
+            rows = [for_display(x)] + [ex.reconstruct_mean(load_model(r), x) for _, r in family]
             png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=640)
             st.image(png, caption="Top row: 8 test images. Then their reconstructions by runs "
                                   f"trained {family[0][0].epoch} epochs each, from beta "
                                   + " → ".join(f"{p.beta:g}" for p, _ in family))
             png_download("reconstructions by beta", png, "reconstructions-by-beta",
                          "presenter_png_beta")
+        first, last = family[0][0], family[-1][0]
+        a1, a2 = st.columns([1, 1.1], vertical_alignment="center")
+        with a1:
+            chart(bf.active_units_figure([p.beta for p, _ in family],
+                                         [p.active_units for p, _ in family], first.latent_dim,
+                                         [p.kl for p, _ in family]), "presenter_active")
+        a2.markdown(f"From β = {first.beta:g} to β = {last.beta:g} the KL falls from "
+                    f"{first.kl:.1f} to {last.kl:.1f} nats and the active units (dims whose mu "
+                    f"still moves with x) from {first.active_units} to {last.active_units} of "
+                    f"{first.latent_dim}. The reconstruction error rises from {first.recon:.0f} "
+                    f"to {last.recon:.0f} nats: the reconstructions turn alike.")
         collapsed = [p.name for p, _ in family if p.collapsed]
         if collapsed:
             st.warning(f"Collapsed: {', '.join(collapsed)}. Their KL is near zero: every input "

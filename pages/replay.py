@@ -25,13 +25,14 @@ curves = ex.epoch_curves(run.read_metrics())
 rows = {r["epoch"]: r for r in run.read_metrics() if r.get("kind") == "epoch"}
 D = run.read_config()[0].latent_dim
 st.caption(f"Run **{run.name}**: {len(epochs)} snapshots (epochs {epochs[0]} to {epochs[-1]}). "
-           "Move the epoch slider or press Play: the curves' cursor, the posterior, the "
+           "It opens on the last epoch, the trained model. Press Play to watch it learn from "
+           f"epoch {epochs[0]}, or move the epoch slider: the curves' cursor, the posterior, the "
            "reconstructions and the prior samples all show the model as it was after that epoch.")
 
 if (st.session_state.get("replay_for") != run.name
         or st.session_state.get("replay_epoch") not in epochs):
     st.session_state["replay_for"] = run.name
-    st.session_state["replay_epoch"] = epochs[0]
+    st.session_state["replay_epoch"] = epochs[-1]  # open on the trained model; Play starts over
     st.session_state["replay_play"] = False
 
 try:

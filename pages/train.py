@@ -2,13 +2,14 @@
 import streamlit as st
 
 from ui import train_form
-from ui.curves import loss_curves_figure, progress_summary, runs_table
+from ui.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary, runs_table
 from ui.figures import posterior_figure
-from ui.resources import (active_run, all_runs, encode_test_set, run_dataset, run_summaries,
-                          runs_root, set_active_run)
+from ui.resources import (active_run, all_runs, encode_test_set, run_dataset, run_status,
+                          run_summaries, runs_root, set_active_run)
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
-from vae.launch import max_processes, resume_training, start_training, stop_training
+from vae.launch import (forget_launch, launch_status, max_processes, pending_launches,
+                        resume_training, start_training, stop_training)
 from vae.model import ARCHS, LIKELIHOODS
 from vae.runs import RunError
 
@@ -89,8 +90,7 @@ if submitted:
     else:
         name = options.pop("name")
         try:
-            with st.spinner("Starting the trainer…"):
-                start_training(runs_root(), name, options, processes=int(processes))
+            start_training(runs_root(), name, options, processes=int(processes))  # at once
         except RunError as exc:
             feedback.error(f"The trainer refused to start: {exc}")
         else:
@@ -100,15 +100,29 @@ if submitted:
 for note in st.session_state.pop("_train_notes", []):
     st.info(note)
 
-if not runs:
+if not runs and not pending_launches(runs_root()):
     st.info("No runs yet. Fill in the form above and press **Start training**; the run trains in "
             "its own process and this page follows it live.")
     st.stop()
 
-summaries, damaged = run_summaries(runs)
-st.dataframe(runs_table(summaries), hide_index=True, width="stretch")
-for name, problems in damaged.items():
-    st.warning(f"**{name}** is damaged: " + " ".join(problems), icon=":material/warning:")
+def _training(runs) -> bool:
+    return any(run_status(r).get("state") in ("running", "starting") for r in runs)
+
+
+@st.fragment(run_every=2.0 if _training(runs) or pending_launches(runs_root()) else None)
+def runs_overview() -> None:
+    """The runs table, refreshed every 2 s while any run trains or starts."""
+    summaries, damaged = run_summaries(all_runs())
+    shown = {s["run"] for s in summaries}
+    for r in pending_launches(runs_root()):  # launched, no folder yet
+        if r.name not in shown:
+            summaries.insert(0, {"run": r.name, "status": launch_status(r)["state"]})
+    st.dataframe(runs_table(summaries), hide_index=True, width="stretch")
+    for name, problems in damaged.items():
+        st.warning(f"**{name}** is damaged: " + " ".join(problems), icon=":material/warning:")
+
+
+runs_overview()
 
 run = active_run()
 st.subheader(f"Run {run.name}")
@@ -130,16 +144,28 @@ def stale_state(run, why: str) -> None:
 
 
 def live(run) -> None:
-    status = run.read_status()
+    status = run_status(run)
+    if status.get("state") == "failed" and launch_status(run) is not None:
+        st.error(f"The trainer for {run.name} did not start: {status.get('message')}")
+        if not run.path.exists():  # nothing else to show: a launch that never made its folder
+            if st.button("Dismiss", key="dismiss_launch"):
+                forget_launch(run)
+                st.session_state.pop("active_run", None)
+                st.query_params.pop("run", None)
+                st.rerun(scope="app")
+            return
+        status = run.read_status()  # a failed resume: the run is as it was
     state = status.get("state", "new")
+    rows = run.read_metrics() if run.path.exists() else []
+    done = epochs_done(rows)
     if state in ("running", "starting"):  # a trainer holds the run's lock
-        progress = progress_summary(status)
+        progress = progress_summary(status, done)
         left, right = st.columns([5, 1])
         if state == "running":
             left.progress(progress["fraction"], text=progress["text"])
         else:
-            left.info(f"The trainer (pid {status.get('pid')}) is loading the data and building "
-                      "the model…")
+            left.info(status.get("message") or f"The trainer (pid {status.get('pid')}) is "
+                      "loading the data and building the model…", icon=":material/hourglass_top:")
         if right.button("Stop", type="primary", key="stop"):
             pid = stop_training(run)
             st.toast(f"Asked {run.name} to stop" + (f" (SIGTERM to its trainer, pid {pid})."
@@ -149,8 +175,8 @@ def live(run) -> None:
         where = ("it can be resumed from its last saved state." if run.weights_file.exists() else
                  "no epoch had finished, so Resume starts it again from epoch 1 with its settings.")
         left, right = st.columns([5, 1])
-        left.warning(f"{run.name} {word} at epoch {status.get('epoch')}/{status.get('epochs')}; "
-                     + where)
+        left.warning(f"{run.name} {word} with {epoch_words(state, done, status.get('epochs'))}"
+                     "; " + where)
         if right.button("Resume", key="resume"):
             try:
                 resume_training(run)
@@ -171,7 +197,6 @@ def live(run) -> None:
     elif state == "finished":
         st.success(status.get("message") or "Finished.")
 
-    rows = run.read_metrics()
     if rows:
         st.plotly_chart(loss_curves_figure(rows), key="curves", theme="streamlit")
     else:
@@ -183,17 +208,16 @@ def live(run) -> None:
         except (RunError, DatasetError) as exc:
             st.warning(f"The posterior cannot be drawn: {exc}")
         else:
-            epoch = status.get("epoch")
             st.plotly_chart(posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
                                              ellipses="sample"),
                             key="posterior", theme="streamlit")
-            st.caption(f"Posterior means of the test set after the last finished epoch "
-                       f"(now at epoch {epoch}), redrawn each epoch.")
+            st.caption(f"Posterior means of the test set after epoch {done}, the last finished "
+                       "one; redrawn after each epoch.")
     if st.session_state.get("_live_state", {}).get(run.name) not in (None, state):
         st.session_state["_live_state"][run.name] = state
         st.rerun()  # the run's state changed: redraw the whole page (buttons, refresh rate)
     st.session_state.setdefault("_live_state", {})[run.name] = state
 
 
-running = run.read_status().get("state") in ("running", "starting")
+running = run_status(run).get("state") in ("running", "starting")
 st.fragment(live, run_every=1.0 if running else None)(run)

@@ -225,3 +225,85 @@ def test_cli_refuses_image_size_for_a_built_in_set(tmp_path, capsys):
                  "--root", str(tmp_path / "runs"), "--name", "x", "--quiet"])
     assert code == 2
     assert "apply to your own images" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ the Train page's form and .zip upload
+
+def form_values(**changes):
+    from ui.train_form import DEFAULTS
+    return {**DEFAULTS, "precision": "fp32", "image_size": None, **changes}
+
+
+def test_form_reads_your_folder_and_passes_the_image_size(colour):
+    from ui.train_form import validate
+    options, problems = validate(form_values(dataset="folder", data_dir=str(colour),
+                                             image_size=8, name="mine"), set())
+    assert problems == []
+    assert (options["dataset"], options["data-dir"], options["image-size"]) == \
+        ("folder", str(colour), 8)
+
+
+def test_form_names_the_bad_file_of_your_folder(tmp_path, patches):
+    from ui.train_form import validate
+    root = write_folder(tmp_path / "d", patches)
+    (root / "flower" / "readme.md").write_text("# flowers")
+    options, problems = validate(form_values(dataset="folder", data_dir=str(root)), set())
+    assert options == {} and any("flower/readme.md (not an image)" in p for p in problems)
+
+
+def test_form_refuses_an_image_size_for_a_built_in_set():
+    from ui.train_form import validate
+    _, problems = validate(form_values(dataset="digits", image_size=16), set())
+    assert any("Image size applies to your own images only" in p for p in problems)
+
+
+def zipped(root) -> bytes:
+    from tests.image_fixtures import zip_folder
+    return zip_folder(root, top="my photos")
+
+
+def test_an_image_zip_is_unpacked_checked_and_reused(tmp_path, colour):
+    from vae.archive import import_image_zip
+    data = zipped(colour)
+    dest = tmp_path / "runs" / ".datasets"
+    folder = import_image_zip(data, dest, source="my photos.zip")
+    assert folder.parent == dest and folder.name.startswith("my-photos-")
+    assert load_dataset("folder", folder).class_names == ("china", "flower")
+    assert import_image_zip(data, dest, source="again.zip") == folder  # the same zip: reused
+    assert [p.name for p in dest.iterdir()] == [folder.name]
+
+
+@pytest.mark.parametrize("spoil, words", [
+    (lambda root: (root / "china" / "notes.txt").write_text("x"), ("china/notes.txt",
+                                                                   "not an image")),
+    (lambda root: __import__("shutil").rmtree(root / "flower"), ("one class only",)),
+    (lambda root: Image.fromarray(np.zeros((24, 24, 3), np.uint8)).save(root / "china" / "x.png"),
+     ("different sizes",)),
+], ids=["non-image", "one-class", "mixed-sizes"])
+def test_a_hostile_image_zip_is_refused_and_leaves_nothing(tmp_path, patches, spoil, words):
+    from vae.archive import import_image_zip
+    root = write_folder(tmp_path / "src", patches)
+    spoil(root)
+    dest = tmp_path / "runs" / ".datasets"
+    with pytest.raises(DatasetError) as err:
+        import_image_zip(zipped(root), dest, source="up.zip")
+    for w in words:
+        assert w in str(err.value)
+    assert "up.zip" in str(err.value) and ".import-" not in str(err.value)
+    assert list(dest.iterdir()) == []
+
+
+def test_an_image_zip_with_a_link_or_a_slip_is_refused(tmp_path, patches):
+    import stat as st_mode
+    from vae.archive import ArchiveError, import_image_zip
+    data = zipped(write_folder(tmp_path / "src", patches))
+    for name, attr in (("../../evil.png", 0o644), ("china/link.png", st_mode.S_IFLNK | 0o777)):
+        buf = io.BytesIO(data)
+        with zipfile.ZipFile(buf, "a") as zf:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = attr << 16
+            zf.writestr(info, b"/etc/passwd")
+        with pytest.raises(ArchiveError):
+            import_image_zip(buf.getvalue(), tmp_path / "runs" / ".datasets", source="up.zip")
+    assert not (tmp_path / "runs" / ".datasets").exists() or \
+        list((tmp_path / "runs" / ".datasets").iterdir()) == []

@@ -13,7 +13,7 @@ from statistics import NormalDist
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.images import grid, png_bytes
+from ui.images import for_display, grid, png_bytes
 
 SEPARATOR = 0.35  # the grey between tiles: visible on black digits and on light or dark pages
 
@@ -75,18 +75,21 @@ def image_grid_figure(images: np.ndarray, *, col_labels=None, row_labels=None,
                       x_title: str | None = None, y_title: str | None = None,
                       title: str | None = None, scale: int = 1,
                       max_height: int = 640) -> go.Figure:
-    """An (R, C, H, W) block of images in [0, 1] as one crisp picture, tiles labelled on the axes.
+    """An (R, C, H, W) block of images in [0, 1] (or (R, C, 1|3, H, W): greyscale or colour) as one
+    crisp picture, tiles labelled on the axes.
 
     Axis units are source pixels; tick marks sit at tile centres."""
     images = np.asarray(images, np.float32)
-    if images.ndim == 5:  # (R, C, 1, H, W)
+    if images.ndim == 5 and images.shape[2] == 1:  # (R, C, 1, H, W)
         images = images[:, :, 0]
-    if images.ndim != 4:
+    if images.ndim != 4 and not (images.ndim == 5 and images.shape[2] == 3):
         raise ValueError(f"expected (rows, cols, H, W) images, got shape {images.shape}")
-    rows, cols, h, w = images.shape
+    rows, cols = images.shape[:2]
+    h, w = images.shape[-2:]
     pad = 1
-    picture = grid(images.reshape(rows * cols, h, w), ncols=cols, pad=pad, pad_value=SEPARATOR)
-    height_px, width_px = picture.shape
+    picture = grid(images.reshape(rows * cols, *images.shape[2:]), ncols=cols, pad=pad,
+                   pad_value=SEPARATOR)
+    height_px, width_px = picture.shape[:2]
     uri = "data:image/png;base64," + base64.b64encode(png_bytes(picture, scale)).decode()
     fig = go.Figure(go.Image(source=uri, x0=0, y0=0, dx=1 / scale, dy=1 / scale,
                              hoverinfo="skip"))
@@ -145,19 +148,15 @@ def interpolation_figure(images: np.ndarray, t: np.ndarray, label_a: str,
 
 def samples_figure(images: np.ndarray, ncols: int) -> go.Figure:
     """Decoded prior samples, tiled ncols wide."""
-    images = np.asarray(images, np.float32)
-    if images.ndim == 4:
-        images = images[:, 0]
-    n, h, w = images.shape
+    images = for_display(np.asarray(images, np.float32))
+    n = len(images)
     rows = -(-n // ncols)
-    padded = np.full((rows * ncols, h, w), SEPARATOR, np.float32)
+    padded = np.full((rows * ncols, *images.shape[1:]), SEPARATOR, np.float32)
     padded[:n] = images
-    return image_grid_figure(padded.reshape(rows, ncols, h, w))
+    return image_grid_figure(padded.reshape(rows, ncols, *images.shape[1:]))
 
 
 def nearest_figure(images: np.ndarray, captions) -> go.Figure:
     """The test images whose posterior means are nearest to z, captioned under each tile."""
-    images = np.asarray(images, np.float32)
-    if images.ndim == 4:
-        images = images[:, 0]
+    images = for_display(np.asarray(images, np.float32))
     return image_grid_figure(images[None], col_labels=list(captions))

@@ -1,4 +1,8 @@
-"""Crisp images: nearest-neighbour upscaling and PNG encoding, with numpy and Pillow only."""
+"""Crisp images: nearest-neighbour upscaling and PNG encoding, with numpy and Pillow only.
+
+Greyscale images travel as (N, H, W) or (N, 1, H, W), colour ones as (N, 3, H, W) (the model's
+channels-first layout); a tiled picture is (H, W) or (H, W, 3), and its PNG is greyscale or RGB.
+"""
 from __future__ import annotations
 
 import io
@@ -13,18 +17,27 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 
 
 def upscale(image: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest-neighbour upscaling of an (H, W) image: each pixel becomes a factor x factor block."""
+    """Nearest-neighbour upscaling of an (H, W) or (H, W, 3) image: each pixel becomes a
+    factor x factor block."""
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
+def for_display(images: np.ndarray) -> np.ndarray:
+    """(N, 1, H, W) greyscale to (N, H, W); (N, 3, H, W) colour and (N, H, W) are kept."""
+    images = np.asarray(images)
+    return images[:, 0] if images.ndim == 4 and images.shape[1] == 1 else images
+
+
 def grid(images: np.ndarray, ncols: int, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
-    """Tile (N, H, W) or (N, 1, H, W) images into one (rows*H, ncols*W) image with padding."""
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 4:
-        images = images[:, 0]
-    n, h, w = images.shape
+    """Tile (N, H, W), (N, 1, H, W) or colour (N, 3, H, W) images into one picture with padding:
+    (rows*H, ncols*W) for greyscale, (rows*H, ncols*W, 3) for colour."""
+    images = for_display(np.asarray(images, dtype=np.float32))
+    if images.ndim == 4:  # colour: channels last for the picture
+        images = np.moveaxis(images, 1, -1)
+    n, h, w = images.shape[:3]
     nrows = max(1, -(-n // ncols))
-    out = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), pad_value, np.float32)
+    out = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad, *images.shape[3:]),
+                  pad_value, np.float32)
     for i, img in enumerate(images):
         r, c = divmod(i, ncols)
         out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = img
@@ -32,14 +45,16 @@ def grid(images: np.ndarray, ncols: int, pad: int = 1, pad_value: float = 1.0) -
 
 
 def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
-    """Encode an (H, W) float image in [0, 1] as a greyscale PNG, upscaled by `scale`."""
+    """Encode a float image in [0, 1] as a PNG upscaled by `scale`: (H, W) or (1, H, W) as
+    greyscale, (H, W, 3) or (3, H, W) as RGB."""
     arr = to_uint8(image)
-    if arr.ndim == 3:
-        arr = arr[0]
+    if arr.ndim == 3 and arr.shape[0] in (1, 3) and arr.shape[-1] != 3:
+        arr = arr[0] if arr.shape[0] == 1 else np.moveaxis(arr, 0, -1)
     if scale > 1:
         arr = upscale(arr, scale)
     buf = io.BytesIO()
-    Image.fromarray(arr, mode="L").save(buf, format="PNG")
+    Image.fromarray(np.ascontiguousarray(arr), mode="L" if arr.ndim == 2 else "RGB").save(
+        buf, format="PNG")
     return buf.getvalue()
 
 

@@ -12,6 +12,7 @@ of a download; a resumed import goes on from its last epoch's weights.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -244,6 +245,56 @@ def sweep_stale(root: Path, older_than_s: float = 3600.0) -> None:
             continue
 
 
+# ------------------------------------------------------------------------- a .zip of your images
+
+IMAGES_FOLDER = ".datasets"  # inside the runs root: never listed as a run (not a run name)
+MAX_IMAGE_ZIP_BYTES = 200 * MB
+
+
+def images_root(runs_root: str | os.PathLike) -> Path:
+    """Where uploaded image sets are unpacked: beside the runs that train on them."""
+    return Path(runs_root) / IMAGES_FOLDER
+
+
+def import_image_zip(data: bytes, root: str | os.PathLike, *, source: str = "images.zip",
+                     image_size: int | None = None, max_zip: int = MAX_IMAGE_ZIP_BYTES,
+                     max_unpacked: int = MAX_UNPACKED_BYTES) -> Path:
+    """Unpack a .zip of images (one folder per class) into root/<name>-<hash>/ and return that
+    folder, or raise (ArchiveError for the zip, DatasetError for its images) leaving nothing.
+
+    The images are checked as `--dataset folder` reads them (every image readable, one size or
+    `image_size` given, two classes or more, enough of each) before the folder is renamed into
+    place. The same zip again returns the folder the first one made."""
+    from .data import MAX_IMAGES, DatasetError, load_dataset
+    root = Path(root)
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    final = root / f"{_clean_name(_stem(source), 'images')[:40]}-{digest}"
+    existing = [p for p in root.glob(f"*-{digest}") if p.is_dir() and not p.is_symlink()] \
+        if root.is_dir() else []
+    if existing:
+        load_dataset("folder", existing[0], image_size=image_size)
+        return existing[0]
+    with open_zip(data, max_zip) as zf:
+        members = check_entries(zf, max_unpacked=max_unpacked, max_entries=MAX_IMAGES + 1000)
+        if not members:
+            raise ArchiveError(f"{source} holds no files.")
+        root.mkdir(parents=True, exist_ok=True)
+        sweep_stale(root)
+        tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=root))
+        work = tmp / "images"
+        try:
+            work.mkdir()
+            extract_checked(zf, members, work, None, max_unpacked)
+            try:
+                load_dataset("folder", work, image_size=image_size)
+            except DatasetError as exc:  # name the upload, not the temp folder
+                raise DatasetError(str(exc).replace(str(work), source)) from None
+            os.rename(work, final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
 def _sort_members(rels: dict) -> list[str]:
     """Refuse unknown files; notes for those dropped on purpose."""
     notes = []
@@ -314,12 +365,16 @@ def _imported_status(run: RunDir, source: str) -> dict:
             "updated": time.time()}
 
 
-def _free_name(root: Path, wanted: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9._-]", "-", wanted).strip("-._")[:60] or "imported-run"
+def _clean_name(wanted: str, fallback: str = "imported-run") -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]", "-", wanted).strip("-._")[:60] or fallback
     try:
-        validate_name(base)
+        return validate_name(base)
     except RunError:
-        base = "imported-run"
+        return fallback
+
+
+def _free_name(root: Path, wanted: str) -> str:
+    base = _clean_name(wanted)
     name, n = base, 1
     while (root / name).exists() or (root / name).is_symlink():
         n += 1

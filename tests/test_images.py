@@ -1,0 +1,76 @@
+"""Pictures in colour and in grey: the tiling and PNG encoding every page uses, on real images."""
+import base64
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from tests.image_fixtures import sample_patches
+from ui import generate_figures as gf
+from ui.explain_figures import image_row_png
+from ui.images import for_display, grid, png_bytes
+from vae import explain as ex
+from vae.data import load_dataset
+from vae.model import VAE, VAEConfig
+
+
+@pytest.fixture(scope="module")
+def colour():
+    """(8, 3, 16, 16) floats in [0, 1]: patches of scikit-learn's photographs, channels first."""
+    patches = sample_patches(per_class=4, size=16)
+    x = np.concatenate([patches["china"], patches["flower"]]).astype(np.float32) / 255
+    return np.moveaxis(x, -1, 1)
+
+
+def decode_png(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+def test_grid_keeps_colour_channels_last(colour):
+    picture = grid(colour, ncols=4, pad=1, pad_value=0.5)
+    assert picture.shape == (2 * 17 + 1, 4 * 17 + 1, 3)
+    # tile (1, 2) is image 6, its channels in place
+    assert np.array_equal(picture[18:34, 35:51], np.moveaxis(colour[6], 0, -1))
+    assert (picture[0] == 0.5).all()
+
+
+def test_grid_of_greyscale_is_two_dimensional():
+    x = load_dataset("digits").test_x[:6]  # (6, 1, 8, 8)
+    assert grid(x, ncols=3).shape == (2 * 9 + 1, 3 * 9 + 1)
+    assert for_display(x).shape == (6, 8, 8)
+
+
+def test_png_is_rgb_for_colour_and_l_for_grey(colour):
+    rgb = decode_png(png_bytes(grid(colour, ncols=4), scale=2))
+    assert rgb.mode == "RGB" and rgb.size == (2 * (4 * 17 + 1), 2 * (2 * 17 + 1))
+    assert decode_png(png_bytes(colour[0])).mode == "RGB"  # (3, H, W) too
+    assert np.array_equal(np.asarray(decode_png(png_bytes(colour[0]))),
+                          np.rint(np.moveaxis(colour[0], 0, -1) * 255).astype(np.uint8))
+    grey = load_dataset("digits").test_x[0]
+    assert decode_png(png_bytes(grey)).mode == "L"
+
+
+def figure_png(fig) -> Image.Image:
+    uri = fig.data[0].source
+    return decode_png(base64.b64decode(uri.split(",", 1)[1]))
+
+
+def test_generate_figures_draw_colour(colour):
+    rows = colour.reshape(2, 4, 3, 16, 16)
+    assert figure_png(gf.image_grid_figure(rows)).mode == "RGB"
+    assert figure_png(gf.samples_figure(colour[:5], ncols=4)).mode == "RGB"
+    assert figure_png(gf.nearest_figure(colour[:3], ["a", "b", "c"])).mode == "RGB"
+    assert figure_png(gf.interpolation_figure(colour[:4], np.linspace(0, 1, 4), "A", "B")).mode \
+        == "RGB"
+    assert decode_png(image_row_png(colour, ncols=4)).mode == "RGB"
+
+
+def test_decoded_colour_images_keep_their_channels():
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(image_shape=(3, 12, 12), hidden=(32,), latent_dim=2)).eval()
+    assert ex.decode_images(model, np.zeros((5, 2))).shape == (5, 3, 12, 12)
+    assert ex.reconstruct_mean(model, np.zeros((2, 3, 12, 12), np.float32)).shape == (2, 3, 12, 12)
+    grey = VAE(VAEConfig(image_shape=(1, 8, 8), hidden=(16,), latent_dim=2)).eval()
+    assert ex.decode_images(grey, np.zeros((5, 2))).shape == (5, 8, 8)
