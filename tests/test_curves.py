@@ -4,7 +4,8 @@ import math
 import plotly.graph_objects as go
 import pytest
 
-from ui.curves import (loss_curves_figure, metrics_frames, progress_summary, run_summary,
+from ui.curves import (_ordinal, epoch_words, epochs_done, loss_curves_figure, metrics_frames,
+                       progress_summary, run_summary,
                        runs_overlay_figure, runs_table)
 from vae.runs import RunDir
 from vae.runs import DEFAULT_ROOT
@@ -67,18 +68,47 @@ def test_runs_overlay_skips_runs_without_the_metric(rows):
 
 
 def test_progress_summary_words_and_fraction():
-    p = progress_summary({"epoch": 2, "epochs": 4, "step": 50, "total_steps": 200,
-                          "samples_per_s": 1234.4, "eta_s": 75})
+    p = progress_summary({"state": "running", "epoch": 2, "epochs": 4, "step": 50,
+                          "total_steps": 200, "samples_per_s": 1234.4, "eta_s": 75})
     assert p["fraction"] == 0.25
-    assert p["text"] == "epoch 2/4 · step 50/200 · 1,234 samples/s · ETA 1:15"
-    assert progress_summary({"eta_s": None})["text"].endswith("ETA --:--")
+    assert p["text"] == "epochs: 1 of 4 done, 2nd running · step 50 of 200 · 1,234 samples/s · ETA 1:15"
+
+
+def test_rate_and_eta_are_hidden_until_measured():
+    for rate, eta in ((0, None), (None, None), (0.0, 12.0)):
+        text = progress_summary({"state": "running", "epoch": 1, "epochs": 4, "step": 3,
+                                 "total_steps": 200, "samples_per_s": rate, "eta_s": eta})["text"]
+        assert "samples/s" not in text and "ETA" not in text, text
+    text = progress_summary({"state": "running", "epoch": 1, "epochs": 4, "step": 3,
+                             "total_steps": 200, "samples_per_s": 900.0, "eta_s": None})["text"]
+    assert "900 samples/s" in text and "ETA" not in text
+
+
+def test_table_progress_bar_and_banner_say_the_same_epoch(rows):
+    """3 epochs finished, the 4th in progress: every place says so in the same words."""
+    done_rows = [r for r in rows if r.get("kind") != "epoch" or r["epoch"] <= 3]
+    assert epochs_done(done_rows) == 3
+    status = {"state": "running", "epoch": 4, "epochs": 10, "step": 400, "total_steps": 1000}
+    run = RunDir(DEFAULT_ROOT / "mnist5k-2d")
+    model_cfg, train_cfg = run.read_config()
+    table = run_summary("r", model_cfg.to_dict(), {**vars(train_cfg), "epochs": 10}, status,
+                        done_rows)["epochs"]
+    bar = progress_summary(status, epochs_done(done_rows))["text"]
+    assert table == "3 of 10 done, 4th running"
+    assert table in bar and "4/10" not in bar
+    assert epoch_words("stopped", 3, 10) == "3 of 10 done"
+    assert [_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
 
 
 def test_run_summary_and_table(rows):
     run = RunDir(DEFAULT_ROOT / "mnist5k-2d")
     model_cfg, train_cfg = run.read_config()
     s = run_summary(run.name, model_cfg.to_dict(), vars(train_cfg), run.read_status(), rows)
-    assert s["status"] == "finished" and s["epochs"] == "30/30" and s["latent"] == 2
+    assert s["status"] == "finished" and s["epochs"] == "30 of 30 done" and s["latent"] == 2
+    assert s["processes"] == 1  # a run from before torchrun: one process
+    two = run_summary("two", model_cfg.to_dict(), {**vars(train_cfg), "world_size": 2}, {}, rows)
+    assert two["processes"] == 2
     assert s["test −ELBO"] == pytest.approx(s["test recon"] + s["test KL"], rel=1e-6)
     table = runs_table([s])
     assert table.loc[0, "run"] == "mnist5k-2d" and not math.isnan(table.loc[0, "test KL"])

@@ -71,24 +71,48 @@ def runs_overlay_figure(curves: dict[str, list[dict]], metric: str = "test/neg_e
     return fig
 
 
-def progress_summary(status: dict) -> dict:
-    """Numbers for a progress bar from a run's status.json: fraction, words, ETA and rate."""
+def epochs_done(rows: list[dict]) -> int:
+    """How many epochs have finished: the last epoch line of metrics.jsonl (0 before the first)."""
+    done = [r.get("epoch") for r in rows if r.get("kind") == "epoch"]
+    return max((int(e) for e in done if isinstance(e, (int, float))), default=0)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def epoch_words(state: str, done: int, total) -> str:
+    """One way to say where a run is, for the runs table, the progress bar and the banners:
+    "3 of 10 done, 4th running"; "3 of 10 done" when it is not training."""
+    words = f"{done} of {total if total is not None else '?'} done"
+    if state == "running" and (not isinstance(total, int) or done < total):
+        words += f", {_ordinal(done + 1)} running"
+    return words
+
+
+def progress_summary(status: dict, done: int | None = None) -> dict:
+    """Numbers for a progress bar from a run's status.json and its finished epochs: fraction and
+    words. samples/s and the ETA are left out until the trainer has measured them."""
     total = status.get("total_steps") or 0
     step = status.get("step") or 0
     fraction = min(1.0, step / total) if total else 0.0
-    eta = status.get("eta_s")
-    return {
-        "fraction": fraction,
-        "text": (f"epoch {status.get('epoch', '?')}/{status.get('epochs', '?')} · step {step:,}/"
-                 f"{total:,} · {status.get('samples_per_s') or 0:,.0f} samples/s · ETA "
-                 f"{format_seconds(math.inf if eta is None else eta)}"),
-    }
+    if done is None:  # status.json's epoch is the one in progress
+        done = max(int(status.get("epoch") or 1) - 1, 0)
+    parts = [f"epochs: {epoch_words(status.get('state', 'running'), done, status.get('epochs'))}",
+             f"step {step:,} of {total:,}"]
+    rate, eta = status.get("samples_per_s"), status.get("eta_s")
+    if rate:  # 0 or None: not measured yet
+        parts.append(f"{rate:,.0f} samples/s")
+    if rate and eta is not None and math.isfinite(eta):
+        parts.append(f"ETA {format_seconds(eta)}")
+    return {"fraction": fraction, "text": " · ".join(parts)}
 
 
 def runs_table(summaries: list[dict]) -> pd.DataFrame:
     """A row per run for display; `summaries` come from run_summary()."""
     columns = ["run", "status", "dataset", "arch", "hidden", "latent", "beta", "epochs",
-               "test −ELBO", "test recon", "test KL", "active units"]
+               "processes", "test −ELBO", "test recon", "test KL", "active units"]
     return pd.DataFrame(summaries, columns=columns)
 
 
@@ -96,12 +120,13 @@ def run_summary(name: str, model_cfg: dict, train_cfg: dict, status: dict,
                 rows: list[dict]) -> dict:
     _, epochs = metrics_frames(rows)
     last = epochs.iloc[-1] if not epochs.empty else {}
-    done = int(last["epoch"]) if len(epochs) else 0
+    done = epochs_done(rows)
     return {
         "run": name, "status": status.get("state", "new"), "dataset": train_cfg.get("dataset"),
         "arch": model_cfg.get("arch"), "hidden": ",".join(map(str, model_cfg.get("hidden", []))),
         "latent": model_cfg.get("latent_dim"), "beta": model_cfg.get("beta"),
-        "epochs": f"{done}/{train_cfg.get('epochs')}",
+        "epochs": epoch_words(status.get("state", "new"), done, train_cfg.get("epochs")),
+        "processes": train_cfg.get("world_size", 1),  # torchrun's N of the last session
         "test −ELBO": _num(last, "test/neg_elbo"), "test recon": _num(last, "test/recon"),
         "test KL": _num(last, "test/kl"), "active units": None if _num(last, "test/active_units") is None else int(last["test/active_units"]),
     }
