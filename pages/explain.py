@@ -252,7 +252,8 @@ if other is not None:
     kinds[other.name] = "autoencoder" if beta > 0 else "VAE"
 p1, p2 = st.columns([1, 3], vertical_alignment="bottom")
 prior_seed = p1.number_input("Prior sample seed", 0, 10_000, 0, key="explain_prior_seed")
-p2.caption("The same z ~ N(0, I) go into both decoders.")
+if other is not None:
+    p2.caption("The same z ~ N(0, I) go into both decoders.")
 z_prior, prior_imgs = cached.prior_decodes(run, 24, prior_seed)
 a1, a2 = st.columns(2)
 with a1:
@@ -272,12 +273,15 @@ with a2:
         st.image(figs.image_row_png(cached.decodes(other, z_prior), ncols=8, target_width=520))
 # The VAE first, so it keeps one colour in the density plot whichever run is active
 compared = sorted([run] if other is None else [run, other], key=lambda r: kinds[r.name] != "VAE")
-coverage = {r.name: cached.prior_coverage(r) for r in compared}
+# Coverage on the plane only: above two dims 1,000s of test codes cannot fill the prior's volume,
+# so even a good VAE would read as "holes" (fashion-16d: 4%).
+coverage = {r.name: cached.prior_coverage(r) for r in compared} if D <= 2 else {}
 st.markdown("Without the KL nothing ties the codes to N(0, I): the encoder may put them anywhere. "
             "The KL pulls every q(z|x) toward N(0, I), so the codes as a whole (the **aggregate "
-            "posterior**, the mean of q(z|x) over inputs) fill the region generation samples. "
-            + sec.coverage_sentence([(n, kinds[n], c) for n, c in coverage.items()],
-                                    cached.COVERAGE_SAMPLES))
+            "posterior**, the mean of q(z|x) over inputs, drawn per dim below against N(0, 1)) "
+            "fill the region generation samples."
+            + (" " + sec.coverage_sentence([(n, kinds[n], c) for n, c in coverage.items()],
+                                           cached.COVERAGE_SAMPLES) if coverage else ""))
 grid = cached.aggregate_grid(*compared)
 densities = {f"{r.name} ({kinds[r.name]})": cached.aggregate_posterior(r, grid) for r in compared}
 st.plotly_chart(figs.aggregate_posterior_figure(grid, densities, ex.normal_pdf(grid),
@@ -287,7 +291,7 @@ vae_run, ae_run = (run, other) if beta > 0 else (other, run)
 if vae_run is not None and ae_run is not None:
     ae_enc = encode_test_set(ae_run)
     st.caption(sec.prior_comparison_sentence(
-        coverage[vae_run.name], coverage[ae_run.name], float(np.median(ae_enc["std"])),
+        coverage.get(vae_run.name), coverage.get(ae_run.name), float(np.median(ae_enc["std"])),
         float(np.percentile(np.abs(ae_enc["mu"]), 99))))
 family = sec.beta_family_for(cached.run_points(runs), run.read_config()[1].dataset, D)
 if family:
@@ -357,5 +361,5 @@ st.header("9 · What you can now say")
 for line in sec.takeaways(split.total, grads.rsample_encoder_grad_norm,
                           coverage.get(vae_run.name) if vae_run is not None else None,
                           coverage.get(ae_run.name) if ae_run is not None else None,
-                          bool(family)):
+                          ae_run is not None, bool(family)):
     st.markdown("- " + line)

@@ -103,11 +103,18 @@ def test_accounting_definitions_and_scope():
 
 @pytest.mark.parametrize("family", [True, False])
 def test_takeaways_point_to_sections_and_claim_only_what_is_shown(family):
-    lines = sec.takeaways(4.021, 632.7, 0.89, 0.02, family)
+    lines = sec.takeaways(4.021, 632.7, 0.89, 0.02, True, family)
     joined = " ".join(lines)
     for ref in ("§1", "§2", "§3", "§4", "§6"):
         assert ref in joined
     assert "4.02 nats" in joined and "633" in joined and "89%" in joined and "2%" in joined
     assert ("β table" in joined) == family
-    alone = " ".join(sec.takeaways(4.0, 600.0, None, None, False))
+    alone = " ".join(sec.takeaways(4.0, 600.0, None, None, False, False))
     assert "cannot show one" in alone and "%" not in alone
+    vae_only = " ".join(sec.takeaways(4.0, 600.0, 0.886, None, False, False))
+    assert "89% of prior samples land on one of this VAE's codes" in vae_only
+
+
+def test_prior_comparison_without_measured_shares_claims_none():
+    p = sec.prior_comparison_sentence(None, None, 0.0061, 14.9)
+    assert "%" not in p and "0.006" in p

@@ -231,3 +231,19 @@ def test_every_point_the_learner_needs_has_a_takeaway_with_its_section(runs_root
                        ("What the kl_loss line", "§4"), ("Why z is pushed", "§6"),
                        ("What β does", "§6")):
         assert any(line.startswith(f"- **{start}") and ref in line for line in lines), start
+
+
+@NEEDS_FASHION
+def test_a_run_without_an_autoencoder_claims_no_comparison(runs_root):
+    at = _open("fashion-2d")
+    assert not any("both decoders" in c.value for c in at.caption)
+    assert any("No plain autoencoder" in i.value for i in at.info)
+    coverage = [m.value for m in at.markdown if "falls inside at least one" in m.value]
+    assert coverage and "fashion-2d (VAE)" in coverage[0] and "autoencoder)" not in coverage[0]
+
+
+@NEEDS_FASHION
+def test_sixteen_dims_measure_no_coverage_they_cannot_fill(runs_root):
+    at = _open("fashion-16d")
+    assert not any("falls inside at least one" in m.value for m in at.markdown)
+    assert any("draws each dim's aggregate posterior" in m.value for m in at.markdown)

@@ -90,15 +90,18 @@ def coverage_sentence(rows: list[tuple[str, str, float]], n: int) -> str:
             "the codes, where the decoder was never trained on anything.")
 
 
-def prior_comparison_sentence(vae_share: float, ae_share: float, ae_median_sigma: float,
-                              ae_spread: float) -> str:
-    """§6: why the autoencoder's prior samples are not trustworthy, from its measured numbers."""
-    return (f"The autoencoder's sigma is tiny (median {ae_median_sigma:.3f}) and its codes spread "
+def prior_comparison_sentence(vae_share: float | None, ae_share: float | None,
+                              ae_median_sigma: float, ae_spread: float) -> str:
+    """§6: why the autoencoder's prior samples are not trustworthy, from its measured numbers
+    (the shares are None where they are not measured: above two dims)."""
+    text = (f"The autoencoder's sigma is tiny (median {ae_median_sigma:.3f}) and its codes spread "
             f"over ±{ae_spread:.0f}: its aggregate posterior is a comb of spikes with holes "
-            "between "
-            f"them, so only {ae_share:.0%} of prior samples land on a code it was trained on "
-            f"(VAE: {vae_share:.0%}). Whatever its decoder draws there was never checked against "
-            "an image, even where it happens to look like a digit.")
+            "between them")
+    if vae_share is not None and ae_share is not None:
+        text += (f", so only {ae_share:.0%} of prior samples land on a code it was trained on "
+                 f"(VAE: {vae_share:.0%})")
+    return text + (". Whatever its decoder draws there was never checked against an image, even "
+                   "where it happens to look like a digit.")
 
 
 def beta_table(points: list[ex.RunPoint]) -> pd.DataFrame:
@@ -154,8 +157,9 @@ def accounting_scope_caption(scope: str, n_images: int, n_test: int, samples: in
 
 
 def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: float | None,
-              has_beta_family: bool) -> list[str]:
-    """§9: what a learner can now say, each answer pointing to the section that shows it."""
+              ae_shown: bool, has_beta_family: bool) -> list[str]:
+    """§9: what a learner can now say, each answer pointing to the section that shows it.
+    coverage, ae_coverage: shares of prior samples inside some q(z|x) (None: not measured)."""
     out = [
         "**What is random, what is not.** mu and sigma are the encoder's deterministic outputs "
         "(§1: encoding again gives identical numbers); the only randomness is eps, and "
@@ -168,16 +172,19 @@ def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: 
         "the width penalty (sigma² − 1 − ln sigma²)/2 (§4: "
         f"{kl:.2f} nats for this input).",
     ]
+    pushed = ("**Why z is pushed toward N(0, I).** Generation decodes z ~ N(0, I), so the codes "
+              "must fill that region")
     if coverage is not None and ae_coverage is not None:
-        out.append("**Why z is pushed toward N(0, I).** Generation decodes z ~ N(0, I), so the "
-                   "codes "
-                   f"must fill that region: {coverage:.0%} of prior samples land on a VAE code, "
-                   f"{ae_coverage:.0%} on the autoencoder's (β = 0), the rest in holes (§6).")
+        pushed += (f": {coverage:.0%} of prior samples land on a VAE code, {ae_coverage:.0%} on "
+                   "the autoencoder's (β = 0), the rest in holes (§6).")
+    elif coverage is not None:
+        pushed += f": {coverage:.0%} of prior samples land on one of this VAE's codes (§6)."
     else:
-        out.append("**Why z is pushed toward N(0, I).** Generation decodes z ~ N(0, I); §6 shows "
-                   "where this run's codes sit against it.")
+        pushed += ("; §6 draws each dim's aggregate posterior, the codes as a whole, against "
+                   "N(0, 1).")
+    out.append(pushed)
     what_beta = "**What β does.** β weighs the KL in training: β = 0 is a plain autoencoder"
-    if ae_coverage is not None:
+    if ae_shown:
         what_beta += " (sigma shrinks to near 0 and the codes spread out, §6)"
     else:
         what_beta += (", nothing pulls q(z|x) toward the prior (no autoencoder matches this run, "
