@@ -149,7 +149,7 @@ if D >= 2:
         st.plotly_chart(
             figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu, sigma=sigma,
                                     z=z, index=enc["index"], x_range=xr, y_range=yr,
-                                    background_opacity=0.15,
+                                    background_opacity=0.15, class_legend=False,
                                     title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
             theme="streamlit", key="explain_zoom")
 if len(z):

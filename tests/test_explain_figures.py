@@ -39,6 +39,13 @@ def test_latent_view_draws_classes_prior_mu_ellipse_and_samples():
     assert fig.layout.xaxis.title.text == "z0" and fig.layout.yaxis.title.text == "z2"
 
 
+def test_latent_view_zoom_can_leave_classes_out_of_the_legend():
+    fig = figs.latent_view_figure(MU, LABELS, NAMES, mu=np.zeros(3), sigma=np.ones(3),
+                                  class_legend=False)
+    assert all(t.showlegend is False for t in fig.data if t.name in NAMES)
+    assert _trace(fig, "mu(x)").showlegend is not False, "mu, q and z stay in the legend"
+
+
 def test_latent_view_without_an_input_and_with_ranges():
     fig = figs.latent_view_figure(MU, LABELS, NAMES, x_range=(-3, 3), y_range=(-2, 2))
     assert not [t for t in fig.data if (t.name or "").startswith("mu(x)")]

@@ -33,11 +33,13 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
                        mu: np.ndarray | None = None, sigma: np.ndarray | None = None,
                        z: np.ndarray | None = None, index: np.ndarray | None = None,
                        x_range=None, y_range=None, title: str = "",
-                       background_opacity: float = 0.35, height: int = 520) -> go.Figure:
+                       background_opacity: float = 0.35, height: int = 520,
+                       class_legend: bool = True) -> go.Figure:
     """The latent plane: every test input's mu by class (click one to pick it), the prior's
     1-sigma circle, and optionally one input's mu, its 1-sigma ellipse and z samples drawn from it.
 
     all_mu (N, D), labels (N,), mu and sigma (D,), z (n, D); `dims` are the two axes shown.
+    class_legend=False leaves the classes out of the legend (a zoom beside the full view).
     """
     a, b = dims
     fig = go.Figure()
@@ -51,6 +53,7 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
         fig.add_trace(go.Scattergl(
             x=all_mu[sel, a], y=all_mu[sel, b], mode="markers", name=str(name),
             marker=dict(size=5, color=class_colour(c), opacity=background_opacity),
+            showlegend=class_legend,
             customdata=idx[sel],
             hovertemplate=f"{name}<br>test image #%{{customdata}}<br>mu = (%{{x:.2f}}, %{{y:.2f}})"
                           "<extra></extra>"))
