@@ -111,7 +111,7 @@ def bench_run(browser, url: str, run: str, rate: float, duration_ms: float) -> d
     result = component.evaluate(STROKE, args)
     received.clear()
     component.evaluate(LIFT)  # the pen lifts: the drawing goes to Python, a rerun
-    page.get_by_text("encoded again in Python by torch").wait_for(timeout=30_000)
+    page.get_by_text("Encoded again in Python by torch").wait_for(timeout=30_000)
     _wait_idle(page)
     page.wait_for_timeout(500)
     rerun = sum(received)

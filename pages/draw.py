@@ -11,10 +11,11 @@ from ui.resources import active_run, encode_test_set, require_model, run_dataset
 from vae.image_input import MAX_BYTES, ImageInputError, convert_upload, frame_ink, framing_for
 
 run = active_run()
-st.title("Draw a digit")
 model = require_model(run)
 data = run_dataset(run)
 _, train_cfg = run.read_config()
+digits = train_cfg.dataset in ("mnist", "mnist-5k", "digits")
+st.title("Draw a digit" if digits else "Draw an input")
 codes = encode_test_set(run)
 summary = latent_summary(codes["mu"], codes["std"])
 shape = tuple(model.config.image_shape)
@@ -28,7 +29,7 @@ if shape[0] != 1:
     st.info(f"Run **{run.name}** takes colour images; the canvas draws in grey only.")
     st.stop()
 
-what = "a digit" if train_cfg.dataset in ("mnist", "mnist-5k", "digits") else (
+what = "a digit" if digits else (
     "a piece of clothing (a silhouette: trousers, a bag, a shoe)"
     if train_cfg.dataset == "fashion-mnist" else "an input")
 st.caption(f"Draw {what} in the black square, or upload a picture. The encoder of run "
@@ -111,7 +112,7 @@ with right:
             q = model.encode(torch.from_numpy(x[None].copy()))
         mu, sigma = q.mu[0].numpy(), q.std[0].numpy()
         kl = float(q.kl().sum())
-        st.markdown(f"**{drawn_source().capitalize()}**, encoded again in Python by torch: "
+        st.markdown(f"Encoded again in Python by torch, **{drawn_source()}** has "
                     f"KL(q(z|x) ‖ N(0, I)) = **{kl:.2f} nats**.")
         browser = st.session_state.get("draw_browser_posterior")
         if browser is not None and np.array_equal(browser["x"], x) and \

@@ -180,14 +180,16 @@ def drawn_overlay(fig, mu: np.ndarray, sigma: np.ndarray, *, dims=(0, 1), projec
     root = np.linalg.cholesky(cov + 1e-18 * np.eye(2))
     t = np.linspace(0, 2 * np.pi, 73)
     circle = np.stack([np.cos(t), np.sin(t)])
+    # WebGL like the figure's points, so the input is drawn above them, not under.
     for k, dash in ((1, "solid"), (2, "dash")):
         ring = centre[:, None] + k * root @ circle
-        fig.add_trace(go.Scatter(x=ring[0], y=ring[1], mode="lines", hoverinfo="skip",
-                                 line=dict(color=DRAWN_COLOUR, width=2, dash=dash),
-                                 name=f"{label}: q(z|x) at {k} σ", legendgroup="drawn",
-                                 showlegend=k == 1))
-    fig.add_trace(go.Scatter(
-        x=[centre[0]], y=[centre[1]], mode="markers", name=f"{label}: μ", legendgroup="drawn",
-        marker=dict(symbol="star", size=18, color=DRAWN_COLOUR, line=dict(color="white", width=1.5)),
+        fig.add_trace(go.Scattergl(x=ring[0], y=ring[1], mode="lines", hoverinfo="skip",
+                                   line=dict(color=DRAWN_COLOUR, width=2.5, dash=dash),
+                                   name=f"{label}: q(z|x) at {k} σ", legendgroup="drawn",
+                                   showlegend=k == 1))
+    fig.add_trace(go.Scattergl(
+        x=[centre[0]], y=[centre[1]], mode="markers+text", name=f"{label}: μ", legendgroup="drawn",
+        text=[label], textposition="top right", textfont=dict(color=DRAWN_COLOUR, size=14),
+        marker=dict(symbol="star", size=20, color=DRAWN_COLOUR, line=dict(color="white", width=1.5)),
         hovertemplate=f"{label}<br>μ = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
     return fig
