@@ -40,15 +40,19 @@ if st.query_params.get("z") and url_z is None:
 st.subheader("Choose z by hand")
 st.caption("Drag a slider or the point on the pad: the decoder runs in your browser on every "
            "move. Sliders are ordered by how much information each dim carries (KL, in nats); "
-           "the shaded part of each track is the prior's ±3σ. Arrow keys move the focused slider.")
+           "the shaded part of each track is the prior's ±3σ. Arrow keys move the focused slider. "
+           "Hover a dot on the pad to see that test image.")
 c1, c2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
 start = c1.number_input("Test image", 0, len(mu) - 1, 0, key="gen_start_index",
                         help="Its posterior mean μ becomes z.")
 c2.button("Use its μ", key="gen_use_mu",
           on_click=lambda: set_explorer_z(key, mu[st.session_state["gen_start_index"]]))
+# Two dims: z0 across and z1 up, as on Latent space; more: the two that carry the most KL.
+pad_dims = (0, 1) if D == 2 else tuple(order[:2]) if D > 2 else (0, 0)
 z = latent_explorer(model, key=key, z=url_z, kl_per_dim=kl, active=active,
-                    scatter={"mu": mu, "labels": labels, "class_names": names},
-                    pad_dims=tuple(order[:2]) if D > 1 else (0, 0))
+                    scatter={"mu": mu, "labels": labels, "class_names": names,
+                             "images": data.test_x[:len(mu)]},
+                    pad_dims=pad_dims)
 st.query_params["z"] = format_z(z)
 st.markdown(f"**z** = `({', '.join(f'{v:+.2f}' for v in z)})` · kept in the page's link, so "
             "the link reopens this z.")

@@ -37,6 +37,7 @@ import streamlit as st
 import torch
 from torch import nn
 
+from ui.hover_images import sprite_sheet
 from ui.style import class_colours
 
 MAGIC = b"VAEW"
@@ -88,7 +89,8 @@ def encode_payload(model: nn.Module, scatter: dict | None = None, encoder: bool 
 
     Layout: b"VAEW", uint32 header length, JSON header padded to 4 bytes, then float32 blobs
     whose [offset, count] (in elements of the blob's type, offset in bytes) the header names.
-    `scatter` is {"mu": (N, D), "labels": (N,), "class_names": [...]}.
+    `scatter` is {"mu": (N, D), "labels": (N,), "class_names": [...]}, optionally with
+    "images": (N, C, H, W) in [0, 1], sent as one PNG sprite sheet (ui.hover_images).
     """
     blobs: list[bytes] = []
     offset = 0
@@ -129,6 +131,9 @@ def encode_payload(model: nn.Module, scatter: dict | None = None, encoder: bool 
         header["scatter"] = {"n": len(mu), "dims": int(mu.shape[1]), "mu": add(mu, "<f4"),
                              "labels": add(labels, "u1"),
                              "class_names": [str(c) for c in scatter.get("class_names", [])]}
+        if scatter.get("images") is not None:  # the test images, for hovering a point of the pad
+            png, layout = sprite_sheet(np.asarray(scatter["images"])[:len(mu)])
+            header["scatter"]["sprite"] = {**layout, "png": add(np.frombuffer(png, np.uint8), "u1")}
     body = b"".join(blobs)
     header["id"] = hashlib.sha1(json.dumps(header, sort_keys=True).encode() + body).hexdigest()[:16]
     head = json.dumps(header, separators=(",", ":")).encode()
@@ -234,7 +239,8 @@ def model_payload(model: nn.Module, scatter: dict | None = None,
     """The payload and its id (a content hash), remembered per model object (models are cached
     resources, so this encodes once per model, scatter and with or without the encoder)."""
     scatter_id = None if scatter is None else hashlib.sha1(
-        np.ascontiguousarray(scatter["mu"][:MAX_SCATTER], np.float32).tobytes()).hexdigest()
+        np.ascontiguousarray(scatter["mu"][:MAX_SCATTER], np.float32).tobytes()).hexdigest() + (
+        "+images" if scatter.get("images") is not None else "")
     per_model = _payloads.setdefault(model, {})
     cached = per_model.get(bool(encoder))
     if cached is None or cached["scatter_id"] != scatter_id:
@@ -315,7 +321,8 @@ def latent_explorer(model: nn.Module, *, key: str, z=None, kl_per_dim: np.ndarra
     """Sliders over z (ordered by KL per dim, inactive dims marked) and a 2-D pad, decoded in the
     browser while dragging. Returns the z the user last released (or `z`, or zeros).
 
-    scatter: {"mu": (N, D), "labels": (N,), "class_names": [...]} drawn behind the pad.
+    scatter: {"mu": (N, D), "labels": (N,), "class_names": [...]} drawn behind the pad; with
+    "images" (N, C, H, W), hovering a point of the pad shows its image.
     """
     d = model.config.latent_dim
     zk = _z_key(key)

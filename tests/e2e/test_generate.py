@@ -5,6 +5,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from playwright.sync_api import expect
 
 from tests.conftest import SHIPPED
 from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
@@ -145,3 +146,72 @@ def test_browser_decode_equals_torch_for_a_conv_decoder(page, conv_url):
     url, run = conv_url
     open_page(page, url, "generate", "run=conv-3d")
     _check_browser_decode(page, run.load_model(), "conv-3d")
+
+
+# ---- the pad's geometry, its hover images, and the sliders of a 16-D run ----------------------
+
+# Where test point i sits on the pad, in page pixels, from the explorer's own mapping.
+POINT_ON_PAD = """(el, i) => {
+  const S = el.__explorer, c = el.querySelector('canvas.pad'), r = c.getBoundingClientRect();
+  const [dx, dy] = S.pad, {mu, dims} = S.scatter;
+  const [ux, uy] = S.padUnits();
+  return {x: r.left + r.width / 2 + mu[i * dims + dx] * ux,
+          y: r.top + r.height / 2 - mu[i * dims + dy] * uy};
+}"""
+HOVER_PIXELS = """el => {
+  const c = el.querySelector('canvas.pad-hover'), s = c.width / 28, out = [];
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 0; i < 28; i++) for (let j = 0; j < 28; j++)
+    out.push(px[4 * (Math.floor((i + 0.5) * s) * c.width + Math.floor((j + 0.5) * s))]);
+  return {index: Number(c.dataset.index), pixels: out};
+}"""
+
+
+def test_pad_is_equally_scaled_with_z0_across_for_two_dims(page, app_url):
+    open_page(page, app_url, "generate", "run=mnist5k-2d")
+    explorer = _explorer(page)
+    assert explorer.evaluate("el => el.__explorer.pad") == [0, 1], "z0 across, z1 up"
+    ux, uy, _ = explorer.evaluate("el => el.__explorer.padUnits()")
+    assert ux == pytest.approx(uy, rel=1e-6) and ux > 20, f"{ux} px per unit across, {uy} up"
+    assert page.locator(".vae-explorer .legend-item").count() == 10, "a legend entry per class"
+    caption = page.locator(".vae-explorer .pad-caption").inner_text()
+    assert "solid" in caption and "dashed" in caption, "the rings' line styles are explained"
+
+
+def test_hovering_a_pad_point_shows_its_test_image(page, app_url):
+    from vae.data import load_dataset
+
+    open_page(page, app_url, "generate", "run=mnist5k-2d")
+    explorer = _explorer(page)
+    page.wait_for_selector(".vae-explorer canvas.pad-hover[data-ready='1']", state="attached")
+    mu = explorer.evaluate("el => Array.from(el.__explorer.scatter.mu)")
+    mu = np.array(mu).reshape(-1, 2)
+    # the most isolated point on the pad, so no neighbour within the hover radius takes the hover
+    half = explorer.evaluate("el => el.__explorer.padUnits()[2]") / 2
+    gaps = np.linalg.norm(mu[:, None] - mu[None], axis=-1) + np.eye(len(mu)) * 1e9
+    inside = np.abs(mu).max(axis=1) < half - 0.5
+    i = int(np.argmax(np.where(inside, gaps.min(axis=1), -1.0)))
+    pos = explorer.evaluate(POINT_ON_PAD, i)
+    page.mouse.move(pos["x"], pos["y"])
+    hover = page.locator(".vae-explorer canvas.pad-hover[data-index]")
+    expect(hover).to_be_visible()
+    drawn = explorer.evaluate(HOVER_PIXELS)
+    assert drawn["index"] == i
+    expected = to_uint8(load_dataset("mnist-5k").test_x[i, 0]).ravel().astype(int)
+    assert np.abs(np.array(drawn["pixels"]) - expected).max() <= 2, "the dataset's own pixels"
+    page.locator(".vae-explorer input.pad-hover-on").uncheck()
+    expect(hover).to_be_hidden()
+    page.mouse.move(pos["x"] + 1, pos["y"])
+    expect(hover).to_be_hidden()
+
+
+def test_sixteen_sliders_all_show_without_an_inner_scroll(page, app_url):
+    open_page(page, app_url, "generate", "run=fashion-16d")
+    explorer = _explorer(page)
+    sliders = explorer.locator(".sliders")
+    assert explorer.locator(".sliders .row").count() == 16
+    assert sliders.evaluate("el => el.scrollHeight <= el.clientHeight + 1"), "no hidden sliders"
+    box, last = explorer.bounding_box(), explorer.locator(".sliders .row").last.bounding_box()
+    assert last["y"] + last["height"] <= box["y"] + box["height"] + 1, "z15's row is cut"
+    assert explorer.evaluate("el => el.__explorer.pad") != [0, 1], \
+        "16 dims: the pad starts on the two dims with the most KL"

@@ -24,7 +24,8 @@ function createExplorer(root) {
   const S = {
     root, modelId: null, dec: null, z: null, rev: null, dragging: false, pendingData: null,
     drawCount: 0, lastDecodeMs: 0, setStateValue: null, commitTimer: null, layoutKey: null,
-    inputs: [], values: [], pad: null, scatter: null, classNames: [],
+    inputs: [], values: [], pad: null, scatter: null, classNames: [], sprite: null,
+    hoverIndex: null,
   };
   const sliders = root.querySelector(".sliders");
   const padWrap = root.querySelector(".pad-wrap");
@@ -33,6 +34,8 @@ function createExplorer(root) {
   const padY = root.querySelector(".pad-y");
   const imageCanvas = root.querySelector("canvas.image");
   const status = root.querySelector(".status");
+  const hoverCanvas = root.querySelector("canvas.pad-hover");
+  const hoverToggle = root.querySelector("input.pad-hover-on");
   const padCtx = padCanvas.getContext("2d");
   const imageCtx = imageCanvas.getContext("2d");
   let imageData = null;
@@ -150,7 +153,17 @@ function createExplorer(root) {
   }
 
   // ---- the pad ----------------------------------------------------------------------------
-  function padToPx(v, r, size, flip) {
+  // One square window [-m, m]^2 for both dims (m covers both sliders' ranges), so a unit of z is
+  // as long across as up and the prior's rings are circles.
+  function padSpan() {
+    const [dx, dy] = S.pad;
+    const rx = S.ranges[dx], ry = S.ranges[dy];
+    const m = Math.max(-rx[0], rx[1], -ry[0], ry[1]) + 0.2;  // + 0.2: the 3-sigma ring clears the edge
+    return [-m, m];
+  }
+
+  function padToPx(v, size, flip) {
+    const r = padSpan();
     const t = (v - r[0]) / (r[1] - r[0]);
     return (flip ? 1 - t : t) * size;
   }
@@ -167,9 +180,35 @@ function createExplorer(root) {
     const g = off.getContext("2d");
     const th = theme();
     const [dx, dy] = S.pad;
-    const rx = S.ranges[dx], ry = S.ranges[dy];
+    const span = padSpan();
+    const unit = size / (span[1] - span[0]);
     g.fillStyle = th.panel;
     g.fillRect(0, 0, size, size);
+    // grid lines and tick values at whole units (every 2 when the window is wide)
+    const step = span[1] > 6 ? 2 : 1;
+    g.strokeStyle = th.text;
+    g.fillStyle = th.text;
+    g.lineWidth = dpr;
+    g.font = `${10 * dpr}px sans-serif`;
+    for (let v = Math.ceil(span[0] / step) * step; v <= span[1]; v += step) {
+      const px = padToPx(v, size, false), py = padToPx(v, size, true);
+      g.globalAlpha = v === 0 ? 0.3 : 0.08;
+      g.beginPath();
+      g.moveTo(px, 0); g.lineTo(px, size); g.moveTo(0, py); g.lineTo(size, py);
+      g.stroke();
+      if (Math.abs(v) < span[1] - 0.2 * step) {
+        g.globalAlpha = 0.7;
+        const label = v < 0 ? `−${-v}` : String(v);
+        g.textAlign = "center";
+        g.textBaseline = "bottom";
+        g.fillText(label, px, size - 2 * dpr);  // along the bottom: the horizontal dim
+        g.textAlign = "left";
+        g.textBaseline = "middle";
+        if (v !== 0) g.fillText(label, 3 * dpr, py);  // along the left: the vertical dim
+      }
+    }
+    g.textAlign = "left";
+    g.textBaseline = "alphabetic";
     if (S.scatter) {
       const { mu, labels, dims, n } = S.scatter;
       g.globalAlpha = 0.55;
@@ -177,34 +216,36 @@ function createExplorer(root) {
       for (let i = 0; i < n; i++) {
         g.fillStyle = th.colors[labels[i] % th.colors.length];
         g.beginPath();
-        g.arc(padToPx(mu[i * dims + dx], rx, size, false), padToPx(mu[i * dims + dy], ry, size, true),
+        g.arc(padToPx(mu[i * dims + dx], size, false), padToPx(mu[i * dims + dy], size, true),
               r, 0, 2 * Math.PI);
         g.fill();
       }
-      g.globalAlpha = 1;
     }
+    // the prior's rings on top of the points: 1 and 2 sigma solid, 3 sigma dashed, each labelled
     g.strokeStyle = th.text;
-    g.globalAlpha = 0.5;
-    g.lineWidth = dpr;
-    const cx = padToPx(0, rx, size, false), cy = padToPx(0, ry, size, true);
+    g.fillStyle = th.text;
+    g.lineWidth = 1.5 * dpr;
+    const cx = padToPx(0, size, false), cy = padToPx(0, size, true);
     for (const k of [1, 2, 3]) {
-      g.setLineDash(k === 3 ? [4 * dpr, 3 * dpr] : []);
+      g.globalAlpha = 0.7;
+      g.setLineDash(k === 3 ? [5 * dpr, 4 * dpr] : []);
       g.beginPath();
-      g.ellipse(cx, cy, (k / (rx[1] - rx[0])) * size, (k / (ry[1] - ry[0])) * size, 0, 0, 2 * Math.PI);
+      g.arc(cx, cy, k * unit, 0, 2 * Math.PI);
       g.stroke();
+      g.globalAlpha = 0.9;
+      g.font = `bold ${10 * dpr}px sans-serif`;
+      g.fillText(`${k}σ`, cx + k * unit * Math.SQRT1_2 + 2 * dpr,
+                 cy - k * unit * Math.SQRT1_2 - 2 * dpr);
     }
     g.setLineDash([]);
-    g.globalAlpha = 0.25;
-    g.beginPath();
-    g.moveTo(cx, 0); g.lineTo(cx, size); g.moveTo(0, cy); g.lineTo(size, cy);
-    g.stroke();
-    g.globalAlpha = 0.8;
-    g.fillStyle = th.text;
+    g.globalAlpha = 0.85;
     g.font = `${11 * dpr}px sans-serif`;
-    g.fillText(`z${dx} →`, size - 40 * dpr, cy - 5 * dpr);
+    g.textAlign = "right";
+    g.fillText(`z${dx} →`, size - 4 * dpr, cy - 5 * dpr);
+    g.textAlign = "left";
     g.fillText(`z${dy} ↑`, cx + 5 * dpr, 13 * dpr);
     g.globalAlpha = 1;
-    padBackground = { canvas: off, primary: th.primary, bg: th.bg };
+    padBackground = { canvas: off, primary: th.primary, bg: th.bg, text: th.text };
     if (S.scatter && S.classNames.length) buildLegend(th);
   }
 
@@ -216,11 +257,12 @@ function createExplorer(root) {
     }
     legend.replaceChildren(...S.classNames.map((nm, i) => {
       const s = document.createElement("span");
-      s.style.marginRight = "0.6rem";
-      s.style.whiteSpace = "nowrap";
-      s.innerHTML = `<span style="display:inline-block;width:8px;height:8px;border-radius:50%;` +
-        `background:${th.colors[i % th.colors.length]};margin-right:3px"></span>`;
-      s.append(nm);
+      s.className = "legend-item";
+      s.dataset.colour = th.colors[i % th.colors.length];
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = th.colors[i % th.colors.length];
+      s.append(swatch, nm);
       return s;
     }));
   }
@@ -231,8 +273,17 @@ function createExplorer(root) {
     const dpr = window.devicePixelRatio || 1;
     const [dx, dy] = S.pad;
     padCtx.drawImage(padBackground.canvas, 0, 0);
-    const x = padToPx(S.z[dx], S.ranges[dx], size, false);
-    const y = padToPx(S.z[dy], S.ranges[dy], size, true);
+    if (S.hoverIndex !== null && S.scatter) {
+      const { mu, dims } = S.scatter;
+      padCtx.beginPath();
+      padCtx.arc(padToPx(mu[S.hoverIndex * dims + dx], size, false),
+                 padToPx(mu[S.hoverIndex * dims + dy], size, true), 5 * dpr, 0, 2 * Math.PI);
+      padCtx.lineWidth = 2 * dpr;
+      padCtx.strokeStyle = padBackground.text;
+      padCtx.stroke();
+    }
+    const x = padToPx(S.z[dx], size, false);
+    const y = padToPx(S.z[dy], size, true);
     padCtx.beginPath();
     padCtx.arc(x, y, 7 * dpr, 0, 2 * Math.PI);
     padCtx.fillStyle = padBackground.primary;
@@ -245,14 +296,64 @@ function createExplorer(root) {
   function setFromPointer(e) {
     const rect = padCanvas.getBoundingClientRect();
     const [dx, dy] = S.pad;
-    const rx = S.ranges[dx], ry = S.ranges[dy];
-    const tx = Math.min(1, Math.max(0, (e.clientX - rect.left) / rect.width));
-    const ty = Math.min(1, Math.max(0, (e.clientY - rect.top) / rect.height));
-    S.z[dx] = rx[0] + tx * (rx[1] - rx[0]);
-    S.z[dy] = ry[1] - ty * (ry[1] - ry[0]);
+    const span = padSpan();
+    const tx = (e.clientX - rect.left) / rect.width, ty = (e.clientY - rect.top) / rect.height;
+    const clamp = (v, r) => Math.min(r[1], Math.max(r[0], v));
+    S.z[dx] = clamp(span[0] + tx * (span[1] - span[0]), S.ranges[dx]);
+    S.z[dy] = clamp(span[1] - ty * (span[1] - span[0]), S.ranges[dy]);
     syncSliders();
     render();
   }
+
+  // ---- hover a test point on the pad: its image --------------------------------------------
+  const HOVER_RADIUS_CSS = 6;
+  function nearestPoint(e) {
+    if (!S.scatter) return null;
+    const rect = padCanvas.getBoundingClientRect();
+    const px = e.clientX - rect.left, py = e.clientY - rect.top;
+    const [dx, dy] = S.pad;
+    const { mu, dims, n } = S.scatter;
+    let best = null, bestD = HOVER_RADIUS_CSS * HOVER_RADIUS_CSS;
+    for (let i = 0; i < n; i++) {
+      const ex = padToPx(mu[i * dims + dx], rect.width, false) - px;
+      const ey = padToPx(mu[i * dims + dy], rect.height, true) - py;
+      const d2 = ex * ex + ey * ey;
+      if (d2 <= bestD) { best = i; bestD = d2; }
+    }
+    return best;
+  }
+
+  function showHover(i) {
+    if (i === S.hoverIndex) return;
+    S.hoverIndex = i;
+    drawPad();
+    if (i === null || !S.sprite || !S.sprite.bitmap) {
+      hoverCanvas.style.display = "none";
+      delete hoverCanvas.dataset.index;
+      return;
+    }
+    const { w, h, cols } = S.sprite;
+    const [dx, dy] = S.pad;
+    const ctx = hoverCanvas.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(S.sprite.bitmap, (i % cols) * w, Math.floor(i / cols) * h, w, h,
+                  0, 0, hoverCanvas.width, hoverCanvas.height);
+    // beside the point, inside the pad, on the side away from its nearer edges
+    const x = padToPx(S.scatter.mu[i * S.scatter.dims + dx], PAD_CSS, false);
+    const y = padToPx(S.scatter.mu[i * S.scatter.dims + dy], PAD_CSS, true);
+    const W = hoverCanvas.width + 2, H = hoverCanvas.height + 2;
+    hoverCanvas.style.left = `${padCanvas.offsetLeft + (x > PAD_CSS / 2 ? x - W - 10 : x + 10)}px`;
+    hoverCanvas.style.top = `${padCanvas.offsetTop + (y > PAD_CSS / 2 ? y - H - 10 : y + 10)}px`;
+    hoverCanvas.dataset.index = String(i);
+    hoverCanvas.style.display = "block";
+  }
+
+  padCanvas.addEventListener("pointermove", (e) => {
+    if (S.dragging || !S.dec || !S.pad || !hoverToggle.checked) return;
+    showHover(nearestPoint(e));
+  });
+  padCanvas.addEventListener("pointerleave", () => showHover(null));
+  hoverToggle.addEventListener("change", () => { if (!hoverToggle.checked) showHover(null); });
 
   padCanvas.addEventListener("pointerdown", (e) => {
     if (!S.dec || !S.pad) return;
@@ -331,6 +432,17 @@ function createExplorer(root) {
       const sc = parsed.header.scatter;
       S.scatter = sc ? { n: sc.n, dims: sc.dims, mu: parsed.f32(sc.mu), labels: parsed.u8(sc.labels) } : null;
       S.classNames = sc ? sc.class_names : [];
+      S.sprite = null;
+      S.hoverIndex = null;
+      if (sc && sc.sprite) {
+        const sprite = { ...sc.sprite, bitmap: null };
+        S.sprite = sprite;
+        hoverCanvas.width = sprite.w * 4;
+        hoverCanvas.height = sprite.h * 4;
+        createImageBitmap(new Blob([parsed.u8(sc.sprite.png)], { type: "image/png" }))
+          .then((bitmap) => { sprite.bitmap = bitmap; hoverCanvas.dataset.ready = "1"; });
+      }
+      root.querySelector(".pad-hover-label").style.display = S.sprite ? "" : "none";
       const [c, h, w] = parsed.header.image_shape;
       imageCanvas.width = w;
       imageCanvas.height = h;
@@ -364,6 +476,13 @@ function createExplorer(root) {
 
   S.update = update;
   S.setZ = setZ;
+  // pixels per unit of z across and up on the pad, as drawn: equal, so rings are circles
+  S.padUnits = () => {
+    const span = padSpan();
+    return [(padToPx(1, padCanvas.width, false) - padToPx(0, padCanvas.width, false)),
+            (padToPx(0, padCanvas.height, true) - padToPx(1, padCanvas.height, true))]
+      .map((v) => v / (window.devicePixelRatio || 1)).concat([span[1] - span[0]]);
+  };
   S.getZ = () => Array.from(S.z);
   S.commit = () => commit(0);
   return S;
