@@ -4,7 +4,9 @@
 """
 import streamlit as st
 
-from ui.resources import active_run, all_runs, set_active_run
+from ui.resources import (active_run, all_runs, missing_run, run_problems, run_status,
+                          runs_root, set_active_run)
+from vae.launch import pending_launches
 from vae.runs import RunError
 
 st.set_page_config(page_title="VAE dashboard", page_icon=":material/blur_on:", layout="wide")
@@ -38,9 +40,14 @@ def sidebar() -> None:
             return
         names = [r.name for r in runs]
         # a run with anything wrong (config, status, metrics) is listed as damaged, never hidden
-        problems = {r.name: r.problems() for r in runs}
-        states = {r.name: "damaged" if problems[r.name] else r.read_status().get("state", "new")
+        problems = {r.name: run_problems(r) for r in runs}
+        states = {r.name: "damaged" if problems[r.name] else run_status(r).get("state", "new")
                   for r in runs}
+        for r in pending_launches(runs_root()):  # launched here, its folder not written yet
+            if r.name not in states:
+                names.append(r.name)
+                runs.append(r)
+                problems[r.name], states[r.name] = [], run_status(r).get("state", "starting")
         current = active_run()
         choice = st.selectbox(
             "Active run", names, index=names.index(current.name),
@@ -48,6 +55,9 @@ def sidebar() -> None:
             help="Every page shows this run. It is kept in the URL, so a link reopens the same view.")
         set_active_run(choice)
         run = next(r for r in runs if r.name == choice)
+        if not run.path.exists():
+            st.caption(f"{states[choice]}: its trainer has not written the run's folder yet")
+            return
         try:
             model_cfg, train_cfg = run.read_config()
         except RunError as exc:
@@ -60,6 +70,22 @@ def sidebar() -> None:
             st.warning(problem, icon=":material/warning:")
 
 
+def no_such_run(name: str) -> None:
+    """?run= (or this session's choice) names no run: say so and offer the runs that exist,
+    rather than quietly showing another run under the name that was asked for."""
+    st.error(f"There is no run named **{name}** in `{runs_root()}`: it may have been deleted or "
+             "renamed, or the link has a typo.", icon=":material/search_off:")
+    st.markdown("Open one of the runs that exist:")
+    for r in all_runs():
+        if st.button(r.name, key=f"open_run_{r.name}", icon=":material/folder_open:"):
+            set_active_run(r.name)
+            st.rerun()
+
+
 page = st.navigation(PAGES)
+missing = missing_run()
+if missing is not None:
+    no_such_run(missing)
+    st.stop()
 sidebar()
 page.run()

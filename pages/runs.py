@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from ui.curves import metrics_frames, runs_overlay_figure, runs_table
-from ui.resources import active_run, all_runs, run_summaries, runs_root, set_active_run
+from ui.resources import (active_run, all_runs, run_summaries, runs_root, set_active_run,
+                          show_damaged)
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files
 from vae.launch import delete_run, resume_training
@@ -49,8 +50,7 @@ if not runs:
 
 summaries, damaged = run_summaries(list(runs.values()))
 st.dataframe(runs_table(summaries), hide_index=True, width="stretch")
-for name, problems in damaged.items():
-    st.warning(f"**{name}** is damaged: " + " ".join(problems), icon=":material/warning:")
+show_damaged(damaged)
 
 st.subheader("Curves of several runs")
 left, right = st.columns([3, 1])

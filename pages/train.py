@@ -5,7 +5,7 @@ from ui import train_form
 from ui.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary, runs_table
 from ui.figures import posterior_figure
 from ui.resources import (active_run, all_runs, encode_test_set, run_dataset, run_status,
-                          run_summaries, runs_root, set_active_run)
+                          run_summaries, runs_root, set_active_run, show_damaged)
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
 from vae.launch import (forget_launch, launch_status, max_processes, pending_launches,
@@ -118,8 +118,7 @@ def runs_overview() -> None:
         if r.name not in shown:
             summaries.insert(0, {"run": r.name, "status": launch_status(r)["state"]})
     st.dataframe(runs_table(summaries), hide_index=True, width="stretch")
-    for name, problems in damaged.items():
-        st.warning(f"**{name}** is damaged: " + " ".join(problems), icon=":material/warning:")
+    show_damaged(damaged)
 
 
 runs_overview()

@@ -68,8 +68,9 @@ def test_beta_sweep_trains_runs_that_fill_the_plane(scratch_root):
     at.button(key="rd_start").click().run()
     assert not at.exception, [e.value for e in at.exception]
     sweep = at.session_state["rd_sweep"]
-    assert len(sweep) == 2 and all((scratch_root / n / "config.json").exists() for n in sweep)
-    deadline = time.monotonic() + 90
+    assert len(sweep) == 2, "the click returns at once with both runs launched"
+    assert not at.error, [e.value for e in at.error]  # none "did not finish": they are starting
+    deadline = time.monotonic() + 600  # a cap, not a wait: a loaded 2-core machine is slow
     while time.monotonic() < deadline:
         states = [RunDir(scratch_root / n).read_status().get("state") for n in sweep]
         if all(s in ("finished", "failed", "stopped") for s in states):

@@ -14,11 +14,26 @@ import torch
 
 from ui.curves import run_summary
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
-from vae.launch import launch_status
+from vae.launch import launch_status, pending_launches
 from vae.runs import DEFAULT_ROOT, RunDir, RunError, list_runs
 
 DEFAULT_RUN = "mnist5k-2d"
 MAX_POINTS = 10_000
+
+
+def run_problems(run: RunDir) -> list[str]:
+    """What is wrong with the run (RunDir.problems), its files named inside the run, not by path."""
+    return [p.replace(f"{run.path}/", "").replace(str(run.path), run.name) for p in run.problems()]
+
+
+def show_damaged(damaged: dict[str, list[str]]) -> None:
+    """One collapsed box listing the damaged runs and what is wrong with each."""
+    if not damaged:
+        return
+    with st.expander(f"{len(damaged)} damaged run{'s' * (len(damaged) != 1)}: what is wrong",
+                     icon=":material/warning:"):
+        st.warning("\n".join(f"- **{name}** is damaged: " + " ".join(problems)
+                             for name, problems in damaged.items()))
 
 
 def run_summaries(runs: list[RunDir]) -> tuple[list[dict], dict[str, list[str]]]:
@@ -26,7 +41,7 @@ def run_summaries(runs: list[RunDir]) -> tuple[list[dict], dict[str, list[str]]]
     row, with status "damaged", so that one bad folder never hides the others or itself."""
     summaries, damaged = [], {}
     for r in runs:
-        problems = r.problems()
+        problems = run_problems(r)
         if problems:
             damaged[r.name] = problems
         try:
@@ -52,14 +67,36 @@ def all_runs() -> list[RunDir]:
 
 
 def active_run() -> RunDir | None:
-    """The run chosen in the sidebar (kept in the URL as ?run=NAME), or None when there are none."""
+    """The run chosen in the sidebar (kept in the URL as ?run=NAME), or None when there are none.
+    A run this dashboard has just launched counts before its folder exists (it is "starting").
+    dashboard.py stops with a message when the name is no run at all (missing_run)."""
     runs = {r.name: r for r in all_runs()}
+    name = requested_run()
+    if name is not None and name not in runs:
+        runs.update({r.name: r for r in pending_launches(runs_root())})
     if not runs:
         return None
-    name = st.session_state.get("active_run") or st.query_params.get("run")
     if name not in runs:
         name = DEFAULT_RUN if DEFAULT_RUN in runs else next(iter(runs))
     return runs[name]
+
+
+def requested_run() -> str | None:
+    """The run named by this session's sidebar choice or by the URL's ?run=."""
+    return st.session_state.get("active_run") or st.query_params.get("run") or None
+
+
+def missing_run() -> str | None:
+    """The requested run's name when no run (nor a launch of this dashboard) has it."""
+    name = requested_run()
+    if name is None:
+        return None
+    runs = all_runs()
+    if not runs or name in {r.name for r in runs}:
+        return None
+    if name in {r.name for r in pending_launches(runs_root())}:
+        return None
+    return name
 
 
 def set_active_run(name: str) -> None:
@@ -139,6 +176,10 @@ def require_model(run: RunDir | None, epoch: int | None = None):
     if run is None:
         st.info("There are no runs yet. Train one on the **Train** page, or copy a run folder into "
                 f"`{runs_root()}`.")
+        st.stop()
+    if not run.weights_file.exists() and launch_status(run) is not None:
+        st.info(f"Run **{run.name}** is starting: this page shows it once its first epoch has "
+                "saved weights. The **Train** page follows it live.", icon=":material/hourglass_top:")
         st.stop()
     try:
         model = load_model(run, epoch)

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -20,37 +21,50 @@ from streamlit.web import cli
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 
 @contextlib.contextmanager
-def background(runs_root: str | os.PathLike, timeout_s: float = 60.0):
+def background(runs_root: str | os.PathLike, timeout_s: float = 60.0,
+               log_path: str | os.PathLike | None = None, script: str | os.PathLike | None = None):
     """Serve the dashboard as `make run` does, over `runs_root`, on a free loopback port, in a
-    child process; yields its URL once /_stcore/health answers. For tests and benchmarks."""
+    child process; yields its URL once /_stcore/health answers. For tests and benchmarks.
+
+    The server's output (warnings, tracebacks) goes to `log_path`, so a test can read it; a pipe
+    nobody reads would block the server once it fills. `script` serves another Streamlit file with
+    the same options (the benchmark's one-chart app)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.address", "127.0.0.1", "--server.port",
-         str(port)], cwd=DASHBOARD.parent, env={**os.environ, "VAE_RUNS_ROOT": str(runs_root)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    raise RuntimeError("the dashboard did not start:\n"
-                                       + proc.stdout.read().decode(errors="replace"))
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
+    serve = ([sys.executable, "-m", "ui.serve"] if script is None
+             else [sys.executable, "-m", "streamlit", "run", str(script)])
+    with contextlib.ExitStack() as stack:
+        if log_path is None:
+            log_path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
+        log = stack.enter_context(open(log_path, "ab"))
+        proc = subprocess.Popen(
+            [*serve, "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.headless", "true"], cwd=DASHBOARD.parent,
+            env={**os.environ, "VAE_RUNS_ROOT": str(runs_root)}, stdout=log,
+            stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        proc.kill()
+                        proc.wait()
+                        raise RuntimeError("the dashboard did not start:\n"
+                                           + Path(log_path).read_text(errors="replace"))
+                    time.sleep(0.05)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 if __name__ == "__main__":
     PagesManager.uses_pages_directory = False

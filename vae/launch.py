@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .runs import RunDir, RunError, validate_name
@@ -16,9 +18,27 @@ from .runs import RunDir, RunError, validate_name
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def train_command(root: Path, name: str, options: dict) -> list[str]:
+def trainer_command(processes: int = 1) -> list[str]:
+    """`python -m vae.train`; for N > 1 processes the same module under torchrun (DDP on one
+    machine), exactly what the README tells a user to type."""
+    if processes > 1:
+        return [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                "--nproc_per_node", str(processes), "-m", "vae.train"]
+    return [sys.executable, "-m", "vae.train"]
+
+
+def max_processes() -> int:
+    """How many training processes this machine can give a run: one per GPU, else one per core."""
+    import torch  # here, not at the top: the dashboard imports launch before it needs torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.device_count()
+    return os.cpu_count() or 1
+
+
+def train_command(root: Path, name: str, options: dict, processes: int = 1) -> list[str]:
     """The CLI for a new run: options maps flag names (without --) to values; None is left out."""
-    cmd = [sys.executable, "-m", "vae.train", "--quiet", "--root", str(root), "--name", name]
+    cmd = [*trainer_command(processes), "--quiet", "--root", str(root), "--name", name]
     for flag, value in options.items():
         if value is None or value is False:
             continue
@@ -28,46 +48,131 @@ def train_command(root: Path, name: str, options: dict) -> list[str]:
     return cmd
 
 
-def start_training(root: str | os.PathLike, name: str, options: dict, wait_s: float = 30.0) -> RunDir:
-    """Launch a new run and wait until its folder exists, or raise RunError with the trainer's words."""
+def start_training(root: str | os.PathLike, name: str, options: dict,
+                   processes: int = 1) -> RunDir:
+    """Launch a new run on `processes` processes and return at once: the run is "starting"
+    (launch_status) until its trainer writes status.json, or "failed" with the trainer's words if
+    it exits before."""
     root = Path(root)
     run = RunDir(root / validate_name(name))
     if run.path.exists():
         raise RunError(f"A run named {name!r} already exists; pick another name.")
-    return _launch(run, train_command(root, name, options), wait_s)
+    return _launch(run, train_command(root, name, options, processes))
 
 
-def resume_training(run: RunDir, epochs: int | None = None, wait_s: float = 30.0) -> RunDir:
+def resume_training(run: RunDir, epochs: int | None = None, processes: int = 1) -> RunDir:
+    """Launch the trainer on a stopped run and return at once (see start_training)."""
     if run.is_training():  # the run's lock, not a pid in status.json
         raise RunError(f"{run.name} is already training (pid {run.trainer_pid()}).")
-    cmd = [sys.executable, "-m", "vae.train", "--quiet", "--root", str(run.path.parent),
-           "--resume", run.name]
+    cmd = [*trainer_command(processes), "--quiet", "--root", str(run.path.parent), "--resume",
+           run.name]
     if epochs is not None:
         cmd += ["--epochs", str(epochs)]
-    before = run.status_file.stat().st_mtime if run.status_file.exists() else 0.0
-    return _launch(run, cmd, wait_s, after_mtime=before)
+    return _launch(run, cmd)
 
 
-def _launch(run: RunDir, cmd: list[str], wait_s: float, after_mtime: float = 0.0) -> RunDir:
-    run.path.parent.mkdir(parents=True, exist_ok=True)
-    log_path = run.path.parent / f".{run.name}.launch.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        if run.status_file.exists() and run.status_file.stat().st_mtime > after_mtime:
-            return run
-        if proc.poll() is not None:
-            if run.status_file.exists() and run.status_file.stat().st_mtime > after_mtime:
-                return run
-            words = log_path.read_text(errors="replace").strip().splitlines()
-            message = next((w[len("error: "):] for w in reversed(words) if w.startswith("error: ")),
-                           words[-1] if words else f"the trainer exited with code {proc.returncode}")
-            raise RunError(message)
-        time.sleep(0.05)
-    raise RunError(f"The trainer for {run.name} did not start within {wait_s:.0f} s; "
-                   f"see {log_path}.")
+def sweep_name(beta: float, stamp: str) -> str:
+    return f"sweep-{stamp}-beta{beta:g}".replace("+", "")
+
+
+def launch_beta_sweep(root, betas, epochs: int, stamp: str, dataset: str = "mnist-5k",
+                      latent_dim: int = 2, hidden: str = "256") -> list[RunDir]:
+    """Start one short run per beta, all at once, each its own process; returns at once."""
+    return [start_training(root, sweep_name(beta, stamp), {
+        "dataset": dataset, "latent-dim": latent_dim, "beta": beta, "epochs": epochs,
+        "hidden": hidden, "device": "cpu", "snapshot-every": epochs}) for beta in betas]
+
+
+def launch_log(run: RunDir) -> Path:
+    """The trainer's own output (its error, if it dies before it can write status.json), beside
+    the run folder: the folder does not exist yet when a new run's trainer starts."""
+    return run.path.parent / f".{run.name}.launch.log"
+
+
+@dataclass
+class Launch:
+    """A trainer this process started; "starting" until it writes status.json."""
+    run: RunDir
+    proc: subprocess.Popen
+    status_mtime: float  # status.json's mtime before the launch: a newer one is the trainer's
+    started: float = field(default_factory=time.time)
+
+    def reported(self) -> bool:
+        try:
+            return self.run.status_file.stat().st_mtime > self.status_mtime
+        except OSError:
+            return False
+
+
+_launches: dict[Path, Launch] = {}
+_launches_lock = threading.Lock()
+
+
+def _launch(run: RunDir, cmd: list[str]) -> RunDir:
+    with _launches_lock:
+        earlier = _launches.get(run.path)
+        if earlier is not None and earlier.proc.poll() is None and not earlier.reported():
+            raise RunError(f"{run.name} is already starting (pid {earlier.proc.pid}).")
+        run.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            before = run.status_file.stat().st_mtime
+        except OSError:
+            before = 0.0
+        with open(launch_log(run), "wb") as log:
+            proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        _launches[run.path] = Launch(run, proc, before)
+    # Reap the child when it ends, so no <defunct> trainer lingers under the dashboard: a thread
+    # per launch, because a SIGCHLD handler would also reap Streamlit's own children.
+    threading.Thread(target=proc.wait, name=f"reap-{run.name}", daemon=True).start()
+    return run
+
+
+def launch_status(run: RunDir) -> dict | None:
+    """What this process knows of its own launch of `run` before the trainer speaks for itself:
+    {"state": "starting", ...} while the trainer loads (PyTorch, the dataset) and has not yet
+    written status.json; {"state": "failed", "message": its words} if it exited before writing it.
+    None when this process did not launch the run, or once the trainer has written status.json."""
+    launch = _launches.get(run.path)
+    if launch is None or launch.reported():
+        return None
+    code = launch.proc.poll()
+    if code is None:
+        return {"state": "starting", "pid": launch.proc.pid, "since": launch.started,
+                "message": f"Starting the trainer (pid {launch.proc.pid}): loading PyTorch and "
+                           "the dataset…"}
+    if launch.reported():  # it wrote status.json and exited between the two looks
+        return None
+    try:
+        words = launch_log(run).read_text(errors="replace").strip().splitlines()
+    except OSError:
+        words = []
+    message = next((w[len("error: "):] for w in reversed(words) if w.startswith("error: ")),
+                   words[-1] if words else f"the trainer exited with code {code}")
+    return {"state": "failed", "message": message, "pid": launch.proc.pid}
+
+
+def pending_launches(root: str | os.PathLike) -> list[RunDir]:
+    """Runs under `root` that this process launched and whose trainer has not written
+    status.json: still starting, or failed before it could. Newest first."""
+    root = Path(root)
+    found = sorted((la for la in list(_launches.values()) if la.run.path.parent == root),
+                   key=lambda la: -la.started)
+    return [la.run for la in found if launch_status(la.run) is not None]
+
+
+def forget_launch(run: RunDir) -> None:
+    """Drop a failed launch from what launch_status reports (the user has read it)."""
+    launch = _launches.get(run.path)
+    if launch is not None and launch.proc.poll() is not None:
+        _launches.pop(run.path, None)
+
+
+def delete_run(run: RunDir) -> None:
+    """Delete the run's folder, and the launch log beside it."""
+    run.delete()
+    launch_log(run).unlink(missing_ok=True)
+    _launches.pop(run.path, None)
 
 
 def stop_training(run: RunDir) -> int | None:

@@ -1,0 +1,227 @@
+"""How fast the dashboard answers, in headless Chromium, beside a one-chart hello app.
+
+Each repeat, on a scratch copy of the shipped runs:
+  1. start the one-chart hello app (bench/hello_app.py: Streamlit + Plotly, 1,000 points) and time
+     server start -> its chart drawn; the floor Streamlit and Plotly set on this machine;
+  2. start the dashboard the same way (ui.serve.background) and time server start -> the Latent
+     space chart drawn;
+  3. visit every page by clicking the sidebar: first visit since the server started (cold), then
+     a second round (warm). A page counts as drawn when the script has finished, its title shows,
+     nothing is stale or a skeleton, and every Plotly chart on it has drawn its SVG;
+  4. on the explanation page, click "Sample eps" until a new z shows;
+  5. Train page: Start a tiny run -> its "starting" state or progress bar shows; stop it; Resume
+     -> the same; stop it;
+  6. Rate and distortion: "Start the sweep" (four runs) -> "Started" shows; the runs are stopped.
+Prints a markdown table of medians (and the range) over the repeats. Needs /usr/bin/chromium.
+
+    .venv/bin/python bench/bench_ui.py [--repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import _copy_runs  # noqa: E402
+from ui.serve import background as serve  # noqa: E402
+from vae.launch import stop_training  # noqa: E402
+from vae.runs import list_runs  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+HELLO = ROOT / "bench" / "hello_app.py"
+PAGES = ["Reconstructions", "Generate", "What mu and sigma mean", "Replay a run",
+         "Rate and distortion", "Presenter mode", "Train", "Runs", "Latent space"]
+TIMEOUT_MS = 180_000  # a loaded machine can take minutes; a timeout here is a result, not a hang
+
+DRAWN = """([title, minCharts]) => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const h1 = document.querySelector('[data-testid=stMain] h1');
+  if (!h1 || !h1.textContent.includes(title)) return false;
+  if (document.querySelector('[data-stale=true], [data-testid=stSkeleton]')) return false;
+  const charts = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')];
+  if (charts.length < minCharts) return false;
+  return charts.every(c => c.querySelector('.main-svg'));
+}"""
+
+# the run's section shows it: a progress bar, or the words "starting"
+RUN_SHOWN = """(name) => {
+  const main = document.querySelector('[data-testid=stMain]');
+  if (!main) return false;
+  const heads = [...main.querySelectorAll('h3')].map(h => h.textContent);
+  if (!heads.some(t => t.includes('Run ' + name))) return false;
+  if (/is stopped at|was interrupted/.test(main.innerText)) return false;  // Resume: banner gone
+  if (main.querySelector('[data-testid=stProgress]')) return true;
+  return /starting/.test(main.innerText.replace(/Starting the trainer/g, ''));
+}"""
+
+
+def _drawn(page, title: str, min_charts: int = 0) -> None:
+    page.wait_for_function(DRAWN, arg=[title, min_charts], polling=25, timeout=TIMEOUT_MS)
+
+
+def _timed(action, wait) -> float:
+    t0 = time.perf_counter()
+    action()
+    wait()
+    return time.perf_counter() - t0
+
+
+def _nav(page, title: str):
+    return lambda: page.locator("[data-testid=stSidebarNav]").get_by_role(
+        "link", name=title, exact=True).click()
+
+
+def start_to_chart(browser, root: Path, script: Path | None, title: str) -> float:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    t0 = time.perf_counter()
+    with serve(root, script=script, timeout_s=TIMEOUT_MS / 1000) as url:
+        page.goto(url)
+        _drawn(page, title, min_charts=1)
+        elapsed = time.perf_counter() - t0
+    context.close()
+    return elapsed
+
+
+def _stop_all(root: Path, names) -> None:
+    """Stop the trainers a measurement started and wait until they are gone."""
+    runs = [r for r in list_runs(root) if r.name in names]
+    for r in runs:
+        stop_training(r)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(
+            r.read_status().get("state") in ("running", "starting") for r in runs):
+        time.sleep(0.2)
+        for r in runs:
+            stop_training(r)
+
+
+def dashboard_round(browser, root: Path, k: int, out: dict) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    t0 = time.perf_counter()
+    with serve(root, timeout_s=TIMEOUT_MS / 1000) as url:
+        page.goto(f"{url}/?run=mnist5k-2d")
+        _drawn(page, "Latent space", min_charts=1)
+        out["start"].append(time.perf_counter() - t0)
+        _drawn(page, "Latent space")  # and every chart below the first
+        for title in PAGES[:-1]:
+            out.setdefault(("cold", title), []).append(
+                _timed(_nav(page, title), lambda t=title: _drawn(page, t)))
+        out.setdefault(("cold", "Latent space"), []).append(out["start"][-1])
+        for title in PAGES:
+            out.setdefault(("warm", title), []).append(
+                _timed(_nav(page, title), lambda t=title: _drawn(page, t)))
+
+        _nav(page, "What mu and sigma mean")()
+        _drawn(page, "What mu and sigma mean")
+        for n in (1, 2, 3):
+            out["eps"].append(_timed(
+                lambda: page.get_by_role("button", name="Sample eps").click(),
+                lambda n=n: (page.get_by_text(f"{n} z drawn.", exact=False).wait_for(),
+                             _drawn(page, "What mu and sigma mean"))))
+
+        name = f"bench-{k}"
+        _nav(page, "Train")()
+        _drawn(page, "Train")
+        page.get_by_text("Start a new run").click()
+        for label, value in (("Run name (optional)", name), ("Epochs", 50), ("Batch size", 32)):
+            box = page.get_by_label(label, exact=True)
+            box.fill(str(value))
+            box.press("Tab")
+        out["start_run"].append(_timed(
+            lambda: page.get_by_role("button", name="Start training").click(),
+            lambda: page.wait_for_function(RUN_SHOWN, arg=name, polling=25)))
+        run = next(r for r in list_runs(root) if r.name == name)
+        while run.read_status().get("state") not in ("running", "failed", "finished"):
+            time.sleep(0.1)  # let it get going before stopping it
+        _stop_all(root, {name})
+        page.get_by_role("button", name="Resume").wait_for()
+        out["resume"].append(_timed(
+            lambda: page.get_by_role("button", name="Resume").click(),
+            lambda: page.wait_for_function(RUN_SHOWN, arg=name, polling=25)))
+        while run.read_status().get("state") not in ("running", "failed", "finished"):
+            time.sleep(0.1)
+        _stop_all(root, {name})
+
+        _nav(page, "Rate and distortion")()
+        _drawn(page, "Rate and distortion")
+        before = {r.name for r in list_runs(root)}
+        out["sweep"].append(_timed(
+            lambda: page.get_by_role("button", name="Start the sweep").click(),
+            lambda: page.get_by_text("Started", exact=False).first.wait_for()))
+        time.sleep(1.0)
+        _stop_all(root, {r.name for r in list_runs(root)} - before)
+        deadline = time.monotonic() + 30  # runs still launching write their folder late
+        while time.monotonic() < deadline:
+            new = {r.name for r in list_runs(root)} - before
+            if len(new) >= 4:
+                break
+            time.sleep(0.2)
+        _stop_all(root, new)
+    context.close()
+
+
+def fmt(xs: list[float]) -> str:
+    if not xs:
+        return "–"
+    med = statistics.median(xs)
+    return f"{med:.2f} s" + (f" ({min(xs):.2f}–{max(xs):.2f})" if len(xs) > 1 else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    out = {"start": [], "hello": [], "eps": [], "start_run": [], "resume": [], "sweep": []}
+    load = [os.getloadavg()[0]]
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        root = _copy_runs(Path(tmp) / "runs")
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--no-first-run", "--disable-component-update", "--disable-sync"])
+        for k in range(args.repeats):
+            out["hello"].append(start_to_chart(browser, root, HELLO, "Hello"))
+            dashboard_round(browser, root, k, out)
+            load.append(os.getloadavg()[0])
+            print(f"repeat {k + 1}: hello {out['hello'][-1]:.2f} s, dashboard "
+                  f"{out['start'][-1]:.2f} s", file=sys.stderr, flush=True)
+        browser.close()
+
+    ratio = [d / h for d, h in zip(out["start"], out["hello"])]
+    warm = {t: out[("warm", t)] for t in PAGES}
+    cold = {t: out[("cold", t)] for t in PAGES}
+    warm_medians = [statistics.median(v) for v in warm.values()]
+    print(f"{args.repeats} repeats; load average {min(load):.1f}–{max(load):.1f} on "
+          f"{os.cpu_count()} cores\n")
+    print("| what | time, median (range) | goal |\n|---|---|---|")
+    print(f"| hello app: server start → chart drawn | {fmt(out['hello'])} | (the floor) |")
+    print(f"| dashboard: server start → Latent space chart drawn | {fmt(out['start'])} | "
+          f"≤ 1.3× hello |")
+    print(f"| … as a multiple of the hello app, same repeat | {statistics.median(ratio):.2f}× "
+          f"({min(ratio):.2f}–{max(ratio):.2f}) | ≤ 1.3× |")
+    print(f"| page switch, warm: median over pages | {statistics.median(warm_medians):.2f} s "
+          f"(slowest {max(warm_medians):.2f}) | ≤ 0.5 s, none over 1 s |")
+    print(f"| explanation page, first open | {fmt(cold['What mu and sigma mean'])} | ≤ 2 s |")
+    print(f"| \"Sample eps\" click → new z drawn | {fmt(out['eps'])} | ≤ 0.3 s |")
+    print(f"| β sweep click → \"Started\" | {fmt(out['sweep'])} | ≤ 1 s |")
+    print(f"| Start → run shown starting/progress | {fmt(out['start_run'])} | ≤ 2 s |")
+    print(f"| Resume → run shown starting/progress | {fmt(out['resume'])} | ≤ 2 s |")
+    print("\n| page | cold (first visit since start) | warm |\n|---|---|---|")
+    for t in PAGES:
+        print(f"| {t} | {fmt(cold[t])} | {fmt(warm[t])} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""The floor bench_ui.py measures the dashboard against: one Plotly chart of 1,000 points.
+
+What Streamlit and Plotly cost on this machine before the dashboard does anything of its own:
+start the server, import both, run a script, send one chart, draw it in the browser.
+"""
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+st.title("Hello")
+rng = np.random.default_rng(0)
+xy = rng.normal(size=(1000, 2))
+st.plotly_chart(go.Figure(go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers")),
+                theme="streamlit")
