@@ -21,6 +21,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_trainer.py
 	$(PY) bench/bench_mnist2d.py
 	$(PY) bench/bench_browser_decode.py
+	$(PY) bench/bench_browser_encode.py
 
 # The shipped runs, exactly as the README lists them.
 shipped-runs: $(VENV)/.installed
