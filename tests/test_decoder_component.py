@@ -102,3 +102,22 @@ def test_z_round_trips_through_the_url():
 @pytest.mark.parametrize("text", [None, "", "1,2", "a,b,c", "1,nan,2", "1,2,3,4"])
 def test_parse_z_refuses_what_does_not_fit(text):
     assert parse_z(text, 3) is None
+
+
+def test_payload_carries_the_pads_test_images_as_a_sprite():
+    from ui.hover_images import tile
+    from ui.images import to_uint8
+
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(hidden=(8,), latent_dim=2)).eval()
+    rng = np.random.default_rng(1)
+    n = MAX_SCATTER + 10
+    images = rng.random((n, 1, 28, 28)).astype(np.float32)
+    header, body = read_payload(encode_payload(model, {
+        "mu": rng.normal(size=(n, 2)), "labels": np.zeros(n, int), "class_names": ["a"],
+        "images": images}))
+    sprite = header["scatter"]["sprite"]
+    assert sprite["n"] == MAX_SCATTER, "one image per point drawn on the pad"
+    png = bytes(body[sprite["png"][0]:sprite["png"][0] + sprite["png"][1]])
+    for i in (0, 777, MAX_SCATTER - 1):
+        assert np.array_equal(tile(png, sprite, i), to_uint8(images[i, 0])), f"image {i}"
