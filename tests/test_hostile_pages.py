@@ -6,6 +6,7 @@ import math
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -254,9 +255,16 @@ def test_resume_errors_are_shown_not_swallowed(own_hostile_root):
     run.resume_file.write_bytes(b"not a resume state")
     at = page_app("train", "stranger-pid", timeout=120).run()
     [b for b in at.button if b.label == "Resume"][0].click().run()
-    no_exception(at)
-    assert any("Could not resume" in e.value and "resume.pt" in e.value for e in at.error), \
-        [e.value for e in at.error]
+    # the launch returns at once; the trainer reads resume.pt after importing torch and loading
+    # the data (seconds on a loaded 2-core machine), then exits with its words
+    deadline = time.monotonic() + 120
+    while not any("resume.pt" in e.value for e in at.error) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+        no_exception(at)
+    assert any(("Could not resume" in e.value or "did not start" in e.value)
+               and "resume.pt is corrupt" in e.value for e in at.error), [e.value for e in at.error]
+    assert RunDir(own_hostile_root / "stranger-pid").read_status()["state"] == "interrupted"
 
 
 def test_a_run_killed_in_its_first_epoch_says_resume_starts_over(hostile_root):
