@@ -36,8 +36,8 @@ _draw_component = st.components.v2.component(
 def brush_for(size: int) -> dict:
     """The brush in pixels of the input: a solid core and a soft edge. At 28x28 it paints strokes
     about 2.5 px wide with grey edges, like MNIST's pen strokes after their anti-aliased scaling;
-    an 8x8 digit's strokes are about one pixel wide."""
-    return {"core": round(0.9 * size / 28, 3) if size >= 16 else 0.35,
+    scikit-learn's 8x8 digits have strokes about two pixels wide, grey at their edges."""
+    return {"core": round(0.9 * size / 28, 3) if size >= 16 else 0.55,
             "soft": round(1.1 * size / 28, 3) if size >= 16 else 0.6}
 
 

@@ -73,28 +73,52 @@ def test_browser_encode_equals_torch(page, app_url, e2e_runs_root, run):
     assert_no_exception(page)
 
 
-@pytest.fixture(scope="module")
-def conv_url(tmp_path_factory):
-    """A server over one conv run (no conv run is shipped): Conv2d runs in JS too."""
-    root = tmp_path_factory.mktemp("conv-draw-runs")
+def _conv_run(root, name: str, dataset: str, shape) -> RunDir:
     torch.manual_seed(0)
-    model = VAE(VAEConfig(arch="conv", hidden=(8, 16), latent_dim=3)).eval()
+    model = VAE(VAEConfig(arch="conv", hidden=(8, 16), latent_dim=3, image_shape=shape)).eval()
     with torch.no_grad():  # larger weights than a fresh init, so mu and sigma vary with x
         model.encoder[0].weight.mul_(3.0)
         model.to_mu.weight.mul_(3.0)
-    run = RunDir.create(root, "conv-3d", model.config, TrainConfig(dataset="mnist-5k", epochs=1))
+    run = RunDir.create(root, name, model.config, TrainConfig(dataset=dataset, epochs=1))
     run.save_weights(model)
     run.write_status(state="finished")
+    return run
+
+
+@pytest.fixture(scope="module")
+def conv_url(tmp_path_factory):
+    """A server over two conv runs (no conv run is shipped; Conv2d runs in JS too): one on 28x28
+    MNIST, one on scikit-learn's 8x8 digits."""
+    root = tmp_path_factory.mktemp("conv-draw-runs")
+    runs = {"conv-3d": _conv_run(root, "conv-3d", "mnist-5k", (1, 28, 28)),
+            "digits-conv": _conv_run(root, "digits-conv", "digits", (1, 8, 8))}
     with serve(root) as url:
-        yield url, run
+        yield url, runs
 
 
 def test_browser_encode_equals_torch_for_a_conv_encoder(page, conv_url):
-    url, run = conv_url
+    url, runs = conv_url
     open_page(page, url, "draw", "run=conv-3d")
-    model = run.load_model()
+    model = runs["conv-3d"].load_model()
     assert any(isinstance(m, torch.nn.Conv2d) for m in model.encoder)
     _check_browser_encode(page, model, load_dataset("mnist-5k").test_x[:4], "conv-3d")
+
+
+def test_an_8x8_canvas_for_the_digits(page, conv_url):
+    url, runs = conv_url
+    open_page(page, url, "draw", "run=digits-conv")
+    component = _draw(page)
+    assert component.evaluate("el => el.__draw.levelsArray().length") == 64
+    page.get_by_text("8×8 pixels, as the model sees it").wait_for()
+    page.get_by_text("The dataset's images fill the frame").wait_for()
+    _stroke(page, [(0.5, 0.15), (0.5, 0.85)])
+    levels = np.array(component.evaluate("el => el.__draw.levelsArray()")).reshape(8, 8)
+    assert levels[:, 3:5].max() == 255 and levels[:, 0].max() == 0, \
+        f"a vertical stroke down the middle painted\n{levels}"
+    page.get_by_text("Encoded again in Python by torch").wait_for()
+    _check_browser_encode(page, runs["digits-conv"].load_model(),
+                          load_dataset("digits").test_x[:4], "digits-conv")
+    assert_no_exception(page)
 
 
 def _stroke(page, points, steps=12, release=True):
