@@ -55,7 +55,7 @@ show_damaged(damaged)
 st.subheader("Curves of several runs")
 left, right = st.columns([3, 1])
 chosen = left.multiselect("Runs", [s["run"] for s in summaries],
-                          default=[s["run"] for s in summaries][:4])
+                          default=[s["run"] for s in summaries if s["status"] != "damaged"][:4])
 metric = right.selectbox("Metric", ["test/neg_elbo", "test/recon", "test/kl", "train/neg_elbo",
                                     "train/recon", "train/kl", "test/active_units"])
 if chosen:

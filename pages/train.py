@@ -170,7 +170,7 @@ def live(run) -> None:
             st.toast(f"Asked {run.name} to stop" + (f" (SIGTERM to its trainer, pid {pid})."
                                                     if pid else "."))
     elif state in ("stopped", "interrupted"):
-        word = "was interrupted (its process is gone)" if state == "interrupted" else "is stopped"
+        word = "was interrupted (no trainer runs it)" if state == "interrupted" else "is stopped"
         where = ("it can be resumed from its last saved state." if run.weights_file.exists() else
                  "no epoch had finished, so Resume starts it again from epoch 1 with its settings.")
         left, right = st.columns([5, 1])

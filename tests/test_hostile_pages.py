@@ -162,7 +162,8 @@ def test_the_good_run_works_and_every_damaged_run_is_named(hostile_root, hostile
         status = dict(zip(table["run"], table["status"]))
         assert status[GOOD] == "finished"
         for name in ("status-list", "status-utf8", "metrics-list", "metrics-ff", "config-deep",
-                     "metrics-epoch-three", "metrics-no-epoch", "config-seed-abc", "link-run"):
+                     "metrics-epoch-three", "metrics-no-epoch", "config-seed-abc", "link-run",
+                     "link-weights"):
             assert status[name] == "damaged", (name, status[name])
         words = texts(at)
         assert "status-list** is damaged" in words and "JSON list" in words

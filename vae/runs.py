@@ -610,6 +610,12 @@ class RunDir:
         status = self._read_status_file()
         if status.get("state") == "damaged":
             found.append(status["problem"])
+        for path in (self.weights_file, self.snapshot_dir, self.resume_file, self.lock_file):
+            try:
+                self.inside(path)  # cheap: an lstat each; the weights' contents are checked on load
+            except RunError as exc:
+                if str(exc) not in " ".join(found):
+                    found.append(str(exc))
         _, bad = self.read_metrics_checked()
         if bad:
             found.append(f"{self.metrics_file}: {bad} line{'s' * (bad != 1)} skipped (not a "
