@@ -3,9 +3,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ui.beta_figures import SPREAD_WHITE, order_by_spread
 from ui.images import auto_scale, grid, png_bytes
 from ui.posterior import pick_images, reconstruct
-from ui.resources import active_run, require_model, run_dataset
+from ui.quality import test_spread
+from ui.resources import active_run, all_runs, require_model, run_dataset, set_active_run
+from vae import betas as vb
+
+PICKS = ["where the draws differ most", "at random"]
+FLAT = 0.01  # mean per-pixel std below this: the draws look the same to the eye
 
 st.title("Reconstructions")
 run = active_run()
@@ -17,7 +23,8 @@ st.markdown(
     "Each column is one test image x. Under it, **decode(mu)**: the decoder's mean image at the "
     "centre of q(z|x), the same every time. Below that, decodes of **z = mu + sigma * eps** with a "
     "fresh eps each: what the decoder sees during training. Where sigma is small they all look "
-    "alike; where it is large, z wanders and the image changes.")
+    "alike; where it is large, z wanders and the image changes. The bottom tile of each column "
+    "shows where: each pixel's spread over the draws.")
 
 
 def _new_draw():
@@ -33,25 +40,54 @@ seed = c2.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="re
                             "same thing again.")
 c3.button("New draw", on_click=_new_draw, icon=":material/shuffle:", width="stretch")
 n_samples = c4.number_input("Draws of z", min_value=1, max_value=6, value=3, key="recon_draws")
-n_images = st.slider("Images", 2, 10, 8, key="recon_n")
+p1, p2 = st.columns([1.3, 3], vertical_alignment="bottom")
+pick = p1.segmented_control("Which test images", PICKS, default=PICKS[0], key="recon_pick",
+                            help="Where the draws differ most: the test images whose decodes of "
+                                 "z ~ q(z|x) spread most, pixel by pixel (sigma matters there).")
+n_images = p2.slider("Images", 2, 10, 8, key="recon_n")
 
-idx = pick_images(data.test_y, n_images, int(seed), classes)
+if pick == PICKS[0] and int(n_samples) >= 2:
+    pool = pick_images(data.test_y, len(data.test_y), 0, classes)
+    idx = np.sort(order_by_spread(test_spread(run, int(n_samples), int(seed)), pool, n_images))
+else:
+    idx = pick_images(data.test_y, n_images, int(seed), classes)
 if len(idx) == 0:
     st.info("No test images of the chosen classes.")
     st.stop()
 x = data.test_x[idx]
 rec = reconstruct(model, x, int(n_samples), int(seed))
 scale = auto_scale(x.shape[-2], target_px=84)
+spread = rec["samples"].std(1)  # (B, C, H, W): per pixel, how much the draws disagree
+spread_tile = np.clip(spread.mean(1, keepdims=True) / SPREAD_WHITE, 0, 1)
+spread_tile = np.repeat(spread_tile, x.shape[1], axis=1)  # a grey tile beside colour ones too
+show_spread = int(n_samples) >= 2
 
-st.caption(f"Top to bottom: x · decode(mu) · {int(n_samples)} decodes of z ~ q(z|x). "
-           "Under each column, -log p(x|z) in nats (lower is a better reconstruction).")
+st.caption(f"Top to bottom: x · decode(mu) · {int(n_samples)} decodes of z ~ q(z|x)"
+           + (" · **their spread**: each pixel's standard deviation over the draws (black: the "
+              f"same in every draw; white: {SPREAD_WHITE:g} or more)" if show_spread else "")
+           + ". Under each column, -log p(x|z) in nats (lower is a better reconstruction).")
 for col, k in zip(st.columns(len(idx)), range(len(idx))):
-    strip = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k]])
+    strip = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k]]
+                           + ([spread_tile[k:k + 1]] if show_spread else []))
     col.image(png_bytes(grid(strip, ncols=1, pad_value=0.5), scale=scale))
     draws = rec["recon_samples"][k]
     col.caption(f"**#{idx[k]} · {names[data.test_y[idx[k]]]}**  \n"
                 f"at mu: {rec['recon_mu'][k]:.0f}  \n"
-                f"draws: {draws.min():.0f}–{draws.max():.0f}")
+                f"draws: {draws.min():.0f}–{draws.max():.0f}"
+                + (f"  \nspread: {spread[k].mean():.3f}" if show_spread else ""))
+
+if show_spread:
+    widest = float(spread.reshape(len(idx), -1).mean(1).max())
+    if widest < FLAT:
+        family = vb.best_family(all_runs(), run)
+        wider = [m for m in family if m.point.beta > 1 and not m.point.collapsed]
+        st.info(f"On **{run.name}** the draws barely differ (mean spread at most {widest:.3f} per "
+                "pixel): its sigma is small next to the distances the decoder tells apart. A "
+                "larger β widens sigma." + (f" **{wider[-1].run.name}** (β = "
+                                            f"{wider[-1].point.beta:g}) shows it." if wider else ""))
+        if wider and st.button(f"Open {wider[-1].run.name}", key="recon_wider"):
+            set_active_run(wider[-1].run.name)
+            st.rerun()
 
 table = pd.DataFrame({
     "test image": idx,
