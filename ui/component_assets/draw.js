@@ -41,6 +41,11 @@ function seededNormals(seed, n) {
   return out;
 }
 
+// Chromium reads performance.now() to 0.1 ms: below that, say so rather than "0.0 ms".
+function ms(v) {
+  return v < 0.1 ? "< 0.1 ms" : v.toFixed(1) + " ms";
+}
+
 function fmt(v) {
   return (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(2);
 }
@@ -245,8 +250,8 @@ function createDraw(root) {
     undoButton.disabled = S.strokes.length === 0;
     status.textContent = `${S.enc.summary} encoder and its decoder run here · ` +
       `${((S.enc.weightBytes + S.dec.weightBytes) / 1024).toFixed(0)} KB of float32 weights, sent ` +
-      `once per model · encode ${S.lastEncodeMs.toFixed(1)} ms, encode + ` +
-      `${1 + sampleCanvases.length} decodes + drawing ${S.lastRenderMs.toFixed(1)} ms`;
+      `once per model · encode ${ms(S.lastEncodeMs)}, encode + ` +
+      `${1 + sampleCanvases.length} decodes + drawing ${ms(S.lastRenderMs)}`;
   }
 
   function drawInput() {
