@@ -495,3 +495,36 @@ def test_validate_run_folder_passes_a_good_run_and_names_each_problem(run, outsi
     problems = validate_run_folder(run.path)
     assert any("notes is a symbolic link" in p for p in problems), problems
     assert any("pipe is not a regular file" in p for p in problems), problems
+
+
+@pytest.mark.slow
+def test_kill_9_mid_run_loses_nothing_and_resumes_to_the_end(tmp_path):
+    """A real trainer killed with SIGKILL during its second epoch: the lock goes with it, the run
+    reads interrupted, and a resume finishes with each epoch logged once and loadable weights."""
+    root = tmp_path / "runs"
+    proc = subprocess.Popen([sys.executable, "-m", "vae.train", *SMALL, "--epochs", "3",
+                             "--batch-size", "16", "--root", str(root), "--name", "k9"], cwd=ROOT,
+                            stderr=subprocess.PIPE, text=True)
+    run = RunDir(root / "k9")
+    try:
+        wait_for(lambda: run.read_status().get("epoch") == 2 and run.weights_file.exists(), 120,
+                 "the trainer to reach epoch 2")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert run.trainer_pid() is None and run.read_status()["state"] == "interrupted"
+    run.load_model()  # the weights of epoch 1 survived the kill
+    done = cli("--resume", "k9", "--root", str(root), "--quiet", timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows, bad = run.read_metrics_checked()
+    assert bad == 0 and [r["epoch"] for r in rows if r["kind"] == "epoch"] == [1, 2, 3]
+    raw = [json.loads(x) for x in run.metrics_file.read_text().splitlines()]
+    assert [r["epoch"] for r in raw if r["kind"] == "epoch"] == [1, 2, 3], "the file kept duplicates"
+    steps = [r["step"] for r in raw if r["kind"] == "step"]
+    assert steps == sorted(set(steps)), "step lines repeated after the resume"
+    assert run.read_status()["state"] == "finished"
+    assert not [p for p in run.path.iterdir() if p.name.startswith(".")], "temp files left"
+    run.load_model()
