@@ -4,8 +4,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
 
-PAGES = ["", "reconstructions", "generate", "explain", "replay", "rate_distortion", "presenter",
-         "train", "runs"]
+PAGES = ["", "reconstructions", "generate", "draw", "explain", "replay", "rate_distortion",
+         "presenter", "train", "runs"]
 
 
 @pytest.mark.parametrize("path", PAGES)
