@@ -511,6 +511,9 @@ function createDraw(root) {
       S.strokes = [];
       S.epsSeed = data.eps_seed;
       S.eps = seededNormals(S.epsSeed, data.n_samples * parsed.header.latent_dim);
+      // Run both networks a few times before the first stroke, so the JIT has compiled them
+      // by the time the pen is down (the first, cold call can take 100 ms on a busy machine).
+      for (let k = 0; k < 3; k++) S.dec.decode(enc.encode(S.x).mu);
       S.enc = enc;
     }
     S.cfg = data;
