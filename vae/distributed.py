@@ -45,6 +45,11 @@ class Group:
     def device(self, device: torch.device) -> torch.device:
         """One GPU per process on a machine: rank r's local rank picks it."""
         if self.enabled and device.type == "cuda":
+            if self.local_rank >= torch.cuda.device_count():
+                raise DistributedError(
+                    f"process {self.rank} needs GPU {self.local_rank} but this machine has "
+                    f"{torch.cuda.device_count()}: start at most that many processes per machine "
+                    "on --device cuda, or train on --device cpu.")
             torch.cuda.set_device(self.local_rank)
             return torch.device("cuda", self.local_rank)
         return device
