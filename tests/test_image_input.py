@@ -141,3 +141,10 @@ def test_other_formats_blank_and_huge_images_are_refused():
     assert len(buf.getvalue()) < 100_000
     with pytest.raises(ImageInputError, match="megapixels"):
         convert_upload(buf.getvalue(), MNIST)
+
+
+def test_grey_saved_as_rgb_is_not_called_colour(digits):
+    buf = io.BytesIO()
+    Image.fromarray((digits[4] * 255).astype(np.uint8)).convert("RGB").save(buf, "PNG")
+    got = convert_upload(buf.getvalue(), MNIST)
+    assert not any("colour" in s for s in got.steps), got.steps

@@ -167,7 +167,9 @@ def read_greyscale(data: bytes) -> tuple[np.ndarray, list[str]]:
     else:
         grey = np.asarray(im.convert("L"), np.float32) / 255.0
     if im.mode not in ("L", "LA", "I", "I;16", "I;16B", "I;16L", "F", "1"):
-        steps.append("colour turned to grey (luminance 0.299 R + 0.587 G + 0.114 B)")
+        rgb = np.asarray(im.convert("RGB"))
+        if (rgb.max(-1) != rgb.min(-1)).any():  # a palette or RGB file may hold only greys
+            steps.append("colour turned to grey (luminance 0.299 R + 0.587 G + 0.114 B)")
     return grey.astype(np.float32), steps
 
 
