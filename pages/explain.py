@@ -54,6 +54,7 @@ def _picked_from_scatter() -> None:
     points = st.session_state["explain_scatter"].selection.get("points", [])
     if points and points[0].get("customdata") is not None:
         _select(int(points[0]["customdata"]))
+        st.session_state["explain_picked"] = True  # the §2 fragment then reruns the page
 
 
 st.header("1 · An input goes in, mu and sigma come out")
@@ -127,42 +128,53 @@ def _clear_eps() -> None:
     st.session_state["explain_eps"] = np.zeros((0, D))
 
 
-s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-s1.select_slider("eps draws per click", [1, 5, 20, 100, 500], value=20, key="explain_n_eps")
-s2.button("Sample eps", icon=":material/casino:", type="primary", on_click=_sample_eps,
-          key="explain_sample", use_container_width=True)
-s3.button("Clear samples", on_click=_clear_eps, use_container_width=True, key="explain_clear")
-eps = st.session_state["explain_eps"]
-z = ex.reparameterize(mu, sigma, eps) if len(eps) else np.zeros((0, D))
+@st.fragment
+def sampling_section() -> None:
+    """A fragment: "Sample eps" reruns this section alone, not the page (issue 9: <= 0.3 s)."""
+    if st.session_state.pop("explain_picked", False):
+        st.rerun()  # a point picked on the scatter is a new input: the whole page follows it
+    s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    s1.select_slider("eps draws per click", [1, 5, 20, 100, 500], value=20, key="explain_n_eps")
+    s2.button("Sample eps", icon=":material/casino:", type="primary", on_click=_sample_eps,
+              key="explain_sample", use_container_width=True)
+    s3.button("Clear samples", on_click=_clear_eps, use_container_width=True, key="explain_clear")
+    eps = st.session_state["explain_eps"]
+    z = ex.reparameterize(mu, sigma, eps) if len(eps) else np.zeros((0, D))
 
-if D >= 2:
-    v1, v2 = st.columns(2)
-    with v1:
-        st.plotly_chart(
-            figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu, sigma=sigma,
-                                    z=z, index=enc["index"],
-                                    title="Every test image's mu: click one to pick it"),
-            theme="streamlit", key="explain_scatter", on_select=_picked_from_scatter,
-            selection_mode="points")
-    with v2:
-        xr, yr = figs.zoom_ranges(mu, sigma, z, dims)
-        st.plotly_chart(
-            figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu, sigma=sigma,
-                                    z=z, index=enc["index"], x_range=xr, y_range=yr,
-                                    background_opacity=0.15, class_legend=False,
-                                    title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
-            theme="streamlit", key="explain_zoom")
-if len(z):
-    shown = z[-16:]
-    st.image(figs.image_row_png(cached.decodes(run, shown), ncols=len(shown), target_width=900),
-             width=min(900, 56 * len(shown)),
-             caption=f"The decoder's image for the last {len(shown)} z drawn: every z of this "
-                     "input decodes to a variant of the same picture")
-    _table(sec.z_samples_table(mu, sigma, z, eps))
-    st.caption(f"{len(z)} z drawn. Over many draws their mean approaches mu and their spread "
-               "approaches sigma: z ~ N(mu, sigma²).")
-else:
-    st.info("Press **Sample eps** to draw eps ~ N(0, I) and place z = mu + sigma · eps around mu.")
+    if D >= 2:
+        v1, v2 = st.columns(2)
+        with v1:
+            st.plotly_chart(
+                figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
+                                        sigma=sigma, z=z, index=enc["index"],
+                                        title="Every test image's mu: click one to pick it"),
+                theme="streamlit", key="explain_scatter", on_select=_picked_from_scatter,
+                selection_mode="points")
+        with v2:
+            xr, yr = figs.zoom_ranges(mu, sigma, z, dims)
+            st.plotly_chart(
+                figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
+                                        sigma=sigma, z=z, index=enc["index"], x_range=xr,
+                                        y_range=yr,
+                                        background_opacity=0.15, class_legend=False,
+                                        title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
+                theme="streamlit", key="explain_zoom")
+    if len(z):
+        shown = z[-16:]
+        st.image(figs.image_row_png(cached.decodes(run, shown), ncols=len(shown),
+                                    target_width=900),
+                 width=min(900, 56 * len(shown)),
+                 caption=f"The decoder's image for the last {len(shown)} z drawn: every z of this "
+                         "input decodes to a variant of the same picture")
+        _table(sec.z_samples_table(mu, sigma, z, eps))
+        st.caption(f"{len(z)} z drawn. Over many draws their mean approaches mu and their spread "
+                   "approaches sigma: z ~ N(mu, sigma²).")
+    else:
+        st.info("Press **Sample eps** to draw eps ~ N(0, I) and place z = mu + sigma · eps "
+                "around mu.")
+
+
+sampling_section()
 
 # ------------------------------------------------------------- 3 · why the reparameterization trick
 st.header("3 · Why z = mu + sigma · eps, and not “draw z from N(mu, sigma²)”")

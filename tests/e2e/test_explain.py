@@ -1,0 +1,59 @@
+"""The explanation page in Chromium: z drawn around mu on arrival, "Sample eps" redraws only its
+section (a fragment), and a click on the scatter still picks a new input for the whole page."""
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_no_exception, wait_for_app
+
+ZOOM = "[data-testid=stPlotlyChart] .js-plotly-plot"
+# The first open of a fresh server encodes the test set and fills the page's caches; with 2 cores
+# shared by other test runs that took 50 s, so the budget is generous (we wait for the event).
+FIRST_OPEN_MS = 240_000
+
+
+def _open(page, app_url: str) -> None:
+    page.set_default_timeout(FIRST_OPEN_MS)
+    page.goto(f"{app_url}/explain?run=mnist5k-2d")
+    page.wait_for_selector("[data-testid=stApp]")
+    wait_for_app(page, FIRST_OPEN_MS)
+    expect(page.get_by_role("heading", name="9 · What you can now say")).to_have_count(
+        1, timeout=FIRST_OPEN_MS)
+
+
+def _trace_names(page, nth: int) -> list[str]:
+    return page.locator(ZOOM).nth(nth).evaluate("gd => gd.data.map(t => t.name || '')")
+
+
+def test_sample_eps_adds_z_around_mu_without_rerunning_the_page(page, app_url):
+    _open(page, app_url)
+    assert_no_exception(page)
+    expect(page.get_by_text("Zoomed on q(z|x): mu stays, 20 z scatter")).to_have_count(
+        1, timeout=FIRST_OPEN_MS)
+    assert "z = mu + sigma * eps (20)" in _trace_names(page, 2), "20 z drawn on arrival"
+    page.get_by_role("button", name="Sample eps").click()
+    expect(page.get_by_text("Zoomed on q(z|x): mu stays, 40 z scatter")).to_have_count(
+        1, timeout=FIRST_OPEN_MS)
+    wait_for_app(page, FIRST_OPEN_MS)
+    assert "z = mu + sigma * eps (40)" in _trace_names(page, 2)
+    expect(page.get_by_role("heading", name="9 · What you can now say")).to_have_count(
+        1, timeout=FIRST_OPEN_MS)
+    assert_no_exception(page)
+
+
+def test_a_click_on_the_scatter_picks_that_input(page, app_url):
+    _open(page, app_url)
+    expect(page.get_by_text("test image #0 (0)")).to_have_count(1, timeout=FIRST_OPEN_MS)
+    scatter = page.locator(ZOOM).nth(1)
+    scatter.scroll_into_view_if_needed()  # a click outside the viewport reaches nothing
+    # The pixel of one class-9 point (the class drawn last, so on top), from plotly's own axes
+    target = scatter.evaluate("""gd => {
+        const t = gd._fullData.find(t => t.name === '9');  // arrays decoded from base64
+        const L = gd._fullLayout, xa = L.xaxis, ya = L.yaxis;
+        const r = gd.getBoundingClientRect();
+        return {x: r.left + L._size.l + xa.l2p(t.x[0]), y: r.top + L._size.t + ya.l2p(t.y[0]),
+                index: t.customdata[0]};
+    }""")
+    page.mouse.click(target["x"], target["y"])
+    expect(page.get_by_text(f"test image #{target['index']} (9)")).to_have_count(
+        1, timeout=FIRST_OPEN_MS)
+    wait_for_app(page, FIRST_OPEN_MS)
+    assert_no_exception(page)
