@@ -244,3 +244,21 @@ def test_the_drawing_is_an_input_on_the_other_pages(page, app_url):
     wait_for_app(page)
     assert_no_exception(page)
     page.get_by_text("your drawing").first.wait_for()
+
+
+def test_centring_a_drawing_the_way_the_dataset_was(page, app_url):
+    from vae.image_input import frame_ink
+    open_page(page, app_url, "draw", "run=mnist5k-2d")
+    component = _draw(page)
+    _stroke(page, [(0.1, 0.1), (0.3, 0.12), (0.15, 0.4)])  # small, in the top-left corner
+    page.get_by_text("Encoded again in Python by torch").wait_for()
+    wait_for_app(page)
+    drawn = np.array(component.evaluate("el => el.__draw.levelsArray()")).reshape(28, 28)
+    want, _ = frame_ink(from_levels(drawn), framing_for("mnist-5k", (1, 28, 28)))
+    page.get_by_role("button", name="Centre it like the dataset").click()
+    page.get_by_text("your drawing, centred").first.wait_for()
+    wait_for_app(page)
+    got = np.array(component.evaluate("el => el.__draw.levelsArray()")).reshape(28, 28)
+    np.testing.assert_array_equal(got, to_levels(want), "the canvas is not the centred drawing")
+    page.get_by_text("Centred the way the dataset was").wait_for()
+    assert_no_exception(page)
