@@ -45,8 +45,9 @@ draw_input(model, key=f"draw::{run.name}", kl_per_dim=summary.kl_per_dim, pad_di
            guide=(framing.box, framing.centre))
 if D > 2:
     st.caption(f"The pad shows z{pad_dims[0]} and z{pad_dims[1]}, the two dims with the most KL "
-               "on the test set; the bars under the readout show every dim's μ ± 2σ against the "
-               "prior's ±2 (grey).")
+               "on the test set; the bars under the readout show "
+               + ("every dim's" if D <= 16 else "the 16 dims with the most KL:")
+               + " μ ± 2σ against the prior's ±2 (grey).")
 
 
 def _centre() -> None:

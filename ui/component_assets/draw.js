@@ -452,7 +452,11 @@ function createDraw(root) {
     for (let d = 0; d < D; d++) kl += 0.5 * (mu[d] * mu[d] + Math.exp(logvar[d]) - 1 - logvar[d]);
     const shown = D <= 4 ? [...Array(D).keys()] : (S.cfg.pad || [0]);
     const lines = shown.map((d) => `z${d}: μ ${fmt(mu[d])}  σ ${sigma[d].toFixed(3)}`);
-    if (D > 4) lines.push(`(the pad's two dims; all ${D} below)`);
+    if (D > 4) {
+      const n = S.cfg.order.length;
+      lines.push(n < D ? `(the pad's two dims; the ${n} with the most KL below)`
+                       : `(the pad's two dims; all ${D} below)`);
+    }
     lines.push(`KL(q(z|x) ‖ N(0, I)) = ${kl.toFixed(2)} nats`);
     readout.textContent = lines.join("\n");
     S.kl = kl;
