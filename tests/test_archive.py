@@ -226,3 +226,11 @@ def test_nan_weights_are_refused(packed, root, tmp_path):
     files = entries(packed)
     files[f"{RUN}/model.safetensors"] = (tmp_path / "w.safetensors").read_bytes()
     refused(rezip(files), root, "NaN")
+
+
+def test_the_upload_limits_agree_with_the_server():
+    import tomllib
+    from tests.conftest import PROJECT
+    from vae.archive import MAX_IMAGE_ZIP_BYTES, MAX_ZIP_BYTES
+    server = tomllib.loads((PROJECT / ".streamlit" / "config.toml").read_text())["server"]
+    assert server["maxUploadSize"] * MB == MAX_ZIP_BYTES == MAX_IMAGE_ZIP_BYTES

@@ -28,8 +28,10 @@ from pathlib import Path, PurePosixPath
 from .runs import RunDir, RunError, validate_name, validate_run_folder
 
 MB = 1024 * 1024
-MAX_ZIP_BYTES = 200 * MB  # what may be uploaded (the .zip itself)
-MAX_UNPACKED_BYTES = 1024 * MB  # what its entries may add up to once unpacked (zip bombs)
+# What may be uploaded (the .zip itself): .streamlit/config.toml's server.maxUploadSize says the same
+# to the server (tests/test_archive.py holds them together). The shipped runs pack to 6-26 MB.
+MAX_ZIP_BYTES = 50 * MB
+MAX_UNPACKED_BYTES = 512 * MB  # what its entries may add up to once unpacked (zip bombs)
 MAX_ENTRIES = 10_001  # config, metrics, weights, a status and up to 10,000 snapshots
 MAX_RATIO = 1000  # an entry that inflates more than 1000x is a bomb, not a run
 
@@ -248,7 +250,7 @@ def sweep_stale(root: Path, older_than_s: float = 3600.0) -> None:
 # ------------------------------------------------------------------------- a .zip of your images
 
 IMAGES_FOLDER = ".datasets"  # inside the runs root: never listed as a run (not a run name)
-MAX_IMAGE_ZIP_BYTES = 200 * MB
+MAX_IMAGE_ZIP_BYTES = MAX_ZIP_BYTES
 
 
 def images_root(runs_root: str | os.PathLike) -> Path:
