@@ -123,7 +123,7 @@ def test_hidden_and_macos_files_are_skipped(tmp_path, patches):
 
 def test_a_missing_folder_and_a_missing_data_dir_say_so(tmp_path):
     refused(tmp_path / "nope", "is not a folder")
-    refused(None, "needs --data-dir")
+    refused(None, "needs its path (--data-dir")
 
 
 def test_settings_of_your_own_images_are_refused_for_a_built_in_set():

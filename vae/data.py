@@ -93,7 +93,8 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, *,
     options = data_options(name, image_size, split_seed, test_fraction)
     if name in CUSTOM:
         if not data_dir:
-            raise DatasetError(f"--dataset {name} needs --data-dir: "
+            raise DatasetError(f"{DATASETS[name].title} needs its path (--data-dir, or the Train "
+                               "page's Data folder or file): "
                                + ("a folder with one sub-folder of images per class."
                                   if name == "folder" else "the path of your .npz file."))
         # the folder's stamp is part of the key, so images added or removed are not served stale
