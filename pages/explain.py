@@ -308,10 +308,10 @@ if vae_run is not None and ae_run is not None:
 family = sec.beta_family_for(cached.run_points(runs), run.read_config()[1].dataset, D)
 if family:
     st.subheader("What beta does")
-    st.markdown("These runs differ in beta only. beta weighs the KL in training: the larger it is, "
-                "the harder every q(z|x) is pulled onto N(0, I), so the KL falls, dims go inactive "
-                "and the reconstruction term grows; pick one in the sidebar to see it on this "
-                "page.")
+    other_size = "" if family[0].latent_dim == D else (
+        f" (they are {family[0].latent_dim}-D; this run is {D}-D)")
+    st.markdown(f"These runs differ in beta only{other_size}. beta weighs the KL in training. "
+                + sec.beta_sentence(family) + " Open one to see it on this page.")
     _table(sec.beta_table(family).assign(open=[f"./explain?run={p.name}" for p in family]),
            column_config={"open": st.column_config.LinkColumn(display_text="open on this page")})
 
@@ -373,5 +373,5 @@ st.header("9 · What you can now say")
 for line in sec.takeaways(split.total, grads.rsample_encoder_grad_norm,
                           coverage.get(vae_run.name) if vae_run is not None else None,
                           coverage.get(ae_run.name) if ae_run is not None else None,
-                          ae_run is not None, bool(family)):
+                          ae_run is not None, family):
     st.markdown("- " + line)

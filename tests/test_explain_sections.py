@@ -81,6 +81,25 @@ def test_beta_family_needs_three_betas_on_the_same_data():
     assert t["active dims"].tolist()[-1] == "0 of 2"
 
 
+def test_beta_family_of_another_latent_size_when_this_one_has_none():
+    wide = [ex.RunPoint(f"w{b}", "mnist-5k", 16, b, 30, 10.0 / (1 + b), 90 + b, 16)
+            for b in (0.0, 1.0, 4.0)]
+    shipped = [_point("vae", 1.0, 5.0, 165.0), _point("ae", 0.0, 45.0, 165.0)]
+    got = sec.beta_family_for(shipped + wide, "mnist-5k", 2)
+    assert [p.name for p in got] == ["w0.0", "w1.0", "w4.0"], "the 16-D family, not a 2-D mix"
+
+
+def test_beta_sentence_says_only_what_the_numbers_show():
+    family = [ex.RunPoint(f"b{b}", "mnist-5k", 16, b, 30, kl, recon, act)
+              for b, kl, recon, act in ((0.0, 358.8, 88.7, 16), (4.0, 7.8, 132.3, 16))]
+    s = sec.beta_sentence(family)
+    assert "KL falls from 358.8 to 7.8" in s and "grows from 88.7 to 132.3" in s
+    assert "all 16 of 16 dims stay active up to beta = 4" in s and "collapses" not in s
+    family.append(ex.RunPoint("b16", "mnist-5k", 16, 16.0, 30, 0.2, 200.0, 0))
+    s = sec.beta_sentence(family)
+    assert "active dims drop from 16 to 0 of 16" in s and "collapses" in s and "beta = 16" in s
+
+
 def _acc(recon=209.18, kl=4.02, iwae=-197.51, k=100):
     return ex.Accounting(recon, kl, iwae, k, 200, 1, 784)
 
@@ -103,15 +122,19 @@ def test_accounting_definitions_and_scope():
 
 @pytest.mark.parametrize("family", [True, False])
 def test_takeaways_point_to_sections_and_claim_only_what_is_shown(family):
-    lines = sec.takeaways(4.021, 632.7, 0.89, 0.02, True, family)
+    fam = [ex.RunPoint(f"b{b}", "mnist-5k", 16, b, 30, kl, recon, 16)
+           for b, kl, recon in ((0.0, 358.8, 88.7), (4.0, 7.8, 132.3))] if family else None
+    lines = sec.takeaways(4.021, 632.7, 0.89, 0.02, True, fam)
     joined = " ".join(lines)
     for ref in ("§1", "§2", "§3", "§4", "§6"):
         assert ref in joined
     assert "4.02 nats" in joined and "633" in joined and "89%" in joined and "2%" in joined
     assert ("β table" in joined) == family
-    alone = " ".join(sec.takeaways(4.0, 600.0, None, None, False, False))
+    if family:
+        assert "from 358.8 to 7.8 nats" in joined
+    alone = " ".join(sec.takeaways(4.0, 600.0, None, None, False))
     assert "cannot show one" in alone and "%" not in alone
-    vae_only = " ".join(sec.takeaways(4.0, 600.0, 0.886, None, False, False))
+    vae_only = " ".join(sec.takeaways(4.0, 600.0, 0.886, None, False))
     assert "89% of prior samples land on one of this VAE's codes" in vae_only
 
 

@@ -247,3 +247,21 @@ def test_sixteen_dims_measure_no_coverage_they_cannot_fill(runs_root):
     at = _open("fashion-16d")
     assert not any("falls inside at least one" in m.value for m in at.markdown)
     assert any("draws each dim's aggregate posterior" in m.value for m in at.markdown)
+
+
+BETA_RUNS = sorted(p.name for p in __import__("vae.runs", fromlist=["DEFAULT_ROOT"])
+                   .DEFAULT_ROOT.glob("mnist5k-16d-beta*"))
+
+
+@pytest.mark.skipif(len(BETA_RUNS) < 3, reason="the beta family (make shipped-runs) is not here")
+def test_the_beta_family_is_linked_with_its_numbers(monkeypatch):
+    from vae.runs import DEFAULT_ROOT
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(DEFAULT_ROOT))  # read only: the page writes nothing
+    at = _open()
+    assert any(s.value == "What beta does" for s in at.subheader)
+    table = _frame(at, "posterior collapsed")
+    assert set(table["run"]) <= set(BETA_RUNS) and len(table) >= 3
+    assert list(table["beta"]) == sorted(table["beta"])
+    assert all(link == f"./explain?run={name}" for link, name in zip(table["open"], table["run"]))
+    text = [m.value for m in at.markdown if "differ in beta only" in m.value][0]
+    assert f"to {table['KL (nats)'].iloc[-1]:.1f} nats" in text

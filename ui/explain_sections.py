@@ -115,11 +115,40 @@ def beta_table(points: list[ex.RunPoint]) -> pd.DataFrame:
 
 
 def beta_family_for(points: list[ex.RunPoint], dataset: str, latent_dim: int) -> list[ex.RunPoint]:
-    """The beta family (same epochs, most distinct betas) among runs on this dataset and latent
-    size; empty when fewer than three betas exist."""
-    family = ex.beta_family([p for p in points
-                             if p.dataset == dataset and p.latent_dim == latent_dim])
-    return family if len({p.beta for p in family}) >= 3 else []
+    """The beta family (same epochs, most distinct betas) among runs on this dataset: of this
+    latent size when it has one, else of the latent size with most betas; empty when no latent
+    size has three betas."""
+    by_dim: dict[int, list[ex.RunPoint]] = {}
+    for p in points:
+        if p.dataset == dataset:
+            by_dim.setdefault(p.latent_dim, []).append(p)
+    families = {d: ex.beta_family(ps) for d, ps in by_dim.items()}
+    families = {d: f for d, f in families.items() if len({p.beta for p in f}) >= 3}
+    if not families:
+        return []
+    if latent_dim in families:
+        return families[latent_dim]
+    return families[max(families, key=lambda d: (len({p.beta for p in families[d]}), d))]
+
+
+def beta_sentence(family: list[ex.RunPoint]) -> str:
+    """What the family's last epochs show as beta grows, said only as far as the numbers go."""
+    lo, hi = family[0], family[-1]
+    d = hi.latent_dim
+    text = (f"From beta = {lo.beta:g} to beta = {hi.beta:g} ({d}-D runs, {hi.epoch} epochs each), "
+            f"the KL {'falls' if hi.kl < lo.kl else 'goes'} from {lo.kl:.1f} to {hi.kl:.1f} nats "
+            f"and the reconstruction term −log p(x|z) {'grows' if hi.recon > lo.recon else 'goes'} "
+            f"from {lo.recon:.1f} to {hi.recon:.1f} nats: the larger beta, the harder every q(z|x) "
+            "is pulled onto N(0, I), and the less of x the code keeps")
+    if hi.active_units < lo.active_units:
+        text += f"; active dims drop from {lo.active_units} to {hi.active_units} of {d}"
+    else:
+        text += f"; all {hi.active_units} of {d} dims stay active up to beta = {hi.beta:g}"
+    collapsed = [p for p in family if p.collapsed]
+    if collapsed:
+        text += (", and the posterior collapses (the code says nothing about x) at beta = "
+                 + ", ".join(f"{p.beta:g}" for p in collapsed))
+    return text + "."
 
 
 def accounting_latex(acc: ex.Accounting) -> str:
@@ -157,7 +186,7 @@ def accounting_scope_caption(scope: str, n_images: int, n_test: int, samples: in
 
 
 def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: float | None,
-              ae_shown: bool, has_beta_family: bool) -> list[str]:
+              ae_shown: bool, beta_family: list[ex.RunPoint] | None = None) -> list[str]:
     """§9: what a learner can now say, each answer pointing to the section that shows it.
     coverage, ae_coverage: shares of prior samples inside some q(z|x) (None: not measured)."""
     out = [
@@ -189,9 +218,11 @@ def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: 
     else:
         what_beta += (", nothing pulls q(z|x) toward the prior (no autoencoder matches this run, "
                       "so §6 cannot show one)")
-    if has_beta_family:
-        what_beta += ("; a large β pulls every q(z|x) onto N(0, I), so the KL falls, dims go "
-                      "inactive and reconstructions get worse (§6's β table).")
+    if beta_family:
+        lo, hi = beta_family[0], beta_family[-1]
+        what_beta += (f"; a larger β pulls every q(z|x) harder onto N(0, I): from β = {lo.beta:g} "
+                      f"to {hi.beta:g} the KL goes from {lo.kl:.1f} to {hi.kl:.1f} nats and the "
+                      f"reconstruction term from {lo.recon:.1f} to {hi.recon:.1f} (§6's β table).")
     else:
         what_beta += ("; what a large β does needs runs that differ in β only, and there are "
                       "none here yet (Rate and distortion can sweep them).")

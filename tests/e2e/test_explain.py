@@ -23,7 +23,7 @@ def _trace_names(page, nth: int) -> list[str]:
     return page.locator(ZOOM).nth(nth).evaluate("gd => gd.data.map(t => t.name || '')")
 
 
-def test_sample_eps_adds_z_around_mu_without_rerunning_the_page(page, app_url):
+def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
     _open(page, app_url)
     assert_no_exception(page)
     expect(page.get_by_text("Zoomed on q(z|x): mu stays, 20 z scatter")).to_have_count(
