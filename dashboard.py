@@ -2,6 +2,8 @@
 
 `make run` starts it; every page reads the active run from ui.resources.active_run().
 """
+from pathlib import Path
+
 import streamlit as st
 
 from ui.resources import (active_run, all_runs, missing_run, run_problems, run_status,
@@ -9,7 +11,10 @@ from ui.resources import (active_run, all_runs, missing_run, run_problems, run_s
 from vae.launch import pending_launches
 from vae.runs import RunError
 
-st.set_page_config(page_title="VAE dashboard", page_icon=":material/blur_on:", layout="wide")
+# The icon is a file served by this server: a ":material/..." icon makes the browser fetch the
+# favicon from fonts.gstatic.com, and nothing may come from outside 127.0.0.1.
+st.set_page_config(page_title="VAE dashboard", layout="wide",
+                   page_icon=str(Path(__file__).resolve().parent / "ui" / "assets" / "page_icon.png"))
 
 PAGES = {
     "Explore": [

@@ -3,11 +3,12 @@ import numpy as np
 import streamlit as st
 
 from ui.draw_component import drawn_input, drawn_overlay, drawn_source, encode_drawn
-from ui.figures import kl_per_dim_figure, posterior_figure, selected_indices
+from ui.figures import kl_per_dim_figure, selected_indices
 from ui.hover_images import hover_images
 from ui.images import auto_scale, grid, png_bytes
 from ui.posterior import diagnosis, latent_summary, reconstruct
-from ui.resources import active_run, encode_test_set, require_model, run_dataset
+from ui.resources import (active_run, cached_posterior_figure, encode_test_set, require_model,
+                          run_dataset, run_status)
 
 MAX_ELLIPSES = 500
 MAX_SHOWN = 6
@@ -67,10 +68,9 @@ with left:
         st.info("This run has a 1-D latent: there is no plane to draw. Its KL per dim is below.")
         selected = []
     else:
-        fig = posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names, dims=dims,
-                               projection=view, ellipses=ellipses, max_ellipses=MAX_ELLIPSES,
-                               show_prior=show_prior, show_density=show_density,
-                               index=enc["index"], height=SCATTER_HEIGHT)
+        fig = cached_posterior_figure(run, dims=dims, projection=view, ellipses=ellipses,
+                                      max_ellipses=MAX_ELLIPSES, show_prior=show_prior,
+                                      show_density=show_density, height=SCATTER_HEIGHT)
         drawn = drawn_input(model.config.image_shape)  # kept by the Draw page
         if drawn is not None:
             drawn_overlay(fig, *encode_drawn(model, drawn), dims=dims, projection=view,
@@ -109,8 +109,20 @@ with right:
                               f"-log p(x|mu) {rec['recon_mu'][k]:.0f} nats · "
                               f"KL {rec['kl'][k]:.1f} nats"))
 
-st.subheader("What the KL term does to each latent dim")
-st.plotly_chart(kl_per_dim_figure(summary.kl_per_dim, summary.var_mu), theme="streamlit",
-                key="latent_kl")
-st.caption("KL(q(z_d|x) || N(0, 1)) averaged over the test set. A dim is active when mu_d varies "
-           "across images (Var > 0.01); an inactive one has q(z_d|x) = N(0, 1) for every x.")
+
+
+@st.fragment(run_every=2.0 if run_status(run).get("state") == "running" else None)
+def kl_section() -> None:
+    """Re-encoded after each epoch while the run trains (the cache follows the weights file)."""
+    fresh = encode_test_set(run)
+    live = latent_summary(fresh["mu"], fresh["std"])
+    st.subheader("What the KL term does to each latent dim")
+    st.plotly_chart(kl_per_dim_figure(live.kl_per_dim, live.var_mu), theme="streamlit",
+                    key="latent_kl")
+    st.caption("KL(q(z_d|x) || N(0, 1)) averaged over the test set. A dim is active when mu_d "
+               "varies across images (Var > 0.01); an inactive one has q(z_d|x) = N(0, 1) for "
+               "every x." + (" Updated after each epoch while the run trains."
+                             if run_status(run).get("state") == "running" else ""))
+
+
+kl_section()

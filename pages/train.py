@@ -3,9 +3,9 @@ import streamlit as st
 
 from ui import train_form
 from ui.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary, runs_table
-from ui.figures import posterior_figure
-from ui.resources import (active_run, all_runs, encode_test_set, run_dataset, run_status,
-                          run_summaries, runs_root, set_active_run, show_damaged)
+from ui.resources import (active_run, all_runs, cached_posterior_figure, encode_test_set,
+                          run_dataset, run_status, run_summaries, runs_root, set_active_run,
+                          show_damaged)
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
 from vae.launch import (forget_launch, launch_status, max_processes, pending_launches,
@@ -207,9 +207,8 @@ def live(run) -> None:
         except (RunError, DatasetError) as exc:
             st.warning(f"The posterior cannot be drawn: {exc}")
         else:
-            st.plotly_chart(posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
-                                             ellipses="sample"),
-                            key="posterior", theme="streamlit")
+            st.plotly_chart(cached_posterior_figure(run, ellipses="sample"), key="posterior",
+                            theme="streamlit")
             st.caption(f"Posterior means of the test set after epoch {done}, the last finished "
                        "one; redrawn after each epoch.")
     if st.session_state.get("_live_state", {}).get(run.name) not in (None, state):

@@ -31,3 +31,16 @@ def test_no_runs_is_explained(empty_runs_root):
     at = app().run()
     assert not at.exception
     assert "No runs yet" in at.sidebar.info[0].value
+
+
+def test_a_link_to_a_run_that_does_not_exist_says_so_and_offers_the_runs(runs_root):
+    at = app()
+    at.query_params["run"] = "no-such-run"
+    at.run()
+    assert not at.exception
+    assert "There is no run named **no-such-run**" in at.error[0].value
+    assert at.query_params["run"] == "no-such-run", "never silently replaced by another run"
+    assert not at.sidebar.selectbox, "no other run's pages under the name that was asked for"
+    offered = [b.label for b in at.button]
+    assert {"mnist5k-2d", "fashion-2d"} <= set(offered)
+    # clicking one is tested in Chromium (tests/e2e/test_offline_and_log.py): see above

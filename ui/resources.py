@@ -9,10 +9,12 @@ import os
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from ui.curves import run_summary
+from ui.figures import posterior_figure
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
 from vae.launch import launch_status, pending_launches
 from vae.runs import DEFAULT_ROOT, RunDir, RunError, list_runs
@@ -169,6 +171,25 @@ def _encode(path: str, epoch: int | None, mtime: float, max_points: int) -> dict
 def encode_test_set(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS) -> dict:
     """mu and sigma (N, D) of up to `max_points` test images, with their labels and indices."""
     return _encode(str(run.path), epoch, weights_mtime(run, epoch), max_points)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Drawing every test image's posterior…")
+def _posterior_figure(path: str, epoch: int | None, mtime: float, max_points: int,
+                      options: tuple) -> go.Figure:
+    enc = _encode(path, epoch, mtime, max_points)
+    data = run_dataset(RunDir(path))
+    return posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
+                            index=enc["index"], **dict(options))
+
+
+def cached_posterior_figure(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS,
+                            **options) -> go.Figure:
+    """ui.figures.posterior_figure of the run's test set, built once per weights file and options
+    and shared by every session (its density alone takes 0.2-0.5 s, and the Train page redraws
+    every second); a copy, so a page may add traces to it."""
+    key = tuple(sorted((k, tuple(map(int, v)) if k == "dims" else v) for k, v in options.items()))
+    return go.Figure(_posterior_figure(str(run.path), epoch, weights_mtime(run, epoch),
+                                       max_points, key))
 
 
 def require_model(run: RunDir | None, epoch: int | None = None):

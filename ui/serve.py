@@ -4,6 +4,11 @@ Streamlit 1.67 treats a folder named pages/ beside the entry script as an old-st
 app until the entry script has run once and called st.navigation; a first visit straight to, say,
 /train would run pages/train.py alone, without the navigation and the sidebar. The app uses
 st.navigation, so say so before the server starts.
+
+The first page needs PyTorch, the default run's dataset and Plotly's trace classes: seconds of
+imports and loading that would otherwise start only when the first browser connects. A thread
+starts them once Streamlit is imported (warm_up), so they overlap the server's start and the
+browser's loading of the app; it touches no st.* (there is no script run in that thread).
 """
 import contextlib
 import os
@@ -14,9 +19,6 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.web import cli
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 
@@ -66,7 +68,39 @@ def background(runs_root: str | os.PathLike, timeout_s: float = 60.0,
                 proc.kill()
                 proc.wait()
 
+def warm_up() -> None:
+    """Import and load what the first page needs, outside any script run: PyTorch and the engine,
+    the figure builders (Plotly builds its trace classes on first use: a second or more), and
+    the default run's dataset (vae.data keeps it, so the page's st.cache_resource finds it)."""
+    import numpy as np
+
+    from ui import curves, figures
+    from vae.data import DatasetError, dataset_for
+    from vae.runs import RunDir, RunError
+
+    rng = np.random.default_rng(0)
+    mu, std = rng.normal(size=(64, 2)), np.full((64, 2), 0.5)
+    figures.posterior_figure(mu, std, np.arange(64) % 2, ("a", "b"), ellipses="all")
+    figures.kl_per_dim_figure(np.ones(2), np.ones(2))
+    curves.loss_curves_figure([])
+    root = Path(os.environ.get("VAE_RUNS_ROOT") or DASHBOARD.parent / "checkpoints")
+    try:
+        _, train_cfg = RunDir(root / "mnist5k-2d").read_config()
+        dataset_for(train_cfg)
+    except (RunError, DatasetError, OSError, ValueError):
+        pass  # no default run here: the page says so itself
+
+
 if __name__ == "__main__":
+    import threading
+
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    # After Streamlit's own imports (pandas, Plotly): Plotly looks a module up in sys.modules
+    # without the import lock, and would find a half-imported pandas if both were in flight.
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+
     PagesManager.uses_pages_directory = False
     sys.argv = ["streamlit", "run", str(DASHBOARD), *sys.argv[1:]]
     sys.exit(cli.main())

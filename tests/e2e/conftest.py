@@ -21,9 +21,20 @@ def e2e_runs_root(tmp_path_factory) -> Path:
     return _copy_runs(tmp_path_factory.mktemp("e2e-runs"))
 
 
+# Budgets for events (a page drawn, a script run ended), never waits for the clock: a cold page on
+# a loaded 2-core machine (load 8) takes 15-30 s, so the caps sit well above that.
+CAP_MS = 120_000
+
+
 @pytest.fixture(scope="session")
-def app_url(e2e_runs_root):
-    with serve(e2e_runs_root) as url:
+def server_log(tmp_path_factory) -> Path:
+    """The session server's output (stdout and stderr), for tests that read its warnings."""
+    return tmp_path_factory.mktemp("server") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_runs_root, server_log):
+    with serve(e2e_runs_root, log_path=server_log) as url:
         yield url
 
 
@@ -47,12 +58,12 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     p = context.new_page()
-    p.set_default_timeout(30_000)
+    p.set_default_timeout(CAP_MS)
     yield p
     context.close()
 
 
-def wait_for_app(page, timeout: float = 30_000) -> None:
+def wait_for_app(page, timeout: float = CAP_MS) -> None:
     """Wait until the script has finished its run (Streamlit's own e2e idiom)."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
                            timeout=timeout)

@@ -8,7 +8,7 @@ import torch
 from playwright.sync_api import expect
 
 from tests.conftest import SHIPPED
-from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
+from tests.e2e.conftest import CAP_MS, assert_no_exception, open_page, serve, wait_for_app
 from ui.images import to_uint8
 from vae.model import VAE, VAEConfig
 from vae.runs import RunDir, TrainConfig
@@ -22,7 +22,7 @@ CANVAS_BYTES = """el => {
 
 def _explorer(page):
     explorer = page.locator(READY)
-    explorer.wait_for(timeout=20_000)
+    explorer.wait_for(timeout=CAP_MS)  # a cap: its weights load after the page's first run
     return explorer
 
 
@@ -31,7 +31,7 @@ def _z_from_url(page) -> str | None:
     return page.evaluate("() => new URLSearchParams(location.search).get('z')")
 
 
-def _wait_until(page, predicate, timeout=15.0, what=""):
+def _wait_until(page, predicate, timeout=CAP_MS / 1000, what=""):  # a cap, not a wait
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -1,0 +1,22 @@
+"""ui.resources' shared figure cache: built once per weights file and options, handed out as a
+copy, so one page adding a trace never changes what another session sees."""
+from ui.figures import posterior_figure
+from ui.resources import cached_posterior_figure, encode_test_set, run_dataset
+from vae.runs import RunDir
+
+
+def test_cached_posterior_figure_is_the_builders_figure_and_a_copy(runs_root):
+    run = RunDir(runs_root / "mnist5k-2d")
+    enc, data = encode_test_set(run), run_dataset(run)
+    expected = posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
+                                index=enc["index"], ellipses="sample", dims=(0, 1))
+    first = cached_posterior_figure(run, ellipses="sample", dims=(0, 1))
+    spec, want = first.to_plotly_json(), expected.to_plotly_json()
+    assert spec["data"] == want["data"]
+    for axis in ("xaxis", "yaxis"):
+        assert spec["layout"][axis] == want["layout"][axis]
+    first.add_scatter(x=[0], y=[0], name="added by a page")
+    again = cached_posterior_figure(run, ellipses="sample", dims=(0, 1))
+    assert len(again.data) == len(expected.data), "a page's change does not reach the cache"
+    other = cached_posterior_figure(run, ellipses="none", dims=(0, 1))
+    assert len(other.data) < len(again.data), "other options, another figure"
