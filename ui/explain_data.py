@@ -44,13 +44,13 @@ def accounting_for_sample(run: RunDir, k: int) -> ex.Accounting:
     return _accounting(str(run.path), weights_mtime(run), x, k)
 
 
+COVERAGE_SAMPLES = 1000
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _coverage(path: str, mtime: float) -> float:
     enc = encode_test_set(RunDir(path))
     return ex.prior_coverage(enc["mu"], enc["std"], n=COVERAGE_SAMPLES, seed=0)
-
-
-COVERAGE_SAMPLES = 1000
 
 
 def prior_coverage(run: RunDir) -> float:
