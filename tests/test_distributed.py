@@ -142,12 +142,12 @@ def test_the_dashboard_starts_n_processes_with_torchrun(tmp_path):
 
 
 def test_recipe_fast_fills_the_flags_left_out(tmp_path):
-    assert main([*SMALL, "--epochs", "1", "--recipe", "fast", "--batch-size", "256",
+    assert main([*SMALL, "--epochs", "1", "--recipe", "fast", "--batch-size", "500",
                  "--root", str(tmp_path), "--name", "fast"]) == 0
     cfg = RunDir(tmp_path / "fast").read_config()[1]
     assert (cfg.batch_size, cfg.lr, cfg.warmup_steps, cfg.lr_schedule, cfg.precision) == \
-        (256, 3e-3, 100, "cosine", "auto")  # --batch-size given: it wins over the recipe's 512
-    assert epoch_rows(RunDir(tmp_path / "fast"))[-1]["step"] == 16  # 4,000 / 256
+        (500, 3e-3, 200, "cosine", "auto")  # --batch-size given: it wins over the recipe's 256
+    assert epoch_rows(RunDir(tmp_path / "fast"))[-1]["step"] == 8  # 4,000 / 500
 
 
 # --------------------------------------------------------------------------------- failures

@@ -35,7 +35,7 @@ STATUS_EVERY_S = 0.5
 # wall time on a CPU with bf16 (bench/bench_time_to_quality.py); its epochs are yours to set.
 RECIPES = {
     "classic": {},
-    "fast": {"batch_size": 512, "lr": 3e-3, "warmup_steps": 100, "lr_schedule": "cosine",
+    "fast": {"batch_size": 256, "lr": 3e-3, "warmup_steps": 200, "lr_schedule": "cosine",
              "precision": "auto"},
 }
 
