@@ -1,6 +1,7 @@
 """The Latent space page in real Chromium: the posterior scatter, a box selection's images, the
 test image shown on hover, and the plane's equal aspect."""
 import numpy as np
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_exception, open_page, wait_for_app
@@ -124,3 +125,20 @@ def test_the_plane_is_large_and_equally_scaled(page, app_url):
     assert abs(ux - uy) / ux < 0.01, f"{ux:.1f} px per unit across, {uy:.1f} up"
     width = chart.evaluate("gd => gd._fullLayout.xaxis._length")
     assert width >= 550, f"the plane is {width:.0f} px wide at 1400 px: it should fill the screen"
+
+
+@pytest.mark.parametrize("path, run, chart_key", [
+    ("train", "mnist5k-2d", "posterior"), ("replay", "mnist5k-2d-ae", "replay_scatter"),
+    ("presenter", "mnist5k-2d", "presenter_latent_"),  # the first of the pair it compares
+    ("explain", "mnist5k-2d", "explain_zoom")])
+def test_every_latent_plane_is_equally_scaled(page, app_url, path, run, chart_key):
+    page.goto(f"{app_url}/{path}?run={run}")
+    # The explanation page computes a lot on first open; on a loaded 2-core machine that has
+    # taken over 30 s, so this waits for the script's end with a generous budget.
+    wait_for_app(page, timeout=120_000)
+    chart = page.locator(f"[class*='st-key-{chart_key}'] .js-plotly-plot").first
+    # A chart can mount after the script run ends (the Train page's sits in a fragment); the
+    # budget is for a loaded machine, where that has taken well over expect's default 5 s.
+    expect(chart).to_be_attached(timeout=60_000)
+    ux, uy = chart.evaluate(UNIT_PIXELS)
+    assert abs(ux - uy) / ux < 0.01, f"{path}: {ux:.1f} px per unit across, {uy:.1f} up"

@@ -24,7 +24,8 @@ def test_a_class_has_one_colour_on_every_chart(page, app_url, path, run, chart_k
     # taken over 30 s, so this waits for the script's end with a generous budget.
     wait_for_app(page, timeout=120_000)
     chart = page.locator(f".st-key-{chart_key} .js-plotly-plot")
-    expect(chart).to_be_attached()
+    # A chart can mount after the script run ends: a budget for a loaded machine.
+    expect(chart).to_be_attached(timeout=60_000)
     assert_no_exception(page)
     assert chart.evaluate(TRACE_COLOUR, str(CLASS)).lower() == class_colour(CLASS)
     legend = chart.locator(".legend .traces").filter(has_text=str(CLASS)).first
