@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.conftest import _copy_runs
 from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
 from tests.image_fixtures import colour_folder, sample_patches, write_folder, zip_folder
-from vae.archive import pack_run
+from vae.archive import import_run, pack_run
 from vae.runs import DEFAULT_ROOT, RunDir
 
 
@@ -101,3 +101,16 @@ def test_train_page_trains_on_an_uploaded_zip_of_colour_photos(page, served, tmp
     assert train_cfg.dataset == "folder"
     assert train_cfg.data_dir.startswith(str(root / ".datasets" / "photos-"))
     assert run.load_model().config.image_shape == (3, 16, 16)
+
+
+def test_whole_run_download_is_a_zip_that_imports(page, served, tmp_path):
+    url, _ = served
+    open_page(page, url, "runs", "run=mnist5k-2d")
+    with page.expect_download(timeout=120_000) as download:  # packed on click: 26 MB
+        page.get_by_role("button", name="Whole run (.zip)").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == "mnist5k-2d.zip"
+    imported = import_run(path, tmp_path / "elsewhere")
+    assert imported.run.name == "mnist5k-2d"
+    assert imported.run.snapshot_epochs() == RunDir(DEFAULT_ROOT / "mnist5k-2d").snapshot_epochs()
