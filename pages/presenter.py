@@ -101,7 +101,7 @@ if step == STEPS[0]:
                 "A plain pixel classifier (logistic regression fitted on the training images) "
                 f"judges: it recognises {real:.0%} of real test images with 90% confidence or "
                 "more.")
-    names = data.class_names
+    names = run_dataset(vae_run).class_names  # the pair's data, whichever run is active
     encs = {r.name: encode_test_set(r) for r in (ae_run, vae_run)}
     dims = tuple(ex.top_dims(ex.kl_split(encs[vae_run.name]["mu"],
                                          encs[vae_run.name]["std"]).per_dim.mean(0))) \
@@ -115,14 +115,13 @@ if step == STEPS[0]:
         enc = encs[r.name]
         with col:
             st.subheader(f"{label}: {r.name}")
-            axes = f"dims z{dims[0]} and z{dims[1]} of {D}" if D > 2 else "the latent plane"
+            axes = f" (z{dims[0]} and z{dims[1]} of {D} dims)" if D > 2 else ""
             chart(figs.latent_view_figure(
                 enc["mu"], enc["labels"], names, dims=dims, index=enc["index"], height=560,
-                x_range=(-half, half), y_range=(-half, half),
-                title=f"The test images' codes, {axes}; dashed: N(0, I)"),
+                x_range=(-half, half), y_range=(-half, half), title=f"Test codes{axes}"),
                 f"presenter_latent_{r.name}")
-            st.caption(f"99% of its code coordinates lie within ±{spread[r.name]:.1f} "
-                       "(N(0, I): ±2.6)")
+            st.caption(f"Dashed circle: N(0, I)'s 1-sigma circle. 99% of this model's code "
+                       f"coordinates lie within ±{spread[r.name]:.1f} (of N(0, I)'s: ±2.6).")
             _, imgs = ex.prior_samples(m, 24, SEED)
             png = figs.image_row_png(imgs, ncols=6, target_width=600)
             st.image(png, caption=f"24 codes drawn from N(0, I), decoded. The classifier "
@@ -170,34 +169,37 @@ elif step == STEPS[1]:
             st.caption("The one-click sweep trains MNIST-5k with a 2-D latent; pick mnist5k-2d "
                        "in the sidebar to use it.")
     if family:
-        c1, c2 = st.columns([1, 1.1])
+        first, last = family[0][0], family[-1][0]
+        c1, c2 = st.columns([1, 1])
         with c1:
             chart(figs.rate_distortion_figure(
                 [f"β={p.beta:g}" for p, _ in family], [p.kl for p, _ in family],
                 [p.recon for p, _ in family], [p.beta for p, _ in family],
-                [p.collapsed for p, _ in family]), "presenter_rd")
+                [p.collapsed for p, _ in family]).update_layout(height=400), "presenter_rd")
+            if len(betas) >= 3:
+                chart(bf.active_units_figure([p.beta for p, _ in family],
+                                             [p.active_units for p, _ in family],
+                                             first.latent_dim, [p.kl for p, _ in family]
+                                             ).update_layout(height=300), "presenter_active")
         with c2:
+            fam_data = run_dataset(family[0][1])  # the family's data, whichever run is active
             rng = np.random.default_rng(SEED)
-            idx = np.sort(rng.choice(len(data.test_x), 8, replace=False))
-            x = data.test_x[idx]
+            idx = np.sort(rng.choice(len(fam_data.test_x), 8, replace=False))
+            x = fam_data.test_x[idx]
             rows = [for_display(x)] + [ex.reconstruct_mean(load_model(r), x) for _, r in family]
-            png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=640)
+            png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=520)
             st.image(png, caption="Top row: 8 test images. Then their reconstructions by runs "
                                   f"trained {family[0][0].epoch} epochs each, from beta "
                                   + " → ".join(f"{p.beta:g}" for p, _ in family))
             png_download("reconstructions by beta", png, "reconstructions-by-beta",
                          "presenter_png_beta")
-        first, last = family[0][0], family[-1][0]
-        a1, a2 = st.columns([1, 1.1], vertical_alignment="center")
-        with a1:
-            chart(bf.active_units_figure([p.beta for p, _ in family],
-                                         [p.active_units for p, _ in family], first.latent_dim,
-                                         [p.kl for p, _ in family]), "presenter_active")
-        a2.markdown(f"From β = {first.beta:g} to β = {last.beta:g} the KL falls from "
-                    f"{first.kl:.1f} to {last.kl:.1f} nats and the active units (dims whose mu "
-                    f"still moves with x) from {first.active_units} to {last.active_units} of "
-                    f"{first.latent_dim}. The reconstruction error rises from {first.recon:.0f} "
-                    f"to {last.recon:.0f} nats: the reconstructions turn alike.")
+            if len(betas) >= 3:
+                st.markdown(f"From β = {first.beta:g} to β = {last.beta:g} the KL falls from "
+                            f"{first.kl:.1f} to {last.kl:.1f} nats and the active units (dims "
+                            f"whose mu still moves with x) from {first.active_units} to "
+                            f"{last.active_units} of {first.latent_dim}. The reconstruction "
+                            f"error rises from {first.recon:.0f} to {last.recon:.0f} nats: the "
+                            "reconstructions turn alike.")
         collapsed = [p.name for p, _ in family if p.collapsed]
         if collapsed:
             st.warning(f"Collapsed: {', '.join(collapsed)}. Their KL is near zero: every input "

@@ -115,8 +115,8 @@ def plane() -> None:
          for p in sorted(shown, key=lambda p: (p.latent_dim, p.beta))],
         hide_index=True)
     st.caption("**collapsed**: the whole posterior ignores x (KL under "
-               f"{ex.COLLAPSE_KL_NATS:g} nats, or no active unit). **inactive dims**: dims whose mu "
-               "does not move with x (Var over x below 0.01): collapse one dim at a time.")
+               f"{ex.COLLAPSE_KL_NATS:g} nats, or no active unit). **inactive dims**: dims whose "
+               "mu does not move with x (Var over x below 0.01): collapse one dim at a time.")
     if running and not any(s in ("running", "new", "starting") for s in states.values()):
         st.rerun(scope="app")  # the sweep is over: stop refreshing
 

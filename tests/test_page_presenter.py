@@ -1,9 +1,11 @@
 """AppTest of Presenter mode: the three steps, Back/Next, sub-steps, fixed seeds, PNG exports."""
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import run_page
+from tests.conftest import BETA_FAMILY, _copy_runs, page_app
 
 from vae import explain as ex
+from vae import quality as vq
 from vae.data import load_dataset
 from vae.runs import DEFAULT_ROOT, RunDir
 
@@ -11,33 +13,76 @@ STEPS = ["1 · Autoencoder vs VAE", "2 · Raise beta: collapse", "3 · The repar
 
 
 def _open(run="mnist5k-2d") -> AppTest:
-    return run_page("presenter", run)
+    # step 1 fits the pixel classifier once per dataset: minutes on a loaded 2-core machine
+    at = page_app("presenter", run, timeout=900)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def _downloads(at: AppTest) -> list[str]:
     return [el.proto.label for el in at.get("download_button")]
 
 
-def test_step_one_compares_the_autoencoder_and_the_vae(runs_root):
+def _text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def _image_captions(at: AppTest) -> list[str]:
+    return [c for im in at.get("image") for c in im.captions]
+
+
+@pytest.fixture(scope="module")
+def shares():
+    """The classifier-recognised share of each shipped run's prior samples, computed directly."""
+    data = load_dataset("mnist-5k")
+    clf = vq.fit_pixel_classifier(data)
+    return {n: vq.prior_sample_quality(RunDir(DEFAULT_ROOT / n).load_model(), clf).share
+            for n in ("mnist5k-16d-beta0", "mnist5k-16d-beta1", "mnist5k-2d", "mnist5k-2d-ae")}
+
+
+def test_step_one_compares_the_16d_autoencoder_and_vae_with_the_classifier_share(runs_root,
+                                                                                  shares):
     at = _open()
     assert at.button_group(key="presenter_step").value == STEPS[0]
-    assert [s.value for s in at.subheader] == ["Autoencoder (no KL): mnist5k-2d-ae",
-                                               "VAE: mnist5k-2d"]
+    assert [s.value for s in at.subheader] == ["Autoencoder (no KL): mnist5k-16d-beta0",
+                                               "VAE: mnist5k-16d-beta1"]
+    ae, vae = shares["mnist5k-16d-beta0"], shares["mnist5k-16d-beta1"]
+    captions = _image_captions(at)
+    assert f"recognises {ae:.0%} of 1,000" in captions[0]
+    assert f"recognises {vae:.0%} of 1,000" in captions[1]
+    assert ae < vae
+    assert f"recognises {ae:.0%} of them, against {vae:.0%} of the VAE's" in _text(at)
+    assert "garbage" not in _text(at) and "gaps between digits" not in _text(at)
     assert _downloads(at) == ["PNG: prior samples", "PNG: prior samples"]
     assert at.button(key="presenter_back").disabled
 
 
-def test_an_autoencoder_run_finds_its_vae(runs_root):
+def test_without_the_family_the_active_runs_pair_is_used_and_the_text_follows_the_numbers(
+        tmp_path, monkeypatch, shares):
+    root = _copy_runs(tmp_path / "runs", ["mnist5k-2d", "mnist5k-2d-ae"])
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(root))
     at = _open("mnist5k-2d-ae")
-    assert "VAE: mnist5k-2d" in [s.value for s in at.subheader]
+    assert [s.value for s in at.subheader] == ["Autoencoder (no KL): mnist5k-2d-ae",
+                                               "VAE: mnist5k-2d"]
+    ae, vae = shares["mnist5k-2d-ae"], shares["mnist5k-2d"]
+    if ae < vae:
+        assert "speckled smudges" in _text(at)
+    else:  # in 2-D the autoencoder's prior samples are digits too: the page must not say otherwise
+        assert "speckled smudges" not in _text(at)
+        assert f"recognised as often as the VAE's ({ae:.0%} against {vae:.0%})" in _text(at)
 
 
-def test_a_run_without_a_pair_is_explained(runs_root):
-    at = _open("fashion-2d")
+def test_a_run_without_a_pair_is_explained(scratch_root):
+    at = _open("mnist5k-2d")
     assert "no such pair" in at.info[0].value
 
 
-def test_next_and_back_walk_the_steps(runs_root):
+def test_next_and_back_walk_the_steps_without_a_session_state_warning(runs_root, monkeypatch):
+    from streamlit.elements.lib import policies
+    logged = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda msg, *a: logged.append(msg % a))
     at = _open()
     at.button(key="presenter_next").click().run()
     assert at.button_group(key="presenter_step").value == STEPS[1]
@@ -47,16 +92,29 @@ def test_next_and_back_walk_the_steps(runs_root):
     at.button(key="presenter_back").click().run()
     assert at.button_group(key="presenter_step").value == STEPS[1]
     assert not at.exception
+    assert not [m for m in logged if "presenter_step" in m], logged
 
 
-def test_beta_step_with_too_few_betas_offers_the_sweep(runs_root):
+def test_beta_step_shows_the_family_collapsing(runs_root):
+    at = _open()
+    at.button_group(key="presenter_step").set_value(STEPS[1]).run()
+    assert not at.exception
+    family = [ex.run_point(RunDir(DEFAULT_ROOT / n)) for n in BETA_FAMILY]
+    caption = _image_captions(at)[0]
+    assert "beta 0 → 0.25 → 0.5 → 1 → 2 → 4 → 8 → 16" in caption
+    assert _downloads(at) == ["PNG: reconstructions by beta"]
+    first, last = family[0], family[-1]
+    assert (f"active units (dims whose mu still moves with x) from {first.active_units} to "
+            f"{last.active_units} of 16") in _text(at)
+    assert first.active_units > last.active_units
+
+
+def test_beta_step_with_too_few_betas_offers_the_sweep(scratch_root):
     at = _open()
     at.button_group(key="presenter_step").set_value(STEPS[1]).run()
     assert "too few to watch collapse" in at.info[0].value
     assert at.button(key="presenter_sweep").label == "Train the beta sweep"
-    assert _downloads(at) == ["PNG: reconstructions by beta"]
-    caption = [c for im in at.get("image") for c in im.captions][0]
-    assert "beta 0 → 1" in caption, "rows ordered by beta: the autoencoder, then the VAE"
+    assert not _downloads(at), "no family, nothing to export"
 
 
 def test_reparameterization_sub_steps_and_fixed_seed(runs_root):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import run_page
+from tests.conftest import BETA_FAMILY, page_app, run_page
 
 from vae import explain as ex
 from vae.runs import RunDir, list_runs
@@ -16,7 +16,18 @@ from vae.runs import RunDir, list_runs
 
 
 def _open(run="mnist5k-2d") -> AppTest:
-    return run_page("rate_distortion", run)
+    # the first open fits the pixel classifier and scores 8 runs: minutes on a loaded 2-core box
+    at = page_app("rate_distortion", run, timeout=900)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _chart(at: AppTest, key: str) -> dict:
+    for el in at.get("plotly_chart"):
+        if key in el.proto.id:
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no chart {key}")
 
 
 def _plane(at: AppTest) -> dict:
@@ -41,11 +52,38 @@ def test_every_run_of_the_dataset_is_a_point_at_its_last_epoch(runs_root):
             plotted[name] = (x, y)
     expected = {p.name: (p.kl, p.recon) for p in map(ex.run_point, list_runs(runs_root))
                 if p and p.dataset == "mnist-5k"}
-    assert set(plotted) == set(expected) == {"mnist5k-2d", "mnist5k-2d-ae"}
+    assert set(plotted) == set(expected) == {"mnist5k-2d", "mnist5k-2d-ae", *BETA_FAMILY}
     for name, (kl, recon) in expected.items():
         assert plotted[name] == pytest.approx((kl, recon))
-    assert not at.warning, "no shipped run has a collapsed posterior"
-    assert len(at.dataframe[0].value) == 2
+    collapsed = [p.name for p in map(ex.run_point, list_runs(runs_root))
+                 if p and p.dataset == "mnist-5k" and p.collapsed]
+    assert (not collapsed) == (not at.warning), "a collapse warning exactly when a run collapsed"
+    table = at.dataframe[0].value
+    assert len(table) == 10
+    assert (table["inactive dims"] == table["latent dim"] - table["active units"]).all()
+    assert set(table["collapsed"]) <= {"yes", "no"}, "the collapsed column is filled for every run"
+    plane = _plane(at)
+    assert plane["layout"]["yaxis"]["range"][0] == 0, "distortion compared from zero"
+    x_axis = plane["layout"]["xaxis"]
+    assert x_axis.get("type") == "log" and "does not start at zero" in x_axis["title"]["text"]
+
+
+def test_the_beta_family_shows_collapse(runs_root):
+    at = _open()
+    points = {p.name: p for p in map(ex.run_point, list_runs(runs_root)) if p}
+    family = [points[n] for n in BETA_FAMILY]
+    assert any(h.value == "Collapse, seen: 8 runs that differ in β only" for h in at.header)
+    bars = _chart(at, "rd_family_active")
+    assert list(_arr(bars["data"][0]["y"])) == [p.active_units for p in family]
+    assert bars["layout"]["yaxis"]["range"][0] == 0
+    heat = _chart(at, "rd_family_kl")
+    assert len(heat["data"][0]["y"]) == 8 and len(heat["data"][0]["x"]) == 16
+    text = " ".join(m.value for m in at.markdown)
+    first, last = family[0], family[-1]
+    assert (f"active units go from {first.active_units} to {last.active_units} of 16" in text)
+    assert f"reconstruction error rises from {first.recon:.1f} to {last.recon:.1f}" in text
+    assert text.count("% recognised") == 8, "each beta's prior samples carry their share"
+    assert len(at.get("image")) == 1 + 8 + 8, "test images, then a reconstruction and a sample row"
 
 
 def test_dataset_filter_shows_the_other_runs(runs_root):

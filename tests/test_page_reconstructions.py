@@ -2,7 +2,11 @@
 
 import numpy as np
 
-from tests.conftest import run_page, NEEDS_FASHION
+from tests.conftest import NEEDS_FASHION, run_page
+from ui.beta_figures import order_by_spread
+from vae.data import load_dataset
+from vae.quality import draw_spread
+from vae.runs import RunDir
 
 
 
@@ -30,6 +34,30 @@ def test_shows_images_reconstructions_and_errors(runs_root):
                        table["-log p(x|z), mean over draws"] + table["KL(q(z|x) || p(z))"])
     captions = [c.value for c in at.caption]
     assert sum("at mu:" in c for c in captions) == 8, "each column says its error"
+    assert sum("spread:" in c for c in captions) == 8, "each column says its draws' spread"
+    assert any("their spread" in c for c in captions), "the spread tile is explained"
+
+
+def test_default_images_are_where_the_draws_differ_most(runs_root):
+    at = _open()
+    assert at.button_group(key="recon_pick").value == "where the draws differ most"
+    run = RunDir(runs_root / "mnist5k-2d")
+    x = load_dataset("mnist-5k").test_x
+    spread = draw_spread(run.load_model(), x, 3, seed=0)
+    widest = order_by_spread(spread, np.arange(len(x)), 8)
+    assert sorted(_table(at)["test image"]) == sorted(widest)
+    median = np.median(spread.reshape(len(x), -1).mean(1))
+    assert spread[widest].mean() > 2 * median, "the picked images spread more than most"
+
+
+def test_an_autoencoder_whose_draws_agree_points_to_a_wider_run(runs_root):
+    at = _open("mnist5k-16d-beta0")
+    info = " ".join(i.value for i in at.info)
+    assert "the draws barely differ" in info and "mnist5k-16d-beta8" in info
+    at.button(key="recon_wider").click().run()
+    _no_exception(at)
+    assert at.session_state["active_run"] == "mnist5k-16d-beta8"
+    assert not any("barely differ" in i.value for i in at.info)
 
 
 def test_class_filter(runs_root):
@@ -41,6 +69,7 @@ def test_class_filter(runs_root):
 
 def test_seed_picks_other_images_and_comes_back(runs_root):
     at = _open()
+    at.button_group(key="recon_pick").set_value("at random").run()
     first = list(_table(at)["test image"])
     at.number_input(key="recon_seed").set_value(5).run()
     _no_exception(at)
@@ -51,6 +80,7 @@ def test_seed_picks_other_images_and_comes_back(runs_root):
 
 def test_new_draw_button_moves_the_seed(runs_root):
     at = _open()
+    at.button_group(key="recon_pick").set_value("at random").run()
     first = list(_table(at)["test image"])
     at.button[0].click().run()
     _no_exception(at)

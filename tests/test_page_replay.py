@@ -28,13 +28,14 @@ def _metrics(at: AppTest) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
-def test_opens_at_the_first_snapshot_with_its_numbers(runs_root):
+def test_opens_at_the_last_snapshot_with_its_numbers(runs_root):
     at = _open()
-    assert at.select_slider(key="replay_epoch").value == 1
+    assert at.select_slider(key="replay_epoch").value == 30, "open on the trained model, not noise"
+    assert at.session_state["replay_play"] is False
     rows = RunDir(runs_root / "mnist5k-2d").read_metrics()
-    first = [r for r in rows if r.get("kind") == "epoch"][0]
-    assert _metrics(at)["test -ELBO (nats)"] == f"{first['test/neg_elbo']:.1f}"
-    assert _metrics(at)["KL"] == f"{first['test/kl']:.2f}"
+    last = [r for r in rows if r.get("kind") == "epoch"][-1]
+    assert _metrics(at)["test -ELBO (nats)"] == f"{last['test/neg_elbo']:.1f}"
+    assert _metrics(at)["KL"] == f"{last['test/kl']:.2f}"
 
 
 def test_slider_moves_cursor_scatter_and_metrics_together(runs_root):

@@ -29,7 +29,7 @@ def test_guided_sequence(page, app_url, tmp_path):
     _click(page, "Next")
     assert_no_exception(page)
     expect(main.get_by_text("Raise beta and the code collapses")).to_be_visible()
-    expect(main.locator(".js-plotly-plot")).to_have_count(1)
+    expect(main.locator(".js-plotly-plot")).to_have_count(2)  # the plane and the active units
 
     _click(page, "Next")
     assert_no_exception(page)
@@ -45,3 +45,34 @@ def test_guided_sequence(page, app_url, tmp_path):
         expect(main.get_by_text(title), f"{title} is not shown at the last sub-step").to_be_visible()
     expect(main.locator(".js-plotly-plot")).to_have_count(1)
     assert page.get_by_role("button", name="Next").is_disabled()
+
+
+HEADERS = ["An autoencoder compresses. A VAE can also generate.",
+           "Raise beta and the code collapses", "The reparameterization, one step at a time"]
+
+
+def _press(page, key: str) -> None:
+    page.keyboard.press(key)
+    wait_for_app(page)
+
+
+def test_keys_move_between_steps_and_labels_fit(page, app_url):
+    open_page(page, app_url, "presenter", "run=mnist5k-2d")
+    main = page.locator("[data-testid=stMain]")
+    expect(main.get_by_text(HEADERS[0])).to_be_visible()
+    labels = main.locator("[data-testid=stButtonGroup] button")
+    expect(labels).to_have_count(3)
+    for i in range(3):  # at 1400 px every step label is whole, not clipped
+        fits = labels.nth(i).evaluate(
+            "b => [...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)"
+            " && b.scrollWidth <= b.clientWidth + 1")
+        assert fits, f"step label {i + 1} is clipped"
+    page.locator("h1").first.click()  # focus the page, not a widget: keys are the deck's
+    for key, shown in (("ArrowRight", 1), ("PageDown", 2), ("ArrowLeft", 1), ("PageUp", 0),
+                       ("Space", 1), ("Shift+Space", 0)):
+        _press(page, key)
+        expect(main.get_by_text(HEADERS[shown]), f"{key} should show step {shown + 1}"
+               ).to_be_visible()
+        assert_no_exception(page)
+    _press(page, "ArrowLeft")  # the first step stays the first
+    expect(main.get_by_text(HEADERS[0])).to_be_visible()
