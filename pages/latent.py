@@ -34,7 +34,7 @@ st.markdown(
 for level, message in diagnosis(summary, config.beta):
     getattr(st, level)(message)
 
-controls = st.columns([2, 2, 1, 1, 1] if d > 2 else [2, 1, 1, 1])
+controls = st.columns([2, 2, 2] if d > 2 else [2, 1, 1, 1])
 view, dims = "dims", (0, 1)
 if d > 2:
     by_kl = [int(i) for i in np.argsort(-summary.kl_per_dim, kind="stable")]
@@ -55,9 +55,10 @@ if d > 2:
 ellipse_modes = {"sample": f"a sample of {MAX_ELLIPSES}", "all": f"all {n:,}", "none": "none"}
 ellipses = controls[0].radio("Sigma ellipses", list(ellipse_modes), format_func=ellipse_modes.get,
                              index=0 if n > 1500 else 1, horizontal=True, key="latent_ellipses")
-show_prior = controls[1].toggle("Prior circles", value=True, key="latent_prior")
-show_density = controls[2].toggle("Density q(z)", value=True, key="latent_density")
-show_images = controls[3].toggle(
+toggles = controls[1:] if len(controls) == 4 else [controls[1]] * 3  # stacked beside dim pickers
+show_prior = toggles[0].toggle("Prior circles", value=True, key="latent_prior")
+show_density = toggles[1].toggle("Density q(z)", value=True, key="latent_density")
+show_images = toggles[2].toggle(
     "Image on hover", value=n <= HOVER_DEFAULT_MAX, key="latent_hover",
     help="Hover a dot to see its test image beside the cursor. The images are sent to the browser "
          f"once, when this is on; it starts off where {HOVER_DEFAULT_MAX:,}+ points crowd the plane.")

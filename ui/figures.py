@@ -9,7 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_SIZE,
-                      LEGEND_FONT_SIZE, NEUTRAL, NEUTRAL_FILL, class_colour, equal_aspect)
+                      LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, class_colour,
+                      equal_aspect)
 
 # Old names, kept while callers move to ui.style.
 CLASS_COLORS = CLASS_COLOURS
@@ -191,8 +192,8 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
         angle = label_angle(xy)
         for r in PRIOR_RADII:  # annotations sit above every trace, WebGL included
             fig.add_annotation(x=r * np.cos(angle), y=r * np.sin(angle), text=f"<b>{r:g}σ</b>",
-                               showarrow=False, bgcolor=NEUTRAL_FILL, borderpad=2,
-                               font=dict(size=ANNOTATION_FONT_SIZE))
+                               showarrow=False, bgcolor=LABEL_BACKDROP, borderpad=2,
+                               font=dict(size=ANNOTATION_FONT_SIZE, color=LABEL_TEXT))
     fig.update_layout(
         title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
         font=dict(size=FONT_SIZE),

@@ -37,6 +37,8 @@ CLASS_COLOURS: tuple[str, ...] = (
 NEUTRAL = "rgba(128, 128, 128, 0.9)"
 PRIOR_COLOUR = NEUTRAL
 NEUTRAL_FILL = "rgba(128, 128, 128, 0.25)"
+# A label over a crowd of points: white on dark grey, 5:1, legible on either theme's page.
+LABEL_BACKDROP, LABEL_TEXT = "rgba(96, 96, 96, 0.88)", "#ffffff"
 # The aggregate posterior q(z)'s density: transparent to translucent grey.
 DENSITY_SCALE = ((0.0, "rgba(128, 128, 128, 0)"), (1.0, "rgba(128, 128, 128, 0.55)"))
 
