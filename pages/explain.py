@@ -221,9 +221,11 @@ with t2:
 
 # ----------------------------------------------------------------------------- 5 · KL calculator
 def _from_input() -> None:
-    st.session_state["explain_calc_mu"] = float(np.clip(round(float(mu[dims[0]]), 2), -4, 4))
-    st.session_state["explain_calc_sigma"] = float(np.clip(round(float(sigma[dims[0]]), 2),
-                                                           0.05, 3))
+    m, s = float(mu[dims[0]]), float(sigma[dims[0]])
+    st.session_state["explain_calc_mu"] = float(np.clip(round(m, 2), -4, 4))
+    st.session_state["explain_calc_sigma"] = float(np.clip(round(s, 2), 0.05, 3))
+    outside = not (-4 <= m <= 4 and 0.05 <= s <= 3)
+    st.session_state["explain_calc_clipped"] = (m, s, run.name, index, dims[0]) if outside else None
 
 
 @st.fragment
@@ -239,6 +241,11 @@ def kl_calculator() -> None:
         s = st.slider("sigma", 0.05, 3.0, step=0.05, key="explain_calc_sigma")
         st.button(f"Start from this input's z{dims[0]}", on_click=_from_input,
                   key="explain_calc_from_input")
+        clipped = st.session_state.get("explain_calc_clipped")
+        if clipped and clipped[2:] == (run.name, index, dims[0]):  # said for this input only
+            st.caption(f"This input's z{dims[0]} has mu = {clipped[0]:.3g}, sigma = "
+                       f"{clipped[1]:.3g}: outside the sliders, which stop at the nearest ends "
+                       f"(KL there: {ex.kl_split([clipped[0]], [clipped[1]]).total:.2f} nats).")
         part = ex.kl_split([m], [s])
         st.metric("KL (nats)", f"{part.total:.3f}")
         st.metric("mean penalty mu²/2", f"{part.mean_penalty[0]:.3f}")

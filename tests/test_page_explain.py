@@ -265,3 +265,11 @@ def test_the_beta_family_is_linked_with_its_numbers(monkeypatch):
     assert all(link == f"./explain?run={name}" for link, name in zip(table["open"], table["run"]))
     text = [m.value for m in at.markdown if "differ in beta only" in m.value][0]
     assert f"to {table['KL (nats)'].iloc[-1]:.1f} nats" in text
+
+
+def test_kl_calculator_says_when_the_input_lies_outside_its_sliders(runs_root):
+    at = _open("mnist5k-2d-ae")  # test image #0: mu0 = -5.2, sigma0 = 0.001
+    at.button(key="explain_calc_from_input").click().run()
+    assert at.slider(key="explain_calc_mu").value == -4.0
+    note = [c.value for c in at.caption if "outside the sliders" in c.value]
+    assert note and "mu = -5.22" in note[0]
