@@ -43,7 +43,7 @@ DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SNAPSHOT_RE = re.compile(r"^epoch_(\d{4,6})\.safetensors$")
 STATES = ("running", "finished", "stopped", "failed")
-MAX_JSON_BYTES = 1 << 20  # config.json, status.json: a few hundred bytes when the trainer writes them
+MAX_JSON_BYTES = 1 << 20  # config.json, status.json: a few hundred bytes as the trainer writes them
 MAX_METRICS_BYTES = 256 << 20  # a 10,000-epoch run logs a few MB
 MAX_LINE_BYTES = 1 << 16
 REQUIRED_METRICS = {"step": ("train/recon", "train/kl", "train/neg_elbo"),
@@ -294,13 +294,14 @@ class RunDir:
         trainer holds it. The kernel drops the lock when the process dies, even by kill -9."""
         self.inside(self.lock_file)
         try:
-            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         0o644)
         except OSError as exc:
             raise RunError(f"{self.lock_file} cannot be opened: {exc.strerror}.") from exc
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise RunError(f"{self.lock_file} is not a regular file.")
-            deadline = time.monotonic() + 0.5  # a reader's probe holds a shared lock for microseconds
+            deadline = time.monotonic() + 0.5  # a reader's probe holds a shared lock briefly
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -445,10 +446,12 @@ class RunDir:
         return self.read_metrics_checked()[0]
 
     def read_metrics_checked(self) -> tuple[list[dict], int]:
-        """(rows, number of bad lines skipped). A line is skipped unless it is a JSON object with kind
-        "step" or "epoch", a whole step >= 0, a whole epoch >= 1 and finite numbers; a half-written
-        last line is skipped but not counted (the trainer may be writing it). Rows a crashed session wrote past the point a resume went on from
-        are dropped (the resumed session wrote them again), so each step and epoch appears once."""
+        """(rows, number of bad lines skipped). A line is skipped unless it is a JSON object with
+        kind "step" or "epoch", a whole step >= 0, a whole epoch >= 1, the train (step) or test
+        (epoch) recon, KL and -ELBO, and finite numbers only; a half-written last line is skipped
+        but not counted (the trainer may be writing it). Rows a crashed session wrote past the
+        point a resume went on from are dropped (the resumed session wrote them again), so each
+        step and epoch appears once."""
         try:
             data = self.read_bytes(self.metrics_file, MAX_METRICS_BYTES)
         except FileNotFoundError:
