@@ -150,6 +150,35 @@ def test_recipe_fast_fills_the_flags_left_out(tmp_path):
     assert epoch_rows(RunDir(tmp_path / "fast"))[-1]["step"] == 8  # 4,000 / 500
 
 
+def test_a_bf16_run_stopped_mid_epoch_resumes_to_the_same_weights(tmp_path, monkeypatch):
+    """The bf16 path stops at the start of a step (after drawing its noise): resume.pt must hold
+    the noise state from before that draw, or the resumed run would take other noise."""
+    import vae.train
+
+    config = dict(epochs=2, device="cpu", precision="bf16", batch_size=64)
+    stopped = RunDir.create(tmp_path, "stopped", VAEConfig(latent_dim=2, hidden=(32,)),
+                            TrainConfig(**config))
+    real = vae.train.ShardObjective
+
+    class StopAfter40(real):
+        calls = 0
+
+        def forward(self, x, eps):
+            StopAfter40.calls += 1
+            if StopAfter40.calls == 40:  # epoch 1 has 63 steps: a stop mid-epoch
+                stopped.request_stop()
+            return super().forward(x, eps)
+
+    monkeypatch.setattr(vae.train, "ShardObjective", StopAfter40)
+    assert train(stopped, quiet=True) == "stopped"
+    monkeypatch.setattr(vae.train, "ShardObjective", real)
+    assert train(stopped, resume=True, quiet=True) == "finished"
+    reference = RunDir.create(tmp_path, "reference", VAEConfig(latent_dim=2, hidden=(32,)),
+                              TrainConfig(**config))
+    assert train(reference, quiet=True) == "finished"
+    assert epoch_rows(stopped)[-1]["test/neg_elbo"] == epoch_rows(reference)[-1]["test/neg_elbo"]
+
+
 # --------------------------------------------------------------------------------- failures
 
 def free_port() -> int:

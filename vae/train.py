@@ -273,7 +273,7 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
             except RuntimeError as exc:
                 raise peer_lost(exc) from exc
     lr_of = lr_schedule(cfg, total_steps)
-    eps_at_step = None  # set while a distributed step has drawn its noise but not yet updated
+    eps_at_step = None  # set while a bf16 or N-process step has drawn its noise, not yet updated
 
     def status(state: str, **extra):
         elapsed = time.monotonic() - t0
@@ -339,8 +339,8 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                         recon_sum, kl_sum = torch.stack((terms.recon.detach().sum(),
                                                          terms.kl.detach().sum())).tolist()
                     else:
-                        if group.enabled:  # the noise state `step` steps in, should this stop
-                            eps_at_step = eps_gen.get_state()
+                        eps_at_step = eps_gen.get_state()  # the noise state `step` steps in,
+                        # for a stop that comes before this step's update
                         eps = torch.randn((len(rows), model_cfg.latent_dim), generator=eps_gen,
                                           device=device)
                         part = group.shard(len(rows))
