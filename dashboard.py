@@ -6,15 +6,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.resources import (active_run, all_runs, missing_run, run_problems, run_status,
-                          runs_root, set_active_run)
-from vae.launch import pending_launches
-from vae.runs import RunError
-
 # The icon is a file served by this server: a ":material/..." icon makes the browser fetch the
 # favicon from fonts.gstatic.com, and nothing may come from outside 127.0.0.1.
 st.set_page_config(page_title="VAE dashboard", layout="wide",
                    page_icon=str(Path(__file__).resolve().parent / "ui" / "assets" / "page_icon.png"))
+
+# A fresh server's first visitor waits for PyTorch to import (seconds on a busy machine): say so
+# rather than show grey boxes. Later runs find the modules imported and show nothing.
+with st.spinner("Starting up: loading PyTorch and the model code…"):
+    from ui.resources import (active_run, all_runs, missing_run, run_problems,  # noqa: E402
+                              run_status, runs_root, set_active_run)
+    from vae.launch import pending_launches  # noqa: E402
+    from vae.runs import RunError  # noqa: E402
 
 PAGES = {
     "Explore": [

@@ -19,6 +19,7 @@ Prints a markdown table of medians (and the range) over the repeats. Needs /usr/
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import _copy_runs  # noqa: E402
 from ui.serve import background as serve  # noqa: E402
 from vae.launch import stop_training  # noqa: E402
-from vae.runs import list_runs  # noqa: E402
+from vae.runs import RunDir, list_runs  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 HELLO = ROOT / "bench" / "hello_app.py"
@@ -51,6 +52,10 @@ DRAWN = """([title, minCharts]) => {
   return charts.every(c => c.querySelector('.main-svg'));
 }"""
 
+# the explanation page's count of z drawn ("20 z drawn."), or null before the first click
+Z_DRAWN = """() => { const m = document.body.innerText.match(/(\\d+) z drawn\\./);
+                    return m ? m[1] : null; }"""
+
 # the run's section shows it: a progress bar, or the words "starting"
 RUN_SHOWN = """(name) => {
   const main = document.querySelector('[data-testid=stMain]');
@@ -59,7 +64,7 @@ RUN_SHOWN = """(name) => {
   if (!heads.some(t => t.includes('Run ' + name))) return false;
   if (/is stopped at|was interrupted/.test(main.innerText)) return false;  // Resume: banner gone
   if (main.querySelector('[data-testid=stProgress]')) return true;
-  return /starting/.test(main.innerText.replace(/Starting the trainer/g, ''));
+  return /Starting the trainer \(pid|is starting/.test(main.innerText);  // not the old spinner
 }"""
 
 
@@ -91,25 +96,47 @@ def start_to_chart(browser, root: Path, script: Path | None, title: str) -> floa
     return elapsed
 
 
+def _state(run: RunDir) -> str:
+    """status.json's own word, read directly: an older checkout's trainer holds no lock, so the
+    lock-aware RunDir.read_status would call it interrupted."""
+    try:
+        return json.loads(run.status_file.read_text()).get("state", "new")
+    except (OSError, ValueError):
+        return "new"
+
+
+def _until_trains(run: RunDir) -> None:
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while _state(run) not in ("running", "failed", "finished", "stopped"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{run.name} did not start training")
+        time.sleep(0.1)
+
+
 def _stop_all(root: Path, names) -> None:
-    """Stop the trainers a measurement started and wait until they are gone."""
-    runs = [r for r in list_runs(root) if r.name in names]
-    for r in runs:
-        stop_training(r)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and any(
-            r.read_status().get("state") in ("running", "starting") for r in runs):
-        time.sleep(0.2)
+    """Stop the trainers a measurement started and wait until they are gone. The STOP file too:
+    an older checkout's trainer takes no lock, so stop_training would not signal it."""
+    runs = [RunDir(root / n) for n in names]
+
+    def stop() -> None:
         for r in runs:
-            stop_training(r)
+            if r.path.exists():
+                r.request_stop()
+                stop_training(r)
+
+    stop()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(_state(r) in ("running", "starting") for r in runs):
+        time.sleep(0.2)
+        stop()
 
 
-def dashboard_round(browser, root: Path, k: int, out: dict) -> None:
+def dashboard_round(browser, root: Path, k: int, out: dict, project: Path | None = None) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     t0 = time.perf_counter()
-    with serve(root, timeout_s=TIMEOUT_MS / 1000) as url:
+    with serve(root, timeout_s=TIMEOUT_MS / 1000, project=project) as url:
         page.goto(f"{url}/?run=mnist5k-2d")
         _drawn(page, "Latent space", min_charts=1)
         out["start"].append(time.perf_counter() - t0)
@@ -124,13 +151,15 @@ def dashboard_round(browser, root: Path, k: int, out: dict) -> None:
 
         _nav(page, "What mu and sigma mean")()
         _drawn(page, "What mu and sigma mean")
-        for n in (1, 2, 3):
+        for _ in range(3):
+            before = page.evaluate(Z_DRAWN)
             out["eps"].append(_timed(
                 lambda: page.get_by_role("button", name="Sample eps").click(),
-                lambda n=n: (page.get_by_text(f"{n} z drawn.", exact=False).wait_for(),
-                             _drawn(page, "What mu and sigma mean"))))
+                lambda: (page.wait_for_function(f"(b) => ({Z_DRAWN})() !== b", arg=before,
+                                                polling=25),
+                         _drawn(page, "What mu and sigma mean"))))
 
-        name = f"bench-{k}"
+        name = f"bench-{k}-{'before' if project else 'now'}"
         _nav(page, "Train")()
         _drawn(page, "Train")
         page.get_by_text("Start a new run").click()
@@ -141,16 +170,14 @@ def dashboard_round(browser, root: Path, k: int, out: dict) -> None:
         out["start_run"].append(_timed(
             lambda: page.get_by_role("button", name="Start training").click(),
             lambda: page.wait_for_function(RUN_SHOWN, arg=name, polling=25)))
-        run = next(r for r in list_runs(root) if r.name == name)
-        while run.read_status().get("state") not in ("running", "failed", "finished"):
-            time.sleep(0.1)  # let it get going before stopping it
+        run = RunDir(root / name)
+        _until_trains(run)  # let it get going before stopping it
         _stop_all(root, {name})
         page.get_by_role("button", name="Resume").wait_for()
         out["resume"].append(_timed(
             lambda: page.get_by_role("button", name="Resume").click(),
             lambda: page.wait_for_function(RUN_SHOWN, arg=name, polling=25)))
-        while run.read_status().get("state") not in ("running", "failed", "finished"):
-            time.sleep(0.1)
+        _until_trains(run)
         _stop_all(root, {name})
 
         _nav(page, "Rate and distortion")()
@@ -178,13 +205,37 @@ def fmt(xs: list[float]) -> str:
     return f"{med:.2f} s" + (f" ({min(xs):.2f}–{max(xs):.2f})" if len(xs) > 1 else "")
 
 
+def rows(out: dict) -> list[tuple[str, str, str]]:
+    """(what, result, goal) for one version of the dashboard."""
+    ratio = [d / h for d, h in zip(out["start"], out["hello"])]
+    warm = [statistics.median(out[("warm", t)]) for t in PAGES]
+    return [
+        ("hello app: server start → chart drawn", fmt(out["hello"]), "(the floor)"),
+        ("dashboard: server start → Latent space chart drawn", fmt(out["start"]), "≤ 1.3× hello"),
+        ("… as a multiple of the hello app, same repeat",
+         f"{statistics.median(ratio):.2f}× ({min(ratio):.2f}–{max(ratio):.2f})", "≤ 1.3×"),
+        ("page switch, warm: median over pages",
+         f"{statistics.median(warm):.2f} s (slowest {max(warm):.2f})", "≤ 0.5 s, none over 1 s"),
+        ("explanation page, first open", fmt(out[("cold", "What mu and sigma mean")]), "≤ 2 s"),
+        ("\"Sample eps\" click → new z drawn", fmt(out["eps"]), "≤ 0.3 s"),
+        ("β sweep click → \"Started\"", fmt(out["sweep"]), "≤ 1 s"),
+        ("Start → run shown starting/progress", fmt(out["start_run"]), "≤ 2 s"),
+        ("Resume → run shown starting/progress", fmt(out["resume"]), "≤ 2 s"),
+    ] + [(f"page {t}: cold · warm", f"{fmt(out[('cold', t)])} · {fmt(out[('warm', t)])}", "")
+         for t in PAGES]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="another checkout of this project (e.g. a "
+                        "`git worktree` of an older commit), measured in the same repeats")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    out = {"start": [], "hello": [], "eps": [], "start_run": [], "resume": [], "sweep": []}
+    versions = {"now": None} if args.before is None else {"before": args.before, "now": None}
+    outs = {v: {"start": [], "hello": [], "eps": [], "start_run": [], "resume": [], "sweep": []}
+            for v in versions}
     load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         root = _copy_runs(Path(tmp) / "runs")
@@ -192,35 +243,27 @@ def main() -> None:
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--no-first-run", "--disable-component-update", "--disable-sync"])
         for k in range(args.repeats):
-            out["hello"].append(start_to_chart(browser, root, HELLO, "Hello"))
-            dashboard_round(browser, root, k, out)
-            load.append(os.getloadavg()[0])
-            print(f"repeat {k + 1}: hello {out['hello'][-1]:.2f} s, dashboard "
-                  f"{out['start'][-1]:.2f} s", file=sys.stderr, flush=True)
+            for version, project in (versions.items() if k % 2 == 0
+                                     else reversed(versions.items())):
+                out = outs[version]
+                out["hello"].append(start_to_chart(browser, root, HELLO, "Hello"))
+                dashboard_round(browser, root, k, out, project)
+                load.append(os.getloadavg()[0])
+                print(f"repeat {k + 1} {version}: hello {out['hello'][-1]:.2f} s, dashboard "
+                      f"{out['start'][-1]:.2f} s", file=sys.stderr, flush=True)
+            print_table(outs, k + 1, load)  # so far: a long run on a busy machine shows progress
         browser.close()
 
-    ratio = [d / h for d, h in zip(out["start"], out["hello"])]
-    warm = {t: out[("warm", t)] for t in PAGES}
-    cold = {t: out[("cold", t)] for t in PAGES}
-    warm_medians = [statistics.median(v) for v in warm.values()]
-    print(f"{args.repeats} repeats; load average {min(load):.1f}–{max(load):.1f} on "
+
+def print_table(outs: dict, repeats: int, load: list[float]) -> None:
+    print(f"\n{repeats} repeat(s); load average {min(load):.1f}–{max(load):.1f} on "
           f"{os.cpu_count()} cores\n")
-    print("| what | time, median (range) | goal |\n|---|---|---|")
-    print(f"| hello app: server start → chart drawn | {fmt(out['hello'])} | (the floor) |")
-    print(f"| dashboard: server start → Latent space chart drawn | {fmt(out['start'])} | "
-          f"≤ 1.3× hello |")
-    print(f"| … as a multiple of the hello app, same repeat | {statistics.median(ratio):.2f}× "
-          f"({min(ratio):.2f}–{max(ratio):.2f}) | ≤ 1.3× |")
-    print(f"| page switch, warm: median over pages | {statistics.median(warm_medians):.2f} s "
-          f"(slowest {max(warm_medians):.2f}) | ≤ 0.5 s, none over 1 s |")
-    print(f"| explanation page, first open | {fmt(cold['What mu and sigma mean'])} | ≤ 2 s |")
-    print(f"| \"Sample eps\" click → new z drawn | {fmt(out['eps'])} | ≤ 0.3 s |")
-    print(f"| β sweep click → \"Started\" | {fmt(out['sweep'])} | ≤ 1 s |")
-    print(f"| Start → run shown starting/progress | {fmt(out['start_run'])} | ≤ 2 s |")
-    print(f"| Resume → run shown starting/progress | {fmt(out['resume'])} | ≤ 2 s |")
-    print("\n| page | cold (first visit since start) | warm |\n|---|---|---|")
-    for t in PAGES:
-        print(f"| {t} | {fmt(cold[t])} | {fmt(warm[t])} |")
+    table = {v: rows(out) for v, out in outs.items()}
+    print("| what | " + " | ".join(outs) + " | goal |")
+    print("|---|" + "---|" * len(outs) + "---|")
+    for i, (what, _, goal) in enumerate(table["now"]):
+        print(f"| {what} | " + " | ".join(table[v][i][1] for v in outs) + f" | {goal} |",
+              flush=True)
 
 
 if __name__ == "__main__":
