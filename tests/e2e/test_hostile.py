@@ -2,7 +2,6 @@
 free of exception boxes and names each damaged run; the Train form says why out-of-range numbers
 are refused, next to Start; a bare `streamlit run dashboard.py` listens on loopback only, refuses
 a forged Host, and refuses uploads above server.maxUploadSize."""
-import asyncio
 import os
 import socket
 import subprocess
@@ -73,8 +72,10 @@ def test_a_damaged_active_run_says_what_is_wrong_without_a_traceback(page, hosti
     url, _, _ = hostile_url
     open_page(page, url, path, f"run={name}")
     assert_no_exception(page)
-    if WORDS[name]:
-        expect(page.get_by_text(WORDS[name], exact=False).first).to_be_attached()
+    words = {("train", "killed-early"): "starts it again from epoch 1",
+             ("runs", "killed-early"): "interrupted"}.get((path, name), WORDS[name])
+    if words:
+        expect(page.get_by_text(words, exact=False).first).to_be_attached()
 
 
 def test_the_sidebar_marks_damaged_runs(page, hostile_url):
@@ -181,24 +182,23 @@ def test_a_bare_streamlit_run_listens_on_loopback_only(bare_server):
 
 def websocket_accepted(port: int, name: str) -> bool:
     """Whether the server keeps a WebSocket whose Host and Origin both say `name` (what a page
-    served from `name` gets once `name` resolves to 127.0.0.1: DNS rebinding)."""
-    import websockets
+    served from `name` gets once `name` resolves to 127.0.0.1: DNS rebinding). The sync client:
+    Playwright's sync API already runs an event loop in this thread."""
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
 
-    async def attempt() -> bool:
-        try:
-            async with websockets.connect(
-                    f"ws://{name}:{port}/_stcore/stream", host="127.0.0.1", port=port,
-                    origin=f"http://{name}:{port}", subprotocols=["streamlit"],
-                    open_timeout=30) as ws:
-                try:
-                    await asyncio.wait_for(ws.recv(), 2)
-                except asyncio.TimeoutError:
-                    pass  # an idle session sends nothing until the browser asks for a rerun
-                return ws.close_code is None
-        except (websockets.exceptions.WebSocketException, OSError):
-            return False
-
-    return asyncio.run(attempt())
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        with connect(f"ws://{name}:{port}/_stcore/stream", sock=sock,
+                     origin=f"http://{name}:{port}", subprotocols=["streamlit"],
+                     open_timeout=30) as ws:
+            try:
+                ws.recv(timeout=2)
+            except TimeoutError:
+                pass  # an idle session sends nothing until the browser asks for a rerun
+            return ws.close_code is None
+    except (WebSocketException, OSError):
+        return False
 
 
 def test_a_websocket_with_a_forged_host_and_origin_is_refused(bare_server):
