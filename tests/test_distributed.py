@@ -141,6 +141,22 @@ def test_the_dashboard_starts_n_processes_with_torchrun(tmp_path):
     assert train_command(tmp_path, "r", {})[:3] == [sys.executable, "-m", "vae.train"]
 
 
+def test_resume_goes_on_with_the_processes_the_run_last_had(tmp_path, monkeypatch):
+    import vae.launch
+
+    run = RunDir.create(tmp_path, "two", VAEConfig(latent_dim=2, hidden=(32,)),
+                        TrainConfig(world_size=2))
+    launched = []
+    monkeypatch.setattr(vae.launch, "_launch", lambda run, cmd: launched.append(cmd) or run)
+    monkeypatch.setattr(vae.launch, "max_processes", lambda: 2)
+    resume_training(run)
+    assert launched[-1][:7] == [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                                "--nproc_per_node", "2", "-m"]
+    monkeypatch.setattr(vae.launch, "max_processes", lambda: 1)  # a machine with one core
+    resume_training(run)
+    assert launched[-1][:3] == [sys.executable, "-m", "vae.train"]
+
+
 def test_recipe_fast_fills_the_flags_left_out(tmp_path):
     assert main([*SMALL, "--epochs", "1", "--recipe", "fast", "--batch-size", "500",
                  "--root", str(tmp_path), "--name", "fast"]) == 0

@@ -60,10 +60,13 @@ def start_training(root: str | os.PathLike, name: str, options: dict,
     return _launch(run, train_command(root, name, options, processes))
 
 
-def resume_training(run: RunDir, epochs: int | None = None, processes: int = 1) -> RunDir:
-    """Launch the trainer on a stopped run and return at once (see start_training)."""
+def resume_training(run: RunDir, epochs: int | None = None, processes: int | None = None) -> RunDir:
+    """Launch the trainer on a stopped run and return at once (see start_training). `processes`
+    defaults to as many as the run last trained on, at most what this machine has."""
     if run.is_training():  # the run's lock, not a pid in status.json
         raise RunError(f"{run.name} is already training (pid {run.trainer_pid()}).")
+    if processes is None:
+        processes = max(1, min(run.read_config()[1].world_size, max_processes()))
     cmd = [*trainer_command(processes), "--quiet", "--root", str(run.path.parent), "--resume",
            run.name]
     if epochs is not None:
