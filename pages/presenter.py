@@ -188,9 +188,10 @@ elif step == STEPS[1]:
             x = fam_data.test_x[idx]
             rows = [for_display(x)] + [ex.reconstruct_mean(load_model(r), x) for _, r in family]
             png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=520)
-            st.image(png, caption="Top row: 8 test images. Then their reconstructions by runs "
-                                  f"trained {family[0][0].epoch} epochs each, from beta "
-                                  + " → ".join(f"{p.beta:g}" for p, _ in family))
+            st.image(png, width=440,  # 9 rows fit a 1080-pixel screen beside the plane
+                     caption="Top row: 8 test images. Then their reconstructions by runs "
+                             f"trained {family[0][0].epoch} epochs each, from beta "
+                             + " → ".join(f"{p.beta:g}" for p, _ in family))
             png_download("reconstructions by beta", png, "reconstructions-by-beta",
                          "presenter_png_beta")
             if len(betas) >= 3:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import beta_figures as bf
 from ui import explain_figures as figs
-from ui.quality import prior_share
+from ui.quality import prior_share, real_share
 from ui.resources import active_run, all_runs, load_model, run_dataset, run_status, runs_root
 from vae import betas as vb
 from vae import explain as ex
@@ -108,7 +108,7 @@ def plane() -> None:
             f"{p.name} uses {p.active_units} of {p.latent_dim}" for p in partial) + ".")
     st.dataframe(
         [{"run": p.name, "beta": p.beta, "latent dim": p.latent_dim, "epoch": p.epoch,
-          "KL (rate), nats": round(p.kl, 3), "reconstruction (distortion), nats": round(p.recon, 2),
+          "rate (KL), nats": round(p.kl, 3), "distortion (recon), nats": round(p.recon, 2),
           "-ELBO, nats": round(p.kl + p.recon, 2), "active units": p.active_units,
           "inactive dims": p.latent_dim - p.active_units,
           "collapsed": "yes" if p.collapsed else "no"}
@@ -150,23 +150,26 @@ def family_section(family: list[vb.Member]) -> None:
                     if (data.test_y == c).any()])
     x = data.test_x[idx]
     z = ex.draw_eps(len(idx), D, seed=0)
-    left, right = st.columns(2)
-    left.markdown("**Reconstructions** decode(mu) of the same test images: they turn alike "
-                  "as β grows")
-    right.markdown("**Generated**: the same codes z ~ N(0, I) decoded by each run, with the share "
-                   "a pixel classifier recognises (of 1,000 such samples, confidence ≥ 0.9)")
+    st.subheader("Reconstructions turn alike")
+    st.caption("decode(mu) of the same test images, one row per β.")
     rows = [("test images", x[:, 0], None)] + [
         (bf.beta_label(m.point.beta), ex.reconstruct_mean(load_model(m.run), x), m)
         for m in family]
     for label, recon, m in rows:
-        a, b, c, d = st.columns([0.9, 4, 0.9, 4], vertical_alignment="center")
-        a.markdown(f"**{label}**" + (f"  \n{m.point.active_units} of {D} active"
+        a, b = st.columns([1.2, 6], vertical_alignment="center")
+        a.markdown(f"**{label}**" + (f"  \n{m.point.active_units} of {D} dims active"
                                      if m is not None else ""))
-        b.image(figs.image_row_png(recon, ncols=len(recon), target_width=560))
-        if m is not None:
-            c.markdown(f"**{label}**  \n{prior_share(m.run):.0%} recognised")
-            d.image(figs.image_row_png(ex.decode_images(load_model(m.run), z), ncols=len(z),
-                                       target_width=560))
+        b.image(figs.image_row_png(recon, ncols=len(recon), target_width=880))
+    st.subheader("Generated: the same codes z ~ N(0, I), decoded by each run")
+    st.caption("Beside each row: the share of 1,000 such decodes that a pixel classifier "
+               "(logistic regression on the training images) gives one digit with probability "
+               "≥ 0.9. It does so for "
+               f"{real_share(family[0].run):.0%} of real test images.")
+    for m in family:
+        a, b = st.columns([1.2, 6], vertical_alignment="center")
+        a.markdown(f"**{bf.beta_label(m.point.beta)}**  \n{prior_share(m.run):.0%} recognised")
+        b.image(figs.image_row_png(ex.decode_images(load_model(m.run), z), ncols=len(z),
+                                   target_width=880))
 
 
 family = vb.best_family(all_runs(), active)

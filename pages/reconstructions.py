@@ -12,6 +12,7 @@ from vae import betas as vb
 
 PICKS = ["where the draws differ most", "at random"]
 FLAT = 0.01  # mean per-pixel std below this: the draws look the same to the eye
+RANK_DRAWS = 16  # the ranking's spread: 3 draws are too few to tell a wide posterior reliably
 
 st.title("Reconstructions")
 run = active_run()
@@ -43,12 +44,13 @@ n_samples = c4.number_input("Draws of z", min_value=1, max_value=6, value=3, key
 p1, p2 = st.columns([2, 3], vertical_alignment="bottom")
 pick = p1.segmented_control("Which test images", PICKS, default=PICKS[0], key="recon_pick",
                             help="Where the draws differ most: the test images whose decodes of "
-                                 "z ~ q(z|x) spread most, pixel by pixel (sigma matters there).")
+                                 "z ~ q(z|x) spread most, pixel by pixel, over 16 draws (sigma "
+                                 "matters there).")
 n_images = p2.slider("Images", 2, 10, 8, key="recon_n")
 
 if pick == PICKS[0] and int(n_samples) >= 2:
     pool = pick_images(data.test_y, len(data.test_y), 0, classes)
-    idx = np.sort(order_by_spread(test_spread(run, int(n_samples), int(seed)), pool, n_images))
+    idx = np.sort(order_by_spread(test_spread(run, RANK_DRAWS, int(seed)), pool, n_images))
 else:
     idx = pick_images(data.test_y, n_images, int(seed), classes)
 if len(idx) == 0:
@@ -84,7 +86,7 @@ if show_spread:
                  and m.run.name != run.name]
         other = wider[-1] if wider else None
         if other is not None:  # say "shows it" only where it does
-            other_spread = test_spread(other.run, int(n_samples), int(seed))
+            other_spread = test_spread(other.run, RANK_DRAWS, int(seed))
             top = order_by_spread(other_spread, np.arange(len(other_spread)), n_images)
             other_widest = float(other_spread[top].reshape(len(top), -1).mean(1).max())
             other = other if other_widest >= FLAT else None

@@ -5,7 +5,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.explain_figures import image_row_png
-from ui.style import NEUTRAL
 
 SPREAD_WHITE = 0.3  # a pixel whose std over the draws is >= this is drawn white
 
@@ -24,8 +23,6 @@ def active_units_figure(betas, active_units, latent_dim: int, kl=None) -> go.Fig
         hovertemplate="β = %{x}<br>active units: %{y}"
                       + ("<br>KL: %{customdata:.2f} nats" if kl is not None else "")
                       + "<extra></extra>"))
-    fig.add_hline(y=latent_dim, line=dict(color=NEUTRAL, dash="dash"),
-                  annotation_text=f"all {latent_dim} dims", annotation_position="top left")
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10),
                       title="Active units (Var over x of mu_d > 0.01)")
     fig.update_xaxes(title_text="β", type="category")
