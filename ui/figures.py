@@ -12,9 +12,6 @@ from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_S
                       LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, class_colour,
                       equal_aspect)
 
-# Old names, kept while callers move to ui.style.
-CLASS_COLORS = CLASS_COLOURS
-class_color = class_colour
 ELLIPSE_MODES = ("sample", "all", "none")
 ELLIPSE_VERTICES = 20  # smooth at the scatter's size, and 20% less JSON than 24
 ELLIPSE_OPACITY = 0.22  # light enough that 1,000 overlapping ellipses leave the points readable
