@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 T="$PY -m vae.train --quiet --device cpu --seed 0"
-BETAS="0 0.25 0.5 1 2 4 8 16"  # the beta family: same data, network, 16-D latent and epochs
+BETAS="0 0.25 0.5 1 2 4 8 16 32"  # the beta family: same data, network, 16-D latent and epochs
 rm -rf checkpoints/mnist5k-2d checkpoints/mnist5k-2d-ae checkpoints/fashion-2d checkpoints/fashion-16d
 for b in $BETAS; do rm -rf "checkpoints/mnist5k-16d-beta$b"; done
 $T --name mnist5k-2d    --dataset mnist-5k --latent-dim 2 --hidden 256 --epochs 30

@@ -7,7 +7,7 @@ import pytest
 from vae.runs import DEFAULT_ROOT
 
 PROJECT = Path(__file__).resolve().parent.parent
-BETA_FAMILY = tuple(f"mnist5k-16d-beta{b:g}" for b in (0, 0.25, 0.5, 1, 2, 4, 8, 16))
+BETA_FAMILY = tuple(f"mnist5k-16d-beta{b:g}" for b in (0, 0.25, 0.5, 1, 2, 4, 8, 16, 32))
 SHIPPED = ("mnist5k-2d", "mnist5k-2d-ae", "fashion-2d", "fashion-16d") + BETA_FAMILY
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 NEEDS_FASHION = pytest.mark.skipif(
