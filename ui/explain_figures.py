@@ -308,8 +308,9 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
     positive_kl = kl[kl > 0]
     if len(positive_kl) > 1 and positive_kl.max() / positive_kl.min() > 50:
         # rates from ~0.1 (collapsed) to hundreds (an autoencoder): a linear axis crushes all but one
-        fig.update_xaxes(type="log", title_text="rate: KL(q(z|x) || p(z)), nats per image "
-                                                "(log scale: does not start at zero)")
+        fig.update_xaxes(type="log", dtick=1, tickformat="~g",  # a label per decade only
+                         title_text="rate: KL(q(z|x) || p(z)), nats per image "
+                                    "(log scale: does not start at zero)")
     else:
         fig.update_xaxes(title_text="rate: KL(q(z|x) || p(z)), nats per image", rangemode="tozero")
     fig.update_yaxes(title_text="distortion: reconstruction -log p(x|z), nats per image")
