@@ -307,7 +307,9 @@ def test_stop_and_resume_across_one_and_two_processes(tmp_path):
     """Start on 1 process and stop it; resume on 2 with torchrun and stop that with the dashboard's
     Stop (every rank ends within a second); resume on 1 to the end. The step count, epoch lines
     and final test -ELBO are those of an uninterrupted run."""
-    epochs, batch = 3, 32  # 125 steps an epoch
+    # 125 steps an epoch; 12 epochs so that the first stop, which comes whenever the trainer's
+    # status first shows 20 steps (half a second on a quiet machine can be 250 steps), is never late
+    epochs, batch = 12, 32
     root = tmp_path / "runs"
     run = RunDir(root / "s")
     flags = [*SMALL, "--epochs", str(epochs), "--batch-size", str(batch), "--root", str(root)]
@@ -324,7 +326,7 @@ def test_stop_and_resume_across_one_and_two_processes(tmp_path):
         if proc.poll() is None:
             proc.kill()
     first_stop = run.read_status()
-    assert first_stop["state"] == "stopped" and first_stop["epoch"] == 1, first_stop
+    assert first_stop["state"] == "stopped" and first_stop["step"] < 6 * 125, first_stop
 
     # 2 processes resume it, launched as the dashboard's Resume does (torchrun in its own session);
     # the dashboard's Stop (STOP file + SIGTERM to the lock holder, rank 0) ends both ranks
@@ -337,7 +339,7 @@ def test_stop_and_resume_across_one_and_two_processes(tmp_path):
     try:
         assert len(ranks) == 2 and rank0 in ranks, f"torchrun's children: {ranks}"
         wait_for(lambda: run.read_status().get("step", 0) >= first_stop["step"] + 140, 90,
-                 "the 2-process run to pass into epoch 2")
+                 "the 2-process run to take 140 more steps")
         sent = time.monotonic()
         assert stop_training(run) == rank0
         wait_for(lambda: not any(alive(p) for p in ranks), 10, "every rank to end")

@@ -65,6 +65,7 @@ def resume_training(run: RunDir, epochs: int | None = None, processes: int | Non
     defaults to as many as the run last trained on, at most what this machine has."""
     if run.is_training():  # the run's lock, not a pid in status.json
         raise RunError(f"{run.name} is already training (pid {run.trainer_pid()}).")
+    _refuse_if_starting(run)  # before its config is read: a new run's folder may not exist yet
     if processes is None:
         processes = max(1, min(run.read_config()[1].world_size, max_processes()))
     cmd = [*trainer_command(processes), "--quiet", "--root", str(run.path.parent), "--resume",
@@ -111,11 +112,16 @@ _launches: dict[Path, Launch] = {}
 _launches_lock = threading.Lock()
 
 
+def _refuse_if_starting(run: RunDir) -> None:
+    """A trainer this process launched for `run` is still loading (a double click)."""
+    earlier = _launches.get(run.path)
+    if earlier is not None and earlier.proc.poll() is None and not earlier.reported():
+        raise RunError(f"{run.name} is already starting (pid {earlier.proc.pid}).")
+
+
 def _launch(run: RunDir, cmd: list[str]) -> RunDir:
     with _launches_lock:
-        earlier = _launches.get(run.path)
-        if earlier is not None and earlier.proc.poll() is None and not earlier.reported():
-            raise RunError(f"{run.name} is already starting (pid {earlier.proc.pid}).")
+        _refuse_if_starting(run)
         run.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             before = run.status_file.stat().st_mtime

@@ -32,7 +32,8 @@ def test_tiny_run_from_the_train_page(page, app_url, e2e_runs_root):
     counts, state, deadline = [], "", time.monotonic() + 600
     while time.monotonic() < deadline:
         counts.append(page.evaluate(CURVE_POINTS))
-        state = (e2e_runs_root / "e2e-tiny" / "status.json").read_text()
+        status_file = e2e_runs_root / "e2e-tiny" / "status.json"  # none while it is "starting"
+        state = status_file.read_text() if status_file.exists() else ""
         if '"finished"' in state:
             break
         time.sleep(0.5)
