@@ -196,7 +196,7 @@ elif step == STEPS[1]:
                          "presenter_png_beta")
             if len(betas) >= 3:
                 st.markdown(f"From β = {first.beta:g} to β = {last.beta:g} the KL falls from "
-                            f"{first.kl:.1f} to {last.kl:.1f} nats and the active units (dims "
+                            f"{first.kl:.3g} to {last.kl:.3g} nats and the active units (dims "
                             f"whose mu still moves with x) from {first.active_units} to "
                             f"{last.active_units} of {first.latent_dim}. The reconstruction "
                             f"error rises from {first.recon:.0f} to {last.recon:.0f} nats: the "

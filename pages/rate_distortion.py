@@ -131,7 +131,7 @@ def family_section(family: list[vb.Member]) -> None:
     st.markdown(
         f"Same data ({first.dataset}), same {D}-D latent and network, {first.epoch} epochs each; "
         f"only β changes. From β = {first.beta:g} to β = {last.beta:g} the KL falls from "
-        f"{first.kl:.1f} to {last.kl:.1f} nats, the reconstruction error rises from "
+        f"{first.kl:.3g} to {last.kl:.3g} nats, the reconstruction error rises from "
         f"{first.recon:.1f} to {last.recon:.1f} nats, and the active units go from "
         f"{first.active_units} to {last.active_units} of {D}.")
     betas = [m.point.beta for m in family]

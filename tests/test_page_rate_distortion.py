@@ -16,7 +16,7 @@ from vae.runs import RunDir, list_runs
 
 
 def _open(run="mnist5k-2d") -> AppTest:
-    # the first open fits the pixel classifier and scores 8 runs: minutes on a loaded 2-core box
+    # the first open fits the pixel classifier and scores the family's runs: minutes on a loaded 2-core box
     at = page_app("rate_distortion", run, timeout=900)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -59,7 +59,7 @@ def test_every_run_of_the_dataset_is_a_point_at_its_last_epoch(runs_root):
                  if p and p.dataset == "mnist-5k" and p.collapsed]
     assert (not collapsed) == (not at.warning), "a collapse warning exactly when a run collapsed"
     table = at.dataframe[0].value
-    assert len(table) == 10
+    assert len(table) == 2 + len(BETA_FAMILY), "the 2-D pair and the beta family"
     assert (table["inactive dims"] == table["latent dim"] - table["active units"]).all()
     assert set(table["collapsed"]) <= {"yes", "no"}, "the collapsed column is filled for every run"
     plane = _plane(at)
@@ -72,18 +72,18 @@ def test_the_beta_family_shows_collapse(runs_root):
     at = _open()
     points = {p.name: p for p in map(ex.run_point, list_runs(runs_root)) if p}
     family = [points[n] for n in BETA_FAMILY]
-    assert any(h.value == "Collapse, seen: 8 runs that differ in β only" for h in at.header)
+    assert any(h.value == f"Collapse, seen: {len(BETA_FAMILY)} runs that differ in β only" for h in at.header)
     bars = _chart(at, "rd_family_active")
     assert list(_arr(bars["data"][0]["y"])) == [p.active_units for p in family]
     assert bars["layout"]["yaxis"]["range"][0] == 0
     heat = _chart(at, "rd_family_kl")
-    assert len(heat["data"][0]["y"]) == 8 and len(heat["data"][0]["x"]) == 16
+    assert len(heat["data"][0]["y"]) == len(BETA_FAMILY) and len(heat["data"][0]["x"]) == 16
     text = " ".join(m.value for m in at.markdown)
     first, last = family[0], family[-1]
     assert (f"active units go from {first.active_units} to {last.active_units} of 16" in text)
     assert f"reconstruction error rises from {first.recon:.1f} to {last.recon:.1f}" in text
-    assert text.count("% recognised") == 8, "each beta's prior samples carry their share"
-    assert len(at.get("image")) == 1 + 8 + 8, "test images, then a reconstruction and a sample row"
+    assert text.count("% recognised") == len(BETA_FAMILY), "each beta's prior samples carry their share"
+    assert len(at.get("image")) == 1 + 2 * len(BETA_FAMILY), "test images, then a reconstruction and a sample row"
 
 
 def test_dataset_filter_shows_the_other_runs(runs_root):
