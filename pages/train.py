@@ -3,9 +3,9 @@ import streamlit as st
 
 from ui import train_form
 from ui.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary, runs_table
-from ui.resources import (active_run, all_runs, cached_posterior_figure, encode_test_set,
-                          run_dataset, run_status, run_summaries, runs_root, set_active_run,
-                          show_damaged)
+from ui.resources import (active_run, all_runs, any_training, cached_posterior_figure,
+                          encode_test_set, run_dataset, run_status, run_summaries, runs_root,
+                          set_active_run, show_damaged)
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
 from vae.launch import (forget_launch, launch_status, max_processes, pending_launches,
@@ -105,11 +105,7 @@ if not runs and not pending_launches(runs_root()):
             "its own process and this page follows it live.")
     st.stop()
 
-def _training(runs) -> bool:
-    return any(run_status(r).get("state") in ("running", "starting") for r in runs)
-
-
-@st.fragment(run_every=2.0 if _training(runs) or pending_launches(runs_root()) else None)
+@st.fragment(run_every=2.0 if any_training(runs) else None)
 def runs_overview() -> None:
     """The runs table, refreshed every 2 s while any run trains or starts."""
     summaries, damaged = run_summaries(all_runs())

@@ -71,3 +71,20 @@ def test_empty_state_explains_what_to_do(empty_runs_root):
     at = page_app("runs").run()
     assert not at.exception
     assert "No runs yet" in at.info[0].value
+
+
+def test_tables_refresh_only_while_a_run_trains(tmp_root):
+    """any_training decides whether the Runs and Train tables refresh every 2 s: a run is
+    training while a trainer holds its lock, and a finished run's stale 'running' does not count."""
+    from ui.resources import any_training
+    from vae.runs import list_runs
+
+    runs = list_runs(tmp_root)
+    assert not any_training(runs), "the shipped runs are finished"
+    trained = runs[0]
+    status = trained.read_status()
+    trained.write_status(**{**status, "state": "running"})
+    assert not any_training(runs), "'running' in status.json with no lock holder is stale"
+    with trained.lock():
+        assert any_training(runs)
+    assert not any_training(runs)

@@ -117,6 +117,13 @@ def run_status(run: RunDir) -> dict:
     return run.read_status()
 
 
+def any_training(runs: list[RunDir]) -> bool:
+    """Whether any run trains or is starting, or a trainer launched here has no folder yet: pages
+    refresh their runs tables every 2 s while this holds, and not at all otherwise."""
+    return (any(run_status(r).get("state") in ("running", "starting") for r in runs)
+            or bool(pending_launches(runs_root())))
+
+
 def weights_mtime(run: RunDir, epoch: int | None = None) -> float:
     path = run.weights_file if epoch is None else run.snapshot_dir / f"epoch_{epoch:04d}.safetensors"
     try:
