@@ -113,7 +113,7 @@ def plane() -> None:
           "inactive dims": p.latent_dim - p.active_units,
           "collapsed": "yes" if p.collapsed else "no"}
          for p in sorted(shown, key=lambda p: (p.latent_dim, p.beta))],
-        hide_index=True)
+        hide_index=True, height="content")  # every run in view: the collapsed one is the last row
     st.caption("**collapsed**: the whole posterior ignores x (KL under "
                f"{ex.COLLAPSE_KL_NATS:g} nats, or no active unit). **inactive dims**: dims whose "
                "mu does not move with x (Var over x below 0.01): collapse one dim at a time.")
