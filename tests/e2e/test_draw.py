@@ -6,6 +6,7 @@ import io
 import numpy as np
 import pytest
 import torch
+from playwright.sync_api import expect
 from PIL import Image
 
 from tests.conftest import SHIPPED
@@ -192,9 +193,13 @@ def test_an_upload_is_converted_onto_the_canvas(page, app_url, tmp_path):
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
     page.get_by_text("converted for the model").wait_for()
     wait_for_app(page)
-    assert page.get_by_text("inverted: the background is light").count() == 1
-    page.wait_for_function("el => el.__draw.levelsArray().some(v => v > 0)",
-                           arg=component.element_handle())
+    expect(page.get_by_text("inverted: the background is light")).to_have_count(1)
+    # wait for the canvas to hold the whole converted picture, not for its first inked pixel: on a
+    # loaded machine the check could land between the component's updates
+    page.wait_for_function(
+        "([el, want]) => { const got = el.__draw.levelsArray();"
+        " return got.length === want.length && got.every((v, i) => v === want[i]); }",
+        arg=[component.element_handle(), [float(v) for v in expected.ravel()]])
     got = np.array(component.evaluate("el => el.__draw.levelsArray()"))
     np.testing.assert_array_equal(got, expected.ravel(), "the canvas is not the converted upload")
     bad = tmp_path / "notes.png"
