@@ -7,6 +7,7 @@ the app to report `data-test-script-state=notRunning`. No browser is downloaded:
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import _copy_runs
 from ui.serve import background as serve
@@ -24,6 +25,9 @@ def e2e_runs_root(tmp_path_factory) -> Path:
 # Budgets for events (a page drawn, a script run ended), never waits for the clock: a cold page on
 # a loaded 2-core machine (load 8) takes 15-30 s, so the caps sit well above that.
 CAP_MS = 120_000
+# Playwright's expect() waits 5 s by default: a click's rerun can start after wait_for_app has
+# returned and finish later than that on a loaded machine (seen: the Train form's refusal).
+expect.set_options(timeout=CAP_MS)
 
 
 @pytest.fixture(scope="session")
