@@ -1,5 +1,6 @@
 """Shared fixtures: a scratch copy of the shipped runs, so tests never write into checkpoints/."""
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,13 @@ def plotly_spec(at, key_part: str) -> dict:
         if key_part in element.proto.id:
             return json.loads(element.proto.spec)
     raise AssertionError(f"no plotly chart with key {key_part!r}")
+
+
+def wait_for(predicate, timeout: float, what: str):
+    """Poll until predicate() holds; a cap, not a wait: fails saying what it waited for."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")

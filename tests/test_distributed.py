@@ -23,6 +23,7 @@ from vae.losses import evaluate
 from vae.model import VAE, VAEConfig
 from vae.runs import RunDir, TrainConfig
 from vae.train import lr_schedule, main, resolve_precision, train
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--dataset", "mnist-5k", "--latent-dim", "2", "--hidden", "32", "--device", "cpu",
@@ -44,13 +45,6 @@ def epoch_rows(run: RunDir) -> list[dict]:
     return [r for r in run.read_metrics() if r.get("kind") == "epoch"]
 
 
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 def children(pid: int) -> list[int]:

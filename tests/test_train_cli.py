@@ -18,6 +18,7 @@ from vae.losses import evaluate
 from vae.model import VAEConfig
 from vae.runs import RunDir, TrainConfig
 from vae.train import main, train
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--dataset", "mnist-5k", "--latent-dim", "2", "--hidden", "32", "--device", "cpu",
@@ -54,13 +55,6 @@ def final_test_metrics(run: RunDir) -> dict:
     return {k: v for k, v in epoch_rows(run)[-1].items() if k.startswith("test/")}
 
 
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 # ------------------------------------------------------------------------------------ the CLI
