@@ -21,6 +21,7 @@ from vae.model import VAEConfig
 from vae.runs import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs,
                       validate_run_folder)
 from vae.train import main, train
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--dataset", "mnist-5k", "--latent-dim", "2", "--hidden", "32", "--device", "cpu",
@@ -72,13 +73,6 @@ def small_run(root: Path, name: str, epochs: int = 1, batch_size: int = 128) -> 
                                      batch_size=batch_size))
 
 
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 def raises(fn, *words) -> str:
@@ -170,7 +164,9 @@ def test_stop_reaches_the_real_trainer_within_a_second(tmp_path):
 @pytest.mark.slow
 def test_a_second_resume_of_a_training_run_says_already_training(tmp_path):
     root = tmp_path / "runs"
-    first = subprocess.Popen([sys.executable, "-m", "vae.train", *SMALL, "--epochs", "3",
+    # long enough to outlast the second CLI's start (seconds to import torch on a quiet machine,
+    # where 3 epochs had already finished); it is stopped below, not waited for
+    first = subprocess.Popen([sys.executable, "-m", "vae.train", *SMALL, "--epochs", "500",
                               "--batch-size", "8", "--root", str(root), "--name", "twice"], cwd=ROOT,
                              stderr=subprocess.PIPE, text=True)
     run = RunDir(root / "twice")
@@ -180,6 +176,7 @@ def test_a_second_resume_of_a_training_run_says_already_training(tmp_path):
         assert second.returncode == 2, second.stderr
         assert f"twice is already training (pid {first.pid})" in second.stderr, second.stderr
         assert "Traceback" not in second.stderr
+        first.send_signal(signal.SIGTERM)
         assert first.wait(120) == 0, first.stderr.read()
     finally:
         if first.poll() is None:
