@@ -19,8 +19,13 @@ def _open(page, app_url: str) -> None:
         1, timeout=FIRST_OPEN_MS)
 
 
-def _trace_names(page, nth: int) -> list[str]:
-    return page.locator(ZOOM).nth(nth).evaluate("gd => gd.data.map(t => t.name || '')")
+def _wait_for_trace(page, name: str) -> None:
+    """Wait until some Plotly chart on the page draws a trace called `name`. Charts mount one by one
+    (and below the fold later), so a chart's index on the page is not stable: look for the trace."""
+    page.wait_for_function(
+        """([sel, name]) => [...document.querySelectorAll(sel)]
+               .some(gd => (gd.data || []).some(t => t.name === name))""",
+        arg=[ZOOM, name], timeout=FIRST_OPEN_MS)
 
 
 def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
@@ -28,12 +33,12 @@ def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
     assert_no_exception(page)
     expect(page.get_by_text("Zoomed on q(z|x): mu stays, 20 z scatter")).to_have_count(
         1, timeout=FIRST_OPEN_MS)
-    assert "z = mu + sigma * eps (20)" in _trace_names(page, 2), "20 z drawn on arrival"
+    _wait_for_trace(page, "z = mu + sigma * eps (20)")  # 20 z drawn on arrival
     page.get_by_role("button", name="Sample eps").click()
     expect(page.get_by_text("Zoomed on q(z|x): mu stays, 40 z scatter")).to_have_count(
         1, timeout=FIRST_OPEN_MS)
     wait_for_app(page, FIRST_OPEN_MS)
-    assert "z = mu + sigma * eps (40)" in _trace_names(page, 2)
+    _wait_for_trace(page, "z = mu + sigma * eps (40)")
     expect(page.get_by_role("heading", name="9 · What you can now say")).to_have_count(
         1, timeout=FIRST_OPEN_MS)
     assert_no_exception(page)
@@ -42,7 +47,10 @@ def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
 def test_a_click_on_the_scatter_picks_that_input(page, app_url):
     _open(page, app_url)
     expect(page.get_by_text("test image #0 (0)")).to_have_count(1, timeout=FIRST_OPEN_MS)
-    scatter = page.locator(ZOOM).nth(1)
+    _wait_for_trace(page, "9")  # the test-set scatter, one trace per class
+    nth = page.locator(ZOOM).evaluate_all(
+        "gds => gds.findIndex(gd => (gd.data || []).some(t => t.name === '9'))")
+    scatter = page.locator(ZOOM).nth(nth)
     scatter.scroll_into_view_if_needed()  # a click outside the viewport reaches nothing
     # The pixel of one class-9 point (the class drawn last, so on top), from plotly's own axes
     target = scatter.evaluate("""gd => {
