@@ -142,3 +142,34 @@ def test_every_latent_plane_is_equally_scaled(page, app_url, path, run, chart_ke
     expect(chart).to_be_attached(timeout=60_000)
     ux, uy = chart.evaluate(UNIT_PIXELS)
     assert abs(ux - uy) / ux < 0.01, f"{path}: {ux:.1f} px per unit across, {uy:.1f} up"
+
+
+KL_BARS = """() => { const gd = document.querySelector('.st-key-latent_kl .js-plotly-plot');
+                     return gd ? JSON.stringify(gd._fullData.map(t => Array.from(t.y || []))) : null; }"""
+
+
+def test_kl_per_dim_follows_a_running_run(page, app_url, e2e_runs_root):
+    """Issue 9, item 4: while a run trains, the Latent page's KL-per-dim section re-encodes the
+    test set after each epoch (a fragment), with no click and no reload."""
+    from tests.conftest import wait_for
+    from vae import launch
+
+    run = launch.start_training(e2e_runs_root, "latent-live", {
+        "dataset": "digits", "latent-dim": 2, "hidden": 16, "epochs": 2000, "device": "cpu"})
+    try:
+        # budgets, not waits: a loaded 2-core machine loads PyTorch and the data in 10-30 s
+        wait_for(lambda: run.weights_file.exists()
+                 and run.read_status().get("state") == "running", 180, "the first epoch's weights")
+        open_page(page, app_url, "latent", "run=latent-live")
+        assert_no_exception(page)
+        expect(page.get_by_text("Updated after each epoch while the run trains.")).to_have_count(1)
+        page.wait_for_function(f"() => ({KL_BARS})() !== null")
+        first = page.evaluate(KL_BARS)
+        epoch = run.read_status().get("epoch", 0)
+        wait_for(lambda: run.read_status().get("epoch", 0) >= epoch + 2, 180, "two more epochs")
+        page.wait_for_function(f"(first) => ({KL_BARS})() !== first", arg=first)
+        assert_no_exception(page)
+    finally:
+        launch.stop_training(run)
+        wait_for(lambda: not run.is_training(), 120, "the trainer to stop")
+        launch.delete_run(run)
