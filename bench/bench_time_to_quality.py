@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import statistics
 import sys
 import tempfile
@@ -40,35 +39,10 @@ from vae.data import DatasetError, load_dataset  # noqa: E402
 from vae.losses import evaluate  # noqa: E402
 from vae.model import VAE, VAEConfig  # noqa: E402
 from vae.runs import RunDir, TrainConfig  # noqa: E402
+from bench.machine import cpu_words, load_average  # noqa: E402
 
 MODEL = VAEConfig(hidden=(400,), latent_dim=20)  # 784-400-20, Bernoulli
 SEED = 0
-FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "avx512_vnni")
-
-
-def cpu_words() -> str:
-    model, flags = "unknown CPU", []
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and model == "unknown CPU":
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags") and not flags:
-                flags = line.split(":", 1)[1].split()
-    except OSError:
-        pass
-    have = [f for f in FLAGS if f in flags]
-    missing = [f for f in FLAGS if f not in flags]
-    return (f"{model}; flags: {' '.join(have) or 'none of ' + ', '.join(FLAGS)}"
-            f"{' (not: ' + ' '.join(missing) + ')' if missing else ''}; torch {torch.__version__} "
-            f"{torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads")
-
-
-def load_average() -> str:
-    """The 1-minute load average: on a shared machine it says how much the clock can be trusted."""
-    try:
-        return f"{os.getloadavg()[0]:.1f}"
-    except OSError:
-        return "unknown"
 
 
 def test_neg_elbo(model: VAE, test_x: torch.Tensor) -> float:

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import cpu_words  # noqa: E402
 from tests.conftest import _copy_runs  # noqa: E402
 from ui.serve import background as serve  # noqa: E402
 from vae.launch import stop_training  # noqa: E402
@@ -256,8 +257,8 @@ def main() -> None:
 
 
 def print_table(outs: dict, repeats: int, load: list[float]) -> None:
-    print(f"\n{repeats} repeat(s); load average {min(load):.1f}–{max(load):.1f} on "
-          f"{os.cpu_count()} cores\n")
+    print(f"\n{repeats} repeat(s) on {cpu_words()}; load average "
+          f"{min(load):.1f}–{max(load):.1f}\n")
     table = {v: rows(out) for v, out in outs.items()}
     print("| what | " + " | ".join(outs) + " | goal |")
     print("|---|" + "---|" * len(outs) + "---|")
