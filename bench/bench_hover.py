@@ -58,7 +58,7 @@ SCATTER_POINTS = """(gd, n) => {
   const rect = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
   const out = [];
   for (const t of gd._fullData) {
-    if (t.type !== 'scattergl' || t.mode !== 'markers' || !t.customdata) continue;
+    if (!t.type.startsWith('scatter') || t.mode !== 'markers' || !t.customdata) continue;
     for (let i = 0; i < t.x.length && out.length < n; i += 37)
       out.push([rect.left + xa._offset + xa.d2p(t.x[i]), rect.top + ya._offset + ya.d2p(t.y[i])]);
   }

@@ -3,11 +3,14 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from ui.draw_component import drawn_overlay
 from ui.figures import (circle_polylines, ellipse_polylines, ellipse_subset, kl_per_dim_figure,
                         label_angle, mixture_density, pca_projection, posterior_figure,
                         selected_indices)
+from ui.style import SVG_MAX_POINTS
 
 NAMES = ("zero", "one", "two")
+SCATTER_KINDS = ("scatter", "scattergl")  # SVG up to 5,000 points, WebGL above
 
 
 def _segments(x, y):
@@ -31,11 +34,11 @@ def _traces(fig, kind):
 
 
 def _markers(fig):
-    return [t for t in fig.data if t.type == "scattergl" and t.mode == "markers"]
+    return [t for t in fig.data if t.type in SCATTER_KINDS and t.mode == "markers"]
 
 
 def _ellipse_traces(fig):
-    return [t for t in fig.data if t.type == "scattergl" and t.mode == "lines"
+    return [t for t in fig.data if t.type in SCATTER_KINDS and t.mode == "lines"
             and t.name.startswith("σ ellipses")]
 
 
@@ -142,7 +145,8 @@ def test_posterior_figure_draws_the_prior_above_ellipses_and_points():
               "points" if getattr(t, "mode", None) == "markers" else t.type) for t in fig.data]
     assert kinds.index("prior") > max(i for i, k in enumerate(kinds) if k in ("ellipse", "points"))
     prior = fig.data[kinds.index("prior")]
-    assert prior.type == "scattergl", "WebGL traces draw above SVG ones: the circle must be GL"
+    assert {t.type for t in fig.data if t.type != "contour"} == {prior.type}, \
+        "one scatter kind: a WebGL canvas would draw over an SVG circle"
     assert [a.text for a in fig.layout.annotations] == ["<b>1σ</b>", "<b>2σ</b>", "<b>3σ</b>"]
     assert all(a.bgcolor for a in fig.layout.annotations), "labels keep a backdrop over points"
     assert all(t.opacity <= 0.25 for t in _ellipse_traces(fig)), "ellipses stay light"
@@ -263,3 +267,15 @@ def test_kl_bars_are_ordered_and_mark_inactive_dims():
     assert colors[-1] != colors[0], "the inactive dim is drawn differently"
     assert len(set(colors[:3])) == 1
     assert "3 of 4 dims active" in fig.layout.title.text
+
+
+@pytest.mark.parametrize("n, kind", [(60, "scatter"), (SVG_MAX_POINTS, "scatter"),
+                                     (SVG_MAX_POINTS + 1, "scattergl")])
+def test_points_ellipses_and_prior_share_one_renderer_svg_until_many_points(n, kind):
+    """SVG draws 1,000 points 5x faster than software WebGL; above SVG_MAX_POINTS WebGL takes over,
+    for all the figure's scatter traces at once (a WebGL canvas would hide SVG circles)."""
+    mu, std, labels = _toy(n)
+    fig = posterior_figure(mu, std, labels, NAMES, ellipses="sample", max_ellipses=50)
+    assert {t.type for t in fig.data if t.type != "contour"} == {kind}
+    drawn_overlay(fig, mu[0], std[0])
+    assert {t.type for t in fig.data if t.type != "contour"} == {kind}, "the overlay follows"

@@ -4,7 +4,9 @@ import json
 
 import numpy as np
 
-from tests.conftest import run_page, NEEDS_FASHION
+from tests.conftest import NEEDS_FASHION, plotly_spec, run_page
+
+SCATTER_KINDS = ("scatter", "scattergl")  # SVG up to 5,000 points, WebGL above
 
 
 
@@ -22,18 +24,16 @@ def _arr(v):
 
 def _scatter(at):
     """The posterior scatter's figure, as plotly JSON."""
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    (fig,) = [f for f in charts if any(t.get("type") == "scattergl" for t in f["data"])]
-    return fig
+    return plotly_spec(at, "latent_scatter")
 
 
 def _markers(fig):
-    return [t for t in fig["data"] if t.get("type") == "scattergl" and t.get("mode") == "markers"]
+    return [t for t in fig["data"] if t.get("type") in SCATTER_KINDS and t.get("mode") == "markers"]
 
 
 def _n_ellipses(fig):
     return sum(int(np.isnan(_arr(t["x"]).astype(float)).sum()) for t in fig["data"]
-               if t.get("type") == "scattergl" and t.get("mode") == "lines"
+               if t.get("type") in SCATTER_KINDS and t.get("mode") == "lines"
                and t.get("name", "").startswith("σ ellipses"))
 
 

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ui.decoder_component import _assets_component, _read, model_payload, slider_ranges
-from ui.style import class_colours
+from ui.style import class_colours, same_scatter_type
 
 DRAWN_KEY = "drawn_input"  # (C, H, W) float32 in [0, 1] (k / 255): the drawing or converted upload
 DRAWN_SOURCE_KEY = "drawn_input_source"  # how it was made, in words ("your drawing", "photo.png")
@@ -166,7 +166,6 @@ def drawn_overlay(fig, mu: np.ndarray, sigma: np.ndarray, *, dims=(0, 1), projec
     posterior_figure): its 1-sigma and 2-sigma ellipses and its mean as a star, in the figure's
     coordinates: two latent dims, or (projection="pca") the PCA of `codes_mu` that the figure
     used, where the ellipse is the projected covariance W diag(sigma^2) W^T. Returns the figure."""
-    import plotly.graph_objects as go
 
     mu = np.asarray(mu, np.float64)
     var = np.asarray(sigma, np.float64) ** 2
@@ -180,14 +179,15 @@ def drawn_overlay(fig, mu: np.ndarray, sigma: np.ndarray, *, dims=(0, 1), projec
     root = np.linalg.cholesky(cov + 1e-18 * np.eye(2))
     t = np.linspace(0, 2 * np.pi, 73)
     circle = np.stack([np.cos(t), np.sin(t)])
-    # WebGL like the figure's points, so the input is drawn above them, not under.
+    # The figure's own kind (SVG, or WebGL for many points), so the input is drawn above them.
+    Scatter = same_scatter_type(fig)
     for k, dash in ((1, "solid"), (2, "dash")):
         ring = centre[:, None] + k * root @ circle
-        fig.add_trace(go.Scattergl(x=ring[0], y=ring[1], mode="lines", hoverinfo="skip",
+        fig.add_trace(Scatter(x=ring[0], y=ring[1], mode="lines", hoverinfo="skip",
                                    line=dict(color=DRAWN_COLOUR, width=2.5, dash=dash),
                                    name=f"{label}: q(z|x) at {k} σ", legendgroup="drawn",
                                    showlegend=k == 1))
-    fig.add_trace(go.Scattergl(
+    fig.add_trace(Scatter(
         x=[centre[0]], y=[centre[1]], mode="markers+text", name=f"{label}: μ", legendgroup="drawn",
         text=[label], textposition="top right", textfont=dict(color=DRAWN_COLOUR, size=14),
         marker=dict(symbol="star", size=20, color=DRAWN_COLOUR, line=dict(color="white", width=1.5)),

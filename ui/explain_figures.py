@@ -15,7 +15,8 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from ui.images import for_display, grid, png_bytes
-from ui.style import PRIOR_COLOUR, class_colour, equal_aspect  # one look for every page
+from ui.style import (PRIOR_COLOUR, class_colour, equal_aspect,  # one look for every page
+                      scatter_type)
 
 PALETTE = qualitative.Plotly
 MEAN_COLOUR = PALETTE[0]  # blue: the mean penalty, mu
@@ -50,7 +51,7 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
         sel = labels == c
         if not sel.any():
             continue
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(scatter_type(len(all_mu))(
             x=all_mu[sel, a], y=all_mu[sel, b], mode="markers", name=str(name),
             marker=dict(size=5, color=class_colour(c), opacity=background_opacity),
             showlegend=class_legend,

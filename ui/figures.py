@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_SIZE,
                       LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, class_colour,
-                      equal_aspect)
+                      equal_aspect, scatter_type)
 
 ELLIPSE_MODES = ("sample", "all", "none")
 ELLIPSE_VERTICES = 20  # smooth at the scatter's size, and 20% less JSON than 24
@@ -154,8 +154,10 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     lo, hi = _extent(xy, cov)
     if show_density and len(xy):
         fig.add_trace(_density_trace(xy, cov, lo, hi, seed))
-    # WebGL traces draw in one canvas above every SVG trace, in trace order: ellipses first (light),
-    # then the points, then the prior's circles, so 1,000 ellipses cannot hide the 1-sigma circle.
+    # Drawn in trace order: ellipses first (light), then the points, then the prior's circles, so
+    # 1,000 ellipses cannot hide the 1-sigma circle. One kind (SVG, or WebGL above 5,000 points)
+    # for all three: a WebGL canvas sits above every SVG trace.
+    Scatter = scatter_type(len(xy))
     with_ellipse = np.zeros(len(xy), dtype=bool)
     with_ellipse[ellipse_subset(len(xy), ellipses, max_ellipses, seed)] = True
     present = [c for c in range(len(class_names)) if np.any(labels == c)]
@@ -163,7 +165,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
         sel = with_ellipse & (labels == c)
         if sel.any():
             ex, ey = ellipse_polylines(xy[sel], cov[sel], n_vertices=ELLIPSE_VERTICES)
-            fig.add_trace(go.Scattergl(
+            fig.add_trace(Scatter(
                 x=ex.astype(np.float32), y=ey.astype(np.float32), mode="lines",
                 line=dict(color=class_colour(c), width=1), opacity=ELLIPSE_OPACITY,
                 hoverinfo="skip", name=f"σ ellipses {class_names[c]}", legendgroup=str(c),
@@ -171,7 +173,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     sd = cov if cov.ndim == 2 else np.sqrt(np.stack([cov[:, 0, 0], cov[:, 1, 1]], axis=1))
     for c in present:
         m = labels == c
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(Scatter(
             x=xy[m, 0].astype(np.float32), y=xy[m, 1].astype(np.float32), mode="markers",
             name=str(class_names[c]), legendgroup=str(c),
             marker=dict(color=class_colour(c), size=5, opacity=0.85),
@@ -182,7 +184,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
                            "sigma = (%{customdata[1]:.3f}, %{customdata[2]:.3f})<extra></extra>")))
     if show_prior:
         cx, cy = circle_polylines()
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(Scatter(
             x=cx.astype(np.float32), y=cy.astype(np.float32), mode="lines",
             name="prior N(0, I): 1, 2, 3 σ", line=dict(color=NEUTRAL, width=2, dash="dash"),
             hoverinfo="skip"))

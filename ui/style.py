@@ -66,3 +66,24 @@ def equal_aspect(fig, x: str = "x", y: str = "y"):
     call once per latent panel of a figure with subplots. Returns the figure."""
     fig.update_layout({("yaxis" + y[1:]): dict(scaleanchor=x, scaleratio=1)})
     return fig
+
+
+# Scatter renderer. Headless Chromium without a GPU (and any browser that falls back to software
+# WebGL) draws the 1,000-point latent figure in 1.6 s as WebGL traces and 0.3 s as SVG ones; SVG
+# is still the faster of the two at 10,000 points there, but with a GPU WebGL pans and selects
+# 10,000 points more smoothly (bench/bench_plotly_draw.py measures both).
+SVG_MAX_POINTS = 5000
+
+
+def scatter_type(n_points: int):
+    """go.Scatter (SVG) for up to SVG_MAX_POINTS points, go.Scattergl (WebGL) above. A figure takes
+    one kind for all its point and line traces: WebGL draws on a canvas above every SVG trace, so
+    mixing them would hide an SVG overlay (a prior circle, a drawn input) under the points."""
+    import plotly.graph_objects as go
+    return go.Scatter if n_points <= SVG_MAX_POINTS else go.Scattergl
+
+
+def same_scatter_type(fig):
+    """The scatter kind a figure's traces use (for adding an overlay above them)."""
+    import plotly.graph_objects as go
+    return go.Scattergl if any(t.type == "scattergl" for t in fig.data) else go.Scatter

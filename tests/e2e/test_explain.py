@@ -52,13 +52,22 @@ def test_a_click_on_the_scatter_picks_that_input(page, app_url):
         "gds => gds.findIndex(gd => (gd.data || []).some(t => t.name === '9'))")
     scatter = page.locator(ZOOM).nth(nth)
     scatter.scroll_into_view_if_needed()  # a click outside the viewport reaches nothing
-    # The pixel of one class-9 point (the class drawn last, so on top), from plotly's own axes
+    # The pixel of the class-9 point farthest from any other point (a click on two points within
+    # a marker's radius picks either), from plotly's own axes
     target = scatter.evaluate("""gd => {
-        const t = gd._fullData.find(t => t.name === '9');  // arrays decoded from base64
-        const L = gd._fullLayout, xa = L.xaxis, ya = L.yaxis;
-        const r = gd.getBoundingClientRect();
-        return {x: r.left + L._size.l + xa.l2p(t.x[0]), y: r.top + L._size.t + ya.l2p(t.y[0]),
-                index: t.customdata[0]};
+        const L = gd._fullLayout, xa = L.xaxis, ya = L.yaxis, r = gd.getBoundingClientRect();
+        const px = (t, i) => [r.left + L._size.l + xa.l2p(t.x[i]), r.top + L._size.t + ya.l2p(t.y[i])];
+        const all = [];  // arrays decoded from base64
+        for (const t of gd._fullData) if (t.mode === 'markers')
+            for (let i = 0; i < t.x.length; i++) all.push(px(t, i));
+        const t = gd._fullData.find(t => t.name === '9');
+        let best = null;
+        for (let i = 0; i < t.x.length; i++) {
+            const [x, y] = px(t, i);
+            const gap = Math.min(...all.map(([u, v]) => Math.hypot(u - x, v - y) || Infinity));
+            if (!best || gap > best.gap) best = {x, y, gap, index: t.customdata[i]};
+        }
+        return best;
     }""")
     page.mouse.click(target["x"], target["y"])
     expect(page.get_by_text(f"test image #{target['index']} (9)")).to_have_count(

@@ -15,7 +15,7 @@ FIND_POINT = """(gd) => {
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
     let best = null;
     for (const t of gd._fullData) {
-        if (t.type !== 'scattergl' || t.mode !== 'markers') continue;
+        if (!t.type.startsWith('scatter') || t.mode !== 'markers') continue;
         for (let i = 0; i < t.x.length; i++) {
             if (best === null || t.x[i] > best.x)
                 best = {x: t.x[i], y: t.y[i], id: t.customdata[i][0]};
@@ -26,7 +26,21 @@ FIND_POINT = """(gd) => {
             py: rect.top + ya._offset + ya.d2p(best.y)};
 }"""
 
-COUNT_POINTS = """(gd) => gd._fullData.filter(t => t.type === 'scattergl' && t.mode === 'markers')
+# whether test image `id`'s point lies within a marker's size of pixel (px, py)
+NEAR = """(gd, [id, px, py]) => {
+    const rect = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    for (const t of gd._fullData) {
+        if (!t.type.startsWith('scatter') || t.mode !== 'markers') continue;
+        for (let i = 0; i < t.x.length; i++) {
+            if (Number(t.customdata[i][0]) !== id) continue;
+            return Math.hypot(rect.left + xa._offset + xa.d2p(t.x[i]) - px,
+                              rect.top + ya._offset + ya.d2p(t.y[i]) - py) <= t.marker.size;
+        }
+    }
+    return false;
+}"""
+
+COUNT_POINTS = """(gd) => gd._fullData.filter(t => t.type.startsWith('scatter') && t.mode === 'markers')
                               .reduce((n, t) => n + t.x.length, 0)"""
 
 
@@ -36,7 +50,8 @@ def test_default_page_draws_the_posterior_scatter(page, app_url):
     chart = page.locator(CHART)
     chart.wait_for()
     assert chart.evaluate(COUNT_POINTS) == 1000, "every MNIST 5k test image is a point"
-    assert chart.locator("canvas").count() > 0, "the points are drawn with WebGL"
+    # 1,000 points: SVG (5x faster than software WebGL), one path per point, above the ellipses
+    assert chart.locator(".scatterlayer .trace .points path").count() == 1000, "drawn as SVG"
     legend = chart.locator(".legend").text_content()
     assert all(d in legend for d in "0123456789") and "prior" in legend
 
@@ -84,15 +99,28 @@ def test_hovering_a_point_shows_its_test_image(page, app_url):
     chart.wait_for()
     page.wait_for_selector(".js-plotly-plot[data-hover-images='1']", state="attached")
     target = chart.evaluate(FIND_POINT)
+    # the point Plotly says is hovered: under the cursor, points closer than a marker's radius tie
+    chart.evaluate("gd => gd.on('plotly_hover', e => { gd.dataset.hovered = e.points[0].customdata[0]; })")
     page.mouse.move(target["px"] - 40, target["py"] - 40)
     page.mouse.move(target["px"], target["py"], steps=5)
     tooltip = page.locator("canvas.vae-hover-image[data-index]")
     expect(tooltip).to_be_visible()
     page.wait_for_selector("canvas.vae-hover-image[data-ready='1']", state="attached")
-    drawn = tooltip.evaluate(TOOLTIP_PIXELS)
-    assert drawn["index"] == target["id"], "the hovered point's own image"
-    expected = to_uint8(load_dataset("mnist-5k").test_x[target["id"], 0]).ravel()
-    assert np.abs(np.array(drawn["pixels"], int) - expected.astype(int)).max() <= 2, \
+    # Plotly's hover is throttled: events from the approach (a neighbour passed on the way) can
+    # still arrive, so wait until the hovered point is the one under the cursor (within a marker's
+    # size: closer points tie), and read it together with the tooltip
+    snap = page.wait_for_function(f"""([px, py]) => {{
+        const gd = document.querySelector('.st-key-latent_scatter .js-plotly-plot');
+        const c = document.querySelector('canvas.vae-hover-image[data-index]');
+        if (!gd || !c || gd.dataset.hovered === undefined) return null;
+        const hovered = Number(gd.dataset.hovered);
+        if (Number(c.dataset.index) !== hovered || !({NEAR})(gd, [hovered, px, py])) return null;
+        return {{...({TOOLTIP_PIXELS})(c), hovered}}; }}""", arg=[target["px"], target["py"]]
+    ).json_value()
+    hovered = int(snap["hovered"])
+    assert snap["index"] == hovered, "the hovered point's own image"
+    expected = to_uint8(load_dataset("mnist-5k").test_x[hovered, 0]).ravel()
+    assert np.abs(np.array(snap["pixels"], int) - expected.astype(int)).max() <= 2, \
         "the tooltip shows the dataset's pixels"
     page.mouse.move(5, 5)  # away from the chart: the image goes
     expect(tooltip).to_be_hidden()
