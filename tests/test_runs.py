@@ -187,6 +187,28 @@ def test_half_written_last_metrics_line_is_skipped(run):
     assert len(rows) == 30 + 960 // 20
 
 
+def test_metrics_are_parsed_once_per_content_and_follow_every_change(run, monkeypatch):
+    """The sidebar and runs table reread every run's metrics on each rerun: a file's content is
+    parsed once, and any change (an appended line, an edit of the same size) is seen."""
+    first = run.read_metrics()
+    parsed = []
+    real = RunDir._parse_metrics
+    monkeypatch.setattr(RunDir, "_parse_metrics",
+                        staticmethod(lambda data: parsed.append(1) or real(data)))
+    first[0]["train/recon"] = -1.0  # a caller changing its rows changes nothing read later
+    again = run.read_metrics()
+    assert parsed == [] and again[0]["train/recon"] != -1.0 and len(again) == len(first)
+    text = run.metrics_file.read_text()
+    last = json.loads(text.splitlines()[-1])
+    run.metrics_file.write_text(text + json.dumps({**last, "step": last["step"] + 1}) + "\n")
+    assert len(run.read_metrics()) == len(first) + 1 and parsed == [1]
+    edited = text.replace('"kind": "epoch"', '"kind": "EPOCH"', 1)  # same size, one row fewer
+    assert len(edited) == len(text)
+    run.metrics_file.write_text(edited)
+    rows, bad = run.read_metrics_checked()
+    assert (len(rows), bad) == (len(first) - 1, 1) and parsed == [1, 1]
+
+
 def test_no_metrics_yet(tmp_path):
     assert RunDir(tmp_path).read_metrics() == []
     assert RunDir(tmp_path).read_status() == {"state": "new"}

@@ -26,6 +26,7 @@ import shutil
 import signal
 import stat
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -458,6 +459,19 @@ class RunDir:
             return [], 0
         except RunError:
             return [], 1
+        key = str(self.metrics_file)
+        cached = _PARSED_METRICS.get(key)
+        if cached is None or cached[0] != data:  # parsed once per content: pages reread every run
+            cached = (data, *self._parse_metrics(data))
+            with _PARSED_METRICS_LOCK:  # Streamlit runs sessions' scripts in threads
+                _PARSED_METRICS.pop(key, None)
+                _PARSED_METRICS[key] = cached
+                while len(_PARSED_METRICS) > MAX_PARSED_METRICS:
+                    del _PARSED_METRICS[next(iter(_PARSED_METRICS))]
+        return [dict(r) for r in cached[1]], cached[2]  # copies: a caller may change its rows
+
+    @staticmethod
+    def _parse_metrics(data: bytes) -> tuple[list[dict], int]:
         rows: list[dict] = []
         bad = 0
         lines = data.split(b"\n")
@@ -713,6 +727,13 @@ def _status_problem(raw) -> str | None:
         if key in raw and not isinstance(raw[key], str):
             return f"{key} is {raw[key]!r:.40}, not text"
     return None
+
+
+# metrics.jsonl contents -> their parsed rows, per file: validating every line is most of what the
+# sidebar and the runs table cost on each rerun, and the files change only while a run trains.
+_PARSED_METRICS: dict[str, tuple[bytes, list[dict], int]] = {}
+MAX_PARSED_METRICS = 256
+_PARSED_METRICS_LOCK = threading.Lock()
 
 
 def _metric_row(line: bytes) -> dict | None:
