@@ -145,8 +145,10 @@ def sampling_section() -> None:
         v1, v2 = st.columns(2)
         with v1:
             st.plotly_chart(
+                # no z here: the figure stays the same while eps are drawn, so only the zoom
+                # beside it is redrawn (the browser's share of a "Sample eps" click)
                 figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
-                                        sigma=sigma, z=z, index=enc["index"],
+                                        sigma=sigma, index=enc["index"],
                                         title="Every test image's mu: click one to pick it"),
                 theme="streamlit", key="explain_scatter", on_select=_picked_from_scatter,
                 selection_mode="points")

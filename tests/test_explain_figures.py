@@ -150,3 +150,20 @@ def test_image_row_png_is_crisp_and_about_the_target_width():
     assert (block == block[0, 0]).all(), "nearest-neighbour: each pixel is a flat block"
     one = Image.open(io.BytesIO(figs.image_row_png(imgs[:1], target_width=900, max_scale=4)))
     assert one.size == (30 * 4, 30 * 4), "a single image is capped at max_scale"
+
+
+def test_a_zoomed_latent_view_carries_only_the_points_near_its_window():
+    rng = np.random.default_rng(0)
+    all_mu = rng.normal(size=(1000, 2))
+    labels = np.arange(1000) % 10
+    mu, sigma = np.array([0.5, -0.5]), np.array([0.1, 0.1])
+    xr, yr = figs.zoom_ranges(mu, sigma, None)
+    fig = figs.latent_view_figure(all_mu, labels, [str(c) for c in range(10)], mu=mu, sigma=sigma,
+                             x_range=xr, y_range=yr)
+    shown = np.concatenate([np.column_stack([t.x, t.y]) for t in fig.data if t.name in
+                            [str(c) for c in range(10)]])
+    inside = ((np.abs(all_mu[:, 0] - 0.5) <= 0.3) & (np.abs(all_mu[:, 1] + 0.5) <= 0.3)).sum()
+    assert inside <= len(shown) < 500, "every point in the window, and not the whole test set"
+    assert np.abs(shown - mu).max() <= 1.5 * 0.6 + 1e-9, "none beyond 1.5 windows from its centre"
+    full = figs.latent_view_figure(all_mu, labels, [str(c) for c in range(10)], mu=mu, sigma=sigma)
+    assert sum(len(t.x) for t in full.data if t.name in [str(c) for c in range(10)]) == 1000

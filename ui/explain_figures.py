@@ -47,8 +47,12 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
     all_mu = np.asarray(all_mu)
     labels = np.asarray(labels)
     idx = np.arange(len(all_mu)) if index is None else np.asarray(index)
+    near = np.ones(len(all_mu), dtype=bool)
+    if x_range is not None and y_range is not None:  # a zoom: only the points it can show
+        for d, (lo, hi) in ((a, x_range), (b, y_range)):  # the equal aspect may widen one range
+            near &= np.abs(all_mu[:, d] - (lo + hi) / 2) <= 1.5 * (hi - lo)
     for c, name in enumerate(class_names):
-        sel = labels == c
+        sel = (labels == c) & near
         if not sel.any():
             continue
         fig.add_trace(scatter_type(len(all_mu))(
