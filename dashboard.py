@@ -11,6 +11,19 @@ import streamlit as st
 st.set_page_config(page_title="VAE dashboard", layout="wide",
                    page_icon=str(Path(__file__).resolve().parent / "ui" / "assets" / "page_icon.png"))
 
+# Streamlit's browser code fetches and compiles Plotly (a 4.7 MB script: a second of a 2-core
+# machine) only when a page first shows a chart. An empty chart as a session's first element, drawn
+# out of sight (not display: none, which Plotly would not draw), starts that while this server
+# imports PyTorch and encodes the test set, not after.
+if "plotly_preloaded" not in st.session_state:
+    from ui.warm import PLOTLY_FIRST_USE
+    st.session_state["plotly_preloaded"] = True
+    with st.container(key="plotly_preload"), PLOTLY_FIRST_USE:
+        st.html("<style>.st-key-plotly_preload { position: absolute; width: 200px; height: 0; "
+                "overflow: hidden; }</style>")
+        st.plotly_chart({"data": [{"type": "scatter", "x": [0], "y": [0]}], "layout": {"height": 10}},
+                        key="plotly_preload_chart")
+
 # A fresh server's first visitor waits for PyTorch to import (seconds on a busy machine): say so
 # rather than show grey boxes. Later runs find the modules imported and show nothing.
 with st.spinner("Starting up: loading PyTorch and the model code…"):

@@ -77,14 +77,19 @@ def warm_up() -> None:
     the default run's dataset (vae.data keeps it, so the page's st.cache_resource finds it)."""
     import numpy as np
 
-    from ui import curves, figures
+    from ui.warm import PLOTLY_FIRST_USE
+
+    with PLOTLY_FIRST_USE:  # first, while no browser has connected yet: Plotly alone, no PyTorch
+        from ui import figures
+        rng = np.random.default_rng(0)
+        mu, std = rng.normal(size=(64, 2)), np.full((64, 2), 0.5)
+        figures.posterior_figure(mu, std, np.arange(64) % 2, ("a", "b"), ellipses="all")
+        figures.kl_per_dim_figure(np.ones(2), np.ones(2))
+
+    from ui import curves
     from vae.data import DatasetError, dataset_for
     from vae.runs import RunDir, RunError
 
-    rng = np.random.default_rng(0)
-    mu, std = rng.normal(size=(64, 2)), np.full((64, 2), 0.5)
-    figures.posterior_figure(mu, std, np.arange(64) % 2, ("a", "b"), ellipses="all")
-    figures.kl_per_dim_figure(np.ones(2), np.ones(2))
     curves.loss_curves_figure([])
     root = Path(os.environ.get("VAE_RUNS_ROOT") or DASHBOARD.parent / "checkpoints")
     try:
