@@ -1,0 +1,113 @@
+"""How long headless Chromium takes to draw the Latent space figure, as WebGL and as SVG traces.
+
+The figure is ui.figures.posterior_figure of a shipped run's real test set (what the Latent page
+sends), drawn with Plotly.newPlot in a bare page: once as built (WebGL above 5,000 points, SVG up to
+it: ui.style.SVG_MAX_POINTS) and once with every scatter trace switched to the other kind. Each is
+drawn `--repeats` times, alternating, after one draw to warm up; the time runs from newPlot to the
+second animation frame after it (the picture is on screen). Needs /usr/bin/chromium.
+
+    .venv/bin/python bench/bench_plotly_draw.py [--repeats 5]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import plotly  # noqa: E402
+import torch  # noqa: E402
+
+from bench.machine import cpu_words, load_average  # noqa: E402
+from ui.figures import posterior_figure  # noqa: E402
+from ui.resources import MAX_POINTS  # noqa: E402
+from vae.data import dataset_for  # noqa: E402
+from vae.runs import DEFAULT_ROOT, RunDir  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+DRAW = """async (spec) => {
+  const g = document.getElementById('g');
+  Plotly.purge(g);
+  const t0 = performance.now();
+  await Plotly.newPlot(g, spec.data, spec.layout);
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return performance.now() - t0;
+}"""
+
+
+def figures(run_name: str, sizes) -> list[tuple[str, int, dict]]:
+    """(run, points, the Latent page's figure as Plotly JSON) for the first n test images."""
+    run = RunDir(DEFAULT_ROOT / run_name)
+    _, train_cfg = run.read_config()
+    data = dataset_for(train_cfg)
+    model = run.load_model()
+    out = []
+    for n in sizes:
+        n = min(n, len(data.test_x), MAX_POINTS)
+        with torch.no_grad():
+            q = model.encode(torch.from_numpy(data.test_x[:n].copy()))
+        fig = posterior_figure(q.mu.numpy(), q.std.numpy(), data.test_y[:n], data.class_names,
+                               ellipses="all" if n <= 1500 else "sample", max_ellipses=500,
+                               height=720)  # the Latent page's defaults
+        out.append((run_name, n, json.loads(fig.to_json())))
+    return out
+
+
+def switched(spec: dict) -> dict:
+    """The same figure with every scatter trace drawn by the other renderer."""
+    other = {"scatter": "scattergl", "scattergl": "scatter"}
+    spec = json.loads(json.dumps(spec))
+    for trace in spec["data"]:
+        trace["type"] = other.get(trace.get("type", "scatter"), trace.get("type"))
+    return spec
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    cases = figures("mnist5k-2d", [1000])
+    try:
+        cases += figures("fashion-2d", [2000, 5000, 10000])
+    except Exception as exc:  # noqa: BLE001 - Fashion-MNIST is an apt package; say, and go on
+        print(f"fashion-2d skipped: {exc}", file=sys.stderr)
+    load_before = load_average()
+    rows = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_content("<div id=g style='width:1000px'></div>")
+        page.add_script_tag(path=str(Path(plotly.__file__).parent / "package_data"
+                                     / "plotly.min.js"))
+        for run, n, spec in cases:
+            kinds = {t.get("type") for t in spec["data"]} - {"contour"}
+            as_built = "WebGL" if "scattergl" in kinds else "SVG"
+            specs = {as_built: spec, ("SVG" if as_built == "WebGL" else "WebGL"): switched(spec)}
+            times = {k: [] for k in specs}
+            for k, s in specs.items():
+                page.evaluate(DRAW, s)  # warm-up draw
+            for _ in range(args.repeats):
+                for k, s in specs.items():
+                    times[k].append(page.evaluate(DRAW, s))
+            gl, svg = statistics.median(times["WebGL"]), statistics.median(times["SVG"])
+            rows.append((run, n, as_built, gl, svg, len(json.dumps(spec)) // 1000))
+            print(f"{run} {n}: WebGL {gl:.0f} ms, SVG {svg:.0f} ms", file=sys.stderr, flush=True)
+        browser.close()
+    print(f"\n{cpu_words()}; headless Chromium, --disable-gpu (software WebGL); load average "
+          f"{load_before} at the start, {load_average()} at the end; medians of {args.repeats}\n")
+    print("| run | test points | figure JSON | WebGL | SVG | WebGL / SVG | the page draws |")
+    print("|---|---|---|---|---|---|---|")
+    for run, n, as_built, gl, svg, kb in rows:
+        print(f"| {run} | {n:,} | {kb} kB | {gl:.0f} ms | {svg:.0f} ms | {gl / svg:.1f}× | "
+              f"{as_built} |")
+
+
+if __name__ == "__main__":
+    main()
