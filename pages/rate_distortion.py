@@ -5,9 +5,10 @@ import numpy as np
 import streamlit as st
 
 from ui import beta_figures as bf
+from ui import explain_data as cached
 from ui import explain_figures as figs
 from ui.quality import prior_share, real_share
-from ui.resources import active_run, all_runs, load_model, run_dataset, run_status, runs_root
+from ui.resources import active_run, all_runs, run_dataset, run_status, runs_root
 from vae import betas as vb
 from vae import explain as ex
 from vae.launch import launch_beta_sweep
@@ -72,7 +73,7 @@ def plane() -> None:
             st.error(f"These sweep runs did not finish: {', '.join(failed)}. Their folders keep "
                      "the trainer's message (see the **Runs** page).")
     runs = all_runs()
-    points = [p for p in (ex.run_point(r) for r in runs) if p is not None]
+    points = cached.run_points(runs)  # re-read only when a run's metrics change
     damaged = [r.name for r in runs if r.problems()]
     if damaged:  # listed, never a reason for the other runs' plane to fail
         st.caption("Damaged runs (the **Runs** page says what is wrong); those whose config or "
@@ -100,8 +101,9 @@ def plane() -> None:
         st.warning("**Posterior collapse** in " + ", ".join(
             f"**{p.name}** (beta {p.beta:g}: KL {p.kl:.2f} nats, {p.active_units} of "
             f"{p.latent_dim} active units)" for p in collapsed)
-            + ". Their encoders ignore x: q(z|x) is the prior for every input, so every "
-              "reconstruction is the same average image.", icon=":material/warning:")
+            + (". Their encoders ignore" if len(collapsed) > 1 else ". Its encoder ignores")
+            + " x: q(z|x) is the prior for every input, so every reconstruction is the same "
+              "average image.", icon=":material/warning:")
     partial = [p for p in shown if not p.collapsed and p.active_units < p.latent_dim]
     if partial:
         st.info("Some latent dims are unused (their mu does not move with x): " + ", ".join(
@@ -153,7 +155,7 @@ def family_section(family: list[vb.Member]) -> None:
     st.subheader("Reconstructions turn alike")
     st.caption("decode(mu) of the same test images, one row per β.")
     rows = [("test images", x[:, 0], None)] + [
-        (bf.beta_label(m.point.beta), ex.reconstruct_mean(load_model(m.run), x), m)
+        (bf.beta_label(m.point.beta), cached.reconstructions(m.run, x), m)
         for m in family]
     for label, recon, m in rows:
         a, b = st.columns([1.2, 6], vertical_alignment="center")
@@ -168,7 +170,7 @@ def family_section(family: list[vb.Member]) -> None:
     for m in family:
         a, b = st.columns([1.2, 6], vertical_alignment="center")
         a.markdown(f"**{bf.beta_label(m.point.beta)}**  \n{prior_share(m.run):.0%} recognised")
-        b.image(figs.image_row_png(ex.decode_images(load_model(m.run), z), ncols=len(z),
+        b.image(figs.image_row_png(cached.decodes(m.run, z), ncols=len(z),
                                    target_width=880))
 
 
@@ -177,4 +179,4 @@ if len({m.point.beta for m in family}) >= 3:
     family_section(family)
 else:
     st.info("No family of runs that differ in β only (three betas or more) is here. The shipped "
-            f"one is {vb.FAMILY_PREFIX}0 … 16 (`make shipped-runs`), or start a sweep above.")
+            f"one is {vb.FAMILY_PREFIX}0 … 32 (`make shipped-runs`), or start a sweep above.")

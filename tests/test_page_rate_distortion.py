@@ -84,6 +84,9 @@ def test_the_beta_family_shows_collapse(runs_root):
     assert f"reconstruction error rises from {first.recon:.1f} to {last.recon:.1f}" in text
     assert text.count("% recognised") == len(BETA_FAMILY), "each beta's prior samples carry their share"
     assert len(at.get("image")) == 1 + 2 * len(BETA_FAMILY), "test images, then a reconstruction and a sample row"
+    collapsed = [p for p in points.values() if p.collapsed and p.dataset == family[0].dataset]
+    warning = next(w.value for w in at.warning if "Posterior collapse" in w.value)
+    assert ("Its encoder ignores x" if len(collapsed) == 1 else "Their encoders ignore x") in warning
 
 
 def test_dataset_filter_shows_the_other_runs(runs_root):

@@ -99,6 +99,16 @@ def decodes(run: RunDir, z: np.ndarray) -> np.ndarray:
     return _decodes(str(run.path), weights_mtime(run), np.asarray(z, np.float32))
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _reconstructions(path: str, mtime: float, x: np.ndarray) -> np.ndarray:
+    return ex.reconstruct_mean(load_model(RunDir(path)), x)
+
+
+def reconstructions(run: RunDir, x: np.ndarray) -> np.ndarray:
+    """decode(mu(x)) for images x (N, C, H, W), from the run's model."""
+    return _reconstructions(str(run.path), weights_mtime(run), np.asarray(x, np.float32))
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def _run_point(path: str, metrics_mtime: float) -> ex.RunPoint | None:
     return ex.run_point(RunDir(path))
