@@ -12,15 +12,15 @@ st.set_page_config(page_title="VAE dashboard", layout="wide",
                    page_icon=str(Path(__file__).resolve().parent / "ui" / "assets" / "page_icon.png"))
 
 # Streamlit's browser code fetches and compiles Plotly (a 4.7 MB script: a second of a 2-core
-# machine) only when a page first shows a chart. An empty chart as a session's first element, drawn
+# machine) only when a page first shows a chart. An empty chart as every run's first element, drawn
 # out of sight (not display: none, which Plotly would not draw), starts that while this server
-# imports PyTorch and encodes the test set, not after.
-if "plotly_preloaded" not in st.session_state:
+# imports PyTorch and encodes the test set, not after. It is there on every run, the same, so the
+# elements after it keep their places (an element that moves is rebuilt: expanders would close).
+with st.container(key="plotly_preload"):
     from ui.warm import PLOTLY_FIRST_USE
-    st.session_state["plotly_preloaded"] = True
-    with st.container(key="plotly_preload"), PLOTLY_FIRST_USE:
-        st.html("<style>.st-key-plotly_preload { position: absolute; width: 200px; height: 0; "
-                "overflow: hidden; }</style>")
+    st.html("<style>.st-key-plotly_preload { position: absolute; width: 200px; height: 0; "
+            "overflow: hidden; }</style>")
+    with PLOTLY_FIRST_USE:
         st.plotly_chart({"data": [{"type": "scatter", "x": [0], "y": [0]}], "layout": {"height": 10}},
                         key="plotly_preload_chart")
 
