@@ -22,7 +22,7 @@ with st.container(key="plotly_preload"):
             "overflow: hidden; }</style>")
     with PLOTLY_FIRST_USE:
         st.plotly_chart({"data": [{"type": "scatter", "x": [0], "y": [0]}], "layout": {"height": 10}},
-                        key="plotly_preload_chart")
+                        key="plotly_preload_chart", config={"displayModeBar": False})
 
 # A fresh server's first visitor waits for PyTorch to import (seconds on a busy machine): say so
 # rather than show grey boxes. Later runs find the modules imported and show nothing.

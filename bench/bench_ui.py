@@ -48,7 +48,8 @@ DRAWN = """([title, minCharts]) => {
   const h1 = document.querySelector('[data-testid=stMain] h1');
   if (!h1 || !h1.textContent.includes(title)) return false;
   if (document.querySelector('[data-stale=true], [data-testid=stSkeleton]')) return false;
-  const charts = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')];
+  const charts = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')]
+    .filter(c => !c.closest('.st-key-plotly_preload'));  // dashboard.py's out-of-sight preload
   if (charts.length < minCharts) return false;
   return charts.every(c => c.querySelector('.main-svg'));
 }"""

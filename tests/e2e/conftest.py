@@ -29,6 +29,10 @@ CAP_MS = 120_000
 # returned and finish later than that on a loaded machine (seen: the Train form's refusal).
 expect.set_options(timeout=CAP_MS)
 
+# The page's Plotly charts, less the empty one dashboard.py draws out of sight on every run (it
+# makes the browser load Plotly early)
+CHARTS = ".js-plotly-plot:not(.st-key-plotly_preload .js-plotly-plot)"
+
 
 @pytest.fixture(scope="session")
 def server_log(tmp_path_factory) -> Path:

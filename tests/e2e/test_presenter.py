@@ -1,7 +1,7 @@
 """One pass through Presenter mode in Chromium: the three steps, the sub-steps, and a PNG export."""
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, open_page, wait_for_app
+from tests.e2e.conftest import CHARTS, assert_no_exception, open_page, wait_for_app
 
 
 def _click(page, name: str) -> None:
@@ -16,8 +16,8 @@ def test_guided_sequence(page, app_url, tmp_path):
     main = page.locator("[data-testid=stMain]")
     expect(main.get_by_text("An autoencoder compresses. A VAE can also generate.")).to_be_visible()
     expect(main.locator("[data-testid=stImage]")).to_have_count(2)
-    expect(main.locator(".js-plotly-plot")).to_have_count(2)
-    main.locator(".js-plotly-plot").first.hover()
+    expect(main.locator(CHARTS)).to_have_count(2)
+    main.locator(CHARTS).first.hover()
     camera = main.locator(".modebar-btn[data-title='Download plot as a PNG']")
     expect(camera, "each chart offers its PNG export").to_have_count(2)
     with page.expect_download() as download:
@@ -29,7 +29,7 @@ def test_guided_sequence(page, app_url, tmp_path):
     _click(page, "Next")
     assert_no_exception(page)
     expect(main.get_by_text("Raise beta and the code collapses")).to_be_visible()
-    expect(main.locator(".js-plotly-plot")).to_have_count(2)  # the plane and the active units
+    expect(main.locator(CHARTS)).to_have_count(2)  # the plane and the active units
 
     _click(page, "Next")
     assert_no_exception(page)
@@ -43,7 +43,7 @@ def test_guided_sequence(page, app_url, tmp_path):
     assert_no_exception(page)
     for title in ("1 · The input", "2 · The noise", "3 · The code", "4 · The decodes"):
         expect(main.get_by_text(title), f"{title} is not shown at the last sub-step").to_be_visible()
-    expect(main.locator(".js-plotly-plot")).to_have_count(1)
+    expect(main.locator(CHARTS)).to_have_count(1)
     assert page.get_by_role("button", name="Next").is_disabled()
 
 
