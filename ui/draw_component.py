@@ -166,7 +166,6 @@ def drawn_overlay(fig, mu: np.ndarray, sigma: np.ndarray, *, dims=(0, 1), projec
     posterior_figure): its 1-sigma and 2-sigma ellipses and its mean as a star, in the figure's
     coordinates: two latent dims, or (projection="pca") the PCA of `codes_mu` that the figure
     used, where the ellipse is the projected covariance W diag(sigma^2) W^T. Returns the figure."""
-
     mu = np.asarray(mu, np.float64)
     var = np.asarray(sigma, np.float64) ** 2
     if projection == "pca":
@@ -184,9 +183,9 @@ def drawn_overlay(fig, mu: np.ndarray, sigma: np.ndarray, *, dims=(0, 1), projec
     for k, dash in ((1, "solid"), (2, "dash")):
         ring = centre[:, None] + k * root @ circle
         fig.add_trace(Scatter(x=ring[0], y=ring[1], mode="lines", hoverinfo="skip",
-                                   line=dict(color=DRAWN_COLOUR, width=2.5, dash=dash),
-                                   name=f"{label}: q(z|x) at {k} σ", legendgroup="drawn",
-                                   showlegend=k == 1))
+                              line=dict(color=DRAWN_COLOUR, width=2.5, dash=dash),
+                              name=f"{label}: q(z|x) at {k} σ", legendgroup="drawn",
+                              showlegend=k == 1))
     fig.add_trace(Scatter(
         x=[centre[0]], y=[centre[1]], mode="markers+text", name=f"{label}: μ", legendgroup="drawn",
         text=[label], textposition="top right", textfont=dict(color=DRAWN_COLOUR, size=14),

@@ -123,8 +123,8 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     mu and std are (N, D); labels (N,) index class_names. Each point is drawn at mu(x), coloured by
     class (SVG, or WebGL above 5,000 points); its 1-sigma ellipse is a polyline (one trace per
     class, NaN-separated); the prior N(0, I) is drawn as circles of radius 1, 2, 3; the aggregate
-    posterior q(z) as density contours. `projection="pca"` shows the top two principal axes of mu instead of `dims`.
-    Points carry their test-set `index` as customdata, for selections.
+    posterior q(z) as density contours. `projection="pca"` shows the top two principal axes of mu
+    instead of `dims`. Points carry their test-set `index` as customdata, for selections.
     """
     mu = np.asarray(mu, dtype=np.float64)
     std = np.asarray(std, dtype=np.float64)
