@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.warm import PLOTLY_FIRST_USE
+
 # The icon is a file served by this server: a ":material/..." icon makes the browser fetch the
 # favicon from fonts.gstatic.com, and nothing may come from outside 127.0.0.1.
 st.set_page_config(page_title="VAE dashboard", layout="wide",
@@ -17,7 +19,6 @@ st.set_page_config(page_title="VAE dashboard", layout="wide",
 # imports PyTorch and encodes the test set, not after. It is there on every run, the same, so the
 # elements after it keep their places (an element that moves is rebuilt: expanders would close).
 with st.container(key="plotly_preload"):
-    from ui.warm import PLOTLY_FIRST_USE
     st.html("<style>.st-key-plotly_preload { position: absolute; width: 200px; height: 0; "
             "overflow: hidden; }</style>")
     with PLOTLY_FIRST_USE:

@@ -4,9 +4,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ui.curves import metrics_frames, runs_overlay_figure, runs_table
-from ui.resources import (active_run, all_runs, any_training, run_summaries, runs_root,
-                          set_active_run, show_damaged)
+from ui.curves import metrics_frames, runs_overlay_figure
+from ui.resources import (active_run, all_runs, live_runs_table, run_problems, runs_root,
+                          set_active_run)
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files
 from vae.launch import delete_run, resume_training
@@ -48,23 +48,12 @@ if not runs:
             "folder (config.json, model.safetensors, metrics.jsonl…) into the checkpoints folder.")
     st.stop()
 
-
-
-@st.fragment(run_every=2.0 if any_training(list(runs.values())) else None)
-def runs_overview() -> None:
-    """The runs table, refreshed every 2 s while any run trains or starts."""
-    summaries, damaged = run_summaries(all_runs())
-    st.dataframe(runs_table(summaries), hide_index=True, width="stretch")
-    show_damaged(damaged)
-
-
-runs_overview()
-summaries, _ = run_summaries(list(runs.values()))
+live_runs_table(list(runs.values()))
 
 st.subheader("Curves of several runs")
 left, right = st.columns([3, 1])
-chosen = left.multiselect("Runs", [s["run"] for s in summaries],
-                          default=[s["run"] for s in summaries if s["status"] != "damaged"][:4])
+chosen = left.multiselect("Runs", list(runs),  # not the damaged ones by default, as in the table
+                          default=[n for n, r in runs.items() if not run_problems(r)][:4])
 metric = right.selectbox("Metric", ["test/neg_elbo", "test/recon", "test/kl", "train/neg_elbo",
                                     "train/recon", "train/kl", "test/active_units"])
 if chosen:

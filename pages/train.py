@@ -2,10 +2,9 @@
 import streamlit as st
 
 from ui import train_form
-from ui.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary, runs_table
-from ui.resources import (active_run, all_runs, any_training, cached_posterior_figure,
-                          encode_test_set, run_dataset, run_status, run_summaries, runs_root,
-                          set_active_run, show_damaged)
+from ui.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
+from ui.resources import (active_run, all_runs, cached_posterior_figure, encode_test_set,
+                          live_runs_table, run_dataset, run_status, runs_root, set_active_run)
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
 from vae.launch import (forget_launch, launch_status, max_processes, pending_launches,
@@ -105,19 +104,7 @@ if not runs and not pending_launches(runs_root()):
             "its own process and this page follows it live.")
     st.stop()
 
-@st.fragment(run_every=2.0 if any_training(runs) else None)
-def runs_overview() -> None:
-    """The runs table, refreshed every 2 s while any run trains or starts."""
-    summaries, damaged = run_summaries(all_runs())
-    shown = {s["run"] for s in summaries}
-    for r in pending_launches(runs_root()):  # launched, no folder yet
-        if r.name not in shown:
-            summaries.insert(0, {"run": r.name, "status": launch_status(r)["state"]})
-    st.dataframe(runs_table(summaries), hide_index=True, width="stretch")
-    show_damaged(damaged)
-
-
-runs_overview()
+live_runs_table(runs, with_pending=True)
 
 run = active_run()
 st.subheader(f"Run {run.name}")

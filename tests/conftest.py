@@ -85,11 +85,12 @@ def plotly_spec(at, key_part: str) -> dict:
     raise AssertionError(f"no plotly chart with key {key_part!r}")
 
 
-def wait_for(predicate, timeout: float, what: str):
-    """Poll until predicate() holds; a cap, not a wait: fails saying what it waited for."""
+def wait_for(predicate, timeout: float, what: str, pause=lambda: time.sleep(0.02)):
+    """Poll until predicate() holds; a cap, not a wait: fails saying what it waited for. `pause`
+    runs between polls (an e2e test passes Playwright's page.wait_for_timeout)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.02)
+        pause()
     pytest.fail(f"timed out after {timeout} s waiting for {what}")

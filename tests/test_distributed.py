@@ -45,8 +45,6 @@ def epoch_rows(run: RunDir) -> list[dict]:
     return [r for r in run.read_metrics() if r.get("kind") == "epoch"]
 
 
-
-
 def children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:

@@ -73,8 +73,6 @@ def small_run(root: Path, name: str, epochs: int = 1, batch_size: int = 128) -> 
                                      batch_size=batch_size))
 
 
-
-
 def raises(fn, *words) -> str:
     with pytest.raises(RunError) as info:
         fn()

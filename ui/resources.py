@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from ui.curves import run_summary
+from ui.curves import run_summary, runs_table
 from ui.figures import posterior_figure
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
 from vae.launch import launch_status, pending_launches
@@ -122,6 +122,24 @@ def any_training(runs: list[RunDir]) -> bool:
     refresh their runs tables every 2 s while this holds, and not at all otherwise."""
     return (any(run_status(r).get("state") in ("running", "starting") for r in runs)
             or bool(pending_launches(runs_root())))
+
+
+def live_runs_table(runs: list[RunDir], with_pending: bool = False) -> None:
+    """The runs table (what is wrong with damaged runs below it), refreshed every 2 s while any
+    run trains or starts. with_pending lists first the runs this dashboard launched whose trainer
+    has not written their folder yet."""
+    @st.fragment(run_every=2.0 if any_training(runs) else None)
+    def runs_overview() -> None:
+        summaries, damaged = run_summaries(all_runs())
+        if with_pending:
+            shown = {s["run"] for s in summaries}
+            for r in pending_launches(runs_root()):
+                if r.name not in shown:
+                    summaries.insert(0, {"run": r.name, "status": launch_status(r)["state"]})
+        st.dataframe(runs_table(summaries), hide_index=True, width="stretch")
+        show_damaged(damaged)
+
+    runs_overview()
 
 
 def weights_mtime(run: RunDir, epoch: int | None = None) -> float:

@@ -1,13 +1,12 @@
 """The latent explorer in real Chromium: the decoder runs in the browser, follows the hand, hands
 the released z to Python, and decodes exactly what torch decodes."""
-import time
 
 import numpy as np
 import pytest
 import torch
 from playwright.sync_api import expect
 
-from tests.conftest import SHIPPED
+from tests.conftest import SHIPPED, wait_for
 from tests.e2e.conftest import CAP_MS, assert_no_exception, open_page, serve, wait_for_app
 from ui.images import to_uint8
 from vae.model import VAE, VAEConfig
@@ -32,12 +31,7 @@ def _z_from_url(page) -> str | None:
 
 
 def _wait_until(page, predicate, timeout=CAP_MS / 1000, what=""):  # a cap, not a wait
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        page.wait_for_timeout(100)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+    wait_for(predicate, timeout, what, pause=lambda: page.wait_for_timeout(100))
 
 
 def test_dragging_a_slider_redraws_and_release_updates_python(page, app_url):
