@@ -1,0 +1,70 @@
+"""The trainer's thread choice: explicit wins, torchrun gets one per process, and a single
+process takes the cores other processes leave free."""
+import multiprocessing
+import os
+
+import pytest
+
+from vae.threads import busy_cores, choose_threads, parse_threads, usable_cores
+
+
+@pytest.mark.parametrize("text, want", [(None, None), ("auto", None), ("", None), ("AUTO", None),
+                                        ("1", 1), (" 3 ", 3), (2, 2)])
+def test_parse_threads(text, want):
+    assert parse_threads(text) == want
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "two", "1.5", "99999999999999999999"])
+def test_parse_threads_refuses_in_words(text):
+    with pytest.raises(ValueError, match="threads must be 'auto' or a whole number"):
+        parse_threads(text)
+
+
+def test_explicit_threads_win():
+    assert choose_threads(3, busy=0.0, cores=2) == (3, "3 threads (--threads)")
+
+
+def test_torchrun_gets_one_thread_per_process():
+    n, why = choose_threads(None, world_size=2, busy=0.0, cores=2)
+    assert n == 1 and "2 processes" in why
+
+
+def test_gpu_leaves_torch_default():
+    n, why = choose_threads(None, device_type="cuda", cores=2)
+    assert n is None and "cuda" in why
+
+
+@pytest.mark.parametrize("busy, want", [(0.0, 2), (0.3, 2), (0.6, 1), (1.0, 1), (2.0, 1), (7.5, 1)])
+def test_auto_takes_the_free_cores(busy, want):
+    n, why = choose_threads(None, busy=busy, cores=2)
+    assert n == want
+    assert f"{busy:.1f} busy" in why
+
+
+def test_auto_on_a_big_idle_machine_uses_every_core():
+    assert choose_threads(None, busy=0.2, cores=16)[0] == 16
+
+
+def _spin(stop):
+    while not stop.is_set():
+        pass
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat (Linux)")
+def test_busy_cores_sees_a_spinning_neighbour():
+    quiet = busy_cores(0.2)
+    assert quiet is not None and 0.0 <= quiet <= os.cpu_count()
+    stop = multiprocessing.Event()
+    p = multiprocessing.Process(target=_spin, args=(stop,), daemon=True)
+    p.start()
+    try:
+        busy = busy_cores(0.5)
+    finally:
+        stop.set()
+        p.join(10)
+    # the spinning process holds about one core on top of whatever else ran
+    assert busy is not None and busy >= 0.8
+
+
+def test_usable_cores_is_positive():
+    assert usable_cores() >= 1
