@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import urlsplit
 from pathlib import Path
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
@@ -71,6 +72,30 @@ def background(runs_root: str | os.PathLike, timeout_s: float = 60.0,
                 proc.kill()
                 proc.wait()
 
+def refuse_cross_origin_websockets() -> None:
+    """Accept the app's WebSocket only from the page's own origin (or an origin listed in
+    server.corsAllowedOrigins). Streamlit lets any page served from localhost or 127.0.0.1 connect,
+    whatever its port, so another local web page (a dev server, a page opened from a download)
+    could drive the dashboard, which starts processes and deletes folders. Idempotent."""
+    from streamlit import config
+    from streamlit.web.server.starlette import starlette_websocket as ws
+
+    if getattr(ws._is_origin_allowed, "same_origin_only", False):
+        return
+    streamlit_check = ws._is_origin_allowed
+
+    def same_origin_only(origin, host):
+        if not streamlit_check(origin, host):
+            return False
+        if origin is None:  # not a browser: browsers always send Origin on a WebSocket
+            return True
+        listed = {o.strip().rstrip("/") for o in config.get_option("server.corsAllowedOrigins")}
+        return urlsplit(origin).netloc == host or origin.rstrip("/") in listed
+
+    same_origin_only.same_origin_only = True
+    ws._is_origin_allowed = same_origin_only
+
+
 def warm_up() -> None:
     """Import and load what the first page needs, outside any script run: PyTorch and the engine,
     the figure builders (Plotly builds its trace classes on first use: a second or more), and
@@ -115,5 +140,6 @@ if __name__ == "__main__":
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
 
     PagesManager.uses_pages_directory = False
+    refuse_cross_origin_websockets()
     sys.argv = ["streamlit", "run", str(DASHBOARD), *sys.argv[1:]]
     sys.exit(cli.main())

@@ -180,17 +180,18 @@ def test_a_bare_streamlit_run_listens_on_loopback_only(bare_server):
     assert listening(port) == ["0100007F"], f"listening on {listening(port)}, not 127.0.0.1 only"
 
 
-def websocket_accepted(port: int, name: str) -> bool:
-    """Whether the server keeps a WebSocket whose Host and Origin both say `name` (what a page
-    served from `name` gets once `name` resolves to 127.0.0.1: DNS rebinding). The sync client:
-    Playwright's sync API already runs an event loop in this thread."""
+def websocket_accepted(port: int, name: str, origin: str | None = None) -> bool:
+    """Whether the server keeps a WebSocket whose Host says `name` and whose Origin says `origin`
+    (by default the same `name`: what a page served from `name` gets once `name` resolves to
+    127.0.0.1, DNS rebinding). The sync client: Playwright's sync API already runs an event loop
+    in this thread."""
     from websockets.exceptions import WebSocketException
     from websockets.sync.client import connect
 
     try:
         sock = socket.create_connection(("127.0.0.1", port), timeout=30)
         with connect(f"ws://{name}:{port}/_stcore/stream", sock=sock,
-                     origin=f"http://{name}:{port}", subprotocols=["streamlit"],
+                     origin=origin or f"http://{name}:{port}", subprotocols=["streamlit"],
                      open_timeout=30) as ws:
             try:
                 ws.recv(timeout=2)
@@ -207,6 +208,23 @@ def test_a_websocket_with_a_forged_host_and_origin_is_refused(bare_server):
     assert websocket_accepted(port, "localhost"), "the control: a local connection is accepted"
     assert not websocket_accepted(port, "evil.example"), \
         "a DNS-rebinding page (forged Host matching its Origin) got a session"
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:9999", "http://localhost:3000",
+                                    "null", "http://evil.example"])
+def test_a_websocket_from_another_local_origin_is_refused(app_url, origin):
+    """A page served from another port of this machine is another origin: it must not get a
+    session, though its host name is a local one."""
+    port = int(app_url.rsplit(":", 1)[1])
+    assert websocket_accepted(port, "127.0.0.1"), "the control: the page's own origin is accepted"
+    assert not websocket_accepted(port, "127.0.0.1", origin), f"{origin} got a session"
+
+
+def test_a_bare_run_refuses_other_local_origins_after_its_first_page(page, bare_server):
+    url, port = bare_server
+    open_page(page, url)
+    assert websocket_accepted(port, "localhost"), "the control: a local connection is accepted"
+    assert not websocket_accepted(port, "localhost", "http://localhost:3000")
 
 
 UPLOAD = """async ([url, token, size]) => {
