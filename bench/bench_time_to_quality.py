@@ -38,7 +38,7 @@ import vae.train  # noqa: E402
 from vae.data import DatasetError, load_dataset  # noqa: E402
 from vae.losses import evaluate  # noqa: E402
 from vae.model import VAE, VAEConfig  # noqa: E402
-from vae.runs import RunDir, TrainConfig  # noqa: E402
+from vae.run import RunDir, TrainConfig  # noqa: E402
 from bench.machine import cpu_words, load_average  # noqa: E402
 
 MODEL = VAEConfig(hidden=(400,), latent_dim=20)  # 784-400-20, Bernoulli

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import vae.train  # noqa: E402
 from vae.data import DatasetError, load_dataset  # noqa: E402
 from vae.model import VAEConfig  # noqa: E402
-from vae.runs import RunDir, TrainConfig  # noqa: E402
+from vae.run import RunDir, TrainConfig  # noqa: E402
 
 EPOCHS, BATCH, LR, SEED, LATENT, HIDDEN = 3, 128, 1e-3, 0, 20, 400
 

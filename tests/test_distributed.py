@@ -21,7 +21,7 @@ from vae.distributed import Group, evaluate_sharded
 from vae.launch import resume_training, stop_training, train_command
 from vae.losses import evaluate
 from vae.model import VAE, VAEConfig
-from vae.runs import RunDir, TrainConfig
+from vae.run import RunDir, TrainConfig
 from vae.train import lr_schedule, main, resolve_precision, train
 from tests.conftest import wait_for
 

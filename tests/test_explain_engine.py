@@ -8,7 +8,7 @@ import torch
 from vae import explain as ex
 from vae.data import load_dataset
 from vae.losses import iwae_bound
-from vae.runs import DEFAULT_ROOT, RunDir, list_runs
+from vae.run import DEFAULT_ROOT, RunDir, list_runs
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_epoch_curves_and_top_dims(vae_run):
 
 def test_sweep_names_are_valid_run_names():
     from vae.launch import sweep_name
-    from vae.runs import validate_name
+    from vae.run import validate_name
     for beta in (0.1, 1, 4, 16, 1e-3):
         validate_name(sweep_name(beta, "0521-0730"))
 

@@ -10,7 +10,7 @@ from vae.data import load_dataset
 from vae.losses import (LossTerms, active_units_from_mu, bits_per_dim, evaluate, iwae_bound,
                         loss_terms)
 from vae.model import VAE
-from vae.runs import DEFAULT_ROOT, RunDir
+from vae.run import DEFAULT_ROOT, RunDir
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from safetensors.torch import load_file
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
 from vae.model import VAE, ConfigError, Posterior, VAEConfig
-from vae.runs import DEFAULT_ROOT
+from vae.run import DEFAULT_ROOT
 
 SHAPES = [(1, 28, 28), (1, 8, 8)]
 COMBOS = [

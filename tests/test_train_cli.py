@@ -16,7 +16,7 @@ from vae.data import load_dataset
 from vae.launch import resume_training, start_training, stop_training
 from vae.losses import evaluate
 from vae.model import VAEConfig
-from vae.runs import RunDir, TrainConfig
+from vae.run import RunDir, TrainConfig
 from vae.train import main, train
 from tests.conftest import wait_for
 

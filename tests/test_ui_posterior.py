@@ -5,7 +5,7 @@ import torch
 
 from ui.posterior import diagnosis, latent_summary, pick_images, reconstruct
 from vae.data import load_dataset
-from vae.runs import RunDir
+from vae.run import RunDir
 
 
 def test_summary_kl_is_the_closed_form_per_dim():

@@ -106,7 +106,7 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, *,
 
 
 def dataset_for(train) -> Dataset:
-    """The dataset a run trains on, from its TrainConfig (vae.runs) with every data setting."""
+    """The dataset a run trains on, from its TrainConfig (vae.run) with every data setting."""
     return load_dataset(train.dataset, train.data_dir,
                         image_size=getattr(train, "image_size", None),
                         split_seed=getattr(train, "split_seed", None),

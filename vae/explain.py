@@ -15,7 +15,7 @@ import torch
 
 from .losses import bits_per_dim, iwae_bound
 from .model import VAE
-from .runs import RunDir, RunError
+from .run import RunDir, RunError
 
 # The line the learner quotes (Keras tutorials); z_log_sigma is log sigma^2 there.
 SEED_KL_LINE = ("kl_loss = - 0.5 * mean(1 + z_log_sigma - square(z_mean) - exp(z_log_sigma), "

@@ -27,7 +27,7 @@ from .distributed import (DistributedError, Group, PeerLost, ShardObjective, eva
                           join_from_env, peer_lost)
 from .losses import evaluate, loss_terms
 from .model import ARCHS, LIKELIHOODS, VAE, ConfigError, VAEConfig
-from .runs import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, write_json_atomic
+from .run import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, write_json_atomic
 
 STATUS_EVERY_S = 0.5
 # Named sets of training flags. classic is the defaults (the shipped runs, the README's numbers);
