@@ -213,6 +213,21 @@ class VAE(nn.Module):
         return nll.flatten(-3).sum(-1)
 
 
+def parse_hidden(text: str | None, arch: str) -> tuple[int, ...]:
+    """Hidden widths as a user writes them (--hidden, the Train form): "512,256"; empty means
+    the architecture's default."""
+    if not text:
+        return (400,) if arch == "mlp" else (32, 64)
+    try:
+        values = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+    except ValueError as exc:
+        raise ConfigError(f"hidden sizes take comma-separated whole numbers like 512,256, not {text!r}") from exc
+    if not values:
+        raise ConfigError("hidden sizes need at least one width")
+    return values
+
+
+
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
