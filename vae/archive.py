@@ -29,7 +29,7 @@ from .run import SNAPSHOT_RE, RunDir, RunError, validate_name, validate_run_fold
 
 MB = 1024 * 1024
 # What may be uploaded (the .zip itself): .streamlit/config.toml's server.maxUploadSize says the same
-# to the server (tests/test_archive.py holds them together). The shipped runs pack to 6-26 MB.
+# to the server (tests/test_archive.py holds them together). The shipped runs pack well below it.
 MAX_ZIP_BYTES = 50 * MB
 MAX_UNPACKED_BYTES = 512 * MB  # what its entries may add up to once unpacked (zip bombs)
 MAX_ENTRIES = 10_001  # config, metrics, weights, a status and up to 10,000 snapshots
