@@ -65,7 +65,7 @@ def plain(train_x: torch.Tensor, test_x: torch.Tensor, epochs: int) -> list[tupl
             x = train_x[order[i:i + 128]]
             posterior = model.encode(x)
             z = posterior.sample(generator=gen)
-            loss = (model.neg_log_likelihood(x, model.decode(z)) + posterior.kl().sum(-1)).mean()
+            loss = (model.neg_log_likelihood(x, model.decode_logits(z)) + posterior.kl().sum(-1)).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
