@@ -1,9 +1,9 @@
 """The training loop: one session of training a run, from its config to its last epoch or a stop.
 
 Every STATUS_EVERY_S the loop rewrites status.json; every log_every steps it appends to
-metrics.jsonl; at every epoch end it evaluates the whole test set (fp32), saves the weights,
-resume.pt and a replay snapshot. SIGTERM, SIGINT or a STOP file end it within a second, resumable:
-stopping and resuming gives the same weights as never stopping.
+metrics.jsonl; at every epoch end it evaluates the whole test set (fp32) and saves the weights
+and resume.pt, and every snapshot_every epochs a replay snapshot. SIGTERM, SIGINT or a STOP file
+end it within a second, resumable: stopping and resuming gives the same weights as never stopping.
 """
 from __future__ import annotations
 
