@@ -36,7 +36,7 @@ with st.spinner("Starting up: loading PyTorch and the model code…"):
     from ui.resources import (active_run, all_runs, missing_run, run_problems,  # noqa: E402
                               run_status, runs_root, set_active_run)
     from vae.launch import pending_launches  # noqa: E402
-    from vae.runs import RunError  # noqa: E402
+    from vae.run import RunError  # noqa: E402
 
 PAGES = {
     "Explore": [

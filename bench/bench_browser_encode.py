@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ui.serve import background as serve  # noqa: E402
-from vae.runs import DEFAULT_ROOT, RunDir  # noqa: E402
+from vae.run import DEFAULT_ROOT, RunDir  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 RUNS = ("mnist5k-2d", "mnist5k-2d-ae", "fashion-2d", "fashion-16d")

@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     from ui.hover_images import sprite_sheet
     from ui.resources import MAX_POINTS
     from vae.data import load_dataset
-    from vae.runs import DEFAULT_ROOT, RunDir
+    from vae.run import DEFAULT_ROOT, RunDir
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, serve(_copy_runs(Path(tmp), args.runs)) as url, \

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vae.data import load_dataset  # noqa: E402
 from vae.model import VAE, VAEConfig  # noqa: E402
-from vae.runs import RunDir, TrainConfig  # noqa: E402
+from vae.run import RunDir, TrainConfig  # noqa: E402
 from vae.train import train  # noqa: E402
 
 MODEL = VAEConfig(hidden=(256,), latent_dim=2)

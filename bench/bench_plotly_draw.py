@@ -26,7 +26,7 @@ from bench.machine import cpu_words, load_average  # noqa: E402
 from ui.figures import posterior_figure  # noqa: E402
 from ui.resources import MAX_POINTS  # noqa: E402
 from vae.data import dataset_for  # noqa: E402
-from vae.runs import DEFAULT_ROOT, RunDir  # noqa: E402
+from vae.run import DEFAULT_ROOT, RunDir  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 DRAW = """async (spec) => {

@@ -34,11 +34,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import vae.train  # noqa: E402
+import vae.train.loop  # noqa: E402
 from vae.data import DatasetError, load_dataset  # noqa: E402
 from vae.losses import evaluate  # noqa: E402
 from vae.model import VAE, VAEConfig  # noqa: E402
-from vae.runs import RunDir, TrainConfig  # noqa: E402
+from vae.run import RunDir, TrainConfig  # noqa: E402
 from bench.machine import cpu_words, load_average  # noqa: E402
 
 MODEL = VAEConfig(hidden=(400,), latent_dim=20)  # 784-400-20, Bernoulli
@@ -65,7 +65,7 @@ def plain(train_x: torch.Tensor, test_x: torch.Tensor, epochs: int) -> list[tupl
             x = train_x[order[i:i + 128]]
             posterior = model.encode(x)
             z = posterior.sample(generator=gen)
-            loss = (model.neg_log_likelihood(x, model.decode(z)) + posterior.kl().sum(-1)).mean()
+            loss = (model.neg_log_likelihood(x, model.decode_logits(z)) + posterior.kl().sum(-1)).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -84,7 +84,7 @@ def ours(root: Path, name: str, recipe: dict, dataset: str = "fashion-mnist") ->
     run = RunDir.create(root, name, MODEL, TrainConfig(dataset=dataset, seed=SEED, device="cpu",
                                                        **recipe))
     clock = {"start": None, "eval": 0.0, "marks": [], "cpu_start": None, "cpu_eval": 0.0}
-    real_loop, real_evaluate = vae.train._train_loop, vae.train.evaluate
+    real_loop, real_evaluate = vae.train.loop._train_loop, vae.train.loop.evaluate
 
     def loop(*args, **kw):
         clock["start"], clock["cpu_start"] = time.perf_counter(), time.process_time()
@@ -100,11 +100,11 @@ def ours(root: Path, name: str, recipe: dict, dataset: str = "fashion-mnist") ->
             clock["eval"] += time.perf_counter() - t
             clock["cpu_eval"] += time.process_time() - c
 
-    vae.train._train_loop, vae.train.evaluate = loop, timed_evaluate
+    vae.train.loop._train_loop, vae.train.loop.evaluate = loop, timed_evaluate
     try:
         assert vae.train.train(run, quiet=True) == "finished"
     finally:
-        vae.train._train_loop, vae.train.evaluate = real_loop, real_evaluate
+        vae.train.loop._train_loop, vae.train.loop.evaluate = real_loop, real_evaluate
     elbos = [r["test/neg_elbo"] for r in run.read_metrics() if r.get("kind") == "epoch"]
     curve = [(t, c, v) for (t, c), v in zip(clock["marks"], elbos)]
     print("  ours: " + ", ".join(f"{t:.1f} s ({c:.1f} CPU s) {v:.2f}" for t, c, v in curve),

@@ -24,10 +24,10 @@ from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import vae.train  # noqa: E402
+import vae.train.loop  # noqa: E402
 from vae.data import DatasetError, load_dataset  # noqa: E402
 from vae.model import VAEConfig  # noqa: E402
-from vae.runs import RunDir, TrainConfig  # noqa: E402
+from vae.run import RunDir, TrainConfig  # noqa: E402
 
 EPOCHS, BATCH, LR, SEED, LATENT, HIDDEN = 3, 128, 1e-3, 0, 20, 400
 
@@ -38,7 +38,7 @@ def ours(root: Path, name: str) -> dict:
                         TrainConfig(dataset="fashion-mnist", epochs=EPOCHS, batch_size=BATCH, lr=LR,
                                     seed=SEED, device="cpu"))
     clock = {"first_step": None, "eval": 0.0}
-    real_loss_terms, real_evaluate = vae.train.loss_terms, vae.train.evaluate
+    real_loss_terms, real_evaluate = vae.train.loop.loss_terms, vae.train.loop.evaluate
 
     def loss_terms(*args, **kw):
         if clock["first_step"] is None:
@@ -52,12 +52,12 @@ def ours(root: Path, name: str) -> dict:
         finally:
             clock["eval"] += time.perf_counter() - t
 
-    vae.train.loss_terms, vae.train.evaluate = loss_terms, evaluate
+    vae.train.loop.loss_terms, vae.train.loop.evaluate = loss_terms, evaluate
     try:
         assert vae.train.train(run, quiet=True) == "finished"
         end = time.perf_counter()
     finally:
-        vae.train.loss_terms, vae.train.evaluate = real_loss_terms, real_evaluate
+        vae.train.loop.loss_terms, vae.train.loop.evaluate = real_loss_terms, real_evaluate
     n_train = len(load_dataset("fashion-mnist").train_x)
     seconds = end - clock["first_step"] - clock["eval"]
     last = [r for r in run.read_metrics() if r.get("kind") == "epoch"][-1]

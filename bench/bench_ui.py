@@ -34,7 +34,7 @@ from bench.machine import cpu_words  # noqa: E402
 from tests.conftest import _copy_runs  # noqa: E402
 from ui.serve import background as serve  # noqa: E402
 from vae.launch import stop_training  # noqa: E402
-from vae.runs import RunDir, list_runs  # noqa: E402
+from vae.run import RunDir, list_runs  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 HELLO = ROOT / "bench" / "hello_app.py"

@@ -9,6 +9,7 @@ from ui.images import png_bytes
 from ui.posterior import latent_summary
 from ui.resources import active_run, encode_test_set, require_model, run_dataset
 from vae.image_input import MAX_BYTES, ImageInputError, convert_upload, frame_ink, framing_for
+from vae.losses import dims_by_kl
 
 run = active_run()
 model = require_model(run)
@@ -37,7 +38,7 @@ st.caption(f"Draw {what} in the black square, or upload a picture. The encoder o
            f"{shape[1]}×{shape[2]} pixels to μ and σ, and the Gaussian q(z|x) = N(μ, σ²) moves "
            "over the test set while you draw. Nothing random happens in that step; the "
            "randomness is ε in the decodes of z = μ + σ·ε.")
-top = [int(i) for i in np.argsort(-summary.kl_per_dim, kind="stable")]
+top = dims_by_kl(summary.kl_per_dim)
 pad_dims = (top[0], top[1]) if D > 1 else (0, 0)
 draw_input(model, key=f"draw::{run.name}", kl_per_dim=summary.kl_per_dim, pad_dims=pad_dims,
            scatter={"mu": codes["mu"], "labels": codes["labels"],
@@ -122,7 +123,7 @@ with right:
                              np.abs(browser["sigma"] - sigma).max()))
             st.caption(f"The browser's μ and σ of the same pixels differ from torch's by at most "
                        f"{diff:.1e}: one encoder, run in two places.")
-        shown = [int(d) for d in np.argsort(-summary.kl_per_dim, kind="stable")[:8]]
+        shown = dims_by_kl(summary.kl_per_dim)[:8]
         st.dataframe({"dim": [f"z{d}" for d in shown], "μ": mu[shown], "σ": sigma[shown],
                       "KL (nats)": q.kl()[0].numpy()[shown]}, hide_index=True,
                      height=35 * (len(shown) + 1) + 3)

@@ -9,6 +9,7 @@ from ui.decoder_component import format_z, latent_explorer, parse_z, set_explore
 from ui.draw_component import drawn_input, drawn_source, encode_drawn
 from ui.posterior import latent_summary
 from ui.resources import active_run, encode_test_set, require_model, run_dataset
+from vae.losses import dims_by_kl
 
 run = active_run()
 model = require_model(run)
@@ -18,7 +19,7 @@ D = model.config.latent_dim
 mu, labels, names = codes["mu"], codes["labels"], data.class_names
 summary = latent_summary(mu, codes["std"])
 kl, active = summary.kl_per_dim, summary.active
-order = [int(d) for d in np.argsort(-kl, kind="stable")]
+order = dims_by_kl(kl)
 key = f"generate::{run.name}"
 
 

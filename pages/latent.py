@@ -9,6 +9,7 @@ from ui.images import auto_scale, grid, png_bytes
 from ui.posterior import diagnosis, latent_summary, reconstruct
 from ui.resources import (active_run, cached_posterior_figure, encode_test_set, require_model,
                           run_dataset, run_status)
+from vae.losses import dims_by_kl
 
 MAX_ELLIPSES = 500
 MAX_SHOWN = 6
@@ -37,7 +38,7 @@ for level, message in diagnosis(summary, config.beta):
 controls = st.columns([2, 2, 2] if d > 2 else [2, 1, 1, 1])
 view, dims = "dims", (0, 1)
 if d > 2:
-    by_kl = [int(i) for i in np.argsort(-summary.kl_per_dim, kind="stable")]
+    by_kl = dims_by_kl(summary.kl_per_dim)
     with controls[0]:
         view = st.radio("Show", ["dims", "pca"], horizontal=True, key="latent_view",
                         format_func={"dims": "two latent dims",

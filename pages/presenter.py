@@ -14,7 +14,7 @@ from ui.resources import (active_run, all_runs, encode_test_set, load_model, req
 from vae import betas as vb
 from vae import explain as ex
 from vae.launch import launch_beta_sweep
-from vae.runs import RunError
+from vae.run import RunError
 
 STEPS = ["1 · Autoencoder vs VAE", "2 · Raise beta: collapse", "3 · The reparameterization"]
 SEED = 0  # every sample on this page is drawn from this seed: the story is the same each time

@@ -12,7 +12,7 @@ from ui.resources import active_run, all_runs, run_dataset, run_status, runs_roo
 from vae import betas as vb
 from vae import explain as ex
 from vae.launch import launch_beta_sweep
-from vae.runs import RunDir, RunError
+from vae.run import RunDir, RunError
 
 SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
 REFRESH_S = 2.0

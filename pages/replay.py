@@ -6,7 +6,7 @@ from ui import explain_figures as figs
 from ui.images import for_display
 from ui.resources import active_run, encode_test_set, load_model, require_model, run_dataset
 from vae import explain as ex
-from vae.runs import RunError
+from vae.run import RunError
 
 N_POINTS = 2000  # posterior points per frame: enough to see the classes, quick to encode
 FRAME_S = {"slow": 2.0, "normal": 1.2, "fast": 0.7}

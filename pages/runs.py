@@ -10,7 +10,7 @@ from ui.resources import (active_run, all_runs, live_runs_table, run_problems, r
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files
 from vae.launch import delete_run, resume_training
-from vae.runs import RunError
+from vae.run import RunError
 
 st.title("Runs")
 

@@ -10,7 +10,7 @@ from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
 from vae.launch import (forget_launch, launch_status, max_processes, pending_launches,
                         resume_training, start_training, stop_training)
 from vae.model import ARCHS, LIKELIHOODS
-from vae.runs import RunError
+from vae.run import RunError
 
 st.title("Train")
 runs = all_runs()

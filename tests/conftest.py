@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from vae.runs import DEFAULT_ROOT
+from vae.run import DEFAULT_ROOT
 
 PROJECT = Path(__file__).resolve().parent.parent
 BETA_FAMILY = tuple(f"mnist5k-16d-beta{b:g}" for b in (0, 0.25, 0.5, 1, 2, 4, 8, 16, 32))

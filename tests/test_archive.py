@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from vae.archive import (MB, ArchiveError, TEMP_PREFIX, import_run, pack_run)
-from vae.runs import DEFAULT_ROOT, RunDir, RunError
+from vae.run import DEFAULT_ROOT, RunDir, RunError
 
 RUN = "mnist5k-2d-ae"
 

@@ -2,7 +2,7 @@
 import pytest
 
 from vae import betas as vb
-from vae.runs import DEFAULT_ROOT, list_runs
+from vae.run import DEFAULT_ROOT, list_runs
 
 BETAS = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
 

@@ -7,8 +7,8 @@ import pytest
 from ui.curves import (_ordinal, epoch_words, epochs_done, loss_curves_figure, metrics_frames,
                        progress_summary, run_summary,
                        runs_overlay_figure, runs_table)
-from vae.runs import RunDir
-from vae.runs import DEFAULT_ROOT
+from vae.run import RunDir
+from vae.run import DEFAULT_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from PIL import Image
 from tests.image_fixtures import colour_folder, digit_folder, sample_patches, write_folder
 from vae.data import (MAX_SOURCE_SIDE, MIN_PER_CLASS, DatasetError, data_options, dataset_for,
                       load_dataset)
-from vae.runs import RunDir
+from vae.run import RunDir
 from vae.train import main
 
 

@@ -8,7 +8,7 @@ from tests.conftest import SHIPPED
 from ui.decoder_component import (MAX_SCATTER, decode_payload, encode_payload, format_z, parse_z,
                                   read_payload, slider_ranges)
 from vae.model import VAE, VAEConfig
-from vae.runs import DEFAULT_ROOT, RunDir
+from vae.run import DEFAULT_ROOT, RunDir
 
 
 def _torch_decode(model, z, dtype=torch.float32):

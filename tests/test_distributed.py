@@ -21,7 +21,7 @@ from vae.distributed import Group, evaluate_sharded
 from vae.launch import resume_training, stop_training, train_command
 from vae.losses import evaluate
 from vae.model import VAE, VAEConfig
-from vae.runs import RunDir, TrainConfig
+from vae.run import RunDir, TrainConfig
 from vae.train import lr_schedule, main, resolve_precision, train
 from tests.conftest import wait_for
 
@@ -161,12 +161,12 @@ def test_recipe_fast_fills_the_flags_left_out(tmp_path):
 def test_a_bf16_run_stopped_mid_epoch_resumes_to_the_same_weights(tmp_path, monkeypatch):
     """The bf16 path stops at the start of a step (after drawing its noise): resume.pt must hold
     the noise state from before that draw, or the resumed run would take other noise."""
-    import vae.train
+    import vae.train.loop
 
     config = dict(epochs=2, device="cpu", precision="bf16", batch_size=64)
     stopped = RunDir.create(tmp_path, "stopped", VAEConfig(latent_dim=2, hidden=(32,)),
                             TrainConfig(**config))
-    real = vae.train.ShardObjective
+    real = vae.train.loop.ShardObjective
 
     class StopAfter40(real):
         calls = 0
@@ -177,9 +177,9 @@ def test_a_bf16_run_stopped_mid_epoch_resumes_to_the_same_weights(tmp_path, monk
                 stopped.request_stop()
             return super().forward(x, eps)
 
-    monkeypatch.setattr(vae.train, "ShardObjective", StopAfter40)
+    monkeypatch.setattr(vae.train.loop, "ShardObjective", StopAfter40)
     assert train(stopped, quiet=True) == "stopped"
-    monkeypatch.setattr(vae.train, "ShardObjective", real)
+    monkeypatch.setattr(vae.train.loop, "ShardObjective", real)
     assert train(stopped, resume=True, quiet=True) == "finished"
     reference = RunDir.create(tmp_path, "reference", VAEConfig(latent_dim=2, hidden=(32,)),
                               TrainConfig(**config))

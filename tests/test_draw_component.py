@@ -9,7 +9,7 @@ from ui.decoder_component import encode_payload, encode_with_payload, read_paylo
 from ui.draw_component import brush_for, from_levels, pixels_from_browser, to_levels
 from vae.data import load_dataset
 from vae.model import VAE, VAEConfig
-from vae.runs import DEFAULT_ROOT, RunDir
+from vae.run import DEFAULT_ROOT, RunDir
 
 
 def _torch_encode(model, x, dtype=torch.float32):

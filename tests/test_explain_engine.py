@@ -8,7 +8,7 @@ import torch
 from vae import explain as ex
 from vae.data import load_dataset
 from vae.losses import iwae_bound
-from vae.runs import DEFAULT_ROOT, RunDir, list_runs
+from vae.run import DEFAULT_ROOT, RunDir, list_runs
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_epoch_curves_and_top_dims(vae_run):
 
 def test_sweep_names_are_valid_run_names():
     from vae.launch import sweep_name
-    from vae.runs import validate_name
+    from vae.run import validate_name
     for beta in (0.1, 1, 4, 16, 1e-3):
         validate_name(sweep_name(beta, "0521-0730"))
 
@@ -187,7 +187,7 @@ def test_sample_gives_no_gradient_and_rsample_gives_the_analytic_one(run_name, t
     mu = torch.tensor(g.mu, requires_grad=True)
     sigma = torch.tensor(g.sigma, requires_grad=True)
     x = torch.from_numpy(test_x[11].copy())
-    loss = model.neg_log_likelihood(x, model.decode((mu + sigma * torch.tensor(g.eps))[None]))[0]
+    loss = model.neg_log_likelihood(x, model.decode_logits((mu + sigma * torch.tensor(g.eps))[None]))[0]
     ref_mu, ref_sigma = torch.autograd.grad(loss, [mu, sigma])
     assert g.loss == pytest.approx(float(loss.detach()), rel=1e-5)
     np.testing.assert_allclose(g.rsample_grad_mu, ref_mu.numpy(), rtol=1e-4, atol=1e-4)

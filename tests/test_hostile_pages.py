@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import PROJECT, page_app
 from vae.model import VAE, VAEConfig
-from vae.runs import DEFAULT_ROOT, RunDir
+from vae.run import DEFAULT_ROOT, RunDir
 
 GOOD = "mnist5k-2d"
 MODEL_PAGES = ("latent", "reconstructions", "generate", "explain", "replay", "presenter")

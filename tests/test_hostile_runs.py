@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 
 from vae.launch import stop_training
 from vae.model import VAEConfig
-from vae.runs import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs,
+from vae.run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs,
                       validate_run_folder)
 from vae.train import main, train
 from tests.conftest import wait_for
@@ -308,9 +308,9 @@ def test_config_values_of_the_wrong_kind_or_range(run, section, values, words):
 
 
 def test_huge_image_shape_is_refused_before_anything_is_allocated(run, monkeypatch):
-    import vae.runs
+    import vae.run.checkpoints
     built = []
-    monkeypatch.setattr(vae.runs, "VAE", lambda config: built.append(config))
+    monkeypatch.setattr(vae.run.checkpoints, "VAE", lambda config: built.append(config))
     set_config(run, "model", image_shape=[1, 100000, 100000])
     raises(run.load_model, "image shape")
     assert built == [], "a model was built from a config that was never checked"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import page_app
 from vae import launch
-from vae.runs import RunDir
+from vae.run import RunDir
 
 # Only a cap: each loop ends on the event it waits for. A trainer on a loaded 2-core machine spends
 # 10+ s importing torch before it writes anything, so the cap is generous.

@@ -7,10 +7,10 @@ import torch
 
 from tests.test_model import COMBOS, images, make_model, one_thread  # noqa: F401 (autouse)
 from vae.data import load_dataset
-from vae.losses import (LossTerms, active_units_from_mu, bits_per_dim, evaluate, iwae_bound,
-                        loss_terms)
+from vae.losses import (LossTerms, active_units_from_mu, bits_per_dim, dims_by_kl, evaluate,
+                        iwae_bound, loss_terms)
 from vae.model import VAE
-from vae.runs import DEFAULT_ROOT, RunDir
+from vae.run import DEFAULT_ROOT, RunDir
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def log_joint_over_q(model: VAE, x: torch.Tensor, z: torch.Tensor) -> torch.Tens
     """log p(x|z) + log p(z) - log q(z|x) at given z: the single-sample ELBO estimate, by hand."""
     posterior = model.encode(x)
     log_pz = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
-    return model.log_likelihood(x, model.decode(z)) + log_pz - posterior.log_prob(z)
+    return model.log_likelihood(x, model.decode_logits(z)) + log_pz - posterior.log_prob(z)
 
 
 @pytest.mark.parametrize("arch,likelihood,latent,shape", COMBOS)
@@ -39,7 +39,7 @@ def test_recon_plus_kl_is_neg_elbo_exactly(arch, likelihood, latent, shape):
     assert torch.equal(terms.kl, terms.kl_per_dim.sum(-1))
     assert torch.equal(terms.neg_elbo, terms.recon + terms.kl)
     # and the parts are what they claim: recon is -log p(x|z) at the z the terms carry
-    torch.testing.assert_close(terms.recon, -model.log_likelihood(x, model.decode(terms.z)))
+    torch.testing.assert_close(terms.recon, -model.log_likelihood(x, model.decode_logits(terms.z)))
     torch.testing.assert_close(terms.kl_per_dim, model.encode(x).kl())
 
 
@@ -91,6 +91,12 @@ def test_active_units_counts_dims_whose_mean_moves_with_x():
                       0.2 * torch.randn(1000, generator=g)], 1)  # var ~0.04: active
     assert active_units_from_mu(mu).tolist() == [True, False, False, True]
     assert active_units_from_mu(mu, threshold=0.05).tolist() == [True, False, False, False]
+
+
+def test_dims_by_kl_puts_the_largest_kl_first_and_keeps_dim_order_on_ties():
+    assert dims_by_kl([0.1, 3.0, 0.1, 7.5]) == [3, 1, 0, 2]
+    assert dims_by_kl(torch.zeros(3).numpy()) == [0, 1, 2]
+    assert dims_by_kl([]) == []
 
 
 @pytest.mark.parametrize("arch,likelihood,latent,shape", COMBOS[::5])

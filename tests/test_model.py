@@ -9,7 +9,7 @@ from safetensors.torch import load_file
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
 from vae.model import VAE, ConfigError, Posterior, VAEConfig
-from vae.runs import DEFAULT_ROOT
+from vae.run import DEFAULT_ROOT
 
 SHAPES = [(1, 28, 28), (1, 8, 8)]
 COMBOS = [
@@ -47,16 +47,16 @@ def test_shapes_of_encode_decode_forward(arch, likelihood, latent, shape):
     x = images(shape)
     posterior = model.encode(x)
     assert posterior.mu.shape == posterior.logvar.shape == posterior.std.shape == (5, latent)
-    assert model.decode(posterior.mu).shape == (5, *shape)
+    assert model.decode_logits(posterior.mu).shape == (5, *shape)
     out, posterior, z = model(x)
     assert out.shape == x.shape and z.shape == (5, latent)
     # many samples per image decode in one call: (n, B, D) -> (n, B, C, H, W)
     zs = posterior.sample(3)
     assert zs.shape == (3, 5, latent)
-    assert model.decode(zs).shape == (3, 5, *shape)
+    assert model.decode_logits(zs).shape == (3, 5, *shape)
     mean = model.decode_mean(zs)
     assert 0.0 <= mean.min() and mean.max() <= 1.0
-    assert model.log_likelihood(x, model.decode(zs)).shape == (3, 5)
+    assert model.log_likelihood(x, model.decode_logits(zs)).shape == (3, 5)
 
 
 @pytest.mark.parametrize("arch,likelihood,latent,shape", COMBOS)
@@ -118,7 +118,7 @@ def test_reparameterize_lets_gradients_reach_mu_and_logvar():
 def test_bernoulli_log_likelihood_equals_torch_distributions():
     model = make_model("mlp", "bernoulli", 2, (1, 28, 28))
     x = (images((1, 28, 28)) > 0.5).float()
-    out = model.decode(torch.randn(5, 2))
+    out = model.decode_logits(torch.randn(5, 2))
     reference = Bernoulli(logits=out).log_prob(x).flatten(1).sum(-1)
     torch.testing.assert_close(model.log_likelihood(x, out), reference)
 
@@ -128,7 +128,7 @@ def test_gaussian_log_likelihood_equals_torch_distributions():
     with torch.no_grad():
         model.log_sigma_x.fill_(-1.3)
     x = images((1, 8, 8))
-    out = model.decode(torch.randn(5, 2))
+    out = model.decode_logits(torch.randn(5, 2))
     reference = Normal(torch.sigmoid(out), math.exp(-1.3)).log_prob(x).flatten(1).sum(-1)
     torch.testing.assert_close(model.log_likelihood(x, out), reference)
 

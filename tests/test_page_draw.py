@@ -10,7 +10,7 @@ from tests.conftest import run_page
 from ui.decoder_component import encode_with_payload, read_payload
 from ui.draw_component import DRAWN_KEY, from_levels, to_levels
 from vae.data import load_dataset
-from vae.runs import RunDir
+from vae.run import RunDir
 
 
 def _components(at) -> dict:

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import plotly_spec, run_page, NEEDS_FASHION
 from vae import explain as ex
 from vae.data import load_dataset
-from vae.runs import RunDir
+from vae.run import RunDir
 
 
 
@@ -26,7 +26,7 @@ def _frame(at: AppTest, column: str):
 
 @pytest.fixture(scope="module")
 def model():
-    from vae.runs import DEFAULT_ROOT
+    from vae.run import DEFAULT_ROOT
     return RunDir(DEFAULT_ROOT / "mnist5k-2d").load_model()
 
 
@@ -249,13 +249,13 @@ def test_sixteen_dims_measure_no_coverage_they_cannot_fill(runs_root):
     assert any("draws each dim's aggregate posterior" in m.value for m in at.markdown)
 
 
-BETA_RUNS = sorted(p.name for p in __import__("vae.runs", fromlist=["DEFAULT_ROOT"])
+BETA_RUNS = sorted(p.name for p in __import__("vae.run", fromlist=["DEFAULT_ROOT"])
                    .DEFAULT_ROOT.glob("mnist5k-16d-beta*"))
 
 
 @pytest.mark.skipif(len(BETA_RUNS) < 3, reason="the beta family (make shipped-runs) is not here")
 def test_the_beta_family_is_linked_with_its_numbers(monkeypatch):
-    from vae.runs import DEFAULT_ROOT
+    from vae.run import DEFAULT_ROOT
     monkeypatch.setenv("VAE_RUNS_ROOT", str(DEFAULT_ROOT))  # read only: the page writes nothing
     at = _open()
     assert any(s.value == "What beta does" for s in at.subheader)

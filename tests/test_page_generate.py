@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import run_page, NEEDS_FASHION
 from ui.decoder_component import decode_payload, read_payload
-from vae.runs import RunDir
+from vae.run import RunDir
 
 
 

@@ -7,7 +7,7 @@ from tests.conftest import BETA_FAMILY, _copy_runs, page_app
 from vae import explain as ex
 from vae import quality as vq
 from vae.data import load_dataset
-from vae.runs import DEFAULT_ROOT, RunDir
+from vae.run import DEFAULT_ROOT, RunDir
 
 STEPS = ["1 · Autoencoder vs VAE", "2 · Raise beta: collapse", "3 · The reparameterization"]
 

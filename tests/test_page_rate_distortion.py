@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import BETA_FAMILY, page_app, run_page
 
 from vae import explain as ex
-from vae.runs import RunDir, list_runs
+from vae.run import RunDir, list_runs
 
 
 

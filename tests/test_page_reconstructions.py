@@ -6,7 +6,7 @@ from tests.conftest import NEEDS_FASHION, run_page
 from ui.beta_figures import order_by_spread
 from vae.data import load_dataset
 from vae.quality import draw_spread
-from vae.runs import RunDir
+from vae.run import RunDir
 
 
 

@@ -10,7 +10,7 @@ from tests.conftest import plotly_spec, run_page
 
 from vae import explain as ex
 from vae.data import load_dataset
-from vae.runs import RunDir
+from vae.run import RunDir
 
 
 
@@ -87,7 +87,7 @@ def test_autoencoder_replays_its_five_epoch_snapshots(runs_root):
 
 
 def test_a_run_without_snapshots_is_explained(tmp_path, monkeypatch):
-    src = RunDir(__import__("vae.runs", fromlist=["DEFAULT_ROOT"]).DEFAULT_ROOT / "mnist5k-2d")
+    src = RunDir(__import__("vae.run", fromlist=["DEFAULT_ROOT"]).DEFAULT_ROOT / "mnist5k-2d")
     dest = tmp_path / "runs" / "nosnap"
     dest.mkdir(parents=True)
     for f in ("config.json", "metrics.jsonl", "model.safetensors", "status.json"):

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import page_app
 
-from vae.runs import DEFAULT_ROOT
+from vae.run import DEFAULT_ROOT
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_tables_refresh_only_while_a_run_trains(tmp_root):
     """any_training decides whether the Runs and Train tables refresh every 2 s: a run is
     training while a trainer holds its lock, and a finished run's stale 'running' does not count."""
     from ui.resources import any_training
-    from vae.runs import list_runs
+    from vae.run import list_runs
 
     runs = list_runs(tmp_root)
     assert not any_training(runs), "the shipped runs are finished"

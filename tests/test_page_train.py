@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import page_app
 
-from vae.runs import RunDir
+from vae.run import RunDir
 
 
 def page() -> AppTest:

@@ -5,7 +5,7 @@ import pytest
 
 from vae import quality as vq
 from vae.data import load_dataset
-from vae.runs import DEFAULT_ROOT, RunDir
+from vae.run import DEFAULT_ROOT, RunDir
 
 AE, VAE = "mnist5k-16d-beta0", "mnist5k-16d-beta1"
 

@@ -2,7 +2,7 @@
 copy, so one page adding a trace never changes what another session sees."""
 from ui.figures import posterior_figure
 from ui.resources import cached_posterior_figure, encode_test_set, run_dataset
-from vae.runs import RunDir
+from vae.run import RunDir
 
 
 def test_cached_posterior_figure_is_the_builders_figure_and_a_copy(runs_root):

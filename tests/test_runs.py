@@ -10,12 +10,12 @@ import sys
 import pytest
 import torch
 
-import vae.runs
+import vae.run.checkpoints
 from tests.conftest import SHIPPED
 from vae.data import load_dataset
 from vae.losses import evaluate
 from vae.model import ConfigError, VAEConfig
-from vae.runs import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs, validate_name,
+from vae.run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs, validate_name,
                       write_json_atomic)
 
 
@@ -164,7 +164,7 @@ def test_save_weights_is_atomic(run, monkeypatch):
             f.write(b"half a file")
         raise OSError("disk full")
 
-    monkeypatch.setattr(vae.runs, "save_file", half_then_crash)
+    monkeypatch.setattr(vae.run.checkpoints, "save_file", half_then_crash)
     with pytest.raises(OSError):
         run.save_weights(model)
     assert run.weights_file.read_bytes() == before, "a failed save replaced the weights"

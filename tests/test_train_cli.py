@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 
-import vae.train
+import vae.train.loop
 from vae.data import load_dataset
 from vae.launch import resume_training, start_training, stop_training
 from vae.losses import evaluate
 from vae.model import VAEConfig
-from vae.runs import RunDir, TrainConfig
+from vae.run import RunDir, TrainConfig
 from vae.train import main, train
 from tests.conftest import wait_for
 
@@ -237,7 +237,7 @@ def test_stop_file_and_launch_stop_training(tmp_path):
 # ----------------------------------------------------------------------------------- NaN loss
 
 def nan_after(n_calls: int, monkeypatch):
-    real = vae.train.loss_terms
+    real = vae.train.loop.loss_terms
     calls = {"n": 0}
 
     def loss_terms(model, x, generator=None):
@@ -247,7 +247,7 @@ def nan_after(n_calls: int, monkeypatch):
             terms.recon = terms.recon * float("nan")
         return terms
 
-    monkeypatch.setattr(vae.train, "loss_terms", loss_terms)
+    monkeypatch.setattr(vae.train.loop, "loss_terms", loss_terms)
 
 
 def test_nan_loss_fails_the_run_and_keeps_the_last_good_weights(tmp_path, monkeypatch):
@@ -276,7 +276,7 @@ def test_nan_in_the_first_epoch_says_no_weights_were_kept(tmp_path, monkeypatch)
 
 def test_weights_gone_nan_at_an_epoch_end_are_not_saved(tmp_path, monkeypatch):
     run = small_run(tmp_path, "nan-end", epochs=2)
-    real = vae.train.evaluate
+    real = vae.train.loop.evaluate
     calls = {"n": 0}
 
     def evaluate_then_poison(model, x, **kw):
@@ -286,7 +286,7 @@ def test_weights_gone_nan_at_an_epoch_end_are_not_saved(tmp_path, monkeypatch):
                 model.to_mu.weight.fill_(float("inf"))
         return real(model, x, **kw)
 
-    monkeypatch.setattr(vae.train, "evaluate", evaluate_then_poison)
+    monkeypatch.setattr(vae.train.loop, "evaluate", evaluate_then_poison)
     assert train(run, quiet=True) == "failed"
     assert "NaN or infinite during epoch 2" in run.read_status()["message"]
     assert all(torch.isfinite(p).all() for p in run.load_model().parameters())

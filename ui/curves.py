@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from vae.train import format_seconds
+from vae.run import format_seconds
 
 PARTS = (("recon", "Reconstruction  −log p(x|z)"), ("kl", "KL(q(z|x) ‖ N(0, I))"),
          ("neg_elbo", "−ELBO = recon + KL"))

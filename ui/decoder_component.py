@@ -39,6 +39,7 @@ from torch import nn
 
 from ui.hover_images import sprite_sheet
 from ui.style import class_colours
+from vae.losses import dims_by_kl
 
 MAGIC = b"VAEW"
 ASSETS = Path(__file__).resolve().parent / "component_assets"
@@ -337,7 +338,7 @@ def latent_explorer(model: nn.Module, *, key: str, z=None, kl_per_dim: np.ndarra
     payload, model_hash = model_payload(model, scatter)
     kl = np.zeros(d) if kl_per_dim is None else np.asarray(kl_per_dim, np.float64)
     act = np.ones(d, bool) if active is None else np.asarray(active, bool)
-    order = np.argsort(-kl, kind="stable")
+    order = dims_by_kl(kl)
     ranges = slider_ranges(d, None if scatter is None else scatter["mu"])
     if d < 2:
         pad = None
@@ -352,7 +353,7 @@ def latent_explorer(model: nn.Module, *, key: str, z=None, kl_per_dim: np.ndarra
 
     _explorer_component(
         key=key,
-        data={"model": model_hash, "z": current.tolist(), "order": order.tolist(),
+        data={"model": model_hash, "z": current.tolist(), "order": order,
               "kl": [round(float(v), 4) for v in kl], "active": act.tolist(),
               "ranges": ranges.tolist(), "pad": pad, "image_px": int(image_px),
               "colors": class_colours(len(scatter["class_names"]) if scatter else 0),

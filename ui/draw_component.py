@@ -22,6 +22,7 @@ from torch import nn
 
 from ui.decoder_component import _assets_component, _read, model_payload, slider_ranges
 from ui.style import class_colours, same_scatter_type
+from vae.losses import dims_by_kl
 
 DRAWN_KEY = "drawn_input"  # (C, H, W) float32 in [0, 1] (k / 255): the drawing or converted upload
 DRAWN_SOURCE_KEY = "drawn_input_source"  # how it was made, in words ("your drawing", "photo.png")
@@ -143,7 +144,7 @@ def draw_input(model: nn.Module, *, key: str, scatter: dict, kl_per_dim: np.ndar
             "x": x, "mu": np.asarray(value.get("mu", []), np.float64),
             "sigma": np.asarray(value.get("sigma", []), np.float64)}
 
-    order = [int(i) for i in np.argsort(-np.asarray(kl_per_dim), kind="stable")]
+    order = dims_by_kl(kl_per_dim)
     dims = (int(pad_dims[0]) % d, int(pad_dims[1]) % d) if d >= 2 else None
     _draw_component(
         key=key,

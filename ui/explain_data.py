@@ -10,7 +10,7 @@ import streamlit as st
 
 from ui.resources import encode_test_set, load_model, run_dataset, weights_mtime
 from vae import explain as ex
-from vae.runs import RunDir
+from vae.run import RunDir
 
 ACCOUNTING_SAMPLE = 200  # test images in the stratified bound: IWAE at k = 1000 takes seconds
 

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_SIZE,
                       LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, class_colour,
                       equal_aspect, scatter_type)
+from vae.losses import ACTIVE_UNIT_THRESHOLD, dims_by_kl
 
 ELLIPSE_MODES = ("sample", "all", "none")
 ELLIPSE_VERTICES = 20  # smooth at the scatter's size, and 20% less JSON than 24
@@ -265,7 +266,8 @@ def _density_trace(xy, cov, lo, hi, seed: int, n_grid: int = 90) -> go.Contour:
         line=dict(width=0.5, color="rgba(128, 128, 128, 0.5)"), hoverinfo="skip")
 
 
-def kl_per_dim_figure(kl_per_dim: np.ndarray, var_mu: np.ndarray, threshold: float = 0.01,
+def kl_per_dim_figure(kl_per_dim: np.ndarray, var_mu: np.ndarray,
+                      threshold: float = ACTIVE_UNIT_THRESHOLD,
                       height: int = 300) -> go.Figure:
     """Mean KL(q(z_d|x) || N(0,1)) per latent dim over the test set, largest first.
 
@@ -274,7 +276,7 @@ def kl_per_dim_figure(kl_per_dim: np.ndarray, var_mu: np.ndarray, threshold: flo
     """
     kl = np.asarray(kl_per_dim, dtype=np.float64)
     var_mu = np.asarray(var_mu, dtype=np.float64)
-    order = np.argsort(-kl, kind="stable")
+    order = dims_by_kl(kl)
     active = var_mu[order] > threshold
     fig = go.Figure(go.Bar(
         x=[f"z{d}" for d in order], y=kl[order],

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from vae.losses import active_units_from_mu
+from vae.losses import ACTIVE_UNIT_THRESHOLD, active_units_from_mu
 from vae.model import VAE, Posterior
 
-ACTIVE_THRESHOLD = 0.01  # Var_x(mu_d) above this: the dim is used (Burda et al., 2016)
 COLLAPSE_KL_NATS = 0.5  # total KL below this: q(z|x) is the prior for (nearly) every x
 
 
@@ -37,7 +36,7 @@ def latent_summary(mu: np.ndarray, std: np.ndarray) -> LatentSummary:
     std_t = torch.as_tensor(np.asarray(std, dtype=np.float32))
     kl = Posterior(mu_t, 2.0 * torch.log(std_t)).kl().double().mean(0).numpy()
     var_mu = mu_t.double().var(0).numpy() if len(mu_t) > 1 else np.zeros(mu_t.shape[1])
-    active = active_units_from_mu(mu_t, ACTIVE_THRESHOLD).numpy() if len(mu_t) > 1 else (
+    active = active_units_from_mu(mu_t, ACTIVE_UNIT_THRESHOLD).numpy() if len(mu_t) > 1 else (
         np.zeros(mu_t.shape[1], dtype=bool))
     return LatentSummary(kl, var_mu, active)
 
@@ -65,7 +64,7 @@ def diagnosis(summary: LatentSummary, beta: float) -> list[tuple[str, str]]:
         idle_kl = float(summary.kl_per_dim[~summary.active].sum())
         notes.append(("info", (
             f"{summary.n_active} of {d} latent dims are active. The others ({idle}) barely move "
-            f"with x (Var of mu_d < {ACTIVE_THRESHOLD}), so they carry no information about "
+            f"with x (Var of mu_d < {ACTIVE_UNIT_THRESHOLD}), so they carry no information about "
             f"x; together they cost {idle_kl:.2f} nats of KL"
             + (": their q(z_d|x) is simply the prior N(0, 1)." if idle_kl < 0.1 else
                ", paid for nothing."))))
@@ -94,8 +93,8 @@ def reconstruct(model: VAE, x: np.ndarray, n_samples: int, seed: int) -> dict:
     q = model.encode(xt)
     gen = torch.Generator().manual_seed(int(seed))
     z = q.sample(n_samples, generator=gen).transpose(0, 1)  # (B, S, D)
-    out_mu = model.decode(q.mu)
-    out_z = model.decode(z)
+    out_mu = model.decode_logits(q.mu)
+    out_z = model.decode_logits(z)
     return {
         "mean": torch.sigmoid(out_mu).numpy(),
         "samples": torch.sigmoid(out_z).numpy(),

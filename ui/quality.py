@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.resources import load_model, run_dataset, weights_mtime
 from vae import quality as vq
-from vae.runs import RunDir
+from vae.run import RunDir
 
 
 @st.cache_resource(max_entries=4, show_spinner="Fitting the pixel classifier (once per dataset)…")

@@ -17,7 +17,7 @@ from ui.curves import run_summary, runs_table
 from ui.figures import posterior_figure
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
 from vae.launch import launch_status, pending_launches
-from vae.runs import DEFAULT_ROOT, RunDir, RunError, list_runs
+from vae.run import DEFAULT_ROOT, RunDir, RunError, list_runs
 
 DEFAULT_RUN = "mnist5k-2d"
 MAX_POINTS = 10_000

@@ -113,7 +113,7 @@ def warm_up() -> None:
 
     from ui import curves
     from vae.data import DatasetError, dataset_for
-    from vae.runs import RunDir, RunError
+    from vae.run import RunDir, RunError
 
     curves.loss_curves_figure([])
     root = Path(os.environ.get("VAE_RUNS_ROOT") or DASHBOARD.parent / "checkpoints")

@@ -8,9 +8,8 @@ from __future__ import annotations
 import time
 
 from vae.data import CUSTOM, DATASETS, DatasetError, load_dataset
-from vae.model import ConfigError, VAEConfig
-from vae.runs import RunError, TrainConfig, validate_name
-from vae.train import parse_hidden
+from vae.model import ConfigError, VAEConfig, parse_hidden
+from vae.run import RunError, TrainConfig, validate_name
 
 IMAGE_SHAPES = {"mnist-5k": (1, 28, 28), "fashion-mnist": (1, 28, 28), "mnist": (1, 28, 28),
                 "digits": (1, 8, 8)}

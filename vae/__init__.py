@@ -2,7 +2,7 @@
 from .data import DATASETS, Dataset, DatasetError, load_dataset
 from .losses import LossTerms, evaluate, iwae_bound, loss_terms
 from .model import VAE, ConfigError, Posterior, VAEConfig
-from .runs import RunDir, RunError, TrainConfig, list_runs
+from .run import RunDir, RunError, TrainConfig, list_runs
 
 __all__ = ["DATASETS", "Dataset", "DatasetError", "load_dataset", "LossTerms", "evaluate",
            "iwae_bound", "loss_terms", "VAE", "ConfigError", "Posterior", "VAEConfig", "RunDir",

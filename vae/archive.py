@@ -25,11 +25,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .runs import RunDir, RunError, validate_name, validate_run_folder
+from .run import SNAPSHOT_RE, RunDir, RunError, validate_name, validate_run_folder
 
 MB = 1024 * 1024
 # What may be uploaded (the .zip itself): .streamlit/config.toml's server.maxUploadSize says the same
-# to the server (tests/test_archive.py holds them together). The shipped runs pack to 6-26 MB.
+# to the server (tests/test_archive.py holds them together). The shipped runs pack well below it.
 MAX_ZIP_BYTES = 50 * MB
 MAX_UNPACKED_BYTES = 512 * MB  # what its entries may add up to once unpacked (zip bombs)
 MAX_ENTRIES = 10_001  # config, metrics, weights, a status and up to 10,000 snapshots
@@ -37,7 +37,6 @@ MAX_RATIO = 1000  # an entry that inflates more than 1000x is a bomb, not a run
 
 # The files a run may hold, and what happens to each on import.
 KEPT = ("config.json", "metrics.jsonl", "model.safetensors", "train.log")
-SNAPSHOT_RE = re.compile(r"^snapshots/epoch_(\d{4}|10000)\.safetensors$")  # as save_snapshot names them
 DROPPED = {"resume.pt": "resume.pt (optimizer state, a pickle) was not imported: the run resumes "
                         "from its last epoch's weights",
            "status.json": None,  # rewritten: a pid from another machine means nothing here
@@ -76,7 +75,7 @@ def run_files(run: RunDir) -> list[Path]:
     if run.snapshot_dir.is_dir():
         for path in sorted(run.snapshot_dir.iterdir()):
             rel = path.relative_to(run.path).as_posix()
-            if SNAPSHOT_RE.match(rel) and path.is_file() and not path.is_symlink():
+            if _is_snapshot(rel) and path.is_file() and not path.is_symlink():
                 files.append(path)
     if not any(p.name == "config.json" for p in files):
         raise RunError(f"{run.name} has no config.json; there is no run to pack.")
@@ -210,7 +209,7 @@ def import_run(data: bytes | os.PathLike | str, root: str | os.PathLike, *,
         if "model.safetensors" not in rels:
             raise ArchiveError("the archive holds no model.safetensors: a run without weights "
                                "cannot be shown.")
-        wanted = [rels[r] for r in sorted(rels) if r in KEPT or SNAPSHOT_RE.match(r)]
+        wanted = [rels[r] for r in sorted(rels) if r in KEPT or _is_snapshot(r)]
         root.mkdir(parents=True, exist_ok=True)
         sweep_stale(root)
         # The run is built one level down, so the runs list (folders holding config.json) never
@@ -297,11 +296,17 @@ def import_image_zip(data: bytes, root: str | os.PathLike, *, source: str = "ima
     return final
 
 
+def _is_snapshot(rel: str) -> bool:
+    """Whether a path inside a run is a snapshot, named as save_snapshot names them."""
+    folder, _, name = rel.partition("/")
+    return folder == "snapshots" and SNAPSHOT_RE.fullmatch(name) is not None
+
+
 def _sort_members(rels: dict) -> list[str]:
     """Refuse unknown files; notes for those dropped on purpose."""
     notes = []
     for rel in rels:
-        if rel in KEPT or SNAPSHOT_RE.match(rel):
+        if rel in KEPT or _is_snapshot(rel):
             continue
         if rel in DROPPED:
             if DROPPED[rel]:
@@ -314,7 +319,7 @@ def _sort_members(rels: dict) -> list[str]:
 
 
 def validate_folder(path: Path) -> None:
-    """A run folder checked as the dashboard will read it (vae.runs.validate_run_folder: config
+    """A run folder checked as the dashboard will read it (vae.run.validate_run_folder: config
     against the schema, no links, weights and every snapshot matching the config and finite),
     after a first look at the weight shapes that names the tensor that differs."""
     run = RunDir(path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .explain import RunPoint, run_point
-from .runs import RunDir, RunError
+from .run import RunDir, RunError
 
 FAMILY_PREFIX = "mnist5k-16d-beta"  # the shipped family (bench/make_shipped_runs.sh)
 

@@ -168,9 +168,9 @@ class ShardObjective(nn.Module):
             h = self.vae.encoder(x)
             mu, logvar = self.vae.to_mu(h), self.vae.to_logvar(h)
         posterior = Posterior(mu.float(), logvar.float())
-        z = posterior.mu + posterior.std * eps
+        z = self.vae.reparameterize(posterior.mu, posterior.logvar, eps=eps)
         with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            out = self.vae.decode(z)
+            out = self.vae.decode_logits(z)
         return self.vae.neg_log_likelihood(x, out.float()), posterior.kl()
 
 
@@ -181,7 +181,7 @@ def evaluate_sharded(model: VAE, x: torch.Tensor, group: Group, batch_size: int 
     with its slice of the same noise. Sums (float64) are all-reduced: every image counts once, none
     is padded or repeated. Active units come from the variance of mu through its sum and sum of
     squares. The same keys and meaning as evaluate; equal to it up to the order of additions."""
-    from .losses import bits_per_dim  # a sibling; imported here to keep this module's top light
+    from .losses import ACTIVE_UNIT_THRESHOLD, bits_per_dim  # a sibling; imported here to keep this module's top light
 
     model.eval()
     d = model.config.latent_dim
@@ -191,8 +191,8 @@ def evaluate_sharded(model: VAE, x: torch.Tensor, group: Group, batch_size: int 
         eps = torch.randn((len(batch), d), generator=generator, device=x.device)
         part = group.shard(len(batch))
         posterior = model.encode(batch[part])
-        z = posterior.mu + posterior.std * eps[part]
-        recon = model.neg_log_likelihood(batch[part], model.decode(z)).double()
+        z = model.reparameterize(posterior.mu, posterior.logvar, eps=eps[part])
+        recon = model.neg_log_likelihood(batch[part], model.decode_logits(z)).double()
         kl, mu = posterior.kl().double(), posterior.mu.double()
         sums[0] += len(recon)
         sums[1] += recon.sum()
@@ -212,6 +212,6 @@ def evaluate_sharded(model: VAE, x: torch.Tensor, group: Group, batch_size: int 
         "neg_elbo": neg_elbo,
         "bits_per_dim": bits_per_dim(neg_elbo, model.config.n_pixels),
         "kl_per_dim": kl_per_dim,
-        "active_units": int((mu_var > 0.01).sum().item()),
+        "active_units": int((mu_var > ACTIVE_UNIT_THRESHOLD).sum().item()),
         "images": int(n),
     }

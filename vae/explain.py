@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .losses import bits_per_dim, iwae_bound
+from .losses import bits_per_dim, dims_by_kl, iwae_bound
 from .model import VAE
-from .runs import RunDir, RunError
+from .run import RunDir, RunError
 
 # The line the learner quotes (Keras tutorials); z_log_sigma is log sigma^2 there.
 SEED_KL_LINE = ("kl_loss = - 0.5 * mean(1 + z_log_sigma - square(z_mean) - exp(z_log_sigma), "
@@ -109,12 +109,12 @@ def _loss_and_grads(model: VAE, xt: torch.Tensor, draw: str, seed: int):
             z = normal.sample() if draw == "sample" else normal.rsample()
         # z as a leaf of its own too, to read d loss / d z without changing the graph above
         z_leaf = z.detach().requires_grad_(True)
-        loss = model.neg_log_likelihood(xt[0], model.decode(z_leaf[None]))[0]
+        loss = model.neg_log_likelihood(xt[0], model.decode_logits(z_leaf[None]))[0]
         (grad_z,) = torch.autograd.grad(loss, [z_leaf], retain_graph=True)
         if not z.requires_grad:  # sample() ran under no_grad: z is a constant, the chain is cut
             grads = [None] * (2 + len(encoder_params))
         else:
-            loss_through_z = model.neg_log_likelihood(xt[0], model.decode(z[None]))[0]
+            loss_through_z = model.neg_log_likelihood(xt[0], model.decode_logits(z[None]))[0]
             grads = torch.autograd.grad(loss_through_z, [mu, sigma, *encoder_params],
                                         allow_unused=True)
     enc = [g for g in grads[2:] if g is not None]
@@ -207,8 +207,7 @@ def aggregate_posterior(mu: np.ndarray, sigma: np.ndarray, grid: np.ndarray) -> 
 
 def top_dims(kl_per_dim, k: int = 2) -> list[int]:
     """The k dims that carry most information (largest KL), in dim order: the latent view's axes."""
-    kl = np.asarray(kl_per_dim, np.float64)
-    return sorted(np.argsort(-kl, kind="stable")[:k].tolist())
+    return sorted(dims_by_kl(kl_per_dim)[:k])
 
 
 def prior_coverage(mu: np.ndarray, sigma: np.ndarray, n: int = 1000, seed: int = 0,
@@ -292,7 +291,7 @@ def accounting(model: VAE, x: np.ndarray, k: int, samples: int = 200, seed: int 
     recon = []
     for start in range(0, samples, 100):
         z = q.sample(min(100, samples - start), generator=g)
-        recon.append(-model.log_likelihood(xt, model.decode(z)))
+        recon.append(-model.log_likelihood(xt, model.decode_logits(z)))
     recon_t = torch.cat(recon).mean(0)  # (B,)
     kl = q.kl().sum(-1)
     iwae = iwae_bound(model, xt, k, chunk=200, generator=g)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .runs import RunDir, RunError, validate_name
+from .run import RunDir, RunError, validate_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from .model import VAE
+
+# A dim is active when Var_x(E_q[z_d]) exceeds this (Burda et al., 2016): its mean moves with x.
+ACTIVE_UNIT_THRESHOLD = 0.01
 
 
 @dataclass
@@ -48,7 +52,7 @@ def evaluate(model: VAE, x: torch.Tensor, batch_size: int = 1000,
         batch = x[i:i + batch_size]
         posterior = model.encode(batch)  # once: its mu also gives the active units
         z = posterior.sample(generator=generator)
-        recon.append(model.neg_log_likelihood(batch, model.decode(z)))
+        recon.append(model.neg_log_likelihood(batch, model.decode_logits(z)))
         kl_dims.append(posterior.kl())
         mus.append(posterior.mu)
     recon_t, kl_t, mu_t = torch.cat(recon), torch.cat(kl_dims), torch.cat(mus)
@@ -67,9 +71,15 @@ def bits_per_dim(nats_per_image: float, n_pixels: int) -> float:
     return nats_per_image / (n_pixels * math.log(2))
 
 
-def active_units_from_mu(mu: torch.Tensor, threshold: float = 0.01) -> torch.Tensor:
+def active_units_from_mu(mu: torch.Tensor,
+                         threshold: float = ACTIVE_UNIT_THRESHOLD) -> torch.Tensor:
     """A dim is active when Var_x(E_q[z_d]) exceeds the threshold (Burda et al., 2016). (D,) bool."""
     return mu.var(0) > threshold
+
+
+def dims_by_kl(kl_per_dim) -> list[int]:
+    """Latent dims ordered by their KL, the most informative first; equal KLs keep dim order."""
+    return [int(d) for d in np.argsort(-np.asarray(kl_per_dim, np.float64), kind="stable")]
 
 
 @torch.no_grad()
@@ -86,7 +96,7 @@ def iwae_bound(model: VAE, x: torch.Tensor, k: int, chunk: int = 500,
     for start in range(0, k, chunk):
         n = min(chunk, k - start)
         z = posterior.sample(n, generator=generator)  # (n, B, D)
-        log_px_z = model.log_likelihood(x, model.decode(z))
+        log_px_z = model.log_likelihood(x, model.decode_logits(z))
         log_pz = (-0.5 * z.pow(2) - 0.5 * math.log(2 * math.pi)).sum(-1)
         log_w.append(log_px_z + log_pz - posterior.log_prob(z))
     return torch.logsumexp(torch.cat(log_w), 0) - math.log(k)

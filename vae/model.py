@@ -128,10 +128,15 @@ class Posterior:
             self._std = torch.exp(0.5 * self.logvar)
         return self._std
 
-    def sample(self, n: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-        """z = mu + sigma * eps. Shape (B, D), or (n, B, D) when n is given."""
-        shape = self.mu.shape if n is None else (n, *self.mu.shape)
-        eps = torch.randn(shape, generator=generator, dtype=self.mu.dtype, device=self.mu.device)
+    def sample(self, n: int | None = None, generator: torch.Generator | None = None,
+               eps: torch.Tensor | None = None) -> torch.Tensor:
+        """z = mu + sigma * eps. Shape (B, D), or (n, B, D) when n is given. eps ~ N(0, I) is drawn
+        here unless given (the trainer draws a global batch's noise and hands each process its
+        slice)."""
+        if eps is None:
+            shape = self.mu.shape if n is None else (n, *self.mu.shape)
+            eps = torch.randn(shape, generator=generator, dtype=self.mu.dtype,
+                              device=self.mu.device)
         return self.mu + self.std * eps
 
     def kl(self) -> torch.Tensor:
@@ -178,10 +183,13 @@ class VAE(nn.Module):
 
     @staticmethod
     def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
-                       generator: torch.Generator | None = None) -> torch.Tensor:
-        return Posterior(mu, logvar).sample(generator=generator)
+                       generator: torch.Generator | None = None,
+                       eps: torch.Tensor | None = None) -> torch.Tensor:
+        """z = mu + sigma * eps with eps ~ N(0, I): a sample of q(z|x) that gradients flow through
+        to mu and log sigma^2 (Kingma & Welling, section 2.4). eps is drawn unless given."""
+        return Posterior(mu, logvar).sample(generator=generator, eps=eps)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         """The decoder's output before the squashing: logits (bernoulli) or pre-sigmoid mean."""
         lead = z.shape[:-1]
         out = self.decoder(z.reshape(-1, z.shape[-1]))
@@ -189,15 +197,15 @@ class VAE(nn.Module):
 
     def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
         """The mean image E[x|z] in [0, 1], what the dashboard draws."""
-        return torch.sigmoid(self.decode(z))
+        return torch.sigmoid(self.decode_logits(z))
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
         posterior = self.encode(x)
-        z = posterior.sample(generator=generator)
-        return self.decode(z), posterior, z
+        z = self.reparameterize(posterior.mu, posterior.logvar, generator)
+        return self.decode_logits(z), posterior, z
 
     def log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        """log p(x|z) summed over pixels; `out` is decode(z), broadcasting against x."""
+        """log p(x|z) summed over pixels; `out` is decode_logits(z), broadcasting against x."""
         return -self.neg_log_likelihood(x, out)
 
     def neg_log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
@@ -211,6 +219,21 @@ class VAE(nn.Module):
             nll = (0.5 * ((x - mean) / self.log_sigma_x.exp()).pow(2) + self.log_sigma_x
                    + 0.5 * math.log(2 * math.pi))
         return nll.flatten(-3).sum(-1)
+
+
+def parse_hidden(text: str | None, arch: str) -> tuple[int, ...]:
+    """Hidden widths as a user writes them (--hidden, the Train form): "512,256"; empty means
+    the architecture's default."""
+    if not text:
+        return (400,) if arch == "mlp" else (32, 64)
+    try:
+        values = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+    except ValueError as exc:
+        raise ConfigError(f"hidden sizes take comma-separated whole numbers like 512,256, not {text!r}") from exc
+    if not values:
+        raise ConfigError("hidden sizes need at least one width")
+    return values
+
 
 
 def _is_int(value) -> bool:

@@ -4,7 +4,7 @@
 number a viewer can check: fit a simple classifier (multinomial logistic regression on the pixels'
 first 20 principal components, fixed seed) to the training images, decode N(0, I) samples with a
 model, and count the share the classifier gives one class with probability >= `threshold`. Real
-test images set the ceiling (about 60% on MNIST-5k: a linear classifier is rarely that sure).
+test images set the ceiling, well below 100%: a linear classifier is rarely that sure.
 Never imports streamlit.
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ from .explain import prior_samples
 from .model import VAE
 
 CONFIDENT = 0.9  # "recognised": one class gets at least this probability
-MAX_FIT_IMAGES = 10_000  # Fashion-MNIST's 60,000 would take minutes; 10,000 fit in seconds
-N_COMPONENTS = 20  # logistic regression on 784 raw pixels takes ~30x longer and is no surer
+MAX_FIT_IMAGES = 10_000  # enough for a stable fit; a whole large set would keep a page waiting
+N_COMPONENTS = 20  # logistic regression on the raw pixels takes far longer and is no surer
 SEED = 0
 
 
@@ -37,8 +37,8 @@ def fit_pixel_classifier(data: Dataset, seed: int = SEED,
         x, y = x[keep], y[keep]
     clf = make_pipeline(PCA(N_COMPONENTS, random_state=seed),
                         LogisticRegression(max_iter=1000, random_state=seed))
-    # One BLAS thread: 0.6 s on a loaded 2-core machine, against 84 s with the default threads
-    # (they spin-wait for each other when the cores are busy)
+    # One BLAS thread: on a loaded machine the default threads spin-wait for each other and the
+    # fit takes minutes instead of about a second
     with threadpool_limits(1):
         return clf.fit(x.reshape(len(x), -1), y)
 

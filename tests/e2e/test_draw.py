@@ -16,7 +16,7 @@ from ui.images import to_uint8
 from vae.data import load_dataset
 from vae.image_input import convert_upload, framing_for
 from vae.model import VAE, VAEConfig
-from vae.runs import RunDir, TrainConfig
+from vae.run import RunDir, TrainConfig
 
 READY = ".vae-draw[data-ready='1']"
 RECON_BYTES = """el => {

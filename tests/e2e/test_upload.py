@@ -11,7 +11,7 @@ from tests.conftest import _copy_runs
 from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
 from tests.image_fixtures import colour_folder, sample_patches, write_folder, zip_folder
 from vae.archive import import_run, pack_run
-from vae.runs import DEFAULT_ROOT, RunDir
+from vae.run import DEFAULT_ROOT, RunDir
 
 
 @pytest.fixture(scope="module")

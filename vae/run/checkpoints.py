@@ -1,0 +1,121 @@
+"""Checkpoints: the weights (model.safetensors), replay snapshots and their checks.
+
+model.safetensors holds the latest weights, replaced atomically; snapshots/epoch_NNNN.safetensors
+holds float16 weights after each epoch, for replay. Weights are checked against config.json (names,
+shapes, dtypes, size) before a model is built, and for NaN or infinity. safetensors never unpickles.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors_bytes
+from safetensors.torch import save_file
+
+from ..model import VAE, VAEConfig, _is_int
+from .files import MAX_JSON_BYTES, RunError, write_atomic
+
+# How save_snapshot names a snapshot: epochs run from 1 to 10,000 (TrainConfig), written with four
+# digits or more. The archive packs and imports exactly these names.
+SNAPSHOT_RE = re.compile(r"epoch_(\d{4}|10000)\.safetensors")
+
+
+class Checkpoints:
+    """Saving and loading weights and snapshots; part of RunDir (uses RunFiles and RunConfig)."""
+
+    def save_weights(self, model: VAE) -> None:
+        self.inside(self.weights_file)
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        write_atomic(self.weights_file, lambda tmp: save_file(state, str(tmp)))
+
+    def save_snapshot(self, model: VAE, epoch: int) -> None:
+        self.inside(self.snapshot_file(epoch))
+        self.snapshot_dir.mkdir(exist_ok=True)
+        state = {k: v.detach().cpu().to(torch.float16).contiguous()
+                 for k, v in model.state_dict().items()}
+        write_atomic(self.snapshot_file(epoch), lambda tmp: save_file(state, str(tmp)))
+
+    def snapshot_epochs(self) -> list[int]:
+        """Epochs with a snapshot file named epoch_NNNN.safetensors; other names are ignored."""
+        try:
+            self.inside(self.snapshot_dir)
+            names = os.listdir(self.snapshot_dir)
+        except (OSError, RunError):
+            return []
+        return sorted(int(m.group(1)) for m in map(SNAPSHOT_RE.fullmatch, names)
+                      if m and int(m.group(1)) >= 1)
+
+    def sweep_temp_files(self) -> list[Path]:
+        """Remove the temp files of saves a killed trainer left half-done; the trainer calls this
+        under its lock at start. Returns what was removed."""
+        removed = []
+        for folder, pattern in ((self.path, re.compile(r"^\.(model\.safetensors|status\.json|"
+                                                         r"config\.json)\..+$|^\.resume\.pt\.tmp$")),
+                                (self.snapshot_dir, re.compile(r"^\.epoch_\d+\.safetensors\..+$"))):
+            try:
+                self.inside(folder)
+                names = os.listdir(folder)
+            except (OSError, RunError):
+                continue
+            for name in names:
+                if pattern.match(name):
+                    try:
+                        os.unlink(folder / name)  # unlink removes a link itself, never its target
+                        removed.append(folder / name)
+                    except (IsADirectoryError, PermissionError, FileNotFoundError):
+                        pass
+        return removed
+
+    def check_weights(self, path: Path, config: VAEConfig) -> dict[str, torch.Tensor]:
+        """The tensors of a weights file, once checked against config (names, shapes, float
+        dtypes, size) and for NaN or infinity. RunError says what is wrong."""
+        expected = _expected_shapes(config)
+        limit = 4 * config.n_parameters + MAX_JSON_BYTES  # float32 data and a header
+        size = os.lstat(self.inside(path)).st_size
+        if size > limit:
+            raise RunError(f"{path} does not match config.json: it is {size:,} bytes, more than the "
+                           f"{limit:,} that the configured model's weights can take (weights for "
+                           "another architecture?).")
+        data = self.read_bytes(path, limit)
+        try:
+            state = load_safetensors_bytes(data)  # a header and raw tensors, never a pickle
+        except (SafetensorError, ValueError, RuntimeError, OverflowError, KeyError, TypeError) as exc:
+            raise RunError(f"{path} is corrupt: {str(exc)[:200]}") from exc
+        if set(state) != set(expected) or any(tuple(state[k].shape) != expected[k] for k in state):
+            raise RunError(f"{path} does not match config.json: the weights are for another "
+                           "architecture (different layers or sizes).")
+        for key, tensor in state.items():
+            if not tensor.is_floating_point():
+                raise RunError(f"{path} is corrupt: {key} holds {tensor.dtype}, not floats.")
+            bad = int((~torch.isfinite(tensor)).sum())
+            if bad:
+                raise RunError(f"{path} holds {bad:,} NaN or infinite values (in {key}): these "
+                               "weights cannot be drawn. Train again or resume from an earlier "
+                               "snapshot.")
+        return state
+
+    def load_model(self, epoch: int | None = None, device: str = "cpu") -> VAE:
+        """Rebuild the model from config.json and load its weights (latest, or a snapshot). The
+        config and the weights are checked before the model is built."""
+        config, _ = self.read_config()
+        if epoch is not None and (not _is_int(epoch) or not 1 <= epoch <= 999_999):
+            raise RunError(f"There is no epoch {epoch!r}: epochs are whole numbers from 1.")
+        path = self.weights_file if epoch is None else self.snapshot_file(epoch)
+        try:
+            state = self.check_weights(path, config)
+        except FileNotFoundError as exc:
+            if epoch is not None:
+                raise RunError(f"{path} not found: the run has no snapshot of epoch {epoch} "
+                               f"(it has {self.snapshot_epochs() or 'none'}).") from exc
+            raise RunError(f"{path} not found: the run has no weights yet.") from exc
+        model = VAE(config)
+        model.load_state_dict({k: v.float() for k, v in state.items()})
+        return model.to(device).eval()
+
+
+def _expected_shapes(config: VAEConfig) -> dict[str, tuple[int, ...]]:
+    with torch.device("meta"):  # shapes only: nothing is allocated
+        return {k: tuple(v.shape) for k, v in VAE(config).state_dict().items()}
