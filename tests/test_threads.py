@@ -68,3 +68,35 @@ def test_busy_cores_sees_a_spinning_neighbour():
 
 def test_usable_cores_is_positive():
     assert usable_cores() >= 1
+
+
+def test_cli_refuses_bad_threads_in_words(tmp_path, capsys):
+    from vae.train import main
+    assert main(["--threads", "two", "--root", str(tmp_path), "--name", "x"]) == 2
+    assert "threads must be 'auto' or a whole number" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_says_its_thread_choice_and_gives_the_caller_its_threads_back(tmp_path, capsys):
+    import torch
+
+    from vae.train import main
+    before = torch.get_num_threads()
+    code = main(["--dataset", "digits", "--latent-dim", "2", "--hidden", "16", "--epochs", "1",
+                 "--threads", "1", "--quiet", "--root", str(tmp_path), "--name", "t"])
+    assert code == 0
+    assert "threads: 1 thread (--threads)" in capsys.readouterr().err
+    assert torch.get_num_threads() == before
+
+
+def test_the_engine_asks_openmp_to_sleep_rather_than_spin_unless_the_user_chose():
+    import subprocess
+    import sys
+    code = "import vae, os; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "PASSIVE"
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "OMP_WAIT_POLICY": "ACTIVE"},
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "ACTIVE"

@@ -13,10 +13,14 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 from ..data import CUSTOM, DATASETS, DatasetError, data_options, dataset_for
 from ..distributed import DistributedError, Group, join_from_env
 from ..model import ARCHS, LIKELIHOODS, ConfigError, VAEConfig, parse_hidden
 from ..run import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, write_json_atomic
+from ..threads import ENV as THREADS_ENV
+from ..threads import choose_threads, parse_threads
 from .device import pick_device
 from .loop import train
 
@@ -74,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue a stopped run; --epochs, if given, raises its target")
     p.add_argument("--root", default=str(DEFAULT_ROOT), help="folder holding the runs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--threads", default=os.environ.get(THREADS_ENV, "auto"),
+                   help="CPU threads: a number, or auto (default; $%s): the cores other processes "
+                        "leave free when training starts, one per process under torchrun"
+                        % THREADS_ENV)
     return p
 
 
@@ -85,15 +93,35 @@ def main(argv: list[str] | None = None) -> int:
         flag = "--" + key.replace("_", "-")
         if not any(a == flag or a.startswith(flag + "=") for a in given):
             setattr(args, key, value)
+    try:
+        threads = parse_threads(args.threads)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:  # a plain process is a group of one; under torchrun this joins the other processes
         group = join_from_env()
     except DistributedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    before = torch.get_num_threads()
     try:
+        _use_threads(threads, group, args.device)
         return _lead(group, args, argv) if group.is_main else _follow(group, args)
     finally:
+        torch.set_num_threads(before)  # an in-process caller (a test) keeps its own
         group.close()
+
+
+def _use_threads(requested: int | None, group: Group, device: str) -> None:
+    try:
+        device_type = pick_device(device).type
+    except ConfigError:
+        device_type = "cpu"  # _lead says what is wrong with --device
+    n, why = choose_threads(requested, world_size=group.world, device_type=device_type)
+    if n is not None:
+        torch.set_num_threads(n)
+    if group.is_main:
+        print(f"threads: {why}", file=sys.stderr)
 
 
 def _lead(group: Group, args, argv) -> int:
