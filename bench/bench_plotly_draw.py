@@ -23,8 +23,8 @@ import plotly  # noqa: E402
 import torch  # noqa: E402
 
 from bench.machine import cpu_words, load_average  # noqa: E402
-from ui.figures import posterior_figure  # noqa: E402
-from ui.resources import MAX_POINTS  # noqa: E402
+from ui.figures.latent import posterior_figure  # noqa: E402
+from ui.cache.runs import MAX_POINTS  # noqa: E402
 from vae.data import dataset_for  # noqa: E402
 from vae.runs import DEFAULT_ROOT, RunDir  # noqa: E402
 

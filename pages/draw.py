@@ -4,10 +4,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui.draw_component import draw_input, drawn_input, drawn_source, set_drawn_input
-from ui.images import png_bytes
-from ui.posterior import latent_summary
-from ui.resources import active_run, encode_test_set, require_model, run_dataset
+from ui.components.draw import draw_input, drawn_input, drawn_source, set_drawn_input
+from ui.figures.images import png_bytes
+from ui.cache.posterior import latent_summary
+from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
 from vae.image_input import MAX_BYTES, ImageInputError, convert_upload, frame_ink, framing_for
 
 run = active_run()

@@ -6,13 +6,13 @@ and sentences from ui.explain_sections, the figures from ui.explain_figures.
 import numpy as np
 import streamlit as st
 
-from ui import explain_data as cached
-from ui import explain_figures as figs
-from ui import explain_sections as sec
-from ui.decoder_component import latent_explorer, set_explorer_z
-from ui.draw_component import drawn_id, drawn_input, drawn_source
-from ui.posterior import latent_summary
-from ui.resources import active_run, all_runs, encode_test_set, require_model, run_dataset
+from ui.cache import explain as cached
+from ui.figures import explain as figs
+from ui.forms import explain as sec
+from ui.components.decoder import latent_explorer, set_explorer_z
+from ui.components.draw import drawn_id, drawn_input, drawn_source
+from ui.cache.posterior import latent_summary
+from ui.cache.runs import active_run, all_runs, encode_test_set, require_model, run_dataset
 from vae import explain as ex
 
 run = active_run()

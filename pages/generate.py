@@ -4,11 +4,11 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui import generate_figures as gf
-from ui.decoder_component import format_z, latent_explorer, parse_z, set_explorer_z
-from ui.draw_component import drawn_input, drawn_source, encode_drawn
-from ui.posterior import latent_summary
-from ui.resources import active_run, encode_test_set, require_model, run_dataset
+from ui.figures import generate as gf
+from ui.components.decoder import format_z, latent_explorer, parse_z, set_explorer_z
+from ui.components.draw import drawn_input, drawn_source, encode_drawn
+from ui.cache.posterior import latent_summary
+from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
 
 run = active_run()
 model = require_model(run)

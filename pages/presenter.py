@@ -4,12 +4,12 @@ import time
 import numpy as np
 import streamlit as st
 
-from ui import beta_figures as bf
-from ui import explain_figures as figs
-from ui.images import for_display
-from ui.presenter_keys import presenter_keys
-from ui.quality import prior_share, real_share
-from ui.resources import (active_run, all_runs, encode_test_set, load_model, require_model,
+from ui.figures import beta as bf
+from ui.figures import explain as figs
+from ui.figures.images import for_display
+from ui.components.presenter_keys import presenter_keys
+from ui.cache.quality import prior_share, real_share
+from ui.cache.runs import (active_run, all_runs, encode_test_set, load_model, require_model,
                           run_dataset, runs_root)
 from vae import betas as vb
 from vae import explain as ex

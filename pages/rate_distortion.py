@@ -4,11 +4,11 @@ import time
 import numpy as np
 import streamlit as st
 
-from ui import beta_figures as bf
-from ui import explain_data as cached
-from ui import explain_figures as figs
-from ui.quality import prior_share, real_share
-from ui.resources import active_run, all_runs, run_dataset, run_status, runs_root
+from ui.figures import beta as bf
+from ui.cache import explain as cached
+from ui.figures import explain as figs
+from ui.cache.quality import prior_share, real_share
+from ui.cache.runs import active_run, all_runs, run_dataset, run_status, runs_root
 from vae import betas as vb
 from vae import explain as ex
 from vae.launch import launch_beta_sweep

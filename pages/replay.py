@@ -2,9 +2,9 @@
 import numpy as np
 import streamlit as st
 
-from ui import explain_figures as figs
-from ui.images import for_display
-from ui.resources import active_run, encode_test_set, load_model, require_model, run_dataset
+from ui.figures import explain as figs
+from ui.figures.images import for_display
+from ui.cache.runs import active_run, encode_test_set, load_model, require_model, run_dataset
 from vae import explain as ex
 from vae.runs import RunError
 

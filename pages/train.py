@@ -1,9 +1,9 @@
 """Train: start a run as its own process, watch it live, stop or resume it."""
 import streamlit as st
 
-from ui import train_form
-from ui.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
-from ui.resources import (active_run, all_runs, cached_posterior_figure, encode_test_set,
+from ui.forms import train as train_form
+from ui.figures.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
+from ui.cache.runs import (active_run, all_runs, cached_posterior_figure, encode_test_set,
                           live_runs_table, run_dataset, run_status, runs_root, set_active_run)
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError

@@ -4,7 +4,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from ui import beta_figures as bf
+from ui.figures import beta as bf
 
 
 def test_active_units_axis_runs_from_zero_to_the_latent_size():

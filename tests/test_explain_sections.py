@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ui import explain_sections as sec
+from ui.forms import explain as sec
 from vae import explain as ex
 
 

@@ -1,7 +1,7 @@
 """The Train form's validation: problems in words, or the trainer's options."""
 import pytest
 
-from ui.train_form import DEFAULTS, notes, validate
+from ui.forms.train import DEFAULTS, notes, validate
 
 
 def form(**changes):

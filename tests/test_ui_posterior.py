@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from ui.posterior import diagnosis, latent_summary, pick_images, reconstruct
+from ui.cache.posterior import diagnosis, latent_summary, pick_images, reconstruct
 from vae.data import load_dataset
 from vae.runs import RunDir
 
@@ -28,7 +28,7 @@ def test_summary_marks_prior_dims_inactive():
 
 
 def _summary(kl, var_mu):
-    from ui.posterior import LatentSummary
+    from ui.cache.posterior import LatentSummary
     return LatentSummary(np.array(kl, float), np.array(var_mu, float), np.array(var_mu) > 0.01)
 
 

@@ -80,13 +80,13 @@ def warm_up() -> None:
     from ui.warm import PLOTLY_FIRST_USE
 
     with PLOTLY_FIRST_USE:  # first, while no browser has connected yet: Plotly alone, no PyTorch
-        from ui import figures
+        from ui.figures import latent as figures
         rng = np.random.default_rng(0)
         mu, std = rng.normal(size=(64, 2)), np.full((64, 2), 0.5)
         figures.posterior_figure(mu, std, np.arange(64) % 2, ("a", "b"), ellipses="all")
         figures.kl_per_dim_figure(np.ones(2), np.ones(2))
 
-    from ui import curves
+    from ui.figures import curves
     from vae.data import DatasetError, dataset_for
     from vae.runs import RunDir, RunError
 

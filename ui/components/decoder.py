@@ -37,11 +37,11 @@ import streamlit as st
 import torch
 from torch import nn
 
-from ui.hover_images import sprite_sheet
+from ui.components.hover_images import sprite_sheet
 from ui.style import class_colours
 
 MAGIC = b"VAEW"
-ASSETS = Path(__file__).resolve().parent / "component_assets"
+ASSETS = Path(__file__).resolve().parent
 MAX_SCATTER = 2000  # points behind the pad; enough to see the classes, small on the wire
 
 

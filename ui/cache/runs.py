@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from ui.curves import run_summary, runs_table
-from ui.figures import posterior_figure
+from ui.figures.curves import run_summary, runs_table
+from ui.figures.latent import posterior_figure
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
 from vae.launch import launch_status, pending_launches
 from vae.runs import DEFAULT_ROOT, RunDir, RunError, list_runs

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui.resources import encode_test_set, load_model, run_dataset, weights_mtime
+from ui.cache.runs import encode_test_set, load_model, run_dataset, weights_mtime
 from vae import explain as ex
 from vae.runs import RunDir
 

@@ -20,7 +20,7 @@ import streamlit as st
 import torch
 from torch import nn
 
-from ui.decoder_component import _assets_component, _read, model_payload, slider_ranges
+from ui.components.decoder import _assets_component, _read, model_payload, slider_ranges
 from ui.style import class_colours, same_scatter_type
 
 DRAWN_KEY = "drawn_input"  # (C, H, W) float32 in [0, 1] (k / 255): the drawing or converted upload
