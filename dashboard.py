@@ -1,6 +1,6 @@
 """The VAE dashboard: navigation and the shared sidebar (which run is active).
 
-`make run` starts it; every page reads the active run from ui.resources.active_run().
+`make run` starts it; every page reads the active run from ui.cache.runs.active_run().
 """
 from pathlib import Path
 

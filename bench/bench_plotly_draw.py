@@ -1,7 +1,7 @@
 """How long headless Chromium takes to draw the Latent space figure, as WebGL and as SVG traces.
 
-The figure is ui.figures.posterior_figure of a shipped run's real test set (what the Latent page
-sends), drawn with Plotly.newPlot in a bare page: once as built (WebGL above 5,000 points, SVG up to
+The figure is ui.figures.latent.posterior_figure of a shipped run's real test set (what the Latent
+page sends), drawn with Plotly.newPlot in a bare page: once as built (WebGL above 5,000 points, SVG up to
 it: ui.style.SVG_MAX_POINTS) and once with every scatter trace switched to the other kind. Each is
 drawn `--repeats` times, alternating, after one draw to warm up; the time runs from newPlot to the
 second animation frame after it (the picture is on screen). Needs /usr/bin/chromium.

@@ -1,7 +1,7 @@
 """What mu and sigma mean: the seed's questions answered on the active run's own model.
 
-Layout and widgets only: the numbers come from vae.explain (cached in ui.explain_data), the tables
-and sentences from ui.explain_sections, the figures from ui.explain_figures.
+Layout and widgets only: the numbers come from vae.explain (cached in ui.cache.explain), the tables
+and sentences from ui.forms.explain, the figures from ui.figures.explain.
 """
 import numpy as np
 import streamlit as st

@@ -1,4 +1,4 @@
-"""ui.beta_figures: active units on a whole axis, KL per dim, the spread image and its ordering."""
+"""ui.figures.beta: active units on a whole axis, KL per dim, the spread image and its ordering."""
 import io
 
 import numpy as np

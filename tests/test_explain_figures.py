@@ -1,4 +1,4 @@
-"""ui.explain_figures: pure builders, data in, Figure out; each checked for what it must show."""
+"""ui.figures.explain: pure builders, data in, Figure out; each checked for what it must show."""
 import io
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""ui.explain_sections: the page's tables and sentences, built from the engine's numbers."""
+"""ui.forms.explain: the page's tables and sentences, built from the engine's numbers."""
 import numpy as np
 import pytest
 

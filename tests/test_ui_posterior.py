@@ -1,4 +1,4 @@
-"""ui.posterior: the KL summary, its diagnosis in words, image picking, reconstructions."""
+"""ui.cache.posterior: the KL summary, its diagnosis in words, image picking, reconstructions."""
 import numpy as np
 import pytest
 import torch

@@ -17,7 +17,7 @@ then a sigmoid, so both the MLP and the conv architectures of vae/model.py run i
 Use from any page (the key must be unique on the page)::
 
     codes = encode_test_set(run)
-    summary = latent_summary(codes["mu"], codes["std"])  # ui.posterior
+    summary = latent_summary(codes["mu"], codes["std"])  # ui.cache.posterior
     z = latent_explorer(model, key="explain-z", kl_per_dim=summary.kl_per_dim,
                         active=summary.active,
                         scatter={"mu": codes["mu"], "labels": codes["labels"],
@@ -90,7 +90,7 @@ def encode_payload(model: nn.Module, scatter: dict | None = None, encoder: bool 
     Layout: b"VAEW", uint32 header length, JSON header padded to 4 bytes, then float32 blobs
     whose [offset, count] (in elements of the blob's type, offset in bytes) the header names.
     `scatter` is {"mu": (N, D), "labels": (N,), "class_names": [...]}, optionally with
-    "images": (N, C, H, W) in [0, 1], sent as one PNG sprite sheet (ui.hover_images).
+    "images": (N, C, H, W) in [0, 1], sent as one PNG sprite sheet (ui.components.hover_images).
     """
     blobs: list[bytes] = []
     offset = 0
