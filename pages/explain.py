@@ -130,7 +130,8 @@ def _clear_eps() -> None:
 
 @st.fragment
 def sampling_section() -> None:
-    """A fragment: "Sample eps" reruns this section alone, not the page (issue 9: <= 0.3 s)."""
+    """A fragment: "Sample eps" reruns this section alone, not the page, so a click answers at
+    once."""
     if st.session_state.pop("explain_picked", False):
         st.rerun()  # a point picked on the scatter is a new input: the whole page follows it
     s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
@@ -295,7 +296,7 @@ with a2:
 # The VAE first, so it keeps one colour in the density plot whichever run is active
 compared = sorted([run] if other is None else [run, other], key=lambda r: kinds[r.name] != "VAE")
 # Coverage on the plane only: above two dims 1,000s of test codes cannot fill the prior's volume,
-# so even a good VAE would read as "holes" (fashion-16d: 4%).
+# so even a good VAE would read as "holes".
 coverage = {r.name: cached.prior_coverage(r) for r in compared} if D <= 2 else {}
 st.markdown("Without the KL nothing ties the codes to N(0, I): the encoder may put them anywhere. "
             "The KL pulls every q(z|x) toward N(0, I), so the codes as a whole (the **aggregate "

@@ -97,8 +97,8 @@ def warm_up() -> None:
         dataset_for(train_cfg)
     except (RunError, DatasetError, OSError, ValueError):
         pass  # no default run here: the page says so itself
-    # What is loaded now lives as long as the server: 250,000+ objects (PyTorch, Plotly's
-    # validators) that every full collection would walk again (145 ms each, GIL held). Frozen,
+    # What is loaded now lives as long as the server: hundreds of thousands of objects (PyTorch,
+    # Plotly's validators) that every full collection would walk again, holding the GIL. Frozen,
     # they are skipped; garbage made from here on is collected as usual.
     gc.collect()
     gc.freeze()

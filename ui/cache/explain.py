@@ -12,7 +12,7 @@ from ui.cache.runs import encode_test_set, load_model, run_dataset, weights_mtim
 from vae import explain as ex
 from vae.runs import RunDir
 
-ACCOUNTING_SAMPLE = 200  # test images in the stratified bound: IWAE at k = 1000 takes seconds
+ACCOUNTING_SAMPLE = 200  # test images in the stratified bound: IWAE at large k is slow
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
