@@ -295,7 +295,7 @@ _assets_component = st.components.v2.component(
     "vae_decoder_assets", js=_read("decoder_assets.js"))
 _explorer_component = st.components.v2.component(
     "vae_latent_explorer", html=_read("latent_explorer.html"), css=_read("latent_explorer.css"),
-    js=_read("decoder_core.js") + "\n" + _read("latent_explorer.js"))
+    js="\n".join(_read(f) for f in ("decoder_core.js", "plane.js", "latent_explorer.js")))
 
 
 def _z_key(key: str) -> str:

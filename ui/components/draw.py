@@ -30,7 +30,7 @@ DRAWN_COLOUR = "#ff4b4b"  # Streamlit's primary red, as the canvas's ellipse; no
 
 _draw_component = st.components.v2.component(
     "vae_draw", html=_read("draw.html"), css=_read("draw.css"),
-    js=_read("decoder_core.js") + "\n" + _read("draw.js"))
+    js="\n".join(_read(f) for f in ("decoder_core.js", "plane.js", "draw.js")))
 
 
 def brush_for(size: int) -> dict:
