@@ -1,6 +1,6 @@
 """The VAE dashboard: navigation and the shared sidebar (which run is active).
 
-`make run` starts it; every page reads the active run from ui.resources.active_run().
+`make run` starts it; every page reads the active run from ui.cache.runs.active_run().
 """
 from pathlib import Path
 
@@ -33,7 +33,7 @@ with st.container(key="plotly_preload"):
 # A fresh server's first visitor waits for PyTorch to import (seconds on a busy machine): say so
 # rather than show grey boxes. Later runs find the modules imported and show nothing.
 with st.spinner("Starting up: loading PyTorch and the model code…"):
-    from ui.resources import (active_run, all_runs, missing_run, run_problems,  # noqa: E402
+    from ui.cache.runs import (active_run, all_runs, missing_run, run_problems,  # noqa: E402
                               run_status, runs_root, set_active_run)
     from vae.launch import pending_launches  # noqa: E402
     from vae.run import RunError  # noqa: E402

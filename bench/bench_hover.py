@@ -99,8 +99,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    from ui.hover_images import sprite_sheet
-    from ui.resources import MAX_POINTS
+    from ui.components.hover_images import sprite_sheet
+    from ui.cache.runs import MAX_POINTS
     from vae.data import load_dataset
     from vae.run import DEFAULT_ROOT, RunDir
 

@@ -1,7 +1,7 @@
 """How long headless Chromium takes to draw the Latent space figure, as WebGL and as SVG traces.
 
-The figure is ui.figures.posterior_figure of a shipped run's real test set (what the Latent page
-sends), drawn with Plotly.newPlot in a bare page: once as built (WebGL above 5,000 points, SVG up to
+The figure is ui.figures.latent.posterior_figure of a shipped run's real test set (what the Latent
+page sends), drawn with Plotly.newPlot in a bare page: once as built (WebGL above 5,000 points, SVG up to
 it: ui.style.SVG_MAX_POINTS) and once with every scatter trace switched to the other kind. Each is
 drawn `--repeats` times, alternating, after one draw to warm up; the time runs from newPlot to the
 second animation frame after it (the picture is on screen). Needs /usr/bin/chromium.
@@ -23,8 +23,8 @@ import plotly  # noqa: E402
 import torch  # noqa: E402
 
 from bench.machine import cpu_words, load_average  # noqa: E402
-from ui.figures import posterior_figure  # noqa: E402
-from ui.resources import MAX_POINTS  # noqa: E402
+from ui.figures.latent import posterior_figure  # noqa: E402
+from ui.cache.runs import MAX_POINTS  # noqa: E402
 from vae.data import dataset_for  # noqa: E402
 from vae.run import DEFAULT_ROOT, RunDir  # noqa: E402
 

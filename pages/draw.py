@@ -2,12 +2,12 @@
 your browser on every frame of the stroke, over the test set's posterior means."""
 import numpy as np
 import streamlit as st
-import torch
 
-from ui.draw_component import draw_input, drawn_input, drawn_source, set_drawn_input
-from ui.images import png_bytes
-from ui.posterior import latent_summary
-from ui.resources import active_run, encode_test_set, require_model, run_dataset
+from ui.cache.posterior import latent_summary
+from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
+from ui.components.draw import draw_input, drawn_input, drawn_source, set_drawn_input
+from ui.figures.images import png_bytes
+from vae import explain as ex
 from vae.image_input import MAX_BYTES, ImageInputError, convert_upload, frame_ink, framing_for
 from vae.losses import dims_by_kl
 
@@ -110,10 +110,9 @@ with right:
         st.markdown("**Nothing drawn yet.** When you lift the pen, the drawing is kept for the "
                     "other pages too.")
     else:
-        with torch.no_grad():
-            q = model.encode(torch.from_numpy(x[None].copy()))
-        mu, sigma = q.mu[0].numpy(), q.std[0].numpy()
-        kl = float(q.kl().sum())
+        mu, sigma = ex.encode_one(model, x)
+        kl_per_dim = ex.posterior_kl(model, x)
+        kl = float(kl_per_dim.sum())
         st.markdown(f"Encoded again in Python by torch, **{drawn_source()}** has "
                     f"KL(q(z|x) ‖ N(0, I)) = **{kl:.2f} nats**.")
         browser = st.session_state.get("draw_browser_posterior")
@@ -125,7 +124,7 @@ with right:
                        f"{diff:.1e}: one encoder, run in two places.")
         shown = dims_by_kl(summary.kl_per_dim)[:8]
         st.dataframe({"dim": [f"z{d}" for d in shown], "μ": mu[shown], "σ": sigma[shown],
-                      "KL (nats)": q.kl()[0].numpy()[shown]}, hide_index=True,
+                      "KL (nats)": kl_per_dim[shown]}, hide_index=True,
                      height=35 * (len(shown) + 1) + 3)
         st.markdown("It is kept for the other pages: **What mu and sigma mean** reads its KL "
                     "line term by term, **Generate** interpolates from it, and **Latent space** "

@@ -1,18 +1,18 @@
 """What mu and sigma mean: the seed's questions answered on the active run's own model.
 
-Layout and widgets only: the numbers come from vae.explain (cached in ui.explain_data), the tables
-and sentences from ui.explain_sections, the figures from ui.explain_figures.
+Layout and widgets only: the numbers come from vae.explain (cached in ui.cache.explain), the tables
+and sentences from ui.forms.explain, the figures from ui.figures.explain.
 """
 import numpy as np
 import streamlit as st
 
-from ui import explain_data as cached
-from ui import explain_figures as figs
-from ui import explain_sections as sec
-from ui.decoder_component import latent_explorer, set_explorer_z
-from ui.draw_component import drawn_id, drawn_input, drawn_source
-from ui.posterior import latent_summary
-from ui.resources import active_run, all_runs, encode_test_set, require_model, run_dataset
+from ui.cache import explain as cached
+from ui.figures import explain as figs
+from ui.forms import explain as sec
+from ui.components.decoder import latent_explorer, set_explorer_z
+from ui.components.draw import drawn_id, drawn_input, drawn_source
+from ui.cache.posterior import latent_summary
+from ui.cache.runs import active_run, all_runs, encode_test_set, require_model, run_dataset
 from vae import explain as ex
 
 run = active_run()
@@ -130,7 +130,8 @@ def _clear_eps() -> None:
 
 @st.fragment
 def sampling_section() -> None:
-    """A fragment: "Sample eps" reruns this section alone, not the page (issue 9: <= 0.3 s)."""
+    """A fragment: "Sample eps" reruns this section alone, not the page, so a click answers at
+    once."""
     if st.session_state.pop("explain_picked", False):
         st.rerun()  # a point picked on the scatter is a new input: the whole page follows it
     s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
@@ -295,7 +296,7 @@ with a2:
 # The VAE first, so it keeps one colour in the density plot whichever run is active
 compared = sorted([run] if other is None else [run, other], key=lambda r: kinds[r.name] != "VAE")
 # Coverage on the plane only: above two dims 1,000s of test codes cannot fill the prior's volume,
-# so even a good VAE would read as "holes" (fashion-16d: 4%).
+# so even a good VAE would read as "holes".
 coverage = {r.name: cached.prior_coverage(r) for r in compared} if D <= 2 else {}
 st.markdown("Without the KL nothing ties the codes to N(0, I): the encoder may put them anywhere. "
             "The KL pulls every q(z|x) toward N(0, I), so the codes as a whole (the **aggregate "

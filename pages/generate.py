@@ -1,14 +1,16 @@
 """Generate: pick z by hand (decoded in the browser while dragging), sample the prior, walk the
 manifold, sweep one dim at a time, and interpolate between two test images."""
+from functools import partial
+
 import numpy as np
 import streamlit as st
-import torch
 
-from ui import generate_figures as gf
-from ui.decoder_component import format_z, latent_explorer, parse_z, set_explorer_z
-from ui.draw_component import drawn_input, drawn_source, encode_drawn
-from ui.posterior import latent_summary
-from ui.resources import active_run, encode_test_set, require_model, run_dataset
+from ui.cache.posterior import latent_summary
+from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
+from ui.components.decoder import format_z, latent_explorer, parse_z, set_explorer_z
+from ui.components.draw import drawn_input, drawn_source, encode_drawn
+from ui.figures import generate as gf
+from vae.explain import decode_images
 from vae.losses import dims_by_kl
 
 run = active_run()
@@ -21,11 +23,7 @@ summary = latent_summary(mu, codes["std"])
 kl, active = summary.kl_per_dim, summary.active
 order = dims_by_kl(kl)
 key = f"generate::{run.name}"
-
-
-def decode(z) -> np.ndarray:
-    with torch.no_grad():
-        return model.decode_mean(torch.as_tensor(np.asarray(z), dtype=torch.float32)).numpy()
+decode = partial(decode_images, model)  # E[x|z] for rows of z, as images
 
 
 st.title("Generate")

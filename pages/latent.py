@@ -2,12 +2,12 @@
 import numpy as np
 import streamlit as st
 
-from ui.draw_component import drawn_input, drawn_overlay, drawn_source, encode_drawn
-from ui.figures import kl_per_dim_figure, selected_indices
-from ui.hover_images import hover_images
-from ui.images import auto_scale, grid, png_bytes
-from ui.posterior import diagnosis, latent_summary, reconstruct
-from ui.resources import (active_run, cached_posterior_figure, encode_test_set, require_model,
+from ui.components.draw import drawn_input, drawn_overlay, drawn_source, encode_drawn
+from ui.figures.latent import kl_per_dim_figure, selected_indices
+from ui.components.hover_images import hover_images
+from ui.figures.images import auto_scale, grid, png_bytes
+from ui.cache.posterior import diagnosis, latent_summary, reconstruct
+from ui.cache.runs import (active_run, cached_posterior_figure, encode_test_set, require_model,
                           run_dataset, run_status)
 from vae.losses import dims_by_kl
 

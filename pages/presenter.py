@@ -4,48 +4,31 @@ import time
 import numpy as np
 import streamlit as st
 
-from ui import beta_figures as bf
-from ui import explain_figures as figs
-from ui.images import for_display
-from ui.presenter_keys import presenter_keys
-from ui.quality import prior_share, real_share
-from ui.resources import (active_run, all_runs, encode_test_set, load_model, require_model,
-                          run_dataset, runs_root)
+from ui.cache import explain as cached
+from ui.cache.posterior import pick_images, shared_plane
+from ui.cache.quality import prior_share, real_share
+from ui.cache.runs import (active_run, all_runs, encode_test_set, load_model, require_model,
+                           run_dataset, runs_root)
+from ui.components import exportable
+from ui.components.exportable import png_download
+from ui.components.presenter_keys import presenter_keys
+from ui.figures import beta as bf
+from ui.figures import explain as figs
+from ui.figures.images import for_display
+from ui.forms import presenter as story
+from ui.forms.presenter import STEPS
 from vae import betas as vb
 from vae import explain as ex
 from vae.launch import launch_beta_sweep
 from vae.run import RunError
 
-STEPS = ["1 · Autoencoder vs VAE", "2 · Raise beta: collapse", "3 · The reparameterization"]
 SEED = 0  # every sample on this page is drawn from this seed: the story is the same each time
-FONT = 18
 
-st.html("""<style>
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 3rem; padding-right: 3rem; }
-[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li {
-  font-size: 1.4rem; line-height: 1.5; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 3.2rem; }
-[data-testid="stMainBlockContainer"] h2 { font-size: 2.3rem; }
-[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] { font-size: 2.8rem; }
-[data-testid="stMainBlockContainer"] [data-testid="stButtonGroup"] p,
-[data-testid="stMainBlockContainer"] [data-testid="stButton"] p { font-size: 1.15rem; }
-</style>""")
-
-
-def big(fig):
-    return fig.update_layout(font=dict(size=FONT), title_font=dict(size=FONT + 4))
+st.html(story.LARGE_TYPE_CSS)
 
 
 def chart(fig, key: str) -> None:
-    """A plotly chart whose camera button saves a 2x PNG named after the view."""
-    st.plotly_chart(big(fig), theme="streamlit", key=key, config={
-        "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": key}})
-
-
-def png_download(label: str, png: bytes, name: str, key: str) -> None:
-    st.download_button(f"PNG: {label}", png, file_name=f"{name}.png", mime="image/png",
-                       icon=":material/download:", key=key)
+    exportable.chart(story.big(fig), key)
 
 
 run = active_run()
@@ -54,19 +37,12 @@ cfg, train_cfg = run.read_config()
 data = run_dataset(run)
 runs = all_runs()
 family = vb.best_family(runs, run)
-# The story's pair: the beta family's autoencoder and VAE, where prior samples really differ
-# (16-D: the autoencoder's codes leave N(0, I)); else the active run and its counterpart.
-pair = vb.autoencoder_and_vae(family) if len(family) >= 3 else None
-if pair is not None:
-    ae_run, vae_run = pair[0].run, pair[1].run
-else:
-    vae_run = run if cfg.beta > 0 else ex.find_vae(runs, run)
-    ae_run = ex.find_autoencoder(runs, vae_run) if vae_run is not None else None
+ae_run, vae_run = story.story_pair(runs, run, cfg.beta, family)
 
 
 def _go(delta: int) -> None:
-    i = STEPS.index(st.session_state.get("presenter_step") or STEPS[0])
-    st.session_state["presenter_step"] = STEPS[min(len(STEPS) - 1, max(0, i + delta))]
+    st.session_state["presenter_step"] = story.step_after(st.session_state.get("presenter_step"),
+                                                          delta)
 
 
 # The step lives in session state only (no widget default), so Back/Next/keys may set it.
@@ -88,27 +64,17 @@ st.caption("Keys: → PageDown Space next · ← PageUp back")
 if step == STEPS[0]:
     st.header("An autoencoder compresses. A VAE can also generate.")
     if vae_run is None or ae_run is None:
-        st.info(f"This step needs a VAE (beta > 0) and a plain autoencoder (beta = 0) trained on "
-                f"the same dataset with the same latent size; **{run.name}** has no such pair. "
-                "The shipped **mnist5k-2d** and **mnist5k-2d-ae** are one: pick mnist5k-2d in "
-                "the sidebar, or train the missing one on the **Train** page.")
+        st.info(story.no_pair_note(run.name))
         st.stop()
     D = ae_run.read_config()[0].latent_dim
     real = real_share(vae_run)
     shares = {r.name: prior_share(r) for r in (ae_run, vae_run)}
-    st.markdown(f"Both models squeeze each image into {D} numbers and rebuild it. Then we decode "
-                "the **same** 24 random codes drawn from N(0, I) with each. Is a decode a digit? "
-                "A plain pixel classifier (logistic regression fitted on the training images) "
-                f"judges: it recognises {real:.0%} of real test images with 90% confidence or "
-                "more.")
+    st.markdown(story.classifier_sentence(D, real))
     names = run_dataset(vae_run).class_names  # the pair's data, whichever run is active
     encs = {r.name: encode_test_set(r) for r in (ae_run, vae_run)}
-    dims = tuple(ex.top_dims(ex.kl_split(encs[vae_run.name]["mu"],
-                                         encs[vae_run.name]["std"]).per_dim.mean(0))) \
-        if D >= 2 else (0, 0)
-    spread = {n: float(np.percentile(np.abs(e["mu"]), 99)) for n, e in encs.items()}
-    half = max(3.5, 1.1 * max(float(np.percentile(np.abs(e["mu"][:, list(dims)]), 99.5))
-                              for e in encs.values()))
+    vae_kl = ex.kl_split(encs[vae_run.name]["mu"], encs[vae_run.name]["std"]).per_dim.mean(0)
+    dims, half = shared_plane([e["mu"] for e in encs.values()], vae_kl)
+    spread = {n: story.code_spread(e["mu"]) for n, e in encs.items()}
     cols = st.columns(2)
     for col, r, label in ((cols[0], ae_run, "Autoencoder (no KL)"), (cols[1], vae_run, "VAE")):
         m = load_model(r)
@@ -127,20 +93,8 @@ if step == STEPS[0]:
             st.image(png, caption=f"24 codes drawn from N(0, I), decoded. The classifier "
                                   f"recognises {shares[r.name]:.0%} of 1,000 such decodes.")
             png_download("prior samples", png, f"{r.name}-prior-samples", f"presenter_png_{r.name}")
-    ae_share, vae_share = shares[ae_run.name], shares[vae_run.name]
-    if ae_share < vae_share:
-        st.markdown(f"Without the KL term the autoencoder's codes spread far outside N(0, I) "
-                    f"(±{spread[ae_run.name]:.0f} against ±{spread[vae_run.name]:.1f}): random "
-                    "codes land where it never learned, and decode to speckled smudges: the "
-                    "classifier "
-                    f"recognises {ae_share:.0%} of them, against {vae_share:.0%} of the VAE's. The "
-                    "KL term keeps the VAE's codes inside N(0, I), so random codes decode to "
-                    "digits (blurred: each is an average over what q(z|x) allows).")
-    else:
-        st.markdown(f"On this pair the autoencoder's prior samples are recognised as often as the "
-                    f"VAE's ({ae_share:.0%} against {vae_share:.0%}): with {D} dims its codes sit "
-                    "close enough to N(0, I). The difference shows with a larger latent, as in "
-                    f"the shipped {vb.FAMILY_PREFIX}0 and {vb.FAMILY_PREFIX}1.")
+    st.markdown(story.prior_samples_verdict(shares[ae_run.name], shares[vae_run.name],
+                                            spread[ae_run.name], spread[vae_run.name], D))
 
 # ------------------------------------------------------------------------ 2 · raise beta
 elif step == STEPS[1]:
@@ -183,10 +137,8 @@ elif step == STEPS[1]:
                                              ).update_layout(height=300), "presenter_active")
         with c2:
             fam_data = run_dataset(family[0][1])  # the family's data, whichever run is active
-            rng = np.random.default_rng(SEED)
-            idx = np.sort(rng.choice(len(fam_data.test_x), 8, replace=False))
-            x = fam_data.test_x[idx]
-            rows = [for_display(x)] + [ex.reconstruct_mean(load_model(r), x) for _, r in family]
+            x = fam_data.test_x[pick_images(fam_data.test_y, 8, SEED)]
+            rows = [for_display(x)] + [cached.reconstructions(r, x) for _, r in family]
             png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=520)
             st.image(png, width=440,  # 9 rows fit a 1080-pixel screen beside the plane
                      caption="Top row: 8 test images. Then their reconstructions by runs "
@@ -195,12 +147,7 @@ elif step == STEPS[1]:
             png_download("reconstructions by beta", png, "reconstructions-by-beta",
                          "presenter_png_beta")
             if len(betas) >= 3:
-                st.markdown(f"From β = {first.beta:g} to β = {last.beta:g} the KL falls from "
-                            f"{first.kl:.3g} to {last.kl:.3g} nats and the active units (dims "
-                            f"whose mu still moves with x) from {first.active_units} to "
-                            f"{last.active_units} of {first.latent_dim}. The reconstruction "
-                            f"error rises from {first.recon:.0f} to {last.recon:.0f} nats: the "
-                            "reconstructions turn alike.")
+                st.markdown(story.collapse_sentence(first, last))
         collapsed = [p.name for p, _ in family if p.collapsed]
         if collapsed:
             st.warning(f"Collapsed: {', '.join(collapsed)}. Their KL is near zero: every input "
@@ -240,8 +187,7 @@ else:
                 enc["mu"], enc["labels"], data.class_names, dims=dims, mu=mu, sigma=sigma, z=z,
                 index=enc["index"], x_range=xr, y_range=yr, background_opacity=0.15,
                 height=420).update_layout(showlegend=False), "presenter_reparam")
-            inside = int((((z[:, a] - mu[a]) / sigma[a]) ** 2
-                          + ((z[:, b] - mu[b]) / sigma[b]) ** 2 <= 1).sum())
+            inside = story.inside_one_sigma(z, mu, sigma, dims)
             st.caption(f"mu (cross) stays put; each z = mu + sigma · eps scatters around it "
                        f"({inside} of 8 inside the red 1-sigma ellipse)")
     if k >= 4:

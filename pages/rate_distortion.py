@@ -1,31 +1,23 @@
 """Rate and distortion: every run as a point (KL, reconstruction) coloured by beta; a beta sweep."""
 import time
 
-import numpy as np
 import streamlit as st
 
-from ui import beta_figures as bf
-from ui import explain_data as cached
-from ui import explain_figures as figs
-from ui.quality import prior_share, real_share
-from ui.resources import active_run, all_runs, run_dataset, run_status, runs_root
+from ui.cache import explain as cached
+from ui.cache.quality import prior_share, real_share
+from ui.cache.runs import active_run, all_runs, run_dataset, run_status, runs_root
+from ui.figures import beta as bf
+from ui.figures import explain as figs
+from ui.forms import rate_distortion as rd
 from vae import betas as vb
 from vae import explain as ex
 from vae.launch import launch_beta_sweep
 from vae.run import RunDir, RunError
 
-SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
 REFRESH_S = 2.0
 
 st.title("Rate and distortion")
-st.markdown("The loss is **reconstruction + beta · KL**. The KL is the *rate*: how many nats the "
-            "code carries about x beyond the prior. The reconstruction term is the *distortion*: "
-            "how badly x comes back. Beta chooses the trade: every run lands at one point of "
-            "this plane. Among runs that differ in beta only, a lower beta lets the code carry "
-            "more about x (more rate, less distortion) with codes farther from N(0, I); a higher "
-            "beta pushes q(z|x) onto the prior, dim by dim, until the code says nothing about x "
-            "(**posterior collapse**: KL near zero, reconstructions all alike). Between nearby "
-            "betas the difference can be within noise; the β family below shows the whole range.")
+st.markdown(rd.INTRO)
 
 active = active_run()
 if active is None:
@@ -42,7 +34,7 @@ with st.expander("Run a beta sweep: several short runs, one click", expanded=not
                "shipped mnist5k-2d's shape), all at once, as separate trainer processes. Each "
                "point appears on the plane as its run finishes an epoch.")
     f1, f2 = st.columns([3, 1])
-    betas = f1.multiselect("Betas", SWEEP_BETAS, default=[0.1, 1.0, 4.0, 16.0],
+    betas = f1.multiselect("Betas", rd.SWEEP_BETAS, default=[0.1, 1.0, 4.0, 16.0],
                            format_func=lambda b: f"{b:g}", key="rd_betas")
     epochs = f2.number_input("Epochs each", 1, 30, 4, key="rd_epochs")
     if st.button("Start the sweep", icon=":material/play_arrow:", type="primary",
@@ -57,18 +49,15 @@ with st.expander("Run a beta sweep: several short runs, one click", expanded=not
             st.success(f"Started {len(started)} runs: {', '.join(sweep)}. Each loads PyTorch and "
                        "its data for a few seconds, then trains.")
 
-running = any(s in ("running", "new", "starting") for s in _sweep_states().values())
+running = any(s in rd.RUNNING for s in _sweep_states().values())
 
 
 @st.fragment(run_every=REFRESH_S if running else None)
 def plane() -> None:
     states = _sweep_states()
     if sweep:
-        done = sum(s == "finished" for s in states.values())
-        st.progress(done / len(states), text=f"Sweep: {done} of {len(states)} runs finished"
-                    + ("; the plane refreshes every few seconds" if done < len(states) else ""))
-        failed = [n for n, s in states.items()
-                  if s in ("failed", "missing", "interrupted", "damaged")]
+        fraction, text, failed = rd.sweep_progress(states)
+        st.progress(fraction, text=text)
         if failed:
             st.error(f"These sweep runs did not finish: {', '.join(failed)}. Their folders keep "
                      "the trainer's message (see the **Runs** page).")
@@ -81,7 +70,7 @@ def plane() -> None:
     if not points:
         st.info("No run has finished an epoch yet, so the plane is empty. Start a beta sweep "
                 "above, or train a run on the **Train** page.")
-        if running and not any(s in ("running", "new", "starting") for s in states.values()):
+        if running and not any(s in rd.RUNNING for s in states.values()):
             st.rerun(scope="app")
         return
     datasets = sorted({p.dataset for p in points})
@@ -98,28 +87,15 @@ def plane() -> None:
         theme="streamlit", key="rd_plane")
     collapsed = [p for p in shown if p.collapsed]
     if collapsed:
-        st.warning("**Posterior collapse** in " + ", ".join(
-            f"**{p.name}** (beta {p.beta:g}: KL {p.kl:.2f} nats, {p.active_units} of "
-            f"{p.latent_dim} active units)" for p in collapsed)
-            + (". Their encoders ignore" if len(collapsed) > 1 else ". Its encoder ignores")
-            + " x: q(z|x) is the prior for every input, so every reconstruction is the same "
-              "average image.", icon=":material/warning:")
+        st.warning(rd.collapse_warning(collapsed), icon=":material/warning:")
     partial = [p for p in shown if not p.collapsed and p.active_units < p.latent_dim]
     if partial:
-        st.info("Some latent dims are unused (their mu does not move with x): " + ", ".join(
-            f"{p.name} uses {p.active_units} of {p.latent_dim}" for p in partial) + ".")
-    st.dataframe(
-        [{"run": p.name, "beta": p.beta, "latent dim": p.latent_dim, "epoch": p.epoch,
-          "rate (KL), nats": round(p.kl, 3), "distortion (recon), nats": round(p.recon, 2),
-          "-ELBO, nats": round(p.kl + p.recon, 2), "active units": p.active_units,
-          "inactive dims": p.latent_dim - p.active_units,
-          "collapsed": "yes" if p.collapsed else "no"}
-         for p in sorted(shown, key=lambda p: (p.latent_dim, p.beta))],
-        hide_index=True, height="content")  # every run in view: the collapsed one is the last row
+        st.info(rd.unused_dims_note(partial))
+    st.dataframe(rd.points_table(shown), hide_index=True, height="content")  # every run in view
     st.caption("**collapsed**: the whole posterior ignores x (KL under "
                f"{ex.COLLAPSE_KL_NATS:g} nats, or no active unit). **inactive dims**: dims whose "
                "mu does not move with x (Var over x below 0.01): collapse one dim at a time.")
-    if running and not any(s in ("running", "new", "starting") for s in states.values()):
+    if running and not any(s in rd.RUNNING for s in states.values()):
         st.rerun(scope="app")  # the sweep is over: stop refreshing
 
 
@@ -130,26 +106,17 @@ def family_section(family: list[vb.Member]) -> None:
     first, last = family[0].point, family[-1].point
     D = first.latent_dim
     st.header(f"Collapse, seen: {len(family)} runs that differ in β only")
-    st.markdown(
-        f"Same data ({first.dataset}), same {D}-D latent and network, {first.epoch} epochs each; "
-        f"only β changes. From β = {first.beta:g} to β = {last.beta:g} the KL falls from "
-        f"{first.kl:.3g} to {last.kl:.3g} nats, the reconstruction error rises from "
-        f"{first.recon:.1f} to {last.recon:.1f} nats, and the active units go from "
-        f"{first.active_units} to {last.active_units} of {D}.")
+    st.markdown(rd.family_sentence(first, last))
     betas = [m.point.beta for m in family]
     c1, c2 = st.columns(2)
     c1.plotly_chart(bf.active_units_figure(betas, [m.point.active_units for m in family], D,
                                            [m.point.kl for m in family]),
                     theme="streamlit", key="rd_family_active")
-    kl_rows = [m.run.read_metrics() for m in family]
-    kl_dims = [next((r["test/kl_per_dim"] for r in reversed(rows)
-                     if r.get("kind") == "epoch" and "test/kl_per_dim" in r), [0.0] * D)
-               for rows in kl_rows]
+    kl_dims = [rd.last_kl_per_dim(m.run.read_metrics(), D) for m in family]
     c2.plotly_chart(bf.kl_per_dim_figure(betas, kl_dims), theme="streamlit",
                     key="rd_family_kl")
     data = run_dataset(family[0].run)
-    idx = np.array([np.flatnonzero(data.test_y == c)[0] for c in range(len(data.class_names))
-                    if (data.test_y == c).any()])
+    idx = rd.first_of_each_class(data.test_y, len(data.class_names))
     x = data.test_x[idx]
     z = ex.draw_eps(len(idx), D, seed=0)
     st.subheader("Reconstructions turn alike")

@@ -3,11 +3,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.beta_figures import SPREAD_WHITE, order_by_spread
-from ui.images import auto_scale, grid, png_bytes
-from ui.posterior import pick_images, reconstruct
-from ui.quality import test_spread
-from ui.resources import active_run, all_runs, require_model, run_dataset, set_active_run
+from ui.figures.beta import SPREAD_WHITE, order_by_spread
+from ui.figures.images import auto_scale, grid, png_bytes
+from ui.cache.posterior import pick_images, reconstruct
+from ui.cache.quality import test_spread
+from ui.cache.runs import active_run, all_runs, require_model, run_dataset, set_active_run
 from vae import betas as vb
 
 PICKS = ["where the draws differ most", "at random"]

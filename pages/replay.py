@@ -2,9 +2,10 @@
 import numpy as np
 import streamlit as st
 
-from ui import explain_figures as figs
-from ui.images import for_display
-from ui.resources import active_run, encode_test_set, load_model, require_model, run_dataset
+from ui.cache.posterior import shared_plane
+from ui.cache.runs import active_run, encode_test_set, load_model, require_model, run_dataset
+from ui.figures import explain as figs
+from ui.figures.images import for_display
 from vae import explain as ex
 from vae.run import RunError
 
@@ -42,9 +43,7 @@ except RunError as exc:  # a corrupt snapshot copied in with the run
     st.error(f"Run **{run.name}** cannot be replayed: {exc}")
     st.stop()
 last_kl = rows.get(epochs[-1], {}).get("test/kl_per_dim") or np.ones(D)
-dims = tuple(ex.top_dims(last_kl)) if D >= 2 else (0, 0)
-half = max(3.5, 1.1 * max(float(np.percentile(np.abs(e["mu"][:, list(dims)]), 99.5))
-                          for e in (first, final)))
+dims, half = shared_plane([first["mu"], final["mu"]], last_kl)
 per_class = -(-10 // max(1, len(data.class_names)))  # ten images, however few the classes
 shown = np.array([i for c in range(len(data.class_names))
                   for i in np.flatnonzero(data.test_y == c)[:per_class]])[:10]

@@ -4,8 +4,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ui.curves import metrics_frames, runs_overlay_figure
-from ui.resources import (active_run, all_runs, live_runs_table, run_problems, runs_root,
+from ui.figures.curves import metrics_frames, runs_overlay_figure
+from ui.cache.runs import (active_run, all_runs, live_runs_table, run_problems, runs_root,
                           set_active_run)
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files

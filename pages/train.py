@@ -1,10 +1,10 @@
 """Train: start a run as its own process, watch it live, stop or resume it."""
 import streamlit as st
 
-from ui import train_form
-from ui.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
-from ui.resources import (active_run, all_runs, cached_posterior_figure, encode_test_set,
-                          live_runs_table, run_dataset, run_status, runs_root, set_active_run)
+from ui.cache.runs import (active_run, all_runs, cached_posterior_figure, encode_test_set,
+                           live_runs_table, run_dataset, run_status, runs_root, set_active_run)
+from ui.figures.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
+from ui.forms import train as train_form
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
 from vae.launch import (forget_launch, launch_status, max_processes, pending_launches,
@@ -16,60 +16,43 @@ st.title("Train")
 runs = all_runs()
 
 with st.expander("Start a new run", expanded=not runs), st.form("new_run"):
-    d = train_form.DEFAULTS
+    d, h = train_form.DEFAULTS, train_form.HELP
     c1, c2, c3, c4 = st.columns(4)
     values = {
         "dataset": c1.selectbox("Dataset", list(DATASETS), format_func=lambda k: DATASETS[k].title,
                                 help="\n\n".join(f"**{i.title}**: {i.description}"
                                                  for i in DATASETS.values())),
-        "data_dir": c1.text_input("Data folder or file", d["data_dir"],
-                                  help="Your images: a folder with one sub-folder of images per "
-                                       "class, or an .npz file (x, optional y). MNIST: your IDX "
-                                       ".gz files or mnist.npz. Fashion-MNIST: a copy outside "
-                                       "/usr/share/datasets. Empty for the others."),
+        "data_dir": c1.text_input("Data folder or file", d["data_dir"], help=h["data_dir"]),
         "image_size": c1.number_input("Image size (your images)", min_value=4,
                                       max_value=MAX_IMAGE_SIZE, value=None,
-                                      placeholder="as they are",
-                                      help="Resize every image to N x N; needed when their sizes "
-                                           "differ."),
+                                      placeholder="as they are", help=h["image_size"]),
         "arch": c2.selectbox("Architecture", ARCHS),
-        "hidden": c2.text_input("Hidden sizes", d["hidden"],
-                                help="Comma-separated MLP widths (e.g. 512,256) or two conv "
-                                     "channel counts (e.g. 32,64)."),
-        "latent_dim": c2.number_input("Latent dim", value=d["latent_dim"], help="1 to 64"),
+        "hidden": c2.text_input("Hidden sizes", d["hidden"], help=h["hidden"]),
+        "latent_dim": c2.number_input("Latent dim", value=d["latent_dim"], help=h["latent_dim"]),
         "likelihood": c3.selectbox("Likelihood p(x|z)", LIKELIHOODS),
         "beta": c3.number_input("Beta (KL weight; 0 = autoencoder)", value=d["beta"], step=0.5,
-                                help="0 to 1000"),
+                                help=h["beta"]),
         "kl_warmup": c3.number_input("KL warm-up epochs", value=d["kl_warmup"]),
-        "epochs": c4.number_input("Epochs", value=d["epochs"], help="1 to 10,000"),
-        "batch_size": c4.number_input("Batch size", value=d["batch_size"], help="1 to 65,536"),
+        "epochs": c4.number_input("Epochs", value=d["epochs"], help=h["epochs"]),
+        "batch_size": c4.number_input("Batch size", value=d["batch_size"], help=h["batch_size"]),
         "lr": c4.number_input("Learning rate", value=d["lr"], format="%.4f", step=1e-4,
-                              help="above 0, at most 1"),
+                              help=h["lr"]),
     }
     c5, c6, c7, c8 = st.columns(4)
-    values["seed"] = c5.number_input("Seed", value=d["seed"], help="0 to 4,294,967,295")
+    values["seed"] = c5.number_input("Seed", value=d["seed"], help=h["seed"])
     values["device"] = c6.selectbox("Device", ("auto", "cpu", "cuda", "mps"))
     values["log_every"] = c7.number_input("Log every (steps)", value=d["log_every"])
     values["snapshot_every"] = c8.number_input("Snapshot every (epochs)", value=d["snapshot_every"])
     c9, c10, _, _ = st.columns(4)
-    values["precision"] = c9.selectbox(
-        "Precision", ("fp32", "auto", "bf16"),
-        help="bf16 autocast for the network's products; auto picks it where the hardware has bf16 "
-             "(CUDA, CPUs with AVX512-BF16 or AMX). The reported ELBO is fp32 either way.")
+    values["precision"] = c9.selectbox("Precision", ("fp32", "auto", "bf16"), help=h["precision"])
     processes = 1
     if max_processes() > 1:
-        processes = c10.number_input(
-            "Processes", 1, max_processes(), 1,
-            help="Train on this many processes with torchrun (DDP: one per core, or per GPU). "
-                 "The batch size stays the whole batch, split between them.")
+        processes = c10.number_input("Processes", 1, max_processes(), 1, help=h["processes"])
     values["name"] = st.text_input("Run name (optional)", placeholder="chosen for you if empty")
     upload = st.file_uploader(
         "Or upload your images as a .zip (one folder per class)", type=["zip"],
         max_upload_size=MAX_IMAGE_ZIP_BYTES // MB,
-        help=f"At most {MAX_IMAGE_ZIP_BYTES // MB} MB. Trains with the dataset 'Your images (a "
-             "folder)'. Every file is checked before anything is kept: images only, one size "
-             "(or an image size above), two classes or more, at least "
-             f"{MIN_PER_CLASS} images each.")
+        help=train_form.upload_help(MAX_IMAGE_ZIP_BYTES // MB, MIN_PER_CLASS))
     submitted = st.form_submit_button("Start training", type="primary")
     feedback = st.container()  # why a run did not start, in words, right under the button
 
@@ -153,12 +136,10 @@ def live(run) -> None:
             st.toast(f"Asked {run.name} to stop" + (f" (SIGTERM to its trainer, pid {pid})."
                                                     if pid else "."))
     elif state in ("stopped", "interrupted"):
-        word = "was interrupted (no trainer runs it)" if state == "interrupted" else "is stopped"
-        where = ("it can be resumed from its last saved state." if run.weights_file.exists() else
-                 "no epoch had finished, so Resume starts it again from epoch 1 with its settings.")
         left, right = st.columns([5, 1])
-        left.warning(f"{run.name} {word} with {epoch_words(state, done, status.get('epochs'))}"
-                     "; " + where)
+        left.warning(train_form.stopped_words(run.name, state,
+                                              epoch_words(state, done, status.get("epochs")),
+                                              run.weights_file.exists()))
         if right.button("Resume", key="resume"):
             try:
                 resume_training(run)
@@ -167,10 +148,7 @@ def live(run) -> None:
             else:
                 st.rerun()
         if state == "interrupted":
-            pid = status.get("stale_pid")
-            stale_state(run, "Its status.json still says running" + (f" (pid {pid})" if pid else "")
-                        + ", but no trainer holds the run's lock, so that state is stale: "
-                          "nothing will be signalled.")
+            stale_state(run, train_form.stale_words(status.get("stale_pid")))
     elif state == "damaged":
         st.error(f"The status of {run.name} cannot be read: {status.get('problem')}")
         stale_state(run, "Marking it stopped rewrites status.json; its weights and metrics stay.")

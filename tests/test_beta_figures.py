@@ -1,10 +1,10 @@
-"""ui.beta_figures: active units on a whole axis, KL per dim, the spread image and its ordering."""
+"""ui.figures.beta: active units on a whole axis, KL per dim, the spread image and its ordering."""
 import io
 
 import numpy as np
 from PIL import Image
 
-from ui import beta_figures as bf
+from ui.figures import beta as bf
 
 
 def test_active_units_axis_runs_from_zero_to_the_latent_size():

@@ -4,7 +4,7 @@ import math
 import plotly.graph_objects as go
 import pytest
 
-from ui.curves import (_ordinal, epoch_words, epochs_done, loss_curves_figure, metrics_frames,
+from ui.figures.curves import (_ordinal, epoch_words, epochs_done, loss_curves_figure, metrics_frames,
                        progress_summary, run_summary,
                        runs_overlay_figure, runs_table)
 from vae.run import RunDir

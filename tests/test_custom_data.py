@@ -230,12 +230,12 @@ def test_cli_refuses_image_size_for_a_built_in_set(tmp_path, capsys):
 # ------------------------------------------------------------ the Train page's form and .zip upload
 
 def form_values(**changes):
-    from ui.train_form import DEFAULTS
+    from ui.forms.train import DEFAULTS
     return {**DEFAULTS, "precision": "fp32", "image_size": None, **changes}
 
 
 def test_form_reads_your_folder_and_passes_the_image_size(colour):
-    from ui.train_form import validate
+    from ui.forms.train import validate
     options, problems = validate(form_values(dataset="folder", data_dir=str(colour),
                                              image_size=8, name="mine"), set())
     assert problems == []
@@ -244,7 +244,7 @@ def test_form_reads_your_folder_and_passes_the_image_size(colour):
 
 
 def test_form_names_the_bad_file_of_your_folder(tmp_path, patches):
-    from ui.train_form import validate
+    from ui.forms.train import validate
     root = write_folder(tmp_path / "d", patches)
     (root / "flower" / "readme.md").write_text("# flowers")
     options, problems = validate(form_values(dataset="folder", data_dir=str(root)), set())
@@ -252,7 +252,7 @@ def test_form_names_the_bad_file_of_your_folder(tmp_path, patches):
 
 
 def test_form_refuses_an_image_size_for_a_built_in_set():
-    from ui.train_form import validate
+    from ui.forms.train import validate
     _, problems = validate(form_values(dataset="digits", image_size=16), set())
     assert any("Image size applies to your own images only" in p for p in problems)
 

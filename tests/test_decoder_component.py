@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from tests.conftest import SHIPPED
-from ui.decoder_component import (MAX_SCATTER, decode_payload, encode_payload, format_z, parse_z,
+from ui.components.decoder import (MAX_SCATTER, decode_payload, encode_payload, format_z, parse_z,
                                   read_payload, slider_ranges)
 from vae.model import VAE, VAEConfig
 from vae.run import DEFAULT_ROOT, RunDir
@@ -105,8 +105,8 @@ def test_parse_z_refuses_what_does_not_fit(text):
 
 
 def test_payload_carries_the_pads_test_images_as_a_sprite():
-    from ui.hover_images import tile
-    from ui.images import to_uint8
+    from ui.components.hover_images import tile
+    from ui.figures.images import to_uint8
 
     torch.manual_seed(0)
     model = VAE(VAEConfig(hidden=(8,), latent_dim=2)).eval()

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from tests.conftest import SHIPPED
-from ui.decoder_component import encode_payload, encode_with_payload, read_payload
-from ui.draw_component import brush_for, from_levels, pixels_from_browser, to_levels
+from ui.components.decoder import encode_payload, encode_with_payload, read_payload
+from ui.components.draw import brush_for, from_levels, pixels_from_browser, to_levels
 from vae.data import load_dataset
 from vae.model import VAE, VAEConfig
 from vae.run import DEFAULT_ROOT, RunDir
@@ -86,8 +86,8 @@ def test_grey_levels_round_trip_exactly():
 
 
 def test_the_overlay_puts_the_drawing_where_the_figure_puts_mu():
-    from ui.draw_component import drawn_overlay
-    from ui.figures import pca_projection, posterior_figure
+    from ui.components.draw import drawn_overlay
+    from ui.figures.latent import pca_projection, posterior_figure
     rng = np.random.default_rng(0)
     codes = rng.normal(size=(300, 4)) * [3, 1, 0.5, 0.1]
     std = np.full_like(codes, 0.3)

@@ -1,4 +1,4 @@
-"""ui.explain_figures: pure builders, data in, Figure out; each checked for what it must show."""
+"""ui.figures.explain: pure builders, data in, Figure out; each checked for what it must show."""
 import io
 
 import numpy as np
@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from ui import explain_figures as figs
+from ui.figures import explain as figs
 
 RNG = np.random.default_rng(0)
 MU = RNG.normal(size=(200, 3))

@@ -1,8 +1,8 @@
-"""ui.explain_sections: the page's tables and sentences, built from the engine's numbers."""
+"""ui.forms.explain: the page's tables and sentences, built from the engine's numbers."""
 import numpy as np
 import pytest
 
-from ui import explain_sections as sec
+from ui.forms import explain as sec
 from vae import explain as ex
 
 

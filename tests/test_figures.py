@@ -3,8 +3,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from ui.draw_component import drawn_overlay
-from ui.figures import (circle_polylines, ellipse_polylines, ellipse_subset, kl_per_dim_figure,
+from ui.components.draw import drawn_overlay
+from ui.figures.latent import (circle_polylines, ellipse_polylines, ellipse_subset, kl_per_dim_figure,
                         label_angle, mixture_density, pca_projection, posterior_figure,
                         selected_indices)
 from ui.style import SVG_MAX_POINTS

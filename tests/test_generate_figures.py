@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from ui import generate_figures as gf
+from ui.figures import generate as gf
 
 
 def _picture(fig: go.Figure) -> np.ndarray:

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from ui.hover_images import encode_payload, read_payload, sprite_sheet, tile
-from ui.images import to_uint8
+from ui.components.hover_images import encode_payload, read_payload, sprite_sheet, tile
+from ui.figures.images import to_uint8
 from vae.data import load_dataset
 
 

@@ -8,9 +8,9 @@ import torch
 from PIL import Image
 
 from tests.image_fixtures import sample_patches
-from ui import generate_figures as gf
-from ui.explain_figures import image_row_png
-from ui.images import for_display, grid, png_bytes
+from ui.figures import generate as gf
+from ui.figures.explain import image_row_png
+from ui.figures.images import for_display, grid, png_bytes
 from vae import explain as ex
 from vae.data import load_dataset
 from vae.model import VAE, VAEConfig

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 
 from tests.conftest import run_page
-from ui.decoder_component import encode_with_payload, read_payload
-from ui.draw_component import DRAWN_KEY, from_levels, to_levels
+from ui.components.decoder import encode_with_payload, read_payload
+from ui.components.draw import DRAWN_KEY, from_levels, to_levels
 from vae.data import load_dataset
 from vae.run import RunDir
 

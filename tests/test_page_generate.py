@@ -7,7 +7,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import run_page, NEEDS_FASHION
-from ui.decoder_component import decode_payload, read_payload
+from ui.components.decoder import decode_payload, read_payload
 from vae.run import RunDir
 
 
@@ -68,7 +68,7 @@ def test_use_its_mu_moves_z_to_a_test_image(runs_root):
     at.button(key="gen_use_mu").click().run()
     data = json.loads(_components(at)["vae_latent_explorer"].json)
     model = RunDir(runs_root / "mnist5k-2d").load_model()
-    from ui.resources import run_dataset
+    from ui.cache.runs import run_dataset
     x = run_dataset(RunDir(runs_root / "mnist5k-2d")).test_x[3:4]
     with torch.no_grad():
         mu = model.encode(torch.from_numpy(x.copy())).mu[0].numpy()
@@ -100,7 +100,7 @@ def test_interpolation_follows_the_chosen_inputs(runs_root):
 
 
 def run_labels(root, name):
-    from ui.resources import encode_test_set
+    from ui.cache.runs import encode_test_set
     return encode_test_set(RunDir(root / name))["labels"]
 
 

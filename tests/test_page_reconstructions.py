@@ -3,7 +3,7 @@
 import numpy as np
 
 from tests.conftest import NEEDS_FASHION, run_page
-from ui.beta_figures import order_by_spread
+from ui.figures.beta import order_by_spread
 from vae.data import load_dataset
 from vae.quality import draw_spread
 from vae.run import RunDir

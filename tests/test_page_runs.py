@@ -76,7 +76,7 @@ def test_empty_state_explains_what_to_do(empty_runs_root):
 def test_tables_refresh_only_while_a_run_trains(tmp_root):
     """any_training decides whether the Runs and Train tables refresh every 2 s: a run is
     training while a trainer holds its lock, and a finished run's stale 'running' does not count."""
-    from ui.resources import any_training
+    from ui.cache.runs import any_training
     from vae.run import list_runs
 
     runs = list_runs(tmp_root)

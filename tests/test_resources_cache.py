@@ -1,7 +1,7 @@
-"""ui.resources' shared figure cache: built once per weights file and options, handed out as a
+"""ui.cache.runs' shared figure cache: built once per weights file and options, handed out as a
 copy, so one page adding a trace never changes what another session sees."""
-from ui.figures import posterior_figure
-from ui.resources import cached_posterior_figure, encode_test_set, run_dataset
+from ui.figures.latent import posterior_figure
+from ui.cache.runs import cached_posterior_figure, encode_test_set, run_dataset
 from vae.run import RunDir
 
 

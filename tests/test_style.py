@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from ui import explain_figures, figures
+from ui.figures import explain as explain_figures, latent as figures
 from ui.style import CLASS_COLOURS, class_colour, class_colours, equal_aspect
 
 WHITE, STREAMLIT_DARK = "#ffffff", "#0e1117"

@@ -1,7 +1,7 @@
 """The Train form's validation: problems in words, or the trainer's options."""
 import pytest
 
-from ui.train_form import DEFAULTS, notes, validate
+from ui.forms.train import DEFAULTS, notes, validate
 
 
 def form(**changes):
@@ -63,3 +63,24 @@ def test_a_batch_larger_than_the_training_set_is_one_step_an_epoch():
         "Batch size 65,536 is more than the 4,000 training images of MNIST 5k: every epoch is one "
         "step, over all 4,000 of them."]
     assert notes(form(batch_size=4_000)) == []
+
+
+def test_stopped_words_say_how_far_the_run_got_and_what_resume_does():
+    from ui.forms.train import stopped_words
+    assert stopped_words("r", "stopped", "3 of 10 epochs", True) == (
+        "r is stopped with 3 of 10 epochs; it can be resumed from its last saved state.")
+    text = stopped_words("r", "interrupted", "no epoch", False)
+    assert text.startswith("r was interrupted (no trainer runs it) with no epoch; ")
+    assert "Resume starts it again from epoch 1" in text
+
+
+def test_stale_words_name_the_pid_only_when_known():
+    from ui.forms.train import stale_words
+    assert stale_words(4321).startswith("Its status.json still says running (pid 4321), but")
+    assert stale_words(None).startswith("Its status.json still says running, but no trainer")
+
+
+def test_the_upload_help_states_the_limits_it_is_given():
+    from ui.forms.train import upload_help
+    text = upload_help(50, 5)
+    assert text.startswith("At most 50 MB.") and "at least 5 images each" in text

@@ -1,9 +1,9 @@
-"""ui.posterior: the KL summary, its diagnosis in words, image picking, reconstructions."""
+"""ui.cache.posterior: the KL summary, its diagnosis in words, image picking, reconstructions."""
 import numpy as np
 import pytest
 import torch
 
-from ui.posterior import diagnosis, latent_summary, pick_images, reconstruct
+from ui.cache.posterior import diagnosis, latent_summary, pick_images, reconstruct
 from vae.data import load_dataset
 from vae.run import RunDir
 
@@ -28,7 +28,7 @@ def test_summary_marks_prior_dims_inactive():
 
 
 def _summary(kl, var_mu):
-    from ui.posterior import LatentSummary
+    from ui.cache.posterior import LatentSummary
     return LatentSummary(np.array(kl, float), np.array(var_mu, float), np.array(var_mu) > 0.01)
 
 
@@ -84,3 +84,21 @@ def test_reconstruct_with_the_shipped_mnist_model(shipped_root):
     # A trained model reconstructs its own digits: tens to a few hundred nats, far below the
     # 784 * log 2 = 543 nats of a coin flip per pixel.
     assert (rec["recon_mu"] < 543).all()
+
+
+def test_shared_plane_takes_the_two_most_informative_dims_and_one_range_for_every_view():
+    from ui.cache.posterior import shared_plane
+    rng = np.random.default_rng(0)
+    early, late = rng.normal(size=(400, 4)), rng.normal(size=(400, 4))
+    late[:, 3] *= 6.0  # one view spreads far on dim 3
+    dims, half = shared_plane([early, late], [0.1, 2.0, 0.0, 1.0])
+    assert dims == (1, 3), "the two dims with the most KL, in dim order"
+    assert half == pytest.approx(1.1 * float(np.percentile(np.abs(late[:, [1, 3]]), 99.5)))
+    assert half > 1.1 * float(np.percentile(np.abs(early[:, [1, 3]]), 99.5))
+
+
+def test_shared_plane_never_narrower_than_the_prior_and_one_dim_drawn_against_itself():
+    from ui.cache.posterior import shared_plane
+    tight = np.full((50, 2), 0.01)
+    assert shared_plane([tight], [1.0, 1.0])[1] == 3.5
+    assert shared_plane([np.zeros((10, 1))], [0.5])[0] == (0, 0)

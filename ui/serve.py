@@ -105,13 +105,13 @@ def warm_up() -> None:
     from ui.warm import PLOTLY_FIRST_USE
 
     with PLOTLY_FIRST_USE:  # first, while no browser has connected yet: Plotly alone, no PyTorch
-        from ui import figures
+        from ui.figures import latent as figures
         rng = np.random.default_rng(0)
         mu, std = rng.normal(size=(64, 2)), np.full((64, 2), 0.5)
         figures.posterior_figure(mu, std, np.arange(64) % 2, ("a", "b"), ellipses="all")
         figures.kl_per_dim_figure(np.ones(2), np.ones(2))
 
-    from ui import curves
+    from ui.figures import curves
     from vae.data import DatasetError, dataset_for
     from vae.run import RunDir, RunError
 
@@ -122,8 +122,8 @@ def warm_up() -> None:
         dataset_for(train_cfg)
     except (RunError, DatasetError, OSError, ValueError):
         pass  # no default run here: the page says so itself
-    # What is loaded now lives as long as the server: 250,000+ objects (PyTorch, Plotly's
-    # validators) that every full collection would walk again (145 ms each, GIL held). Frozen,
+    # What is loaded now lives as long as the server: hundreds of thousands of objects (PyTorch,
+    # Plotly's validators) that every full collection would walk again, holding the GIL. Frozen,
     # they are skipped; garbage made from here on is collected as usual.
     gc.collect()
     gc.freeze()

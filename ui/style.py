@@ -68,10 +68,10 @@ def equal_aspect(fig, x: str = "x", y: str = "y"):
     return fig
 
 
-# Scatter renderer. Headless Chromium without a GPU (and any browser that falls back to software
-# WebGL) draws the 1,000-point latent figure in 0.93 s as WebGL traces and 0.13 s as SVG ones; at
-# 10,000 points the two are even (0.47 s, 0.41 s), and with a GPU WebGL pans and selects that many
-# more smoothly (bench/bench_plotly_draw.py).
+# Scatter renderer. Without a GPU (and in any browser that falls back to software WebGL) WebGL
+# traces draw a latent figure of a thousand points several times slower than SVG ones; at ten
+# thousand the two are even, and with a GPU WebGL pans and selects that many more smoothly
+# (bench/bench_plotly_draw.py measures both).
 SVG_MAX_POINTS = 5000
 
 

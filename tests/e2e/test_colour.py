@@ -8,7 +8,7 @@ from tests.e2e.conftest import assert_no_exception, open_page, serve
 from tests.e2e.test_generate import CANVAS_BYTES, READY
 from tests.e2e.test_pages import PAGES
 from tests.image_fixtures import colour_folder
-from ui.images import to_uint8
+from ui.figures.images import to_uint8
 from vae.run import RunDir
 from vae.train import main
 

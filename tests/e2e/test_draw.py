@@ -11,8 +11,8 @@ from PIL import Image
 
 from tests.conftest import SHIPPED
 from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
-from ui.draw_component import from_levels, to_levels
-from ui.images import to_uint8
+from ui.components.draw import from_levels, to_levels
+from ui.figures.images import to_uint8
 from vae.data import load_dataset
 from vae.image_input import convert_upload, framing_for
 from vae.model import VAE, VAEConfig

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import SHIPPED, wait_for
 from tests.e2e.conftest import CAP_MS, assert_no_exception, open_page, serve, wait_for_app
-from ui.images import to_uint8
+from ui.figures.images import to_uint8
 from vae.model import VAE, VAEConfig
 from vae.run import RunDir, TrainConfig
 

@@ -91,7 +91,7 @@ TOOLTIP_PIXELS = """(c) => {
 
 
 def test_hovering_a_point_shows_its_test_image(page, app_url):
-    from ui.images import to_uint8
+    from ui.figures.images import to_uint8
     from vae.data import load_dataset
 
     open_page(page, app_url, "", "run=mnist5k-2d")

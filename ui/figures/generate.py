@@ -13,7 +13,7 @@ from statistics import NormalDist
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.images import for_display, grid, png_bytes
+from ui.figures.images import for_display, grid, png_bytes
 
 SEPARATOR = 0.35  # the grey between tiles: visible on black digits and on light or dark pages
 

@@ -1,7 +1,7 @@
 // The Draw component: a canvas at the dataset's resolution, encoded in the browser (decoder_core.js
-// is prepended to this module). Pointer events paint into a buffer of grey levels (0-255, as
-// MNIST's bytes); each animation frame in which it changed runs the encoder on it (mu, sigma),
-// moves the input's ellipse over the test set's mu, and decodes mu and z = mu + sigma * eps.
+// and plane.js are prepended to this module). Pointer events paint into a buffer of grey levels
+// (0-255, as MNIST's bytes); each animation frame in which it changed runs the encoder on it (mu,
+// sigma), moves the input's ellipse over the test set's mu, and decodes mu and z = mu + sigma * eps.
 // When a stroke ends (and after undo or clear) the levels, mu and sigma go to Python as the
 // component state "drawing". Streamlit calls the default export again whenever `data` changes,
 // with the same parentElement, so everything lives on the root element and is updated in place.
@@ -11,16 +11,6 @@ const FALLBACK_COLORS = ["#3d8ed1", "#a4961b", "#c74358", "#6b50bd", "#b953a7", 
 const DRAW_CSS = 280;
 const PAD_CSS = 300;
 const TRAIL_MAX = 400;
-
-function waitForPayload(id) {
-  const reg = vaeRegistry();
-  if (reg.payloads.has(id)) return Promise.resolve(reg.payloads.get(id));
-  return new Promise((resolve) => {
-    const list = reg.waiters.get(id) || [];
-    list.push(resolve);
-    reg.waiters.set(id, list);
-  });
-}
 
 // A small seeded generator (mulberry32) and Box-Muller: the same eps for a given seed, so the
 // decodes of z = mu + sigma * eps move smoothly with mu and sigma while you draw.
@@ -44,10 +34,6 @@ function seededNormals(seed, n) {
 // Chromium reads performance.now() to 0.1 ms: below that, say so rather than "0.0 ms".
 function ms(v) {
   return v < 0.1 ? "< 0.1 ms" : v.toFixed(1) + " ms";
-}
-
-function fmt(v) {
-  return (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(2);
 }
 
 function createDraw(root) {
@@ -287,9 +273,7 @@ function createDraw(root) {
 
   // ---- the pad: scatter, prior, and the input's Gaussian ----------------------------------
   function padPx(v, flip) {
-    const [lo, hi] = S.cfg.range;
-    const t = (v - lo) / (hi - lo);
-    return (flip ? 1 - t : t) * padCanvas.width;
+    return vaePlaneToPx(v, S.cfg.range[0], S.cfg.range[1], padCanvas.width, flip);
   }
 
   function buildPadBackground() {
@@ -308,14 +292,7 @@ function createDraw(root) {
     g.fillStyle = th.panel;
     g.fillRect(0, 0, size, size);
     if (S.scatter) {
-      const { mu, labels, dims, n } = S.scatter;
-      g.globalAlpha = 0.5;
-      for (let i = 0; i < n; i++) {
-        g.fillStyle = colors[labels[i] % colors.length];
-        g.beginPath();
-        g.arc(padPx(mu[i * dims + dx], false), padPx(mu[i * dims + dy], true), 1.7 * dpr, 0, 2 * Math.PI);
-        g.fill();
-      }
+      vaeDrawScatter(g, S.scatter, dx, dy, padPx, colors, 0.5, 1.7 * dpr);
       g.globalAlpha = 1;
     }
     const [lo, hi] = S.cfg.range;
@@ -451,7 +428,7 @@ function createDraw(root) {
     let kl = 0;
     for (let d = 0; d < D; d++) kl += 0.5 * (mu[d] * mu[d] + Math.exp(logvar[d]) - 1 - logvar[d]);
     const shown = D <= 4 ? [...Array(D).keys()] : (S.cfg.pad || [0]);
-    const lines = shown.map((d) => `z${d}: μ ${fmt(mu[d])}  σ ${sigma[d].toFixed(3)}`);
+    const lines = shown.map((d) => `z${d}: μ ${vaeSigned(mu[d])}  σ ${sigma[d].toFixed(3)}`);
     if (D > 4) {
       const n = S.cfg.order.length;
       lines.push(n < D ? `(the pad's two dims; the ${n} with the most KL below)`
@@ -471,23 +448,12 @@ function createDraw(root) {
       root.dataset.ready = "0";
       status.classList.remove("error");
       status.textContent = "Loading the encoder…";
-      const timer = setTimeout(() => {
-        status.classList.add("error");
-        status.textContent = "The model's weights have not reached the browser yet. " +
-          "Reload the page if this message stays.";
-      }, 15000);
-      let parsed;
-      try {
-        parsed = vaeParsePayload(await waitForPayload(data.model));
-      } finally {
-        clearTimeout(timer);
-      }
+      const parsed = await vaeLoadPayload(data.model, status, "model");
       if (S.modelId !== data.model) return; // a newer model arrived while waiting
       S.dec = vaeMakeDecoder(parsed);
       const enc = vaeMakeEncoder(parsed);
-      const sc = parsed.header.scatter;
-      S.scatter = sc ? { n: sc.n, dims: sc.dims, mu: parsed.f32(sc.mu), labels: parsed.u8(sc.labels) } : null;
-      S.classNames = sc ? sc.class_names : [];
+      S.scatter = vaeScatter(parsed);
+      S.classNames = parsed.header.scatter ? parsed.header.scatter.class_names : [];
       S.shape = parsed.header.image_shape;
       const [c, h, w] = S.shape;
       S.levels = new Uint8Array(h * w);
@@ -516,7 +482,7 @@ function createDraw(root) {
       S.epsSeed = data.eps_seed;
       S.eps = seededNormals(S.epsSeed, data.n_samples * parsed.header.latent_dim);
       // Run both networks a few times before the first stroke, so the JIT has compiled them
-      // by the time the pen is down (the first, cold call can take 100 ms on a busy machine).
+      // by the time the pen is down (the first, cold call is slow).
       for (let k = 0; k < 3; k++) S.dec.decode(enc.encode(S.x).mu);
       S.enc = enc;
     }

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui.resources import encode_test_set, load_model, run_dataset, weights_mtime
+from ui.cache.runs import encode_test_set, load_model, run_dataset, weights_mtime
 from vae import explain as ex
 from vae.run import RunDir
 
-ACCOUNTING_SAMPLE = 200  # test images in the stratified bound: IWAE at k = 1000 takes seconds
+ACCOUNTING_SAMPLE = 200  # test images in the stratified bound: IWAE at large k is slow
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from ui.images import for_display, grid, png_bytes
+from ui.figures.images import for_display, grid, png_bytes
 from ui.style import (PRIOR_COLOUR, class_colour, equal_aspect,  # one look for every page
                       scatter_type)
 

@@ -1,5 +1,5 @@
 // The VAE decoder (and, when the payload carries it, the encoder) in plain JavaScript, read from
-// the payload that ui/decoder_component.py writes: b"VAEW", uint32 header length, JSON header,
+// the payload that ui/components/decoder.py writes: b"VAEW", uint32 header length, JSON header,
 // float32 blobs. Each layer's output is stored in a
 // Float32Array (rounded to float32, as torch's are) and sums are accumulated in float64, so the
 // result matches torch's decode_mean within float32 rounding.

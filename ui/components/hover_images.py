@@ -24,10 +24,10 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from ui.images import to_uint8
+from ui.figures.images import to_uint8
 
 MAGIC = b"VAES"
-ASSETS = Path(__file__).resolve().parent / "component_assets"
+ASSETS = Path(__file__).resolve().parent
 SPRITE_COLUMNS = 64  # 64 x 28 px = 1,792 px wide: far inside every browser's canvas limits
 
 

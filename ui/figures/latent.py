@@ -14,7 +14,7 @@ from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_S
 from vae.losses import ACTIVE_UNIT_THRESHOLD, dims_by_kl
 
 ELLIPSE_MODES = ("sample", "all", "none")
-ELLIPSE_VERTICES = 20  # smooth at the scatter's size, and 20% less JSON than 24
+ELLIPSE_VERTICES = 20  # smooth at the scatter's size, and lighter JSON than the default 24
 ELLIPSE_OPACITY = 0.22  # light enough that 1,000 overlapping ellipses leave the points readable
 PRIOR_RADII = (1.0, 2.0, 3.0)
 

@@ -17,7 +17,7 @@ then a sigmoid, so both the MLP and the conv architectures of vae/model.py run i
 Use from any page (the key must be unique on the page)::
 
     codes = encode_test_set(run)
-    summary = latent_summary(codes["mu"], codes["std"])  # ui.posterior
+    summary = latent_summary(codes["mu"], codes["std"])  # ui.cache.posterior
     z = latent_explorer(model, key="explain-z", kl_per_dim=summary.kl_per_dim,
                         active=summary.active,
                         scatter={"mu": codes["mu"], "labels": codes["labels"],
@@ -37,12 +37,12 @@ import streamlit as st
 import torch
 from torch import nn
 
-from ui.hover_images import sprite_sheet
+from ui.components.hover_images import sprite_sheet
 from ui.style import class_colours
 from vae.losses import dims_by_kl
 
 MAGIC = b"VAEW"
-ASSETS = Path(__file__).resolve().parent / "component_assets"
+ASSETS = Path(__file__).resolve().parent
 MAX_SCATTER = 2000  # points behind the pad; enough to see the classes, small on the wire
 
 
@@ -91,7 +91,7 @@ def encode_payload(model: nn.Module, scatter: dict | None = None, encoder: bool 
     Layout: b"VAEW", uint32 header length, JSON header padded to 4 bytes, then float32 blobs
     whose [offset, count] (in elements of the blob's type, offset in bytes) the header names.
     `scatter` is {"mu": (N, D), "labels": (N,), "class_names": [...]}, optionally with
-    "images": (N, C, H, W) in [0, 1], sent as one PNG sprite sheet (ui.hover_images).
+    "images": (N, C, H, W) in [0, 1], sent as one PNG sprite sheet (ui.components.hover_images).
     """
     blobs: list[bytes] = []
     offset = 0
@@ -296,7 +296,7 @@ _assets_component = st.components.v2.component(
     "vae_decoder_assets", js=_read("decoder_assets.js"))
 _explorer_component = st.components.v2.component(
     "vae_latent_explorer", html=_read("latent_explorer.html"), css=_read("latent_explorer.css"),
-    js=_read("decoder_core.js") + "\n" + _read("latent_explorer.js"))
+    js="\n".join(_read(f) for f in ("decoder_core.js", "plane.js", "latent_explorer.js")))
 
 
 def _z_key(key: str) -> str:

@@ -1,24 +1,10 @@
 // The latent explorer: a slider per latent dim and a 2-D pad, decoded in the browser on every
-// input event (decoder_core.js is prepended to this module). The released z goes to Python as the
-// component state "z". Streamlit calls the default export again whenever `data` changes, with
+// input event (decoder_core.js and plane.js are prepended to this module). The released z goes to
+// Python as the component state "z". Streamlit calls the default export again whenever `data` changes, with
 // the same parentElement, so everything lives on the root element and is updated in place.
 
 const PAD_CSS = 300;
 const COMMIT_DELAY_MS = 150;
-
-function waitForPayload(id) {
-  const reg = vaeRegistry();
-  if (reg.payloads.has(id)) return Promise.resolve(reg.payloads.get(id));
-  return new Promise((resolve) => {
-    const list = reg.waiters.get(id) || [];
-    list.push(resolve);
-    reg.waiters.set(id, list);
-  });
-}
-
-function fmt(v) {
-  return (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(2);
-}
 
 function createExplorer(root) {
   const S = {
@@ -85,7 +71,7 @@ function createExplorer(root) {
     for (let d = 0; d < S.z.length; d++) {
       if (S.inputs[d]) {
         S.inputs[d].value = S.z[d];
-        S.values[d].textContent = fmt(S.z[d]);
+        S.values[d].textContent = vaeSigned(S.z[d]);
       }
     }
   }
@@ -127,7 +113,7 @@ function createExplorer(root) {
         `${band} ${a}% ${b}%, ${base} ${b}% 100%)`);
       const value = document.createElement("span");
       value.className = "value";
-      value.textContent = fmt(S.z[d]);
+      value.textContent = vaeSigned(S.z[d]);
       const meta = document.createElement("span");
       meta.className = "meta";
       meta.textContent = (data.active[d] ? "" : "inactive ") + data.kl[d].toFixed(2) + " nats";
@@ -144,7 +130,7 @@ function createExplorer(root) {
       S.values[d] = value;
       input.addEventListener("input", () => {
         S.z[d] = parseFloat(input.value);
-        value.textContent = fmt(S.z[d]);
+        value.textContent = vaeSigned(S.z[d]);
         render();
       });
       input.addEventListener("change", () => commit(S.dragging ? 0 : COMMIT_DELAY_MS));
@@ -164,8 +150,7 @@ function createExplorer(root) {
 
   function padToPx(v, size, flip) {
     const r = padSpan();
-    const t = (v - r[0]) / (r[1] - r[0]);
-    return (flip ? 1 - t : t) * size;
+    return vaePlaneToPx(v, r[0], r[1], size, flip);
   }
 
   function buildPadBackground() {
@@ -210,16 +195,8 @@ function createExplorer(root) {
     g.textAlign = "left";
     g.textBaseline = "alphabetic";
     if (S.scatter) {
-      const { mu, labels, dims, n } = S.scatter;
-      g.globalAlpha = 0.55;
-      const r = 1.7 * dpr;
-      for (let i = 0; i < n; i++) {
-        g.fillStyle = th.colors[labels[i] % th.colors.length];
-        g.beginPath();
-        g.arc(padToPx(mu[i * dims + dx], size, false), padToPx(mu[i * dims + dy], size, true),
-              r, 0, 2 * Math.PI);
-        g.fill();
-      }
+      vaeDrawScatter(g, S.scatter, dx, dy, (v, flip) => padToPx(v, size, flip), th.colors, 0.55,
+                     1.7 * dpr);
     }
     // the prior's rings on top of the points: 1 and 2 sigma solid, 3 sigma dashed, each labelled
     g.strokeStyle = th.text;
@@ -416,21 +393,11 @@ function createExplorer(root) {
       root.dataset.ready = "0";
       status.classList.remove("error");
       status.textContent = "Loading the decoder…";
-      const timer = setTimeout(() => {
-        status.classList.add("error");
-        status.textContent = "The decoder's weights have not reached the browser yet. " +
-          "Reload the page if this message stays.";
-      }, 15000);
-      let parsed;
-      try {
-        parsed = vaeParsePayload(await waitForPayload(data.model));
-      } finally {
-        clearTimeout(timer);
-      }
+      const parsed = await vaeLoadPayload(data.model, status, "decoder");
       if (S.modelId !== data.model) return; // a newer model arrived while waiting
       S.dec = vaeMakeDecoder(parsed);
       const sc = parsed.header.scatter;
-      S.scatter = sc ? { n: sc.n, dims: sc.dims, mu: parsed.f32(sc.mu), labels: parsed.u8(sc.labels) } : null;
+      S.scatter = vaeScatter(parsed);
       S.classNames = sc ? sc.class_names : [];
       S.sprite = null;
       S.hoverIndex = null;

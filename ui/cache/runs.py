@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from ui.curves import run_summary, runs_table
-from ui.figures import posterior_figure
+from ui.figures.curves import run_summary, runs_table
+from ui.figures.latent import posterior_figure
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
 from vae.launch import launch_status, pending_launches
 from vae.run import DEFAULT_ROOT, RunDir, RunError, list_runs
@@ -209,8 +209,8 @@ def _posterior_figure(path: str, epoch: int | None, mtime: float, max_points: in
 
 def cached_posterior_figure(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS,
                             **options) -> go.Figure:
-    """ui.figures.posterior_figure of the run's test set, built once per weights file and options
-    and shared by every session (its density alone takes 0.2-0.5 s, and the Train page redraws
+    """ui.figures.latent.posterior_figure of the run's test set, built once per weights file and
+    options and shared by every session (its density is the slow part, and the Train page redraws
     every second); a copy, so a page may add traces to it."""
     key = tuple(sorted((k, tuple(map(int, v)) if k == "dims" else v) for k, v in options.items()))
     return go.Figure(_posterior_figure(str(run.path), epoch, weights_mtime(run, epoch),

@@ -3,7 +3,7 @@ whose pixels the ENCODER, running in the browser, maps to mu and sigma on every 
 which the drawing changed; the input's ellipse moves over the test-set scatter and decode(mu) and
 decodes of z = mu + sigma * eps follow.
 
-The weights travel as in the Generate page's explorer (ui/decoder_component.py): the payload
+The weights travel as in the Generate page's explorer (ui/components/decoder.py): the payload
 (decoder + encoder + scatter, raw float32) goes through the `vae_decoder_assets` component, whose
 message only changes with the model, and this component finds it by content hash. When a stroke
 ends (pointerup), after undo and after clear, the drawing's pixels, with the browser's mu and sigma,
@@ -20,7 +20,7 @@ import streamlit as st
 import torch
 from torch import nn
 
-from ui.decoder_component import _assets_component, _read, model_payload, slider_ranges
+from ui.components.decoder import _assets_component, _read, model_payload, slider_ranges
 from ui.style import class_colours, same_scatter_type
 from vae.losses import dims_by_kl
 
@@ -31,7 +31,7 @@ DRAWN_COLOUR = "#ff4b4b"  # Streamlit's primary red, as the canvas's ellipse; no
 
 _draw_component = st.components.v2.component(
     "vae_draw", html=_read("draw.html"), css=_read("draw.css"),
-    js=_read("decoder_core.js") + "\n" + _read("draw.js"))
+    js="\n".join(_read(f) for f in ("decoder_core.js", "plane.js", "draw.js")))
 
 
 def brush_for(size: int) -> dict:
@@ -163,7 +163,7 @@ def draw_input(model: nn.Module, *, key: str, scatter: dict, kl_per_dim: np.ndar
 
 def drawn_overlay(fig, mu: np.ndarray, sigma: np.ndarray, *, dims=(0, 1), projection: str = "dims",
                   codes_mu: np.ndarray | None = None, label: str = "your drawing"):
-    """Add one input's q(z|x) = N(mu, diag sigma^2) to a latent-plane figure (ui.figures'
+    """Add one input's q(z|x) = N(mu, diag sigma^2) to a latent-plane figure (ui.figures.latent's
     posterior_figure): its 1-sigma and 2-sigma ellipses and its mean as a star, in the figure's
     coordinates: two latent dims, or (projection="pca") the PCA of `codes_mu` that the figure
     used, where the ellipse is the projected covariance W diag(sigma^2) W^T. Returns the figure."""

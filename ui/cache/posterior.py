@@ -1,4 +1,4 @@
-"""Numbers about q(z|x) that the Latent space and Reconstructions pages show.
+"""Numbers about q(z|x) that the pages show.
 
 The model does the maths (Posterior.kl, log_likelihood, decode); this module batches it into numpy
 and puts a diagnosis into words. No Streamlit here.
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from vae.explain import top_dims
 from vae.losses import ACTIVE_UNIT_THRESHOLD, active_units_from_mu
 from vae.model import VAE, Posterior
 
@@ -69,6 +70,16 @@ def diagnosis(summary: LatentSummary, beta: float) -> list[tuple[str, str]]:
             + (": their q(z_d|x) is simply the prior N(0, 1)." if idle_kl < 0.1 else
                ", paid for nothing."))))
     return notes
+
+
+def shared_plane(mus, kl_per_dim) -> tuple[tuple[int, int], float]:
+    """The plane that several latent views share, so they compare at a glance: the two dims with
+    the most KL (dim 0 twice for a 1-D latent), and one half-width that holds 99.5% of every
+    view's codes on them, never narrower than the prior's +-3.5."""
+    dims = tuple(top_dims(kl_per_dim)) if np.asarray(mus[0]).shape[1] >= 2 else (0, 0)
+    half = max(3.5, 1.1 * max(float(np.percentile(np.abs(np.asarray(m)[:, list(dims)]), 99.5))
+                              for m in mus))
+    return dims, half
 
 
 def pick_images(labels: np.ndarray, n: int, seed: int, classes=None) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui.resources import load_model, run_dataset, weights_mtime
+from ui.cache.runs import load_model, run_dataset, weights_mtime
 from vae import quality as vq
 from vae.run import RunDir
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.explain_figures import image_row_png
+from ui.figures.explain import image_row_png
 
 SPREAD_WHITE = 0.3  # a pixel whose std over the draws is >= this is drawn white
 

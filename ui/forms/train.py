@@ -19,6 +19,42 @@ DEFAULTS = {"dataset": "mnist-5k", "data_dir": "", "arch": "mlp", "hidden": "256
             "lr": 1e-3, "seed": 0, "device": "auto", "log_every": 20, "snapshot_every": 1,
             "name": ""}
 
+# The form's explanations, kept beside its defaults and the checks that enforce them.
+HELP = {
+    "data_dir": "Your images: a folder with one sub-folder of images per class, or an .npz file (x, "
+                "optional y). MNIST: your IDX .gz files or mnist.npz. Fashion-MNIST: a copy "
+                "outside /usr/share/datasets. Empty for the others.",
+    "image_size": "Resize every image to N x N; needed when their sizes differ.",
+    "hidden": "Comma-separated MLP widths (e.g. 512,256) or two conv channel counts (e.g. 32,64).",
+    "latent_dim": "1 to 64", "beta": "0 to 1000", "epochs": "1 to 10,000",
+    "batch_size": "1 to 65,536", "lr": "above 0, at most 1", "seed": "0 to 4,294,967,295",
+    "precision": "bf16 autocast for the network's products; auto picks it where the hardware has "
+                 "bf16 (CUDA, CPUs with AVX512-BF16 or AMX). The reported ELBO is fp32 either way.",
+    "processes": "Train on this many processes with torchrun (DDP: one per core, or per GPU). The "
+                 "batch size stays the whole batch, split between them.",
+}
+
+
+def upload_help(max_mb: int, min_per_class: int) -> str:
+    return (f"At most {max_mb} MB. Trains with the dataset 'Your images (a folder)'. Every file is "
+            "checked before anything is kept: images only, one size (or an image size above), "
+            f"two classes or more, at least {min_per_class} images each.")
+
+
+def stopped_words(name: str, state: str, epochs_words: str, resumable: bool) -> str:
+    """A stopped or interrupted run, in words: how far it got and what Resume will do."""
+    word = "was interrupted (no trainer runs it)" if state == "interrupted" else "is stopped"
+    where = ("it can be resumed from its last saved state." if resumable else
+             "no epoch had finished, so Resume starts it again from epoch 1 with its settings.")
+    return f"{name} {word} with {epochs_words}; {where}"
+
+
+def stale_words(pid) -> str:
+    """An interrupted run whose status.json still says running."""
+    return ("Its status.json still says running" + (f" (pid {pid})" if pid else "")
+            + ", but no trainer holds the run's lock, so that state is stale: nothing will be "
+              "signalled.")
+
 
 def default_name(values: dict) -> str:
     return f"{values['dataset']}-z{values['latent_dim']}-b{values['beta']:g}-{time.strftime('%m%d-%H%M%S')}"

@@ -1,0 +1,74 @@
+"""Rate and distortion's words and tables, built from the runs' points. No Streamlit here."""
+from __future__ import annotations
+
+import numpy as np
+
+from vae import explain as ex
+
+SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
+RUNNING = ("running", "new", "starting")  # a sweep run still on its way to a point
+NOT_FINISHING = ("failed", "missing", "interrupted", "damaged")
+
+INTRO = ("The loss is **reconstruction + beta · KL**. The KL is the *rate*: how many nats the code "
+         "carries about x beyond the prior. The reconstruction term is the *distortion*: how badly "
+         "x comes back. Beta chooses the trade: every run lands at one point of this plane. Among "
+         "runs that differ in beta only, a lower beta lets the code carry more about x (more rate, "
+         "less distortion) with codes farther from N(0, I); a higher beta pushes q(z|x) onto the "
+         "prior, dim by dim, until the code says nothing about x (**posterior collapse**: KL near "
+         "zero, reconstructions all alike). Between nearby betas the difference can be within "
+         "noise; the β family below shows the whole range.")
+
+
+def sweep_progress(states: dict[str, str]) -> tuple[float, str, list[str]]:
+    """(fraction finished, the progress bar's words, the runs that will not finish)."""
+    done = sum(s == "finished" for s in states.values())
+    text = (f"Sweep: {done} of {len(states)} runs finished"
+            + ("; the plane refreshes every few seconds" if done < len(states) else ""))
+    return done / len(states), text, [n for n, s in states.items() if s in NOT_FINISHING]
+
+
+def collapse_warning(collapsed: list[ex.RunPoint]) -> str:
+    return ("**Posterior collapse** in " + ", ".join(
+        f"**{p.name}** (beta {p.beta:g}: KL {p.kl:.2f} nats, {p.active_units} of "
+        f"{p.latent_dim} active units)" for p in collapsed)
+        + (". Their encoders ignore" if len(collapsed) > 1 else ". Its encoder ignores")
+        + " x: q(z|x) is the prior for every input, so every reconstruction is the same "
+          "average image.")
+
+
+def unused_dims_note(partial: list[ex.RunPoint]) -> str:
+    return ("Some latent dims are unused (their mu does not move with x): " + ", ".join(
+        f"{p.name} uses {p.active_units} of {p.latent_dim}" for p in partial) + ".")
+
+
+def points_table(points: list[ex.RunPoint]) -> list[dict]:
+    """One row per run, by latent size then beta, so a collapsed run is the last of its size."""
+    return [{"run": p.name, "beta": p.beta, "latent dim": p.latent_dim, "epoch": p.epoch,
+             "rate (KL), nats": round(p.kl, 3), "distortion (recon), nats": round(p.recon, 2),
+             "-ELBO, nats": round(p.kl + p.recon, 2), "active units": p.active_units,
+             "inactive dims": p.latent_dim - p.active_units,
+             "collapsed": "yes" if p.collapsed else "no"}
+            for p in sorted(points, key=lambda p: (p.latent_dim, p.beta))]
+
+
+def family_sentence(first: ex.RunPoint, last: ex.RunPoint) -> str:
+    """The β family read from its lowest beta to its highest."""
+    return (f"Same data ({first.dataset}), same {first.latent_dim}-D latent and network, "
+            f"{first.epoch} epochs each; only β changes. From β = {first.beta:g} to "
+            f"β = {last.beta:g} the KL falls from {first.kl:.3g} to {last.kl:.3g} nats, the "
+            f"reconstruction error rises from {first.recon:.1f} to {last.recon:.1f} nats, and the "
+            f"active units go from {first.active_units} to {last.active_units} of "
+            f"{first.latent_dim}.")
+
+
+def last_kl_per_dim(rows: list[dict], latent_dim: int) -> list[float]:
+    """The last test epoch's KL per dim from a metrics log; zeros when none was logged."""
+    return next((r["test/kl_per_dim"] for r in reversed(rows)
+                 if r.get("kind") == "epoch" and "test/kl_per_dim" in r), [0.0] * latent_dim)
+
+
+def first_of_each_class(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """The index of each class's first test image, classes without one left out."""
+    labels = np.asarray(labels)
+    return np.array([np.flatnonzero(labels == c)[0] for c in range(n_classes)
+                     if (labels == c).any()])
