@@ -510,7 +510,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="run name (default: dataset-arch-zD-time)")
     p.add_argument("--resume", metavar="NAME",
                    help="continue a stopped run; --epochs, if given, raises its target")
-    p.add_argument("--root", default=str(DEFAULT_ROOT), help="folder holding the runs")
+    p.add_argument("--root", default=None,
+                   help="folder holding the runs (default: $VAE_RUNS_ROOT, else checkpoints/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -529,6 +530,7 @@ def parse_hidden(text: str | None, arch: str) -> tuple[int, ...]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.root = args.root or os.environ.get("VAE_RUNS_ROOT") or str(DEFAULT_ROOT)  # as the dashboard
     given = argv if argv is not None else sys.argv[1:]
     for key, value in RECIPES[args.recipe].items():  # a recipe fills what the flags leave out
         flag = "--" + key.replace("_", "-")
