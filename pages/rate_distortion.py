@@ -7,6 +7,7 @@ import streamlit as st
 from ui import beta_figures as bf
 from ui import explain_data as cached
 from ui import explain_figures as figs
+from ui.imported import imported_names
 from ui.quality import prior_share, real_share
 from ui.resources import active_run, all_runs, run_dataset, run_status, runs_root
 from vae import betas as vb
@@ -75,6 +76,9 @@ def plane() -> None:
     runs = all_runs()
     points = cached.run_points(runs)  # re-read only when a run's metrics change
     damaged = [r.name for r in runs if r.problems()]
+    if imported_names(runs):
+        st.caption("Imported runs have no training curves, so they are not on the plane: "
+                   + ", ".join(imported_names(runs)) + ".")
     if damaged:  # listed, never a reason for the other runs' plane to fail
         st.caption("Damaged runs (the **Runs** page says what is wrong); those whose config or "
                    "metrics cannot be read are not on the plane: " + ", ".join(damaged) + ".")

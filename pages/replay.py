@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import explain_figures as figs
 from ui.images import for_display
+from ui.imported import no_curves_note
 from ui.resources import active_run, encode_test_set, load_model, require_model, run_dataset
 from vae import explain as ex
 from vae.runs import RunError
@@ -15,6 +16,9 @@ run = active_run()
 st.title("Replay a run")
 require_model(run)
 epochs = run.snapshot_epochs()
+if not epochs and no_curves_note(run):
+    st.info(no_curves_note(run, " and no epochs to replay"))
+    st.stop()
 if not epochs:
     st.info(f"Run **{run.name}** kept no per-epoch snapshots, so there is nothing to replay. "
             "The trainer writes one every `--snapshot-every` epochs (1 by default); runs trained "
