@@ -1,4 +1,5 @@
-"""vae.import_model: a VAE trained elsewhere becomes an ordinary run, or is refused leaving nothing."""
+"""vae.import_model: a VAE trained elsewhere becomes an ordinary run, or is refused, leaving
+nothing behind."""
 import json
 import os
 import pickle
@@ -203,7 +204,8 @@ def test_a_mappable_module_imports_with_trust_code(mnist, tmp_path, monkeypatch)
     net = make_two_layer()
     save_file(net.state_dict(), tmp_path / "mine.safetensors")
     with pytest.raises(ImportRefused, match="needs --trust-code: importing it runs"):
-        import_model(None, "mnist-5k", "mine", tmp_path / "runs", module="tests.import_fixtures:make_two_layer",
+        import_model(None, "mnist-5k", "mine", tmp_path / "runs",
+                     module="tests.import_fixtures:make_two_layer",
                      weights=tmp_path / "mine.safetensors")
     assert leftovers(tmp_path / "runs") == []
     run = import_model(None, "mnist-5k", "mine", tmp_path / "runs",
@@ -256,8 +258,9 @@ def test_help_names_the_three_formats(capsys):
 
 def test_train_cli_honours_vae_runs_root(tmp_path):
     env = {**os.environ, "VAE_RUNS_ROOT": str(tmp_path), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-m", "vae.train", "--dataset", "digits", "--epochs", "1",
-                           "--latent-dim", "2", "--hidden", "16", "--name", "envrun", "--quiet"],
+    done = subprocess.run([sys.executable, "-m", "vae.train", "--dataset", "digits",
+                           "--epochs", "1", "--latent-dim", "2", "--hidden", "16", "--name",
+                           "envrun", "--quiet"],
                           cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert RunDir(tmp_path / "envrun").read_status()["state"] == "finished"

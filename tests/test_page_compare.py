@@ -1,4 +1,5 @@
-"""AppTest of "Compare two models" on shipped runs: a VAE against its autoencoder, beta 1 against 4."""
+"""AppTest of "Compare two models" on shipped runs: a VAE against its autoencoder, beta 1 against
+beta 4."""
 import json
 
 import numpy as np

@@ -94,8 +94,8 @@ def _regular_file(path: Path, what: str, limit: int = MAX_SOURCE_BYTES) -> Path:
     if not stat.S_ISREG(info.st_mode):
         raise ImportRefused(f"{what} {path} is not a regular file.")
     if info.st_size > limit:
-        raise ImportRefused(f"{what} {path} is {info.st_size:,} bytes, more than the {limit:,} that "
-                            "the largest model a run may hold takes.")
+        raise ImportRefused(f"{what} {path} is {info.st_size:,} bytes, more than the {limit:,} "
+                            "that the largest model a run may hold takes.")
     return path
 
 
@@ -139,7 +139,8 @@ def load_safetensors_weights(path: Path) -> dict:
     try:
         return load_safetensors_bytes(path.read_bytes())
     except (SafetensorError, ValueError, RuntimeError, OverflowError, KeyError, TypeError) as exc:
-        raise ImportRefused(f"{path.name} is not a valid .safetensors file: {str(exc)[:200]}") from exc
+        raise ImportRefused(f"{path.name} is not a valid .safetensors file: "
+                            f"{str(exc)[:200]}") from exc
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -161,7 +162,8 @@ def _state_dict(obj, source: str) -> dict[str, torch.Tensor]:
                 obj = obj[key]
                 break
     if not isinstance(obj, dict) or not obj:
-        raise ImportRefused(f"{source} holds no state_dict (a mapping from layer names to tensors).")
+        raise ImportRefused(f"{source} holds no state_dict (a mapping from layer names to "
+                            "tensors).")
     bad = [k for k, v in obj.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
     if bad:
         raise ImportRefused(f"{source} holds {bad[0]!r:.60}, which is not a named tensor.")
@@ -192,7 +194,8 @@ def check_tensors(state: dict[str, torch.Tensor], expected: dict[str, tuple[int,
     for key in expected:
         tensor = state[key]
         if not tensor.is_floating_point():
-            raise ImportRefused(f"{source}: {key} holds {tensor.dtype}, not floating-point weights.")
+            raise ImportRefused(f"{source}: {key} holds {tensor.dtype}, not floating-point "
+                                "weights.")
         bad = int((~torch.isfinite(tensor)).sum())
         if bad:
             raise ImportRefused(f"{source}: {key} holds {bad:,} NaN or infinite values.")
@@ -207,8 +210,8 @@ def _linear_widths(state: dict, keys: tuple[str, ...], source: str) -> list[tupl
         if w not in state or b not in state:
             raise ImportRefused(f"{source} has no {key} layer ({w} and {b}).")
         if state[w].dim() != 2 or state[b].dim() != 1 or state[b].shape[0] != state[w].shape[0]:
-            raise ImportRefused(f"{source}: {key} is not a Linear layer (weight {list(state[w].shape)},"
-                                f" bias {list(state[b].shape)}).")
+            raise ImportRefused(f"{source}: {key} is not a Linear layer (weight "
+                                f"{list(state[w].shape)}, bias {list(state[b].shape)}).")
         found.append(tuple(state[w].shape))
     return found
 
@@ -220,7 +223,8 @@ def mlp_config(n_pixels: int, image_shape: tuple, hidden: int, latent: int, like
                             f"are {'x'.join(map(str, image_shape))} = "
                             f"{image_shape[0] * image_shape[1] * image_shape[2]} pixels.")
     if not 1 <= latent <= 64:
-        raise ImportRefused(f"{source} has a latent size of {latent}; this dashboard shows 1 to 64.")
+        raise ImportRefused(f"{source} has a latent size of {latent}; this dashboard shows 1 to "
+                            "64.")
     if likelihood not in ("bernoulli", "gaussian"):
         raise ImportRefused(f"{source} has the likelihood {likelihood!r}; only Bernoulli and "
                             "Gaussian are supported.")
@@ -285,9 +289,9 @@ def convert_pythae(folder: Path, image_shape: tuple) -> tuple[VAEConfig, dict, d
     pickled = [n for n in ("encoder.pkl", "decoder.pkl") if os.path.lexists(folder / n)]
     if pickled:
         raise ImportRefused(f"{source} holds {' and '.join(pickled)}: pythae writes those for a "
-                            "custom encoder or decoder as cloudpickled code, and loading them would "
-                            "run that code. Only pythae's default MLP encoder and decoder (no .pkl "
-                            "files) can be imported.")
+                            "custom encoder or decoder as cloudpickled code, and loading them "
+                            "would run that code. Only pythae's default MLP encoder and decoder "
+                            "(no .pkl files) can be imported.")
     settings = _read_json(folder / "model_config.json", "The pythae config")
     name = settings.get("name")
     if name not in PYTHAE_MODELS:
@@ -373,9 +377,9 @@ def convert_module(model: nn.Module, spec: str, image_shape: tuple, likelihood: 
                      if not isinstance(m, (nn.Linear, nn.ReLU, nn.Sequential, nn.Flatten,
                                            nn.Sigmoid, nn.Identity, nn.ModuleList))
                      and m is not model})
-    refuse = (f"{spec} does not map onto this engine's MLP (Linear + ReLU encoder, two Linear heads "
-              "to mu and log sigma^2, a mirrored Linear + ReLU decoder); only modules with that "
-              "layout can be imported, since the dashboard never runs imported code")
+    refuse = (f"{spec} does not map onto this engine's MLP (Linear + ReLU encoder, two Linear "
+              "heads to mu and log sigma^2, a mirrored Linear + ReLU decoder); only modules with "
+              "that layout can be imported, since the dashboard never runs imported code")
     if others:
         raise ImportRefused(f"{refuse}: it has {', '.join(others[:4])} layers.")
     n_pixels = image_shape[0] * image_shape[1] * image_shape[2]
@@ -408,7 +412,8 @@ def convert_module(model: nn.Module, spec: str, image_shape: tuple, likelihood: 
         mu, _ = _module_posterior(model, x, spec)
         trial = build_model(config, state, spec)
         if (trial.encode(x).mu - mu).abs().max() > TOLERANCE:  # the heads are the other way round
-            state["to_mu.weight"], state["to_logvar.weight"] = heads[1][1].weight, heads[0][1].weight
+            state["to_mu.weight"] = heads[1][1].weight
+            state["to_logvar.weight"] = heads[0][1].weight
             state["to_mu.bias"], state["to_logvar.bias"] = heads[1][1].bias, heads[0][1].bias
     return config, {k: v.detach() for k, v in state.items()}
 
@@ -439,10 +444,12 @@ def verify(model: VAE, reference, x: torch.Tensor, source: str, logits_ok: bool 
         logits = model.decode(z).reshape(len(z), -1)
         means = torch.sigmoid(logits)
         out = out.reshape(len(z), -1).float()
-        gaps = {"mu": (q.mu - mu).abs().max().item(), "log sigma^2": (q.logvar - logvar).abs().max().item(),
+        gaps = {"mu": (q.mu - mu).abs().max().item(),
+                "log sigma^2": (q.logvar - logvar).abs().max().item(),
                 "decoded means": (means - out).abs().max().item()}
-        if logits_ok:
-            gaps["decoded means"] = min(gaps["decoded means"], (torch.sigmoid(out) - means).abs().max().item())
+        if logits_ok:  # the module's decode gave logits, not means
+            gaps["decoded means"] = min(gaps["decoded means"],
+                                        (torch.sigmoid(out) - means).abs().max().item())
     worst = max(gaps, key=gaps.get)
     if not gaps[worst] <= TOLERANCE:
         raise ImportRefused(f"{source} converted onto this engine's MLP gives other {worst} than "
@@ -497,9 +504,9 @@ def import_model(source: str | os.PathLike | None, dataset: str, name: str,
         label = source.name
         state = _state_dict(load_torch_weights(source), label)
         if not is_examples_checkpoint(state):
+            absent = ", ".join(k for k in EXAMPLES_KEYS if f"{k}.weight" not in state)
             raise ImportRefused(f"{label} is not a pytorch/examples vae/main.py checkpoint: it has "
-                                f"no {', '.join(k for k in EXAMPLES_KEYS if f'{k}.weight' not in state)}"
-                                f" layer (its tensors: {', '.join(list(state)[:6])}).")
+                                f"no {absent} layer (its tensors: {', '.join(list(state)[:6])}).")
         config, converted = convert_examples(state, image_shape, label)
         model = build_model(config, converted, label)
         verify(model, lambda xx, z: examples_reference(state, xx, z), x, label)
@@ -515,7 +522,8 @@ def import_model(source: str | os.PathLike | None, dataset: str, name: str,
         if not trusted:
             raise ImportRefused(f"--module {module} needs --trust-code: importing it runs that "
                                 "module's Python code (its factory and its encode/decode), which "
-                                "can do anything your account can. Pass --trust-code if you trust it.")
+                                "can do anything your account can. Pass --trust-code if you trust "
+                                "it.")
         if weights is None:
             raise ImportRefused("--module needs --weights FILE (.safetensors or .pt).")
         weights = Path(weights)
@@ -554,7 +562,8 @@ def _pythae_reference(state: dict, x: torch.Tensor, z: torch.Tensor):
     """pythae's default MLP computed from its own tensors: Linear + ReLU, embedding and log_var
     heads; decoder Linear + ReLU, Linear + Sigmoid."""
     def lin(name, v):
-        return nn.functional.linear(v, state[f"{name}.weight"].float(), state[f"{name}.bias"].float())
+        return nn.functional.linear(v, state[f"{name}.weight"].float(),
+                                    state[f"{name}.bias"].float())
     h = torch.relu(lin("encoder.1", x.flatten(1)))
     means = torch.sigmoid(lin("decoder.2", torch.relu(lin("decoder.0", z))))
     return lin("to_mu", h), lin("to_logvar", h), means
@@ -579,7 +588,8 @@ def _write_run(root: Path, name: str, config: VAEConfig, dataset: str, data_dir:
                                  "measured at import. It has no training curves.")
         problems = validate_run_folder(run.path)
         if problems:
-            raise ImportRefused("The imported run does not pass the run checks: " + " ".join(problems))
+            raise ImportRefused("The imported run does not pass the run checks: "
+                                + " ".join(problems))
         if os.path.lexists(root / name):
             raise ImportRefused(f"A run named {name!r} appeared in {root} meanwhile; pick another "
                                 "--name.")

@@ -530,7 +530,8 @@ def parse_hidden(text: str | None, arch: str) -> tuple[int, ...]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    args.root = args.root or os.environ.get("VAE_RUNS_ROOT") or str(DEFAULT_ROOT)  # as the dashboard
+    # where the dashboard looks (ui.resources.runs_root), so a terminal run is in its sight
+    args.root = args.root or os.environ.get("VAE_RUNS_ROOT") or str(DEFAULT_ROOT)
     given = argv if argv is not None else sys.argv[1:]
     for key, value in RECIPES[args.recipe].items():  # a recipe fills what the flags leave out
         flag = "--" + key.replace("_", "-")
