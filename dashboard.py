@@ -54,6 +54,7 @@ PAGES = {
     "Train": [
         st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
         st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
+        st.Page("pages/compare.py", title="Compare two models", icon=":material/difference:"),
     ],
 }
 

@@ -9,6 +9,7 @@ from ui.cache.runs import active_run, all_runs, run_dataset, run_status, runs_ro
 from ui.figures import beta as bf
 from ui.figures import explain as figs
 from ui.forms import rate_distortion as rd
+from ui.forms.imported import imported_names
 from vae import betas as vb
 from vae import explain as ex
 from vae.launch import launch_beta_sweep
@@ -64,6 +65,9 @@ def plane() -> None:
     runs = all_runs()
     points = cached.run_points(runs)  # re-read only when a run's metrics change
     damaged = [r.name for r in runs if r.problems()]
+    if imported_names(runs):
+        st.caption("Imported runs have no training curves, so they are not on the plane: "
+                   + ", ".join(imported_names(runs)) + ".")
     if damaged:  # listed, never a reason for the other runs' plane to fail
         st.caption("Damaged runs (the **Runs** page says what is wrong); those whose config or "
                    "metrics cannot be read are not on the plane: " + ", ".join(damaged) + ".")

@@ -6,6 +6,7 @@ from ui.cache.posterior import shared_plane
 from ui.cache.runs import active_run, encode_test_set, load_model, require_model, run_dataset
 from ui.figures import explain as figs
 from ui.figures.images import for_display
+from ui.forms.imported import no_curves_note
 from vae import explain as ex
 from vae.run import RunError
 
@@ -16,6 +17,9 @@ run = active_run()
 st.title("Replay a run")
 require_model(run)
 epochs = run.snapshot_epochs()
+if not epochs and no_curves_note(run):
+    st.info(no_curves_note(run, " and no epochs to replay"))
+    st.stop()
 if not epochs:
     st.info(f"Run **{run.name}** kept no per-epoch snapshots, so there is nothing to replay. "
             "The trainer writes one every `--snapshot-every` epochs (1 by default); runs trained "

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.figures.curves import metrics_frames, runs_overlay_figure
 from ui.cache.runs import (active_run, all_runs, live_runs_table, run_problems, runs_root,
+from ui.forms.imported import imported_names
                           set_active_run)
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files
@@ -53,9 +54,13 @@ live_runs_table(list(runs.values()))
 st.subheader("Curves of several runs")
 left, right = st.columns([3, 1])
 chosen = left.multiselect("Runs", list(runs),  # not the damaged ones by default, as in the table
-                          default=[n for n, r in runs.items() if not run_problems(r)][:4])
+                          default=[n for n, r in runs.items() if not run_problems(r)
+                                   and n not in imported_names(runs.values())][:4])
 metric = right.selectbox("Metric", ["test/neg_elbo", "test/recon", "test/kl", "train/neg_elbo",
                                     "train/recon", "train/kl", "test/active_units"])
+if set(chosen) & set(imported_names(runs.values())):
+    st.caption("Imported runs were trained elsewhere and have no curves here: "
+               + ", ".join(sorted(set(chosen) & set(imported_names(runs.values())))) + ".")
 if chosen:
     st.plotly_chart(runs_overlay_figure({n: runs[n].read_metrics() for n in chosen}, metric),
                     theme="streamlit")

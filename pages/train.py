@@ -5,6 +5,7 @@ from ui.cache.runs import (active_run, all_runs, cached_posterior_figure, encode
                            live_runs_table, run_dataset, run_status, runs_root, set_active_run)
 from ui.figures.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
 from ui.forms import train as train_form
+from ui.forms.imported import no_curves_note
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
 from vae.launch import (forget_launch, launch_status, max_processes, pending_launches,
@@ -159,6 +160,8 @@ def live(run) -> None:
 
     if rows:
         st.plotly_chart(loss_curves_figure(rows), key="curves", theme="streamlit")
+    elif no_curves_note(run):
+        st.info(no_curves_note(run))
     else:
         st.caption("Waiting for the first logged step…")
     if run.weights_file.exists():
@@ -170,7 +173,8 @@ def live(run) -> None:
         else:
             st.plotly_chart(cached_posterior_figure(run, ellipses="sample"), key="posterior",
                             theme="streamlit")
-            st.caption(f"Posterior means of the test set after epoch {done}, the last finished "
+            st.caption("Posterior means of the test set." if no_curves_note(run) else
+                       f"Posterior means of the test set after epoch {done}, the last finished "
                        "one; redrawn after each epoch.")
     if st.session_state.get("_live_state", {}).get(run.name) not in (None, state):
         st.session_state["_live_state"][run.name] = state

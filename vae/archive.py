@@ -366,7 +366,9 @@ def _imported_status(run: RunDir, source: str) -> dict:
     epochs = [r.get("epoch") for r in run.read_metrics()
               if isinstance(r, dict) and r.get("kind") == "epoch"]
     last = max((e for e in epochs if isinstance(e, int)), default=0)
-    state = "finished" if last >= train_cfg.epochs else "stopped"
+    # a model imported from elsewhere (vae.import_model) has no epochs here and is complete
+    done = last >= train_cfg.epochs or "imported_from" in run.read_raw_config()
+    state = "finished" if done else "stopped"
     return {"state": state, "epoch": last, "epochs": train_cfg.epochs,
             "message": f"Imported from {source} on {time.strftime('%Y-%m-%d %H:%M')}.",
             "updated": time.time()}

@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="run name (default: dataset-arch-zD-time)")
     p.add_argument("--resume", metavar="NAME",
                    help="continue a stopped run; --epochs, if given, raises its target")
-    p.add_argument("--root", default=str(DEFAULT_ROOT), help="folder holding the runs")
+    p.add_argument("--root", default=None,
+                   help="folder holding the runs (default: $VAE_RUNS_ROOT, else checkpoints/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--threads", default=os.environ.get(THREADS_ENV, "auto"),
                    help="CPU threads: a number, or auto (default; $%s): the cores other processes "
@@ -88,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # where the dashboard looks (ui.cache.runs.runs_root), so a terminal run is in its sight
+    args.root = args.root or os.environ.get("VAE_RUNS_ROOT") or str(DEFAULT_ROOT)
     given = argv if argv is not None else sys.argv[1:]
     for key, value in RECIPES[args.recipe].items():  # a recipe fills what the flags leave out
         flag = "--" + key.replace("_", "-")

@@ -1,0 +1,149 @@
+"""Compare two models on the same dataset: the same images, the same z, both posteriors."""
+import numpy as np
+import streamlit as st
+import torch
+
+from ui.figures import compare as cf
+from ui.cache.runs import (active_run, all_runs, load_model, run_dataset, run_problems,
+                          weights_mtime)
+from vae import compare
+from vae.data import DatasetError
+from vae.run import RunDir, RunError
+
+N_RECON = 12  # test images through both models: about one per class
+N_PRIOR = 12
+TRAVERSAL = np.linspace(-3, 3, 9)
+
+
+@st.cache_data(max_entries=8, show_spinner="Passing the test set through the model…")
+def _terms(path: str, mtime: float) -> dict:
+    run = RunDir(path)
+    data = run_dataset(run)
+    return compare.per_image_terms(load_model(run), torch.from_numpy(data.test_x.copy()))
+
+
+def _usable(runs) -> dict:
+    """The runs that can be compared: readable config and weights, nothing wrong."""
+    usable = {}
+    for r in runs:
+        if run_problems(r) or not r.weights_file.exists():
+            continue
+        try:
+            usable[r.name] = (r, r.read_config())
+        except RunError:
+            continue
+    return usable
+
+
+st.title("Compare two models")
+runs = _usable(all_runs())
+if len(runs) < 2:
+    st.info("Comparing needs two runs with weights on the same dataset. Train one on the **Train** "
+            "page or import one (`python -m vae.import_model`).")
+    st.stop()
+active = active_run()
+names = list(runs)
+left, right = st.columns(2)
+default_a = active.name if active is not None and active.name in runs else names[0]
+name_a = left.selectbox("Model A", names, index=names.index(default_a), key="compare_a")
+run_a, (model_cfg_a, train_a) = runs[name_a]
+same = [n for n, (_, (m, t)) in runs.items()
+        if n != name_a and t.dataset == train_a.dataset and t.data_dir == train_a.data_dir
+        and m.image_shape == model_cfg_a.image_shape]
+if not same:
+    st.info(f"No other run is on {train_a.dataset} with images of {model_cfg_a.image_shape}: "
+            "pick another model A.")
+    st.stop()
+if st.session_state.get("compare_b") not in same:
+    st.session_state.pop("compare_b", None)
+name_b = right.selectbox("Model B (same dataset)", same, key="compare_b")
+run_b, (model_cfg_b, _) = runs[name_b]
+
+try:
+    model_a, model_b = load_model(run_a), load_model(run_b)
+    data = run_dataset(run_a)
+    terms_a = _terms(str(run_a.path), weights_mtime(run_a))
+    terms_b = _terms(str(run_b.path), weights_mtime(run_b))
+except (RunError, DatasetError) as exc:
+    st.error(f"These two runs cannot be compared: {exc}")
+    st.stop()
+
+
+def describe(cfg) -> str:
+    return (f"{cfg.arch} {','.join(map(str, cfg.hidden))}, z={cfg.latent_dim}, β={cfg.beta:g}, "
+            f"{cfg.likelihood}")
+
+
+st.caption(f"A: **{name_a}** ({describe(model_cfg_a)}) · B: **{name_b}** ({describe(model_cfg_b)})"
+           f" · {train_a.dataset}, {len(data.test_x):,} test images")
+
+st.header("The same test images through both")
+labels = data.test_y
+picks = [int(np.flatnonzero(labels == c)[0]) for c in range(len(data.class_names))
+         if (labels == c).any()][:N_RECON]
+x = torch.from_numpy(data.test_x[picks].copy())
+with torch.no_grad():
+    recon_a = model_a.decode_mean(model_a.encode(x).mu).numpy()
+    recon_b = model_b.decode_mean(model_b.encode(x).mu).numpy()
+st.plotly_chart(cf.reconstructions_figure(data.test_x[picks], recon_a, recon_b, name_a, name_b,
+                                          col_labels=[data.class_names[labels[i]] for i in picks]),
+                key="compare_recon", theme="streamlit")
+st.caption("Mean reconstructions, decode(mu): one test image of each class.")
+stats_a = compare.per_class(terms_a, labels, len(data.class_names))
+stats_b = compare.per_class(terms_b, labels, len(data.class_names))
+st.plotly_chart(cf.per_class_figure(stats_a, stats_b, data.class_names, name_a, name_b),
+                key="compare_per_class", theme="streamlit")
+st.dataframe(cf.per_class_table(stats_a, stats_b, data.class_names).round(2), hide_index=True,
+             width="stretch")
+st.caption("Nats per image on the whole test set, one z ~ q(z|x) per image drawn with the same "
+           "seed for both; the KL is exact. B − A below zero: B explains that class better. β "
+           "weights the KL only in training: these are the true bounds.")
+
+st.header("The same z through both decoders")
+if model_cfg_a.latent_dim != model_cfg_b.latent_dim:
+    st.info(f"A has {model_cfg_a.latent_dim} latent dims and B {model_cfg_b.latent_dim}: one z "
+            "cannot go through both decoders. Compare two runs with the same latent size to see "
+            "it.")
+else:
+    d = model_cfg_a.latent_dim
+    seed = st.number_input("Seed of the prior samples", 0, 2**31 - 1, 0, key="compare_seed")
+    z = np.random.default_rng(int(seed)).standard_normal((N_PRIOR, d))
+    st.plotly_chart(cf.decoder_pair_figure(compare.decode_means(model_a, z),
+                                           compare.decode_means(model_b, z), name_a, name_b,
+                                           title="z ~ N(0, I)"),
+                    key="compare_prior", theme="streamlit")
+    dim = st.selectbox("Traverse dim", list(range(d)), key="compare_dim",
+                       format_func=lambda k: f"z{k}") if d > 1 else 0
+    zt = np.zeros((len(TRAVERSAL), d))
+    zt[:, dim] = TRAVERSAL
+    st.plotly_chart(cf.decoder_pair_figure(compare.decode_means(model_a, zt),
+                                           compare.decode_means(model_b, zt), name_a, name_b,
+                                           col_labels=[f"{v:+.1f}" for v in TRAVERSAL],
+                                           title=f"z{dim} from −3 to +3, the other dims at 0"),
+                    key="compare_traversal", theme="streamlit")
+    st.caption("The same z need not mean the same thing to two models: each learned its own "
+               "latent space, up to a rotation or a flip (below).")
+
+st.header("Both posteriors on one plane")
+mu_a, mu_b = terms_a["mu"], terms_b["mu"]
+if mu_a.shape[1] == mu_b.shape[1]:
+    rotation, fit = compare.procrustes(mu_b, mu_a)
+    shown_b, aligned = mu_b @ rotation, True
+    st.write("A VAE's loss does not change when its latent space is rotated or flipped, so two "
+             "models' codes are compared after rotating B's onto A's (an orthogonal Procrustes "
+             "fit over the test set).")
+    st.caption(cf.residual_sentence(fit))
+else:
+    shown_b, aligned = mu_b, False
+    st.info("The latent sizes differ, so B cannot be aligned onto A: each is shown on its first "
+            "two dims, as it is.")
+dmax = min(mu_a.shape[1], mu_b.shape[1])
+dims = (0, 1) if dmax >= 2 else (0, 0)
+if dmax > 2:
+    c1, c2 = st.columns(2)
+    dx = c1.selectbox("x", list(range(dmax)), 0, key="compare_dx", format_func=lambda k: f"z{k}")
+    dy = c2.selectbox("y", list(range(dmax)), 1, key="compare_dy", format_func=lambda k: f"z{k}")
+    dims = (dx, dy)
+st.plotly_chart(cf.posterior_pair_figure(mu_a, shown_b, labels, data.class_names, name_a, name_b,
+                                         dims=dims, aligned=aligned),
+                key="compare_posterior", theme="streamlit")

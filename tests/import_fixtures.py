@@ -1,0 +1,107 @@
+"""Models this project did not train, for the import tests.
+
+ExamplesVAE and examples_loss restate pytorch/examples vae/main.py (the VAE most tutorials copy):
+the same layers, forward pass and loss; train_examples trains it as that script does (Adam 1e-3,
+batch 128, shuffled, BCE summed over pixels plus KL). The modules below them are "your own
+nn.Module" cases for --module: one whose layers map onto the engine's MLP, and one that does not.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class ExamplesVAE(nn.Module):
+    def __init__(self, pixels: int = 784, hidden: int = 400, latent: int = 20):
+        super().__init__()
+        self.pixels = pixels
+        self.fc1 = nn.Linear(pixels, hidden)
+        self.fc21 = nn.Linear(hidden, latent)
+        self.fc22 = nn.Linear(hidden, latent)
+        self.fc3 = nn.Linear(latent, hidden)
+        self.fc4 = nn.Linear(hidden, pixels)
+
+    def encode(self, x):
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1)
+
+    def reparameterize(self, mu, logvar):
+        std = torch.exp(0.5 * logvar)
+        eps = torch.randn_like(std)
+        return mu + eps * std
+
+    def decode(self, z):
+        h3 = F.relu(self.fc3(z))
+        return torch.sigmoid(self.fc4(h3))
+
+    def forward(self, x):
+        mu, logvar = self.encode(x.view(-1, self.pixels))
+        z = self.reparameterize(mu, logvar)
+        return self.decode(z), mu, logvar
+
+
+def examples_loss(recon_x, x, mu, logvar, pixels: int = 784):
+    """Reconstruction + KL divergence losses summed over all elements and batch."""
+    bce = F.binary_cross_entropy(recon_x, x.view(-1, pixels), reduction="sum")
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce + kld
+
+
+def train_examples(train_x: torch.Tensor, epochs: int = 2, hidden: int = 400, latent: int = 20,
+                   seed: int = 1) -> ExamplesVAE:
+    """pytorch/examples' train(): Adam lr 1e-3, batch 128, shuffled, loss summed per batch."""
+    torch.manual_seed(seed)
+    pixels = train_x[0].numel()
+    model = ExamplesVAE(pixels, hidden, latent)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(train_x), batch_size=128,
+                                         shuffle=True)
+    model.train()
+    for _ in range(epochs):
+        for (data,) in loader:
+            optimizer.zero_grad()
+            recon_batch, mu, logvar = model(data)
+            loss = examples_loss(recon_batch, data, mu, logvar, pixels)
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+
+
+class TwoLayerVAE(nn.Module):
+    """A user's own VAE: two hidden layers, encode gives a Normal, decode gives logits."""
+
+    def __init__(self, pixels: int = 784, widths: tuple[int, int] = (64, 32), latent: int = 3):
+        super().__init__()
+        a, b = widths
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(pixels, a), nn.ReLU(), nn.Linear(a, b),
+                                  nn.ReLU())
+        self.mean_head = nn.Linear(b, latent)
+        self.logvar_head = nn.Linear(b, latent)
+        self.dec = nn.Sequential(nn.Linear(latent, b), nn.ReLU(), nn.Linear(b, a), nn.ReLU(),
+                                 nn.Linear(a, pixels))
+
+    def encode(self, x):
+        h = self.body(x)
+        return torch.distributions.Normal(self.mean_head(h), torch.exp(0.5 * self.logvar_head(h)))
+
+    def decode(self, z):
+        return self.dec(z)
+
+
+class TanhVAE(TwoLayerVAE):
+    """The same layers with tanh activations: they do not map onto the engine's ReLU MLP."""
+
+    def __init__(self):
+        super().__init__()
+        self.body[2] = nn.Tanh()
+
+
+def make_two_layer() -> nn.Module:
+    torch.manual_seed(3)
+    return TwoLayerVAE()
+
+
+def make_tanh() -> nn.Module:
+    torch.manual_seed(3)
+    return TanhVAE()

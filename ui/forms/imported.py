@@ -1,0 +1,21 @@
+"""Runs imported by vae.import_model: what a page says where it would draw training curves."""
+from __future__ import annotations
+
+from vae.import_model import FORMATS, imported_from
+from vae.run import RunDir
+
+
+def no_curves_note(run: RunDir | None, what: str = "") -> str | None:
+    """A sentence saying that the run was imported and so has no training curves (then `what`),
+    or None for a run this project trained."""
+    record = imported_from(run) if run is not None else None
+    if record is None:
+        return None
+    kind = FORMATS.get(record.get("format"), "another tool")
+    return (f"Run **{run.name}** was imported from `{record.get('source', '?')!s:.80}` ({kind}): "
+            f"it was trained elsewhere, so it has no training curves{what}. Every view of the "
+            "model itself works on it.")
+
+
+def imported_names(runs) -> list[str]:
+    return [r.name for r in runs if imported_from(r) is not None]
