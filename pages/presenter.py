@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import beta_figures as bf
 from ui import explain_figures as figs
+from ui.export import download_button as export_button
 from ui.images import for_display
 from ui.presenter_keys import presenter_keys
 from ui.quality import prior_share, real_share
@@ -83,6 +84,7 @@ n3.button("Next", icon=":material/arrow_forward:", on_click=_go, args=(1,), type
 step = st.segmented_control("Step", STEPS, key="presenter_step", width="stretch",
                             label_visibility="collapsed") or STEPS[0]
 st.caption("Keys: → PageDown Space next · ← PageUp back")
+export_button(st, run, key="presenter_export")
 
 # ------------------------------------------------------------------------ 1 · AE vs VAE
 if step == STEPS[0]:

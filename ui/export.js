@@ -4,6 +4,7 @@
 // components, inlined before this script), and runs the KL calculator. Nothing is fetched: every
 // byte comes from elements of this file.
 (function () {
+  performance.mark("export:start");
   const DATA = JSON.parse(document.getElementById("export-data").textContent);
   const state = { charts: 0, chartsDrawn: 0, drawnAt: null, errors: [] };
   window.__export = state;
@@ -120,9 +121,9 @@
     document.getElementById("kl-sigma-out").textContent = s.toFixed(2);
     const meanTerm = 0.5 * m * m, widthTerm = 0.5 * (s * s - 1 - Math.log(s * s));
     document.getElementById("kl-terms").textContent =
-      `½μ²                 = ${fmt(meanTerm, 3)}   how far the centre is from 0\n` +
-      `½(σ² − 1 − ln σ²)   = ${fmt(widthTerm, 3)}   how far the width is from 1\n` +
-      `KL                  = ${fmt(meanTerm + widthTerm, 3)} nats`;
+      `centre  ½μ²               = ${fmt(meanTerm, 3)}\n` +
+      `width   ½(σ² − 1 − ln σ²) = ${fmt(widthTerm, 3)}\n` +
+      `KL      the sum           = ${fmt(meanTerm + widthTerm, 3)} nats`;
     canvas.dataset.kl = String(meanTerm + widthTerm);
     const dpr = window.devicePixelRatio || 1;
     const w = Math.max(200, canvas.clientWidth), h = 240;
@@ -172,6 +173,7 @@
 
   // ---- go ---------------------------------------------------------------------------------
   try { mountComponents(); } catch (err) { state.errors.push(String(err)); }
+  performance.mark("export:components");
   drawKL();
   drawCharts().then(() => {
     const host = document.getElementById("hover-host");

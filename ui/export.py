@@ -139,6 +139,11 @@ def as_mount(code: str, name: str) -> str:
 
 
 def figure_json(fig: go.Figure) -> dict:
+    """A figure as Plotly.js takes it, with room for its tick labels: the dashboard's figures
+    leave that to Streamlit's theme, which turns on automargin."""
+    fig = go.Figure(fig)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return json.loads(fig.to_json())
 
 
@@ -277,6 +282,7 @@ def build(run: RunDir, *, now: dt.datetime | None = None) -> str:
         mu, std, labels, _labels(names), dims=dims if d >= 2 else (0, 0), ellipses="all",
         index=np.arange(n), height=640,
         axis_titles=None if d >= 2 else ("z0", "z0 (a 1-D latent: mu on both axes)"))
+    figures["posterior"].update_layout(legend_y=-0.13)  # below the x title that automargin adds
     figures["curves"] = loss_curves_figure(rows)
     figures["prior"] = samples_figure(_decode(model, prior_z), ncols=8)
     grid_images = _decode(model, grid_z)
@@ -477,6 +483,51 @@ def export_html(run: RunDir, now: dt.datetime | None = None) -> bytes:
 
 def file_name(run: RunDir) -> str:
     return f"{run.name}-demo.html"
+
+
+def export_problem(run: RunDir) -> str | None:
+    """Why the run cannot be exported, found cheaply (config, weights present, layers the browser
+    runs; no weights are read): for the pages, which offer the button only when this is None."""
+    try:
+        cfg, _ = run.read_config()
+    except RunError as exc:
+        return str(exc)
+    if not run.weights_file.exists():
+        return f"run {run.name} has no weights yet."
+    from vae.model import VAE
+    from ui.decoder_component import layer_steps
+    with torch.device("meta"):  # shapes only: nothing allocated
+        model = VAE(cfg)
+    try:
+        layer_steps(model.decoder, "decoder")
+        layer_steps(model.encoder, "encoder")
+    except ValueError as exc:
+        return f"its architecture is one the browser decoder does not know ({exc})."
+    return None
+
+
+def download_button(container, run: RunDir, *, key: str) -> None:
+    """The pages' "Offline demo (.html)" button: the bytes `python -m ui.export` writes, built
+    when clicked. A failure found only then (a dataset gone missing) downloads a page that says
+    why instead of the demo."""
+    problem = export_problem(run)
+    if problem is not None:
+        container.caption(f"No offline demo: {problem}")
+        return
+
+    def make() -> bytes:
+        try:
+            return export_html(run)
+        except ExportError as exc:
+            return (f"<!DOCTYPE html><meta charset=utf-8><title>Not exported</title>"
+                    f"<p>{text(exc)}</p>").encode()
+
+    container.download_button(
+        "Offline demo (.html)", make, file_name=file_name(run), mime="text/html",
+        on_click="ignore", key=key, icon=":material/offline_pin:",
+        help="One HTML file that opens from disk with no server: the posterior, the sliders "
+             "and the pad decoded in the browser, draw a digit, samples, curves and the KL. "
+             "The same file as `python -m ui.export`.")
 
 
 # ------------------------------------------------------------------------------ the CLI
