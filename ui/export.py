@@ -71,7 +71,6 @@ PAGE_JS = HERE / "export.js"
 MAX_POINTS = 2000  # test points on the scatter, with ellipses and hover images: a few MB at most
 DIGIT_DATASETS = ("mnist-5k", "mnist", "digits")  # where "draw a digit" means something
 SEED = 0  # every draw in the file (prior samples, eps) comes from this seed: the same file twice
-HALF_PIXEL = 0.5 / 255  # a drawn pixel is rounded to 1/255: float16 may add at most this
 N_PRIOR = 32
 MANIFOLD_N = 15
 N_RECON = 10
@@ -190,16 +189,17 @@ def _decode(model, z: np.ndarray) -> np.ndarray:
     return model.decode_mean(z).numpy()
 
 
-def half_precision(model, z_checked: np.ndarray) -> tuple[object, Precision]:
+def half_precision(model, z_checked: np.ndarray,
+                   tolerance: float = 1 / 255) -> tuple[object, Precision]:
     """The model with every weight rounded to float16 when the decodes of `z_checked`, as drawn
-    (rounded to 1/255), stay within 1/255 of torch's float32 decode; else the model itself."""
+    (rounded to 1/255), stay within `tolerance` of torch's float32 decode; else the model."""
     reference = _decode(model, z_checked)
     halved = type(model)(model.config)
     halved.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
     halved.eval()
     drawn = np.floor(np.clip(_decode(halved, z_checked), 0, 1) * 255 + 0.5) / 255
     err = float(np.abs(drawn - reference).max()) if len(reference) else 0.0
-    ok = err <= 1 / 255
+    ok = err <= tolerance
     return (halved if ok else model), Precision("float16" if ok else "float32", err, len(z_checked))
 
 
