@@ -407,6 +407,9 @@ def render(name, cfg, train, numbers, figures, payload, halves, explorer, draw, 
         "hover_js": script_code(as_mount(assets["hover_js"], "hover"), "hover"),
         "explorer_html": assets["explorer_html"],
         "draw_html": assets["draw_html"] if draw else "",
+        "draw_intro": "<p>Draw on the black square: on every frame the encoder, running here, maps "
+                      "your pixels to μ and σ; your q(z|x) moves over the test set's μ while you "
+                      "draw, and decode(μ) and decodes of z = μ + σ·ε follow.</p>" if draw else "",
         "component_css": assets["explorer_css"].replace(".vae-explorer", "#explorer .vae-explorer")
         + "\n" + _scoped(assets["draw_css"], "#draw"),
         "page_js": script_code(PAGE_JS.read_text(), "page"),
