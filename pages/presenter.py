@@ -17,6 +17,7 @@ from ui.figures import explain as figs
 from ui.figures.images import for_display
 from ui.forms import presenter as story
 from ui.forms.presenter import STEPS
+from ui.export import download_button as export_button
 from vae import betas as vb
 from vae import explain as ex
 from vae.launch import launch_beta_sweep
@@ -59,6 +60,7 @@ n3.button("Next", icon=":material/arrow_forward:", on_click=_go, args=(1,), type
 step = st.segmented_control("Step", STEPS, key="presenter_step", width="stretch",
                             label_visibility="collapsed") or STEPS[0]
 st.caption("Keys: → PageDown Space next · ← PageUp back")
+export_button(st, run, key="presenter_export")
 
 # ------------------------------------------------------------------------ 1 · AE vs VAE
 if step == STEPS[0]:

@@ -4,10 +4,11 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ui.figures.curves import metrics_frames, runs_overlay_figure
 from ui.cache.runs import (active_run, all_runs, live_runs_table, run_problems, runs_root,
+                           set_active_run)
+from ui.export import download_button as export_button
+from ui.figures.curves import metrics_frames, runs_overlay_figure
 from ui.forms.imported import imported_names
-                          set_active_run)
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files
 from vae.launch import delete_run, resume_training
@@ -126,6 +127,7 @@ if "test/kl_per_dim" in table:
         lambda v: json.dumps(v) if isinstance(v, list) else "")
 c3.download_button("Metrics (CSV)", table.to_csv(index=False).encode(),
                    file_name=f"{run.name}-metrics.csv", mime="text/csv")
+export_button(st, run, key="export_html")
 
 if state in ("stopped", "interrupted", "finished", "failed"):
     with st.form("resume"):

@@ -20,6 +20,9 @@ def _open(run="mnist5k-2d") -> AppTest:
     return at
 
 
+DEMO = "Offline demo (.html)"  # the run's offline demo, offered on every step
+
+
 def _downloads(at: AppTest) -> list[str]:
     return [el.proto.label for el in at.get("download_button")]
 
@@ -54,7 +57,7 @@ def test_step_one_compares_the_16d_autoencoder_and_vae_with_the_classifier_share
     assert ae < vae
     assert f"recognises {ae:.0%} of them, against {vae:.0%} of the VAE's" in _text(at)
     assert "garbage" not in _text(at) and "gaps between digits" not in _text(at)
-    assert _downloads(at) == ["PNG: prior samples", "PNG: prior samples"]
+    assert _downloads(at) == [DEMO, "PNG: prior samples", "PNG: prior samples"]
     assert at.button(key="presenter_back").disabled
 
 
@@ -102,7 +105,7 @@ def test_beta_step_shows_the_family_collapsing(runs_root):
     family = [ex.run_point(RunDir(DEFAULT_ROOT / n)) for n in BETA_FAMILY]
     caption = _image_captions(at)[0]
     assert "beta 0 → 0.25 → 0.5 → 1 → 2 → 4 → 8 → 16" in caption
-    assert _downloads(at) == ["PNG: reconstructions by beta"]
+    assert _downloads(at) == [DEMO, "PNG: reconstructions by beta"]
     first, last = family[0], family[-1]
     assert (f"active units (dims whose mu still moves with x) from {first.active_units} to "
             f"{last.active_units} of 16") in _text(at)
@@ -114,7 +117,7 @@ def test_beta_step_with_too_few_betas_offers_the_sweep(scratch_root):
     at.button_group(key="presenter_step").set_value(STEPS[1]).run()
     assert "too few to watch collapse" in at.info[0].value
     assert at.button(key="presenter_sweep").label == "Train the beta sweep"
-    assert not _downloads(at), "no family, nothing to export"
+    assert _downloads(at) == [DEMO], "no family, no PNG to export"
 
 
 def test_reparameterization_sub_steps_and_fixed_seed(runs_root):
@@ -130,4 +133,4 @@ def test_reparameterization_sub_steps_and_fixed_seed(runs_root):
     assert f"mu = ({mu[0]:.2f}, {mu[1]:.2f})" in text
     eps = ex.draw_eps(8, 2, seed=0)
     assert f"({eps[0, 0]:+.2f}, {eps[0, 1]:+.2f})" in text, "eps drawn from seed 0"
-    assert _downloads(at) == ["PNG: decodes"]
+    assert _downloads(at) == [DEMO, "PNG: decodes"]

@@ -45,7 +45,7 @@ def test_downloads_are_offered(tmp_root):
     at = page().run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Whole run (.zip)", "Weights (model.safetensors)", "Config (config.json)",
-                      "Metrics (CSV)"]
+                      "Metrics (CSV)", "Offline demo (.html)"]
 
 
 def test_delete_needs_the_name_typed(tmp_root):
