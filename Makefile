@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench shipped-runs clean-venv
+.PHONY: run test test-fast bench shipped-runs clean-venv
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,6 +16,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# While developing: the unit and AppTest tests, without the browser (tests/e2e) or the slow trainers.
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not e2e and not slow" --ignore=tests/e2e $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_trainer.py

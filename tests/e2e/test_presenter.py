@@ -4,9 +4,11 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import CHARTS, assert_no_exception, open_page, wait_for_app
 
 
-def _click(page, name: str) -> None:
+def _click(page, name: str, shows: str) -> None:
+    """Click, then wait for the click's effect (the text it brings) and for the rerun to end:
+    an event, not a pause (the rerun may not have started when the click returns)."""
     page.get_by_role("button", name=name).click()
-    page.wait_for_timeout(300)
+    expect(page.locator("[data-testid=stMain]").get_by_text(shows)).to_be_visible()
     wait_for_app(page)
 
 
@@ -26,19 +28,18 @@ def test_guided_sequence(page, app_url, tmp_path):
     download.value.save_as(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "the export is a PNG"
 
-    _click(page, "Next")
+    _click(page, "Next", "Raise beta and the code collapses")
     assert_no_exception(page)
-    expect(main.get_by_text("Raise beta and the code collapses")).to_be_visible()
     expect(main.locator(CHARTS)).to_have_count(2)  # the plane and the active units
 
-    _click(page, "Next")
+    _click(page, "Next", "The reparameterization, one step at a time")
     assert_no_exception(page)
-    expect(main.get_by_text("The reparameterization, one step at a time")).to_be_visible()
     slider = main.get_by_role("slider")
-    for _ in range(3):
+    start = int(slider.get_attribute("aria-valuenow"))
+    for i in range(1, 4):
         slider.focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(300)
+        expect(slider).to_have_attribute("aria-valuenow", str(start + i))
         wait_for_app(page)
     assert_no_exception(page)
     for title in ("1 · The input", "2 · The noise", "3 · The code", "4 · The decodes"):
