@@ -85,7 +85,7 @@ def test_cli_says_its_thread_choice_and_gives_the_caller_its_threads_back(tmp_pa
     code = main(["--dataset", "digits", "--latent-dim", "2", "--hidden", "16", "--epochs", "1",
                  "--threads", "1", "--quiet", "--root", str(tmp_path), "--name", "t"])
     assert code == 0
-    assert "threads: 1 thread (--threads)" in capsys.readouterr().err
+    assert "(threads: 1 thread (--threads))" in capsys.readouterr().err
     assert torch.get_num_threads() == before
 
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..augment import MAX_SHIFT
 from ..data import DATASETS
 from ..model import ConfigError, VAEConfig, _is_int, _is_real
 from .files import MAX_JSON_BYTES, RunError, lexists, load_json, write_json_atomic
@@ -44,6 +45,7 @@ class TrainConfig:
     warmup_steps: int = 0  # linear lr warm-up over this many steps
     lr_schedule: str = "constant"  # constant | cosine (to zero at the last step)
     world_size: int = 1  # processes of the last session (torchrun --nproc_per_node); batch is global
+    shift: int = 0  # training images moved by up to this many pixels each step (vae/augment.py)
 
     def __post_init__(self):
         problems = []
@@ -64,6 +66,7 @@ class TrainConfig:
         whole("snapshot_every", self.snapshot_every, 1, 10_000, "snapshot_every")
         whole("warmup_steps", self.warmup_steps, 0, 10_000_000, "warm-up steps")
         whole("world_size", self.world_size, 1, 100_000, "world size")
+        whole("shift", self.shift, 0, MAX_SHIFT, "shift")
         if self.precision not in ("auto", "fp32", "bf16"):
             problems.append(f"precision must be auto, fp32 or bf16, not {self.precision!r:.40}")
         if self.lr_schedule not in ("constant", "cosine"):

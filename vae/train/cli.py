@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fast: " + ", ".join(f"--{k.replace('_', '-')} {v}"
                                              for k, v in RECIPES["fast"].items())
                         + " (bench/bench_time_to_quality.py); flags given explicitly win")
+    p.add_argument("--shift", type=int, default=0, metavar="K",
+                   help="move each training image by up to K pixels (0 to 4) each step: a digit's "
+                        "position is not its identity (default 0: no augmentation)")
     p.add_argument("--log-every", type=int, default=20, help="steps between metric lines")
     p.add_argument("--snapshot-every", type=int, default=1, help="epochs between replay snapshots")
     p.add_argument("--name", help="run name (default: dataset-arch-zD-time)")
@@ -108,14 +111,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     before = torch.get_num_threads()
     try:
-        _use_threads(threads, group, args.device)
+        args.threads_why = _use_threads(threads, group, args.device)
         return _lead(group, args, argv) if group.is_main else _follow(group, args)
     finally:
         torch.set_num_threads(before)  # an in-process caller (a test) keeps its own
         group.close()
 
 
-def _use_threads(requested: int | None, group: Group, device: str) -> None:
+def _use_threads(requested: int | None, group: Group, device: str) -> str:
+    """Set this process's thread count; returns why, for the line that says where the run is."""
     try:
         device_type = pick_device(device).type
     except ConfigError:
@@ -123,8 +127,7 @@ def _use_threads(requested: int | None, group: Group, device: str) -> None:
     n, why = choose_threads(requested, world_size=group.world, device_type=device_type)
     if n is not None:
         torch.set_num_threads(n)
-    if group.is_main:
-        print(f"threads: {why}", file=sys.stderr)
+    return why
 
 
 def _lead(group: Group, args, argv) -> int:
@@ -149,6 +152,8 @@ def _lead(group: Group, args, argv) -> int:
                     run.set_epochs(args.epochs)
                 if cfg.world_size != group.world:
                     _set_world_size(run, group.world)
+                print(f"run {run.name}: {run.path}, resuming (threads: {args.threads_why})",
+                      file=sys.stderr)
                 tell(run, True)
                 return 0 if train(run, resume=True, quiet=args.quiet, group=group) != "failed" else 1
         data_dir = (os.path.abspath(args.data_dir) if args.data_dir and args.dataset in CUSTOM
@@ -157,7 +162,7 @@ def _lead(group: Group, args, argv) -> int:
                           batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device,
                           log_every=args.log_every, snapshot_every=args.snapshot_every,
                           precision=args.precision, warmup_steps=args.warmup_steps,
-                          lr_schedule=args.lr_schedule, world_size=group.world,
+                          lr_schedule=args.lr_schedule, world_size=group.world, shift=args.shift,
                           **data_options(args.dataset, args.image_size, args.split_seed,
                                          args.test_fraction))
         pick_device(args.device)
@@ -168,7 +173,7 @@ def _lead(group: Group, args, argv) -> int:
                               kl_warmup_epochs=args.kl_warmup)
         name = args.name or f"{args.dataset}-{args.arch}-z{args.latent_dim}-{time.strftime('%Y%m%d-%H%M%S')}"
         run = RunDir.create(root, name, model_cfg, cfg)
-        print(f"run {run.name}: {run.path}", file=sys.stderr)
+        print(f"run {run.name}: {run.path} (threads: {args.threads_why})", file=sys.stderr)
         with _run_lock(run):
             tell(run, False)
             return 0 if train(run, quiet=args.quiet, group=group) != "failed" else 1

@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from ..augment import shift_images, shift_offsets
 from ..data import dataset_for
 from ..distributed import Group, PeerLost, ShardObjective, evaluate_sharded, peer_lost
 from ..losses import evaluate, loss_terms
@@ -183,6 +184,14 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
     # N processes or bf16 take each global batch's noise explicitly and compute -log p(x|z) and
     # KL in fp32 from the (autocast) network outputs.
     plain = not group.enabled and s.precision == "fp32"
+
+    def batch(rows, step, part=slice(None)):
+        """The images of a global batch (this rank's `part` of it), shifted if the run asks."""
+        x = train_x[rows[part]]
+        if cfg.shift:
+            x = shift_images(x, shift_offsets(len(rows), cfg.shift, cfg.seed, step)[part])
+        return x
+
     objective = None
     if not plain:
         objective = ShardObjective(model, bf16=s.precision == "bf16")
@@ -252,7 +261,7 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                         for g in optimizer.param_groups:
                             g["lr"] = lr_of(step)
                     if plain:
-                        x = train_x[rows]
+                        x = batch(rows, step)
                         terms = loss_terms(model, x, eps_gen)
                         loss = terms.objective(beta)
                         # one read of the two sums serves the NaN check and the metrics
@@ -264,7 +273,7 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                         eps = torch.randn((len(rows), model_cfg.latent_dim), generator=eps_gen,
                                           device=device)
                         part = group.shard(len(rows))
-                        recon, kl_dims = objective(train_x[rows[part]], eps[part])
+                        recon, kl_dims = objective(batch(rows, step, part), eps[part])
                         kl = kl_dims.sum(-1)
                         # the sum over this rank's images, scaled so DDP's mean over ranks is the
                         # global batch's mean
