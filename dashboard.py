@@ -50,6 +50,7 @@ PAGES = {
         st.Page("pages/replay.py", title="Replay a run", icon=":material/replay:"),
         st.Page("pages/rate_distortion.py", title="Rate and distortion", icon=":material/balance:"),
         st.Page("pages/presenter.py", title="Presenter mode", icon=":material/co_present:"),
+        st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
     ],
     "Train": [
         st.Page("pages/train.py", title="Train", icon=":material/model_training:"),

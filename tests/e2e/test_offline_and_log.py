@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import CAP_MS, assert_no_exception, serve, wait_for_app
 
 NAV = ["Reconstructions", "Generate", "What mu and sigma mean", "Replay a run",
-       "Rate and distortion", "Presenter mode", "Train", "Runs", "Latent space"]
+       "Rate and distortion", "Presenter mode", "Glossary", "Train", "Runs", "Compare two models",
+       "Latent space"]
 BAD_LOG = re.compile(r"Traceback|Warning|WARNING|Error|ERROR|deprecat", re.IGNORECASE)
 
 

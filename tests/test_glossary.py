@@ -1,0 +1,28 @@
+"""The glossary has every word a newcomer asked about, and its page shows each one."""
+from tests.conftest import page_app
+from ui.forms.glossary import TERMS
+
+ASKED = ["nats", "ELBO", "log p(x)", "q(z|x)", "p(z|x)", "N(0, I)", "aggregate posterior",
+         "IWAE", "bits/dim", "active dims", "manifold", "KL", "rsample"]
+
+
+def test_every_asked_term_is_defined_once():
+    names = [t.name for t in TERMS]
+    for word in ASKED:
+        hits = [n for n in names if word.lower() in n.lower()]
+        assert len(hits) == 1, f"{word!r} is defined {len(hits)} times: {hits}"
+    anchors = [t.anchor for t in TERMS]
+    assert len(set(anchors)) == len(anchors)
+    assert all(t.says.endswith(".") for t in TERMS)
+
+
+def test_the_kl_is_not_explained_as_mu_against_sigma():
+    kl = next(t for t in TERMS if t.anchor == "kl")
+    assert "prior" in kl.says and "not μ with σ" in kl.says
+
+
+def test_glossary_page_shows_every_term():
+    at = page_app("glossary", run=None).run()
+    assert not at.exception
+    shown = [h.value for h in at.subheader]
+    assert shown == [t.name for t in TERMS]
