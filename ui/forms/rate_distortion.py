@@ -5,7 +5,9 @@ import numpy as np
 
 from vae import explain as ex
 
-SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
+SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # the sweep's choices
+SWEEP_DEFAULT = [0.1, 1.0, 4.0, 16.0]  # from a clear code to collapse, in one short sweep
+SWEEP_EPOCHS = 4
 RUNNING = ("running", "new", "starting")  # a sweep run still on its way to a point
 NOT_FINISHING = ("failed", "missing", "interrupted", "damaged")
 
