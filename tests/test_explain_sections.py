@@ -141,3 +141,73 @@ def test_takeaways_point_to_sections_and_claim_only_what_is_shown(family):
 def test_prior_comparison_without_measured_shares_claims_none():
     p = sec.prior_comparison_sentence(None, None, 0.0061, 14.9)
     assert "%" not in p and "0.006" in p
+
+
+def test_intro_names_the_run_its_latent_size_and_beta():
+    text = sec.intro("mnist5k-2d", 2, 1.0)
+    assert sec.SEED_TITLE in text and "**mnist5k-2d**" in text and "(2-D latent, beta = 1)" in text
+
+
+def test_examples_by_class_leaves_out_classes_without_an_image():
+    by_class = sec.examples_by_class([2, 0, 2, 0, 2], 4)
+    assert list(by_class) == [0, 2]
+    assert by_class[0].tolist() == [1, 3] and by_class[2].tolist() == [0, 2, 4]
+
+
+def test_class_and_nth_points_back_at_the_same_image():
+    labels = np.array([2, 0, 2, 0, 2])
+    by_class = sec.examples_by_class(labels, 3)
+    for index in range(len(labels)):
+        cls, nth = sec.class_and_nth(by_class, labels, index)
+        assert by_class[cls][nth - 1] == index
+
+
+def test_encoded_again_counts_clicks_on_one_input_and_restarts_on_another():
+    first = sec.encoded_again(None, 7, 0.0)
+    assert first == {"index": 7, "count": 1, "diff": 0.0}
+    second = sec.encoded_again(first, 7, 0.0)
+    assert second["count"] == 2
+    assert sec.encoded_again(second, 8, 0.0)["count"] == 1
+    assert "Encoded again 2 time(s)" in sec.encoded_again_sentence(second)
+
+
+def test_calculator_start_rounds_and_says_when_the_sliders_cannot_reach():
+    assert sec.calculator_start(0.1234, 0.987) == (0.12, 0.99, False)
+    mu, sigma, outside = sec.calculator_start(-7.5, 0.01)
+    assert (mu, sigma, outside) == (sec.CALC_MU_RANGE[0], sec.CALC_SIGMA_RANGE[0], True)
+    assert sec.calculator_start(1.0, 5.0)[1:] == (sec.CALC_SIGMA_RANGE[1], True)
+
+
+def test_clipped_caption_gives_the_kl_where_the_input_really_is():
+    text = sec.clipped_caption(3, 6.0, 1.0)
+    assert "z3" in text and "mu = 6" in text
+    assert f"{ex.kl_split([6.0], [1.0]).total:.2f} nats" in text  # 18.00: mu²/2
+
+
+def test_model_kinds_gives_the_counterpart_the_other_kind():
+    assert sec.model_kinds("v", 1.0, "a") == {"v": "VAE", "a": "autoencoder"}
+    assert sec.model_kinds("a", 0.0, "v") == {"a": "autoencoder", "v": "VAE"}
+    assert sec.model_kinds("v", 1.0, None) == {"v": "VAE"}
+    assert sec.model_title("autoencoder", "a", 0.0) == "Autoencoder: a (beta = 0)"
+
+
+def test_no_counterpart_note_asks_for_the_missing_kind():
+    assert "plain autoencoder (beta = 0)" in sec.no_counterpart_note(1.0)
+    assert "VAE (beta > 0)" in sec.no_counterpart_note(0.0)
+
+
+def test_aggregate_posterior_intro_adds_coverage_only_when_measured():
+    plain = sec.aggregate_posterior_intro("")
+    assert plain.endswith("fill the region generation samples.")
+    assert sec.aggregate_posterior_intro("Of 1,000 samples.") == plain + " Of 1,000 samples."
+
+
+def test_beta_family_intro_says_when_the_family_has_another_latent_size():
+    family = [_point(f"b{b}", b, kl, 100.0) for b, kl in ((0.1, 8.0), (1.0, 5.0), (4.0, 1.0))]
+    assert "(they are" not in sec.beta_family_intro(family, 2)
+    assert "(they are 2-D; this run is 16-D)" in sec.beta_family_intro(family, 16)
+
+
+def test_drag_caption_measures_in_sigmas_and_from_the_prior_centre():
+    text = sec.drag_caption(np.array([3.0, 4.0]), np.array([3.0, 0.0]), np.array([1.0, 2.0]))
+    assert "2.0 sigma" in text and "(dim z1)" in text and "5.00 from the prior's centre" in text

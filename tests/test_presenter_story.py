@@ -62,3 +62,37 @@ def test_inside_one_sigma_counts_the_z_in_the_ellipse_on_the_chosen_dims():
 def test_big_sets_the_large_type_on_any_figure():
     fig = story.big(go.Figure(layout=dict(title="t")))
     assert fig.layout.font.size == story.FONT and fig.layout.title.font.size == story.FONT + 4
+
+
+def test_the_plane_title_names_its_dims_only_above_two():
+    assert story.plane_title((0, 1), 2) == "Test codes"
+    assert story.plane_title((3, 7), 16) == "Test codes (z3 and z7 of 16 dims)"
+
+
+def test_the_sweep_offer_lists_the_betas_it_would_train():
+    text = story.too_few_betas_note(2, [0.1, 1.0, 4.0, 16.0])
+    assert text.startswith("Only 2 beta value(s)") and "(beta 0.1, 1, 4, 16;" in text
+
+
+def test_the_reconstructions_caption_walks_the_betas_in_order():
+    text = story.reconstructions_caption(30, [0.0, 1.0, 16.0])
+    assert "trained 30 epochs each, from beta 0 → 1 → 16" in text
+
+
+def test_the_collapsed_warning_names_the_runs():
+    assert story.collapsed_warning(["b16", "b32"]).startswith("Collapsed: b16, b32.")
+
+
+def test_plane_dims_are_the_two_dims_of_largest_kl_in_dim_order():
+    mu, sigma = np.array([0.0, 3.0, 0.1, -2.0]), np.array([1.0, 0.1, 1.0, 0.2])
+    assert story.plane_dims(mu, sigma) == (1, 3)
+    assert story.plane_dims(np.array([0.5]), np.array([0.5])) == (0, 0)
+
+
+def test_the_step_3_words_show_the_plane_dims_only():
+    mu, sigma = np.array([0.5, 9.0, -1.25]), np.array([0.1, 9.0, 0.2])
+    assert story.mu_sigma_words(mu, sigma, (0, 2)).startswith(
+        "mu = (0.50, -1.25)  \nsigma = (0.10, 0.20)")
+    eps = np.array([[1.0, 9.0, -0.5], [0.0, 9.0, 2.0]])
+    assert story.eps_words(eps, (0, 2), 0) == (
+        "eps ~ N(0, I), drawn 2 times (seed 0):  \n(+1.00, -0.50)  \n(+0.00, +2.00)")

@@ -56,3 +56,31 @@ def test_last_kl_per_dim_takes_the_last_logged_test_epoch_else_zeros():
 def test_first_of_each_class_skips_classes_without_an_image():
     labels = np.array([2, 0, 2, 0, 3])
     assert rd.first_of_each_class(labels, 4).tolist() == [1, 0, 4]
+
+
+def test_the_sweep_is_over_only_when_it_was_running_and_no_run_is_on_its_way():
+    assert rd.sweep_over(True, {"a": "finished", "b": "failed"})
+    assert not rd.sweep_over(True, {"a": "finished", "b": "starting"})
+    assert not rd.sweep_over(False, {"a": "finished"})  # nothing was refreshing
+
+
+def test_the_plane_opens_on_the_active_runs_dataset_when_it_has_a_point():
+    points = [RunPoint("f", "fashion-mnist", 2, 1.0, 5, 3.0, 90.0, 2), _p("m", 1.0, 3.0, 90.0, 2)]
+    assert rd.plane_datasets(points, "mnist-5k") == (["fashion-mnist", "mnist-5k"], "mnist-5k")
+    assert rd.plane_datasets(points, "digits")[1] == "fashion-mnist"
+    assert rd.plane_datasets(points, None)[1] == "fashion-mnist"
+
+
+def test_left_off_captions_say_why_each_kind_of_run_is_missing():
+    assert rd.left_off_captions([], []) == []
+    imported, damaged = rd.left_off_captions(["pt-vae"], ["broken", "empty"])
+    assert imported.endswith("not on the plane: pt-vae.")
+    assert damaged.startswith("Damaged runs") and damaged.endswith(": broken, empty.")
+
+
+def test_the_collapse_legend_uses_the_engines_thresholds():
+    from vae.explain import COLLAPSE_KL_NATS
+    from vae.losses import ACTIVE_UNIT_THRESHOLD
+    text = rd.collapse_legend()
+    assert f"KL under {COLLAPSE_KL_NATS:g} nats" in text
+    assert f"Var over x below {ACTIVE_UNIT_THRESHOLD:g}" in text

@@ -1,6 +1,7 @@
 """The Train form's validation: problems in words, or the trainer's options."""
 import pytest
 
+from ui.forms import train as train_form
 from ui.forms.train import DEFAULTS, notes, validate
 
 
@@ -84,3 +85,19 @@ def test_the_upload_help_states_the_limits_it_is_given():
     from ui.forms.train import upload_help
     text = upload_help(50, 5)
     assert text.startswith("At most 50 MB.") and "at least 5 images each" in text
+
+
+def test_stop_words_name_the_signal_only_when_the_pid_is_known():
+    assert train_form.stop_words("r1", 4242) == (
+        "Asked r1 to stop (SIGTERM to its trainer, pid 4242).")
+    assert train_form.stop_words("r1", None) == "Asked r1 to stop."
+
+
+def test_not_started_words_list_every_problem():
+    assert train_form.not_started_words(["Bad beta.", "Bad lr."]) == (
+        "The run was not started:\n\n- Bad beta.\n- Bad lr.")
+
+
+def test_the_posterior_caption_counts_epochs_except_for_an_imported_run():
+    assert train_form.posterior_caption(True, 0) == "Posterior means of the test set."
+    assert "after epoch 3, the last finished one" in train_form.posterior_caption(False, 3)

@@ -228,3 +228,105 @@ def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: 
                       "none here yet (Rate and distortion can sweep them).")
     out.append(what_beta)
     return out
+
+
+# ----------------------------------------------------------------- the page's choices, in numbers
+CALC_MU_RANGE = (-4.0, 4.0)  # the KL calculator's sliders
+CALC_SIGMA_RANGE = (0.05, 3.0)
+
+
+def intro(run_name: str, latent_dim: int, beta: float) -> str:
+    return (f"A learner asked: *“{SEED_TITLE}”* This page answers on run **{run_name}** "
+            f"({latent_dim}-D latent, beta = {beta:g}): every number below is computed now from "
+            "its model and its test images.")
+
+
+def examples_by_class(labels, n_classes: int) -> dict[int, np.ndarray]:
+    """§1: each class's test indices in order, classes without a test image left out."""
+    labels = np.asarray(labels)
+    by_class = {c: np.flatnonzero(labels == c) for c in range(n_classes)}
+    return {c: ix for c, ix in by_class.items() if len(ix)}
+
+
+def class_and_nth(by_class: dict[int, np.ndarray], labels, index: int) -> tuple[int, int]:
+    """§1: the (class, 1-based example number) pickers that select test image `index`."""
+    label = int(np.asarray(labels)[index])
+    return label, int(np.searchsorted(by_class[label], index)) + 1
+
+
+def encoded_again(previous: dict | None, index: int, diff: float) -> dict:
+    """§1: the "Encode again" record after one more click: clicks on this input are counted, a
+    new input starts again at one."""
+    count = previous["count"] + 1 if previous and previous["index"] == index else 1
+    return {"index": index, "count": count, "diff": diff}
+
+
+def encoded_again_sentence(again: dict) -> str:
+    return (f"Encoded again {again['count']} time(s): mu and sigma came out identical "
+            f"(largest difference {again['diff']:.1g}). The encoder is a deterministic "
+            "function of x: nothing random happens here.")
+
+
+def calculator_start(mu: float, sigma: float) -> tuple[float, float, bool]:
+    """§5: the calculator's (mu, sigma) for one dim of an input: rounded to the sliders' step and
+    held inside their ranges, and whether holding them moved either."""
+    lo_mu, hi_mu = CALC_MU_RANGE
+    lo_s, hi_s = CALC_SIGMA_RANGE
+    outside = not (lo_mu <= mu <= hi_mu and lo_s <= sigma <= hi_s)
+    return (float(np.clip(round(mu, 2), lo_mu, hi_mu)),
+            float(np.clip(round(sigma, 2), lo_s, hi_s)), outside)
+
+
+def clipped_caption(dim: int, mu: float, sigma: float) -> str:
+    """§5: an input's dim whose (mu, sigma) the sliders cannot reach, with its KL."""
+    return (f"This input's z{dim} has mu = {mu:.3g}, sigma = {sigma:.3g}: outside the sliders, "
+            "which stop at the nearest ends (KL there: "
+            f"{ex.kl_split([mu], [sigma]).total:.2f} nats).")
+
+
+def model_kinds(run_name: str, beta: float, other_name: str | None) -> dict[str, str]:
+    """§6: "VAE" or "autoencoder" for the active run (by its beta) and the run it is compared
+    with, which is the other kind."""
+    vae = beta > 0
+    kinds = {run_name: "VAE" if vae else "autoencoder"}
+    if other_name is not None:
+        kinds[other_name] = "autoencoder" if vae else "VAE"
+    return kinds
+
+
+def model_title(kind: str, name: str, beta: float) -> str:
+    return f"{kind[:1].upper()}{kind[1:]}: {name} (beta = {beta:g})"
+
+
+def no_counterpart_note(beta: float) -> str:
+    """§6: the active run has no run of the other kind to compare with."""
+    want = "plain autoencoder (beta = 0)" if beta > 0 else "VAE (beta > 0)"
+    return (f"No {want} with this run's dataset and latent size exists yet, so there is nothing "
+            "to compare against. Train one on the **Train** page with the same dataset and "
+            "latent dim.")
+
+
+def aggregate_posterior_intro(coverage: str) -> str:
+    """§6: what the KL does to the codes as a whole; `coverage` is coverage_sentence's words, or
+    empty where coverage is not measured."""
+    return ("Without the KL nothing ties the codes to N(0, I): the encoder may put them anywhere. "
+            "The KL pulls every q(z|x) toward N(0, I), so the codes as a whole (the **aggregate "
+            "posterior**, the mean of q(z|x) over inputs, drawn per dim below against N(0, 1)) "
+            "fill the region generation samples." + (" " + coverage if coverage else ""))
+
+
+def beta_family_intro(family: list[ex.RunPoint], latent_dim: int) -> str:
+    """§6: the beta family's lead-in, saying when its latent size is not this run's."""
+    other_size = "" if family[0].latent_dim == latent_dim else (
+        f" (they are {family[0].latent_dim}-D; this run is {latent_dim}-D)")
+    return (f"These runs differ in beta only{other_size}. beta weighs the KL in training. "
+            + beta_sentence(family) + " Open one to see it on this page.")
+
+
+def drag_caption(z, mu, sigma) -> str:
+    """§8: how far the released z is from the input's q(z|x), in sigmas, and from the prior's
+    centre."""
+    z, mu, sigma = (np.asarray(a) for a in (z, mu, sigma))
+    away = np.abs((z - mu) / sigma)
+    return (f"Last released z is {away.max():.1f} sigma from this input's mu at most "
+            f"(dim z{int(away.argmax())}), and {np.linalg.norm(z):.2f} from the prior's centre.")

@@ -99,3 +99,48 @@ def inside_one_sigma(z: np.ndarray, mu: np.ndarray, sigma: np.ndarray, dims) -> 
     a, b = dims
     return int((((z[:, a] - mu[a]) / sigma[a]) ** 2 + ((z[:, b] - mu[b]) / sigma[b]) ** 2
                 <= 1).sum())
+
+
+def plane_title(dims, latent_dim: int) -> str:
+    """Step 1's latent plane: which two dims it shows, when there are more."""
+    axes = f" (z{dims[0]} and z{dims[1]} of {latent_dim} dims)" if latent_dim > 2 else ""
+    return f"Test codes{axes}"
+
+
+def too_few_betas_note(n_betas: int, sweep_betas) -> str:
+    """Step 2 before a family exists: what the one-click sweep would train."""
+    return (f"Only {n_betas} beta value(s) trained so far for this dataset and latent size: too "
+            "few to watch collapse. One click trains four short runs (beta "
+            + ", ".join(f"{b:g}" for b in sweep_betas) + "; about a minute on a laptop CPU).")
+
+
+def reconstructions_caption(epochs: int, betas) -> str:
+    """Step 2's grid of reconstructions, one row per beta under the test images."""
+    return ("Top row: 8 test images. Then their reconstructions by runs trained "
+            f"{epochs} epochs each, from beta " + " → ".join(f"{b:g}" for b in betas))
+
+
+def collapsed_warning(names: list[str]) -> str:
+    return (f"Collapsed: {', '.join(names)}. Their KL is near zero: every input gets the same "
+            "code, and every reconstruction is the same average blur.")
+
+
+REPARAM_PARTS = ["x → encoder → mu, sigma", "draw eps ~ N(0, I)", "z = mu + sigma · eps",
+                 "decoder(z) → image"]
+
+
+def plane_dims(mu: np.ndarray, sigma: np.ndarray) -> tuple[int, int]:
+    """Step 3's plane: the input's two dims of largest KL, or (0, 0) for a 1-D latent."""
+    return tuple(ex.top_dims(ex.kl_split(mu, sigma).per_dim)) if len(mu) >= 2 else (0, 0)
+
+
+def mu_sigma_words(mu: np.ndarray, sigma: np.ndarray, dims) -> str:
+    a, b = dims
+    return (f"mu = ({mu[a]:.2f}, {mu[b]:.2f})  \nsigma = ({sigma[a]:.2f}, {sigma[b]:.2f})  \n"
+            "The same x always gives these numbers.")
+
+
+def eps_words(eps: np.ndarray, dims, seed: int) -> str:
+    a, b = dims
+    return (f"eps ~ N(0, I), drawn {len(eps)} times (seed {seed}):  \n"
+            + "  \n".join(f"({e[a]:+.2f}, {e[b]:+.2f})" for e in eps))

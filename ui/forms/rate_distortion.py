@@ -4,8 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from vae import explain as ex
+from vae.losses import ACTIVE_UNIT_THRESHOLD
 
-SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
+SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # the sweep's choices
+SWEEP_DEFAULT = [0.1, 1.0, 4.0, 16.0]  # from a clear code to collapse, in one short sweep
+SWEEP_EPOCHS = 4
 RUNNING = ("running", "new", "starting")  # a sweep run still on its way to a point
 NOT_FINISHING = ("failed", "missing", "interrupted", "damaged")
 
@@ -72,3 +75,35 @@ def first_of_each_class(labels: np.ndarray, n_classes: int) -> np.ndarray:
     labels = np.asarray(labels)
     return np.array([np.flatnonzero(labels == c)[0] for c in range(n_classes)
                      if (labels == c).any()])
+
+
+def sweep_over(was_running: bool, states: dict[str, str]) -> bool:
+    """The sweep was running when the page last drew and none of its runs is on its way now: time
+    to stop refreshing."""
+    return was_running and not any(s in RUNNING for s in states.values())
+
+
+def plane_datasets(points: list[ex.RunPoint], active_dataset: str | None) -> tuple[list[str], str]:
+    """The datasets on the plane, and the one shown first: the active run's where it has a point,
+    else the first."""
+    datasets = sorted({p.dataset for p in points})
+    return datasets, active_dataset if active_dataset in datasets else datasets[0]
+
+
+def left_off_captions(imported: list[str], damaged: list[str]) -> list[str]:
+    """Why some runs are not on the plane (or may not be), one caption per reason."""
+    out = []
+    if imported:
+        out.append("Imported runs have no training curves, so they are not on the plane: "
+                   + ", ".join(imported) + ".")
+    if damaged:
+        out.append("Damaged runs (the **Runs** page says what is wrong); those whose config or "
+                   "metrics cannot be read are not on the plane: " + ", ".join(damaged) + ".")
+    return out
+
+
+def collapse_legend() -> str:
+    return ("**collapsed**: the whole posterior ignores x (KL under "
+            f"{ex.COLLAPSE_KL_NATS:g} nats, or no active unit). **inactive dims**: dims whose "
+            f"mu does not move with x (Var over x below {ACTIVE_UNIT_THRESHOLD:g}): collapse one "
+            "dim at a time.")

@@ -56,6 +56,23 @@ def stale_words(pid) -> str:
               "signalled.")
 
 
+def stop_words(name: str, pid: int | None) -> str:
+    """What Stop did: a signal to the trainer's process when this dashboard knows it."""
+    return f"Asked {name} to stop" + (f" (SIGTERM to its trainer, pid {pid})." if pid else ".")
+
+
+def not_started_words(problems: list[str]) -> str:
+    return "The run was not started:\n\n" + "\n".join(f"- {p}" for p in problems)
+
+
+def posterior_caption(imported: bool, epochs_done: int) -> str:
+    """Under the live posterior plot: an imported run has no epochs to count."""
+    if imported:
+        return "Posterior means of the test set."
+    return (f"Posterior means of the test set after epoch {epochs_done}, the last finished one; "
+            "redrawn after each epoch.")
+
+
 def default_name(values: dict) -> str:
     return f"{values['dataset']}-z{values['latent_dim']}-b{values['beta']:g}-{time.strftime('%m%d-%H%M%S')}"
 

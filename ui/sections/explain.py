@@ -1,0 +1,443 @@
+"""The sections of "What mu and sigma mean", each drawn with st.* calls, in the page's order.
+
+A section reads the run (`Page`) and the picked input (`Input`) and returns what a later section
+needs. The numbers come from vae.explain (cached in ui.cache.explain), the tables and sentences
+from ui.forms.explain, the figures from ui.figures.explain: what is left here is layout, widgets
+and the session state they keep.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from ui.cache import explain as cached
+from ui.cache.posterior import latent_summary
+from ui.cache.runs import all_runs, encode_test_set
+from ui.components.decoder import latent_explorer, set_explorer_z
+from ui.components.draw import drawn_id, drawn_input, drawn_source
+from ui.figures import explain as figs
+from ui.forms import explain as sec
+from vae import explain as ex
+from vae.data import Dataset
+from vae.model import VAE
+from vae.run import RunDir
+
+FIRST_DRAWS = 20  # drawn on arrival, so "z scatters" is on screen before any click
+
+
+@dataclass(frozen=True)
+class Page:
+    """The active run and what every section reads from it."""
+    run: RunDir
+    model: VAE
+    data: Dataset
+    enc: dict  # the test set's codes (ui.cache.runs.encode_test_set)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.model.config.latent_dim
+
+    @property
+    def beta(self) -> float:
+        return self.model.config.beta
+
+    @property
+    def names(self) -> list[str]:
+        return self.data.class_names
+
+
+@dataclass(frozen=True)
+class Input:
+    """The image the sections explain, and its q(z|x)."""
+    x: np.ndarray
+    index: int  # a test index, or drawn_id() for a drawing
+    caption: str
+    mu: np.ndarray
+    sigma: np.ndarray
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What §6 found, for §9: coverage per run (measured on the plane only), the VAE and the
+    autoencoder shown (None where missing) and the beta family."""
+    coverage: dict[str, float]
+    vae_run: RunDir | None
+    ae_run: RunDir | None
+    family: list[ex.RunPoint]
+
+
+def table(frame, **kw) -> None:
+    st.dataframe(frame, hide_index=True, height=min(35 * (len(frame) + 1) + 3, 320), **kw)
+
+
+# ----------------------------------------------------------------------------- 1 · pick an input
+def pick_input(page: Page) -> Input:
+    """§1's pickers: one test image by class and example (or a click on §2's scatter), or the
+    Draw page's input. Every later section reads only the Input returned."""
+    enc, names = page.enc, page.names
+    by_class = sec.examples_by_class(enc["labels"], len(names))
+
+    def random_input() -> None:
+        st.session_state["explain_draws"] = st.session_state.get("explain_draws", 0) + 1
+        draws = st.session_state["explain_draws"]
+        _select(page, int(np.random.default_rng(draws).integers(len(enc["mu"]))))
+
+    st.header("1 · An input goes in, mu and sigma come out")
+    c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")
+    cls = c1.selectbox("Class", list(by_class), format_func=lambda c: names[c],
+                       key="explain_class")
+    nth = c2.number_input(f"Example of this class (1 to {len(by_class[cls])})", 1,
+                          len(by_class[cls]), key="explain_nth")
+    c3.button("Random input", icon=":material/casino:", on_click=random_input,
+              key="explain_random", use_container_width=True)
+    index = int(by_class[cls][min(nth, len(by_class[cls])) - 1])
+    x = page.data.test_x[index]
+    caption = f"test image #{index} ({names[int(page.data.test_y[index])]})"
+    drawn = drawn_input(page.model.config.image_shape)  # kept by the Draw page
+    if drawn is not None and st.toggle(f"Use {drawn_source()} instead", key="explain_use_drawn",
+                                       help="The input you drew or uploaded on the Draw page."):
+        x, index, caption = drawn, drawn_id(drawn), drawn_source()
+    mu, sigma = ex.encode_one(page.model, x)
+    return Input(x, index, caption, mu, sigma)
+
+
+def _select(page: Page, index: int) -> None:
+    """Set §1's pickers to test image `index`: the next run shows it."""
+    by_class = sec.examples_by_class(page.enc["labels"], len(page.names))
+    cls, nth = sec.class_and_nth(by_class, page.enc["labels"], index)
+    st.session_state["explain_class"], st.session_state["explain_nth"] = cls, nth
+
+
+def mu_and_sigma(page: Page, inp: Input) -> None:
+    """§1's answer: the input, mu and sigma, and proof that encoding again changes nothing."""
+    left, right = st.columns([1, 2.4])
+    with left:
+        st.image(figs.image_row_png(inp.x[None], target_width=168, max_scale=6),
+                 caption=inp.caption)
+        if st.button("Encode again", icon=":material/refresh:", key="explain_encode_again",
+                     help="Run the encoder on the same image once more."):
+            again_mu, again_sigma = ex.encode_one(page.model, inp.x)
+            diff = float(max(np.abs(again_mu - inp.mu).max(),
+                             np.abs(again_sigma - inp.sigma).max()))
+            st.session_state["explain_again"] = sec.encoded_again(
+                st.session_state.get("explain_again"), inp.index, diff)
+        again = st.session_state.get("explain_again")
+        if again and again["index"] == inp.index:
+            st.success(sec.encoded_again_sentence(again))
+    with right:
+        st.plotly_chart(figs.mu_sigma_figure(inp.mu, inp.sigma), theme="streamlit",
+                        key="explain_mu_sigma")
+        table(sec.mu_sigma_table(inp.mu, inp.sigma))
+    st.markdown("**mu and sigma are not random.** They are the encoder network's two outputs for "
+                "this x: the centre and the width of a Gaussian **q(z|x) = N(mu, sigma²)** over "
+                "codes. The only randomness in a VAE enters in the next step.")
+
+
+# ---------------------------------------------------------------------- 2 · sample eps, move z
+def latent_axes(page: Page):
+    """§2's heading and the two dims its planes show (pickers above two dims). Returns (the test
+    set's latent summary, dims)."""
+    st.header("2 · z = mu + sigma · eps: the random part")
+    D = page.latent_dim
+    summary = latent_summary(page.enc["mu"], page.enc["std"])
+    default_dims = ex.top_dims(summary.kl_per_dim)
+    if D > 2:
+        d1, d2 = st.columns(2)
+        ax = d1.selectbox("Horizontal axis", range(D), index=default_dims[0],
+                          format_func=lambda d: f"z{d}", key="explain_dim_a")
+        ay = d2.selectbox("Vertical axis", range(D), index=default_dims[1],
+                          format_func=lambda d: f"z{d}", key="explain_dim_b")
+        return summary, (ax, ay)
+    return summary, ((0, 1) if D == 2 else (0, 0))
+
+
+def sampling(page: Page, inp: Input, dims) -> None:
+    """§2: eps drawn on demand, z = mu + sigma · eps on the plane and decoded. A new input (or
+    run) starts again from FIRST_DRAWS draws."""
+    eps_key = (page.run.name, inp.index)
+    if st.session_state.get("explain_eps_for") != eps_key:
+        st.session_state["explain_eps_for"] = eps_key
+        st.session_state["explain_eps"] = ex.draw_eps(FIRST_DRAWS, page.latent_dim,
+                                                      seed=1000 * inp.index)
+        st.session_state["explain_eps_seed"] = 0
+    _sampling_fragment(page, inp, dims)
+
+
+@st.fragment
+def _sampling_fragment(page: Page, inp: Input, dims) -> None:
+    """A fragment: "Sample eps" reruns this section alone, not the page, so a click answers at
+    once."""
+    D, enc, names, mu, sigma = page.latent_dim, page.enc, page.names, inp.mu, inp.sigma
+
+    def sample_eps() -> None:
+        st.session_state["explain_eps_seed"] += 1
+        new = ex.draw_eps(st.session_state["explain_n_eps"], D,
+                          seed=1000 * inp.index + st.session_state["explain_eps_seed"])
+        st.session_state["explain_eps"] = np.concatenate([st.session_state["explain_eps"], new])
+
+    def clear_eps() -> None:
+        st.session_state["explain_eps"] = np.zeros((0, D))
+
+    def picked_from_scatter() -> None:
+        points = st.session_state["explain_scatter"].selection.get("points", [])
+        if points and points[0].get("customdata") is not None:
+            _select(page, int(points[0]["customdata"]))
+            st.session_state["explain_picked"] = True  # the fragment then reruns the page
+
+    if st.session_state.pop("explain_picked", False):
+        st.rerun()  # a point picked on the scatter is a new input: the whole page follows it
+    s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    s1.select_slider("eps draws per click", [1, 5, 20, 100, 500], value=20, key="explain_n_eps")
+    s2.button("Sample eps", icon=":material/casino:", type="primary", on_click=sample_eps,
+              key="explain_sample", use_container_width=True)
+    s3.button("Clear samples", on_click=clear_eps, use_container_width=True, key="explain_clear")
+    eps = st.session_state["explain_eps"]
+    z = ex.reparameterize(mu, sigma, eps) if len(eps) else np.zeros((0, D))
+
+    if D >= 2:
+        v1, v2 = st.columns(2)
+        with v1:
+            st.plotly_chart(
+                # no z here: the figure stays the same while eps are drawn, so only the zoom
+                # beside it is redrawn (the browser's share of a "Sample eps" click)
+                figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
+                                        sigma=sigma, index=enc["index"],
+                                        title="Every test image's mu: click one to pick it"),
+                theme="streamlit", key="explain_scatter", on_select=picked_from_scatter,
+                selection_mode="points")
+        with v2:
+            xr, yr = figs.zoom_ranges(mu, sigma, z, dims)
+            st.plotly_chart(
+                figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
+                                        sigma=sigma, z=z, index=enc["index"], x_range=xr,
+                                        y_range=yr, background_opacity=0.15, class_legend=False,
+                                        title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
+                theme="streamlit", key="explain_zoom")
+    if len(z):
+        shown = z[-16:]
+        st.image(figs.image_row_png(cached.decodes(page.run, shown), ncols=len(shown),
+                                    target_width=900),
+                 width=min(900, 56 * len(shown)),
+                 caption=f"The decoder's image for the last {len(shown)} z drawn: every z of this "
+                         "input decodes to a variant of the same picture")
+        table(sec.z_samples_table(mu, sigma, z, eps))
+        st.caption(f"{len(z)} z drawn. Over many draws their mean approaches mu and their spread "
+                   "approaches sigma: z ~ N(mu, sigma²).")
+    else:
+        st.info("Press **Sample eps** to draw eps ~ N(0, I) and place z = mu + sigma · eps "
+                "around mu.")
+
+
+# ------------------------------------------------------------- 3 · why the reparameterization trick
+def reparameterization(page: Page, inp: Input) -> ex.ReparamGradients:
+    """§3: the gradients that reach mu and sigma through sample() and through rsample()."""
+    st.header("3 · Why z = mu + sigma · eps, and not “draw z from N(mu, sigma²)”")
+    grads = cached.gradients(page.run, inp.x, seed=inp.index)
+    st.markdown(f"Training must move mu and sigma to lower the loss L = −log p(x|z), so it needs "
+                f"dL/dmu and dL/dsigma. One z for this input, drawn both ways from the same seed "
+                f"(the same z, the same L = {grads.loss:.2f} nats); only how z was made differs:")
+    table(sec.gradient_table(grads), column_config={
+        c: st.column_config.NumberColumn(format="%.4g") for c in
+        ("eps", "z = mu + sigma·eps", "dL/dz", "rsample(): dL/dmu", "rsample(): dL/dsigma")})
+    st.markdown(sec.gradient_sentence(grads))
+    return grads
+
+
+# ------------------------------------------------------------------------ 4 · the KL, term by term
+def kl_terms(page: Page, inp: Input) -> ex.KLSplit:
+    """§4: the seed's kl_loss line read term by term on this input. Returns the KL's split."""
+    st.header("4 · The KL line, read term by term")
+    st.markdown("Under an answer to that question, the learner asked:")
+    st.markdown("> " + sec.SEED_FOLLOW_UP)
+    st.markdown("In that line `z_mean` is mu and `z_log_sigma` is **log sigma²** (a "
+                "log-variance):")
+    st.latex(r"\mathrm{KL}\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,1)\big)"
+             r" = -\tfrac12\big(1 + \ln\sigma^2 - \mu^2 - \sigma^2\big)"
+             r" = \underbrace{\tfrac{\mu^2}{2}}_{\text{mean penalty}}"
+             r" + \underbrace{\tfrac{\sigma^2 - 1 - \ln\sigma^2}{2}}_{\text{width penalty}}")
+    st.markdown("No: it does **not** compare mu with sigma. It compares the whole Gaussian q(z|x) "
+                "with the prior N(0, 1), one dim at a time: the mean penalty is zero only when "
+                "mu = 0, the width penalty only when sigma = 1. The `mean(..., axis=-1)` averages "
+                "over dims, which rescales the loss by 1/D; the KL itself is the **sum** over "
+                "dims, as below.")
+    split = ex.kl_split(inp.mu, inp.sigma)
+    table(sec.kl_terms_table(inp.mu, inp.sigma))
+    t1, t2 = st.columns([1, 1.4])
+    with t1:
+        engine_kl = float(ex.posterior_kl(page.model, inp.x).sum())
+        st.markdown(f"Each row: the four terms inside the bracket, their sum, and that sum times "
+                    f"-0.5, which is the dim's KL. Sum over dims: **{split.total:.4f} nats**; the "
+                    f"engine's `Posterior.kl()` gives **{engine_kl:.4f} nats** for this input.")
+        st.markdown("A dim whose mu sits far from 0 pays the blue **mean penalty**; a dim whose "
+                    "sigma is far from 1 (usually much narrower: the code is precise) pays the "
+                    "red **width penalty**.")
+        note = sec.kl_not_trained_note(page.run.name, page.beta, split.total)
+        if note:
+            st.info(note)
+    with t2:
+        st.plotly_chart(figs.kl_split_figure(split.mean_penalty, split.width_penalty),
+                        theme="streamlit", key="explain_kl_bars")
+    return split
+
+
+# ----------------------------------------------------------------------------- 5 · KL calculator
+@st.fragment
+def kl_calculator(page: Page, inp: Input, dims) -> None:
+    """§5: the KL of any N(mu, sigma²) against N(0, 1), from two sliders."""
+    run_name, index, dim = page.run.name, inp.index, dims[0]
+
+    def from_input() -> None:
+        m, s = float(inp.mu[dim]), float(inp.sigma[dim])
+        start_mu, start_sigma, outside = sec.calculator_start(m, s)
+        st.session_state["explain_calc_mu"] = start_mu
+        st.session_state["explain_calc_sigma"] = start_sigma
+        st.session_state["explain_calc_clipped"] = (m, s, run_name, index, dim) if outside else None
+
+    st.header("5 · A KL calculator")
+    # Defaults through session state only: a slider given both a value and a session-state value
+    # (set by "Start from this input") makes Streamlit warn in the server log.
+    st.session_state.setdefault("explain_calc_mu", 1.0)
+    st.session_state.setdefault("explain_calc_sigma", 0.5)
+    k1, k2 = st.columns([1, 2.5])
+    with k1:
+        m = st.slider("mu", *sec.CALC_MU_RANGE, step=0.05, key="explain_calc_mu")
+        s = st.slider("sigma", *sec.CALC_SIGMA_RANGE, step=0.05, key="explain_calc_sigma")
+        st.button(f"Start from this input's z{dim}", on_click=from_input,
+                  key="explain_calc_from_input")
+        clipped = st.session_state.get("explain_calc_clipped")
+        if clipped and clipped[2:] == (run_name, index, dim):  # said for this input only
+            st.caption(sec.clipped_caption(dim, clipped[0], clipped[1]))
+        part = ex.kl_split([m], [s])
+        st.metric("KL (nats)", f"{part.total:.3f}")
+        st.metric("mean penalty mu²/2", f"{part.mean_penalty[0]:.3f}")
+        st.metric("width penalty", f"{part.width_penalty[0]:.3f}")
+    with k2:
+        zz, q, p = ex.kl_densities(m, s)
+        st.plotly_chart(figs.kl_calculator_figure(zz, q, p, m, s, part.total), theme="streamlit",
+                        key="explain_calc_fig")
+    st.caption("Move mu away from 0 and the mean penalty grows; shrink sigma toward 0 (a sure, "
+               "pin-point code) and the width penalty grows without bound. Only q = N(0, 1) costs "
+               "nothing, and it tells the decoder nothing about x: the loss trades the two.")
+
+
+# --------------------------------------------------------------------------- 6 · why the prior
+def prior(page: Page) -> Prior:
+    """§6: the same prior samples decoded by this run and its counterpart (its autoencoder if it
+    is a VAE, its VAE if not), the aggregate posteriors, and the beta family when there is one."""
+    run, beta, D = page.run, page.beta, page.latent_dim
+    st.header("6 · Why the prior matters: generating means sampling N(0, I)")
+    runs = all_runs()
+    other = ex.find_autoencoder(runs, run) if beta > 0 else ex.find_vae(runs, run)
+    kinds = sec.model_kinds(run.name, beta, None if other is None else other.name)
+    p1, p2 = st.columns([1, 3], vertical_alignment="bottom")
+    prior_seed = p1.number_input("Prior sample seed", 0, 10_000, 0, key="explain_prior_seed")
+    if other is not None:
+        p2.caption("The same z ~ N(0, I) go into both decoders.")
+    z_prior, prior_imgs = cached.prior_decodes(run, 24, prior_seed)
+    a1, a2 = st.columns(2)
+    with a1:
+        st.subheader(sec.model_title(kinds[run.name], run.name, beta))
+        st.image(figs.image_row_png(prior_imgs, ncols=8, target_width=520))
+    with a2:
+        if other is None:
+            st.info(sec.no_counterpart_note(beta))
+        else:
+            st.subheader(sec.model_title(kinds[other.name], other.name,
+                                         other.read_config()[0].beta))
+            st.image(figs.image_row_png(cached.decodes(other, z_prior), ncols=8,
+                                        target_width=520))
+    # The VAE first, so it keeps one colour in the density plot whichever run is active
+    compared = sorted([run] if other is None else [run, other],
+                      key=lambda r: kinds[r.name] != "VAE")
+    # Coverage on the plane only: above two dims 1,000s of test codes cannot fill the prior's
+    # volume, so even a good VAE would read as "holes".
+    coverage = {r.name: cached.prior_coverage(r) for r in compared} if D <= 2 else {}
+    st.markdown(sec.aggregate_posterior_intro(
+        sec.coverage_sentence([(n, kinds[n], c) for n, c in coverage.items()],
+                              cached.COVERAGE_SAMPLES) if coverage else ""))
+    grid = cached.aggregate_grid(*compared)
+    densities = {f"{r.name} ({kinds[r.name]})": cached.aggregate_posterior(r, grid)
+                 for r in compared}
+    st.plotly_chart(figs.aggregate_posterior_figure(grid, densities, ex.normal_pdf(grid),
+                                                    dims=list(range(min(D, 16)))),
+                    theme="streamlit", key="explain_aggregate")
+    vae_run, ae_run = (run, other) if beta > 0 else (other, run)
+    if vae_run is not None and ae_run is not None:
+        ae_enc = encode_test_set(ae_run)
+        st.caption(sec.prior_comparison_sentence(
+            coverage.get(vae_run.name), coverage.get(ae_run.name),
+            float(np.median(ae_enc["std"])), float(np.percentile(np.abs(ae_enc["mu"]), 99))))
+    family = sec.beta_family_for(cached.run_points(runs), run.read_config()[1].dataset, D)
+    if family:
+        st.subheader("What beta does")
+        st.markdown(sec.beta_family_intro(family, D))
+        table(sec.beta_table(family).assign(open=[f"./explain?run={p.name}" for p in family]),
+              column_config={"open": st.column_config.LinkColumn(
+                  display_text="open on this page")})
+    return Prior(coverage, vae_run, ae_run, family)
+
+
+# ------------------------------------------------------------------------------ 7 · accounting
+SCOPES = {"This input": "input",
+          f"{cached.ACCOUNTING_SAMPLE} test images (stratified sample)": "sample"}
+
+
+@st.fragment
+def accounting(page: Page, inp: Input) -> None:
+    """§7: the ELBO and IWAE_k bounds on log p(x), for this input or a stratified sample."""
+    run = page.run
+    st.header("7 · The accounting: two lower bounds on log p(x)")
+    b1, b2 = st.columns(2)
+    label = b1.segmented_control("Images", list(SCOPES), default="This input",
+                                 key="explain_scope") or "This input"
+    k = b2.select_slider("IWAE samples k", [1, 10, 100, 1000], value=100, key="explain_k")
+    if SCOPES[label] == "input":
+        acc = cached.accounting_for_input(run, inp.x, k)
+    else:
+        acc = cached.accounting_for_sample(run, k)
+    st.latex(sec.accounting_latex(acc))
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("ELBO (nats/image)", f"{acc.elbo:.2f}")
+    m2.metric(f"IWAE_k, k = {k} (nats/image)", f"{acc.iwae:.2f}")
+    m3.metric("gap: IWAE_k − ELBO (nats)", f"{acc.gap:.2f}")
+    m4.metric(f"bits/dim = −ELBO / ({acc.n_pixels} ln 2)", f"{acc.bits(acc.neg_elbo):.4f}")
+    st.markdown(sec.accounting_definitions(acc))
+    if page.beta == 0:
+        st.info(sec.kl_not_trained_note(run.name, page.beta, acc.kl))
+    st.plotly_chart(figs.accounting_figure(acc.recon, acc.kl, acc.iwae, k), theme="streamlit",
+                    key="explain_accounting_fig")
+    point = next((p for p in cached.run_points([run])), None)
+    st.caption(sec.accounting_scope_caption(
+        SCOPES[label], acc.n_images, len(page.data.test_x), acc.samples,
+        None if point is None else point.recon + point.kl))
+
+
+# ---------------------------------------------------------------------------- 8 · drag z yourself
+def drag_z(page: Page, inp: Input, summary, dims) -> None:
+    """§8: the in-browser decoder, started at this input's mu."""
+    st.header("8 · Drag z yourself")
+    st.markdown("The decoder below runs in your browser: drag a slider or the pad and the picture "
+                "follows at once. It starts at this input's mu. Stay within about one sigma of mu "
+                "and you get variants of this input; wander off into the prior's tails and you "
+                "see what the decoder makes of codes no input was given.")
+    if st.session_state.get("explain_explorer_for") != (page.run.name, inp.index):
+        st.session_state["explain_explorer_for"] = (page.run.name, inp.index)
+        set_explorer_z("explain-z", inp.mu)
+    z_user = latent_explorer(
+        page.model, key="explain-z", kl_per_dim=summary.kl_per_dim, active=summary.active,
+        scatter={"mu": page.enc["mu"], "labels": page.enc["labels"], "class_names": page.names},
+        pad_dims=dims if page.latent_dim >= 2 else (0, 1))
+    st.caption(sec.drag_caption(z_user, inp.mu, inp.sigma))
+
+
+# ------------------------------------------------------------------------- 9 · what you can say
+def takeaways(split: ex.KLSplit, grads: ex.ReparamGradients, found: Prior) -> None:
+    st.header("9 · What you can now say")
+    vae_run, ae_run = found.vae_run, found.ae_run
+    for line in sec.takeaways(split.total, grads.rsample_encoder_grad_norm,
+                              found.coverage.get(vae_run.name) if vae_run is not None else None,
+                              found.coverage.get(ae_run.name) if ae_run is not None else None,
+                              ae_run is not None, found.family):
+        st.markdown("- " + line)
