@@ -14,6 +14,7 @@ run = active_run()
 st.title("What mu and sigma mean")
 page = section.Page(run, require_model(run), run_dataset(run), encode_test_set(run))
 st.markdown(sec.intro(run.name, page.latent_dim, page.beta))
+section.diagram()
 
 # 1 · An input goes in, mu and sigma come out: every later section reads only `inp`
 inp = section.pick_input(page)

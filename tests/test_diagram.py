@@ -24,3 +24,11 @@ def test_noise_arrow_points_into_z():
     z_x = 5.3
     assert any(a.x == z_x and a.ax == z_x and a.ay < a.y for a in arrows), "no arrow from ε up into z"
     assert len(arrows) == 6  # five along the chain, one from the noise
+
+
+def test_the_explanation_page_opens_with_the_diagram_and_links_the_glossary(runs_root):
+    from tests.conftest import plotly_spec, run_page
+    at = run_page("explain")
+    spec = plotly_spec(at, "vae_diagram")
+    assert any("z = μ + σ·ε" in a.get("text", "") for a in spec["layout"]["annotations"])
+    assert any("[Glossary](glossary)" in c.value for c in at.caption)

@@ -18,6 +18,7 @@ from ui.cache.runs import all_runs, encode_test_set
 from ui.components.decoder import latent_explorer, set_explorer_z
 from ui.components.draw import drawn_id, drawn_input, drawn_source
 from ui.figures import explain as figs
+from ui.figures.diagram import vae_diagram_figure
 from ui.forms import explain as sec
 from vae import explain as ex
 from vae.data import Dataset
@@ -73,6 +74,16 @@ def table(frame, **kw) -> None:
 
 
 # ----------------------------------------------------------------------------- 1 · pick an input
+def diagram() -> None:
+    """The whole model in one picture, before any number: what is computed, what is drawn, and
+    where each term of the loss comes from."""
+    st.plotly_chart(vae_diagram_figure(), key="vae_diagram",
+                    config={"displayModeBar": False, "staticPlot": True})
+    st.caption("The encoder computes μ and σ; the only random part is ε; the loss adds the "
+               "reconstruction term and the KL term. Words you may not know are in the "
+               "[Glossary](glossary).")
+
+
 def pick_input(page: Page) -> Input:
     """§1's pickers: one test image by class and example (or a click on §2's scatter), or the
     Draw page's input. Every later section reads only the Input returned."""
