@@ -314,3 +314,42 @@ def test_pages_show_a_run_whose_sigmas_are_extreme(extreme_root, monkeypatch, pa
         spec = plotly_spec(at, "latent_scatter")
         for axis in ("xaxis", "yaxis"):
             assert all(np.isfinite(spec["layout"][axis]["range"]))
+
+
+# ------------------------------------------------------- E: a generator per call, never the global
+
+def test_explanation_draws_use_a_generator_of_their_own(monkeypatch):
+    """Two sessions drawing at once, with different seeds, each get what they would alone, and
+    torch's global generator is neither seeded nor advanced."""
+    from concurrent.futures import ThreadPoolExecutor
+    import torch
+    from ui.cache.posterior import reconstruct
+    from vae import explain as ex
+    from vae.model import VAE, VAEConfig
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(image_shape=(1, 8, 8), latent_dim=3, hidden=(16,))).eval()
+    x = np.random.default_rng(0).random((2, 1, 8, 8), dtype=np.float32)
+
+    def draws(seed: int) -> list[np.ndarray]:
+        g = ex.reparameterization_gradients(model, x[0], seed=seed)
+        acc = ex.accounting(model, x, k=4, samples=8, seed=seed)
+        rec = reconstruct(model, x, 3, seed)
+        return [g.z, g.eps, g.rsample_grad_sigma, np.array([acc.recon, acc.iwae]),
+                rec["samples"], ex.prior_samples(model, 4, seed)[1], ex.draw_eps(5, 3, seed)]
+
+    alone = {seed: draws(seed) for seed in (1, 2)}
+    assert not np.array_equal(alone[1][0], alone[2][0])
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("torch's global generator was seeded")
+    monkeypatch.setattr(torch, "manual_seed", refuse)
+    monkeypatch.setattr(torch.random, "manual_seed", refuse)
+    monkeypatch.setattr(torch.random, "fork_rng", refuse)
+    global_state = torch.get_rng_state()
+    seeds = [1, 2] * 8
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(draws, seeds))
+    for seed, got in zip(seeds, together):
+        for a, b in zip(got, alone[seed]):
+            np.testing.assert_array_equal(a, b)
+    assert torch.equal(torch.get_rng_state(), global_state), "the global generator moved"

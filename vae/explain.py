@@ -128,8 +128,8 @@ def prior_samples(model: VAE, n: int, seed: int) -> tuple[np.ndarray, np.ndarray
 @dataclass(frozen=True)
 class ReparamGradients:
     """One input, one draw of z: the gradient of the reconstruction loss -log p(x|z) with respect to
-    mu and sigma when z is drawn by torch's `Normal(mu, sigma).sample()` (no path back: None) and by
-    `.rsample()`, which computes z = mu + sigma * eps (a path: numbers). Both draws use the same
+    mu and sigma when z is drawn as torch's `Normal(mu, sigma).sample()` draws it (no path back:
+    None) and as `.rsample()` does, z = mu + sigma * eps (a path: numbers). Both draws use the same
     seed, so they give the same z and the same loss; only the way z was made differs."""
     mu: np.ndarray  # (D,)
     sigma: np.ndarray  # (D,)
@@ -145,6 +145,26 @@ class ReparamGradients:
     rsample_encoder_grad_norm: float
 
 
+def _draw_z(mu: torch.Tensor, sigma: torch.Tensor, draw: str, seed: int) -> torch.Tensor:
+    """z ~ N(mu, sigma^2) as torch.distributions.Normal(mu, sigma) draws it, but from a generator
+    of this call's own (Normal's methods take none, and seeding torch's global one would let two
+    sessions pressing "Sample eps" at once see each other's draws).
+
+    "sample": Normal.sample(), i.e. torch.normal(mu, sigma) under no_grad: a number with no history.
+    "rsample": Normal.rsample(), i.e. mu + eps * sigma with eps ~ N(0, I): a path back to both.
+    From the same seed both give the same z."""
+    if draw == "sample":
+        with torch.no_grad():
+            return torch.normal(mu, sigma, generator=torch.Generator().manual_seed(int(seed)))
+    return mu + draw_eps_like(mu, seed) * sigma
+
+
+def draw_eps_like(mu: torch.Tensor, seed: int) -> torch.Tensor:
+    """eps ~ N(0, I) shaped like mu, from a generator seeded with `seed` (the eps of _draw_z)."""
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.empty(mu.shape, dtype=mu.dtype).normal_(generator=g)
+
+
 def _loss_and_grads(model: VAE, xt: torch.Tensor, draw: str, seed: int):
     """-log p(x|z) with z drawn by Normal(mu, sigma).sample() or .rsample(); its gradients."""
     encoder_params = [p for name, p in model.named_parameters()
@@ -152,10 +172,7 @@ def _loss_and_grads(model: VAE, xt: torch.Tensor, draw: str, seed: int):
     with torch.enable_grad():
         q = model.encode(xt)
         mu, sigma = q.mu[0], q.std[0]
-        normal = torch.distributions.Normal(mu, sigma)
-        with torch.random.fork_rng(devices=[]):  # the same eps both ways, global RNG untouched
-            torch.manual_seed(int(seed))
-            z = normal.sample() if draw == "sample" else normal.rsample()
+        z = _draw_z(mu, sigma, draw, seed)
         # z as a leaf of its own too, to read d loss / d z without changing the graph above
         z_leaf = z.detach().requires_grad_(True)
         loss = model.neg_log_likelihood(xt[0], model.decode_logits(z_leaf[None]))[0]
@@ -183,9 +200,7 @@ def reparameterization_gradients(model: VAE, x: np.ndarray, seed: int = 0) -> Re
     xt = torch.from_numpy(np.array(x, np.float32)).reshape(1, *model.config.image_shape)
     mu, sigma, z, loss, grad_z, s_mu, s_sigma, s_enc = _loss_and_grads(model, xt, "sample", seed)
     _, _, z_r, _, _, r_mu, r_sigma, r_enc = _loss_and_grads(model, xt, "rsample", seed)
-    with torch.random.fork_rng(devices=[]):  # the eps rsample() drew: its own call, same seed
-        torch.manual_seed(int(seed))
-        eps = torch.empty(len(mu)).normal_().numpy()
+    eps = draw_eps_like(torch.from_numpy(mu), seed).numpy()  # the eps rsample() drew
     return ReparamGradients(mu, sigma, eps, z_r, loss, grad_z, s_mu, s_sigma, s_enc, r_mu, r_sigma,
                             r_enc)
 
