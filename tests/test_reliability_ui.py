@@ -353,3 +353,39 @@ def test_explanation_draws_use_a_generator_of_their_own(monkeypatch):
         for a, b in zip(got, alone[seed]):
             np.testing.assert_array_equal(a, b)
     assert torch.equal(torch.get_rng_state(), global_state), "the global generator moved"
+
+
+# ------------------------------------------------------- F: a dataset of five images per class
+
+ALL_PAGES = ("latent", "reconstructions", "generate", "draw", "explain", "replay",
+             "rate_distortion", "presenter", "train", "runs", "compare")
+
+
+@pytest.fixture(scope="module")
+def small_root(tmp_path_factory) -> Path:
+    """A run on an image folder of 5 real digits per class (the least a folder may hold), and a
+    second one on the same folder at another image size."""
+    from tests.image_fixtures import digit_folder
+    base = tmp_path_factory.mktemp("small")
+    folder = digit_folder(base / "digits", digits=(1, 7), per_class=5)
+    root = base / "runs"
+    train_tiny(root, "five-per-class", "folder", folder)
+    train_tiny(root, "five-per-class-16px", "folder", folder, "--image-size", "16")
+    return root
+
+
+def test_the_pixel_classifier_fits_a_handful_of_images(small_root):
+    from vae import quality as vq
+    from vae.data import dataset_for
+    _, train = RunDir(small_root / "five-per-class").read_config()
+    data = dataset_for(train)
+    assert len(data.train_x) < vq.N_COMPONENTS
+    clf = vq.fit_pixel_classifier(data)
+    assert 0.0 <= vq.confident_share(clf, data.test_x) <= 1.0
+
+
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_every_page_shows_a_run_of_five_images_per_class(small_root, monkeypatch, page):
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(small_root))
+    at = page_app(page, "five-per-class", timeout=180).run()
+    assert not at.exception, [e.value for e in at.exception]
