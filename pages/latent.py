@@ -8,8 +8,8 @@ from ui.components.hover_images import hover_images
 from ui.figures.images import auto_scale, grid, png_bytes
 from ui.forms.text import plain
 from ui.cache.posterior import diagnosis, latent_summary, reconstruct
-from ui.cache.runs import (active_run, cached_posterior_figure, encode_test_set, require_model,
-                          run_dataset, run_status)
+from ui.cache.runs import (active_run, cached_posterior_figure, dataset_key, encode_test_set,
+                          require_model, run_dataset, run_status)
 from vae.explain import sigma_note
 from vae.losses import dims_by_kl
 
@@ -86,9 +86,7 @@ with left:
         points = event.selection.points if event else []
         selected = selected_indices(points)
         if show_images:
-            _, train_cfg = run.read_config()
-            hover_images("latent_scatter", data.test_x[:n],
-                         cache_key=f"{train_cfg.dataset}:{train_cfg.data_dir}:{n}")
+            hover_images("latent_scatter", data.test_x[:n], cache_key=f"{dataset_key(run)}:{n}")
         st.caption(f"{n:,} test images of {plain(data.name)}. "
                    + ("Hover a dot to see its image. " if show_images else "")
                    + "Click a dot, or pick the box or lasso tool in the chart's toolbar and drag, "

@@ -193,7 +193,8 @@ def test_the_posterior_figure_is_cached_as_data_and_built_per_call(runs_root):
     run = RunDir(runs_root / "mnist5k-2d")
     options = dict(ellipses="none", dims=(0, 1))
     cached = cache._posterior_figure(str(run.path), None, cache.weights_mtime(run),
-                                     cache.MAX_POINTS, tuple(sorted(options.items())))
+                                     cache.MAX_POINTS, cache.dataset_key(run),
+                                     tuple(sorted(options.items())))
     assert isinstance(cached, dict), "the cache holds a Plotly object that sessions would share"
     first = cache.cached_posterior_figure(run, **options)
     second = cache.cached_posterior_figure(run, **options)
@@ -389,3 +390,54 @@ def test_every_page_shows_a_run_of_five_images_per_class(small_root, monkeypatch
     monkeypatch.setenv("VAE_RUNS_ROOT", str(small_root))
     at = page_app(page, "five-per-class", timeout=180).run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+# ------------------------------------------- G: caches keyed on everything the data depends on
+
+def test_one_image_folder_at_two_sizes_gets_two_classifiers(small_root):
+    from ui.cache.quality import classifier_for, real_share
+    from ui.cache.runs import dataset_key, run_dataset
+    big, small = RunDir(small_root / "five-per-class"), RunDir(small_root / "five-per-class-16px")
+    assert run_dataset(big).image_shape == (1, 28, 28)
+    assert run_dataset(small).image_shape == (1, 16, 16)
+    assert dataset_key(big) != dataset_key(small)
+    for run in (big, small, big):  # the second would reuse the first's PCA under the old key
+        share = real_share(run)
+        assert 0.0 <= share <= 1.0
+        data = run_dataset(run)
+        classifier_for(run).predict_proba(data.test_x.reshape(len(data.test_x), -1))
+    assert classifier_for(big) is not classifier_for(small)
+
+
+def test_one_image_folder_split_two_ways_gets_two_keys(small_root, tmp_path):
+    from ui.cache.runs import dataset_key
+    shutil.copytree(small_root / "five-per-class", tmp_path / "resplit")
+    raw = json.loads((tmp_path / "resplit" / "config.json").read_text())
+    raw["train"]["split_seed"] = 7
+    (tmp_path / "resplit" / "config.json").write_text(json.dumps(raw))
+    assert dataset_key(RunDir(tmp_path / "resplit")) != dataset_key(
+        RunDir(small_root / "five-per-class"))
+
+
+def test_hover_sprites_differ_for_the_same_key_with_other_images():
+    from ui.components.hover_images import _sprite, fingerprint, tile
+    rng = np.random.default_rng(0)
+    a = rng.random((12, 1, 28, 28), dtype=np.float32)
+    b = rng.random((12, 1, 16, 16), dtype=np.float32)
+    assert fingerprint(a) != fingerprint(b) and fingerprint(a) == fingerprint(a.copy())
+    assert fingerprint(a) != fingerprint(a[::-1])
+    png_a, layout_a = _sprite("folder:12", a.shape, fingerprint(a), a)
+    png_b, layout_b = _sprite("folder:12", b.shape, fingerprint(b), b)
+    assert tile(png_b, layout_b, 3).shape[:2] == (16, 16), "the hover shows another set's images"
+    assert tile(png_a, layout_a, 3).shape[:2] == (28, 28)
+
+
+@pytest.mark.parametrize("page", ["latent", "rate_distortion", "presenter", "reconstructions"])
+def test_pages_switch_between_one_folder_at_two_sizes(small_root, monkeypatch, page):
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(small_root))
+    for run in ("five-per-class", "five-per-class-16px", "five-per-class"):
+        at = page_app(page, run, timeout=180)
+        if page == "latent":
+            at.session_state["latent_hover"] = True
+        at.run()
+        assert not at.exception, (run, [e.value for e in at.exception])

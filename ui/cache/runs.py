@@ -166,16 +166,23 @@ def _dataset(name: str, data_dir: str | None, options: tuple = (), stamp: tuple 
     return load_dataset(name, data_dir, **dict(options))  # stamp: a changed image folder reloads
 
 
-def run_dataset(run: RunDir) -> Dataset:
+def dataset_key(run: RunDir) -> tuple:
+    """Everything that changes what run_dataset(run) returns: the dataset's name, its folder or
+    file, the image size and split of your own images, and the folder's stamp (files added,
+    removed or replaced). Every cache of something computed from a run's data is keyed on it."""
     _, train_cfg = run.read_config()
     options = data_options(train_cfg.dataset, train_cfg.image_size, train_cfg.split_seed,
                            train_cfg.test_fraction)
     stamp = dataset_stamp(train_cfg.data_dir) if train_cfg.dataset in CUSTOM else ()
-    return _dataset(train_cfg.dataset, train_cfg.data_dir, tuple(sorted(options.items())), stamp)
+    return (train_cfg.dataset, train_cfg.data_dir, tuple(sorted(options.items())), stamp)
+
+
+def run_dataset(run: RunDir) -> Dataset:
+    return _dataset(*dataset_key(run))
 
 
 @st.cache_data(max_entries=16, show_spinner="Encoding the test set…")
-def _encode(path: str, epoch: int | None, mtime: float, max_points: int) -> dict:
+def _encode(path: str, epoch: int | None, mtime: float, max_points: int, data_key: tuple) -> dict:
     run = RunDir(path)
     model = load_model(run, epoch)
     data = run_dataset(run)
@@ -196,13 +203,13 @@ def _encode(path: str, epoch: int | None, mtime: float, max_points: int) -> dict
 
 def encode_test_set(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS) -> dict:
     """mu and sigma (N, D) of up to `max_points` test images, with their labels and indices."""
-    return _encode(str(run.path), epoch, weights_mtime(run, epoch), max_points)
+    return _encode(str(run.path), epoch, weights_mtime(run, epoch), max_points, dataset_key(run))
 
 
 @st.cache_data(max_entries=16, show_spinner="Drawing every test image's posterior…")
 def _posterior_figure(path: str, epoch: int | None, mtime: float, max_points: int,
-                      options: tuple) -> dict:
-    enc = _encode(path, epoch, mtime, max_points)
+                      data_key: tuple, options: tuple) -> dict:
+    enc = _encode(path, epoch, mtime, max_points, data_key)
     data = run_dataset(RunDir(path))
     return posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
                             index=enc["index"], **dict(options)).to_dict()
@@ -216,7 +223,7 @@ def cached_posterior_figure(run: RunDir, epoch: int | None = None, max_points: i
     a page may add traces to it and no two sessions ever share one Plotly object."""
     key = tuple(sorted((k, tuple(map(int, v)) if k == "dims" else v) for k, v in options.items()))
     return go.Figure(_posterior_figure(str(run.path), epoch, weights_mtime(run, epoch),
-                                       max_points, key))
+                                       max_points, dataset_key(run), key))
 
 
 def require_model(run: RunDir | None, epoch: int | None = None):
