@@ -35,6 +35,7 @@ with st.container(key="plotly_preload"):
 with st.spinner("Starting up: loading PyTorch and the model code…"):
     from ui.cache.runs import (active_run, all_runs, missing_run, run_problems,  # noqa: E402
                               run_status, runs_root, set_active_run)
+    from ui.forms.text import code, plain  # noqa: E402
     from vae.launch import pending_launches  # noqa: E402
     from vae.run import RunError  # noqa: E402
 
@@ -85,24 +86,26 @@ def sidebar() -> None:
         set_active_run(choice)
         run = next(r for r in runs if r.name == choice)
         if not run.path.exists():
-            st.caption(f"{states[choice]}: its trainer has not written the run's folder yet")
+            st.caption(f"{plain(states[choice])}: its trainer has not written the run's folder yet")
             return
         try:
             model_cfg, train_cfg = run.read_config()
         except RunError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
-        st.caption(f"{train_cfg.dataset} · {model_cfg.arch} {','.join(map(str, model_cfg.hidden))}"
-                   f" · z={model_cfg.latent_dim} · β={model_cfg.beta:g} · {states[choice]}"
-                   + (f" · {train_cfg.world_size} processes" if train_cfg.world_size > 1 else ""))
+        st.caption(plain(f"{train_cfg.dataset} · {model_cfg.arch} "
+                         f"{','.join(map(str, model_cfg.hidden))} · z={model_cfg.latent_dim} · "
+                         f"β={model_cfg.beta:g} · {states[choice]}"
+                         + (f" · {train_cfg.world_size} processes" if train_cfg.world_size > 1
+                            else "")))
         for problem in problems[choice]:
-            st.warning(problem, icon=":material/warning:")
+            st.warning(plain(problem), icon=":material/warning:")
 
 
 def no_such_run(name: str) -> None:
     """?run= (or this session's choice) names no run: say so and offer the runs that exist,
     rather than quietly showing another run under the name that was asked for."""
-    st.error(f"There is no run named **{name}** in `{runs_root()}`: it may have been deleted or "
+    st.error(f"There is no run named **{plain(name)}** in {code(runs_root())}: it may have been deleted or "
              "renamed, or the link has a typo.", icon=":material/search_off:")
     st.markdown("Open one of the runs that exist:")
     for r in all_runs():

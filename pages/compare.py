@@ -4,6 +4,7 @@ import streamlit as st
 import torch
 
 from ui.figures import compare as cf
+from ui.forms.text import plain
 from ui.cache.runs import (active_run, all_runs, load_model, run_dataset, run_problems,
                           weights_mtime)
 from vae import compare
@@ -51,7 +52,8 @@ same = [n for n, (_, (m, t)) in runs.items()
         if n != name_a and t.dataset == train_a.dataset and t.data_dir == train_a.data_dir
         and m.image_shape == model_cfg_a.image_shape]
 if not same:
-    st.info(f"No other run is on {train_a.dataset} with images of {model_cfg_a.image_shape}: "
+    st.info(f"No other run is on {plain(train_a.dataset)} with images of "
+            f"{plain(model_cfg_a.image_shape)}: "
             "pick another model A.")
     st.stop()
 if st.session_state.get("compare_b") not in same:
@@ -65,7 +67,7 @@ try:
     terms_a = _terms(str(run_a.path), weights_mtime(run_a))
     terms_b = _terms(str(run_b.path), weights_mtime(run_b))
 except (RunError, DatasetError) as exc:
-    st.error(f"These two runs cannot be compared: {exc}")
+    st.error(f"These two runs cannot be compared: {plain(exc)}")
     st.stop()
 
 
@@ -74,8 +76,9 @@ def describe(cfg) -> str:
             f"{cfg.likelihood}")
 
 
-st.caption(f"A: **{name_a}** ({describe(model_cfg_a)}) · B: **{name_b}** ({describe(model_cfg_b)})"
-           f" · {train_a.dataset}, {len(data.test_x):,} test images")
+st.caption(f"A: **{plain(name_a)}** ({plain(describe(model_cfg_a))}) · B: **{plain(name_b)}** "
+           f"({plain(describe(model_cfg_b))}) · {plain(train_a.dataset)}, "
+           f"{len(data.test_x):,} test images")
 
 st.header("The same test images through both")
 labels = data.test_y

@@ -7,6 +7,7 @@ from ui.cache.posterior import latent_summary
 from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
 from ui.components.draw import draw_input, drawn_input, drawn_source, set_drawn_input
 from ui.figures.images import png_bytes
+from ui.forms.text import plain
 from vae import explain as ex
 from vae.image_input import MAX_BYTES, ImageInputError, convert_upload, frame_ink, framing_for
 from vae.losses import dims_by_kl
@@ -24,17 +25,17 @@ D = model.config.latent_dim
 try:
     framing = framing_for(train_cfg.dataset, shape)
 except ImageInputError as exc:
-    st.info(f"Run **{run.name}** cannot take a drawing: {exc}.")
+    st.info(f"Run **{plain(run.name)}** cannot take a drawing: {plain(exc)}.")
     st.stop()
 if shape[0] != 1:
-    st.info(f"Run **{run.name}** takes colour images; the canvas draws in grey only.")
+    st.info(f"Run **{plain(run.name)}** takes colour images; the canvas draws in grey only.")
     st.stop()
 
 what = "a digit" if digits else (
     "a piece of clothing (a silhouette: trousers, a bag, a shoe)"
     if train_cfg.dataset == "fashion-mnist" else "an input")
 st.caption(f"Draw {what} in the black square, or upload a picture. The encoder of run "
-           f"**{run.name}** runs in your browser: on every frame of your stroke it maps the "
+           f"**{plain(run.name)}** runs in your browser: on every frame of your stroke it maps the "
            f"{shape[1]}×{shape[2]} pixels to μ and σ, and the Gaussian q(z|x) = N(μ, σ²) moves "
            "over the test set while you draw. Nothing random happens in that step; the "
            "randomness is ε in the decodes of z = μ + σ·ε.")
@@ -58,7 +59,7 @@ def _centre() -> None:
     try:
         framed, steps = frame_ink(x[0], framing)
     except ImageInputError as exc:
-        st.session_state["draw_message"] = ("warning", str(exc))
+        st.session_state["draw_message"] = ("warning", plain(exc))
         return
     set_drawn_input(framed[None], "your drawing, centred")
     st.session_state["draw_message"] = ("info", "Centred the way the dataset was: "
@@ -73,7 +74,7 @@ def _upload() -> None:
     try:
         converted = convert_upload(file.getvalue(), framing)
     except ImageInputError as exc:
-        st.session_state["draw_message"] = ("error", f"{file.name}: {exc}.")
+        st.session_state["draw_message"] = ("error", f"{plain(file.name)}: {plain(exc)}.")
         return
     set_drawn_input(converted.x, file.name)
     st.session_state["draw_upload_result"] = {"name": file.name, "steps": converted.steps,
@@ -95,7 +96,7 @@ with left:
     result = st.session_state.get("draw_upload_result")
     x = drawn_input(shape)
     if result and x is not None and drawn_source() == result["name"]:
-        st.markdown(f"**{result['name']}**, converted for the model:")
+        st.markdown(f"**{plain(result['name'])}**, converted for the model:")
         original = result["original"]
         scale = max(1, 112 // max(original.shape))
         c1, c2 = st.columns(2)
@@ -113,7 +114,7 @@ with right:
         mu, sigma = ex.encode_one(model, x)
         kl_per_dim = ex.posterior_kl(model, x)
         kl = float(kl_per_dim.sum())
-        st.markdown(f"Encoded again in Python by torch, **{drawn_source()}** has "
+        st.markdown(f"Encoded again in Python by torch, **{plain(drawn_source())}** has "
                     f"KL(q(z|x) ‖ N(0, I)) = **{kl:.2f} nats**.")
         browser = st.session_state.get("draw_browser_posterior")
         if browser is not None and np.array_equal(browser["x"], x) and \

@@ -10,6 +10,7 @@ from ui.cache.runs import active_run, encode_test_set, require_model, run_datase
 from ui.components.decoder import format_z, latent_explorer, parse_z, set_explorer_z
 from ui.components.draw import drawn_input, drawn_source, encode_drawn
 from ui.figures import generate as gf
+from ui.forms.text import plain
 from vae.explain import decode_images
 from vae.losses import dims_by_kl
 
@@ -27,13 +28,13 @@ decode = partial(decode_images, model)  # E[x|z] for rows of z, as images
 
 
 st.title("Generate")
-st.caption(f"Run **{run.name}**: {D}-D latent, {int(active.sum())} of {D} dims active "
+st.caption(f"Run **{plain(run.name)}**: {D}-D latent, {int(active.sum())} of {D} dims active "
            "(Var over test images of μ_d above 0.01). The decoder turns any z into an image; "
            "the prior N(0, I) says which z it was trained to expect.")
 
 url_z = parse_z(st.query_params.get("z"), D)
 if st.query_params.get("z") and url_z is None:
-    st.warning(f"The z in this link does not fit run {run.name} ({D} numbers expected); "
+    st.warning(f"The z in this link does not fit run {plain(run.name)} ({D} numbers expected); "
                "starting from z = 0.")
 
 st.subheader("Choose z by hand")
@@ -107,7 +108,7 @@ for side, (c_cls, c_nth), default in (("A", cols[:2], 0), ("B", cols[2:], 1)):
                           format_func=lambda c: names[c], key=f"gen_interp_{side}_class")
     members = np.flatnonzero(labels == cls)
     if len(members) == 0:
-        st.info(f"No test image of class {names[cls]} is in the encoded set.")
+        st.info(f"No test image of class {plain(names[cls])} is in the encoded set.")
         st.stop()
     nth = c_nth.number_input(f"{side}: which one", 0, len(members) - 1, 0,
                              key=f"gen_interp_{side}_nth")

@@ -6,9 +6,11 @@ from ui.components.draw import drawn_input, drawn_overlay, drawn_source, encode_
 from ui.figures.latent import kl_per_dim_figure, selected_indices
 from ui.components.hover_images import hover_images
 from ui.figures.images import auto_scale, grid, png_bytes
+from ui.forms.text import plain
 from ui.cache.posterior import diagnosis, latent_summary, reconstruct
-from ui.cache.runs import (active_run, cached_posterior_figure, encode_test_set, require_model,
-                          run_dataset, run_status)
+from ui.cache.runs import (active_run, cached_posterior_figure, dataset_key, encode_test_set,
+                          require_model, run_dataset, run_status)
+from vae.explain import sigma_note
 from vae.losses import dims_by_kl
 
 MAX_ELLIPSES = 500
@@ -34,6 +36,8 @@ st.markdown(
     "q(z|x) pooled, the aggregate posterior q(z).")
 for level, message in diagnosis(summary, config.beta):
     getattr(st, level)(message)
+if (note := sigma_note(enc["std"])) is not None:
+    st.info(note, icon=":material/straighten:")
 
 controls = st.columns([2, 2, 2] if d > 2 else [2, 1, 1, 1])
 view, dims = "dims", (0, 1)
@@ -82,10 +86,8 @@ with left:
         points = event.selection.points if event else []
         selected = selected_indices(points)
         if show_images:
-            _, train_cfg = run.read_config()
-            hover_images("latent_scatter", data.test_x[:n],
-                         cache_key=f"{train_cfg.dataset}:{train_cfg.data_dir}:{n}")
-        st.caption(f"{n:,} test images of {data.name}. "
+            hover_images("latent_scatter", data.test_x[:n], cache_key=f"{dataset_key(run)}:{n}")
+        st.caption(f"{n:,} test images of {plain(data.name)}. "
                    + ("Hover a dot to see its image. " if show_images else "")
                    + "Click a dot, or pick the box or lasso tool in the chart's toolbar and drag, "
                    "to see those images beside the chart; double-click clears.")
@@ -107,7 +109,7 @@ with right:
         for k, i in enumerate(shown):
             row = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k]])
             st.image(png_bytes(grid(row, ncols=len(row), pad=1, pad_value=0.5), scale=scale),
-                     caption=(f"#{i} · {data.class_names[enc['labels'][i]]} · "
+                     caption=(f"#{i} · {plain(data.class_names[enc['labels'][i]])} · "
                               f"-log p(x|mu) {rec['recon_mu'][k]:.0f} nats · "
                               f"KL {rec['kl'][k]:.1f} nats"))
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui.figures.beta import SPREAD_WHITE, order_by_spread
 from ui.figures.images import auto_scale, grid, png_bytes
+from ui.forms.text import plain
 from ui.cache.posterior import pick_images, reconstruct
 from ui.cache.quality import test_spread
 from ui.cache.runs import active_run, all_runs, require_model, run_dataset, set_active_run
@@ -73,7 +74,7 @@ for col, k in zip(st.columns(len(idx)), range(len(idx))):
                            + ([spread_tile[k:k + 1]] if show_spread else []))
     col.image(png_bytes(grid(strip, ncols=1, pad_value=0.5), scale=scale))
     draws = rec["recon_samples"][k]
-    col.caption(f"**#{idx[k]} · {names[data.test_y[idx[k]]]}**  \n"
+    col.caption(f"**#{idx[k]} · {plain(names[data.test_y[idx[k]]])}**  \n"
                 f"at mu: {rec['recon_mu'][k]:.0f}  \n"
                 f"draws: {draws.min():.0f}–{draws.max():.0f}"
                 + (f"  \nspread: {spread[k].mean():.3f}" if show_spread else ""))
@@ -90,12 +91,12 @@ if show_spread:
             top = order_by_spread(other_spread, np.arange(len(other_spread)), n_images)
             other_widest = float(other_spread[top].reshape(len(top), -1).mean(1).max())
             other = other if other_widest >= FLAT else None
-        st.info(f"On **{run.name}** the draws barely differ (mean spread at most {widest:.3f} per "
+        st.info(f"On **{plain(run.name)}** the draws barely differ (mean spread at most {widest:.3f} per "
                 "pixel): its sigma is small next to the distances the decoder tells apart. A "
                 "larger β widens sigma." + (
-                    f" On **{other.run.name}** (β = {other.point.beta:g}) the draws spread up to "
+                    f" On **{plain(other.run.name)}** (β = {other.point.beta:g}) the draws spread up to "
                     f"{other_widest:.3f} per pixel." if other is not None else ""))
-        if other is not None and st.button(f"Open {other.run.name}", key="recon_wider"):
+        if other is not None and st.button(f"Open {plain(other.run.name)}", key="recon_wider"):
             set_active_run(other.run.name)
             st.rerun()
 

@@ -7,6 +7,7 @@ from ui.cache.runs import active_run, encode_test_set, load_model, require_model
 from ui.figures import explain as figs
 from ui.figures.images import for_display
 from ui.forms.imported import no_curves_note
+from ui.forms.text import plain
 from vae import explain as ex
 from vae.run import RunError
 
@@ -21,7 +22,7 @@ if not epochs and no_curves_note(run):
     st.info(no_curves_note(run, " and no epochs to replay"))
     st.stop()
 if not epochs:
-    st.info(f"Run **{run.name}** kept no per-epoch snapshots, so there is nothing to replay. "
+    st.info(f"Run **{plain(run.name)}** kept no per-epoch snapshots, so there is nothing to replay. "
             "The trainer writes one every `--snapshot-every` epochs (1 by default); runs trained "
             "that way replay here.")
     st.stop()
@@ -29,7 +30,7 @@ data = run_dataset(run)
 curves = ex.epoch_curves(run.read_metrics())
 rows = {r["epoch"]: r for r in run.read_metrics() if r.get("kind") == "epoch"}
 D = run.read_config()[0].latent_dim
-st.caption(f"Run **{run.name}**: {len(epochs)} snapshots (epochs {epochs[0]} to {epochs[-1]}). "
+st.caption(f"Run **{plain(run.name)}**: {len(epochs)} snapshots (epochs {epochs[0]} to {epochs[-1]}). "
            "It opens on the last epoch, the trained model. Press Play to watch it learn from "
            f"epoch {epochs[0]}, or move the epoch slider: the curves' cursor, the posterior, the "
            "reconstructions and the prior samples all show the model as it was after that epoch.")
@@ -44,7 +45,7 @@ try:
     final = encode_test_set(run, epochs[-1], max_points=N_POINTS)
     first = encode_test_set(run, epochs[0], max_points=N_POINTS)
 except RunError as exc:  # a corrupt snapshot copied in with the run
-    st.error(f"Run **{run.name}** cannot be replayed: {exc}")
+    st.error(f"Run **{plain(run.name)}** cannot be replayed: {plain(exc)}")
     st.stop()
 last_kl = rows.get(epochs[-1], {}).get("test/kl_per_dim") or np.ones(D)
 dims, half = shared_plane([first["mu"], final["mu"]], last_kl)
@@ -89,7 +90,7 @@ def replay_view() -> None:
         model = load_model(run, epoch)
         enc = encode_test_set(run, epoch, max_points=N_POINTS)
     except RunError as exc:  # a corrupt snapshot copied in with the run
-        st.error(f"The snapshot of epoch {epoch} cannot be opened: {exc}")
+        st.error(f"The snapshot of epoch {epoch} cannot be opened: {plain(exc)}")
         return
     row = rows.get(epoch, {})
     m = st.columns(4)

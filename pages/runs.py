@@ -9,6 +9,8 @@ from ui.cache.runs import (active_run, all_runs, live_runs_table, run_problems, 
 from ui.export import download_button as export_button
 from ui.figures.curves import metrics_frames, runs_overlay_figure
 from ui.forms.imported import imported_names
+from ui.forms.text import code, plain
+from ui.forms.uploads import release_upload, upload_key
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files
 from vae.launch import delete_run, resume_training
@@ -17,26 +19,31 @@ from vae.run import RunError
 st.title("Runs")
 
 
-def _import_upload():
-    """Runs once per file chosen (on_change), so a rerun never imports the same zip twice."""
-    upload = st.session_state.get("import_zip")
+def _import_upload(key: str) -> None:
+    """Runs once per file chosen (on_change), so a rerun never imports the same zip twice; the
+    upload is let go of afterwards, imported or refused, so its bytes do not stay in memory."""
+    upload = st.session_state.get(key)
     if upload is None:
         return
     try:
         imported = import_run(upload.getvalue(), runs_root(), source=upload.name)
     except ArchiveError as exc:
-        st.session_state["_import_result"] = ("error", f"**{upload.name}** was not imported: {exc}")
+        st.session_state["_import_result"] = ("error", f"**{plain(upload.name)}** was not imported: "
+                                                        f"{plain(exc)}")
     else:
         set_active_run(imported.run.name)
         st.session_state["_import_result"] = ("success", " ".join(
-            [f"Imported **{upload.name}** as run **{imported.run.name}**; it is now the active run."]
-            + imported.notes))
+            [f"Imported **{plain(upload.name)}** as run **{plain(imported.run.name)}**; it is now "
+             "the active run."] + [plain(note) for note in imported.notes]))
+    finally:
+        release_upload("import_zip")
 
 
 with st.expander("Import a run (.zip)", expanded=not all_runs()):
+    zip_key = upload_key("import_zip")
     st.file_uploader(
-        "A run someone else trained, as a .zip of its folder", type=["zip"], key="import_zip",
-        on_change=_import_upload, max_upload_size=MAX_ZIP_BYTES // MB,
+        "A run someone else trained, as a .zip of its folder", type=["zip"], key=zip_key,
+        on_change=_import_upload, args=(zip_key,), max_upload_size=MAX_ZIP_BYTES // MB,
         help=f"At most {MAX_ZIP_BYTES // MB} MB, unpacking to at most {MAX_UNPACKED_BYTES // MB:,} MB. "
              "Kept only if every file checks out: config.json, model.safetensors whose shapes match "
              "it, metrics.jsonl, snapshots/; no links, no paths outside the run, no pickles "
@@ -61,7 +68,7 @@ metric = right.selectbox("Metric", ["test/neg_elbo", "test/recon", "test/kl", "t
                                     "train/recon", "train/kl", "test/active_units"])
 if set(chosen) & set(imported_names(runs.values())):
     st.caption("Imported runs were trained elsewhere and have no curves here: "
-               + ", ".join(sorted(set(chosen) & set(imported_names(runs.values())))) + ".")
+               + plain(", ".join(sorted(set(chosen) & set(imported_names(runs.values()))))) + ".")
 if chosen:
     st.plotly_chart(runs_overlay_figure({n: runs[n].read_metrics() for n in chosen}, metric),
                     theme="streamlit")
@@ -71,30 +78,30 @@ else:
 
 def delete_section(run) -> None:
     with st.expander("Delete this run"):
-        st.write(f"This removes the folder `{run.path}` with its weights and metrics. It cannot be "
+        st.write(f"This removes the folder {code(run.path)} with its weights and metrics. It cannot be "
                  "undone.")
-        confirm = st.text_input(f"Type {run.name} to confirm", key="confirm_delete")
+        confirm = st.text_input(f"Type {plain(run.name)} to confirm", key="confirm_delete")
         if st.button("Delete", type="primary", disabled=confirm != run.name):
             try:
                 delete_run(run)  # and its launch log
             except RunError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.session_state.pop("active_run", None)
                 st.query_params.pop("run", None)
-                st.toast(f"Deleted {run.name}.")
+                st.toast(f"Deleted {plain(run.name)}.")
                 st.rerun()
 
 
 run = active_run()
-st.subheader(f"Run {run.name}")
+st.subheader(f"Run {plain(run.name)}")
 st.caption("The active run, chosen in the sidebar.")
 status = run.read_status()
 state = status.get("state", "new")
 try:
     model_cfg, train_cfg = run.read_config()
 except RunError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     delete_section(run)  # a damaged run can still be deleted
     st.stop()
 
@@ -102,7 +109,7 @@ c0, c1, c2, c3 = st.columns(4)
 try:
     run_files(run)
 except RunError as exc:
-    c0.warning(f"Not packed as a .zip: {exc}")
+    c0.warning(f"Not packed as a .zip: {plain(exc)}")
 else:  # packed when clicked (deferred), not on every rerun
     c0.download_button("Whole run (.zip)", lambda: pack_run(run), file_name=f"{run.name}.zip",
                        mime="application/zip", on_click="ignore",
@@ -117,7 +124,7 @@ for column, label, path, file_name, mime in (
     except FileNotFoundError:
         continue
     except RunError as exc:
-        column.warning(f"Not offered for download: {exc}")
+        column.warning(f"Not offered for download: {plain(exc)}")
         continue
     column.download_button(label, data, file_name=file_name, mime=mime)
 steps, epochs = metrics_frames(run.read_metrics())
@@ -131,8 +138,8 @@ export_button(st, run, key="export_html")
 
 if state in ("stopped", "interrupted", "finished", "failed"):
     with st.form("resume"):
-        st.markdown(f"**Resume** {run.name}: it is {state} at epoch "
-                    f"{status.get('epoch', '?')} of {train_cfg.epochs}.")
+        st.markdown(f"**Resume** {plain(run.name)}: it is {plain(state)} at epoch "
+                    f"{plain(status.get('epoch', '?'))} of {train_cfg.epochs}.")
         target = st.number_input("Train up to epoch", min_value=train_cfg.epochs,
                                  max_value=10_000, value=train_cfg.epochs + (
                                      5 if state == "finished" else 0))
@@ -140,7 +147,7 @@ if state in ("stopped", "interrupted", "finished", "failed"):
             try:
                 resume_training(run, epochs=int(target))
             except RunError as exc:
-                st.error(f"Could not resume: {exc}")
+                st.error(f"Could not resume: {plain(exc)}")
             else:
                 set_active_run(run.name)
                 st.switch_page("pages/train.py")

@@ -1,5 +1,8 @@
-"""ui.cache.runs' shared figure cache: built once per weights file and options, handed out as a
-copy, so one page adding a trace never changes what another session sees."""
+"""ui.cache.runs' figure cache: the spec computed once per weights file and options and cached as
+data; each call builds its own Figure, so one page adding a trace never changes what another
+session sees."""
+import json
+
 from ui.figures.latent import posterior_figure
 from ui.cache.runs import cached_posterior_figure, encode_test_set, run_dataset
 from vae.run import RunDir
@@ -11,7 +14,7 @@ def test_cached_posterior_figure_is_the_builders_figure_and_a_copy(runs_root):
     expected = posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
                                 index=enc["index"], ellipses="sample", dims=(0, 1))
     first = cached_posterior_figure(run, ellipses="sample", dims=(0, 1))
-    spec, want = first.to_plotly_json(), expected.to_plotly_json()
+    spec, want = json.loads(first.to_json()), json.loads(expected.to_json())
     assert spec["data"] == want["data"]
     for axis in ("xaxis", "yaxis"):
         assert spec["layout"][axis] == want["layout"][axis]

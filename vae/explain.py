@@ -22,6 +22,55 @@ SEED_KL_LINE = ("kl_loss = - 0.5 * mean(1 + z_log_sigma - square(z_mean) - exp(z
                 "axis=-1)")
 COLLAPSE_KL_NATS = 0.5  # below this a run's posterior carries (almost) nothing about x
 
+# Nothing in the loss bounds the encoder's log-variance: a beta = 0 run drives it to -30 and below,
+# where exp() gives widths of 0 (and 1/sigma of inf), and a wild one can overflow the other way.
+# Where sigma sets a width or a density it is clamped to this range; the pages say when it was.
+SIGMA_MIN = 1e-6  # narrower than this, q(z|x) is a point, not a Gaussian worth drawing
+SIGMA_MAX = 1e3  # wider than this, q(z|x) is flat over any region a page draws
+LOGVAR_MIN, LOGVAR_MAX = 2.0 * math.log(SIGMA_MIN), 2.0 * math.log(SIGMA_MAX)
+# The KL's sums use the log-variance itself, which stays exact up to float64's range: only a sigma
+# that float32 already rounded to 0 (or inf) is taken at these bounds.
+_LOG_SIGMA_FLOOR = math.log(np.finfo(np.float64).tiny)
+_LOG_SIGMA_CEIL = 0.5 * math.log(np.finfo(np.float64).max) - 1.0
+
+
+def bounded_sigma(sigma) -> np.ndarray:
+    """sigma (any shape) as float64, clamped to [SIGMA_MIN, SIGMA_MAX] (NaN stays NaN): widths
+    and densities from it are finite and non-zero."""
+    return np.clip(np.asarray(sigma, np.float64), SIGMA_MIN, SIGMA_MAX)
+
+
+def sigma_from_logvar(logvar) -> np.ndarray:
+    """exp(logvar / 2) with logvar clamped to [LOGVAR_MIN, LOGVAR_MAX] first, as float32."""
+    return np.exp(0.5 * np.clip(np.asarray(logvar, np.float64), LOGVAR_MIN, LOGVAR_MAX)
+                  ).astype(np.float32)
+
+
+def sigma_note(sigma) -> str | None:
+    """A sentence for the page when some sigma lies outside [SIGMA_MIN, SIGMA_MAX], else None."""
+    sigma = np.asarray(sigma, np.float64)
+    if sigma.size == 0:
+        return None
+    parts = []
+    narrow = int((sigma < SIGMA_MIN).sum())
+    wide = int((sigma > SIGMA_MAX).sum())
+    if narrow:
+        parts.append(f"{narrow:,} of {sigma.size:,} sigmas are below {SIGMA_MIN:g} (the smallest "
+                     f"is {float(np.nanmin(sigma)):.1e}): there q(z|x) is a point, not a Gaussian, "
+                     f"and it is drawn {SIGMA_MIN:g} wide")
+    if wide:
+        parts.append(f"{wide:,} of {sigma.size:,} sigmas are above {SIGMA_MAX:g} (the largest is "
+                     f"{float(np.nanmax(sigma)):.1e}): there q(z|x) is flat over the whole plane, "
+                     f"and it is drawn {SIGMA_MAX:g} wide")
+    return "; ".join(parts) + "." if parts else None
+
+
+def _log_sigma(sigma) -> np.ndarray:
+    """log sigma, float64, finite for every sigma float32 can hold (0 and inf included)."""
+    with np.errstate(divide="ignore"):
+        log = np.log(np.asarray(sigma, np.float64))
+    return np.clip(log, _LOG_SIGMA_FLOOR, _LOG_SIGMA_CEIL)
+
 
 # ------------------------------------------------------------------------------- encode and sample
 @torch.no_grad()
@@ -79,8 +128,8 @@ def prior_samples(model: VAE, n: int, seed: int) -> tuple[np.ndarray, np.ndarray
 @dataclass(frozen=True)
 class ReparamGradients:
     """One input, one draw of z: the gradient of the reconstruction loss -log p(x|z) with respect to
-    mu and sigma when z is drawn by torch's `Normal(mu, sigma).sample()` (no path back: None) and by
-    `.rsample()`, which computes z = mu + sigma * eps (a path: numbers). Both draws use the same
+    mu and sigma when z is drawn as torch's `Normal(mu, sigma).sample()` draws it (no path back:
+    None) and as `.rsample()` does, z = mu + sigma * eps (a path: numbers). Both draws use the same
     seed, so they give the same z and the same loss; only the way z was made differs."""
     mu: np.ndarray  # (D,)
     sigma: np.ndarray  # (D,)
@@ -96,6 +145,26 @@ class ReparamGradients:
     rsample_encoder_grad_norm: float
 
 
+def _draw_z(mu: torch.Tensor, sigma: torch.Tensor, draw: str, seed: int) -> torch.Tensor:
+    """z ~ N(mu, sigma^2) as torch.distributions.Normal(mu, sigma) draws it, but from a generator
+    of this call's own (Normal's methods take none, and seeding torch's global one would let two
+    sessions pressing "Sample eps" at once see each other's draws).
+
+    "sample": Normal.sample(), i.e. torch.normal(mu, sigma) under no_grad: a number with no history.
+    "rsample": Normal.rsample(), i.e. mu + eps * sigma with eps ~ N(0, I): a path back to both.
+    From the same seed both give the same z."""
+    if draw == "sample":
+        with torch.no_grad():
+            return torch.normal(mu, sigma, generator=torch.Generator().manual_seed(int(seed)))
+    return mu + draw_eps_like(mu, seed) * sigma
+
+
+def draw_eps_like(mu: torch.Tensor, seed: int) -> torch.Tensor:
+    """eps ~ N(0, I) shaped like mu, from a generator seeded with `seed` (the eps of _draw_z)."""
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.empty(mu.shape, dtype=mu.dtype).normal_(generator=g)
+
+
 def _loss_and_grads(model: VAE, xt: torch.Tensor, draw: str, seed: int):
     """-log p(x|z) with z drawn by Normal(mu, sigma).sample() or .rsample(); its gradients."""
     encoder_params = [p for name, p in model.named_parameters()
@@ -103,10 +172,7 @@ def _loss_and_grads(model: VAE, xt: torch.Tensor, draw: str, seed: int):
     with torch.enable_grad():
         q = model.encode(xt)
         mu, sigma = q.mu[0], q.std[0]
-        normal = torch.distributions.Normal(mu, sigma)
-        with torch.random.fork_rng(devices=[]):  # the same eps both ways, global RNG untouched
-            torch.manual_seed(int(seed))
-            z = normal.sample() if draw == "sample" else normal.rsample()
+        z = _draw_z(mu, sigma, draw, seed)
         # z as a leaf of its own too, to read d loss / d z without changing the graph above
         z_leaf = z.detach().requires_grad_(True)
         loss = model.neg_log_likelihood(xt[0], model.decode_logits(z_leaf[None]))[0]
@@ -134,9 +200,7 @@ def reparameterization_gradients(model: VAE, x: np.ndarray, seed: int = 0) -> Re
     xt = torch.from_numpy(np.array(x, np.float32)).reshape(1, *model.config.image_shape)
     mu, sigma, z, loss, grad_z, s_mu, s_sigma, s_enc = _loss_and_grads(model, xt, "sample", seed)
     _, _, z_r, _, _, r_mu, r_sigma, r_enc = _loss_and_grads(model, xt, "rsample", seed)
-    with torch.random.fork_rng(devices=[]):  # the eps rsample() drew: its own call, same seed
-        torch.manual_seed(int(seed))
-        eps = torch.empty(len(mu)).normal_().numpy()
+    eps = draw_eps_like(torch.from_numpy(mu), seed).numpy()  # the eps rsample() drew
     return ReparamGradients(mu, sigma, eps, z_r, loss, grad_z, s_mu, s_sigma, s_enc, r_mu, r_sigma,
                             r_enc)
 
@@ -159,8 +223,8 @@ class KLSplit:
 
 def kl_split(mu, sigma) -> KLSplit:
     mu = np.asarray(mu, np.float64)
-    var = np.asarray(sigma, np.float64) ** 2
-    return KLSplit(0.5 * mu ** 2, 0.5 * (var - 1.0 - np.log(var)))
+    log_var = 2.0 * _log_sigma(sigma)  # from log sigma: sigma ** 2 underflows to 0 at 1e-162
+    return KLSplit(0.5 * mu ** 2, 0.5 * (np.exp(log_var) - 1.0 - log_var))
 
 
 def seed_line_terms(mu, sigma) -> dict[str, np.ndarray]:
@@ -170,7 +234,7 @@ def seed_line_terms(mu, sigma) -> dict[str, np.ndarray]:
     `mean` over dims divides the sum by D, which rescales the loss but is not the KL itself.
     """
     mu = np.asarray(mu, np.float64)
-    log_var = 2.0 * np.log(np.asarray(sigma, np.float64))
+    log_var = 2.0 * _log_sigma(sigma)
     inside = 1.0 + log_var - mu ** 2 - np.exp(log_var)
     return {"1": np.ones_like(mu), "z_log_sigma": log_var, "-square(z_mean)": -mu ** 2,
             "-exp(z_log_sigma)": -np.exp(log_var), "sum": inside, "kl": -0.5 * inside}
@@ -178,12 +242,14 @@ def seed_line_terms(mu, sigma) -> dict[str, np.ndarray]:
 
 def normal_pdf(z, mu: float = 0.0, sigma: float = 1.0) -> np.ndarray:
     z = np.asarray(z, np.float64)
+    sigma = bounded_sigma(sigma)
     return np.exp(-0.5 * ((z - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
 
 
 def kl_densities(mu: float, sigma: float,
                  n: int = 401) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A z grid wide enough for both N(mu, sigma^2) and N(0, 1), with both densities on it."""
+    sigma = float(bounded_sigma(sigma))
     lo = min(-4.0, mu - 4.0 * sigma)
     hi = max(4.0, mu + 4.0 * sigma)
     z = np.linspace(lo, hi, n)
@@ -197,7 +263,7 @@ def aggregate_posterior(mu: np.ndarray, sigma: np.ndarray, grid: np.ndarray) -> 
     the two must match for prior samples to land where the decoder has learned something.
     """
     mu = np.asarray(mu, np.float64)
-    sigma = np.asarray(sigma, np.float64)
+    sigma = bounded_sigma(sigma)
     out = np.empty((mu.shape[1], len(grid)))
     for d in range(mu.shape[1]):
         zz = (grid[None, :] - mu[:, d, None]) / sigma[:, d, None]
@@ -218,7 +284,7 @@ def prior_coverage(mu: np.ndarray, sigma: np.ndarray, n: int = 1000, seed: int =
     Generation decodes prior samples; one that lies in no q(z|x) lands in a hole of the code
     space, where the decoder was never trained on anything. mu, sigma: (N, D) of real inputs."""
     mu = np.asarray(mu, np.float32)
-    sigma = np.asarray(sigma, np.float32)
+    sigma = bounded_sigma(sigma).astype(np.float32)  # 1 / sigma stays finite
     d = mu.shape[1]
     radius = float(np.quantile(np.linalg.norm(draw_eps(100_000, d, seed=seed + 1), axis=1), mass))
     z = draw_eps(n, d, seed=seed)

@@ -2,8 +2,9 @@
 
 "Prior samples of an autoencoder decode to garbage" is a claim about pictures; this makes it a
 number a viewer can check: fit a simple classifier (multinomial logistic regression on the pixels'
-first 20 principal components, fixed seed) to the training images, decode N(0, I) samples with a
-model, and count the share the classifier gives one class with probability >= `threshold`. Real
+first 20 principal components, fewer for a small set; fixed seed) to the training images, decode
+N(0, I) samples with a model, and count the share the classifier gives one class with probability
+>= `threshold`. Real
 test images set the ceiling, well below 100%: a linear classifier is rarely that sure.
 Never imports streamlit.
 """
@@ -35,12 +36,16 @@ def fit_pixel_classifier(data: Dataset, seed: int = SEED,
     if len(x) > max_images:
         keep = np.sort(np.random.default_rng(seed).choice(len(x), max_images, replace=False))
         x, y = x[keep], y[keep]
-    clf = make_pipeline(PCA(N_COMPONENTS, random_state=seed),
+    x = x.reshape(len(x), -1)
+    # a small image folder has fewer images (or pixels) than N_COMPONENTS: PCA can keep at most
+    # one component fewer than there are images, and no more than there are pixels
+    components = max(1, min(N_COMPONENTS, len(x) - 1, x.shape[1]))
+    clf = make_pipeline(PCA(components, random_state=seed),
                         LogisticRegression(max_iter=1000, random_state=seed))
     # One BLAS thread: on a loaded machine the default threads spin-wait for each other and the
     # fit takes minutes instead of about a second
     with threadpool_limits(1):
-        return clf.fit(x.reshape(len(x), -1), y)
+        return clf.fit(x, y)
 
 
 def confident_share(clf: Pipeline, images: np.ndarray,

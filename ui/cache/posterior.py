@@ -34,8 +34,12 @@ class LatentSummary:
 
 def latent_summary(mu: np.ndarray, std: np.ndarray) -> LatentSummary:
     mu_t = torch.as_tensor(np.asarray(mu, dtype=np.float32))
-    std_t = torch.as_tensor(np.asarray(std, dtype=np.float32))
-    kl = Posterior(mu_t, 2.0 * torch.log(std_t)).kl().double().mean(0).numpy()
+    std_t = torch.as_tensor(np.asarray(std, dtype=np.float64))
+    # log sigma^2 from sigma in float64, sigma taken at float32's bounds where float32 rounded it
+    # to 0 or inf: the KL of a beta = 0 run's near-zero sigmas is large and finite, not inf
+    f32 = np.finfo(np.float32)
+    logvar = 2.0 * torch.log(std_t.clamp(float(f32.tiny), float(f32.max)))
+    kl = Posterior(mu_t.double(), logvar).kl().mean(0).numpy()
     var_mu = mu_t.double().var(0).numpy() if len(mu_t) > 1 else np.zeros(mu_t.shape[1])
     active = active_units_from_mu(mu_t, ACTIVE_UNIT_THRESHOLD).numpy() if len(mu_t) > 1 else (
         np.zeros(mu_t.shape[1], dtype=bool))

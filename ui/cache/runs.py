@@ -15,6 +15,7 @@ import torch
 
 from ui.figures.curves import run_summary, runs_table
 from ui.figures.latent import posterior_figure
+from ui.forms.text import code, plain
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
 from vae.launch import launch_status, pending_launches
 from vae.run import DEFAULT_ROOT, RunDir, RunError, list_runs
@@ -34,7 +35,7 @@ def show_damaged(damaged: dict[str, list[str]]) -> None:
         return
     with st.expander(f"{len(damaged)} damaged run{'s' * (len(damaged) != 1)}: what is wrong",
                      icon=":material/warning:"):
-        st.warning("\n".join(f"- **{name}** is damaged: " + " ".join(problems)
+        st.warning("\n".join(f"- **{plain(name)}** is damaged: " + plain(" ".join(problems))
                              for name, problems in damaged.items()))
 
 
@@ -165,16 +166,23 @@ def _dataset(name: str, data_dir: str | None, options: tuple = (), stamp: tuple 
     return load_dataset(name, data_dir, **dict(options))  # stamp: a changed image folder reloads
 
 
-def run_dataset(run: RunDir) -> Dataset:
+def dataset_key(run: RunDir) -> tuple:
+    """Everything that changes what run_dataset(run) returns: the dataset's name, its folder or
+    file, the image size and split of your own images, and the folder's stamp (files added,
+    removed or replaced). Every cache of something computed from a run's data is keyed on it."""
     _, train_cfg = run.read_config()
     options = data_options(train_cfg.dataset, train_cfg.image_size, train_cfg.split_seed,
                            train_cfg.test_fraction)
     stamp = dataset_stamp(train_cfg.data_dir) if train_cfg.dataset in CUSTOM else ()
-    return _dataset(train_cfg.dataset, train_cfg.data_dir, tuple(sorted(options.items())), stamp)
+    return (train_cfg.dataset, train_cfg.data_dir, tuple(sorted(options.items())), stamp)
+
+
+def run_dataset(run: RunDir) -> Dataset:
+    return _dataset(*dataset_key(run))
 
 
 @st.cache_data(max_entries=16, show_spinner="Encoding the test set…")
-def _encode(path: str, epoch: int | None, mtime: float, max_points: int) -> dict:
+def _encode(path: str, epoch: int | None, mtime: float, max_points: int, data_key: tuple) -> dict:
     run = RunDir(path)
     model = load_model(run, epoch)
     data = run_dataset(run)
@@ -195,26 +203,27 @@ def _encode(path: str, epoch: int | None, mtime: float, max_points: int) -> dict
 
 def encode_test_set(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS) -> dict:
     """mu and sigma (N, D) of up to `max_points` test images, with their labels and indices."""
-    return _encode(str(run.path), epoch, weights_mtime(run, epoch), max_points)
+    return _encode(str(run.path), epoch, weights_mtime(run, epoch), max_points, dataset_key(run))
 
 
-@st.cache_resource(max_entries=16, show_spinner="Drawing every test image's posterior…")
+@st.cache_data(max_entries=16, show_spinner="Drawing every test image's posterior…")
 def _posterior_figure(path: str, epoch: int | None, mtime: float, max_points: int,
-                      options: tuple) -> go.Figure:
-    enc = _encode(path, epoch, mtime, max_points)
+                      data_key: tuple, options: tuple) -> dict:
+    enc = _encode(path, epoch, mtime, max_points, data_key)
     data = run_dataset(RunDir(path))
     return posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
-                            index=enc["index"], **dict(options))
+                            index=enc["index"], **dict(options)).to_dict()
 
 
 def cached_posterior_figure(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS,
                             **options) -> go.Figure:
-    """ui.figures.latent.posterior_figure of the run's test set, built once per weights file and
-    options and shared by every session (its density is the slow part, and the Train page redraws
-    every second); a copy, so a page may add traces to it."""
+    """ui.figures.latent.posterior_figure of the run's test set. Its spec is computed once per
+    weights file and options (the density is the slow part, and the Train page redraws every
+    second) and cached as data; every call builds a Figure of its own from a copy of that data, so
+    a page may add traces to it and no two sessions ever share one Plotly object."""
     key = tuple(sorted((k, tuple(map(int, v)) if k == "dims" else v) for k, v in options.items()))
     return go.Figure(_posterior_figure(str(run.path), epoch, weights_mtime(run, epoch),
-                                       max_points, key))
+                                       max_points, dataset_key(run), key))
 
 
 def require_model(run: RunDir | None, epoch: int | None = None):
@@ -224,21 +233,21 @@ def require_model(run: RunDir | None, epoch: int | None = None):
                 f"`{runs_root()}`.")
         st.stop()
     if not run.weights_file.exists() and launch_status(run) is not None:
-        st.info(f"Run **{run.name}** is starting: this page shows it once its first epoch has "
+        st.info(f"Run **{plain(run.name)}** is starting: this page shows it once its first epoch has "
                 "saved weights. The **Train** page follows it live.", icon=":material/hourglass_top:")
         st.stop()
     try:
         model = load_model(run, epoch)
         data = run_dataset(run)
     except RunError as exc:
-        st.error(f"Run **{run.name}** cannot be opened: {exc}")
+        st.error(f"Run **{plain(run.name)}** cannot be opened: {plain(exc)}")
         st.stop()
     except DatasetError as exc:
-        st.error(f"The dataset of run **{run.name}** is not available: {exc}")
+        st.error(f"The dataset of run **{plain(run.name)}** is not available: {plain(exc)}")
         st.stop()
     if data.image_shape != model.config.image_shape:  # a copied-in config that lies
-        st.error(f"Run **{run.name}** cannot be opened: its model takes images of shape "
-                 f"{model.config.image_shape}, but its dataset has images of shape "
-                 f"{data.image_shape}.")
+        st.error(f"Run **{plain(run.name)}** cannot be opened: its model takes images of shape "
+                 f"{plain(model.config.image_shape)}, but its dataset has images of shape "
+                 f"{plain(data.image_shape)}.")
         st.stop()
     return model

@@ -75,8 +75,19 @@ def read_payload(payload: bytes) -> tuple[dict, bytes]:
 
 
 @st.cache_data(max_entries=6, show_spinner="Packing the test images for hovering…")
-def _sprite(cache_key: str, _images: np.ndarray) -> tuple[bytes, dict]:
+def _sprite(cache_key: str, shape: tuple, fingerprint: str, _images: np.ndarray
+            ) -> tuple[bytes, dict]:
     return sprite_sheet(_images)
+
+
+def fingerprint(images: np.ndarray, samples: int = 4096) -> str:
+    """A hash of the images' shape, type and an even sample of their values: cheap on every rerun,
+    and different for a set resized, split another way or replaced, whatever the caller's key."""
+    flat = np.ascontiguousarray(images).reshape(-1)
+    step = max(1, len(flat) // samples)
+    digest = hashlib.blake2b(repr((images.shape, images.dtype.str)).encode(), digest_size=16)
+    digest.update(np.ascontiguousarray(flat[::step]).tobytes())
+    return digest.hexdigest()
 
 
 _component = st.components.v2.component(
@@ -85,7 +96,8 @@ _component = st.components.v2.component(
 
 def hover_images(target: str, images: np.ndarray, *, cache_key: str, scale: int = 4) -> None:
     """Show test image i beside the cursor while a point whose customdata starts with i is hovered
-    on the Plotly chart with key `target`. `cache_key` names the images (dataset and count)."""
-    png, layout = _sprite(cache_key, images)
+    on the Plotly chart with key `target`. `cache_key` names the images (the dataset as the run
+    reads it, and the count); their shape and a fingerprint of their values are keyed on too."""
+    png, layout = _sprite(cache_key, tuple(images.shape), fingerprint(images), images)
     _component(data=encode_payload(png, {**layout, "scale": int(scale)}, target),
                key=f"{target}::hover_images", height=0)

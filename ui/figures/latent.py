@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_SIZE,
                       LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, class_colour,
                       equal_aspect, scatter_type)
+from vae.explain import bounded_sigma
 from vae.losses import ACTIVE_UNIT_THRESHOLD, dims_by_kl
 
 ELLIPSE_MODES = ("sample", "all", "none")
@@ -128,7 +129,9 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     instead of `dims`. Points carry their test-set `index` as customdata, for selections.
     """
     mu = np.asarray(mu, dtype=np.float64)
-    std = np.asarray(std, dtype=np.float64)
+    # a sigma of 0 or inf (a log-variance past float32's range) would draw no ellipse, or an axis
+    # range of inf: drawn at the bounds instead, which vae.explain.sigma_note puts into words
+    std = bounded_sigma(std)
     labels = np.asarray(labels)
     if mu.ndim != 2 or std.shape != mu.shape or labels.shape != (len(mu),):
         raise ValueError(f"mu {mu.shape}, std {std.shape} and labels {labels.shape} must be "
@@ -182,7 +185,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
             customdata=np.column_stack([index[m], sd[m]]).astype(np.float32),
             hovertemplate=(f"test image #%{{customdata[0]}} · {class_names[c]}<br>"
                            "mu = (%{x:.2f}, %{y:.2f})<br>"
-                           "sigma = (%{customdata[1]:.3f}, %{customdata[2]:.3f})<extra></extra>")))
+                           "sigma = (%{customdata[1]:.3g}, %{customdata[2]:.3g})<extra></extra>")))
     if show_prior:
         cx, cy = circle_polylines()
         fig.add_trace(Scatter(

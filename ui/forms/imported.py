@@ -1,6 +1,7 @@
 """Runs imported by vae.import_model: what a page says where it would draw training curves."""
 from __future__ import annotations
 
+from ui.forms.text import code, plain
 from vae.import_model import FORMATS, imported_from
 from vae.run import RunDir
 
@@ -11,8 +12,10 @@ def no_curves_note(run: RunDir | None, what: str = "") -> str | None:
     record = imported_from(run) if run is not None else None
     if record is None:
         return None
-    kind = FORMATS.get(record.get("format"), "another tool")
-    return (f"Run **{run.name}** was imported from `{record.get('source', '?')!s:.80}` ({kind}): "
+    fmt = record.get("format")  # the record is a file: its format may be any JSON value
+    kind = FORMATS.get(fmt, "another tool") if isinstance(fmt, str) else "another tool"
+    source = str(record.get("source", "?"))[:80]
+    return (f"Run **{plain(run.name)}** was imported from {code(source)} ({plain(kind)}): "
             f"it was trained elsewhere, so it has no training curves{what}. Every view of the "
             "model itself works on it.")
 
