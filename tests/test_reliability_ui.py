@@ -441,3 +441,22 @@ def test_pages_switch_between_one_folder_at_two_sizes(small_root, monkeypatch, p
             at.session_state["latent_hover"] = True
         at.run()
         assert not at.exception, (run, [e.value for e in at.exception])
+
+
+def test_the_train_page_shows_a_failed_runs_message_as_text(scratch_root):
+    """The hostile-run check found the Train page (its sections now in ui/sections/train.py) showing
+    a failed run's status message as Markdown."""
+    import json
+
+    from tests.conftest import run_page
+    from vae.run import RunDir
+    import re
+    run = RunDir(scratch_root / "mnist5k-2d")
+    status = json.loads(run.status_file.read_text())
+    status.update(state="failed", message="![x](http://127.0.0.1:9/p.png) <img src=x>")
+    run.status_file.write_text(json.dumps(status))
+    at = run_page("train")
+    shown = [e.value for e in at.error]
+    assert any("Training failed" in v for v in shown), shown
+    bad = [v for v in shown if re.search(r"(?<!\\)!(?<!\\)\[|(?<!\\)<img", v)]
+    assert not bad, f"markup reached the page unescaped: {bad}"

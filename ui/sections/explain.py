@@ -20,6 +20,7 @@ from ui.components.draw import drawn_id, drawn_input, drawn_source
 from ui.figures import explain as figs
 from ui.figures.diagram import vae_diagram_figure
 from ui.forms import explain as sec
+from ui.forms.text import plain
 from vae import explain as ex
 from vae.data import Dataset
 from vae.model import VAE
@@ -107,7 +108,7 @@ def pick_input(page: Page) -> Input:
     x = page.data.test_x[index]
     caption = f"test image #{index} ({names[int(page.data.test_y[index])]})"
     drawn = drawn_input(page.model.config.image_shape)  # kept by the Draw page
-    if drawn is not None and st.toggle(f"Use {drawn_source()} instead", key="explain_use_drawn",
+    if drawn is not None and st.toggle(f"Use {plain(drawn_source())} instead", key="explain_use_drawn",
                                        help="The input you drew or uploaded on the Draw page."):
         x, index, caption = drawn, drawn_id(drawn), drawn_source()
     mu, sigma = ex.encode_one(page.model, x)

@@ -6,6 +6,7 @@ import time
 import streamlit as st
 
 from ui.cache.runs import runs_root
+from ui.forms.text import plain
 from vae.launch import launch_beta_sweep
 from vae.run import RunDir, RunError
 
@@ -17,5 +18,5 @@ def launch_sweep(betas, epochs: int) -> list[RunDir] | None:
         return launch_beta_sweep(runs_root(), sorted(betas), int(epochs),
                                  time.strftime("%m%d-%H%M%S"))
     except RunError as exc:
-        st.error(f"The sweep could not start: {exc}")
+        st.error(f"The sweep could not start: {plain(exc)}")
         return None

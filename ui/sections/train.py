@@ -13,11 +13,15 @@ from ui.cache.runs import (cached_posterior_figure, encode_test_set, run_dataset
 from ui.figures.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
 from ui.forms import train as train_form
 from ui.forms.imported import no_curves_note
+from ui.forms.text import plain
+from ui.forms.uploads import release_upload, upload_key
 from vae import launch  # by module: tests stand in for max_processes there
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
 from vae.model import ARCHS, LIKELIHOODS
 from vae.run import RunDir, RunError
+
+IMAGES_ZIP = "train_images_zip"  # the uploader of a .zip of your images
 
 NOTES_KEY = "_train_notes"  # what a started run's form said, shown after the rerun
 
@@ -77,7 +81,7 @@ def new_run_form(runs: list[RunDir]) -> NewRun:
                                        placeholder="chosen for you if empty")
         upload = st.file_uploader(
             "Or upload your images as a .zip (one folder per class)", type=["zip"],
-            max_upload_size=MAX_IMAGE_ZIP_BYTES // MB,
+            max_upload_size=MAX_IMAGE_ZIP_BYTES // MB, key=upload_key(IMAGES_ZIP),
             help=train_form.upload_help(MAX_IMAGE_ZIP_BYTES // MB, MIN_PER_CLASS))
         submitted = st.form_submit_button("Start training", type="primary")
         feedback = st.container()  # why a run did not start, in words, right under the button
@@ -95,8 +99,10 @@ def start_run(form: NewRun, runs: list[RunDir]) -> None:
                                                       source=upload.name,
                                                       image_size=values["image_size"]))
         except (ArchiveError, DatasetError) as exc:
-            feedback.error(f"**{upload.name}** was not used: {exc}")
+            feedback.error(f"**{plain(upload.name)}** was not used: {plain(exc)}")
             submitted = False
+        finally:  # unpacked or refused, its bytes are not kept in the server's memory
+            release_upload(IMAGES_ZIP)
     if not submitted:
         return
     options, problems = train_form.validate(values, {r.name for r in runs})
@@ -107,7 +113,7 @@ def start_run(form: NewRun, runs: list[RunDir]) -> None:
     try:
         launch.start_training(runs_root(), name, options, processes=form.processes)  # at once
     except RunError as exc:
-        feedback.error(f"The trainer refused to start: {exc}")
+        feedback.error(f"The trainer refused to start: {plain(exc)}")
     else:
         st.session_state[NOTES_KEY] = train_form.notes(values)
         set_active_run(name)
@@ -136,7 +142,7 @@ def stale_state(run: RunDir, why: str) -> None:
 def live(run: RunDir) -> None:
     status = run_status(run)
     if status.get("state") == "failed" and launch.launch_status(run) is not None:
-        st.error(f"The trainer for {run.name} did not start: {status.get('message')}")
+        st.error(f"The trainer for {run.name} did not start: {plain(status.get('message'))}")
         if not run.path.exists():  # nothing else to show: a launch that never made its folder
             if st.button("Dismiss", key="dismiss_launch"):
                 launch.forget_launch(run)
@@ -160,7 +166,7 @@ def live(run: RunDir) -> None:
             encode_test_set(run)
             run_dataset(run)
         except (RunError, DatasetError) as exc:
-            st.warning(f"The posterior cannot be drawn: {exc}")
+            st.warning(f"The posterior cannot be drawn: {plain(exc)}")
         else:
             st.plotly_chart(cached_posterior_figure(run, ellipses="sample"), key="posterior",
                             theme="streamlit")
@@ -179,8 +185,10 @@ def _state_controls(run: RunDir, status: dict, state: str, done: int) -> None:
         if state == "running":
             left.progress(progress["fraction"], text=progress["text"])
         else:
-            left.info(status.get("message") or f"The trainer (pid {status.get('pid')}) is "
-                      "loading the data and building the model…", icon=":material/hourglass_top:")
+            words = (plain(status["message"]) if status.get("message") else
+                     f"The trainer (pid {status.get('pid')}) is loading the data and building the "
+                     "model…")
+            left.info(words, icon=":material/hourglass_top:")
         if right.button("Stop", type="primary", key="stop"):
             st.toast(train_form.stop_words(run.name, launch.stop_training(run)))
     elif state in ("stopped", "interrupted"):
@@ -192,15 +200,15 @@ def _state_controls(run: RunDir, status: dict, state: str, done: int) -> None:
             try:
                 launch.resume_training(run)
             except RunError as exc:
-                st.error(f"Could not resume: {exc}")  # shown, not lost to a rerun
+                st.error(f"Could not resume: {plain(exc)}")  # shown, not lost to a rerun
             else:
                 st.rerun()
         if state == "interrupted":
             stale_state(run, train_form.stale_words(status.get("stale_pid")))
     elif state == "damaged":
-        st.error(f"The status of {run.name} cannot be read: {status.get('problem')}")
+        st.error(f"The status of {run.name} cannot be read: {plain(status.get('problem'))}")
         stale_state(run, "Marking it stopped rewrites status.json; its weights and metrics stay.")
     elif state == "failed":
-        st.error(f"Training failed: {status.get('message')}")
+        st.error(f"Training failed: {plain(status.get('message'))}")
     elif state == "finished":
-        st.success(status.get("message") or "Finished.")
+        st.success(plain(status.get("message") or "Finished."))
