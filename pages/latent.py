@@ -3,13 +3,16 @@ import numpy as np
 import streamlit as st
 
 from ui.components.draw import drawn_input, drawn_overlay, drawn_source, encode_drawn
-from ui.figures.latent import kl_per_dim_figure, selected_indices
+from ui.figures.latent import kl_per_dim_figure, selected_indices, tsne_figure
 from ui.components.hover_images import hover_images
 from ui.figures.images import auto_scale, grid, png_bytes
+from ui.forms.latent import TSNE_NOTE, plane_limit
 from ui.forms.text import plain
+from ui.cache.latent_maps import (K_NEIGHBOURS, TSNE_MAX_POINTS, run_knn_accuracy, run_tsne,
+                                  wide_run_for)
 from ui.cache.posterior import diagnosis, latent_summary, reconstruct
 from ui.cache.runs import (active_run, cached_posterior_figure, dataset_key, encode_test_set,
-                          require_model, run_dataset, run_status)
+                          require_model, run_dataset, run_status, set_active_run)
 from vae.explain import sigma_note
 from vae.losses import dims_by_kl
 
@@ -38,31 +41,48 @@ for level, message in diagnosis(summary, config.beta):
     getattr(st, level)(message)
 if (note := sigma_note(enc["std"])) is not None:
     st.info(note, icon=":material/straighten:")
+if d == 2 and len(data.class_names) > 2:
+    with st.spinner("Measuring how well the codes keep the classes apart…"):
+        accuracy = run_knn_accuracy(run)
+        wide = wide_run_for(run)
+        wide_accuracy = run_knn_accuracy(wide) if wide is not None else None
+    with st.container(border=True):
+        st.markdown(plane_limit(accuracy, data.class_names, len(data.train_x), K_NEIGHBOURS,
+                                wide.name if wide else None, wide_accuracy))
+        if wide is not None and st.button(f"Open {wide.name}", key="latent_open_wide",
+                                          icon=":material/open_in_new:"):
+            set_active_run(wide.name)
+            st.rerun()
 
 controls = st.columns([2, 2, 2] if d > 2 else [2, 1, 1, 1])
 view, dims = "dims", (0, 1)
 if d > 2:
     by_kl = dims_by_kl(summary.kl_per_dim)
     with controls[0]:
-        view = st.radio("Show", ["dims", "pca"], horizontal=True, key="latent_view",
-                        format_func={"dims": "two latent dims",
-                                     "pca": "PCA of mu"}.get)
+        view = st.radio("Show", ["dims", "pca", "tsne"], horizontal=True, key="latent_view",
+                        format_func={"dims": "two latent dims", "pca": "PCA of mu",
+                                     "tsne": "t-SNE map of mu"}.get)
         if view == "dims":
             a, b = st.columns(2)
             label = lambda i: f"z{i} · KL {summary.kl_per_dim[i]:.2f}"  # noqa: E731
             dx = a.selectbox("x axis", by_kl, index=0, format_func=label, key="latent_dim_x")
             dy = b.selectbox("y axis", by_kl, index=1, format_func=label, key="latent_dim_y")
             dims = (dx, dy)
+        elif view == "tsne":
+            st.caption("Who is whose neighbour among the codes, not how far apart they are: "
+                       "see the note under the map.")
         else:
             st.caption("The projection z -> Wz is a rotation, so the prior stays N(0, I) and each "
                        "ellipse is the projected covariance W diag(sigma^2) W^T.")
     controls = controls[1:]
 ellipse_modes = {"sample": f"a sample of {MAX_ELLIPSES}", "all": f"all {n:,}", "none": "none"}
+flat = view == "tsne"  # a t-SNE map has no prior scale: no ellipses, circles or density on it
 ellipses = controls[0].radio("Sigma ellipses", list(ellipse_modes), format_func=ellipse_modes.get,
-                             index=0 if n > 1500 else 1, horizontal=True, key="latent_ellipses")
+                             index=0 if n > 1500 else 1, horizontal=True, key="latent_ellipses",
+                             disabled=flat)
 toggles = controls[1:] if len(controls) == 4 else [controls[1]] * 3  # stacked beside dim pickers
-show_prior = toggles[0].toggle("Prior circles", value=True, key="latent_prior")
-show_density = toggles[1].toggle("Density q(z)", value=True, key="latent_density")
+show_prior = toggles[0].toggle("Prior circles", value=True, key="latent_prior", disabled=flat)
+show_density = toggles[1].toggle("Density q(z)", value=True, key="latent_density", disabled=flat)
 show_images = toggles[2].toggle(
     "Image on hover", value=n <= HOVER_DEFAULT_MAX, key="latent_hover",
     help="Hover a dot to see its test image beside the cursor. The images are sent to the browser "
@@ -73,6 +93,21 @@ with left:
     if d < 2:
         st.info("This run has a 1-D latent: there is no plane to draw. Its KL per dim is below.")
         selected = []
+    elif view == "tsne":
+        shown_n = min(n, TSNE_MAX_POINTS)
+        with st.spinner(f"Computing the t-SNE map of {shown_n:,} test codes (once per weights "
+                        "file: some seconds)…"):
+            xy = run_tsne(run, shown_n)
+        fig = tsne_figure(xy, enc["labels"][:shown_n], data.class_names,
+                          index=enc["index"][:shown_n], height=SCATTER_HEIGHT)
+        event = st.plotly_chart(fig, theme="streamlit", on_select="rerun", key="latent_scatter",
+                                selection_mode=("points", "box", "lasso"))
+        selected = selected_indices(event.selection.points if event else [])
+        if show_images:
+            hover_images("latent_scatter", data.test_x[:shown_n],
+                         cache_key=f"{dataset_key(run)}:{shown_n}")
+        st.caption(TSNE_NOTE + (f" The first {shown_n:,} of {n:,} test codes are mapped."
+                                if shown_n < n else ""))
     else:
         fig = cached_posterior_figure(run, dims=dims, projection=view, ellipses=ellipses,
                                       max_ellipses=MAX_ELLIPSES, show_prior=show_prior,

@@ -98,3 +98,53 @@ def test_no_runs_gives_a_message(empty_runs_root):
     at = _open()
     assert any("no runs" in i.value.lower() for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def _knn_of_run(root, name):
+    """The 5-NN accuracy of a run's test mu, neighbours from its training mu, measured here."""
+    import torch
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from vae.data import data_options, load_dataset
+    from vae.run import RunDir
+    run = RunDir(root / name)
+    model, (_, tc) = run.load_model(), run.read_config()
+    data = load_dataset(tc.dataset, tc.data_dir,
+                        **data_options(tc.dataset, tc.image_size, tc.split_seed, tc.test_fraction))
+    with torch.no_grad():
+        tr, te = (model.encode(torch.from_numpy(x.copy())).mu.numpy()
+                  for x in (data.train_x, data.test_x))
+    return KNeighborsClassifier(5).fit(tr, data.train_y).score(te, data.test_y), len(data.train_x)
+
+
+def test_2d_run_says_a_plane_cannot_separate_ten_digits(runs_root):
+    at = _open("mnist5k-2d")
+    accuracy, n_train = _knn_of_run(runs_root, "mnist5k-2d")
+    wide, _ = _knn_of_run(runs_root, "mnist5k-16d-beta1")
+    (text,) = [m.value for m in at.markdown if "cannot keep ten digits apart" in m.value]
+    assert f"learnt from {n_train:,} images" in text
+    assert f"for only {accuracy:.0%} of the test images" in text and "5-NN accuracy" in text
+    assert f"**mnist5k-16d-beta1**, trained on the same images, reaches {wide:.0%}" in text
+    assert accuracy < wide, "the sentence says the 16-D run keeps the digits apart better"
+    at.button(key="latent_open_wide").click().run()
+    assert at.session_state["active_run"] == "mnist5k-16d-beta1"
+    assert at.radio(key="latent_view").options == ["two latent dims", "PCA of mu",
+                                                   "t-SNE map of mu"], "now the 16-D run's views"
+
+
+def test_16d_run_has_no_plane_sentence_and_draws_a_tsne_map(runs_root):
+    at = _open("mnist5k-16d-beta1")
+    assert not any("cannot keep" in m.value for m in at.markdown), "16 dims are not a plane"
+    at.radio(key="latent_view").set_value("tsne").run()
+    assert not at.exception, [e.value for e in at.exception]
+    fig = _scatter(at)
+    markers = _markers(fig)
+    assert [t["name"] for t in markers] == [str(i) for i in range(10)]
+    assert sum(len(_arr(t["x"])) for t in markers) == 1000, "every test code mapped"
+    assert not any(t.get("name", "").startswith(("prior", "σ ellipses")) for t in fig["data"])
+    assert not any(t.get("type") == "contour" for t in fig["data"]), "no density on a t-SNE map"
+    labels = [a["text"] for a in fig["layout"]["annotations"]]
+    assert labels == [f"<b>{i}</b>" for i in range(10)], "each digit named at its cluster"
+    assert any("which points lie together is kept" in c.value and "no prior circles" in c.value
+               for c in at.caption)
+    assert at.toggle(key="latent_prior").disabled and at.radio(key="latent_ellipses").disabled

@@ -208,6 +208,55 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     return equal_aspect(fig)
 
 
+def class_centre_labels(fig: go.Figure, xy: np.ndarray, labels: np.ndarray, class_names) -> go.Figure:
+    """Each class's name written at its cluster's centre (the median of its points), so a class
+    is named on the plane itself and never only by a colour in the legend."""
+    xy = np.asarray(xy, dtype=np.float64)
+    labels = np.asarray(labels)
+    for c in range(len(class_names)):
+        m = labels == c
+        if not m.any():
+            continue
+        cx, cy = np.median(xy[m], axis=0)
+        fig.add_annotation(x=float(cx), y=float(cy), text=f"<b>{class_names[c]}</b>",
+                           showarrow=False, bgcolor=class_colour(c), borderpad=2, opacity=0.95,
+                           font=dict(size=ANNOTATION_FONT_SIZE + 2, color=LABEL_TEXT),
+                           name=f"class label {class_names[c]}")
+    return fig
+
+
+def tsne_figure(xy: np.ndarray, labels: np.ndarray, class_names, *, index: np.ndarray | None = None,
+                title: str | None = None, height: int = 620) -> go.Figure:
+    """A t-SNE map of codes: points coloured and named by class, nothing else. No prior circles,
+    ellipses or density: t-SNE keeps who is whose neighbour, not distances or the prior's scale.
+    Points carry their test-set `index` as customdata[0], as posterior_figure's do."""
+    xy = np.asarray(xy, dtype=np.float64)
+    labels = np.asarray(labels)
+    if xy.ndim != 2 or xy.shape[1] != 2 or labels.shape != (len(xy),):
+        raise ValueError(f"xy {xy.shape} and labels {labels.shape} must be (N, 2) and (N,)")
+    index = np.arange(len(xy)) if index is None else np.asarray(index)
+    Scatter = scatter_type(len(xy))
+    fig = go.Figure()
+    for c in [c for c in range(len(class_names)) if np.any(labels == c)]:
+        m = labels == c
+        fig.add_trace(Scatter(
+            x=xy[m, 0].astype(np.float32), y=xy[m, 1].astype(np.float32), mode="markers",
+            name=str(class_names[c]), legendgroup=str(c),
+            marker=dict(color=class_colour(c), size=5, opacity=0.85),
+            customdata=index[m, None].astype(np.float32),
+            hovertemplate=f"test image #%{{customdata[0]}} · {class_names[c]}<extra></extra>"))
+    class_centre_labels(fig, xy, labels, class_names)
+    fig.update_layout(
+        title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
+        font=dict(size=FONT_SIZE),
+        legend=dict(orientation="h", yanchor="top", y=-0.05, xanchor="left", x=0,
+                    itemsizing="constant", font=dict(size=LEGEND_FONT_SIZE)),
+        xaxis=dict(title="t-SNE 1 (no units)", showticklabels=False, zeroline=False),
+        yaxis=dict(title="t-SNE 2 (no units)", showticklabels=False, zeroline=False),
+        hovermode="closest", uirevision="latent-tsne")
+    return equal_aspect(fig)
+
+
 def selected_indices(points) -> list[int]:
     """The test-set indices of the points in a Streamlit selection of posterior_figure's scatter.
 
