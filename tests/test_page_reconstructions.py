@@ -109,3 +109,56 @@ def test_no_runs_gives_a_message(empty_runs_root):
     at = run_page("reconstructions", run=None)
     assert any("no runs" in i.value.lower() for i in at.info)
     assert not at.dataframe
+
+
+def _column_spreads(at):
+    return [float(c.value.split("spread: ")[1].split()[0]) for c in at.caption
+            if "spread: " in c.value]
+
+
+def test_the_spread_shown_is_the_one_the_pick_ranks_by(runs_root):
+    at = _open()
+    run = RunDir(runs_root / "mnist5k-2d")
+    x = load_dataset("mnist-5k").test_x
+    per_image = draw_spread(run.load_model(), x, 16, seed=0).reshape(len(x), -1).mean(1)
+    shown = _column_spreads(at)
+    idx = list(_table(at)["test image"])
+    assert np.allclose(shown, per_image[idx], atol=6e-4), "each column shows its ranked spread"
+    others = np.delete(per_image, idx)
+    assert min(shown) >= others.max() - 6e-4, "no image left out spreads more than one shown"
+
+
+def test_the_mu_against_draws_sentence_counts_the_columns(runs_root):
+    for name in ("mnist5k-2d", "mnist5k-16d-beta1"):
+        at = _open(name)
+        table = _table(at)
+        wins = int((table["-log p(x|mu)"] < table["-log p(x|z), mean over draws"]).sum())
+        (text,) = [c.value for c in at.caption if "-ELBO = E_q" in c.value]
+        assert f"better than the mean of its draws in {wins} of {len(table)} columns" in text
+        assert "usually pays" in text if wins * 2 > len(table) else "not always its best" in text
+        assert "usually scores better than a draw" not in text
+
+
+def test_reconstructions_of_another_class_are_marked_and_counted(runs_root):
+    from sklearn.decomposition import PCA  # noqa: F401  (the classifier the page fits)
+
+    from vae.quality import fit_pixel_classifier
+    at = _open("mnist5k-2d")
+    data = load_dataset("mnist-5k")
+    clf = fit_pixel_classifier(data)
+    run = RunDir(runs_root / "mnist5k-2d")
+    import torch
+    idx = np.asarray(_table(at)["test image"])
+    model = run.load_model()
+    with torch.no_grad():
+        mean = model.decode_mean(model.encode(torch.from_numpy(data.test_x[idx].copy())).mu).numpy()
+    read_x = clf.predict(data.test_x[idx].reshape(len(idx), -1))
+    read_mu = clf.predict(mean.reshape(len(idx), -1))
+    wrong = (read_x == data.test_y[idx]) & (read_mu != data.test_y[idx])
+    marks = [c.value for c in at.caption if "⚠ decode(mu) reads as" in c.value]
+    assert len(marks) == wrong.sum()
+    (note,) = [c.value for c in at.caption if "pixel classifier" in c.value]
+    if wrong.any():
+        assert f"**{wrong.sum()} of {(read_x == data.test_y[idx]).sum()}** decode(mu)" in note
+    else:
+        assert note.startswith("Every decode(mu)")
