@@ -29,7 +29,7 @@ def test_shows_runs_and_the_finished_run(scratch_root):
     at = page().run()
     assert not at.exception
     assert at.dataframe[0].value["run"].tolist() == ["mnist5k-2d"]
-    assert any("Finished 30 epochs" in s.value for s in at.success)
+    assert any("Finished 100 epochs" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) == 2  # curves and the posterior
 
 
@@ -123,3 +123,14 @@ def test_processes_field_only_when_the_machine_has_more_than_one_core(scratch_ro
     monkeypatch.setattr(vae.launch, "max_processes", lambda: 1)
     at = page().run()
     assert not [w for w in at.number_input if w.label == "Processes"], "one core: nothing to split"
+
+
+def test_a_one_epoch_run_is_said_to_have_finished_one_epoch(scratch_root):
+    run = RunDir(scratch_root / "mnist5k-2d")
+    status = run.read_status()  # the trainer's own words for a 1-epoch run
+    run.write_status(**{**status, "message": "Finished 1 epochs; test -ELBO 190.00 nats/image."})
+    at = page()
+    at.query_params["run"] = "mnist5k-2d"
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Finished 1 epoch; test -ELBO 190.00 nats/image."]

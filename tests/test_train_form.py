@@ -101,3 +101,21 @@ def test_not_started_words_list_every_problem():
 def test_the_posterior_caption_counts_epochs_except_for_an_imported_run():
     assert train_form.posterior_caption(True, 0) == "Posterior means of the test set."
     assert "after epoch 3, the last finished one" in train_form.posterior_caption(False, 3)
+
+
+def test_a_kl_warm_up_longer_than_the_run_is_refused_in_words():
+    options, problems = validate(form(name="ok", epochs=5, kl_warmup=10, beta=2.0), set())
+    assert options == {}
+    assert problems == ["The KL warm-up (10 epochs) is longer than the run (5 epochs): beta would "
+                        "never reach 2, so the run would end as a weaker-KL model than it is "
+                        "named for. Make the warm-up at most as long as the run."]
+    options, problems = validate(form(name="ok", epochs=5, kl_warmup=5), set())
+    assert problems == [] and options["kl-warmup"] == 5, "a warm-up as long as the run is fine"
+
+
+def test_the_trainers_one_epoch_message_reads_in_the_singular():
+    from ui.forms.train import status_words
+    assert status_words("Finished 1 epochs; test -ELBO 150.00 nats/image.") == (
+        "Finished 1 epoch; test -ELBO 150.00 nats/image.")
+    assert status_words("Finished 11 epochs; x") == "Finished 11 epochs; x"
+    assert status_words("Finished 21 epochs") == "Finished 21 epochs"

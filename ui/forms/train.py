@@ -5,6 +5,7 @@ starts, next to the field that is wrong.
 """
 from __future__ import annotations
 
+import re
 import time
 
 from vae.data import CUSTOM, DATASETS, DatasetError, load_dataset
@@ -116,6 +117,13 @@ def validate(values: dict, existing: set[str]) -> tuple[dict, list[str]]:
                     log_every=int(values["log_every"]), snapshot_every=int(values["snapshot_every"]))
     except ConfigError as exc:
         problems.append(_sentence(exc))
+    if _whole(values["kl_warmup"]) > 0 and _whole(values["epochs"]) > 0 and (
+            _whole(values["kl_warmup"]) > _whole(values["epochs"])):
+        problems.append(
+            f"The KL warm-up ({int(values['kl_warmup'])} epochs) is longer than the run "
+            f"({int(values['epochs'])} epochs): beta would never reach {float(values['beta']):g}, "
+            "so the run would end as a weaker-KL model than it is named for. Make the warm-up at "
+            "most as long as the run.")
     if problems:
         return {}, problems
     options = {
@@ -142,6 +150,20 @@ def notes(values: dict) -> list[str]:
                 f"{DATASETS[values['dataset']].title}: every epoch is one step, over all "
                 f"{n:,} of them."]
     return []
+
+
+def _whole(value) -> int:
+    """A form number as a whole number, 0 where it is none (its own check says why)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def status_words(message: str) -> str:
+    """A trainer's status message as the page shows it: "1 epochs" (the trainer counts without a
+    singular) reads "1 epoch"."""
+    return re.sub(r"\b1 epochs\b", "1 epoch", message)
 
 
 def _sentence(exc: Exception) -> str:

@@ -185,7 +185,7 @@ def _state_controls(run: RunDir, status: dict, state: str, done: int) -> None:
         if state == "running":
             left.progress(progress["fraction"], text=progress["text"])
         else:
-            words = (plain(status["message"]) if status.get("message") else
+            words = (plain(train_form.status_words(status["message"])) if status.get("message") else
                      f"The trainer (pid {status.get('pid')}) is loading the data and building the "
                      "model…")
             left.info(words, icon=":material/hourglass_top:")
@@ -211,4 +211,4 @@ def _state_controls(run: RunDir, status: dict, state: str, done: int) -> None:
     elif state == "failed":
         st.error(f"Training failed: {plain(status.get('message'))}")
     elif state == "finished":
-        st.success(plain(status.get("message") or "Finished."))
+        st.success(plain(train_form.status_words(status.get("message") or "Finished.")))
