@@ -4,11 +4,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ui.cache.runs import (active_run, all_runs, live_runs_table, run_problems, runs_root,
-                           set_active_run)
+from ui.cache.runs import (active_run, all_runs, dataset_key, live_runs_table, run_problems,
+                           runs_root, set_active_run)
 from ui.export import download_button as export_button
 from ui.figures.curves import metrics_frames, runs_overlay_figure
 from ui.forms.imported import imported_names
+from ui.forms.runs import METRICS, autoencoder_note, natural_key
 from ui.forms.text import code, plain
 from ui.forms.uploads import release_upload, upload_key
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
@@ -51,7 +52,7 @@ with st.expander("Import a run (.zip)", expanded=not all_runs()):
     kind, message = st.session_state.pop("_import_result", (None, None))
     if kind:
         getattr(st, kind)(message)
-runs = {r.name: r for r in all_runs()}
+runs = {r.name: r for r in sorted(all_runs(), key=lambda r: natural_key(r.name))}
 if not runs:
     st.info("No runs yet: start one on the **Train** page, import a .zip above, or copy a run "
             "folder (config.json, model.safetensors, metrics.jsonl…) into the checkpoints folder.")
@@ -59,19 +60,44 @@ if not runs:
 
 live_runs_table(list(runs.values()))
 
+
+def _data_of(r) -> tuple | None:
+    try:
+        return dataset_key(r)
+    except RunError:  # a damaged run's config: it is simply not offered as comparable
+        return None
+
+
+def comparable(active, max_runs: int = 4) -> list[str]:
+    """The active run first, then runs trained on the same data (healthy, with curves here)."""
+    imported = imported_names(runs.values())
+    same = _data_of(active) if active is not None else None
+    others = [n for n, r in runs.items() if n != getattr(active, "name", None)
+              and not run_problems(r) and n not in imported
+              and (same is None or _data_of(r) == same)]
+    first = [active.name] if active is not None and active.name in runs else []
+    return (first + others)[:max_runs]
+
+
 st.subheader("Curves of several runs")
+st.caption("Opens on the active run and the runs trained on the same data; add or remove any.")
 left, right = st.columns([3, 1])
-chosen = left.multiselect("Runs", list(runs),  # not the damaged ones by default, as in the table
-                          default=[n for n, r in runs.items() if not run_problems(r)
-                                   and n not in imported_names(runs.values())][:4])
-metric = right.selectbox("Metric", ["test/neg_elbo", "test/recon", "test/kl", "train/neg_elbo",
-                                    "train/recon", "train/kl", "test/active_units"])
+chosen = left.multiselect("Runs", list(runs), default=comparable(active_run()))
+metric = right.selectbox("Metric", list(METRICS), format_func=METRICS.get)
 if set(chosen) & set(imported_names(runs.values())):
     st.caption("Imported runs were trained elsewhere and have no curves here: "
                + plain(", ".join(sorted(set(chosen) & set(imported_names(runs.values()))))) + ".")
 if chosen:
     st.plotly_chart(runs_overlay_figure({n: runs[n].read_metrics() for n in chosen}, metric),
                     theme="streamlit")
+    betas = {}
+    for n in chosen:
+        try:
+            betas[n] = runs[n].read_config()[0].beta
+        except RunError:
+            pass  # a damaged run: the table above says what is wrong with it
+    if (note := autoencoder_note(betas, metric)) is not None:
+        st.caption(note)
 else:
     st.caption("Choose runs to overlay their curves.")
 

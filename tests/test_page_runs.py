@@ -88,3 +88,24 @@ def test_tables_refresh_only_while_a_run_trains(tmp_root):
     with trained.lock():
         assert any_training(runs)
     assert not any_training(runs)
+
+
+def test_the_comparison_opens_on_the_active_run_and_says_why_beta0_rises(tmp_root, runs_root):
+    at = page_app("runs", "mnist5k-16d-beta2").run()  # every shipped run (runs_root)
+    assert not at.exception
+    (chosen,) = at.multiselect
+    assert chosen.value[0] == "mnist5k-16d-beta2", "the active run first"
+    assert len(chosen.value) == 4 and not any(n.startswith("fashion") for n in chosen.value), (
+        "then runs on the same data only")
+    options = chosen.options
+    assert options.index("mnist5k-16d-beta2") < options.index("mnist5k-16d-beta16"), "natural sort"
+    assert at.selectbox[0].value == "test/neg_elbo"
+    assert "test −ELBO" in at.selectbox[0].options[0], "metrics are named in words"
+    chosen.set_value(["mnist5k-16d-beta1", "mnist5k-16d-beta2"]).run()
+    assert not any("plain autoencoder" in c.value for c in at.caption), "no beta = 0 run shown"
+    at.multiselect[0].set_value(["mnist5k-16d-beta0", "mnist5k-16d-beta1"]).run()
+    (note,) = [c.value for c in at.caption if "plain autoencoder" in c.value]
+    assert note.startswith("**mnist5k-16d-beta0** is a plain autoencoder (β = 0)")
+    assert "measured, not trained" in note and "its −ELBO rises" in note
+    at.selectbox[0].set_value("test/recon").run()
+    assert not any("plain autoencoder" in c.value for c in at.caption), "no KL on this curve"
