@@ -35,16 +35,29 @@ with st.container(key="plotly_preload"):
 with st.spinner("Starting up: loading PyTorch and the model code…"):
     from ui.cache.runs import (active_run, all_runs, missing_run, run_problems,  # noqa: E402
                               run_status, runs_root, set_active_run)
+    from ui.forms.draw import draw_title  # noqa: E402
     from ui.forms.text import code, plain  # noqa: E402
     from vae.launch import pending_launches  # noqa: E402
     from vae.run import RunError  # noqa: E402
+
+
+
+def active_dataset() -> str | None:
+    """The active run's dataset, for page titles that name what its images are."""
+    try:
+        run = active_run()
+        return run.read_config()[1].dataset if run is not None and run.path.exists() else None
+    except RunError:
+        return None
+
 
 PAGES = {
     "Explore": [
         st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:", default=True),
         st.Page("pages/reconstructions.py", title="Reconstructions", icon=":material/compare:"),
         st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
-        st.Page("pages/draw.py", title="Draw a digit", icon=":material/draw:"),
+        st.Page("pages/draw.py", title=draw_title(active_dataset()), icon=":material/draw:",
+                url_path="draw"),
     ],
     "Understand": [
         st.Page("pages/explain.py", title="What mu and sigma mean", icon=":material/school:"),

@@ -7,6 +7,7 @@ from ui.cache.posterior import latent_summary
 from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
 from ui.components.draw import draw_input, drawn_input, drawn_source, set_drawn_input
 from ui.figures.images import png_bytes
+from ui.forms.draw import DIGIT_DATASETS, draw_title
 from ui.forms.text import plain
 from vae import explain as ex
 from vae.image_input import MAX_BYTES, ImageInputError, convert_upload, frame_ink, framing_for
@@ -16,8 +17,8 @@ run = active_run()
 model = require_model(run)
 data = run_dataset(run)
 _, train_cfg = run.read_config()
-digits = train_cfg.dataset in ("mnist", "mnist-5k", "digits")
-st.title("Draw a digit" if digits else "Draw an input")
+digits = train_cfg.dataset in DIGIT_DATASETS
+st.title(draw_title(train_cfg.dataset))
 codes = encode_test_set(run)
 summary = latent_summary(codes["mu"], codes["std"])
 shape = tuple(model.config.image_shape)

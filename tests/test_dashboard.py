@@ -13,7 +13,7 @@ def test_sidebar_defaults_to_the_mnist_run_and_describes_it(runs_root):
     assert not at.exception
     box = at.sidebar.selectbox[0]
     assert box.value == "mnist5k-2d"
-    assert at.sidebar.caption[0].value == "mnist-5k · mlp 256 · z=2 · β=1 · finished"
+    assert at.sidebar.caption[0].value == "mnist-5k · mlp 512,256 · z=2 · β=1 · finished"
     assert at.query_params["run"] == "mnist5k-2d"
 
 
@@ -44,3 +44,16 @@ def test_a_link_to_a_run_that_does_not_exist_says_so_and_offers_the_runs(runs_ro
     offered = [b.label for b in at.button]
     assert {"mnist5k-2d", "fashion-2d"} <= set(offered)
     # clicking one is tested in Chromium (tests/e2e/test_offline_and_log.py): see above
+
+
+def test_the_draw_entry_names_what_the_active_runs_images_are(runs_root):
+    from ui.forms.draw import draw_title
+    assert draw_title("mnist-5k") == draw_title("digits") == "Draw a digit"
+    assert draw_title("fashion-mnist") == draw_title("folder") == draw_title(None) == "Draw an input"
+    for run, title in (("mnist5k-2d", "Draw a digit"), ("fashion-2d", "Draw an input")):
+        at = app()
+        at.query_params["run"] = run
+        at.run()
+        assert not at.exception
+        titles = {p["page_name"] for p in at._registered_pages.values()}  # the sidebar's entries
+        assert title in titles and not ({"Draw a digit", "Draw an input"} - {title}) & titles
