@@ -109,8 +109,9 @@ with left:
 with right:
     x = drawn_input(shape)
     if x is None:
-        st.markdown("**Nothing drawn yet.** When you lift the pen, the drawing is kept for the "
-                    "other pages too.")
+        st.markdown("**Nothing drawn yet.** The numbers and decodes above are the encoder's "
+                    "answer for the blank black square; draw in it and they follow your stroke. "
+                    "When you lift the pen, the drawing is kept for the other pages too.")
     else:
         mu, sigma = ex.encode_one(model, x)
         kl_per_dim = ex.posterior_kl(model, x)

@@ -26,7 +26,8 @@ def test_the_canvas_gets_encoder_scatter_and_framing(runs_root):
     assert "encoder" in header and header["scatter"]["n"] == 1000
     assert data["shape"] == [1, 28, 28] and data["guide"] == {"box": 20, "centre": "mass"}
     assert data["base"] is None, "an empty session put something on the canvas"
-    assert any("Nothing drawn yet" in m.value for m in at.markdown)
+    (empty,) = [m.value for m in at.markdown if "Nothing drawn yet" in m.value]
+    assert "answer for the blank black square" in empty, "the canvas's results above are explained"
 
 
 def test_a_kept_drawing_is_restored_and_encoded_by_torch(runs_root):

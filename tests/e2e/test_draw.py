@@ -266,4 +266,16 @@ def test_centring_a_drawing_the_way_the_dataset_was(page, app_url):
     got = np.array(component.evaluate("el => el.__draw.levelsArray()")).reshape(28, 28)
     np.testing.assert_array_equal(got, to_levels(want), "the canvas is not the centred drawing")
     page.get_by_text("Centred the way the dataset was").wait_for()
+    x0, y0, box = component.evaluate("el => el.__draw.guideBox()")
+    rows, cols = np.nonzero(got)
+    assert (y0 <= rows.min() and rows.max() < y0 + box and x0 <= cols.min()
+            and cols.max() < x0 + box), "the centred ink sticks out of the dashed box"
+    undo = page.get_by_role("button", name="Undo")
+    expect(undo).to_be_enabled()
+    undo.click()
+    page.wait_for_function("([el, want]) => el.__draw.levelsArray().join() === want",
+                           arg=[component.element_handle(), ",".join(map(str, drawn.ravel()))])
+    page.get_by_text("Encoded again in Python by torch").wait_for()
+    wait_for_app(page)
+    assert not page.get_by_text("your drawing, centred").count(), "Undo went back to the drawing"
     assert_no_exception(page)

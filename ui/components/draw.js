@@ -39,7 +39,7 @@ function ms(v) {
 function createDraw(root) {
   const S = {
     root, modelId: null, dec: null, enc: null, shape: null, levels: null, base: null, x: null,
-    strokes: [], drawing: false, pointerId: null, rafId: 0, dirty: false, rev: null,
+    strokes: [], history: [], centred: false, drawing: false, pointerId: null, rafId: 0, dirty: false, rev: null,
     pendingData: null, setStateValue: null, source: "your drawing", cfg: null, eps: null,
     epsSeed: 0, trail: [], renderCount: 0, inputCount: 0, pendingSince: null, lastEncodeMs: 0,
     lastRenderMs: 0, renderLog: null, sent: 0,
@@ -144,8 +144,18 @@ function createDraw(root) {
   });
 
   function undo() {
-    if (!S.enc || !S.strokes.length) return;
-    S.strokes.pop();
+    if (!S.enc) return;
+    if (S.strokes.length) {
+      S.strokes.pop();
+    } else if (S.history.length) {  // Python replaced the pixels (a centring): back to before it
+      const before = S.history.pop();
+      S.base.set(before.base);
+      S.strokes = before.strokes;
+      S.source = before.source;
+      S.centred = false;
+    } else {
+      return;
+    }
     repaint();
     S.trail = [];
     markDirty(performance.now());
@@ -155,6 +165,8 @@ function createDraw(root) {
   function clear() {
     if (!S.enc) return;
     S.strokes = [];
+    S.history = [];
+    S.centred = false;
     S.base.fill(0);
     repaint();
     S.trail = [];
@@ -233,11 +245,33 @@ function createDraw(root) {
     }
     S.pendingSince = null;
     S.renderCount += 1;
-    undoButton.disabled = S.strokes.length === 0;
+    undoButton.disabled = S.strokes.length === 0 && S.history.length === 0;
     status.textContent = `${S.enc.summary} encoder and its decoder run here · ` +
       `${((S.enc.weightBytes + S.dec.weightBytes) / 1024).toFixed(0)} KB of float32 weights, sent ` +
       `once per model · encode ${ms(S.lastEncodeMs)}, encode + ` +
       `${1 + sampleCanvases.length} decodes + drawing ${ms(S.lastRenderMs)}`;
+  }
+
+  // Where the dashed box sits, in pixels. Centred like the dataset, the ink fills the box and then
+  // moves with its centre of mass (MNIST's rule), so the box is drawn around the ink, not in the
+  // middle: the digit stays inside the square it was fitted to.
+  function boxOrigin(box) {
+    const [, h, w] = S.shape;
+    const middle = (w - box) / 2;
+    if (!S.centred) return [middle, (h - box) / 2];
+    let top = h, bottom = -1, left = w, right = -1;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (S.base[y * w + x] > 0) {
+          top = Math.min(top, y); bottom = Math.max(bottom, y);
+          left = Math.min(left, x); right = Math.max(right, x);
+        }
+      }
+    }
+    if (bottom < 0) return [middle, (h - box) / 2];
+    const clamp = (v, n) => Math.min(Math.max(v, 0), n - box);
+    return [clamp(Math.round((left + right + 1 - box) / 2), w),
+            clamp(Math.round((top + bottom + 1 - box) / 2), h)];
   }
 
   function drawInput() {
@@ -259,8 +293,8 @@ function createDraw(root) {
     drawCtx.lineWidth = dpr;
     if (box < w) {
       drawCtx.setLineDash([5 * dpr, 4 * dpr]);
-      const off = ((w - box) / 2) * cell;
-      drawCtx.strokeRect(off, off, box * cell, box * cell);
+      const [ox, oy] = boxOrigin(box);
+      drawCtx.strokeRect(ox * cell, oy * cell, box * cell, box * cell);
       drawCtx.setLineDash([]);
     }
     const c = size / 2, arm = 5 * dpr;
@@ -488,7 +522,14 @@ function createDraw(root) {
     }
     S.cfg = data;
     if (data.rev !== S.rev) {
+      const replacing = S.rev !== null && data.base && S.levels.some((v) => v > 0);
+      if (replacing) {  // what was on the canvas, so that Undo can bring it back
+        S.history.push({ base: S.base.slice(), strokes: S.strokes, source: S.source });
+      } else {
+        S.history = [];
+      }
       S.rev = data.rev;
+      S.centred = (data.source || "").endsWith("centred");
       S.base.fill(0);
       if (data.base && data.base.length === S.base.length) S.base.set(data.base);
       S.strokes = [];
@@ -533,6 +574,7 @@ function createDraw(root) {
     return { mu: Array.from(r.mu), sigma: Array.from(r.sigma) };
   };
   S.levelsArray = () => Array.from(S.levels);
+  S.guideBox = () => [...boxOrigin(S.cfg.guide.box), S.cfg.guide.box];
   S.send = send;
   return S;
 }
