@@ -11,6 +11,7 @@ from ui.components.decoder import format_z, latent_explorer, parse_z, set_explor
 from ui.components.draw import drawn_input, drawn_source, encode_drawn
 from ui.figures import generate as gf
 from ui.forms.text import plain
+from ui.style import export_config
 from vae.explain import decode_images
 from vae.losses import dims_by_kl
 
@@ -60,14 +61,14 @@ idx, dist = gf.nearest_codes(z, mu, 8)
 st.markdown("**Nearest test images** (by distance from z to their μ)")
 st.plotly_chart(gf.nearest_figure(data.test_x[idx], [f"{names[labels[i]]} · {d:.2f}"
                                                       for i, d in zip(idx, dist)]),
-                key="gen_nearest")
+                key="gen_nearest", config=export_config(run.name, "nearest"))
 
 st.subheader("Samples from the prior")
 c1, c2, _ = st.columns([1, 1, 4])
 seed = c1.number_input("Seed", 0, 1_000_000, 0, key="gen_seed")
 n_samples = c2.selectbox("How many", [16, 32, 64], index=1, key="gen_n_samples")
 st.plotly_chart(gf.samples_figure(decode(gf.prior_z(n_samples, D, seed)), ncols=16),
-                key="gen_samples")
+                key="gen_samples", config=export_config(run.name, "prior-samples"))
 st.caption("Each tile decodes one z ~ N(0, I): this is how a VAE generates. How many of them "
            "look like data depends on how well the KL tied the codes to the prior: **Presenter "
            "mode** and **Rate and distortion** put a 16-D autoencoder (β = 0) beside VAEs, with "
@@ -88,7 +89,8 @@ if D > 1:
         base = z if others == "at the current z" else np.zeros(D)
         zs, xs, ys = gf.manifold_z(base, dim_x, dim_y, n_grid)
         images = decode(zs.reshape(-1, D)).reshape(n_grid, n_grid, *model.config.image_shape)
-        st.plotly_chart(gf.manifold_figure(images, xs, ys, dim_x, dim_y), key="gen_manifold")
+        st.plotly_chart(gf.manifold_figure(images, xs, ys, dim_x, dim_y), key="gen_manifold",
+                        config=export_config(run.name, "manifold"))
         st.caption("z walks a grid of the prior's quantiles (5 % to 95 %), as in Kingma & "
                    "Welling's figure 4: equal steps of prior probability, not of distance.")
 
@@ -96,7 +98,8 @@ st.subheader("Latent traversals")
 values = np.linspace(-3, 3, 9)
 trav = decode(gf.traversal_z(z, order, values).reshape(-1, D))
 st.plotly_chart(gf.traversal_figure(trav.reshape(D, len(values), *model.config.image_shape),
-                                    order, values, kl, active), key="gen_traversal")
+                                    order, values, kl, active), key="gen_traversal",
+                config=export_config(run.name, "traversal"))
 st.caption("Each row moves one dim from −3 to +3 with the others held at the current z. "
            "Inactive dims change nothing: the decoder learned to ignore them.")
 
@@ -119,5 +122,6 @@ if drawn is not None and st.toggle(f"Start from {drawn_source()} instead of A",
                                    key="gen_interp_drawn"):
     ends[0] = (encode_drawn(model, drawn)[0], drawn_source())
 zs, t = gf.interpolation_z(ends[0][0], ends[1][0], 10)
-st.plotly_chart(gf.interpolation_figure(decode(zs), t, ends[0][1], ends[1][1]), key="gen_interp")
+st.plotly_chart(gf.interpolation_figure(decode(zs), t, ends[0][1], ends[1][1]), key="gen_interp",
+                config=export_config(run.name, "interp"))
 st.caption("A straight line in z between the two posterior means, decoded at ten points.")

@@ -8,6 +8,7 @@ from ui.components.hover_images import hover_images
 from ui.figures.images import auto_scale, grid, png_bytes
 from ui.forms.latent import TSNE_NOTE, plane_limit
 from ui.forms.text import plain
+from ui.style import export_config
 from ui.cache.latent_maps import (K_NEIGHBOURS, TSNE_MAX_POINTS, run_knn_accuracy, run_tsne,
                                   wide_run_for)
 from ui.cache.posterior import diagnosis, latent_summary, reconstruct
@@ -99,9 +100,11 @@ with left:
                         "file: some seconds)…"):
             xy = run_tsne(run, shown_n)
         fig = tsne_figure(xy, enc["labels"][:shown_n], data.class_names,
-                          index=enc["index"][:shown_n], height=SCATTER_HEIGHT)
+                          index=enc["index"][:shown_n], height=SCATTER_HEIGHT,
+                          title=f"{run.name} · {data.name}: t-SNE map of {shown_n:,} test mu")
         event = st.plotly_chart(fig, theme="streamlit", on_select="rerun", key="latent_scatter",
-                                selection_mode=("points", "box", "lasso"))
+                                selection_mode=("points", "box", "lasso"),
+                                config=export_config(run.name, "latent-tsne"))
         selected = selected_indices(event.selection.points if event else [])
         if show_images:
             hover_images("latent_scatter", data.test_x[:shown_n],
@@ -111,13 +114,15 @@ with left:
     else:
         fig = cached_posterior_figure(run, dims=dims, projection=view, ellipses=ellipses,
                                       max_ellipses=MAX_ELLIPSES, show_prior=show_prior,
-                                      show_density=show_density, height=SCATTER_HEIGHT)
+                                      show_density=show_density, height=SCATTER_HEIGHT,
+                                      title=f"{run.name} · {data.name}: q(z|x) of {n:,} test images")
         drawn = drawn_input(model.config.image_shape)  # kept by the Draw page
         if drawn is not None:
             drawn_overlay(fig, *encode_drawn(model, drawn), dims=dims, projection=view,
                           codes_mu=enc["mu"], label=drawn_source())
         event = st.plotly_chart(fig, theme="streamlit", on_select="rerun", key="latent_scatter",
-                                selection_mode=("points", "box", "lasso"))
+                                selection_mode=("points", "box", "lasso"),
+                                config=export_config(run.name, "latent"))
         points = event.selection.points if event else []
         selected = selected_indices(points)
         if show_images:
@@ -156,8 +161,10 @@ def kl_section() -> None:
     fresh = encode_test_set(run)
     live = latent_summary(fresh["mu"], fresh["std"])
     st.subheader("What the KL term does to each latent dim")
-    st.plotly_chart(kl_per_dim_figure(live.kl_per_dim, live.var_mu), theme="streamlit",
-                    key="latent_kl")
+    kl_fig = kl_per_dim_figure(live.kl_per_dim, live.var_mu)
+    kl_fig.update_layout(title_text=f"{run.name} · {kl_fig.layout.title.text}")
+    st.plotly_chart(kl_fig, theme="streamlit", key="latent_kl",
+                    config=export_config(run.name, "kl-per-dim"))
     st.caption("KL(q(z_d|x) || N(0, 1)) averaged over the test set. A dim is active when mu_d "
                "varies across images (Var > 0.01); an inactive one has q(z_d|x) = N(0, 1) for "
                "every x." + (" Updated after each epoch while the run trains."

@@ -11,6 +11,7 @@ from ui.figures.curves import metrics_frames, runs_overlay_figure
 from ui.forms.imported import imported_names
 from ui.forms.runs import METRICS, autoencoder_note, natural_key
 from ui.forms.text import code, plain
+from ui.style import export_config
 from ui.forms.uploads import release_upload, upload_key
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files
@@ -88,8 +89,9 @@ if set(chosen) & set(imported_names(runs.values())):
     st.caption("Imported runs were trained elsewhere and have no curves here: "
                + plain(", ".join(sorted(set(chosen) & set(imported_names(runs.values()))))) + ".")
 if chosen:
-    st.plotly_chart(runs_overlay_figure({n: runs[n].read_metrics() for n in chosen}, metric),
-                    theme="streamlit")
+    st.plotly_chart(runs_overlay_figure({n: runs[n].read_metrics() for n in chosen}, metric,
+                                        y_title=METRICS[metric], title=METRICS[metric]),
+                    theme="streamlit", config=export_config("runs", metric.replace("/", "-")))
     betas = {}
     for n in chosen:
         try:

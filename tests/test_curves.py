@@ -105,10 +105,25 @@ def test_run_summary_and_table(rows):
     run = RunDir(DEFAULT_ROOT / "mnist5k-2d")
     model_cfg, train_cfg = run.read_config()
     s = run_summary(run.name, model_cfg.to_dict(), vars(train_cfg), run.read_status(), rows)
-    assert s["status"] == "finished" and s["epochs"] == "30 of 30 done" and s["latent"] == 2
+    assert s["status"] == "finished" and s["epochs"] == "100 of 100 done" and s["latent"] == 2
     assert s["processes"] == 1  # a run from before torchrun: one process
     two = run_summary("two", model_cfg.to_dict(), {**vars(train_cfg), "world_size": 2}, {}, rows)
     assert two["processes"] == 2
     assert s["test −ELBO"] == pytest.approx(s["test recon"] + s["test KL"], rel=1e-6)
     table = runs_table([s])
     assert table.loc[0, "run"] == "mnist5k-2d" and not math.isnan(table.loc[0, "test KL"])
+
+
+def test_the_loss_legend_sits_under_the_panels_and_the_figure_can_name_its_run():
+    rows = [{"kind": "step", "step": s, "epoch": 1, "train/recon": 1.0, "train/kl": 1.0,
+             "train/neg_elbo": 2.0} for s in range(1, 4)]
+    fig = loss_curves_figure(rows, title="mnist5k-2d · mnist-5k")
+    assert fig.layout.legend.y < 0 and fig.layout.legend.yanchor == "top", "toolbar covers it above"
+    assert fig.layout.title.text == "mnist5k-2d · mnist-5k"
+
+
+def test_export_config_names_the_png_after_run_and_figure():
+    from ui.style import export_config
+    assert export_config("mnist5k-16d-beta0.5", "latent") == {"toImageButtonOptions": {
+        "format": "png", "filename": "mnist5k-16d-beta0.5-latent", "scale": 2}}
+    assert export_config("a b/c", "x")["toImageButtonOptions"]["filename"] == "a-b-c-x"

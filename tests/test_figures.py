@@ -7,7 +7,7 @@ from ui.components.draw import drawn_overlay
 from ui.figures.latent import (circle_polylines, ellipse_polylines, ellipse_subset, kl_per_dim_figure,
                         label_angle, mixture_density, pca_projection, posterior_figure,
                         selected_indices)
-from ui.style import SVG_MAX_POINTS
+from ui.style import SVG_MAX_POINTS, class_colour
 
 NAMES = ("zero", "one", "two")
 SCATTER_KINDS = ("scatter", "scattergl")  # SVG up to 5,000 points, WebGL above
@@ -147,8 +147,23 @@ def test_posterior_figure_draws_the_prior_above_ellipses_and_points():
     prior = fig.data[kinds.index("prior")]
     assert {t.type for t in fig.data if t.type != "contour"} == {prior.type}, \
         "one scatter kind: a WebGL canvas would draw over an SVG circle"
-    assert [a.text for a in fig.layout.annotations] == ["<b>1σ</b>", "<b>2σ</b>", "<b>3σ</b>"]
+    assert [a.text for a in fig.layout.annotations if "σ" in a.text] == [
+        "<b>1σ</b>", "<b>2σ</b>", "<b>3σ</b>"]
     assert all(a.bgcolor for a in fig.layout.annotations), "labels keep a backdrop over points"
+
+
+def test_posterior_figure_names_each_class_at_its_clusters_median():
+    mu, std, labels = _toy(60)
+    fig = posterior_figure(mu, std, labels, NAMES)
+    named = {a.text: a for a in fig.layout.annotations if "σ" not in a.text}
+    present = sorted(set(labels.tolist()))
+    assert list(named) == [f"<b>{NAMES[c]}</b>" for c in present], "one label per class shown"
+    for c in present:
+        a = named[f"<b>{NAMES[c]}</b>"]
+        assert np.allclose([a.x, a.y], np.median(mu[labels == c][:, :2], axis=0))
+        assert a.bgcolor == class_colour(c) and a.font.color == "#ffffff"
+    assert not [a for a in posterior_figure(mu, std, labels, NAMES, class_labels=False)
+                .layout.annotations if "σ" not in a.text]
     assert all(t.opacity <= 0.25 for t in _ellipse_traces(fig)), "ellipses stay light"
 
 

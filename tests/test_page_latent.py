@@ -148,3 +148,14 @@ def test_16d_run_has_no_plane_sentence_and_draws_a_tsne_map(runs_root):
     assert any("which points lie together is kept" in c.value and "no prior circles" in c.value
                for c in at.caption)
     assert at.toggle(key="latent_prior").disabled and at.radio(key="latent_ellipses").disabled
+
+
+def test_the_plane_is_titled_with_run_and_dataset_and_exports_under_the_runs_name(runs_root):
+    at = _open("mnist5k-2d")
+    fig = _scatter(at)
+    assert fig["layout"]["title"]["text"] == "mnist5k-2d · mnist-5k: q(z|x) of 1,000 test images"
+    (chart,) = [c for c in at.get("plotly_chart") if "latent_scatter" in c.proto.id]
+    config = json.loads(chart.proto.config)
+    assert config["toImageButtonOptions"]["filename"] == "mnist5k-2d-latent"
+    labels = [a["text"] for a in fig["layout"]["annotations"] if "σ" not in a["text"]]
+    assert labels == [f"<b>{i}</b>" for i in range(10)], "each digit named on the plane"

@@ -4,33 +4,34 @@ here, so class c has one colour on every page and in both themes.
 
 Why these ten class colours
 ---------------------------
-Hues from Okabe & Ito's and Paul Tol's colour-blind-safe palettes (blue, olive, red, indigo, purple,
-green, brown, petrol, pink, teal), each re-lit in CIELAB (hue and chroma kept) so that its relative
-luminance lies in 0.125-0.30. That band is what gives every colour at least 3:1 contrast (WCAG 2.1
-1.4.11, non-text) on a white page (3.00-5.99:1) AND on Streamlit's dark background #0e1117
-(3.15-6.29:1); no published 10-colour palette does both (Tableau 10: 1.6:1 for its yellow on white;
-Tol muted: 1.55:1 for its indigo on dark; D3: 3 of 10 under 2.6:1 on white).
+Ten hues no viewer with normal vision takes for one another at the size of a scatter dot: mustard,
+azure, magenta, red, green, lavender, wine, olive, steel blue, orange, at least 24 degrees of CIELAB
+hue apart (two pinks, or a teal beside a petrol, read as one class at 5 px). Found by search over
+colours whose relative luminance lies in 0.135-0.285: that band is what gives every colour at least
+3:1 contrast (WCAG 2.1 1.4.11, non-text) on a white page (3.17-5.62:1) AND on Streamlit's dark
+background #0e1117 (3.36-5.97:1); no published 10-colour palette does both (Tableau 10: 1.6:1 for
+its yellow on white; Tol muted: 1.55:1 for its indigo on dark).
 Distinctness, measured with Machado et al. (2009)'s full-severity simulations and CIELAB distance:
-every pair stays >= 10.5 apart for deuteranopia, protanopia and tritanopia, and >= 23.7 for normal
-vision (the Tableau 10 that was here: 0.9 for deuteranopia, its red against its green).
-tests/test_style.py recomputes both claims. The order is greedy (each next colour the farthest from
-those before it), so a dataset with fewer classes gets the most distinct prefix (two: 46, three: 35).
+every pair stays >= 13.0 apart for deuteranopia, protanopia and tritanopia, and >= 31.7 for normal
+vision. tests/test_style.py recomputes these claims. The order is greedy (each next colour the
+farthest from those before it), so a dataset with fewer classes gets the most distinct prefix
+(two: 138, three to five: 65).
 No grey among them: grey is the prior's colour (NEUTRAL).
 Beyond ten classes, colours repeat (class_colour wraps); every dataset shipped has ten.
 """
 from __future__ import annotations
 
 CLASS_COLOURS: tuple[str, ...] = (
-    "#3d8ed1",  # blue     (Okabe-Ito blue, lighter)
-    "#a4961b",  # olive    (Tol bright yellow, darker)
-    "#c74358",  # red      (Tol bright red)
-    "#6b50bd",  # indigo   (Tol muted indigo, lighter)
-    "#b953a7",  # purple   (Tol muted purple)
-    "#48a850",  # green    (Tol bright green, lighter)
-    "#8f6201",  # brown    (Okabe-Ito orange, darker)
-    "#186b89",  # petrol   (Tol muted cyan, darker)
-    "#dd72a0",  # pink     (Tol muted wine, lighter)
-    "#178879",  # teal     (Tol muted teal)
+    "#ba8704",  # mustard
+    "#027aff",  # azure
+    "#bf16a2",  # magenta
+    "#e13849",  # red
+    "#12a46c",  # green
+    "#a576d5",  # lavender
+    "#a64f6d",  # wine
+    "#587003",  # olive
+    "#0872ac",  # steel blue
+    "#db7541",  # orange
 )
 
 # The prior N(0, I), "no class", inactive dims: mid grey reads on light and dark backgrounds alike.
@@ -87,3 +88,10 @@ def same_scatter_type(fig):
     """The scatter kind a figure's traces use (for adding an overlay above them)."""
     import plotly.graph_objects as go
     return go.Scattergl if any(t.type == "scattergl" for t in fig.data) else go.Scatter
+
+
+def export_config(run_name: str, figure: str) -> dict:
+    """Plotly's config for st.plotly_chart: the toolbar's "Download plot as a png" saves
+    <run>-<figure>.png, at twice the screen's resolution, not plot-image.png."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in f"{run_name}-{figure}")
+    return {"toImageButtonOptions": {"format": "png", "filename": safe, "scale": 2}}

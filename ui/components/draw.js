@@ -6,8 +6,8 @@
 // component state "drawing". Streamlit calls the default export again whenever `data` changes,
 // with the same parentElement, so everything lives on the root element and is updated in place.
 
-const FALLBACK_COLORS = ["#3d8ed1", "#a4961b", "#c74358", "#6b50bd", "#b953a7", "#48a850",
-                         "#8f6201", "#186b89", "#dd72a0", "#178879"];
+const FALLBACK_COLORS = ["#ba8704", "#027aff", "#bf16a2", "#e13849", "#12a46c", "#a576d5",
+                         "#a64f6d", "#587003", "#0872ac", "#db7541"];
 const DRAW_CSS = 280;
 const PAD_CSS = 300;
 const TRAIL_MAX = 400;

@@ -26,8 +26,9 @@ def metrics_frames(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def loss_curves_figure(rows: list[dict], *, cursor_step: int | None = None,
-                       height: int = 330) -> go.Figure:
-    """Reconstruction, KL and -ELBO against the step: train (every logged step) and test (epochs)."""
+                       height: int = 330, title: str | None = None) -> go.Figure:
+    """Reconstruction, KL and -ELBO against the step: train (every logged step) and test (epochs).
+    The legend sits under the panels: above them, Plotly's toolbar covers it."""
     steps, epochs = metrics_frames(rows)
     fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in PARTS],
                         horizontal_spacing=0.06)
@@ -49,13 +50,16 @@ def loss_curves_figure(rows: list[dict], *, cursor_step: int | None = None,
     if cursor_step is not None:
         for col in (1, 2, 3):
             fig.add_vline(x=cursor_step, line_dash="dot", line_color="gray", row=1, col=col)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.12, x=1, xanchor="right"))
+    fig.update_layout(height=height + 40 + (30 if title else 0),
+                      margin=dict(l=10, r=10, t=70 if title else 40, b=10),
+                      hovermode="x unified", title=title,
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left"))
     return fig
 
 
 def runs_overlay_figure(curves: dict[str, list[dict]], metric: str = "test/neg_elbo",
-                        x: str = "epoch") -> go.Figure:
+                        x: str = "epoch", y_title: str | None = None,
+                        title: str | None = None) -> go.Figure:
     """One line per run for one metric; test metrics come from epoch rows, train ones from steps."""
     fig = go.Figure()
     for name, rows in curves.items():
@@ -66,8 +70,9 @@ def runs_overlay_figure(curves: dict[str, list[dict]], metric: str = "test/neg_e
         fig.add_trace(go.Scatter(x=frame[x], y=frame[metric], mode="lines+markers" if
                                  metric.startswith("test/") else "lines", name=name,
                                  hovertemplate=f"{name}<br>{x} %{{x}}<br>%{{y:.2f}}<extra></extra>"))
-    fig.update_layout(xaxis_title=x, yaxis_title=f"{metric} (nats per image)", height=420,
-                      margin=dict(l=10, r=10, t=30, b=10), legend_title_text="run")
+    fig.update_layout(xaxis_title=x, yaxis_title=y_title or f"{metric} (nats per image)",
+                      height=420, title=title, margin=dict(l=10, r=10, t=50 if title else 30, b=10),
+                      legend_title_text="run")
     return fig
 
 

@@ -119,7 +119,8 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
                      dims=(0, 1), projection: str = "dims", ellipses: str = "sample",
                      max_ellipses: int = 400, show_prior: bool = True, show_density: bool = True,
                      axis_titles: tuple[str, str] | None = None, index: np.ndarray | None = None,
-                     title: str | None = None, height: int = 620, seed: int = 0) -> go.Figure:
+                     title: str | None = None, height: int = 620, seed: int = 0,
+                     class_labels: bool = True) -> go.Figure:
     """Every test point's posterior q(z|x) = N(mu, diag sigma^2), in two latent coordinates.
 
     mu and std are (N, D); labels (N,) index class_names. Each point is drawn at mu(x), coloured by
@@ -127,6 +128,8 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     class, NaN-separated); the prior N(0, I) is drawn as circles of radius 1, 2, 3; the aggregate
     posterior q(z) as density contours. `projection="pca"` shows the top two principal axes of mu
     instead of `dims`. Points carry their test-set `index` as customdata, for selections.
+    `class_labels` writes each class's name at its cluster's centre (the median of its points),
+    so that no class is told from another by its colour alone.
     """
     mu = np.asarray(mu, dtype=np.float64)
     # a sigma of 0 or inf (a log-variance past float32's range) would draw no ellipse, or an axis
@@ -197,6 +200,8 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
             fig.add_annotation(x=r * np.cos(angle), y=r * np.sin(angle), text=f"<b>{r:g}σ</b>",
                                showarrow=False, bgcolor=LABEL_BACKDROP, borderpad=2,
                                font=dict(size=ANNOTATION_FONT_SIZE, color=LABEL_TEXT))
+    if class_labels:
+        class_centre_labels(fig, xy, labels, class_names)
     fig.update_layout(
         title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
         font=dict(size=FONT_SIZE),

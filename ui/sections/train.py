@@ -15,6 +15,7 @@ from ui.forms import train as train_form
 from ui.forms.imported import no_curves_note
 from ui.forms.text import plain
 from ui.forms.uploads import release_upload, upload_key
+from ui.style import export_config
 from vae import launch  # by module: tests stand in for max_processes there
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
@@ -156,7 +157,8 @@ def live(run: RunDir) -> None:
     done = epochs_done(rows)
     _state_controls(run, status, state, done)
     if rows:
-        st.plotly_chart(loss_curves_figure(rows), key="curves", theme="streamlit")
+        st.plotly_chart(loss_curves_figure(rows, title=f"{run.name}: loss during training"),
+                        key="curves", theme="streamlit", config=export_config(run.name, "curves"))
     elif no_curves_note(run):
         st.info(no_curves_note(run))
     else:
@@ -169,6 +171,7 @@ def live(run: RunDir) -> None:
             st.warning(f"The posterior cannot be drawn: {plain(exc)}")
         else:
             st.plotly_chart(cached_posterior_figure(run, ellipses="sample"), key="posterior",
+                            config=export_config(run.name, "latent"),
                             theme="streamlit")
             st.caption(train_form.posterior_caption(bool(no_curves_note(run)), done))
     if st.session_state.get("_live_state", {}).get(run.name) not in (None, state):
