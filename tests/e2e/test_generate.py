@@ -193,6 +193,13 @@ def test_hovering_a_pad_point_shows_its_test_image(page, app_url):
     assert drawn["index"] == i
     expected = to_uint8(load_dataset("mnist-5k").test_x[i, 0]).ravel().astype(int)
     assert np.abs(np.array(drawn["pixels"]) - expected).max() <= 2, "the dataset's own pixels"
+    page.mouse.down()  # a drag from the hovered point: z moves, its image must not stay behind
+    expect(hover).to_be_hidden()
+    page.mouse.move(pos["x"] + 30, pos["y"] + 20, steps=5)
+    expect(hover).to_be_hidden()
+    page.mouse.up()
+    page.mouse.move(pos["x"], pos["y"])
+    expect(hover).to_be_visible()
     page.locator(".vae-explorer input.pad-hover-on").uncheck()
     expect(hover).to_be_hidden()
     page.mouse.move(pos["x"] + 1, pos["y"])

@@ -334,6 +334,7 @@ function createExplorer(root) {
 
   padCanvas.addEventListener("pointerdown", (e) => {
     if (!S.dec || !S.pad) return;
+    showHover(null);  // a drag moves z: the image of the point it started on would stay behind
     S.dragging = true;
     padCanvas.setPointerCapture(e.pointerId);
     setFromPointer(e);
