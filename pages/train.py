@@ -5,7 +5,7 @@ words from ui.forms.train.
 """
 import streamlit as st
 
-from ui.cache.runs import active_run, all_runs, live_runs_table, runs_root
+from ui.cache.runs import active_run, all_runs, live_runs_table, run_status, runs_root
 from ui.sections import train as section
 from vae.launch import pending_launches
 
@@ -22,10 +22,24 @@ if not runs and not pending_launches(runs_root()):
             "its own process and this page follows it live.")
     st.stop()
 
-live_runs_table(runs, with_pending=True)
-
 run = active_run()
-st.subheader(f"Run {run.name}")
-st.caption("Pick another run in the sidebar. Curves refresh every second while it trains; "
-           "closing the tab or restarting the dashboard does not stop it.")
-section.follow(run)
+training = run_status(run).get("state") in ("running", "starting")
+if training:
+    # Only the live parts (st.fragment) rerun every second, but Streamlit's toolbar shows its own
+    # "Stop" while any of them runs: beside this page's Stop, it would flash on every refresh.
+    st.html("<style>[data-testid=stStatusWidget] { visibility: hidden; }</style>")
+
+
+def run_section() -> None:
+    st.subheader(f"Run {run.name}")
+    st.caption("Pick another run in the sidebar. Curves refresh every second while it trains; "
+               "closing the tab or restarting the dashboard does not stop it.")
+    section.follow(run)
+
+
+if training:  # its progress right under the form that started it, where the eye is
+    run_section()
+    live_runs_table(runs, with_pending=True)
+else:
+    live_runs_table(runs, with_pending=True)
+    run_section()

@@ -109,3 +109,12 @@ def test_the_comparison_opens_on_the_active_run_and_says_why_beta0_rises(tmp_roo
     assert "measured, not trained" in note and "its −ELBO rises" in note
     at.selectbox[0].set_value("test/recon").run()
     assert not any("plain autoencoder" in c.value for c in at.caption), "no KL on this curve"
+
+
+def test_the_runs_table_is_tall_enough_for_every_run(runs_root):
+    from ui.style import table_height
+    at = page_app("runs", "mnist5k-2d").run()
+    n = len(at.dataframe[0].value)
+    assert n > 10, "the shipped runs are more than a default table shows"
+    assert table_height(n) == 35 * (n + 1) + 3, "every row and the header, no scroll bar"
+    assert table_height(0) == 38

@@ -84,6 +84,11 @@ def test_start_returns_at_once_and_the_trainer_finishes(scratch_root):
     assert at.subheader[0].value == "Run from-the-form"
     states = at.dataframe[0].value.set_index("run")["status"]
     assert states["from-the-form"] in ("starting", "running"), "the new run is listed at once"
+    order = [type(e).__name__ + ":" + str(getattr(e, "value", "")) for e in at.main
+             if type(e).__name__ in ("Subheader", "Dataframe")]
+    assert order[0] == "Subheader:Run from-the-form", "its progress comes right under the form"
+    assert any("stStatusWidget" in str(h.proto) for h in at.get("html")), (
+        "Streamlit's own Stop is hidden while the live parts refresh")
     run = RunDir(scratch_root / "from-the-form")
     rerun_until(at, lambda: run.read_status().get("state") in ("finished", "failed"),
                 "the run to finish")

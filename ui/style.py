@@ -95,3 +95,12 @@ def export_config(run_name: str, figure: str) -> dict:
     <run>-<figure>.png, at twice the screen's resolution, not plot-image.png."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in f"{run_name}-{figure}")
     return {"toImageButtonOptions": {"format": "png", "filename": safe, "scale": 2}}
+
+
+TABLE_ROW_PX = 35  # st.dataframe's row height (and its header's)
+
+
+def table_height(n_rows: int) -> int:
+    """The height of an st.dataframe that shows n_rows without a scroll bar (Streamlit's default
+    shows about ten): every row, the header, and the 3 px of its border."""
+    return TABLE_ROW_PX * (max(0, int(n_rows)) + 1) + 3

@@ -16,6 +16,7 @@ import torch
 from ui.figures.curves import run_summary, runs_table
 from ui.figures.latent import posterior_figure
 from ui.forms.text import code, plain
+from ui.style import table_height
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
 from vae.launch import launch_status, pending_launches
 from vae.run import DEFAULT_ROOT, RunDir, RunError, list_runs
@@ -137,7 +138,8 @@ def live_runs_table(runs: list[RunDir], with_pending: bool = False) -> None:
             for r in pending_launches(runs_root()):
                 if r.name not in shown:
                     summaries.insert(0, {"run": r.name, "status": launch_status(r)["state"]})
-        st.dataframe(runs_table(summaries), hide_index=True, width="stretch")
+        table = runs_table(summaries)  # every run in view, not ten and a scroll bar
+        st.dataframe(table, hide_index=True, width="stretch", height=table_height(len(table)))
         show_damaged(damaged)
 
     runs_overview()
