@@ -150,6 +150,9 @@ def test_posterior_figure_draws_the_prior_above_ellipses_and_points():
     assert [a.text for a in fig.layout.annotations if "σ" in a.text] == [
         "<b>1σ</b>", "<b>2σ</b>", "<b>3σ</b>"]
     assert all(a.bgcolor for a in fig.layout.annotations), "labels keep a backdrop over points"
+    assert all(t.opacity <= 0.25 for t in _ellipse_traces(fig)), "ellipses stay light"
+    # short dashes: Plotly's "dash" draws the legend's 30 px swatch as one solid bar
+    assert prior.line.dash == "5px,4px" and prior.showlegend is not False
 
 
 def test_posterior_figure_names_each_class_at_its_clusters_median():
@@ -164,7 +167,6 @@ def test_posterior_figure_names_each_class_at_its_clusters_median():
         assert a.bgcolor == class_colour(c) and a.font.color == "#ffffff"
     assert not [a for a in posterior_figure(mu, std, labels, NAMES, class_labels=False)
                 .layout.annotations if "σ" not in a.text]
-    assert all(t.opacity <= 0.25 for t in _ellipse_traces(fig)), "ellipses stay light"
 
 
 def test_selected_indices_read_every_shape_of_customdata():

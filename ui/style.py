@@ -37,6 +37,9 @@ CLASS_COLOURS: tuple[str, ...] = (
 # The prior N(0, I), "no class", inactive dims: mid grey reads on light and dark backgrounds alike.
 NEUTRAL = "rgba(128, 128, 128, 0.9)"
 PRIOR_COLOUR = NEUTRAL
+# The prior's rings: dashes short enough that a legend's swatch (some 30 px) shows them too, where
+# Plotly's "dash" shows one solid bar; the pads in the browser draw the same 5-on-4 pattern.
+PRIOR_DASH = "5px,4px"
 NEUTRAL_FILL = "rgba(128, 128, 128, 0.25)"
 # A label over a crowd of points: white on dark grey, 5:1, legible on either theme's page.
 LABEL_BACKDROP, LABEL_TEXT = "rgba(96, 96, 96, 0.88)", "#ffffff"

@@ -335,7 +335,7 @@ function createDraw(root) {
     g.strokeStyle = "rgba(128, 128, 128, 0.9)";
     g.lineWidth = dpr;
     for (const k of [1, 2, 3]) {
-      g.setLineDash(k === 3 ? [4 * dpr, 3 * dpr] : []);
+      g.setLineDash([5 * dpr, 4 * dpr]);  // dashed as on every plane and legend of the prior
       g.beginPath();
       g.arc(cx, cy, k * unit, 0, 2 * Math.PI);
       g.stroke();

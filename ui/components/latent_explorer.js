@@ -198,14 +198,14 @@ function createExplorer(root) {
       vaeDrawScatter(g, S.scatter, dx, dy, (v, flip) => padToPx(v, size, flip), th.colors, 0.55,
                      1.7 * dpr);
     }
-    // the prior's rings on top of the points: 1 and 2 sigma solid, 3 sigma dashed, each labelled
+    // the prior's rings on top of the points, dashed as on every plane and legend, each labelled
     g.strokeStyle = th.text;
     g.fillStyle = th.text;
     g.lineWidth = 1.5 * dpr;
     const cx = padToPx(0, size, false), cy = padToPx(0, size, true);
     for (const k of [1, 2, 3]) {
       g.globalAlpha = 0.7;
-      g.setLineDash(k === 3 ? [5 * dpr, 4 * dpr] : []);
+      g.setLineDash([5 * dpr, 4 * dpr]);
       g.beginPath();
       g.arc(cx, cy, k * unit, 0, 2 * Math.PI);
       g.stroke();

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_SIZE,
-                      LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, class_colour,
+                      LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, PRIOR_DASH, class_colour,
                       equal_aspect, scatter_type)
 from vae.explain import bounded_sigma
 from vae.losses import ACTIVE_UNIT_THRESHOLD, dims_by_kl
@@ -193,7 +193,10 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
         cx, cy = circle_polylines()
         fig.add_trace(Scatter(
             x=cx.astype(np.float32), y=cy.astype(np.float32), mode="lines",
-            name="prior N(0, I): 1, 2, 3 σ", line=dict(color=NEUTRAL, width=2, dash="dash"),
+            name="prior N(0, I): 1, 2, 3 σ", line=dict(color=NEUTRAL, width=2,
+                                                        # WebGL takes named dashes only
+                                                        dash=PRIOR_DASH if Scatter is go.Scatter
+                                                        else "dash"),
             hoverinfo="skip"))
         angle = label_angle(xy)
         for r in PRIOR_RADII:  # annotations sit above every trace, WebGL included
