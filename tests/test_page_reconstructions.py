@@ -160,5 +160,7 @@ def test_reconstructions_of_another_class_are_marked_and_counted(runs_root):
     (note,) = [c.value for c in at.caption if "pixel classifier" in c.value]
     if wrong.any():
         assert f"**{wrong.sum()} of {(read_x == data.test_y[idx]).sum()}** decode(mu)" in note
+        unjudged = int((read_x != data.test_y[idx]).sum())
+        assert (f"misreads the other {unjudged} input" in note) == (unjudged > 0)
     else:
         assert note.startswith("Every decode(mu)")

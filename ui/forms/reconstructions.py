@@ -31,7 +31,10 @@ def wrong_class_note(n_wrong: int, n_read: int, n_shown: int, real_share: float 
     if n_wrong == 0:
         return (f"Every decode(mu) of the {n_read} inputs the pixel classifier reads as their own "
                 f"class is read as that class too{ceiling}.")
+    unjudged = n_shown - n_read
     return (f"**{n_wrong} of {n_read}** decode(mu) look like another class than their input to "
             f"the pixel classifier, which reads those inputs as their own class{ceiling}: marked "
             "⚠ under the column, with the class it reads. The code mu of such an image lies where "
-            "the decoder draws the other class.")
+            "the decoder draws the other class."
+            + (f" It misreads the other {unjudged} input{'s' * (unjudged != 1)} shown, so it "
+               "cannot judge their reconstructions: look at them yourself." if unjudged else ""))
