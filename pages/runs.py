@@ -9,7 +9,7 @@ from ui.cache.runs import (active_run, all_runs, dataset_key, live_runs_table, r
 from ui.export import download_button as export_button
 from ui.figures.curves import metrics_frames, runs_overlay_figure
 from ui.forms.imported import imported_names
-from ui.forms.runs import METRICS, autoencoder_note, natural_key
+from ui.forms.runs import METRICS, autoencoder_note, natural_key, rises
 from ui.forms.text import code, plain
 from ui.style import export_config
 from ui.forms.uploads import release_upload, upload_key
@@ -92,13 +92,16 @@ if chosen:
     st.plotly_chart(runs_overlay_figure({n: runs[n].read_metrics() for n in chosen}, metric,
                                         y_title=METRICS[metric], title=METRICS[metric]),
                     theme="streamlit", config=export_config("runs", metric.replace("/", "-")))
-    betas = {}
+    betas, rising = {}, {}
     for n in chosen:
+        steps, epochs = metrics_frames(runs[n].read_metrics())
+        frame = epochs if metric.startswith("test/") else steps
+        rising[n] = metric in frame and rises(frame[metric].tolist())
         try:
             betas[n] = runs[n].read_config()[0].beta
         except RunError:
             pass  # a damaged run: the table above says what is wrong with it
-    if (note := autoencoder_note(betas, metric)) is not None:
+    if (note := autoencoder_note(betas, metric, rising)) is not None:
         st.caption(note)
 else:
     st.caption("Choose runs to overlay their curves.")

@@ -127,3 +127,11 @@ def test_export_config_names_the_png_after_run_and_figure():
     assert export_config("mnist5k-16d-beta0.5", "latent") == {"toImageButtonOptions": {
         "format": "png", "filename": "mnist5k-16d-beta0.5-latent", "scale": 2}}
     assert export_config("a b/c", "x")["toImageButtonOptions"]["filename"] == "a-b-c-x"
+
+
+def test_runs_table_sorts_numbers_as_numbers_and_drops_a_column_of_single_processes():
+    rows = [{"run": n, "processes": 1} for n in ("b-beta16", "b-beta2", "a", "b-beta0.5")]
+    table = runs_table(rows)
+    assert table["run"].tolist() == ["a", "b-beta0.5", "b-beta2", "b-beta16"]
+    assert "processes" not in table and table.columns[-1] == "active units"
+    assert runs_table(rows + [{"run": "c", "processes": 2}])["processes"].tolist() == [1, 1, 1, 1, 2]

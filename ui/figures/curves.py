@@ -7,6 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.forms.runs import natural_key
+
 from vae.run import format_seconds
 
 PARTS = (("recon", "Reconstruction  −log p(x|z)"), ("kl", "KL(q(z|x) ‖ N(0, I))"),
@@ -115,10 +117,18 @@ def progress_summary(status: dict, done: int | None = None) -> dict:
 
 
 def runs_table(summaries: list[dict]) -> pd.DataFrame:
-    """A row per run for display; `summaries` come from run_summary()."""
+    """A row per run for display, sorted by name with numbers read as numbers (beta2 before
+    beta16); `summaries` come from run_summary(). The processes column is there only when some
+    run trained on more than one: a column of 1s would push the last one out of view."""
     columns = ["run", "status", "dataset", "arch", "hidden", "latent", "beta", "epochs",
                "processes", "test −ELBO", "test recon", "test KL", "active units"]
-    return pd.DataFrame(summaries, columns=columns)
+    table = pd.DataFrame(summaries, columns=columns)
+    if table.empty:
+        return table
+    table = table.iloc[sorted(range(len(table)), key=lambda i: natural_key(str(table["run"].iloc[i])))]
+    if table["processes"].fillna(1).le(1).all():
+        table = table.drop(columns="processes")
+    return table.reset_index(drop=True)
 
 
 def run_summary(name: str, model_cfg: dict, train_cfg: dict, status: dict,

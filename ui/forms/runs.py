@@ -22,10 +22,19 @@ def natural_key(name: str) -> tuple:
                  for part in re.findall(r"\d+(?:\.\d+)?|\D+", name))
 
 
-def autoencoder_note(betas: dict[str, float], metric: str) -> str | None:
-    """Why the curve of a β = 0 run rises, when one is shown on a KL or −ELBO curve: nothing in its
-    loss holds the KL down, so what is plotted is measured, not trained."""
-    zero = [name for name, beta in betas.items() if beta == 0]
+def rises(values, tolerance: float = 0.02) -> bool:
+    """Whether a curve ends more than `tolerance` (relative) above its lowest point."""
+    v = [float(x) for x in values if x is not None and x == x]
+    return len(v) >= 2 and v[-1] > min(v) + tolerance * max(abs(min(v)), 1e-9)
+
+
+def autoencoder_note(betas: dict[str, float], metric: str,
+                     rising: dict[str, bool] | None = None) -> str | None:
+    """Why the curve of a β = 0 run rises, when one is shown rising on a KL or −ELBO curve: nothing
+    in its loss holds the KL down, so what is plotted is measured, not trained. `rising` says
+    which runs' curves rise; a β = 0 run whose curve does not is not named."""
+    zero = [name for name, beta in betas.items()
+            if beta == 0 and (rising is None or rising.get(name, False))]
     if not zero or metric not in KL_METRICS:
         return None
     names = ", ".join(f"**{n}**" for n in zero)
