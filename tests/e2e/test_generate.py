@@ -169,7 +169,8 @@ def test_pad_is_equally_scaled_with_z0_across_for_two_dims(page, app_url):
     assert ux == pytest.approx(uy, rel=1e-6) and ux > 20, f"{ux} px per unit across, {uy} up"
     assert page.locator(".vae-explorer .legend-item").count() == 10, "a legend entry per class"
     caption = page.locator(".vae-explorer .pad-caption").inner_text()
-    assert "solid" in caption and "dashed" in caption, "the rings' line styles are explained"
+    assert "Dashed rings" in caption and "solid" not in caption, (
+        "the prior's rings are dashed, as on every plane")
 
 
 def test_hovering_a_pad_point_shows_its_test_image(page, app_url):
