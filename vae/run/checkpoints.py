@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 import torch
@@ -16,7 +17,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save_file
 
 from ..model import VAE, VAEConfig, _is_int
-from .files import MAX_JSON_BYTES, RunError, write_atomic
+from .files import MAX_JSON_BYTES, RunError, file_kind, write_atomic
 
 # How save_snapshot names a snapshot: epochs run from 1 to 10,000 (TrainConfig), written with four
 # digits or more. The archive packs and imports exactly these names.
@@ -74,7 +75,15 @@ class Checkpoints:
         dtypes, size) and for NaN or infinity. RunError says what is wrong."""
         expected = _expected_shapes(config)
         limit = 4 * config.n_parameters + MAX_JSON_BYTES  # float32 data and a header
-        size = os.lstat(self.inside(path)).st_size
+        try:
+            info = os.lstat(self.inside(path))
+        except FileNotFoundError:
+            raise
+        except OSError as exc:  # e.g. snapshots/ is a file, so nothing can be inside it
+            raise RunError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+        if not stat.S_ISREG(info.st_mode):
+            raise RunError(f"{path} is {file_kind(info.st_mode)}, not a weights file.")
+        size = info.st_size
         if size > limit:
             raise RunError(f"{path} does not match config.json: it is {size:,} bytes, more than the "
                            f"{limit:,} that the configured model's weights can take (weights for "

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .checkpoints import Checkpoints
 from .config import NAME_RE, RunConfig
-from .files import RunError, RunFiles, lexists
+from .files import MAX_METRICS_BYTES, RunError, RunFiles, file_kind, file_problem, lexists
 from .lock import TrainerLock
 from .metrics import MetricsLog
 from .status import RunStatus
@@ -47,12 +47,25 @@ class RunDir(RunFiles, RunConfig, TrainerLock, RunStatus, MetricsLog, Checkpoint
         status = self._read_status_file()
         if status.get("state") == "damaged":
             found.append(status["problem"])
-        for path in (self.weights_file, self.snapshot_dir, self.resume_file, self.lock_file):
+        for path in (self.weights_file, self.snapshot_dir, self.resume_file, self.lock_file,
+                     self.metrics_file):
             try:
                 self.inside(path)  # cheap: an lstat each; the weights' contents are checked on load
             except RunError as exc:
                 if str(exc) not in " ".join(found):
                     found.append(str(exc))
+                continue
+            # a folder (or FIFO, device) where a file should be: this run is damaged, no other
+            wrong = (_not_a_folder(path) if path == self.snapshot_dir else
+                     file_problem(path, MAX_METRICS_BYTES if path == self.metrics_file else None))
+            if wrong and wrong not in found:
+                found.append(wrong)
+        for epoch in self.snapshot_epochs():
+            wrong = file_problem(self.snapshot_file(epoch))
+            if wrong:
+                found.append(wrong)
+        if any(str(self.metrics_file) in p for p in found):
+            return found  # its one problem is said; no count of lines that could not be read
         _, bad = self.read_metrics_checked()
         if bad:
             found.append(f"{self.metrics_file}: {bad} line{'s' * (bad != 1)} skipped (not a "
@@ -70,6 +83,16 @@ class RunDir(RunFiles, RunConfig, TrainerLock, RunStatus, MetricsLog, Checkpoint
             raise RunError(f"{self.name} is still training (pid {self.trainer_pid()}): stop it "
                            "before deleting it.")
         shutil.rmtree(self.path)  # rmtree removes links inside, never what they point to
+
+
+def _not_a_folder(path: Path) -> str | None:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path} cannot be read: {exc.strerror or exc}."
+    return None if stat.S_ISDIR(mode) else f"{path} is {file_kind(mode)}, not a folder."
 
 
 def validate_run_folder(path: str | os.PathLike) -> list[str]:

@@ -1,0 +1,135 @@
+"""Engine side of the second hostile-input and crash test: hostile run folders built in a
+temporary runs root (folders where files belong, metrics that parse but are not numbers, huge
+weights), data paths that could hang a reader, a Stop during start-up, resume states out of range,
+the lock held for a delete, float16 overflow in snapshots, and bounded caches."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from vae.model import VAEConfig
+from vae.run import DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs, validate_run_folder
+from tests.conftest import wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def one_thread(monkeypatch):
+    """One intra-op thread here and in the trainers started from here (2 shared cores)."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    """A runs root with two copies of the shipped mnist5k-2d run: one to break, one to stay good."""
+    src = DEFAULT_ROOT / "mnist5k-2d"
+    if not (src / "model.safetensors").exists():
+        pytest.skip("the shipped run checkpoints/mnist5k-2d is missing: `make shipped-runs`")
+    for name in ("mnist5k-2d", "good"):
+        shutil.copytree(src, tmp_path / "runs" / name)
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def run(root) -> RunDir:
+    return RunDir(root / "mnist5k-2d")
+
+
+def raises(fn, *words) -> str:
+    with pytest.raises(RunError) as info:
+        fn()
+    for word in words:
+        assert word in str(info.value), f"{word!r} missing from: {info.value}"
+    return str(info.value)
+
+
+def replace_by_folder(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+    path.mkdir()
+    (path / "inside").write_text("a folder where a file should be\n")
+
+
+def the_good_run_is_untouched(root: Path) -> None:
+    good = RunDir(root / "good")
+    assert good.problems() == []
+    assert good.read_status()["state"] == "finished"
+    assert len(good.read_metrics()) > 0
+    good.load_model()
+
+
+# ------------------------------------------------ 1. a folder where a run file should be
+
+@pytest.mark.parametrize("name", ["status.json", "config.json", "metrics.jsonl"])
+def test_a_folder_as_a_small_run_file_marks_that_run_damaged_only(root, run, name):
+    replace_by_folder(run.path / name)
+    runs = {r.name: r for r in list_runs(root)}
+    assert set(runs) == {"mnist5k-2d", "good"}, "a damaged run hid itself or another"
+    problems = " ".join(run.problems())
+    assert f"{name} is a folder, not a regular file" in problems, problems
+    assert validate_run_folder(run.path), "validate_run_folder passed a damaged run"
+    status = run.read_status()  # never IsADirectoryError
+    if name == "status.json":
+        assert status["state"] == "damaged" and "is a folder" in status["problem"]
+    rows, bad = run.read_metrics_checked()
+    if name == "metrics.jsonl":
+        assert rows == [] and bad == 1
+    if name == "config.json":
+        raises(run.read_config, "config.json", "is a folder")
+        raises(run.load_model, "is a folder")
+    the_good_run_is_untouched(root)
+    run.delete()  # the way out stays open
+    assert not run.path.exists()
+
+
+def test_a_folder_as_weights_snapshot_or_resume_state(root, run):
+    replace_by_folder(run.weights_file)
+    first = run.snapshot_epochs()[0]
+    replace_by_folder(run.snapshot_file(first))
+    replace_by_folder(run.resume_file)
+    replace_by_folder(run.lock_file)
+    problems = " ".join(run.problems())
+    for name in ("model.safetensors", f"epoch_{first:04d}.safetensors", "resume.pt", "train.lock"):
+        assert f"{name} is a folder, not a regular file" in problems, (name, problems)
+    raises(run.load_model, "model.safetensors is a folder")
+    raises(lambda: run.load_model(epoch=first), f"epoch_{first:04d}.safetensors is a folder")
+    raises(lambda: run.read_bytes(run.resume_file, 1 << 20), "resume.pt is a folder")
+    raises(lambda: run.download_bytes(run.weights_file), "is a folder")
+    assert not run.is_training()
+    assert any("model.safetensors" in p for p in validate_run_folder(run.path))
+    the_good_run_is_untouched(root)
+    run.delete()
+    assert not run.path.exists()
+
+
+def test_snapshots_as_a_file_and_status_unwritable(root, run):
+    shutil.rmtree(run.snapshot_dir)
+    run.snapshot_dir.write_text("not a folder\n")
+    assert run.snapshot_epochs() == []
+    raises(lambda: run.load_model(epoch=1), "epoch_0001.safetensors")
+    assert any("snapshots is a regular file, not a folder" in p for p in run.problems())
+    replace_by_folder(run.status_file)
+    raises(run.mark_stopped, "status.json cannot be written", "a folder is in its place")
+    the_good_run_is_untouched(root)
+
+
+def test_resume_with_a_folder_as_resume_state_says_so(root, run, capsys):
+    from vae.train import main
+    replace_by_folder(run.resume_file)
+    run.write_status(state="stopped", epoch=1, epochs=30, message="")
+    assert main(["--root", str(root), "--resume", run.name, "--quiet", "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "resume.pt is a folder, not a regular file" in err, err
