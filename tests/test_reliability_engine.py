@@ -133,3 +133,102 @@ def test_resume_with_a_folder_as_resume_state_says_so(root, run, capsys):
     assert main(["--root", str(root), "--resume", run.name, "--quiet", "--device", "cpu"]) == 2
     err = capsys.readouterr().err
     assert "resume.pt is a folder, not a regular file" in err, err
+
+
+# ------------------------------------------ 2. metrics that parse but are not numbers, huge weights
+
+def epoch_row(run: RunDir, **change) -> dict:
+    row = next(r for r in run.read_metrics() if r["kind"] == "epoch")
+    row.update(change)
+    return row
+
+
+@pytest.mark.parametrize("change", [
+    {"test/kl": None}, {"test/recon": None}, {"train/neg_elbo": None},
+    {"test/active_units": 1e308}, {"test/active_units": 3}, {"test/active_units": -1},
+    {"test/active_units": 1.0}, {"epoch": 10**30}, {"step": 10**30}, {"step": 2**31 * 10**3},
+    {"test/kl_per_dim": [0.5]}, {"test/kl_per_dim": [0.5, None]}, {"test/kl_per_dim": [0.5, 1e300]},
+    {"test/kl_per_dim": "0.5,0.5"}, {"test/kl": -5.0}, {"test/neg_elbo": 1e300},
+    {"samples_per_s": -1.0}, {"time": True}, {"test/images": 0}, {"someone/else": None},
+    {"someone/else": "text"},
+], ids=lambda c: json.dumps(c)[:40])
+def test_metric_lines_out_of_schema_are_skipped_and_counted(root, run, change):
+    rows = run.read_metrics()
+    with run.metrics_file.open("a") as f:
+        f.write(json.dumps(epoch_row(run, **change)) + "\n")
+    after, bad = run.read_metrics_checked()
+    assert bad == 1 and after == rows, f"{change} was accepted"
+    assert any("1 line skipped" in p for p in run.problems())
+    the_good_run_is_untouched(root)
+
+
+def test_a_good_epoch_line_of_a_2d_run_is_still_accepted(run):
+    rows = run.read_metrics()
+    last = rows[-1]
+    nxt = epoch_row(run, step=last["step"] + 1, epoch=last["epoch"] + 1, **{"test/kl": 0.0})
+    with run.metrics_file.open("a") as f:
+        f.write(json.dumps(nxt) + "\n")
+    after, bad = run.read_metrics_checked()
+    assert bad == 0 and after[-1] == nxt and len(after) == len(rows) + 1
+
+
+def test_kl_per_dim_is_checked_against_the_configured_latent_size(root, tmp_path):
+    """The same file is good for a 2-D run and bad for a 16-D one: the cache keys on both."""
+    big = tmp_path / "runs" / "big"
+    shutil.copytree(root / "good", big)
+    raw = json.loads((big / "config.json").read_text())
+    raw["model"]["latent_dim"] = 16
+    (big / "config.json").write_text(json.dumps(raw))
+    epochs = [r for r in RunDir(root / "good").read_metrics() if r["kind"] == "epoch"]
+    assert epochs, "the good run has epoch rows"
+    rows, bad = RunDir(big).read_metrics_checked()
+    assert bad == len(epochs) and not [r for r in rows if r["kind"] == "epoch"]
+    assert RunDir(root / "good").read_metrics_checked()[1] == 0
+
+
+@pytest.mark.parametrize("value", [3e38, -2e6, 1e7])
+def test_finite_but_huge_weights_are_damage_with_words(root, run, value):
+    state = load_file(run.weights_file)
+    key = next(iter(state))
+    state[key] = state[key].clone()
+    state[key].view(-1)[0] = value
+    save_file(state, run.weights_file)
+    message = raises(run.load_model, "beyond ±1e+06", key)
+    assert any("beyond" in p for p in validate_run_folder(run.path)), message
+    the_good_run_is_untouched(root)
+
+
+def test_the_trainer_fails_a_run_whose_weights_grow_past_the_bound():
+    from vae.train.loop import _all_finite
+    from vae.model import VAE
+    model = VAE(VAEConfig(latent_dim=2, hidden=(8,)))
+    assert _all_finite(model)
+    with torch.no_grad():
+        next(model.parameters()).view(-1)[0] = 2e6
+    assert not _all_finite(model)
+
+
+def test_the_metrics_cache_is_bounded_by_bytes_and_keyed_by_content(tmp_path, monkeypatch):
+    from vae.run import metrics
+    monkeypatch.setattr(metrics, "_PARSED_METRICS", type(metrics._PARSED_METRICS)())
+    monkeypatch.setattr(metrics, "MAX_PARSED_METRICS_BYTES", 3000)
+    line = json.dumps({"kind": "step", "step": 1, "epoch": 1, "train/recon": 1.0, "train/kl": 1.0,
+                       "train/neg_elbo": 2.0}) + "\n"
+    runs = []
+    for i in range(12):
+        run = tmp_path / f"r{i}"
+        run.mkdir()
+        (run / "metrics.jsonl").write_text(line * (5 + i))  # a different content each
+        runs.append(RunDir(run))
+        assert run and runs[-1].read_metrics_checked() == ([json.loads(line)] , 0)
+        entries, held = metrics.parsed_metrics_cache()
+        assert held <= 3000, f"the cache holds {held} bytes of files, past its bound"
+    assert entries < 12, "every file's rows were kept"
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    shutil.copy(runs[-1].metrics_file, twin / "metrics.jsonl")
+    before = metrics.parsed_metrics_cache()
+    RunDir(twin).read_metrics_checked()
+    assert metrics.parsed_metrics_cache() == before, "the same content was cached twice"
+    (runs[-1].metrics_file).write_text(line * 2 + "{not json}\n")
+    assert runs[-1].read_metrics_checked()[1] == 1, "a changed file was served stale"

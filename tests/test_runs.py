@@ -194,7 +194,7 @@ def test_metrics_are_parsed_once_per_content_and_follow_every_change(run, monkey
     parsed = []
     real = RunDir._parse_metrics
     monkeypatch.setattr(RunDir, "_parse_metrics",
-                        staticmethod(lambda data: parsed.append(1) or real(data)))
+                        staticmethod(lambda data, d=None: parsed.append(1) or real(data, d)))
     first[0]["train/recon"] = -1.0  # a caller changing its rows changes nothing read later
     again = run.read_metrics()
     assert parsed == [] and again[0]["train/recon"] != -1.0 and len(again) == len(first)

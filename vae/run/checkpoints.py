@@ -22,6 +22,9 @@ from .files import MAX_JSON_BYTES, RunError, file_kind, write_atomic
 # How save_snapshot names a snapshot: epochs run from 1 to 10,000 (TrainConfig), written with four
 # digits or more. The archive packs and imports exactly these names.
 SNAPSHOT_RE = re.compile(r"epoch_(\d{4}|10000)\.safetensors")
+# The largest |weight| a run may hold. A trained VAE's weights are of order 1; far past this, the
+# products the pages compute (a decoder's logits, a KL's exp(logvar)) overflow float32.
+MAX_WEIGHT = 1e6
 
 
 class Checkpoints:
@@ -104,6 +107,12 @@ class Checkpoints:
                 raise RunError(f"{path} holds {bad:,} NaN or infinite values (in {key}): these "
                                "weights cannot be drawn. Train again or resume from an earlier "
                                "snapshot.")
+            huge = int((tensor.abs() > MAX_WEIGHT).sum())
+            if huge:
+                raise RunError(f"{path} holds {huge:,} values beyond ±{MAX_WEIGHT:g} (in {key}, up "
+                               f"to {float(tensor.abs().max()):.3g}): no trained VAE has such "
+                               "weights, and the pages' sums would overflow. Train again or resume "
+                               "from an earlier snapshot.")
         return state
 
     def load_model(self, epoch: int | None = None, device: str = "cpu") -> VAE:

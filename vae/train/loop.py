@@ -27,7 +27,7 @@ from ..data import dataset_for
 from ..distributed import Group, PeerLost, ShardObjective, evaluate_sharded, peer_lost
 from ..losses import evaluate, loss_terms
 from ..model import VAE, VAEConfig
-from ..run import RunDir, RunError, TrainConfig, format_seconds
+from ..run import MAX_WEIGHT, RunDir, RunError, TrainConfig, format_seconds
 from .device import make_optimizer, pick_device, resolve_precision
 from .schedule import beta_at, lr_schedule
 
@@ -321,7 +321,8 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                     test = evaluate_sharded(model, s.test_x, group, generator=eval_gen)
                 if not math.isfinite(test["neg_elbo"]) or not _all_finite(model):
                     # the last step's update overflowed: the loss was finite, the weights are not
-                    return fail(f"The weights became NaN or infinite during epoch {epoch} (test "
+                    return fail(f"The weights became NaN, infinite or larger than ±{MAX_WEIGHT:g} "
+                                f"during epoch {epoch} (test "
                                 f"-ELBO {test['neg_elbo']}). " + kept() + "Try a lower learning "
                                 "rate.")
                 elapsed = time.monotonic() - t0
@@ -354,7 +355,9 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
 
 
 def _all_finite(model: VAE) -> bool:
-    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    """Whether every weight is finite and within ±MAX_WEIGHT, which loading a run requires."""
+    return all(bool(torch.isfinite(p).all()) and float(p.detach().abs().max()) <= MAX_WEIGHT
+               for p in model.parameters())
 
 
 def _save_atomic(path: Path, obj) -> None:
