@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
@@ -232,3 +233,127 @@ def test_the_metrics_cache_is_bounded_by_bytes_and_keyed_by_content(tmp_path, mo
     assert metrics.parsed_metrics_cache() == before, "the same content was cached twice"
     (runs[-1].metrics_file).write_text(line * 2 + "{not json}\n")
     assert runs[-1].read_metrics_checked()[1] == 1, "a changed file was served stale"
+
+
+# ------------------------------------------------------------- 4. data paths that could hang
+
+def finishes(fn, timeout: float = 30):
+    """fn() run in a thread: what it returned or raised, or a failure if it blocks (a FIFO)."""
+    import threading
+    box = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"{fn} blocked for {timeout} s"
+    return box
+
+
+def refused(fn, *words) -> str:
+    from vae.data import DatasetError
+    box = finishes(fn)
+    assert isinstance(box.get("error"), DatasetError), box
+    for word in words:
+        assert word in str(box["error"]), f"{word!r} missing from: {box['error']}"
+    return str(box["error"])
+
+
+def fresh(name, data_dir, **options):
+    from vae.data.load import _load_cached, load_dataset
+    _load_cached.cache_clear()
+    return lambda: load_dataset(name, str(data_dir), **options)
+
+
+def test_fifos_where_data_files_belong_are_refused_at_once(tmp_path):
+    npz = tmp_path / "pipe.npz"
+    os.mkfifo(npz)
+    refused(fresh("npz", npz), "not a file")
+    mnist = tmp_path / "mnist"
+    mnist.mkdir()
+    os.mkfifo(mnist / "mnist.npz")
+    refused(fresh("mnist", mnist), "not a regular file")
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    os.mkfifo(idx / "train-images-idx3-ubyte.gz")
+    refused(fresh("mnist", idx), "FIFO")
+    refused(fresh("fashion-mnist", idx), "FIFO")
+    csv = tmp_path / "csv"
+    csv.mkdir()
+    os.mkfifo(csv / "mnist_5k.csv.gz")
+    refused(fresh("mnist-5k", csv), "FIFO")
+
+
+def test_a_fifo_among_the_images_of_a_folder_is_named_not_waited_for(tmp_path):
+    from PIL import Image
+    for cls in ("a", "b"):
+        (tmp_path / "imgs" / cls).mkdir(parents=True)
+        for i in range(5):
+            Image.new("L", (8, 8), 40 * i).save(tmp_path / "imgs" / cls / f"{i}.png")
+    os.mkfifo(tmp_path / "imgs" / "a" / "pipe.png")
+    refused(fresh("folder", tmp_path / "imgs"), "pipe.png", "FIFO")
+
+
+@pytest.mark.parametrize("name,path", [("folder", "/proc/self/task"), ("folder", "/proc/self"),
+                                       ("mnist", "/proc/self"), ("npz", "/dev/zero"),
+                                       ("folder", "/sys/kernel"), ("mnist-5k", "/dev/shm")])
+def test_system_folders_are_not_datasets(name, path):
+    if not os.path.exists(path):
+        pytest.skip(f"{path} does not exist here")
+    refused(fresh(name, path), "the system's own files")
+
+
+def test_a_link_into_proc_is_refused_too(tmp_path):
+    os.symlink("/proc/self/task", tmp_path / "innocent")
+    refused(fresh("folder", tmp_path / "innocent"), "the system's own files")
+
+
+def write_npz_member(zf, key: str, shape: tuple, chunks: int, chunk: bytes = b"") -> None:
+    """A .npy member whose header declares `shape` (uint8), followed by `chunks` x `chunk`."""
+    import numpy as np
+    with zf.open(f"{key}.npy", "w", force_zip64=True) as f:
+        np.lib.format.write_array_header_1_0(f, {"descr": "|u1", "fortran_order": False,
+                                                 "shape": shape})
+        for _ in range(chunks):
+            f.write(chunk)
+
+
+def test_a_small_mnist_npz_declaring_400000_images_is_refused_before_allocating(tmp_path):
+    """Zeros compress a thousandfold: 313 MB of images in a file of a few hundred KB."""
+    import zipfile
+    path = tmp_path / "mnist.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        write_npz_member(zf, "x_train", (400_000, 28, 28), 299, bytes(1 << 20))
+        for key, shape in (("y_train", (400_000,)), ("x_test", (10, 28, 28)), ("y_test", (10,))):
+            write_npz_member(zf, key, shape, 1, bytes(int(np.prod(shape))))
+    assert path.stat().st_size < 2 << 20
+    refused(fresh("mnist", path), "x_train", "more than 64,000,000 values")
+
+
+def test_npz_arrays_declaring_more_than_they_hold_are_refused(tmp_path):
+    import zipfile
+    path = tmp_path / "x.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        write_npz_member(zf, "x", (1000, 28, 28), 1, bytes(10))
+    refused(fresh("npz", path), "holds", "truncated or corrupt")
+
+
+def test_an_idx_gzip_declaring_too_many_values_is_refused_unread(tmp_path):
+    import gzip
+    import struct
+    from vae.data import DatasetError, read_idx
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(bytes([0, 0, 8, 3]) + struct.pack(">3I", 400_000, 28, 28) + bytes(1000))
+    with pytest.raises(DatasetError, match="at most 64,000,000 are read"):
+        read_idx(path)
+    short = tmp_path / "short.gz"
+    with gzip.open(short, "wb") as f:
+        f.write(bytes([0, 0, 8, 1]) + struct.pack(">I", 100) + bytes(10))
+    with pytest.raises(DatasetError, match="truncated or padded"):
+        read_idx(short)
