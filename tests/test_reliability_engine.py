@@ -200,13 +200,13 @@ def test_finite_but_huge_weights_are_damage_with_words(root, run, value):
 
 
 def test_the_trainer_fails_a_run_whose_weights_grow_past_the_bound():
-    from vae.train.loop import _all_finite
+    from vae.train.loop import _weights_problem
     from vae.model import VAE
     model = VAE(VAEConfig(latent_dim=2, hidden=(8,)))
-    assert _all_finite(model)
+    assert _weights_problem(model) is None
     with torch.no_grad():
         next(model.parameters()).view(-1)[0] = 2e6
-    assert not _all_finite(model)
+    assert _weights_problem(model) == "larger than ±1e+06"
 
 
 def test_the_metrics_cache_is_bounded_by_bytes_and_keyed_by_content(tmp_path, monkeypatch):
@@ -357,3 +357,105 @@ def test_an_idx_gzip_declaring_too_many_values_is_refused_unread(tmp_path):
         f.write(bytes([0, 0, 8, 1]) + struct.pack(">I", 100) + bytes(10))
     with pytest.raises(DatasetError, match="truncated or padded"):
         read_idx(short)
+
+
+# ------------------------------------------------------------- 6. Stop while a run is starting
+
+LONG = {"dataset": "digits", "latent-dim": 2, "hidden": 16, "epochs": 2000, "device": "cpu",
+        "batch-size": 16}  # minutes of training if the Stop were lost
+
+
+def exits(proc, cap: float = 300) -> int:
+    """The trainer's exit code; a cap, not a wait (it ends on the event). Killed on failure."""
+    try:
+        return proc.wait(cap)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("the trainer did not stop: a Stop during start-up was lost")
+
+
+def test_stop_right_after_launch_holds(tmp_path):
+    from vae import launch
+    run = launch.start_training(tmp_path, "stop-at-once", LONG)
+    pid = launch.stop_training(run)
+    proc = launch._launches[run.path].proc
+    assert pid == proc.pid, "Stop did nothing while the trainer started"
+    exits(proc)
+    status = run.read_status()
+    assert status["state"] in ("new", "stopped"), status
+    assert not any(r["kind"] == "epoch" for r in run.read_metrics()), "it trained anyway"
+    if status["state"] == "new":  # stopped before it wrote status.json
+        said = launch.launch_status(run)
+        assert said and "Stopped while it started" in said["message"], said
+
+
+def test_stop_once_the_run_folder_exists_but_before_it_trains(tmp_path):
+    """The run's folder is there (data loaded, lock being taken): Stop still holds."""
+    from vae import launch
+    run = launch.start_training(tmp_path, "stop-later", LONG)
+    proc = launch._launches[run.path].proc
+    wait_for(lambda: run.config_file.exists() or proc.poll() is not None, 300,
+             "the trainer to create its run folder")
+    assert launch.stop_training(run) is not None
+    exits(proc)
+    status = run.read_status()
+    assert status["state"] == "stopped", status
+    assert status.get("epoch", 0) <= 1 and "resumable" in status["message"]
+    epochs = [r for r in run.read_metrics() if r["kind"] == "epoch"]
+    assert len(epochs) <= 1, "it trained on after the Stop"
+
+
+def test_a_resume_stopped_at_once_changes_nothing(root, run):
+    from vae import launch
+    run.write_status(state="stopped", epoch=2, epochs=30, message="")
+    raw = json.loads(run.config_file.read_text())
+    raw["train"]["epochs"] = 2000
+    run.config_file.write_text(json.dumps(raw))
+    weights, metrics = run.weights_file.read_bytes(), run.metrics_file.read_bytes()
+    launch.resume_training(run, processes=1)
+    launch.stop_training(run)
+    exits(launch._launches[run.path].proc)
+    assert run.weights_file.read_bytes() == weights and run.metrics_file.read_bytes() == metrics
+    assert run.read_status()["state"] == "stopped"
+
+
+def test_a_stop_file_older_than_the_trainer_is_cleared_a_newer_one_obeyed(tmp_path, monkeypatch):
+    from vae.train import stop, train
+    from vae.train.loop import _clear_old_stop
+    run = RunDir.create(tmp_path, "r", VAEConfig(image_shape=(1, 8, 8), latent_dim=2, hidden=(8,)),
+                        TrainConfig(dataset="digits", epochs=1, device="cpu"))
+    run.request_stop()
+    os.utime(run.stop_file, (1.0, 1.0))  # left by a session long gone
+    _clear_old_stop(run, since=2.0)
+    assert not run.stop_file.exists()
+    run.request_stop()  # pressed while this session started
+    _clear_old_stop(run, since=os.lstat(run.stop_file).st_mtime - 1)
+    assert run.stop_file.exists()
+    monkeypatch.setattr(stop, "_started", os.lstat(run.stop_file).st_mtime - 1)  # catch_early's
+    assert train(run, quiet=True) == "stopped"
+    status = run.read_status()
+    assert status["state"] == "stopped" and "before its first step" in status["message"]
+    assert not run.weights_file.exists() and run.read_metrics() == []
+
+
+def test_a_signal_caught_before_the_loop_stops_it_at_its_first_step(tmp_path, monkeypatch):
+    from vae.train import stop, train
+    run = RunDir.create(tmp_path, "r", VAEConfig(image_shape=(1, 8, 8), latent_dim=2, hidden=(8,)),
+                        TrainConfig(dataset="digits", epochs=1, device="cpu"))
+    monkeypatch.setattr(stop, "_caught", "SIGTERM")  # as catch_early records it
+    assert train(run, quiet=True) == "stopped"
+    assert "Stopped by SIGTERM before its first step" in run.read_status()["message"]
+
+
+def test_the_trainer_catches_a_stop_before_torch_loads():
+    """`python -m vae.train` installs its handler before PyTorch is imported."""
+    code = ("import sys, runpy\n"
+            "sys.argv = ['vae.train', '--help']\n"
+            "import vae.train.stop as s, signal\n"
+            "s.catch_early()\n"
+            "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if 'torch' in m)\n"
+            "assert signal.getsignal(signal.SIGTERM) is s._remember\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -23,6 +23,7 @@ from ..threads import ENV as THREADS_ENV
 from ..threads import choose_threads, parse_threads
 from .device import pick_device
 from .loop import train
+from .stop import caught
 
 # Named sets of training flags. classic is the defaults (the shipped runs, the README's numbers);
 # fast reaches the classic recipe's 10-epoch test -ELBO on Fashion-MNIST in a fraction of its
@@ -167,6 +168,11 @@ def _lead(group: Group, args, argv) -> int:
                               likelihood=args.likelihood, beta=args.beta,
                               kl_warmup_epochs=args.kl_warmup)
         name = args.name or f"{args.dataset}-{args.arch}-z{args.latent_dim}-{time.strftime('%Y%m%d-%H%M%S')}"
+        if caught():  # stopped while it loaded: end before anything is created
+            print(f"stopped by {caught()} before the run was created; nothing was written.",
+                  file=sys.stderr)
+            group.share(None)  # the other ranks end too
+            return 0
         run = RunDir.create(root, name, model_cfg, cfg)
         print(f"run {run.name}: {run.path}", file=sys.stderr)
         with _run_lock(run):

@@ -13,9 +13,7 @@ import json
 import math
 import os
 import pickle
-import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,27 +28,9 @@ from ..model import VAE, VAEConfig
 from ..run import MAX_WEIGHT, RunDir, RunError, TrainConfig, format_seconds
 from .device import make_optimizer, pick_device, resolve_precision
 from .schedule import beta_at, lr_schedule
+from .stop import StopFlag, started
 
 STATUS_EVERY_S = 0.5
-
-
-class StopFlag:
-    """Set by SIGTERM/SIGINT; the loop checks it (and the STOP file) every step."""
-
-    def __init__(self):
-        self.signal = None
-        self._previous = {}
-        if threading.current_thread() is threading.main_thread():  # Python allows no other
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                self._previous[sig] = signal.signal(sig, self._set)
-
-    def _set(self, signum, _frame):
-        self.signal = signal.Signals(signum).name
-
-    def restore(self) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        self._previous = {}
 
 
 class Progress:
@@ -107,8 +87,17 @@ class Session:
 
 def train(run: RunDir, resume: bool = False, quiet: bool = False, group: Group | None = None) -> str:
     """Train the run to its configured epochs. Returns the final state. Under torchrun every rank
-    calls this with its group; rank 0 alone writes to the run folder."""
-    group = group or Group()
+    calls this with its group; rank 0 alone writes to the run folder. A SIGTERM or SIGINT from the
+    start (or before, see vae.train.stop) stops it at its first step."""
+    stop = StopFlag()  # first: a Stop while the data loads is kept for the first step
+    try:
+        return _train(run, resume, quiet, group or Group(), stop, started(time.time()))
+    finally:
+        stop.restore()  # an in-process caller (a test, a benchmark) gets its Ctrl-C back
+
+
+def _train(run: RunDir, resume: bool, quiet: bool, group: Group, stop: StopFlag,
+           since: float) -> str:
     model_cfg, cfg = run.read_config()
     if group.is_main:
         run.sweep_temp_files()  # temp files of saves a killed trainer left half-done
@@ -154,17 +143,25 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False, group: Group |
                                  total_steps=s.step)
             return "finished"
     if group.is_main:
-        run.stop_file.unlink(missing_ok=True)
+        _clear_old_stop(run, since)
     # A run stopped mid-epoch goes on at the batch after the last one it took, in the same order
     # (resume.pt holds the shuffle state from before that epoch's permutation), so stopping and
     # resuming gives the same weights as never stopping.
     s.skip = min(max(s.step - (s.start_epoch - 1) * s.steps_per_epoch, 0), s.steps_per_epoch)
 
-    stop = StopFlag()
+    return _train_loop(s, stop, quiet or not group.is_main)
+
+
+def _clear_old_stop(run: RunDir, since: float) -> None:
+    """Remove a STOP file an earlier session left (older than this trainer's start); one written
+    since is a Stop for this session, pressed while it started, and stays to be obeyed."""
     try:
-        return _train_loop(s, stop, quiet or not group.is_main)
-    finally:
-        stop.restore()  # an in-process caller (a test, a benchmark) gets its Ctrl-C back
+        if os.lstat(run.stop_file).st_mtime < since:
+            run.stop_file.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise RunError(f"{run.stop_file} cannot be removed: {exc.strerror or exc}.") from exc
 
 
 def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
@@ -230,6 +227,14 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
         progress.stream.write(f"\nstopped by {why}; resume with --resume {run.name}\n")
         return "stopped"
 
+    if not group.enabled and (stop.signal or run.stop_file.exists()):
+        # stopped while it started: nothing was trained or written yet, so nothing is saved; a
+        # resume goes on from what the run held before (or starts over, without weights)
+        why = stop.signal or "a stop request"
+        status("stopped", message=f"Stopped by {why} before its first step (while it started); "
+                                  "resumable.")
+        progress.stream.write(f"\nstopped by {why} before its first step\n")
+        return "stopped"
     status("running", message="")
     # lines a killed session logged past the point this one goes on from are cut; no links
     with (run.open_metrics(resume_step=step) if writes else contextlib.nullcontext()) as metrics:
@@ -319,12 +324,12 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                     test = evaluate(model, s.test_x, generator=eval_gen)
                 else:
                     test = evaluate_sharded(model, s.test_x, group, generator=eval_gen)
-                if not math.isfinite(test["neg_elbo"]) or not _all_finite(model):
+                wrong = "NaN or infinite" if not math.isfinite(test["neg_elbo"]) else \
+                    _weights_problem(model)
+                if wrong:
                     # the last step's update overflowed: the loss was finite, the weights are not
-                    return fail(f"The weights became NaN, infinite or larger than ±{MAX_WEIGHT:g} "
-                                f"during epoch {epoch} (test "
-                                f"-ELBO {test['neg_elbo']}). " + kept() + "Try a lower learning "
-                                "rate.")
+                    return fail(f"The weights became {wrong} during epoch {epoch} (test -ELBO "
+                                f"{test['neg_elbo']}). " + kept() + "Try a lower learning rate.")
                 elapsed = time.monotonic() - t0
                 row = _train_row(step, epoch, rate, beta_at(model_cfg, epoch, 1.0), ep_sum)
                 row.update({"kind": "epoch", "epoch_time": elapsed})
@@ -354,10 +359,15 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
     return "finished"
 
 
-def _all_finite(model: VAE) -> bool:
-    """Whether every weight is finite and within ±MAX_WEIGHT, which loading a run requires."""
-    return all(bool(torch.isfinite(p).all()) and float(p.detach().abs().max()) <= MAX_WEIGHT
-               for p in model.parameters())
+def _weights_problem(model: VAE) -> str | None:
+    """Why the weights cannot be saved as a run's (loading refuses them), or None: NaN or
+    infinity, or a value beyond ±MAX_WEIGHT."""
+    params = list(model.parameters())
+    if not all(bool(torch.isfinite(p).all()) for p in params):
+        return "NaN or infinite"
+    if any(float(p.detach().abs().max()) > MAX_WEIGHT for p in params):
+        return f"larger than ±{MAX_WEIGHT:g}"
+    return None
 
 
 def _save_atomic(path: Path, obj) -> None:
