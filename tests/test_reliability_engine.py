@@ -459,3 +459,93 @@ def test_the_trainer_catches_a_stop_before_torch_loads():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+# ------------------------------------------------------------------------- 9. smaller traps
+
+def small_run(root: Path, name: str, epochs: int = 2) -> RunDir:
+    return RunDir.create(root, name, VAEConfig(image_shape=(1, 8, 8), latent_dim=2, hidden=(16,)),
+                         TrainConfig(dataset="digits", epochs=epochs, device="cpu", log_every=5,
+                                     batch_size=256))
+
+
+@pytest.mark.parametrize("change", [{"step": -1}, {"epoch": -1}, {"step": 10**12},
+                                    {"epoch": 10**6}, {"step": 0.5}, {"step": "3"},
+                                    {"epoch": 2, "step": 1}])
+def test_a_resume_state_out_of_range_is_refused_and_nothing_changes(tmp_path, change, capsys):
+    from vae.train import train
+    run = small_run(tmp_path, "r", epochs=3)
+    assert train(run, quiet=True) == "finished"
+    run.set_epochs(4)
+    state = torch.load(run.resume_file, weights_only=True)
+    state.update(change)
+    torch.save(state, run.resume_file)
+    files = {p.name: p.read_bytes() for p in run.path.iterdir() if p.is_file()}
+    with pytest.raises(RunError, match="resume.pt is damaged") as info:
+        train(run, resume=True, quiet=True)
+    assert "Nothing was changed" in str(info.value)
+    assert {p.name: p.read_bytes() for p in run.path.iterdir() if p.is_file()} == files, \
+        "a refused resume state changed the run (metrics wiped?)"
+
+
+@pytest.mark.parametrize("root_arg", ["/proc/self", "/etc/passwd", "/dev/null", "/sys"])
+def test_a_runs_root_that_cannot_hold_runs_is_one_sentence(root_arg, capsys):
+    from vae.train import main
+    if not os.path.exists(root_arg):
+        pytest.skip(f"{root_arg} does not exist here")
+    for args in (["--dataset", "digits", "--epochs", "1", "--name", "x"], ["--resume", "x"]):
+        assert main(["--root", root_arg, "--quiet", *args]) == 2
+        err = capsys.readouterr().err
+        assert "error: The runs root" in err and "Traceback" not in err, err
+
+
+def test_a_run_folder_that_cannot_be_created_is_one_sentence(tmp_path, capsys):
+    from vae.train import main
+    (tmp_path / "file").write_text("x")
+    assert main(["--root", str(tmp_path / "file" / "deeper"), "--dataset", "digits",
+                 "--epochs", "1", "--name", "x", "--quiet"]) == 2
+    assert "error: The runs root" in capsys.readouterr().err
+    raises(lambda: RunDir.create(tmp_path / "file" / "deeper", "x", VAEConfig(), TrainConfig()),
+           "cannot be created", "Not a directory")
+
+
+@pytest.mark.parametrize("flag,value,words", [
+    ("--latent-dim", "1000000000", "latent"), ("--batch-size", "12345678901234567890", "batch size"),
+    ("--epochs", "99999999999999999999", "epochs"), ("--latent-dim", "0", "latent")])
+def test_absurd_sizes_on_the_command_line_are_refused_and_nothing_is_made(tmp_path, flag, value,
+                                                                          words, capsys):
+    from vae.train import main
+    root = tmp_path / "runs"
+    assert main(["--root", str(root), "--dataset", "digits", "--name", "x", "--quiet", flag,
+                 value]) == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and words in err.lower() and "Traceback" not in err, err
+    assert not (root / "x").exists()
+
+
+@pytest.mark.slow
+def test_after_rank_0_dies_rank_1_does_not_say_state_saved(tmp_path):
+    """Process 0 alone writes the run: when it is the one killed, nothing was saved, and process 1
+    must say so rather than "the state at that step was saved"."""
+    import signal
+    from tests.test_distributed import SMALL, TORCHRUN, children, env
+    root = tmp_path / "runs"
+    run = RunDir(root / "d")
+    proc = subprocess.Popen([*TORCHRUN, "--nproc_per_node=2", "-m", "vae.train", *SMALL,
+                             "--epochs", "20", "--batch-size", "16", "--root", str(root),
+                             "--name", "d"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env=env(VAE_DIST_TIMEOUT_S="20"), start_new_session=True)
+    try:
+        wait_for(lambda: run.read_status().get("step", 0) >= 30, 240, "30 steps on 2 processes")
+        rank0 = run.trainer_pid()
+        assert rank0 in children(proc.pid)
+        os.kill(rank0, signal.SIGKILL)
+        proc.wait(120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    _, err = proc.communicate()
+    said = [line for line in err.splitlines() if line.startswith("error: (process 1 of 2)")]
+    assert said, err[-3000:]
+    assert "was saved" not in said[0] and "This process saved nothing" in said[0], said[0]

@@ -106,7 +106,11 @@ class RunConfig:
         if lexists(run.path):
             raise RunError(f"A run named {name!r} already exists in {root}; pick another name or "
                            "resume it.")
-        run.path.mkdir(parents=True)
+        try:
+            run.path.mkdir(parents=True)
+        except OSError as exc:  # a file on the way, a read-only place, a full disk
+            raise RunError(f"The run folder {run.path} cannot be created: "
+                           f"{exc.strerror or exc}.") from exc
         write_json_atomic(run.config_file, {"model": model.to_dict(), "train": asdict(train),
                                             "created": time.time()})
         return run

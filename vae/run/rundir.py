@@ -22,6 +22,7 @@ import shutil
 import stat
 from pathlib import Path
 
+from ..data.dataset import SYSTEM_DIRS  # the kernel's own files: never a runs root
 from .checkpoints import Checkpoints
 from .config import NAME_RE, RunConfig
 from .files import MAX_METRICS_BYTES, RunError, RunFiles, file_kind, file_problem, lexists
@@ -128,6 +129,27 @@ def validate_run_folder(path: str | os.PathLike) -> list[str]:
         except (RunError, FileNotFoundError) as exc:
             found.append(str(exc))
     return found
+
+
+def check_root(root: str | os.PathLike) -> Path:
+    """`root` once it can hold runs: not in /proc, /sys or /dev (where links lead included), and a
+    folder if it exists (it is created when a run is). RunError in words otherwise."""
+    root = Path(root)
+    real = os.path.realpath(root)
+    for system in SYSTEM_DIRS:
+        if real == system or real.startswith(system + "/"):
+            raise RunError(f"The runs root {root} is in {system}, the system's own files: give a "
+                           "folder of yours for the runs (it is created if missing).")
+    try:
+        info = os.stat(root)
+    except FileNotFoundError:
+        return root
+    except OSError as exc:
+        raise RunError(f"The runs root {root} cannot be used: {exc.strerror or exc}.") from exc
+    if not stat.S_ISDIR(info.st_mode):
+        raise RunError(f"The runs root {root} is {file_kind(info.st_mode)}, not a folder: give a "
+                       "folder for the runs (it is created if missing).")
+    return root
 
 
 def list_runs(root: str | os.PathLike = DEFAULT_ROOT) -> list[RunDir]:

@@ -18,7 +18,8 @@ import torch
 from ..data import CUSTOM, DATASETS, DatasetError, data_options, dataset_for
 from ..distributed import DistributedError, Group, join_from_env
 from ..model import ARCHS, LIKELIHOODS, ConfigError, VAEConfig, parse_hidden
-from ..run import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, write_json_atomic
+from ..run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, check_root, validate_name,
+                   write_json_atomic)
 from ..threads import ENV as THREADS_ENV
 from ..threads import choose_threads, parse_threads
 from .device import pick_device
@@ -140,6 +141,7 @@ def _lead(group: Group, args, argv) -> int:
         group.share((run.name, resume))
 
     try:
+        check_root(root)  # --root /proc/self or /etc/passwd: a sentence, not a traceback
         if args.resume:
             run = RunDir(root / validate_name(args.resume))
             model_cfg, cfg = run.read_config()

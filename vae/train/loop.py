@@ -24,8 +24,9 @@ from torch.nn.parallel import DistributedDataParallel
 from ..data import dataset_for
 from ..distributed import Group, PeerLost, ShardObjective, evaluate_sharded, peer_lost
 from ..losses import evaluate, loss_terms
-from ..model import VAE, VAEConfig
+from ..model import VAE, VAEConfig, _is_int
 from ..run import MAX_WEIGHT, RunDir, RunError, TrainConfig, format_seconds
+from ..run.metrics import MAX_STEP
 from .device import make_optimizer, pick_device, resolve_precision
 from .schedule import beta_at, lr_schedule
 from .stop import StopFlag, started
@@ -123,6 +124,8 @@ def _train(run: RunDir, resume: bool, quiet: bool, group: Group, stop: StopFlag,
             try:  # weights_only: tensors and plain containers, never arbitrary pickled objects
                 state = torch.load(io.BytesIO(run.read_bytes(run.resume_file, 1 << 30)),
                                    map_location=device, weights_only=True)  # never via a link
+                _check_resume_state(run, state, cfg)  # before anything uses it: a step of -1
+                # would cut every metrics line on resume
                 s.optimizer.load_state_dict(state["optimizer"])
                 s.shuffle_gen.set_state(state["shuffle_rng"].cpu())  # map_location moved it
                 s.eps_gen.set_state(state["eps_rng"].cpu())
@@ -150,6 +153,26 @@ def _train(run: RunDir, resume: bool, quiet: bool, group: Group, stop: StopFlag,
     s.skip = min(max(s.step - (s.start_epoch - 1) * s.steps_per_epoch, 0), s.steps_per_epoch)
 
     return _train_loop(s, stop, quiet or not group.is_main)
+
+
+def _check_resume_state(run: RunDir, state, cfg: TrainConfig) -> None:
+    """RunError in words unless resume.pt's epoch and step are whole numbers in range: the epoch
+    it completed (0 to the run's epochs) and the steps it took (at least one per epoch done, at
+    most 10**9)."""
+    if not isinstance(state, dict):
+        raise RunError(f"{run.resume_file} is not a resume state (it holds a "
+                       f"{type(state).__name__}, not a dict). Delete it to resume from the last "
+                       "epoch's weights without it.")
+    epoch, step = state.get("epoch"), state.get("step")
+    problems = []
+    if not _is_int(epoch) or not 0 <= epoch <= cfg.epochs:
+        problems.append(f"its epoch is {epoch!r:.40}, not a whole number from 0 to {cfg.epochs}")
+    if not _is_int(step) or not 0 <= step <= MAX_STEP or (_is_int(epoch) and step < epoch):
+        problems.append(f"its step is {step!r:.40}, not a whole number from "
+                        f"{epoch if _is_int(epoch) and epoch > 0 else 0} to {MAX_STEP:,}")
+    if problems:
+        raise RunError(f"{run.resume_file} is damaged: {'; '.join(problems)}. Nothing was "
+                       "changed. Delete it to resume from the last epoch's weights without it.")
 
 
 def _clear_old_stop(run: RunDir, since: float) -> None:
@@ -344,12 +367,18 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                 # evaluation
                 window["t"] += time.monotonic() - eval_start
         except PeerLost as exc:
-            # This rank's weights and optimizer are those after `step` steps (a failed all-reduce
-            # happens before the update), so they are saved as a stop would save them.
-            save_resumable(epoch - 1, epoch_shuffle_state, eps_at_step)
-            msg = (f"Stopped at step {step} (epoch {epoch}): {exc}. The state at that step was "
-                   f"saved; resume with --resume {run.name}, on any number of processes.")
-            status("stopped", message=msg)
+            if writes:
+                # This rank's weights and optimizer are those after `step` steps (a failed
+                # all-reduce happens before the update), so they are saved as a stop would save them.
+                save_resumable(epoch - 1, epoch_shuffle_state, eps_at_step)
+                msg = (f"Stopped at step {step} (epoch {epoch}): {exc}. The state at that step was "
+                       f"saved; resume with --resume {run.name}, on any number of processes.")
+                status("stopped", message=msg)
+            else:  # only process 0 writes: this one saved nothing, and process 0 may be the dead one
+                msg = (f"Stopped at step {step} (epoch {epoch}): {exc}. This process saved "
+                       "nothing (only process 0 writes the run); the run holds what process 0 "
+                       f"last saved, at an epoch end or a stop. Resume with --resume {run.name}, "
+                       "on any number of processes.")
             print(f"\nerror: (process {group.rank} of {group.world}) {msg}", file=sys.stderr)
             return "failed"
 
