@@ -549,3 +549,38 @@ def test_after_rank_0_dies_rank_1_does_not_say_state_saved(tmp_path):
     said = [line for line in err.splitlines() if line.startswith("error: (process 1 of 2)")]
     assert said, err[-3000:]
     assert "was saved" not in said[0] and "This process saved nothing" in said[0], said[0]
+
+
+# ------------------------------------------------------------- 7. delete holds the run's lock
+
+def test_delete_refuses_a_run_whose_lock_is_held_and_holds_it_while_removing(root, run,
+                                                                            monkeypatch):
+    from vae.run import rundir
+    with run.lock():
+        raises(run.delete, "still training", f"pid {os.getpid()}")
+    assert run.path.exists()
+    seen = {}
+    real = shutil.rmtree
+
+    def rmtree_watching(path, *a, **kw):
+        seen["held"] = RunDir(path).is_training()  # another open file: sees the delete's lock
+        with pytest.raises(RunError, match="already training"):
+            with RunDir(path).lock():  # a resume racing the delete
+                pass
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(rundir.shutil, "rmtree", rmtree_watching)
+    run.delete()
+    assert seen == {"held": True} and not run.path.exists()
+
+
+def test_delete_of_a_run_still_starting_is_refused(tmp_path):
+    from vae import launch
+    run = launch.start_training(tmp_path, "starting", LONG)
+    proc = launch._launches[run.path].proc
+    try:
+        with pytest.raises(RunError, match="already starting"):
+            launch.delete_run(run)
+    finally:
+        launch.stop_training(run)
+        exits(proc)

@@ -55,6 +55,32 @@ class TrainerLock:
         finally:
             os.close(fd)  # releases the lock
 
+    @contextmanager
+    def hold_for_delete(self):
+        """Hold the run's lock while the run is removed, so that no trainer can take it between
+        "nobody trains it" and the removal (a resume racing a delete). RunError in words when a
+        trainer holds it. A train.lock that is a link or not a regular file can never be locked
+        by a trainer (lock() refuses it), so it does not stand in the way of a delete."""
+        try:
+            self.inside(self.lock_file)
+            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                         | os.O_CLOEXEC, 0o644)
+        except (OSError, RunError):
+            yield self  # a folder, a link or a FIFO in its place: no trainer can hold it
+            return
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                    raise RunError(f"{self.name} is still training (pid "
+                                   f"{text if text.isdigit() else 'unknown'}): stop it before "
+                                   "deleting it.") from None
+            yield self
+        finally:
+            os.close(fd)
+
     def _lock_holder(self) -> tuple[bool, int | None]:
         """(whether a trainer holds the lock, its pid as written in the lock file)."""
         try:

@@ -80,10 +80,8 @@ class RunDir(RunFiles, RunConfig, TrainerLock, RunStatus, MetricsLog, Checkpoint
                            "yourself if you want it gone.")
         if not self.path.is_dir():
             raise RunError(f"{self.path} is not a folder.")
-        if self.is_training():
-            raise RunError(f"{self.name} is still training (pid {self.trainer_pid()}): stop it "
-                           "before deleting it.")
-        shutil.rmtree(self.path)  # rmtree removes links inside, never what they point to
+        with self.hold_for_delete():  # a resume starting now waits out the removal, then fails
+            shutil.rmtree(self.path)  # rmtree removes links inside, never what they point to
 
 
 def _not_a_folder(path: Path) -> str | None:
