@@ -584,3 +584,23 @@ def test_delete_of_a_run_still_starting_is_refused(tmp_path):
     finally:
         launch.stop_training(run)
         exits(proc)
+
+
+# ------------------------------------------------- 8. float16 snapshots that would overflow
+
+def test_a_weight_beyond_float16_is_snapshotted_in_float32_and_loads(tmp_path):
+    from vae.model import VAE
+    run = RunDir.create(tmp_path, "big", VAEConfig(image_shape=(1, 8, 8), latent_dim=2,
+                                                    hidden=(8,)),
+                        TrainConfig(dataset="digits", epochs=1, device="cpu"))
+    model = VAE(run.read_config()[0])
+    big_key = next(iter(model.state_dict()))
+    with torch.no_grad():
+        model.state_dict()[big_key].view(-1)[0] = 1e5  # within ±1e6 but past float16's 65504
+    run.save_snapshot(model, 1)
+    saved = load_file(run.snapshot_file(1))
+    assert saved[big_key].dtype == torch.float32 and float(saved[big_key].view(-1)[0]) == 1e5
+    assert all(v.dtype == torch.float16 for k, v in saved.items() if k != big_key)
+    loaded = run.load_model(epoch=1)
+    assert float(loaded.state_dict()[big_key].view(-1)[0]) == 1e5
+    assert validate_run_folder(run.path) == []

@@ -1,8 +1,9 @@
 """Checkpoints: the weights (model.safetensors), replay snapshots and their checks.
 
 model.safetensors holds the latest weights, replaced atomically; snapshots/epoch_NNNN.safetensors
-holds float16 weights after each epoch, for replay. Weights are checked against config.json (names,
-shapes, dtypes, size) before a model is built, and for NaN or infinity. safetensors never unpickles.
+holds float16 weights after each epoch, for replay (float32 for a tensor float16 cannot hold).
+Weights are checked against config.json (names, shapes, dtypes, size) before a model is built, and
+for NaN, infinity and magnitude. safetensors never unpickles.
 """
 from __future__ import annotations
 
@@ -38,8 +39,7 @@ class Checkpoints:
     def save_snapshot(self, model: VAE, epoch: int) -> None:
         self.inside(self.snapshot_file(epoch))
         self.snapshot_dir.mkdir(exist_ok=True)
-        state = {k: v.detach().cpu().to(torch.float16).contiguous()
-                 for k, v in model.state_dict().items()}
+        state = {k: _snapshot_tensor(v) for k, v in model.state_dict().items()}
         write_atomic(self.snapshot_file(epoch), lambda tmp: save_file(state, str(tmp)))
 
     def snapshot_epochs(self) -> list[int]:
@@ -132,6 +132,19 @@ class Checkpoints:
         model = VAE(config)
         model.load_state_dict({k: v.float() for k, v in state.items()})
         return model.to(device).eval()
+
+
+FLOAT16_MAX = float(torch.finfo(torch.float16).max)  # 65504
+
+
+def _snapshot_tensor(tensor: torch.Tensor) -> torch.Tensor:
+    """A snapshot keeps a tensor in float16 (half the bytes; replay draws need no more), except
+    one holding a value beyond float16's ±65504, kept in float32: float16 would turn it into
+    infinity, and the snapshot would load as damaged. Loading takes either (check_weights)."""
+    tensor = tensor.detach().cpu()
+    if tensor.is_floating_point() and tensor.numel() and float(tensor.abs().max()) > FLOAT16_MAX:
+        return tensor.to(torch.float32).contiguous()
+    return tensor.to(torch.float16).contiguous()
 
 
 def _expected_shapes(config: VAEConfig) -> dict[str, tuple[int, ...]]:

@@ -5,7 +5,8 @@ checkpoints/<run>/
     status.json          state (running, finished, stopped, failed), message, progress, pid
     metrics.jsonl        a line per logged step and per epoch
     model.safetensors    latest weights, replaced atomically
-    snapshots/epoch_NNNN.safetensors   float16 weights after each epoch, for replay
+    snapshots/epoch_NNNN.safetensors   float16 weights after each epoch, for replay (float32 for
+                                       a tensor with a value beyond float16's ±65504)
     resume.pt            optimizer and RNG state (tensors only: loaded with weights_only=True)
     train.lock           flock()ed by the one trainer of the run, for its lifetime; holds its pid
     STOP                 written by whoever wants the trainer to stop
