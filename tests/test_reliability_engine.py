@@ -604,3 +604,44 @@ def test_a_weight_beyond_float16_is_snapshotted_in_float32_and_loads(tmp_path):
     loaded = run.load_model(epoch=1)
     assert float(loaded.state_dict()[big_key].view(-1)[0]) == 1e5
     assert validate_run_folder(run.path) == []
+
+
+# ------------------------------------------------- 6. no pidfd or /proc: Stop signals nobody
+
+def fake_trainer_holding(run: RunDir) -> subprocess.Popen:
+    """A process holding the run's lock whose command line names vae.train, as a trainer's does."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         f"fd = os.open({str(run.lock_file)!r}, os.O_RDWR | os.O_CREAT)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX)\nos.write(fd, str(os.getpid()).encode())\n"
+         "print('locked', flush=True)\ntime.sleep(60)", "vae.train"],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_without_pidfd_or_proc_stop_writes_stop_and_signals_nobody(run, monkeypatch):
+    from vae.launch import stop_training
+    from vae.run import lock
+    holder = fake_trainer_holding(run)
+    try:
+        for missing in ("pidfd_open", "/proc"):
+            if missing == "pidfd_open":
+                monkeypatch.delattr(lock.os, "pidfd_open")
+            else:
+                monkeypatch.setattr(lock.os.path, "exists",
+                                    lambda p, real=os.path.exists: not str(p).startswith("/proc")
+                                    and real(p))
+            assert "STOP file" in lock.pid_signal_problem()
+            assert stop_training(run) is None
+            assert holder.poll() is None, f"signalled a pid on trust without {missing}"
+            assert run.stop_file.exists()
+            run.stop_file.unlink()
+            monkeypatch.undo()
+        assert lock.pid_signal_problem() is None
+        assert stop_training(run) == holder.pid  # with both: the provable trainer is signalled
+        assert holder.wait(10) == -15
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        holder.wait()
