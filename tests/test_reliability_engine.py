@@ -645,3 +645,28 @@ def test_without_pidfd_or_proc_stop_writes_stop_and_signals_nobody(run, monkeypa
         if holder.poll() is None:
             holder.kill()
         holder.wait()
+
+
+# ------------------------------------- 3. a cosine schedule on a resume with more epochs
+
+def test_a_cosine_resume_with_more_epochs_says_and_records_its_new_schedule(tmp_path, capsys):
+    from vae.train import main, train
+    from vae.train.schedule import lr_schedule
+    run = RunDir.create(tmp_path, "cos", VAEConfig(image_shape=(1, 8, 8), latent_dim=2,
+                                                    hidden=(16,)),
+                        TrainConfig(dataset="digits", epochs=2, device="cpu", batch_size=256,
+                                    lr=1e-3, lr_schedule="cosine", log_every=1))
+    assert train(run, quiet=True) == "finished"
+    steps = run.read_status()["step"]  # 2 epochs of ceil(1437 / 256) = 6 steps
+    assert lr_schedule(run.read_config()[1], steps)(steps) == pytest.approx(0.0)
+    capsys.readouterr()
+    assert main(["--root", str(tmp_path), "--resume", "cos", "--epochs", "4", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    change = json.loads(run.config_file.read_text())["schedule_changes"][-1]
+    assert change["step"] == steps and change["epochs_before"] == 2 and change["epochs"] == 4
+    assert change["total_steps_before"] == steps and change["total_steps"] == 2 * steps
+    assert change["lr_before"] == pytest.approx(0.0) and change["lr"] == pytest.approx(5e-4)
+    assert f"now decays to zero at step {2 * steps}" in err and "from 0 to 0.0005" in err, err
+    assert run.read_status()["state"] == "finished"
+    assert run.read_config()[1].epochs == 4  # the settings still read: the history is beside them
+    assert validate_run_folder(run.path) == []

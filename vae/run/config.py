@@ -137,6 +137,15 @@ class RunConfig:
             # or extra argument
             raise RunError(f"{self.config_file} is corrupt or not a run config: {exc}") from exc
 
+    def record_schedule_change(self, change: dict) -> None:
+        """Append a resume's learning-rate schedule change to config.json's "schedule_changes"
+        (the run's settings are its "train" object; this is its history beside them)."""
+        raw = self.read_raw_config()
+        history = raw.get("schedule_changes")
+        raw["schedule_changes"] = [*(history if isinstance(history, list) else []), change]
+        self.inside(self.config_file)
+        write_json_atomic(self.config_file, raw)
+
     def set_epochs(self, epochs: int) -> None:
         """Raise the run's target epochs (resume --epochs N), keeping the rest of config.json."""
         raw = self.read_raw_config()

@@ -145,6 +145,7 @@ def _lead(group: Group, args, argv) -> int:
         if args.resume:
             run = RunDir(root / validate_name(args.resume))
             model_cfg, cfg = run.read_config()
+            epochs_before = cfg.epochs
             with _run_lock(run):  # one trainer per run: a second resume says "already training"
                 if "--epochs" in (argv if argv is not None else sys.argv[1:]):
                     if args.epochs < cfg.epochs:
@@ -153,7 +154,8 @@ def _lead(group: Group, args, argv) -> int:
                 if cfg.world_size != group.world:
                     _set_world_size(run, group.world)
                 tell(run, True)
-                return 0 if train(run, resume=True, quiet=args.quiet, group=group) != "failed" else 1
+                return 0 if train(run, resume=True, quiet=args.quiet, group=group,
+                                  epochs_before=epochs_before) != "failed" else 1
         data_dir = (os.path.abspath(args.data_dir) if args.data_dir and args.dataset in CUSTOM
                     else args.data_dir)  # your own images: found again from any working folder
         cfg = TrainConfig(dataset=args.dataset, data_dir=data_dir, epochs=args.epochs,

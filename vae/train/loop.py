@@ -15,7 +15,7 @@ import os
 import pickle
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -76,6 +76,7 @@ class Session:
     start_epoch: int = 1
     step: int = 0
     skip: int = 0  # batches of start_epoch already taken before a stop
+    note: str = ""  # what the running status says (a resume's schedule change), else nothing
 
     @property
     def steps_per_epoch(self) -> int:
@@ -86,19 +87,22 @@ class Session:
         return self.steps_per_epoch * self.cfg.epochs
 
 
-def train(run: RunDir, resume: bool = False, quiet: bool = False, group: Group | None = None) -> str:
+def train(run: RunDir, resume: bool = False, quiet: bool = False, group: Group | None = None,
+          epochs_before: int | None = None) -> str:
     """Train the run to its configured epochs. Returns the final state. Under torchrun every rank
     calls this with its group; rank 0 alone writes to the run folder. A SIGTERM or SIGINT from the
-    start (or before, see vae.train.stop) stops it at its first step."""
+    start (or before, see vae.train.stop) stops it at its first step. epochs_before: the run's
+    epochs before a resume raised them (the cosine schedule's change is then said and recorded)."""
     stop = StopFlag()  # first: a Stop while the data loads is kept for the first step
     try:
-        return _train(run, resume, quiet, group or Group(), stop, started(time.time()))
+        return _train(run, resume, quiet, group or Group(), stop, started(time.time()),
+                      epochs_before)
     finally:
         stop.restore()  # an in-process caller (a test, a benchmark) gets its Ctrl-C back
 
 
 def _train(run: RunDir, resume: bool, quiet: bool, group: Group, stop: StopFlag,
-           since: float) -> str:
+           since: float, epochs_before: int | None = None) -> str:
     model_cfg, cfg = run.read_config()
     if group.is_main:
         run.sweep_temp_files()  # temp files of saves a killed trainer left half-done
@@ -151,8 +155,32 @@ def _train(run: RunDir, resume: bool, quiet: bool, group: Group, stop: StopFlag,
     # (resume.pt holds the shuffle state from before that epoch's permutation), so stopping and
     # resuming gives the same weights as never stopping.
     s.skip = min(max(s.step - (s.start_epoch - 1) * s.steps_per_epoch, 0), s.steps_per_epoch)
+    if resume and epochs_before and epochs_before != cfg.epochs and group.is_main:
+        s.note = _schedule_change(s, epochs_before)
 
     return _train_loop(s, stop, quiet or not group.is_main)
+
+
+def _schedule_change(s: Session, epochs_before: int) -> str:
+    """A resume that raised the epochs of a cosine run: the schedule is the new length's, so the
+    learning rate jumps at the resume step. That is kept (it decays to zero at the new end, as a
+    run of that length from the start would) and said: in the returned words, which the running
+    status shows and the trainer prints, and in config.json's "schedule_changes"."""
+    cfg = s.cfg
+    if cfg.lr_schedule != "cosine":
+        return ""
+    old_total, new_total = s.steps_per_epoch * epochs_before, s.total_steps
+    old_lr = lr_schedule(replace(cfg, epochs=epochs_before), old_total)(s.step)
+    new_lr = lr_schedule(cfg, new_total)(s.step)
+    words = (f"Resumed with {cfg.epochs} epochs (was {epochs_before}): the cosine learning-rate "
+             f"schedule now decays to zero at step {new_total:,} instead of {old_total:,}, so at "
+             f"step {s.step:,} the learning rate goes from {old_lr:.3g} to {new_lr:.3g}.")
+    s.run.record_schedule_change({"step": s.step, "epochs_before": epochs_before,
+                                  "epochs": cfg.epochs, "total_steps_before": old_total,
+                                  "total_steps": new_total, "lr_before": old_lr, "lr": new_lr,
+                                  "time": time.time()})
+    print(words, file=sys.stderr)
+    return words
 
 
 def _check_resume_state(run: RunDir, state, cfg: TrainConfig) -> None:
@@ -258,7 +286,7 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                                   "resumable.")
         progress.stream.write(f"\nstopped by {why} before its first step\n")
         return "stopped"
-    status("running", message="")
+    status("running", message=s.note)
     # lines a killed session logged past the point this one goes on from are cut; no links
     with (run.open_metrics(resume_step=step) if writes else contextlib.nullcontext()) as metrics:
         def log(row: dict):
@@ -335,7 +363,7 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                     now = time.monotonic()
                     if now - last_status > STATUS_EVERY_S:
                         last_status = now
-                        eta = status("running", message="")
+                        eta = status("running", message=s.note)
                         progress.update(step, epoch, cfg.epochs, rate, eta,
                                         (ep_sum["recon"] + ep_sum["kl"]) / ep_sum["n"])
                     if plain and (stop.signal or run.stop_file.exists()):
@@ -361,7 +389,7 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                 save_resumable(epoch, s.shuffle_gen.get_state())
                 if writes and (epoch % cfg.snapshot_every == 0 or epoch == cfg.epochs):
                     run.save_snapshot(model, epoch)
-                eta = status("running", message="")
+                eta = status("running", message=s.note)
                 progress.update(step, epoch, cfg.epochs, rate, eta, test["neg_elbo"], force=True)
                 # samples/s measures training: the window spanning this epoch end skips its
                 # evaluation
