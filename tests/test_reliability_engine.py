@@ -670,3 +670,36 @@ def test_a_cosine_resume_with_more_epochs_says_and_records_its_new_schedule(tmp_
     assert run.read_status()["state"] == "finished"
     assert run.read_config()[1].epochs == 4  # the settings still read: the history is beside them
     assert validate_run_folder(run.path) == []
+
+
+# ------------------------------------------------------------- 9. launch records are bounded
+
+class FakeProc:
+    def __init__(self, code):
+        self.code, self.pid = code, 0
+
+    def poll(self):
+        return self.code
+
+
+def test_launch_records_are_pruned_by_age_and_count(tmp_path, monkeypatch):
+    from vae import launch
+    monkeypatch.setattr(launch, "_launches", {})
+    now = 10_000.0
+    old_done = launch.Launch(RunDir(tmp_path / "old"), FakeProc(0), 0.0,
+                             started=now - launch.MAX_LAUNCH_AGE_S - 1)
+    old_live = launch.Launch(RunDir(tmp_path / "live"), FakeProc(None), 0.0, started=0.0)
+    recent = launch.Launch(RunDir(tmp_path / "recent"), FakeProc(1), 0.0, started=now - 5)
+    for la in (old_done, old_live, recent):
+        launch._launches[la.run.path] = la
+    launch._prune_launches(now)
+    assert set(launch._launches) == {old_live.run.path, recent.run.path}, \
+        "a finished launch outlived its age, or a live one was dropped"
+    for i in range(3 * launch.MAX_LAUNCHES):
+        la = launch.Launch(RunDir(tmp_path / f"r{i}"), FakeProc(0), 0.0, started=now - 1 + i / 1e3)
+        launch._launches[la.run.path] = la
+        launch._prune_launches(now)
+        assert len(launch._launches) <= launch.MAX_LAUNCHES
+    assert old_live.run.path in launch._launches, "a live launch was dropped to make room"
+    newest = tmp_path / f"r{3 * launch.MAX_LAUNCHES - 1}"
+    assert newest in launch._launches, "the newest were dropped before the oldest"
