@@ -4,6 +4,7 @@ The names below are imported when first used, not with the package: `python -m v
 catch a Stop (SIGTERM) before PyTorch has loaded, which takes seconds on a small machine.
 """
 import importlib
+import importlib.util
 import os
 
 # Before PyTorch loads its OpenMP runtime: a thread that waits for work sleeps rather than spins
@@ -22,4 +23,6 @@ __all__ = list(_HOMES)
 def __getattr__(name):
     if name in _HOMES:
         return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:  # `vae.x` before `import vae.x`
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
