@@ -234,3 +234,27 @@ def test_the_upload_limits_agree_with_the_server():
     from vae.archive import MAX_IMAGE_ZIP_BYTES, MAX_ZIP_BYTES
     server = tomllib.loads((PROJECT / ".streamlit" / "config.toml").read_text())["server"]
     assert server["maxUploadSize"] * MB == MAX_ZIP_BYTES == MAX_IMAGE_ZIP_BYTES
+
+
+def test_a_metrics_file_declared_too_big_is_refused_before_it_is_unpacked(packed, root, monkeypatch):
+    """The hostile test sent a 4.3 MB zip holding 200 MB of metrics: unpacked, read and parsed, it
+    held 2.8 GB of the server. An entry's declared size is now checked against its file's own
+    limit before a byte is unpacked (the limit is lowered here to keep the test small)."""
+    import random
+
+    import vae.archive
+    monkeypatch.setitem(vae.archive.ENTRY_LIMITS, "metrics.jsonl", 2 * MB)
+    files = entries(packed)
+    name = next(n for n in files if n.endswith("metrics.jsonl"))
+    rng = random.Random(0)
+    lines = [json.dumps({"kind": "step", "step": i, "train/recon": rng.random()})
+             for i in range(60_000)]  # about 3 MB, compressing only a few times: not a bomb
+    files[name] = "\n".join(lines).encode()
+    unpacked = []
+    real_extract = vae.archive.zipfile.ZipFile.open
+    monkeypatch.setattr(vae.archive.zipfile.ZipFile, "open",
+                        lambda self, *a, **k: unpacked.append(a) or real_extract(self, *a, **k))
+    refused(rezip(files), root, "metrics.jsonl", "at most 2 MB", "before anything is unpacked")
+    opened = [a[0] for a in unpacked]
+    assert not [i for i in opened if getattr(i, "filename", i).endswith("metrics.jsonl")], \
+        "the oversized metrics were read before their declared size was checked"

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 MAX_JSON_BYTES = 1 << 20  # config.json, status.json: a few hundred bytes as the trainer writes them
-MAX_METRICS_BYTES = 256 << 20  # a 10,000-epoch run logs a few MB
+MAX_METRICS_BYTES = 32 << 20  # a 10,000-epoch run logs a few MB; parsing costs ~10x this in memory
 
 
 class RunError(Exception):
