@@ -27,15 +27,20 @@ class DatasetError(Exception):
 SYSTEM_DIRS = ("/proc", "/sys", "/dev")
 
 
+def system_dir(path: str | os.PathLike) -> str | None:
+    """The one of /proc, /sys and /dev that `path` (or where its links lead) lies in, else None."""
+    real = os.path.realpath(path)
+    return next((d for d in SYSTEM_DIRS if real == d or real.startswith(d + "/")), None)
+
+
 def check_data_path(path: str | os.PathLike) -> Path:
     """`path` once it (and where its links lead) is outside /proc, /sys and /dev; DatasetError
     otherwise. Links are followed: a dataset folder may well be a link to where the files are."""
     path = Path(path)
-    real = os.path.realpath(path)
-    for system in SYSTEM_DIRS:
-        if real == system or real.startswith(system + "/"):
-            raise DatasetError(f"{path} is in {system}, the system's own files, not a dataset: "
-                               "give a folder or file of your images.")
+    system = system_dir(path)
+    if system is not None:
+        raise DatasetError(f"{path} is in {system}, the system's own files, not a dataset: "
+                           "give a folder or file of your images.")
     return path
 
 

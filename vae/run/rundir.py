@@ -23,7 +23,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from ..data.dataset import SYSTEM_DIRS  # the kernel's own files: never a runs root
+from ..data.dataset import system_dir  # /proc, /sys, /dev: the kernel's own files, never a runs root
 from .checkpoints import Checkpoints
 from .config import NAME_RE, RunConfig
 from .files import MAX_METRICS_BYTES, RunError, RunFiles, file_kind, file_problem, lexists
@@ -134,11 +134,10 @@ def check_root(root: str | os.PathLike) -> Path:
     """`root` once it can hold runs: not in /proc, /sys or /dev (where links lead included), and a
     folder if it exists (it is created when a run is). RunError in words otherwise."""
     root = Path(root)
-    real = os.path.realpath(root)
-    for system in SYSTEM_DIRS:
-        if real == system or real.startswith(system + "/"):
-            raise RunError(f"The runs root {root} is in {system}, the system's own files: give a "
-                           "folder of yours for the runs (it is created if missing).")
+    system = system_dir(root)
+    if system is not None:
+        raise RunError(f"The runs root {root} is in {system}, the system's own files: give a "
+                       "folder of yours for the runs (it is created if missing).")
     try:
         info = os.stat(root)
     except FileNotFoundError:
