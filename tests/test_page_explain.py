@@ -267,9 +267,26 @@ def test_the_beta_family_is_linked_with_its_numbers(monkeypatch):
     assert f"to {table['KL (nats)'].iloc[-1]:.1f} nats" in text
 
 
-def test_kl_calculator_says_when_the_input_lies_outside_its_sliders(runs_root):
-    at = _open("mnist5k-2d-ae")  # test image #0: mu0 = -5.2, sigma0 = 0.001
+def test_kl_calculator_says_when_the_input_lies_outside_its_sliders(runs_root, test_x):
+    from ui.forms.explain import CALC_MU_RANGE, class_and_nth, examples_by_class
+    at = _open("mnist5k-2d-ae")
+    label = at.button(key="explain_calc_from_input").label  # "Start from this input's z<dim>"
+    dim = int(label.rsplit("z", 1)[1])
+    # the autoencoder's codes are unbounded: find, with the engine, a test image whose mu lies
+    # beyond the mu slider, and pick it with §1's pickers
+    ae = RunDir(runs_root / "mnist5k-2d-ae").load_model()
+    mus = [ex.encode_one(ae, x)[0][dim] for x in test_x[:200]]
+    lo, hi = CALC_MU_RANGE
+    index = next((i for i, mu in enumerate(mus) if not lo <= mu <= hi), None)
+    assert index is not None, f"no test image's z{dim} lies outside the mu slider {lo}..{hi}"
+    labels = load_dataset("mnist-5k").test_y
+    cls, nth = class_and_nth(examples_by_class(labels, 10), labels, index)
+    at.selectbox(key="explain_class").set_value(cls).run()
+    at.number_input(key="explain_nth").set_value(nth).run()
+    captions = [c for im in at.get("image") for c in im.captions]
+    assert f"test image #{index} ({cls})" in captions, "the pickers chose that image"
     at.button(key="explain_calc_from_input").click().run()
-    assert at.slider(key="explain_calc_mu").value == -4.0
+    mu = float(mus[index])
+    assert at.slider(key="explain_calc_mu").value == (lo if mu < lo else hi), "held at the near end"
     note = [c.value for c in at.caption if "outside the sliders" in c.value]
-    assert note and "mu = -5.22" in note[0]
+    assert note and f"mu = {mu:.3g}," in note[0]

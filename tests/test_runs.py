@@ -60,7 +60,10 @@ def test_shipped_runs_load(run):
     model = run.load_model()
     assert model.config.latent_dim == 2 and not model.training
     assert run.read_status()["state"] == "finished"
-    assert run.snapshot_epochs() == list(range(1, 31))
+    _, train_cfg = run.read_config()
+    every, n = train_cfg.snapshot_every, train_cfg.epochs
+    assert run.snapshot_epochs() == list(range(every, n + 1, every)) and n % every == 0, \
+        "one snapshot per snapshot_every epochs, the last of them the trained model"
 
 
 def test_reported_test_metrics_are_what_the_weights_give(run):
@@ -139,7 +142,7 @@ def test_weights_for_another_architecture(run, change):
 
 def test_snapshots_are_float16_and_load_as_float32(run):
     last = run.load_model()
-    snap = run.load_model(epoch=30)
+    snap = run.load_model(epoch=run.read_config()[1].epochs)  # the same model, kept as float16
     for (name, a), b in zip(last.state_dict().items(), snap.state_dict().values()):
         assert b.dtype == torch.float32
         torch.testing.assert_close(a, b, atol=2e-2, rtol=2e-3, msg=f"{name} differs")
@@ -181,10 +184,13 @@ def test_written_files_are_readable_by_others(tmp_path):
 
 def test_half_written_last_metrics_line_is_skipped(run):
     rows = run.read_metrics()
+    _, train_cfg = run.read_config()
+    total_steps = run.read_status()["total_steps"]
     with run.metrics_file.open("a") as f:
-        f.write('{"kind": "step", "step": 961, "train/rec')
+        f.write(f'{{"kind": "step", "step": {total_steps + 1}, "train/rec')
     assert run.read_metrics() == rows
-    assert len(rows) == 30 + 960 // 20
+    # one row per epoch and one per log_every steps: nothing lost before the torn line
+    assert len(rows) == train_cfg.epochs + total_steps // train_cfg.log_every
 
 
 def test_metrics_are_parsed_once_per_content_and_follow_every_change(run, monkeypatch):
