@@ -23,19 +23,11 @@ from vae.run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs,
 from vae.train import main, train
 from tests.conftest import wait_for
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--dataset", "mnist-5k", "--latent-dim", "2", "--hidden", "32", "--device", "cpu",
          "--quiet", "--log-every", "10"]
-
-
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    """One intra-op thread in this process and in the trainers it starts (2 shared cores)."""
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture

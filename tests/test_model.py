@@ -12,6 +12,8 @@ from torch.distributions import Bernoulli, Normal, kl_divergence
 from vae.model import VAE, ConfigError, Posterior, VAEConfig
 from vae.run import DEFAULT_ROOT
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
+
 SHAPES = [(1, 28, 28), (1, 8, 8)]
 COMBOS = [
     pytest.param(arch, likelihood, latent, shape,
@@ -19,16 +21,6 @@ COMBOS = [
     for arch, likelihood, latent, shape in itertools.product(
         ("mlp", "conv"), ("bernoulli", "gaussian"), (1, 2, 16), SHAPES)
 ]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine two OpenMP threads spin against other
-    processes and small ops slow down fifty-fold. The results do not depend on it."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def make_model(arch, likelihood, latent, shape, seed=0) -> VAE:

@@ -18,17 +18,9 @@ from vae.model import VAEConfig
 from vae.run import DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs, validate_run_folder
 from tests.conftest import wait_for
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    """One intra-op thread here and in the trainers started from here (2 shared cores)."""
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
@@ -528,7 +520,7 @@ def test_after_rank_0_dies_rank_1_does_not_say_state_saved(tmp_path):
     """Process 0 alone writes the run: when it is the one killed, nothing was saved, and process 1
     must say so rather than "the state at that step was saved"."""
     import signal
-    from tests.test_distributed import SMALL, TORCHRUN, children, env
+    from tests.test_distributed import SMALL, TORCHRUN, children, env, kill_rank
     root = tmp_path / "runs"
     run = RunDir(root / "d")
     proc = subprocess.Popen([*TORCHRUN, "--nproc_per_node=2", "-m", "vae.train", *SMALL,
@@ -540,12 +532,10 @@ def test_after_rank_0_dies_rank_1_does_not_say_state_saved(tmp_path):
         wait_for(lambda: run.read_status().get("step", 0) >= 30, 240, "30 steps on 2 processes")
         rank0 = run.trainer_pid()
         assert rank0 in children(proc.pid)
-        os.kill(rank0, signal.SIGKILL)
-        proc.wait(120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    _, err = proc.communicate()
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    err = kill_rank(proc, lambda ranks: rank0, 120)
     said = [line for line in err.splitlines() if line.startswith("error: (process 1 of 2)")]
     assert said, err[-3000:]
     assert "was saved" not in said[0] and "This process saved nothing" in said[0], said[0]
