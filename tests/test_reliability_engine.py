@@ -17,6 +17,7 @@ from safetensors.torch import load_file, save_file
 from vae.model import VAEConfig
 from vae.run import DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs, validate_run_folder
 from tests.conftest import wait_for
+from tests.test_hostile_runs import raises
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
@@ -37,14 +38,6 @@ def root(tmp_path) -> Path:
 @pytest.fixture
 def run(root) -> RunDir:
     return RunDir(root / "mnist5k-2d")
-
-
-def raises(fn, *words) -> str:
-    with pytest.raises(RunError) as info:
-        fn()
-    for word in words:
-        assert word in str(info.value), f"{word!r} missing from: {info.value}"
-    return str(info.value)
 
 
 def replace_by_folder(path: Path) -> None:
