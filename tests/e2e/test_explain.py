@@ -65,12 +65,13 @@ def test_a_click_on_the_scatter_picks_that_input(page, app_url):
         for (let i = 0; i < t.x.length; i++) {
             const [x, y] = px(t, i);
             const gap = Math.min(...all.map(([u, v]) => Math.hypot(u - x, v - y) || Infinity));
-            if (!best || gap > best.gap) best = {x, y, gap, index: t.customdata[i]};
+            if (!best || gap > best.gap) best = {x, y, gap, index: t.customdata[i][0]};
         }
         return best;
     }""")
     page.mouse.click(target["x"], target["y"])
-    expect(page.get_by_text(f"test image #{target['index']} (9)")).to_have_count(
+    expect(page.get_by_text(f"test image #{target['index'] + 1} (its place in the test set, "
+                            "from 1) · class 9")).to_have_count(
         1, timeout=FIRST_OPEN_MS)
     wait_for_app(page, FIRST_OPEN_MS)
     assert_no_exception(page)
