@@ -28,10 +28,10 @@ def test_latent_view_draws_classes_prior_mu_ellipse_and_samples():
     classes = [t for t in fig.data if t.name in NAMES]
     assert len(classes) == 4
     assert sum(len(t.x) for t in classes) == 200
-    assert min(min(t.customdata[:, 0]) for t in classes) == 1000, "customdata carries the index"
-    for t in classes:  # and the count from 1 that the hover shows
-        assert (t.customdata[:, 1] == t.customdata[:, 0] + 1).all()
-        assert "customdata[1]" in t.hovertemplate
+    assert min(min(t.customdata) for t in classes) == 1000, "customdata carries the test index"
+    for t in classes:  # and the hover counts from 1
+        assert list(t.hovertext) == [f"test image #{i + 1}" for i in t.customdata]
+        assert "%{hovertext}" in t.hovertemplate
     assert list(_trace(fig, "mu(x)").x) == [0.5] and list(_trace(fig, "mu(x)").y) == [2.0]
     ell = _trace(fig, "q(z|x)")
     assert np.max(ell.x) == pytest.approx(0.7) and np.max(ell.y) == pytest.approx(2.1, abs=1e-3)

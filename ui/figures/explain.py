@@ -61,9 +61,9 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
             x=all_mu[sel, a], y=all_mu[sel, b], mode="markers", name=str(name),
             marker=dict(size=5, color=class_colour(c), opacity=background_opacity),
             showlegend=class_legend,
-            # (index, index + 1): the index picks the image, the count from 1 is what people read
-            customdata=np.stack([idx[sel], idx[sel] + 1], axis=1),
-            hovertemplate=f"{name}<br>test image #%{{customdata[1]}}<br>mu = (%{{x:.2f}}, %{{y:.2f}})"
+            # the index picks the image; the hover counts from 1, as people do
+            customdata=idx[sel], hovertext=[f"test image #{i + 1}" for i in idx[sel]],
+            hovertemplate=f"{name}<br>%{{hovertext}}<br>mu = (%{{x:.2f}}, %{{y:.2f}})"
                           "<extra></extra>"))
     px_, py_ = _ellipse(0, 0, 1, 1)
     # Above the dots, on a light halo: a thin grey dash alone vanished in a dense cloud of codes.

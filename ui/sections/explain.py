@@ -204,8 +204,7 @@ def _sampling_fragment(page: Page, inp: Input, dims) -> None:
     def picked_from_scatter() -> None:
         points = st.session_state["explain_scatter"].selection.get("points", [])
         if points and points[0].get("customdata") is not None:
-            picked = points[0]["customdata"]  # (index, index + 1): see latent_view_figure
-            _select(page, int(picked[0] if isinstance(picked, (list, tuple)) else picked))
+            _select(page, int(points[0]["customdata"]))
             st.session_state["explain_picked"] = True  # the fragment then reruns the page
 
     if st.session_state.pop("explain_picked", False):
