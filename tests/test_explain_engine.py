@@ -120,10 +120,13 @@ def test_run_point_is_the_last_test_epoch(vae_run):
     assert point.beta == 1.0 and not point.collapsed
 
 
-def test_collapse_means_no_kl_or_no_active_unit():
+def test_collapse_means_every_dim_inactive():
+    """One definition: a run shown with an active unit is never called collapsed (the old
+    "KL 0.37 nats, 2 of 2 active units ... ignores x")."""
     base = dict(name="r", dataset="mnist-5k", latent_dim=2, beta=16.0, epoch=3, recon=200.0)
     assert ex.RunPoint(kl=0.05, active_units=0, **base).collapsed
-    assert ex.RunPoint(kl=0.2, active_units=1, **base).collapsed
+    assert not ex.RunPoint(kl=0.37, active_units=2, **base).collapsed
+    assert not ex.RunPoint(kl=0.2, active_units=1, **base).collapsed
     assert not ex.RunPoint(kl=3.0, active_units=1, **base).collapsed
 
 

@@ -44,6 +44,9 @@ def test_opens_at_the_last_snapshot_with_its_numbers(runs_root):
     assert at.session_state["replay_play"] is False
     rows = run.read_metrics()
     last = [r for r in rows if r.get("kind") == "epoch"][-1]
+    assert at.select_slider(key="replay_epoch").value == last["epoch"], \
+        "open on the trained model, not noise"
+    assert at.session_state["replay_play"] is False
     assert _metrics(at)["test -ELBO (nats)"] == f"{last['test/neg_elbo']:.1f}"
     assert _metrics(at)["KL"] == f"{last['test/kl']:.2f}"
 
