@@ -82,7 +82,8 @@ def dashboard_and_browser():
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp) / "runs"
         _copy_runs(runs)
-        server = serve(runs_root=runs)
+        server = serve(runs)
+        url = server.__enter__()
         stop = threading.Event()
         ready = threading.Event()
 
@@ -91,7 +92,7 @@ def dashboard_and_browser():
                 browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
                     "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
-                page.goto(server.url, timeout=300_000)
+                page.goto(url, timeout=300_000)
                 page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
                                        timeout=300_000)
                 ready.set()
@@ -112,7 +113,7 @@ def dashboard_and_browser():
         finally:
             stop.set()
             thread.join(120)
-            server.stop()
+            server.__exit__(None, None, None)
 
 
 NEIGHBOURS = {"quiet": contextlib.nullcontext, "busy": busy_neighbours,
@@ -149,7 +150,8 @@ def main(argv=None) -> int:
                 rows.append((hood, c, statistics.median(walls), min(walls), max(walls),
                              statistics.median(cpus), statistics.median(walls) / ref,
                              " ".join(loads)))
-            print(f"{hood}: done", flush=True)
+            for row in rows[-len(times):]:
+                print(f"{hood}: {row}", flush=True)
     print(f"\nMNIST-5k, mlp 256, 2-D, {args.epochs} epochs; medians of {args.repeats} "
           f"(range); {cores} cores\n")
     print("| neighbours | threads | wall s | range | CPU s | wall / 1 thread | load averages |")

@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from vae.run import DEFAULT_ROOT
 
@@ -24,6 +25,18 @@ def _copy_runs(dest: Path, names=SHIPPED) -> Path:
         if src.exists():
             shutil.copytree(src, dest / name)
     return dest
+
+
+@pytest.fixture
+def one_thread(monkeypatch):
+    """One intra-op thread here and in every trainer a test starts: on a shared 2-core machine two
+    OpenMP threads spin against other processes and small ops slow down many times over. The
+    results do not depend on it."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

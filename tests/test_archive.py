@@ -78,7 +78,8 @@ def test_round_trip_gives_the_same_weights_and_an_honest_status(packed, root):
     assert all(torch.equal(original[k], again[k]) for k in original)
     assert imported.run.snapshot_epochs() == RunDir(DEFAULT_ROOT / RUN).snapshot_epochs()
     status = imported.run.read_status()
-    assert status["state"] == "finished" and status["epoch"] == 30
+    trained_for = RunDir(DEFAULT_ROOT / RUN).read_config()[1].epochs
+    assert status["state"] == "finished" and status["epoch"] == trained_for
     assert "pid" not in status  # a pid from another machine must never be signalled here
     imported.run.load_model()  # opens as the dashboard opens it
     assert sorted(p.name for p in root.iterdir()) == [RUN]
@@ -234,3 +235,23 @@ def test_the_upload_limits_agree_with_the_server():
     from vae.archive import MAX_IMAGE_ZIP_BYTES, MAX_ZIP_BYTES
     server = tomllib.loads((PROJECT / ".streamlit" / "config.toml").read_text())["server"]
     assert server["maxUploadSize"] * MB == MAX_ZIP_BYTES == MAX_IMAGE_ZIP_BYTES
+
+
+def test_a_metrics_file_declared_too_big_is_refused_before_it_is_unpacked(packed, root, monkeypatch):
+    """The hostile test sent a 4.3 MB zip holding 200 MB of metrics: unpacked, read and parsed, it
+    held 2.8 GB of the server. An entry's declared size is now checked against its file's own
+    limit before a byte is unpacked (the limit is lowered here to keep the test small)."""
+    import random
+
+    import vae.archive
+    monkeypatch.setitem(vae.archive.ENTRY_LIMITS, "metrics.jsonl", 2 * MB)
+    files = entries(packed)
+    name = next(n for n in files if n.endswith("metrics.jsonl"))
+    rng = random.Random(0)
+    lines = [json.dumps({"kind": "step", "step": i, "train/recon": rng.random()})
+             for i in range(60_000)]  # about 3 MB, compressing only a few times: not a bomb
+    files[name] = "\n".join(lines).encode()
+    extracted = []
+    monkeypatch.setattr(vae.archive, "extract_checked", lambda *a, **k: extracted.append(a))
+    refused(rezip(files), root, "metrics.jsonl", "at most 2 MB", "before anything is unpacked")
+    assert extracted == [], "the archive was unpacked before the declared sizes were checked"

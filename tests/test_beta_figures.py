@@ -40,3 +40,14 @@ def test_order_by_spread_takes_the_widest_of_the_pool():
 
 def test_beta_label_names_the_autoencoder():
     assert bf.beta_label(0) == "β = 0 (autoencoder)" and bf.beta_label(0.25) == "β = 0.25"
+
+
+def test_kl_heatmap_marks_inactive_dims_with_the_bars_threshold():
+    from vae.losses import ACTIVE_UNIT_THRESHOLD
+    kl = [[1.0, 0.05, 0.0], [0.5, 0.0, 0.0]]
+    active = [[True, True, False], [True, False, False]]
+    fig = bf.kl_per_dim_figure([1, 4], kl, active=active)
+    assert fig.data[0].text.tolist() == [["", "", "×"], ["", "×", "×"]]
+    assert f"≤ {ACTIVE_UNIT_THRESHOLD:g}" in fig.layout.title.text
+    assert "carries nothing" not in fig.layout.title.text
+    assert "carries nothing" not in bf.kl_per_dim_figure([1, 4], kl).layout.title.text

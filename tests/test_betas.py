@@ -15,10 +15,16 @@ def family():
 def test_the_family_ships_whole_and_ordered(family):
     assert [m.point.beta for m in family] == BETAS
     assert [m.run.name for m in family] == [f"{vb.FAMILY_PREFIX}{b:g}" for b in BETAS]
+    configs = [m.run.read_config() for m in family]
     assert {(m.point.dataset, m.point.latent_dim, m.point.epoch) for m in family} == {
-        ("mnist-5k", 16, 30)}, "same data, latent size and epochs: only beta differs"
-    shapes = {(c.arch, tuple(c.hidden)) for c in (m.run.read_config()[0] for m in family)}
-    assert shapes == {("mlp", (256,))}
+        (train.dataset, 16, train.epochs) for _, train in configs} == {("mnist-5k", 16,
+        configs[0][1].epochs)}, "same data, latent size and epochs: only beta differs"
+    # each point is the finished model, not an early snapshot
+    assert all(m.point.epoch == m.run.snapshot_epochs()[-1] for m in family)
+    shapes = {(c.arch, tuple(c.hidden)) for c, _ in configs}
+    assert len(shapes) == 1 and next(iter(shapes))[0] == "mlp", "one architecture for all"
+    recipe = {(t.batch_size, t.lr, t.seed, t.shift) for _, t in configs}
+    assert len(recipe) == 1, f"one recipe for all: {recipe}"
 
 
 def test_active_units_fall_and_rate_and_distortion_trade(family):

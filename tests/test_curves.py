@@ -105,7 +105,8 @@ def test_run_summary_and_table(rows):
     run = RunDir(DEFAULT_ROOT / "mnist5k-2d")
     model_cfg, train_cfg = run.read_config()
     s = run_summary(run.name, model_cfg.to_dict(), vars(train_cfg), run.read_status(), rows)
-    assert s["status"] == "finished" and s["epochs"] == "100 of 100 done" and s["latent"] == 2
+    n = train_cfg.epochs
+    assert s["status"] == "finished" and s["epochs"] == f"{n} of {n} done" and s["latent"] == 2
     assert s["processes"] == 1  # a run from before torchrun: one process
     two = run_summary("two", model_cfg.to_dict(), {**vars(train_cfg), "world_size": 2}, {}, rows)
     assert two["processes"] == 2

@@ -2,6 +2,7 @@
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import PROJECT
+from vae.run import RunDir
 
 
 def app() -> AppTest:
@@ -13,7 +14,10 @@ def test_sidebar_defaults_to_the_mnist_run_and_describes_it(runs_root):
     assert not at.exception
     box = at.sidebar.selectbox[0]
     assert box.value == "mnist5k-2d"
-    assert at.sidebar.caption[0].value == "mnist-5k · mlp 512,256 · z=2 · β=1 · finished"
+    model_cfg, _ = RunDir(runs_root / "mnist5k-2d").read_config()
+    hidden = ",".join(map(str, model_cfg.hidden))
+    assert len(model_cfg.hidden) > 1, "the shipped run has several hidden layers: all are named"
+    assert at.sidebar.caption[0].value == f"mnist-5k · mlp {hidden} · z=2 · β=1 · finished"
     assert at.query_params["run"] == "mnist5k-2d"
 
 

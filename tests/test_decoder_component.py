@@ -48,7 +48,12 @@ def test_payload_is_compact_float32():
     header, body = read_payload(payload)
     assert len(body) == 4 * n_params, "the body is not exactly the decoder's float32 parameters"
     assert len(payload) - len(body) < 2048, "the header is larger than expected"
-    assert [layer["type"] for layer in header["layers"]] == ["linear", "relu", "linear"]
+    hidden = model.config.hidden
+    assert [layer["type"] for layer in header["layers"]] == ["linear", "relu"] * len(hidden) + [
+        "linear"], "one linear+relu per hidden layer, then the output layer"
+    sizes = [2, *reversed(hidden), 28 * 28]  # the decoder mirrors the encoder's hidden sizes
+    assert [(layer["in"], layer["out"]) for layer in header["layers"] if layer["type"] == "linear"
+            ] == list(zip(sizes, sizes[1:]))
     assert header["latent_dim"] == 2 and header["image_shape"] == [1, 28, 28]
 
 

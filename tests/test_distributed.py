@@ -25,6 +25,8 @@ from vae.run import RunDir, TrainConfig
 from vae.train import lr_schedule, main, resolve_precision, train
 from tests.conftest import wait_for
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--dataset", "mnist-5k", "--latent-dim", "2", "--hidden", "32", "--device", "cpu",
          "--quiet", "--log-every", "10"]
@@ -53,6 +55,18 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def kill_rank(proc: subprocess.Popen, pick, timeout: float) -> str:
+    """SIGKILL the rank pick(torchrun's children) returns, wait for torchrun to end (its whole
+    session is killed if it does not), and return torchrun's stderr."""
+    try:
+        os.kill(pick(children(proc.pid)), signal.SIGKILL)
+        proc.wait(timeout)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return proc.communicate()[1]
+
+
 def parent(pid: int) -> int:
     with open(f"/proc/{pid}/stat") as f:
         return int(f.read().split(")")[-1].split()[1])
@@ -64,14 +78,6 @@ def alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 # ----------------------------------------------------------------------- pieces, no process group
@@ -379,14 +385,11 @@ def test_a_rank_that_dies_stops_the_run_resumably_and_says_so(tmp_path):
     try:
         wait_for(lambda: run.read_status().get("state") == "running", 90, "the run to start")
         wait_for(lambda: run.read_status().get("step", 0) >= 30, 60, "30 steps")
-        rank0 = run.trainer_pid()
-        (rank1,) = [p for p in children(proc.pid) if p != rank0]
-        os.kill(rank1, signal.SIGKILL)
-        proc.wait(60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    _, err = proc.communicate()
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    rank0 = run.trainer_pid()
+    err = kill_rank(proc, lambda ranks: next(p for p in ranks if p != rank0), 60)
     assert proc.returncode != 0
     assert "error: (process 0 of 2) Stopped at step" in err, err[-3000:]
     assert "another training process of this run died or stopped answering" in err

@@ -49,7 +49,11 @@ def test_the_encoder_is_carried_only_when_asked():
     n_encoder = sum(p.numel() for m in (model.encoder, model.to_mu, model.to_logvar)
                     for p in m.parameters())
     assert len(body) - len(body_plain) == 4 * n_encoder, "the encoder is not its float32 weights"
-    assert [L["type"] for L in head["encoder"]["layers"]] == ["flatten", "linear", "relu"]
+    assert [L["type"] for L in head["encoder"]["layers"]] == ["flatten"] + ["linear", "relu"] * len(
+        model.config.hidden), "the image flattened, then one linear+relu per hidden layer"
+    sizes = [28 * 28, *model.config.hidden]
+    assert [(L["in"], L["out"]) for L in head["encoder"]["layers"] if L["type"] == "linear"] == list(
+        zip(sizes, sizes[1:]))
     assert head["layers"] == head_plain["layers"], "carrying the encoder moved the decoder"
     assert head["id"] != head_plain["id"]
     with pytest.raises(ValueError, match="no encoder"):

@@ -29,6 +29,9 @@ def test_latent_view_draws_classes_prior_mu_ellipse_and_samples():
     assert len(classes) == 4
     assert sum(len(t.x) for t in classes) == 200
     assert min(min(t.customdata) for t in classes) == 1000, "customdata carries the test index"
+    for t in classes:  # and the hover counts from 1
+        assert list(t.hovertext) == [f"test image #{i + 1}" for i in t.customdata]
+        assert "%{hovertext}" in t.hovertemplate
     assert list(_trace(fig, "mu(x)").x) == [0.5] and list(_trace(fig, "mu(x)").y) == [2.0]
     ell = _trace(fig, "q(z|x)")
     assert np.max(ell.x) == pytest.approx(0.7) and np.max(ell.y) == pytest.approx(2.1, abs=1e-3)
@@ -167,3 +170,15 @@ def test_a_zoomed_latent_view_carries_only_the_points_near_its_window():
     assert np.abs(shown - mu).max() <= 1.5 * 0.6 + 1e-9, "none beyond 1.5 windows from its centre"
     full = figs.latent_view_figure(all_mu, labels, [str(c) for c in range(10)], mu=mu, sigma=sigma)
     assert sum(len(t.x) for t in full.data if t.name in [str(c) for c in range(10)]) == 1000
+
+
+def test_the_prior_ring_is_drawn_above_the_codes_on_a_halo():
+    """The 1-sigma ring must stay visible over a dense cloud of codes, in both themes."""
+    fig = figs.latent_view_figure(MU, LABELS, NAMES, dims=(0, 1), background_opacity=0.6)
+    names = [t.name for t in fig.data]
+    ring = names.index("prior N(0, I), 1 sigma")
+    halo = names.index("prior halo")
+    last_class = max(names.index(n) for n in NAMES if n in names)
+    assert last_class < halo < ring, "halo, then dashes, above every class's dots"
+    assert fig.data[ring].line.dash == "dash" and fig.data[ring].line.width >= 3
+    assert fig.data[halo].line.width > fig.data[ring].line.width and not fig.data[halo].showlegend

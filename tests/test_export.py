@@ -61,13 +61,15 @@ def widen(packed: bytes, halves) -> bytes:
     return b"".join(out)
 
 
-def test_the_file_names_the_run_and_says_where_it_came_from(page):
+def test_the_file_names_the_run_and_says_where_it_came_from(page, runs):
     assert "Run <span id=\"run-name\">mnist5k-2d</span>" in page
     assert "MNIST 5k" in page and "exported from the vae dashboard" in page.lower()
     assert '<time datetime="2030-01-02T03:04:05Z">2030-01-02</time>' in page
+    model_cfg, train_cfg = RunDir(runs / "mnist5k-2d").read_config()
     numbers = _data(page)["numbers"]
-    assert f"{numbers['test/neg_elbo']:.2f}" in page and numbers["epoch"] == 30
-    assert "mlp, hidden 256" in page and "30 epochs, batch 128, lr 0.001" in page
+    assert f"{numbers['test/neg_elbo']:.2f}" in page and numbers["epoch"] == train_cfg.epochs
+    assert f"mlp, hidden {', '.join(map(str, model_cfg.hidden))}" in page
+    assert f"{train_cfg.epochs} epochs, batch 128, lr 0.001" in page
 
 
 def test_everything_is_inline_and_plotly_is_there_once(page):

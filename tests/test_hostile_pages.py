@@ -34,6 +34,21 @@ def _append(run: Path, line: bytes):
         f.write(line + b"\n")
 
 
+def _save_8x8_weights(run: Path):
+    """Weights for 8x8 images in the run's own architecture (hidden sizes, latent), so that the
+    image size is the one thing that differs from the run's config and dataset."""
+    model_cfg, _ = RunDir(run).read_config()
+    state = VAE(VAEConfig(image_shape=(1, 8, 8), latent_dim=model_cfg.latent_dim,
+                          hidden=model_cfg.hidden)).state_dict()
+    save_file({k: v.contiguous() for k, v in state.items()}, str(run / "model.safetensors"))
+
+
+def corrupt_epoch(good: Path) -> int:
+    """The snapshot that snapshot-odd corrupts: one in the middle (Replay reads the first and last
+    to frame its plot, so a corrupt one there is refused for the whole run, not per frame)."""
+    return RunDir(good).snapshot_epochs()[1]
+
+
 def build_hostile_root(root: Path, stranger_pid: int) -> dict[str, str]:
     """The good shipped run and one folder per attack of issue 12; returns {run: what it tries}."""
     good = DEFAULT_ROOT / GOOD
@@ -73,22 +88,18 @@ def build_hostile_root(root: Path, stranger_pid: int) -> dict[str, str]:
     _config(attack("config-batch-float", "batch_size 1.5"), "train", batch_size=1.5)
     _config(attack("config-huge-image", "image_shape [1, 100000, 100000]"), "model",
             image_shape=[1, 100000, 100000])
-    run = attack("weights-wrong-image", "weights of 8x8 images, config of 28x28")
-    save_file({k: v.contiguous() for k, v in VAE(VAEConfig(image_shape=(1, 8, 8), latent_dim=2,
-                                                           hidden=(256,))).state_dict().items()},
-              str(run / "model.safetensors"))
+    _save_8x8_weights(attack("weights-wrong-image", "weights of 8x8 images, config of 28x28"))
     run = attack("dataset-mismatch", "a config of 8x8 images on MNIST's 28x28")
     _config(run, "model", image_shape=[1, 8, 8])
-    save_file({k: v.contiguous() for k, v in VAE(VAEConfig(image_shape=(1, 8, 8), latent_dim=2,
-                                                           hidden=(256,))).state_dict().items()},
-              str(run / "model.safetensors"))
+    _save_8x8_weights(run)
     run = attack("weights-nan", "NaN weights")
     state = load_file(str(run / "model.safetensors"))
     state["to_mu.weight"][0, 0] = math.nan
     save_file(state, str(run / "model.safetensors"))
-    run = attack("snapshot-odd", "snapshots epoch_abc and a corrupt epoch_0002")
+    corrupt = RunDir(good).snapshot_file(corrupt_epoch(good)).name
+    run = attack("snapshot-odd", f"snapshots epoch_abc and a corrupt {corrupt}")
     (run / "snapshots" / "epoch_abc.safetensors").write_bytes(b"junk")
-    (run / "snapshots" / "epoch_0002.safetensors").write_bytes(b"\x05" + b"\0" * 7 + b"junk!")
+    (run / "snapshots" / corrupt).write_bytes(b"\x05" + b"\0" * 7 + b"junk!")
     run = attack("link-weights", "model.safetensors linking outside the root")
     (run / "model.safetensors").unlink()
     (run / "model.safetensors").symlink_to(outside / "secret.bin")
@@ -221,9 +232,11 @@ def test_replay_skips_an_oddly_named_snapshot_and_explains_a_corrupt_one(hostile
     no_exception(at)
     slider = at.select_slider[0] if at.select_slider else at.slider[0]
     assert "abc" not in str(slider.options if hasattr(slider, "options") else "")
-    slider.set_value(2).run()
+    epoch = corrupt_epoch(hostile_root / GOOD)
+    slider.set_value(epoch).run()
     no_exception(at)
-    assert any("epoch_0002" in e.value and "corrupt" in e.value for e in at.error), \
+    name = RunDir(hostile_root / GOOD).snapshot_file(epoch).name
+    assert any(name in e.value and "corrupt" in e.value for e in at.error), \
         [e.value for e in at.error]
 
 

@@ -23,19 +23,11 @@ from vae.run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, list_runs,
 from vae.train import main, train
 from tests.conftest import wait_for
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--dataset", "mnist-5k", "--latent-dim", "2", "--hidden", "32", "--device", "cpu",
          "--quiet", "--log-every", "10"]
-
-
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    """One intra-op thread in this process and in the trainers it starts (2 shared cores)."""
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
@@ -247,13 +239,15 @@ def test_resume_after_a_kill_cuts_the_lines_written_past_the_saved_epoch(tmp_pat
 def test_readers_take_the_last_row_per_epoch_of_an_old_duplicated_file(run):
     rows = run.read_metrics()
     epoch_rows = [r for r in rows if r["kind"] == "epoch"]
-    # an old trainer resumed from epoch 28 after a kill and logged epochs 29 and 30 twice
-    again = [r for r in rows if r["step"] > epoch_rows[27]["step"]]
+    n = run.read_config()[1].epochs
+    assert [r["epoch"] for r in epoch_rows] == list(range(1, n + 1))
+    # an old trainer resumed from epoch n-2 after a kill and logged its last two epochs twice
+    again = [r for r in rows if r["step"] > epoch_rows[-3]["step"]]
     with run.metrics_file.open("a") as f:
         for r in again:
             f.write(json.dumps({**r, "test/neg_elbo": r.get("test/neg_elbo", 0) + 1}) + "\n")
     read = run.read_metrics()
-    assert [r["epoch"] for r in read if r["kind"] == "epoch"] == list(range(1, 31))
+    assert [r["epoch"] for r in read if r["kind"] == "epoch"] == list(range(1, n + 1))
     assert [r["step"] for r in read] == sorted(r["step"] for r in read)
     assert read[-1]["test/neg_elbo"] == epoch_rows[-1]["test/neg_elbo"] + 1, "not the last row"
 
@@ -350,15 +344,21 @@ def test_weights_that_do_not_fit_the_config_or_are_not_finite(run, make):
 
 
 def test_oddly_named_and_corrupt_snapshots(run):
+    _, train_cfg = run.read_config()
+    every, n = train_cfg.snapshot_every, train_cfg.epochs
+    shipped = list(range(every, n + 1, every))
+    assert run.snapshot_epochs() == shipped and len(shipped) >= 3
+    bad, good = shipped[1], shipped[2]
+    bad_name = run.snapshot_file(bad).name
     (run.snapshot_dir / "epoch_abc.safetensors").write_bytes(b"junk")
     (run.snapshot_dir / "epoch_.safetensors").write_bytes(b"junk")
     (run.snapshot_dir / "epoch_0000.safetensors").write_bytes(b"junk")
-    (run.snapshot_dir / "epoch_0002.safetensors").write_bytes(b"\x08" + b"\0" * 7 + b"not json")
-    assert run.snapshot_epochs() == list(range(1, 31))
-    raises(lambda: run.load_model(epoch=2), "epoch_0002", "corrupt")
+    run.snapshot_file(bad).write_bytes(b"\x08" + b"\0" * 7 + b"not json")
+    assert run.snapshot_epochs() == shipped
+    raises(lambda: run.load_model(epoch=bad), bad_name, "corrupt")
     raises(lambda: run.load_model(epoch="abc"), "no epoch 'abc'")
-    run.load_model(epoch=3)
-    assert [p for p in validate_run_folder(run.path) if "epoch_0002" in p]
+    run.load_model(epoch=good)
+    assert [p for p in validate_run_folder(run.path) if bad_name in p]
 
 
 # ----------------------------------------------------- 2. readers never raise into a page

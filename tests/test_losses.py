@@ -5,7 +5,9 @@ import math
 import pytest
 import torch
 
-from tests.test_model import COMBOS, images, make_model, one_thread  # noqa: F401 (autouse)
+from tests.test_model import COMBOS, images, make_model
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 from vae.data import load_dataset
 from vae.losses import (LossTerms, active_units_from_mu, bits_per_dim, dims_by_kl, evaluate,
                         iwae_bound, loss_terms)

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import plotly_spec, run_page, NEEDS_FASHION
 from vae import explain as ex
 from vae.data import load_dataset
-from vae.run import RunDir
+from vae.run import DEFAULT_ROOT, RunDir
 
 
 
@@ -22,6 +22,11 @@ def _frame(at: AppTest, column: str):
         if column in df.value.columns:
             return df.value
     raise AssertionError(f"no table with column {column!r}")
+
+
+def _shown(at: AppTest) -> int:
+    """The test index the page explains (it opens on one whose first draws keep its class)."""
+    return int(at.session_state["explain_eps_for"][1])
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +43,7 @@ def test_x():
 def test_page_shows_the_encoders_mu_and_sigma(runs_root, model, test_x):
     at = _open()
     table = _frame(at, "sigma")
-    mu, sigma = ex.encode_one(model, test_x[0])  # class 0, example 1 is test image #0
+    mu, sigma = ex.encode_one(model, test_x[_shown(at)])
     np.testing.assert_allclose(table["mu"], mu, rtol=1e-5)
     np.testing.assert_allclose(table["sigma"], sigma, rtol=1e-5)
     assert at.title[0].value == "What mu and sigma mean"
@@ -51,7 +56,8 @@ def test_class_and_example_pick_the_input(runs_root, model, test_x):
     labels = load_dataset("mnist-5k").test_y
     index = int(np.flatnonzero(labels == 7)[2])
     captions = [c for im in at.get("image") for c in im.captions]
-    assert f"test image #{index} (7)" in captions, "the caption names the picked image"
+    assert f"test image #{index + 1} (its place in the test set, from 1) · class 7" in captions, \
+        "the caption names the picked image, counted from 1"
     np.testing.assert_allclose(_frame(at, "sigma")["mu"], ex.encode_one(model, test_x[index])[0],
                                rtol=1e-5)
 
@@ -84,7 +90,7 @@ def test_sample_eps_puts_z_around_a_fixed_mu(runs_root, model, test_x):
     eps = at.session_state["explain_eps"]
     assert eps.shape == (1020, 2)
     table = _frame(at, "mean of the z drawn")
-    mu, sigma = ex.encode_one(model, test_x[0])
+    mu, sigma = ex.encode_one(model, test_x[_shown(at)])
     np.testing.assert_allclose(table["mu (never moves)"], mu, rtol=1e-5)
     se = sigma / np.sqrt(1020)
     assert np.all(np.abs(table["mean of the z drawn"] - mu) < 5 * se), "z's mean is not mu"
@@ -98,12 +104,34 @@ def test_sample_eps_puts_z_around_a_fixed_mu(runs_root, model, test_x):
     assert any("Sample eps" in i.value for i in at.info)
 
 
+@pytest.mark.parametrize("run", ["mnist5k-2d", "mnist5k-2d-ae", "mnist5k-16d-beta1"])
+def test_decodes_caption_says_what_the_classifier_reads(runs_root, run):
+    """"A variant of the same picture" only where every decode shown is read as the input's
+    class; otherwise the caption counts the other classes."""
+    from vae import quality as vq
+    at = _open(run)
+    model = RunDir(DEFAULT_ROOT / run).load_model()
+    data = load_dataset("mnist-5k")
+    i = _shown(at)
+    mu, sigma = ex.encode_one(model, data.test_x[i])
+    z = ex.reparameterize(mu, sigma, at.session_state["explain_eps"][-16:])
+    read = vq.fit_pixel_classifier(data).predict(
+        ex.decode_images(model, z).reshape(len(z), -1))
+    caption = next(c for im in at.get("image") for c in im.captions if "z drawn" in str(c))
+    same = int((read == int(data.test_y[i])).sum())
+    if same == len(z):
+        assert "variant of the same picture" in caption and f"all {len(z)} as a 0" in caption
+    else:
+        assert "every one of these" not in caption and f"{same} of {len(z)}" in caption
+
+
 def test_kl_bars_sum_to_the_inputs_kl(runs_root, model, test_x):
     at = _open()
     bars = plotly_spec(at, "explain_kl_bars")
     total = sum(float(np.sum(_arr(t["y"]))) for t in bars["data"])
     with torch.no_grad():
-        kl = model.encode(torch.from_numpy(test_x[:1].copy())).kl().sum().item()
+        i = _shown(at)
+        kl = model.encode(torch.from_numpy(test_x[i:i + 1].copy())).kl().sum().item()
     assert total == pytest.approx(kl, rel=1e-4)
     assert any(f"{kl:.4f} nats" in m.value for m in at.markdown)
 
@@ -130,7 +158,7 @@ def test_kl_calculator_sliders_and_start_from_input(runs_root, model, test_x):
     assert at.metric[0].value == f"{expected.total:.3f}"
     assert at.metric[1].value == "2.000"
     at.button(key="explain_calc_from_input").click().run()
-    mu, sigma = ex.encode_one(model, test_x[0])
+    mu, sigma = ex.encode_one(model, test_x[_shown(at)])
     assert at.slider(key="explain_calc_mu").value == pytest.approx(round(float(mu[0]), 2))
     assert at.slider(key="explain_calc_sigma").value == pytest.approx(round(float(sigma[0]), 2))
 
@@ -163,7 +191,8 @@ def test_gradients_reach_mu_and_sigma_only_through_rsample(runs_root, model, tes
     table = _frame(at, "rsample(): dL/dmu")
     assert table["sample(): dL/dmu"].isna().all(), "sample() must show None"
     assert table["sample(): dL/dsigma"].isna().all()
-    g = ex.reparameterization_gradients(model, test_x[0], seed=0)
+    i = _shown(at)
+    g = ex.reparameterization_gradients(model, test_x[i], seed=i)
     np.testing.assert_allclose(table["rsample(): dL/dmu"], g.rsample_grad_mu, rtol=1e-5)
     np.testing.assert_allclose(table["rsample(): dL/dsigma"], g.rsample_grad_sigma,
                                rtol=1e-5)
@@ -181,7 +210,8 @@ def test_the_question_is_quoted_before_its_line_is_read(runs_root):
 def test_accounting_matches_the_engine_in_one_sign_convention(runs_root, model, test_x):
     at = _open()
     at.select_slider(key="explain_k").set_value(10).run()
-    acc = ex.accounting(model, test_x[:1], k=10, samples=200, seed=0)
+    i = _shown(at)
+    acc = ex.accounting(model, test_x[i:i + 1], k=10, samples=200, seed=0)
     values = {m.label: m.value for m in at.metric}
     assert values["ELBO (nats/image)"] == f"{acc.elbo:.2f}" and acc.elbo < 0
     assert values["IWAE_k, k = 10 (nats/image)"] == f"{acc.iwae:.2f}"
@@ -268,8 +298,41 @@ def test_the_beta_family_is_linked_with_its_numbers(monkeypatch):
 
 
 def test_kl_calculator_says_when_the_input_lies_outside_its_sliders(runs_root):
-    at = _open("mnist5k-2d-ae")  # test image #0: mu0 = -5.2, sigma0 = 0.001
+    from ui.forms.explain import CALC_MU_RANGE
+    model = RunDir(DEFAULT_ROOT / "mnist5k-2d-ae").load_model()
+    data = load_dataset("mnist-5k")
+    with torch.no_grad():
+        mu0 = model.encode(torch.from_numpy(data.test_x.copy())).mu[:, 0].numpy()
+    index = int(np.flatnonzero(np.abs(mu0) > CALC_MU_RANGE[1])[0])  # the autoencoder's codes spread
+    cls = int(data.test_y[index])
+    at = _open("mnist5k-2d-ae")
+    at.selectbox(key="explain_class").set_value(cls).run()
+    at.number_input(key="explain_nth").set_value(
+        int(np.flatnonzero(np.flatnonzero(data.test_y == cls) == index)[0]) + 1).run()
     at.button(key="explain_calc_from_input").click().run()
-    assert at.slider(key="explain_calc_mu").value == -4.0
+    assert at.slider(key="explain_calc_mu").value == (CALC_MU_RANGE[1] if mu0[index] > 0
+                                                      else CALC_MU_RANGE[0])
     note = [c.value for c in at.caption if "outside the sliders" in c.value]
-    assert note and "mu = -5.22" in note[0]
+    assert note and f"mu = {mu0[index]:.2f}" in note[0]
+
+
+@pytest.mark.parametrize("run", ["mnist5k-2d", "mnist5k-16d-beta1"])
+def test_prior_samples_words_follow_the_classifier(runs_root, run):
+    """§6 says how often each model's decoded prior samples are recognised, and its verdict
+    follows those shares (the autoencoder's pictures may look like digits: say so when they do)."""
+    from vae import quality as vq
+    at = _open(run)
+    data = load_dataset("mnist-5k")
+    clf = vq.fit_pixel_classifier(data)
+    vae = RunDir(DEFAULT_ROOT / run)
+    ae = RunDir(DEFAULT_ROOT / ("mnist5k-2d-ae" if run == "mnist5k-2d" else "mnist5k-16d-beta0"))
+    shares = {r.name: vq.prior_sample_quality(r.load_model(), clf).share for r in (vae, ae)}
+    captions = [c for im in at.get("image") for c in im.captions]
+    for share in shares.values():
+        assert f"recognises {share:.0%} of 1,000 such decodes" in " ".join(captions)
+    verdict = next(c.value for c in at.caption if "comb of spikes" in c.value)
+    if shares[ae.name] < shares[vae.name]:
+        assert (f"recognises {shares[ae.name]:.0%} of 1,000 of its decoded prior samples, "
+                f"against {shares[vae.name]:.0%}") in verdict
+    else:
+        assert "as often as the VAE's" in verdict

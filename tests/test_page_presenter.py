@@ -128,9 +128,20 @@ def test_reparameterization_sub_steps_and_fixed_seed(runs_root):
     assert [s.value for s in at.subheader] == ["1 · The input", "2 · The noise", "3 · The code",
                                                "4 · The decodes"]
     model = RunDir(DEFAULT_ROOT / "mnist5k-2d").load_model()
-    mu, sigma = ex.encode_one(model, load_dataset("mnist-5k").test_x[0])
+    data = load_dataset("mnist-5k")
+    captions = _image_captions(at)
+    index = int(next(c for c in captions if c.startswith("test image #")).split("#")[1].split()[0]) - 1
+    mu, sigma = ex.encode_one(model, data.test_x[index])
     text = " ".join(m.value for m in at.markdown)
     assert f"mu = ({mu[0]:.2f}, {mu[1]:.2f})" in text
     eps = ex.draw_eps(8, 2, seed=0)
     assert f"({eps[0, 0]:+.2f}, {eps[0, 1]:+.2f})" in text, "eps drawn from seed 0"
+    # "the same picture" only where the classifier reads every decode as the input's class
+    read = vq.fit_pixel_classifier(data).predict(
+        ex.decode_images(model, ex.reparameterize(mu, sigma, eps)).reshape(8, -1))
+    decodes = next(c for c in captions if c.startswith("decoder(z)"))
+    if (read == data.test_y[index]).all():
+        assert "variant of the same picture" in decodes
+    else:
+        assert "every one of these" not in decodes and "the pixel classifier reads" in decodes
     assert _downloads(at) == [DEMO, "PNG: decodes"]

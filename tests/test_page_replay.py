@@ -28,29 +28,43 @@ def _metrics(at: AppTest) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
+def _schedule(run: RunDir) -> list[int]:
+    """The epochs the run's config says it snapshots: every snapshot_every, up to its epochs."""
+    _, train_cfg = run.read_config()
+    return list(range(train_cfg.snapshot_every, train_cfg.epochs + 1, train_cfg.snapshot_every))
+
+
 def test_opens_at_the_last_snapshot_with_its_numbers(runs_root):
     at = _open()
-    assert at.select_slider(key="replay_epoch").value == 30, "open on the trained model, not noise"
+    run = RunDir(runs_root / "mnist5k-2d")
+    trained_for = run.read_config()[1].epochs
+    assert at.select_slider(key="replay_epoch").options == [str(e) for e in _schedule(run)]
+    assert at.select_slider(key="replay_epoch").value == trained_for, \
+        "open on the trained model, not noise"
     assert at.session_state["replay_play"] is False
-    rows = RunDir(runs_root / "mnist5k-2d").read_metrics()
+    rows = run.read_metrics()
     last = [r for r in rows if r.get("kind") == "epoch"][-1]
+    assert at.select_slider(key="replay_epoch").value == last["epoch"], \
+        "open on the trained model, not noise"
+    assert at.session_state["replay_play"] is False
     assert _metrics(at)["test -ELBO (nats)"] == f"{last['test/neg_elbo']:.1f}"
     assert _metrics(at)["KL"] == f"{last['test/kl']:.2f}"
 
 
 def test_slider_moves_cursor_scatter_and_metrics_together(runs_root):
     at = _open()
-    at.select_slider(key="replay_epoch").set_value(12).run()
+    run = RunDir(runs_root / "mnist5k-2d")
+    epoch = run.snapshot_epochs()[1]  # neither the first nor the trained model
+    at.select_slider(key="replay_epoch").set_value(epoch).run()
     assert not at.exception
     curves = plotly_spec(at, "replay_curves")
-    assert {s["x0"] for s in curves["layout"]["shapes"]} == {12}, "the cursor sits at epoch 12"
+    assert {s["x0"] for s in curves["layout"]["shapes"]} == {epoch}, f"the cursor sits at {epoch}"
     scatter = plotly_spec(at, "replay_scatter")
-    assert scatter["layout"]["title"]["text"] == "Posterior means at epoch 12"
-    run = RunDir(runs_root / "mnist5k-2d")
-    row = [r for r in run.read_metrics() if r.get("kind") == "epoch" and r["epoch"] == 12][0]
+    assert scatter["layout"]["title"]["text"] == f"Posterior means at epoch {epoch}"
+    row = [r for r in run.read_metrics() if r.get("kind") == "epoch" and r["epoch"] == epoch][0]
     assert _metrics(at)["test -ELBO (nats)"] == f"{row['test/neg_elbo']:.1f}"
-    # the scatter's points are the epoch-12 snapshot's encoder means
-    model = run.load_model(epoch=12)
+    # the scatter's points are that snapshot's encoder means
+    model = run.load_model(epoch=epoch)
     x = load_dataset("mnist-5k").test_x
     digits0 = [t for t in scatter["data"] if t.get("name") == "0"][0]
     first_zero = int(np.flatnonzero(load_dataset("mnist-5k").test_y == 0)[0])
@@ -59,20 +73,25 @@ def test_slider_moves_cursor_scatter_and_metrics_together(runs_root):
 
 
 def test_play_advances_and_pause_stops(runs_root):
+    epochs = RunDir(runs_root / "mnist5k-2d").snapshot_epochs()
     at = _open()
+    at.select_slider(key="replay_epoch").set_value(epochs[1]).run()
     at.button(key="replay_play_button").click().run()
     assert at.session_state["replay_play"] is True
-    assert at.select_slider(key="replay_epoch").value == 2, "each frame moves one snapshot on"
+    assert at.select_slider(key="replay_epoch").value == epochs[2], \
+        "each frame moves one snapshot on"
     at.button(key="replay_pause").click().run()
     assert at.session_state["replay_play"] is False
-    assert at.select_slider(key="replay_epoch").value == 2
+    assert at.select_slider(key="replay_epoch").value == epochs[2]
 
 
 def test_play_at_the_end_starts_over(runs_root):
+    epochs = RunDir(runs_root / "mnist5k-2d").snapshot_epochs()
     at = _open()
-    at.select_slider(key="replay_epoch").set_value(30).run()
+    at.select_slider(key="replay_epoch").set_value(epochs[-1]).run()
     at.button(key="replay_play_button").click().run()
-    assert at.select_slider(key="replay_epoch").value == 2
+    # back to the first snapshot, and the first frame moves one on
+    assert at.select_slider(key="replay_epoch").value == epochs[1]
 
 
 def test_speed_control(runs_root):
@@ -82,8 +101,13 @@ def test_speed_control(runs_root):
 
 
 def test_autoencoder_replays_its_five_epoch_snapshots(runs_root):
+    """A run snapshotted every few epochs (not every one) replays exactly those snapshots."""
+    run = RunDir(runs_root / "mnist5k-2d-ae")
+    schedule = _schedule(run)
+    assert run.read_config()[1].snapshot_every > 1 and len(schedule) > 1
     at = _open("mnist5k-2d-ae")
-    assert at.select_slider(key="replay_epoch").options == [str(e) for e in range(5, 31, 5)]
+    assert at.select_slider(key="replay_epoch").options == [str(e) for e in schedule]
+    assert at.select_slider(key="replay_epoch").value == schedule[-1]
 
 
 def test_a_run_without_snapshots_is_explained(tmp_path, monkeypatch):

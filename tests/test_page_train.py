@@ -29,7 +29,8 @@ def test_shows_runs_and_the_finished_run(scratch_root):
     at = page().run()
     assert not at.exception
     assert at.dataframe[0].value["run"].tolist() == ["mnist5k-2d"]
-    assert any("Finished 100 epochs" in s.value for s in at.success)
+    epochs = RunDir(scratch_root / "mnist5k-2d").read_config()[1].epochs
+    assert any(f"Finished {epochs} epochs" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) == 2  # curves and the posterior
 
 

@@ -78,9 +78,16 @@ def test_left_off_captions_say_why_each_kind_of_run_is_missing():
     assert damaged.startswith("Damaged runs") and damaged.endswith(": broken, empty.")
 
 
-def test_the_collapse_legend_uses_the_engines_thresholds():
-    from vae.explain import COLLAPSE_KL_NATS
+def test_the_collapse_legend_uses_the_engines_threshold_and_one_definition():
     from vae.losses import ACTIVE_UNIT_THRESHOLD
     text = rd.collapse_legend()
-    assert f"KL under {COLLAPSE_KL_NATS:g} nats" in text
-    assert f"Var over x below {ACTIVE_UNIT_THRESHOLD:g}" in text
+    assert f"Var over x of mu_d below {ACTIVE_UNIT_THRESHOLD:g}" in text
+    assert "**collapsed**: every dim is inactive" in text and "KL under" not in text
+
+
+def test_a_collapsed_row_has_no_active_unit_and_the_warning_names_none():
+    rows = rd.points_table([_p("b16", 16, 0.37, 198, 2, latent_dim=2),
+                            _p("b32", 32, 0.0, 208, 0, latent_dim=2)])
+    by = {r["run"]: r for r in rows}
+    assert by["b16"]["collapsed"] == "no" and by["b16"]["inactive dims"] == 0
+    assert by["b32"]["collapsed"] == "yes" and by["b32"]["inactive dims"] == 2

@@ -25,7 +25,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .run import SNAPSHOT_RE, RunDir, RunError, validate_name, validate_run_folder
+from .run import (MAX_JSON_BYTES, MAX_METRICS_BYTES, SNAPSHOT_RE, RunDir, RunError, validate_name,
+                  validate_run_folder)
 
 MB = 1024 * 1024
 # What may be uploaded (the .zip itself): .streamlit/config.toml's server.maxUploadSize says the same
@@ -34,6 +35,10 @@ MAX_ZIP_BYTES = 50 * MB
 MAX_UNPACKED_BYTES = 512 * MB  # what its entries may add up to once unpacked (zip bombs)
 MAX_ENTRIES = 10_001  # config, metrics, weights, a status and up to 10,000 snapshots
 MAX_RATIO = 1000  # an entry that inflates more than 1000x is a bomb, not a run
+# What a run's own files may declare, checked from the archive's directory before a byte is
+# unpacked: the readers refuse more anyway, but only after it was unpacked and read.
+ENTRY_LIMITS = {"config.json": MAX_JSON_BYTES, "status.json": MAX_JSON_BYTES,
+                "metrics.jsonl": MAX_METRICS_BYTES}
 
 # The files a run may hold, and what happens to each on import.
 KEPT = ("config.json", "metrics.jsonl", "model.safetensors", "train.log")
@@ -132,6 +137,11 @@ def check_entries(zf: zipfile.ZipFile, *, max_unpacked: int = MAX_UNPACKED_BYTES
         if key in seen:
             raise ArchiveError(f"entry {name!r} appears twice in the archive; refused.")
         seen.add(key)
+        limit = ENTRY_LIMITS.get(path.name)
+        if limit is not None and info.file_size > limit:
+            raise ArchiveError(f"entry {name!r} says it unpacks to {info.file_size:,} bytes; a "
+                               f"run's {path.name} is at most {limit // MB or 1:,} MB, so it is "
+                               "refused before anything is unpacked.")
         total += info.file_size
         if total > max_unpacked:
             raise ArchiveError(f"the archive unpacks to more than {max_unpacked // MB:,} MB; "

@@ -6,6 +6,7 @@ closed tab or a restarted dashboard does not take it down.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -100,6 +101,7 @@ class Launch:
     proc: subprocess.Popen
     status_mtime: float  # status.json's mtime before the launch: a newer one is the trainer's
     started: float = field(default_factory=time.time)
+    stop_requested: bool = False  # Stop was pressed before the trainer took the run's lock
 
     def reported(self) -> bool:
         try:
@@ -108,8 +110,25 @@ class Launch:
             return False
 
 
+# The launches of this process (every browser session's), by run folder. Bounded: a finished
+# launch is forgotten MAX_LAUNCH_AGE_S after it started, and past MAX_LAUNCHES the oldest finished
+# ones go first; a live one is kept (its Stop needs it).
 _launches: dict[Path, Launch] = {}
 _launches_lock = threading.Lock()
+MAX_LAUNCHES = 64
+MAX_LAUNCH_AGE_S = 15 * 60
+
+
+def _prune_launches(now: float | None = None) -> None:
+    """Forget old finished launches (the caller holds _launches_lock)."""
+    now = time.time() if now is None else now
+    finished = sorted((la for la in _launches.values() if la.proc.poll() is not None),
+                      key=lambda la: la.started)
+    extra = len(_launches) - MAX_LAUNCHES
+    for la in finished:
+        if now - la.started > MAX_LAUNCH_AGE_S or extra > 0:
+            _launches.pop(la.run.path, None)
+            extra -= 1
 
 
 def _refuse_if_starting(run: RunDir) -> None:
@@ -131,6 +150,7 @@ def _launch(run: RunDir, cmd: list[str]) -> RunDir:
             proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
         _launches[run.path] = Launch(run, proc, before)
+        _prune_launches()
     # Reap the child when it ends, so no <defunct> trainer lingers under the dashboard: a thread
     # per launch, because a SIGCHLD handler would also reap Streamlit's own children.
     threading.Thread(target=proc.wait, name=f"reap-{run.name}", daemon=True).start()
@@ -152,6 +172,10 @@ def launch_status(run: RunDir) -> dict | None:
                            "the dataset…"}
     if launch.reported():  # it wrote status.json and exited between the two looks
         return None
+    if launch.stop_requested:
+        return {"state": "failed", "pid": launch.proc.pid,
+                "message": "Stopped while it started, before it trained a step: nothing was "
+                           "trained or changed."}
     try:
         words = launch_log(run).read_text(errors="replace").strip().splitlines()
     except OSError:
@@ -165,6 +189,8 @@ def pending_launches(root: str | os.PathLike) -> list[RunDir]:
     """Runs under `root` that this process launched and whose trainer has not written
     status.json: still starting, or failed before it could. Newest first."""
     root = Path(root)
+    with _launches_lock:
+        _prune_launches()
     found = sorted((la for la in list(_launches.values()) if la.run.path.parent == root),
                    key=lambda la: -la.started)
     return [la.run for la in found if launch_status(la.run) is not None]
@@ -178,18 +204,46 @@ def forget_launch(run: RunDir) -> None:
 
 
 def delete_run(run: RunDir) -> None:
-    """Delete the run's folder, and the launch log beside it."""
-    run.delete()
-    launch_log(run).unlink(missing_ok=True)
-    _launches.pop(run.path, None)
+    """Delete the run's folder (under the run's lock: see RunDir.delete), and the launch log
+    beside it. A run whose trainer this process launched and that is still starting is refused."""
+    with _launches_lock:
+        _refuse_if_starting(run)
+        run.delete()
+        launch_log(run).unlink(missing_ok=True)
+        _launches.pop(run.path, None)
 
 
 def stop_training(run: RunDir) -> int | None:
     """Ask the run's trainer to stop: a STOP file it reads every step, and SIGTERM to make it
     quicker, sent only to a process that provably is this run's trainer (it holds the run's lock
-    and runs vae.train), never to a pid merely named in status.json. Returns the pid signalled,
-    or None (nothing trains the run, or the STOP file alone will do)."""
-    if not run.is_training():
+    and runs vae.train), never to a pid merely named in status.json. A trainer this process
+    launched that has not taken the lock yet (loading PyTorch or the data) gets SIGTERM through
+    the handle this process holds on its own child; the trainer keeps that from its first moment
+    (vae.train.stop) and stops before its first step. Returns the pid signalled, or None (nothing
+    trains the run, or the STOP file alone will do)."""
+    launch = _launches.get(run.path)
+    starting = launch is not None and launch.proc.poll() is None
+    if run.is_training():
+        run.request_stop()
+        pid = run.signal_trainer()
+        return pid if pid is not None or not starting else _signal_own_child(launch)
+    if not starting:
         return None
-    run.request_stop()
-    return run.signal_trainer()
+    launch.stop_requested = True
+    if run.exists():  # a resume: the STOP file holds too, should the signal come first
+        try:
+            run.request_stop()
+        except RunError:
+            pass  # the signal does it
+    return _signal_own_child(launch)
+
+
+def _signal_own_child(launch: Launch) -> int | None:
+    """SIGTERM to a trainer this process started. Popen.send_signal checks first that the child
+    has not been reaped, so the pid cannot be another process's; under torchrun the child is
+    torchrun, which passes the signal on to its trainers."""
+    try:
+        launch.proc.send_signal(signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return None
+    return launch.proc.pid if launch.proc.returncode is None else None

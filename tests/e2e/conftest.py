@@ -83,6 +83,13 @@ def open_page(page, app_url: str, path: str = "", query: str = "") -> None:
     wait_for_app(page)
 
 
+def assert_page_opens(page, url: str, path: str, run: str) -> None:
+    """The page opens on `run` with no exception box, and the sidebar names that run."""
+    open_page(page, url, path, f"run={run}")
+    assert_no_exception(page)
+    assert page.get_by_role("combobox", name="Active run").input_value() == run
+
+
 def assert_no_exception(page) -> None:
     exceptions = page.locator("[data-testid=stException]")
     assert exceptions.count() == 0, exceptions.first.inner_text()

@@ -5,7 +5,7 @@ import torch
 from playwright.sync_api import expect
 
 from tests.conftest import _copy_runs
-from tests.e2e.conftest import CHARTS, assert_no_exception, open_page, serve
+from tests.e2e.conftest import CHARTS, assert_no_exception, assert_page_opens, open_page, serve
 from tests.import_fixtures import train_examples
 from vae.data import load_dataset
 from vae.import_model import import_model
@@ -27,9 +27,7 @@ def imported_url(tmp_path_factory):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_an_imported_model_opens_on_every_page(page, imported_url, path):
-    open_page(page, imported_url, path, "run=examples")
-    assert_no_exception(page)
-    assert page.get_by_role("combobox", name="Active run").input_value() == "examples"
+    assert_page_opens(page, imported_url, path, "examples")
 
 
 def test_compare_draws_its_charts(page, app_url):

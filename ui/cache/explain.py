@@ -127,3 +127,40 @@ def run_points(runs: list[RunDir]) -> list[ex.RunPoint]:
         if point is not None:
             points.append(point)
     return points
+
+
+def classes_of(run: RunDir, images: np.ndarray) -> np.ndarray:
+    """The dataset's pixel classifier's class (its most probable) for each image (N, ...): what a
+    caption may say an image "is", measured instead of assumed."""
+    from threadpoolctl import threadpool_limits
+
+    from ui.cache.quality import classifier_for
+    images = np.asarray(images, np.float32)
+    if len(images) == 0:
+        return np.zeros(0, int)
+    with threadpool_limits(1):  # one thread: the fit's reason (vae.quality) holds here too
+        return classifier_for(run).predict(images.reshape(len(images), -1)).astype(int)
+
+
+@st.cache_data(max_entries=16, show_spinner="Picking an input whose draws keep its class…")
+def _faithful_input(path: str, mtime: float, n_draws: int, seed: int, seed_step: int,
+                    candidates: int) -> int:
+    run = RunDir(path)
+    model, data = load_model(run), run_dataset(run)
+    for i in range(min(candidates, len(data.test_x))):
+        eps = ex.draw_eps(n_draws, model.config.latent_dim, seed=seed + seed_step * i)
+        mu, sigma = ex.encode_one(model, data.test_x[i])
+        images = ex.decode_images(model, ex.reparameterize(mu, sigma, eps))
+        if (classes_of(run, images) == int(data.test_y[i])).all():
+            return i
+    return 0
+
+
+def faithful_input(run: RunDir, n_draws: int, seed: int, seed_step: int = 0,
+                   candidates: int = 200) -> int:
+    """The first test image i all of whose n_draws decodes of z = mu + sigma * eps (eps drawn
+    from seed + seed_step * i, as the page draws them) the pixel classifier reads as the image's
+    own class; 0 when none of the first `candidates` is (the caption then says what the picture
+    shows)."""
+    return _faithful_input(str(run.path), weights_mtime(run), int(n_draws), int(seed),
+                           int(seed_step), int(candidates))

@@ -477,13 +477,9 @@ function createDraw(root) {
   async function update(data) {
     if (S.drawing) { S.pendingData = data; return; }
     if (data.model !== S.modelId) {
-      S.modelId = data.model;
       S.enc = null;
-      root.dataset.ready = "0";
-      status.classList.remove("error");
-      status.textContent = "Loading the encoder…";
-      const parsed = await vaeLoadPayload(data.model, status, "model");
-      if (S.modelId !== data.model) return; // a newer model arrived while waiting
+      const parsed = await vaeLoadModel(S, data, root, status, "encoder", "model");
+      if (!parsed) return; // a newer model arrived while waiting
       S.dec = vaeMakeDecoder(parsed);
       const enc = vaeMakeEncoder(parsed);
       S.scatter = vaeScatter(parsed);
@@ -580,15 +576,5 @@ function createDraw(root) {
 }
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
-  const root = parentElement.querySelector(".vae-draw");
-  if (!root || !data) return;
-  if (!root.__draw) root.__draw = createDraw(root);
-  const S = root.__draw;
-  S.setStateValue = setStateValue;
-  S.update(data).catch((err) => {
-    const status = root.querySelector(".status");
-    status.classList.add("error");
-    status.textContent = "The browser encoder could not start: " + err.message;
-  });
+  vaeMount(component, ".vae-draw", "__draw", createDraw, "encoder");
 }

@@ -389,13 +389,9 @@ function createExplorer(root) {
   async function update(data) {
     if (S.dragging) { S.pendingData = data; return; }
     if (data.model !== S.modelId) {
-      S.modelId = data.model;
       S.dec = null;
-      root.dataset.ready = "0";
-      status.classList.remove("error");
-      status.textContent = "Loading the decoder…";
-      const parsed = await vaeLoadPayload(data.model, status, "decoder");
-      if (S.modelId !== data.model) return; // a newer model arrived while waiting
+      const parsed = await vaeLoadModel(S, data, root, status, "decoder", "decoder");
+      if (!parsed) return; // a newer model arrived while waiting
       S.dec = vaeMakeDecoder(parsed);
       const sc = parsed.header.scatter;
       S.scatter = vaeScatter(parsed);
@@ -457,15 +453,5 @@ function createExplorer(root) {
 }
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
-  const root = parentElement.querySelector(".vae-explorer");
-  if (!root || !data) return;
-  if (!root.__explorer) root.__explorer = createExplorer(root);
-  const S = root.__explorer;
-  S.setStateValue = setStateValue;
-  S.update(data).catch((err) => {
-    const status = root.querySelector(".status");
-    status.classList.add("error");
-    status.textContent = "The browser decoder could not start: " + err.message;
-  });
+  vaeMount(component, ".vae-explorer", "__explorer", createExplorer, "decoder");
 }

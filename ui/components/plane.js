@@ -59,3 +59,31 @@ function vaeDrawScatter(g, scatter, dx, dy, toPx, colors, alpha, radius) {
     g.fill();
   }
 }
+
+
+// A component's entry point: build its state once per element (kept on the element under `key`),
+// then hand it each new message; a failure is said in the component's status line.
+function vaeMount(component, selector, key, create, what) {
+  const { data, parentElement, setStateValue } = component;
+  const root = parentElement.querySelector(selector);
+  if (!root || !data) return;
+  if (!root[key]) root[key] = create(root);
+  const S = root[key];
+  S.setStateValue = setStateValue;
+  S.update(data).catch((err) => {
+    const status = root.querySelector(".status");
+    status.classList.add("error");
+    status.textContent = "The browser " + what + " could not start: " + err.message;
+  });
+}
+
+// A new model's payload for a component (`what`: the status line's word, `kind`: the payload's),
+// or null when a newer model arrived while this one loaded.
+async function vaeLoadModel(S, data, root, status, what, kind) {
+  S.modelId = data.model;
+  root.dataset.ready = "0";
+  status.classList.remove("error");
+  status.textContent = "Loading the " + what + "…";
+  const parsed = await vaeLoadPayload(data.model, status, kind);
+  return S.modelId === data.model ? parsed : null;
+}

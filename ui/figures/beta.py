@@ -5,6 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.figures.explain import image_row_png
+from vae.losses import ACTIVE_UNIT_THRESHOLD
 
 SPREAD_WHITE = 0.3  # a pixel whose std over the draws is >= this is drawn white
 
@@ -24,26 +25,35 @@ def active_units_figure(betas, active_units, latent_dim: int, kl=None) -> go.Fig
                       + ("<br>KL: %{customdata:.2f} nats" if kl is not None else "")
                       + "<extra></extra>"))
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10),
-                      title="Active units (Var over x of mu_d > 0.01)")
+                      title=f"Active units (Var over x of mu_d > {ACTIVE_UNIT_THRESHOLD:g})")
     fig.update_xaxes(title_text="β", type="category")
     fig.update_yaxes(title_text="active units", range=[0, latent_dim * 1.18], rangemode="tozero")
     return fig
 
 
-def kl_per_dim_figure(betas, kl_per_dim, cap: float = 2.0) -> go.Figure:
+def kl_per_dim_figure(betas, kl_per_dim, cap: float = 2.0, active=None) -> go.Figure:
     """One row per beta, one cell per latent dim, coloured by the dim's KL (nats; >= cap is full).
 
-    Dims going dark as beta grows are dims the code stopped using."""
+    active: (n_betas, D) booleans, the active-unit test the bars beside it count (Var over x of
+    mu_d > vae.losses.ACTIVE_UNIT_THRESHOLD); inactive cells are marked ×. The colour alone does
+    not say "unused": a dim with a small KL may still move with x."""
     kl = np.asarray(kl_per_dim, float)
     labels = [f"β = {b:g}" for b in betas]
+    text = None
+    if active is not None:
+        text = np.where(np.asarray(active, bool), "", "×")
     fig = go.Figure(go.Heatmap(
         z=np.minimum(kl, cap), x=[f"z{d}" for d in range(kl.shape[1])], y=labels,
-        customdata=kl, zmin=0.0, zmax=cap, colorscale="Viridis",
+        customdata=kl, zmin=0.0, zmax=cap, colorscale="Viridis", text=text,
+        texttemplate="%{text}" if text is not None else None, textfont=dict(size=14),
         colorbar=dict(title="KL, nats", tickvals=[0, cap / 2, cap],
                       ticktext=["0", f"{cap / 2:g}", f"≥ {cap:g}"]),
         hovertemplate="%{y}, %{x}: KL %{customdata:.3f} nats<extra></extra>"))
+    title = ("KL per latent dim (×: inactive, Var over x of mu_d ≤ "
+             f"{ACTIVE_UNIT_THRESHOLD:g}, as the bars count)" if active is not None
+             else "KL per latent dim (dark: a small KL; not by itself an inactive dim)")
     fig.update_layout(height=60 + 34 * len(labels), margin=dict(l=10, r=10, t=40, b=10),
-                      title="KL per latent dim (dark: the dim carries nothing about x)")
+                      title=title)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     return fig

@@ -22,6 +22,8 @@ PALETTE = qualitative.Plotly
 MEAN_COLOUR = PALETTE[0]  # blue: the mean penalty, mu
 WIDTH_COLOUR = PALETTE[1]  # red: the width penalty, sigma
 SAMPLE_COLOUR = PALETTE[2]  # green: z samples
+PRIOR_HALO = "rgba(255, 255, 255, 0.85)"  # under the prior's ring on the latent plane
+PRIOR_RING = "#3d3d3d"  # dark dashes on the halo: visible on light and dark pages alike
 
 
 def _ellipse(cx: float, cy: float, rx: float, ry: float,
@@ -59,13 +61,19 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
             x=all_mu[sel, a], y=all_mu[sel, b], mode="markers", name=str(name),
             marker=dict(size=5, color=class_colour(c), opacity=background_opacity),
             showlegend=class_legend,
-            customdata=idx[sel],
-            hovertemplate=f"{name}<br>test image #%{{customdata}}<br>mu = (%{{x:.2f}}, %{{y:.2f}})"
+            # the index picks the image; the hover counts from 1, as people do
+            customdata=idx[sel], hovertext=[f"test image #{i + 1}" for i in idx[sel]],
+            hovertemplate=f"{name}<br>%{{hovertext}}<br>mu = (%{{x:.2f}}, %{{y:.2f}})"
                           "<extra></extra>"))
     px_, py_ = _ellipse(0, 0, 1, 1)
+    # Above the dots, on a light halo: a thin grey dash alone vanished in a dense cloud of codes.
+    # The halo is white-ish in both themes so the dashes read over any class colour
+    fig.add_trace(go.Scatter(x=px_, y=py_, mode="lines", line=dict(color=PRIOR_HALO, width=6),
+                             hoverinfo="skip", showlegend=False, legendgroup="prior",
+                             name="prior halo"))
     fig.add_trace(go.Scatter(x=px_, y=py_, mode="lines", name="prior N(0, I), 1 sigma",
-                             line=dict(color=PRIOR_COLOUR, dash="dash", width=2),
-                             hoverinfo="skip"))
+                             line=dict(color=PRIOR_RING, dash="dash", width=3),
+                             hoverinfo="skip", legendgroup="prior"))
     if z is not None and len(z):
         z = np.asarray(z)
         fig.add_trace(go.Scatter(

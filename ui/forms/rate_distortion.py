@@ -103,7 +103,7 @@ def left_off_captions(imported: list[str], damaged: list[str]) -> list[str]:
 
 
 def collapse_legend() -> str:
-    return ("**collapsed**: the whole posterior ignores x (KL under "
-            f"{ex.COLLAPSE_KL_NATS:g} nats, or no active unit). **inactive dims**: dims whose "
-            f"mu does not move with x (Var over x below {ACTIVE_UNIT_THRESHOLD:g}): collapse one "
-            "dim at a time.")
+    return ("**inactive dims**: dims whose mu does not move with x (Var over x of mu_d below "
+            f"{ACTIVE_UNIT_THRESHOLD:g}); **active units** are the others. **collapsed**: every "
+            "dim is inactive, so the whole posterior ignores x. A run with one active unit left "
+            "is nearly, not fully, collapsed.")

@@ -14,6 +14,7 @@ import streamlit as st
 
 from ui.cache import explain as cached
 from ui.cache.posterior import latent_summary
+from ui.cache.quality import prior_share
 from ui.cache.runs import all_runs, encode_test_set
 from ui.components.decoder import latent_explorer, set_explorer_z
 from ui.components.draw import drawn_id, drawn_input, drawn_source
@@ -27,6 +28,7 @@ from vae.model import VAE
 from vae.run import RunDir
 
 FIRST_DRAWS = 20  # drawn on arrival, so "z scatters" is on screen before any click
+EPS_SEED_STEP = 1000  # test image i's first eps come from seed 1000 * i: each input its own draws
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Input:
     caption: str
     mu: np.ndarray
     sigma: np.ndarray
+    label: int  # its class: the test label, or the pixel classifier's reading of a drawing
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,11 @@ def pick_input(page: Page) -> Input:
         _select(page, int(np.random.default_rng(draws).integers(len(enc["mu"]))))
 
     st.header("1 · An input goes in, mu and sigma come out")
+    if "explain_class" not in st.session_state:
+        # Open on an input whose first draws (§2) all decode to its own class, so the first
+        # picture a newcomer sees is the typical case; other inputs say what they show
+        _select(page, cached.faithful_input(page.run, FIRST_DRAWS, seed=0,
+                                            seed_step=EPS_SEED_STEP))
     c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")
     cls = c1.selectbox("Class", list(by_class), format_func=lambda c: names[c],
                        key="explain_class")
@@ -105,14 +113,15 @@ def pick_input(page: Page) -> Input:
     c3.button("Random input", icon=":material/casino:", on_click=random_input,
               key="explain_random", use_container_width=True)
     index = int(by_class[cls][min(nth, len(by_class[cls])) - 1])
-    x = page.data.test_x[index]
-    caption = f"test image #{index} ({names[int(page.data.test_y[index])]})"
+    x, label = page.data.test_x[index], int(page.data.test_y[index])
+    caption = sec.test_image_caption(index, names[label])
     drawn = drawn_input(page.model.config.image_shape)  # kept by the Draw page
     if drawn is not None and st.toggle(f"Use {plain(drawn_source())} instead", key="explain_use_drawn",
                                        help="The input you drew or uploaded on the Draw page."):
         x, index, caption = drawn, drawn_id(drawn), drawn_source()
+        label = int(cached.classes_of(page.run, x[None])[0])
     mu, sigma = ex.encode_one(page.model, x)
-    return Input(x, index, caption, mu, sigma)
+    return Input(x, index, caption, mu, sigma, label)
 
 
 def _select(page: Page, index: int) -> None:
@@ -172,7 +181,7 @@ def sampling(page: Page, inp: Input, dims) -> None:
     if st.session_state.get("explain_eps_for") != eps_key:
         st.session_state["explain_eps_for"] = eps_key
         st.session_state["explain_eps"] = ex.draw_eps(FIRST_DRAWS, page.latent_dim,
-                                                      seed=1000 * inp.index)
+                                                      seed=EPS_SEED_STEP * inp.index)
         st.session_state["explain_eps_seed"] = 0
     _sampling_fragment(page, inp, dims)
 
@@ -186,7 +195,7 @@ def _sampling_fragment(page: Page, inp: Input, dims) -> None:
     def sample_eps() -> None:
         st.session_state["explain_eps_seed"] += 1
         new = ex.draw_eps(st.session_state["explain_n_eps"], D,
-                          seed=1000 * inp.index + st.session_state["explain_eps_seed"])
+                          seed=EPS_SEED_STEP * inp.index + st.session_state["explain_eps_seed"])
         st.session_state["explain_eps"] = np.concatenate([st.session_state["explain_eps"], new])
 
     def clear_eps() -> None:
@@ -229,11 +238,12 @@ def _sampling_fragment(page: Page, inp: Input, dims) -> None:
                 theme="streamlit", key="explain_zoom")
     if len(z):
         shown = z[-16:]
-        st.image(figs.image_row_png(cached.decodes(page.run, shown), ncols=len(shown),
-                                    target_width=900),
+        images = cached.decodes(page.run, shown)
+        st.image(figs.image_row_png(images, ncols=len(shown), target_width=900),
                  width=min(900, 56 * len(shown)),
-                 caption=f"The decoder's image for the last {len(shown)} z drawn: every z of this "
-                         "input decodes to a variant of the same picture")
+                 caption=f"The decoder's image for the last {len(shown)} z drawn: "
+                         + sec.decodes_sentence(inp.label, cached.classes_of(page.run, images),
+                                                names) + ".")
         table(sec.z_samples_table(mu, sigma, z, eps))
         st.caption(f"{len(z)} z drawn. Over many draws their mean approaches mu and their spread "
                    "approaches sigma: z ~ N(mu, sigma²).")
@@ -351,7 +361,8 @@ def prior(page: Page) -> Prior:
     a1, a2 = st.columns(2)
     with a1:
         st.subheader(sec.model_title(kinds[run.name], run.name, beta))
-        st.image(figs.image_row_png(prior_imgs, ncols=8, target_width=520))
+        st.image(figs.image_row_png(prior_imgs, ncols=8, target_width=520),
+                 caption=sec.recognised_caption(prior_share(run)))
     with a2:
         if other is None:
             st.info(sec.no_counterpart_note(beta))
@@ -359,7 +370,8 @@ def prior(page: Page) -> Prior:
             st.subheader(sec.model_title(kinds[other.name], other.name,
                                          other.read_config()[0].beta))
             st.image(figs.image_row_png(cached.decodes(other, z_prior), ncols=8,
-                                        target_width=520))
+                                        target_width=520),
+                     caption=sec.recognised_caption(prior_share(other)))
     # The VAE first, so it keeps one colour in the density plot whichever run is active
     compared = sorted([run] if other is None else [run, other],
                       key=lambda r: kinds[r.name] != "VAE")
@@ -380,7 +392,8 @@ def prior(page: Page) -> Prior:
         ae_enc = encode_test_set(ae_run)
         st.caption(sec.prior_comparison_sentence(
             coverage.get(vae_run.name), coverage.get(ae_run.name),
-            float(np.median(ae_enc["std"])), float(np.percentile(np.abs(ae_enc["mu"]), 99))))
+            float(np.median(ae_enc["std"])), float(np.percentile(np.abs(ae_enc["mu"]), 99)),
+            prior_share(vae_run), prior_share(ae_run)))
     family = sec.beta_family_for(cached.run_points(runs), run.read_config()[1].dataset, D)
     if family:
         st.subheader("What beta does")

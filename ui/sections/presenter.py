@@ -18,6 +18,7 @@ from ui.components.presenter_keys import presenter_keys
 from ui.figures import beta as bf
 from ui.figures import explain as figs
 from ui.figures.images import for_display
+from ui.forms import explain as explain_words
 from ui.forms import presenter as story
 from ui.forms.presenter import STEPS
 from ui.forms.rate_distortion import SWEEP_DEFAULT, SWEEP_EPOCHS
@@ -160,7 +161,9 @@ def reparameterization(run: RunDir, model: VAE, data: Dataset) -> None:
     parts = story.REPARAM_PARTS
     k = st.select_slider("Show up to", options=list(range(1, len(parts) + 1)), value=1,
                          format_func=lambda i: parts[i - 1], key="presenter_substep")
-    x = data.test_x[SEED]
+    # an input whose 8 decodes the pixel classifier reads as its own class: the typical case
+    index = cached.faithful_input(run, 8, seed=SEED)
+    x, label = data.test_x[index], int(data.test_y[index])
     mu, sigma = ex.encode_one(model, x)
     eps = ex.draw_eps(8, model.config.latent_dim, seed=SEED)
     z = ex.reparameterize(mu, sigma, eps)
@@ -168,7 +171,8 @@ def reparameterization(run: RunDir, model: VAE, data: Dataset) -> None:
     cols = st.columns([1, 0.9, 1.7, 1.2])
     with cols[0]:
         st.subheader("1 · The input")
-        st.image(figs.image_row_png(x[None], target_width=224, max_scale=8))
+        st.image(figs.image_row_png(x[None], target_width=224, max_scale=8),
+                 caption=explain_words.test_image_caption(index, data.class_names[label]))
         if k >= 1:
             st.markdown(story.mu_sigma_words(mu, sigma, dims))
     if k >= 2:
@@ -190,9 +194,10 @@ def reparameterization(run: RunDir, model: VAE, data: Dataset) -> None:
     if k >= 4:
         with cols[3]:
             st.subheader("4 · The decodes")
-            png = figs.image_row_png(ex.decode_images(model, z), ncols=4, target_width=360,
-                                     max_scale=5)
-            st.image(png, caption="decoder(z) for the 8 z: the same digit, slightly varied")
+            images = ex.decode_images(model, z)
+            png = figs.image_row_png(images, ncols=4, target_width=360, max_scale=5)
+            st.image(png, caption="decoder(z) for the 8 z: " + explain_words.decodes_sentence(
+                label, cached.classes_of(run, images), data.class_names))
             png_download("decodes", png, f"{run.name}-reparameterization", "presenter_png_reparam")
     st.markdown("Only eps is random. mu and sigma stay ordinary outputs of the network, so the "
                 "gradient flows through z = mu + sigma · eps back into the encoder.")

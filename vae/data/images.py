@@ -6,18 +6,19 @@ Everything a user can get wrong is reported at once, in their words, and every s
 before the data is read (decompression bombs, huge arrays)."""
 from __future__ import annotations
 
+import os
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from .dataset import Dataset, DatasetError, stratified_split
+from .dataset import (MAX_VALUES, Dataset, DatasetError, check_data_path, is_regular_file,
+                      open_regular, stratified_split)
 
 MAX_IMAGE_SIZE = 128  # the largest side a run trains on (a 3x128x128 MLP input is 49,152 wide)
 MAX_SOURCE_SIDE = 4096  # a larger picture is refused before it is decoded (decompression bombs)
 MAX_IMAGES = 100_000
-MAX_VALUES = 64_000_000  # images x channels x pixels: 256 MB of float32
 MIN_PER_CLASS = 5  # so that each class has images in both train and test
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm",
                   ".ppm", ".pbm")
@@ -28,7 +29,7 @@ def image_folder(data_dir: str, image_size: int | None, split_seed: int,
                  test_fraction: float) -> Dataset:
     """ImageFolder: root/<class>/<image>, class names from the folder names (sorted), every problem
     found is reported at once (each bad file named, up to a few of each kind)."""
-    root = Path(data_dir)
+    root = check_data_path(data_dir)
     if not root.is_dir():
         raise DatasetError(f"{root} is not a folder. Give a folder with one sub-folder of images "
                            "per class, e.g. cats/001.png, dogs/001.png.")
@@ -46,6 +47,7 @@ def image_folder(data_dir: str, image_size: int | None, split_seed: int,
                            "classes, so give at least two sub-folders of images.")
     files, labels = [], []
     for label, folder in enumerate(classes):
+        check_data_path(folder)  # a class folder may be a link, never into the system's files
         found = sorted(p for p in folder.rglob("*") if not p.is_dir()
                        and not any(_skipped(Path(part)) for part in p.relative_to(root).parts))
         files += found
@@ -95,7 +97,7 @@ def _read_image(path: Path, image_size: int | None) -> np.ndarray:
     """One image as (H, W, 3) uint8, resized to image_size x image_size when given."""
     from PIL import Image, UnidentifiedImageError
     try:
-        with Image.open(path) as im:
+        with open_regular(path) as fh, Image.open(fh) as im:  # never a FIFO: it would block
             w, h = im.size
             if max(w, h) > MAX_SOURCE_SIDE:
                 raise DatasetError(f"{w}x{h} pixels; at most {MAX_SOURCE_SIDE} a side")
@@ -120,8 +122,8 @@ def user_npz(data_dir: str, image_size: int | None, split_seed: int,
              test_fraction: float) -> Dataset:
     """An .npz with x (N, H, W), (N, H, W, C) or (N, C, H, W), C = 1 or 3, uint8 0-255 or floats
     in [0, 1]; y optional (N,) integers; class_names optional, one string per class."""
-    path = Path(data_dir)
-    if not path.is_file():
+    path = check_data_path(data_dir)
+    if not is_regular_file(path):
         raise DatasetError(f"{path} is not a file: give the path of an .npz holding x (and "
                            "optionally y and class_names).")
     arrays = _read_npz_checked(path)
@@ -172,20 +174,48 @@ def user_npz(data_dir: str, image_size: int | None, split_seed: int,
 
 
 def _read_npz_checked(path: Path) -> dict[str, np.ndarray]:
-    """x, y and class_names from an .npz, each array's size read from its header before its data,
-    never a pickle."""
-    known = {"x.npy": "x", "y.npy": "y", "class_names.npy": "class_names"}
+    """x, y and class_names from an .npz (see read_npz_checked)."""
+    if "x.npy" not in _npz_members(path):
+        raise DatasetError(f"{path} holds {_some(sorted(_npz_members(path))) or 'nothing'}, not an "
+                           "array named x: save it with np.savez(path, x=images, y=labels).")
+    return read_npz_checked(path, ("x", "y", "class_names"))
+
+
+def _npz_members(path: Path) -> list[str]:
     try:
-        with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf:
+        with open_regular(path) as fh, zipfile.ZipFile(fh) as zf:
+            return [i.filename for i in zf.infolist()]
+    except FileNotFoundError:
+        raise DatasetError(f"{path} not found.") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise DatasetError(f"{path} is not a readable .npz file: {exc}") from exc
+
+
+# Deflate packs at most about 1,032 bytes into one: a member that says it expands further lies.
+MAX_DEFLATE_RATIO = 1100
+
+
+def read_npz_checked(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The arrays named `keys` that an .npz holds, never a pickle. Each array's shape and type are
+    read from its header and checked before its data is read: at most MAX_VALUES values and
+    4 * MAX_VALUES bytes, no more than its zip member declares, and a member that declares no
+    more than its compressed bytes can expand to. So a small file that declares a huge array is
+    refused before anything is allocated."""
+    try:
+        with open_regular(path) as fh, zipfile.ZipFile(fh) as zf:
             members = {i.filename: i for i in zf.infolist()}
-            if "x.npy" not in members:
-                raise DatasetError(f"{path} holds {_some(sorted(members)) or 'nothing'}, not an "
-                                   "array named x: save it with np.savez(path, x=images, y=labels).")
-            arrays = {}
-            for member, key in known.items():
-                if member not in members:
+            size = os.fstat(fh.fileno()).st_size
+            for key in keys:
+                info = members.get(f"{key}.npy")
+                if info is None:
                     continue
-                with zf.open(members[member]) as f:
+                limit = (info.compress_size if info.compress_type == zipfile.ZIP_STORED
+                         else info.compress_size * MAX_DEFLATE_RATIO)
+                if info.compress_size > size or info.file_size > limit:
+                    raise DatasetError(f"{path}: {key} declares {info.file_size:,} bytes in "
+                                       f"{info.compress_size:,} compressed, more than it can hold: "
+                                       "the file is corrupt or made to exhaust memory.")
+                with zf.open(info) as f:
                     version = np.lib.format.read_magic(f)
                     read_header = getattr(np.lib.format, "read_array_header_%d_%d" % version, None)
                     if read_header is None:
@@ -195,19 +225,23 @@ def _read_npz_checked(path: Path) -> dict[str, np.ndarray]:
                     if dtype.hasobject:
                         raise DatasetError(f"{path}: {key} holds Python objects; only numbers "
                                            "and strings are read (never a pickle).")
-                    if np.prod(shape, dtype=np.float64) * dtype.itemsize > 4 * MAX_VALUES:
+                    count = np.prod(shape, dtype=np.float64)
+                    if count > MAX_VALUES or count * dtype.itemsize > 4 * MAX_VALUES:
                         raise DatasetError(f"{path}: {key} has shape {shape}; that is more than "
                                            f"{MAX_VALUES:,} values.")
+                    if count * dtype.itemsize > info.file_size:
+                        raise DatasetError(f"{path}: {key} declares shape {shape} ({dtype}), "
+                                           f"{int(count * dtype.itemsize):,} bytes, but holds "
+                                           f"{info.file_size:,}: the file is truncated or corrupt.")
             fh.seek(0)  # the zip reader moved it
             archive = np.load(fh, allow_pickle=False)
-            for member, key in known.items():
-                if member in members:
-                    arrays[key] = archive[key]
+            return {key: archive[key] for key in keys if f"{key}.npy" in members}
     except DatasetError:
         raise
+    except FileNotFoundError:
+        raise DatasetError(f"{path} not found.") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise DatasetError(f"{path} is not a readable .npz file: {exc}") from exc
-    return arrays
 
 
 def _npz_pixels(x: np.ndarray, path: Path) -> np.ndarray:

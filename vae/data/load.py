@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from . import builtin
-from .dataset import CUSTOM, DATASETS, SPLIT_SEED, TEST_FRACTION, Dataset, DatasetError
+from .dataset import (CUSTOM, DATASETS, SPLIT_SEED, TEST_FRACTION, Dataset, DatasetError,
+                      check_data_path)
 from .images import MAX_IMAGE_SIZE, image_folder, user_npz
 
 
@@ -20,6 +21,8 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, *,
     if name not in DATASETS:
         raise DatasetError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
     options = data_options(name, image_size, split_seed, test_fraction)
+    if data_dir:
+        check_data_path(data_dir)  # before anything looks inside it (a walk, a stamp, a read)
     if name in CUSTOM:
         if not data_dir:
             raise DatasetError(f"{DATASETS[name].title} needs its path (--data-dir, or the Train "

@@ -1,13 +1,15 @@
 """Checkpoints: the weights (model.safetensors), replay snapshots and their checks.
 
 model.safetensors holds the latest weights, replaced atomically; snapshots/epoch_NNNN.safetensors
-holds float16 weights after each epoch, for replay. Weights are checked against config.json (names,
-shapes, dtypes, size) before a model is built, and for NaN or infinity. safetensors never unpickles.
+holds float16 weights after each epoch, for replay (float32 for a tensor float16 cannot hold).
+Weights are checked against config.json (names, shapes, dtypes, size) before a model is built, and
+for NaN, infinity and magnitude. safetensors never unpickles.
 """
 from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 import torch
@@ -16,11 +18,14 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save_file
 
 from ..model import VAE, VAEConfig, _is_int
-from .files import MAX_JSON_BYTES, RunError, write_atomic
+from .files import MAX_JSON_BYTES, RunError, file_kind, write_atomic
 
 # How save_snapshot names a snapshot: epochs run from 1 to 10,000 (TrainConfig), written with four
 # digits or more. The archive packs and imports exactly these names.
 SNAPSHOT_RE = re.compile(r"epoch_(\d{4}|10000)\.safetensors")
+# The largest |weight| a run may hold. A trained VAE's weights are of order 1; far past this, the
+# products the pages compute (a decoder's logits, a KL's exp(logvar)) overflow float32.
+MAX_WEIGHT = 1e6
 
 
 class Checkpoints:
@@ -34,8 +39,7 @@ class Checkpoints:
     def save_snapshot(self, model: VAE, epoch: int) -> None:
         self.inside(self.snapshot_file(epoch))
         self.snapshot_dir.mkdir(exist_ok=True)
-        state = {k: v.detach().cpu().to(torch.float16).contiguous()
-                 for k, v in model.state_dict().items()}
+        state = {k: _snapshot_tensor(v) for k, v in model.state_dict().items()}
         write_atomic(self.snapshot_file(epoch), lambda tmp: save_file(state, str(tmp)))
 
     def snapshot_epochs(self) -> list[int]:
@@ -74,7 +78,15 @@ class Checkpoints:
         dtypes, size) and for NaN or infinity. RunError says what is wrong."""
         expected = _expected_shapes(config)
         limit = 4 * config.n_parameters + MAX_JSON_BYTES  # float32 data and a header
-        size = os.lstat(self.inside(path)).st_size
+        try:
+            info = os.lstat(self.inside(path))
+        except FileNotFoundError:
+            raise
+        except OSError as exc:  # e.g. snapshots/ is a file, so nothing can be inside it
+            raise RunError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+        if not stat.S_ISREG(info.st_mode):
+            raise RunError(f"{path} is {file_kind(info.st_mode)}, not a weights file.")
+        size = info.st_size
         if size > limit:
             raise RunError(f"{path} does not match config.json: it is {size:,} bytes, more than the "
                            f"{limit:,} that the configured model's weights can take (weights for "
@@ -95,6 +107,12 @@ class Checkpoints:
                 raise RunError(f"{path} holds {bad:,} NaN or infinite values (in {key}): these "
                                "weights cannot be drawn. Train again or resume from an earlier "
                                "snapshot.")
+            huge = int((tensor.abs() > MAX_WEIGHT).sum())
+            if huge:
+                raise RunError(f"{path} holds {huge:,} values beyond ±{MAX_WEIGHT:g} (in {key}, up "
+                               f"to {float(tensor.abs().max()):.3g}): no trained VAE has such "
+                               "weights, and the pages' sums would overflow. Train again or resume "
+                               "from an earlier snapshot.")
         return state
 
     def load_model(self, epoch: int | None = None, device: str = "cpu") -> VAE:
@@ -114,6 +132,19 @@ class Checkpoints:
         model = VAE(config)
         model.load_state_dict({k: v.float() for k, v in state.items()})
         return model.to(device).eval()
+
+
+FLOAT16_MAX = float(torch.finfo(torch.float16).max)  # 65504
+
+
+def _snapshot_tensor(tensor: torch.Tensor) -> torch.Tensor:
+    """A snapshot keeps a tensor in float16 (half the bytes; replay draws need no more), except
+    one holding a value beyond float16's ±65504, kept in float32: float16 would turn it into
+    infinity, and the snapshot would load as damaged. Loading takes either (check_weights)."""
+    tensor = tensor.detach().cpu()
+    if tensor.is_floating_point() and tensor.numel() and float(tensor.abs().max()) > FLOAT16_MAX:
+        return tensor.to(torch.float32).contiguous()
+    return tensor.to(torch.float16).contiguous()
 
 
 def _expected_shapes(config: VAEConfig) -> dict[str, tuple[int, ...]]:

@@ -109,7 +109,11 @@ class RunConfig:
         if lexists(run.path):
             raise RunError(f"A run named {name!r} already exists in {root}; pick another name or "
                            "resume it.")
-        run.path.mkdir(parents=True)
+        try:
+            run.path.mkdir(parents=True)
+        except OSError as exc:  # a file on the way, a read-only place, a full disk
+            raise RunError(f"The run folder {run.path} cannot be created: "
+                           f"{exc.strerror or exc}.") from exc
         write_json_atomic(run.config_file, {"model": model.to_dict(), "train": asdict(train),
                                             "created": time.time()})
         return run
@@ -135,6 +139,15 @@ class RunConfig:
         except (ValueError, TypeError) as exc:  # ConfigError is a ValueError; TypeError: a missing
             # or extra argument
             raise RunError(f"{self.config_file} is corrupt or not a run config: {exc}") from exc
+
+    def record_schedule_change(self, change: dict) -> None:
+        """Append a resume's learning-rate schedule change to config.json's "schedule_changes"
+        (the run's settings are its "train" object; this is its history beside them)."""
+        raw = self.read_raw_config()
+        history = raw.get("schedule_changes")
+        raw["schedule_changes"] = [*(history if isinstance(history, list) else []), change]
+        self.inside(self.config_file)
+        write_json_atomic(self.config_file, raw)
 
     def set_epochs(self, epochs: int) -> None:
         """Raise the run's target epochs (resume --epochs N), keeping the rest of config.json."""

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 MAX_JSON_BYTES = 1 << 20  # config.json, status.json: a few hundred bytes as the trainer writes them
-MAX_METRICS_BYTES = 256 << 20  # a 10,000-epoch run logs a few MB
+MAX_METRICS_BYTES = 32 << 20  # a 10,000-epoch run logs a few MB; parsing costs ~10x this in memory
 
 
 class RunError(Exception):
@@ -30,14 +30,21 @@ def write_json_atomic(path: Path, obj) -> None:
 def write_atomic(path: Path, write) -> None:
     """Write through a temp file in the same folder, then rename: a reader never sees half a file.
     The rename replaces a link at `path` by the file; it never writes through the link."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise RunError(f"{path} cannot be written: {exc.strerror or exc}.") from exc
     os.close(fd)
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; runs are meant to be copied and shared
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # e.g. a folder where the file should be, or a full disk
+            raise RunError(f"{path} cannot be written: {exc.strerror or exc}"
+                           + (" (a folder is in its place)" if os.path.isdir(path)
+                              and not os.path.islink(path) else "") + ".") from exc
         raise
 
 
@@ -56,6 +63,33 @@ def load_json(data: bytes, what: Path):
 
 def lexists(path: Path) -> bool:
     return os.path.lexists(path)
+
+
+def file_kind(mode: int) -> str:
+    """What a file is, in words, from its st_mode: for messages about a file of the wrong kind."""
+    for test, words in ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
+                        (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                        (stat.S_ISREG, "a regular file")):
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+def file_problem(path: Path, limit: int | None = None) -> str | None:
+    """Why `path` cannot be read as a run file, from an lstat alone (no read), or None when it is
+    missing or a regular file within `limit` bytes. For cheap checks of a whole run (its problems)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path} cannot be read: {exc.strerror or exc}."
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path} is {file_kind(info.st_mode)}, not a regular file."
+    if limit is not None and info.st_size > limit:
+        return f"{path} is {info.st_size:,} bytes, more than the {limit:,} a run's {path.name} may have."
+    return None
 
 
 class RunFiles:
@@ -127,14 +161,21 @@ class RunFiles:
             if exc.errno == errno.ELOOP:
                 raise RunError(f"{path} is a symbolic link; links in run folders are refused.") from exc
             raise RunError(f"{path} cannot be read: {exc.strerror}.") from exc
-        with os.fdopen(fd, "rb") as f:
+        try:  # checked before fdopen, which raises IsADirectoryError for a folder
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                raise RunError(f"{path} is not a regular file.")
+                raise RunError(f"{path} is {file_kind(info.st_mode)}, not a regular file.")
             if info.st_size > limit:
                 raise RunError(f"{path} is {info.st_size:,} bytes, more than the {limit:,} a run's "
                                f"{path.name} may have.")
-            data = f.read(limit + 1)
+            with os.fdopen(fd, "rb") as f:
+                fd = -1  # f closes it now
+                data = f.read(limit + 1)
+        except OSError as exc:  # an I/O error, or a file that changed kind under us
+            raise RunError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+        finally:
+            if fd >= 0:
+                os.close(fd)
         if len(data) > limit:
             raise RunError(f"{path} is more than the {limit:,} bytes a run's {path.name} may have.")
         return data

@@ -55,6 +55,32 @@ class TrainerLock:
         finally:
             os.close(fd)  # releases the lock
 
+    @contextmanager
+    def hold_for_delete(self):
+        """Hold the run's lock while the run is removed, so that no trainer can take it between
+        "nobody trains it" and the removal (a resume racing a delete). RunError in words when a
+        trainer holds it. A train.lock that is a link or not a regular file can never be locked
+        by a trainer (lock() refuses it), so it does not stand in the way of a delete."""
+        try:
+            self.inside(self.lock_file)
+            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                         | os.O_CLOEXEC, 0o644)
+        except (OSError, RunError):
+            yield self  # a folder, a link or a FIFO in its place: no trainer can hold it
+            return
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                    raise RunError(f"{self.name} is still training (pid "
+                                   f"{text if text.isdigit() else 'unknown'}): stop it before "
+                                   "deleting it.") from None
+            yield self
+        finally:
+            os.close(fd)
+
     def _lock_holder(self) -> tuple[bool, int | None]:
         """(whether a trainer holds the lock, its pid as written in the lock file)."""
         try:
@@ -93,27 +119,28 @@ class TrainerLock:
 
     def signal_trainer(self, signum: int = signal.SIGTERM) -> int | None:
         """Send `signum` to this run's trainer, only if it is provably that: it holds the run's lock
-        and its command line is vae.train. Returns the pid signalled, or None."""
+        and its command line is vae.train, both seen in /proc, and the process is pinned by a
+        pidfd while it is checked. Where the system offers no pidfd or /proc (see
+        pid_signal_problem), nothing is signalled: the STOP file alone stops the trainer, within
+        a second. Returns the pid signalled, or None."""
+        if pid_signal_problem() is not None:
+            return None
         pid = self.trainer_pid()
         if pid is None or pid == os.getpid() or not _is_trainer_command(pid):
             return None
         try:
             pidfd = os.pidfd_open(pid)  # pins the process: a reused pid cannot be hit after this
-        except (AttributeError, OSError):
-            pidfd = None
+        except OSError:
+            return None  # gone already, or no pidfd after all: the STOP file does it
         try:
             if self.trainer_pid() != pid:  # re-checked after pinning
                 return None
-            if pidfd is not None:
-                signal.pidfd_send_signal(pidfd, signum)
-            else:
-                os.kill(pid, signum)
+            signal.pidfd_send_signal(pidfd, signum)
             return pid
         except (ProcessLookupError, PermissionError):
             return None
         finally:
-            if pidfd is not None:
-                os.close(pidfd)
+            os.close(pidfd)
 
     def request_stop(self) -> None:
         self.inside(self.stop_file)
@@ -124,6 +151,20 @@ class TrainerLock:
             raise RunError(f"{self.stop_file} cannot be written: {exc.strerror}.") from exc
         with os.fdopen(fd, "w") as f:
             f.write("stop requested\n")
+
+
+def pid_signal_problem() -> str | None:
+    """Why this system cannot signal a run's trainer safely, in words, or None where it can. A pid
+    read from train.lock may by now be another process's; only a pidfd (Linux 5.3+) pins the
+    process while /proc shows that it holds the lock and runs vae.train. Without them a Stop is
+    the STOP file alone, which the trainer reads every step."""
+    if not hasattr(os, "pidfd_open") or not hasattr(signal, "pidfd_send_signal"):
+        return ("this system has no pidfd (Linux 5.3 or later), so Stop does not signal a pid "
+                "read from a file; the trainer reads the STOP file every step")
+    if not os.path.exists("/proc/self/cmdline") or not os.path.exists("/proc/locks"):
+        return ("this system has no /proc to confirm which process holds the run, so Stop does "
+                "not signal it; the trainer reads the STOP file every step")
+    return None
 
 
 def _flock_holders(path: Path) -> set[int] | None:
@@ -150,13 +191,11 @@ def _flock_holders(path: Path) -> set[int] | None:
 
 
 def _is_trainer_command(pid: int) -> bool:
-    """Whether pid runs `python -m vae.train` (where /proc says; elsewhere the lock must do)."""
+    """Whether /proc says that pid runs `python -m vae.train` (False where it cannot say)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = f.read().split(b"\0")
-    except FileNotFoundError:
-        return os.path.isdir("/proc/self") is False
-    except OSError:
+    except OSError:  # gone, or no /proc to say: never signalled on trust
         return False
     return any(a == b"vae.train" or a.endswith((b"vae/train.py", b"vae/train/__main__.py"))
                for a in argv)

@@ -6,10 +6,12 @@ reread the log on every rerun and it changes only while a run trains.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import stat
 import threading
+from collections import OrderedDict
 
 from ..model import _is_int, _is_real
 from .files import MAX_METRICS_BYTES, RunError
@@ -18,11 +20,20 @@ MAX_LINE_BYTES = 1 << 16
 REQUIRED_METRICS = {"step": ("train/recon", "train/kl", "train/neg_elbo"),
                     "epoch": ("test/recon", "test/kl", "test/neg_elbo")}
 
-# metrics.jsonl contents -> their parsed rows, per file: validating every line is most of what the
-# sidebar and the runs table cost on each rerun, and the files change only while a run trains.
-_PARSED_METRICS: dict[str, tuple[bytes, list[dict], int]] = {}
-MAX_PARSED_METRICS = 256
+# Parsed rows keyed by the file's content (a hash) and the latent size they were checked against:
+# validating every line is most of what the sidebar and the runs table cost on each rerun, and the
+# files change only while a run trains. Least recently used first out, bounded by the bytes of the
+# files behind the entries (the rows take about as much), so a server that has shown many runs
+# holds a bounded amount, never the raw bytes of every file it has read.
+_PARSED_METRICS: OrderedDict[tuple[bytes, int | None], tuple[list[dict], int, int]] = OrderedDict()
+MAX_PARSED_METRICS = 256  # entries
+MAX_PARSED_METRICS_BYTES = 64 << 20  # the sum of the cached files' sizes
 _PARSED_METRICS_LOCK = threading.Lock()
+
+MAX_STEP = 10**9  # a step or epoch past this is no run the trainer wrote (10,000 epochs at most)
+MAX_METRIC = 1e12  # |value| of any logged number; nats per image and samples/s are far below
+KL_SLACK = 1e-4  # a KL is >= 0; float32 rounding of a collapsed unit can go just below
+MAX_LATENT = 64  # VAEConfig's largest latent_dim, when config.json cannot say
 
 
 class MetricsLog:
@@ -34,10 +45,12 @@ class MetricsLog:
 
     def read_metrics_checked(self) -> tuple[list[dict], int]:
         """(rows, number of bad lines skipped). A line is skipped unless it is a JSON object with
-        kind "step" or "epoch", a whole step >= 0, a whole epoch >= 1, the train (step) or test
-        (epoch) recon, KL and -ELBO, and finite numbers only; a half-written last line is skipped
-        but not counted (the trainer may be writing it). Rows a crashed session wrote past the
-        point a resume went on from are dropped (the resumed session wrote them again), so each
+        kind "step" or "epoch" that fits the schema the trainer writes (METRIC_SCHEMA): a whole
+        step in [0, 10**9], a whole epoch in [1, 10**9], the train (step) or test (epoch) recon,
+        KL and -ELBO, finite numbers in range (KLs >= 0, active units within the latent size,
+        kl_per_dim one finite value per latent dimension), no nulls. A half-written last line is
+        skipped but not counted (the trainer may be writing it). Rows a crashed session wrote past
+        the point a resume went on from are dropped (the resumed session wrote them again), so each
         step and epoch appears once."""
         try:
             data = self.read_bytes(self.metrics_file, MAX_METRICS_BYTES)
@@ -45,26 +58,35 @@ class MetricsLog:
             return [], 0
         except RunError:
             return [], 1
-        key = str(self.metrics_file)
-        cached = _PARSED_METRICS.get(key)
-        if cached is None or cached[0] != data:  # parsed once per content: pages reread every run
-            cached = (data, *self._parse_metrics(data))
-            with _PARSED_METRICS_LOCK:  # Streamlit runs sessions' scripts in threads
-                _PARSED_METRICS.pop(key, None)
-                _PARSED_METRICS[key] = cached
-                while len(_PARSED_METRICS) > MAX_PARSED_METRICS:
-                    del _PARSED_METRICS[next(iter(_PARSED_METRICS))]
-        return [dict(r) for r in cached[1]], cached[2]  # copies: a caller may change its rows
+        latent_dim = self._latent_dim()
+        key = (hashlib.blake2b(data, digest_size=20).digest(), latent_dim)
+        with _PARSED_METRICS_LOCK:  # Streamlit runs sessions' scripts in threads
+            cached = _PARSED_METRICS.get(key)
+            if cached is not None:
+                _PARSED_METRICS.move_to_end(key)
+        if cached is None:  # parsed once per content: pages reread every run
+            cached = (*self._parse_metrics(data, latent_dim), len(data))
+            _remember(key, cached)
+        return [dict(r) for r in cached[0]], cached[1]  # copies: a caller may change its rows
+
+    def _latent_dim(self) -> int | None:
+        """config.json's latent size, which kl_per_dim and active_units are checked against; None
+        when config.json cannot say (its own problem is reported apart)."""
+        try:
+            d = self.read_raw_config()["model"].get("latent_dim")
+        except (RunError, FileNotFoundError):
+            return None
+        return d if _is_int(d) and 1 <= d <= MAX_LATENT else None
 
     @staticmethod
-    def _parse_metrics(data: bytes) -> tuple[list[dict], int]:
+    def _parse_metrics(data: bytes, latent_dim: int | None = None) -> tuple[list[dict], int]:
         rows: list[dict] = []
         bad = 0
         lines = data.split(b"\n")
         for i, line in enumerate(lines):
             if not line.strip():
                 continue
-            row = _metric_row(line)
+            row = _metric_row(line, latent_dim)
             if row is None:
                 bad += i < len(lines) - 1  # an unended last line may be being written: not damage
                 continue
@@ -101,7 +123,8 @@ class MetricsLog:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":  # the last line was torn by a kill
                 tail_start = os.pread(fd, size, 0).rfind(b"\n") + 1
-                if _metric_row(os.pread(fd, size - tail_start, tail_start)) is None:
+                if _metric_row(os.pread(fd, size - tail_start, tail_start),
+                               self._latent_dim()) is None:
                     os.ftruncate(fd, tail_start)  # half a line: cut, not glued to the next one
                 else:
                     os.pwrite(fd, b"\n", size)
@@ -112,8 +135,55 @@ class MetricsLog:
             raise
 
 
-def _metric_row(line: bytes) -> dict | None:
-    """A metrics.jsonl line as a row, or None when it is not a valid one."""
+def _remember(key, entry) -> None:
+    with _PARSED_METRICS_LOCK:
+        if entry[2] > MAX_PARSED_METRICS_BYTES:
+            return  # one file past the whole budget: parsed each time, never held
+        _PARSED_METRICS.pop(key, None)
+        _PARSED_METRICS[key] = entry
+        total = sum(e[2] for e in _PARSED_METRICS.values())
+        while len(_PARSED_METRICS) > MAX_PARSED_METRICS or total > MAX_PARSED_METRICS_BYTES:
+            _, dropped = _PARSED_METRICS.popitem(last=False)
+            total -= dropped[2]
+
+
+def parsed_metrics_cache() -> tuple[int, int]:
+    """(entries, bytes of the files behind them) of the parsed-metrics cache: for its tests."""
+    with _PARSED_METRICS_LOCK:
+        return len(_PARSED_METRICS), sum(e[2] for e in _PARSED_METRICS.values())
+
+
+def _whole(lo: int, hi: int):
+    return lambda v, d: _is_int(v) and lo <= v <= hi
+
+
+def _real(lo: float = -MAX_METRIC, hi: float = MAX_METRIC):
+    return lambda v, d: _is_real(v) and lo <= v <= hi
+
+
+def _active_units(v, d) -> bool:
+    return _is_int(v) and 0 <= v <= (d or MAX_LATENT)
+
+
+def _kl_per_dim(v, d) -> bool:
+    return (isinstance(v, list) and (len(v) == d if d else 1 <= len(v) <= MAX_LATENT)
+            and all(_is_real(x) and -KL_SLACK <= x <= MAX_METRIC for x in v))
+
+
+# What each key the trainer writes may hold: (value, latent_dim or None) -> ok. Pages read these
+# keys without asking, so a line with any of them out of kind or range is skipped whole.
+METRIC_SCHEMA = {
+    "step": _whole(0, MAX_STEP), "epoch": _whole(1, MAX_STEP),
+    "time": _real(0), "epoch_time": _real(0), "samples_per_s": _real(0), "beta": _real(0),
+    "train/recon": _real(), "train/kl": _real(-KL_SLACK), "train/neg_elbo": _real(),
+    "test/recon": _real(), "test/kl": _real(-KL_SLACK), "test/neg_elbo": _real(),
+    "test/bits_per_dim": _real(), "test/active_units": _active_units,
+    "test/images": _whole(1, MAX_STEP), "test/kl_per_dim": _kl_per_dim,
+}
+
+
+def _metric_row(line: bytes, latent_dim: int | None = None) -> dict | None:
+    """A metrics.jsonl line as a row, or None when it does not fit METRIC_SCHEMA."""
     if len(line) > MAX_LINE_BYTES or not line.strip():
         return None
     try:
@@ -122,18 +192,18 @@ def _metric_row(line: bytes) -> dict | None:
         return None
     if not isinstance(row, dict) or row.get("kind") not in ("step", "epoch"):
         return None
-    if not _is_int(row.get("step")) or row["step"] < 0:
-        return None
-    if not _is_int(row.get("epoch")) or row["epoch"] < 1:
-        return None
-    if any(key not in row for key in REQUIRED_METRICS[row["kind"]]):
+    if any(key not in row for key in ("step", "epoch", *REQUIRED_METRICS[row["kind"]])):
         return None  # the trainer writes these on every row; pages read them without asking
     for key, value in row.items():
-        if key == "kind" or value is None or _is_int(value) or _is_real(value):
+        if key == "kind":
             continue
-        if isinstance(value, list) and len(value) <= 4096 and all(_is_real(v) for v in value):
-            continue  # test/kl_per_dim
-        return None  # text, nested objects, NaN or infinity: nothing the trainer writes
+        check = METRIC_SCHEMA.get(key)
+        if check is not None:
+            if not check(value, latent_dim):
+                return None
+        elif not (_real()(value, None) or (isinstance(value, list) and len(value) <= 4096
+                                           and all(_real()(v, None) for v in value))):
+            return None  # a key of another tool: finite numbers in range only, never text or null
     return row
 
 

@@ -5,7 +5,8 @@ checkpoints/<run>/
     status.json          state (running, finished, stopped, failed), message, progress, pid
     metrics.jsonl        a line per logged step and per epoch
     model.safetensors    latest weights, replaced atomically
-    snapshots/epoch_NNNN.safetensors   float16 weights after each epoch, for replay
+    snapshots/epoch_NNNN.safetensors   float16 weights after each epoch, for replay (float32 for
+                                       a tensor with a value beyond float16's ±65504)
     resume.pt            optimizer and RNG state (tensors only: loaded with weights_only=True)
     train.lock           flock()ed by the one trainer of the run, for its lifetime; holds its pid
     STOP                 written by whoever wants the trainer to stop
@@ -22,9 +23,10 @@ import shutil
 import stat
 from pathlib import Path
 
+from ..data.dataset import system_dir  # /proc, /sys, /dev: the kernel's own files, never a runs root
 from .checkpoints import Checkpoints
 from .config import NAME_RE, RunConfig
-from .files import RunError, RunFiles, lexists
+from .files import MAX_METRICS_BYTES, RunError, RunFiles, file_kind, file_problem, lexists
 from .lock import TrainerLock
 from .metrics import MetricsLog
 from .status import RunStatus
@@ -47,12 +49,25 @@ class RunDir(RunFiles, RunConfig, TrainerLock, RunStatus, MetricsLog, Checkpoint
         status = self._read_status_file()
         if status.get("state") == "damaged":
             found.append(status["problem"])
-        for path in (self.weights_file, self.snapshot_dir, self.resume_file, self.lock_file):
+        for path in (self.weights_file, self.snapshot_dir, self.resume_file, self.lock_file,
+                     self.metrics_file):
             try:
                 self.inside(path)  # cheap: an lstat each; the weights' contents are checked on load
             except RunError as exc:
                 if str(exc) not in " ".join(found):
                     found.append(str(exc))
+                continue
+            # a folder (or FIFO, device) where a file should be: this run is damaged, no other
+            wrong = (_not_a_folder(path) if path == self.snapshot_dir else
+                     file_problem(path, MAX_METRICS_BYTES if path == self.metrics_file else None))
+            if wrong and wrong not in found:
+                found.append(wrong)
+        for epoch in self.snapshot_epochs():
+            wrong = file_problem(self.snapshot_file(epoch))
+            if wrong:
+                found.append(wrong)
+        if any(str(self.metrics_file) in p for p in found):
+            return found  # its one problem is said; no count of lines that could not be read
         _, bad = self.read_metrics_checked()
         if bad:
             found.append(f"{self.metrics_file}: {bad} line{'s' * (bad != 1)} skipped (not a "
@@ -66,10 +81,18 @@ class RunDir(RunFiles, RunConfig, TrainerLock, RunStatus, MetricsLog, Checkpoint
                            "yourself if you want it gone.")
         if not self.path.is_dir():
             raise RunError(f"{self.path} is not a folder.")
-        if self.is_training():
-            raise RunError(f"{self.name} is still training (pid {self.trainer_pid()}): stop it "
-                           "before deleting it.")
-        shutil.rmtree(self.path)  # rmtree removes links inside, never what they point to
+        with self.hold_for_delete():  # a resume starting now waits out the removal, then fails
+            shutil.rmtree(self.path)  # rmtree removes links inside, never what they point to
+
+
+def _not_a_folder(path: Path) -> str | None:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path} cannot be read: {exc.strerror or exc}."
+    return None if stat.S_ISDIR(mode) else f"{path} is {file_kind(mode)}, not a folder."
 
 
 def validate_run_folder(path: str | os.PathLike) -> list[str]:
@@ -105,6 +128,26 @@ def validate_run_folder(path: str | os.PathLike) -> list[str]:
         except (RunError, FileNotFoundError) as exc:
             found.append(str(exc))
     return found
+
+
+def check_root(root: str | os.PathLike) -> Path:
+    """`root` once it can hold runs: not in /proc, /sys or /dev (where links lead included), and a
+    folder if it exists (it is created when a run is). RunError in words otherwise."""
+    root = Path(root)
+    system = system_dir(root)
+    if system is not None:
+        raise RunError(f"The runs root {root} is in {system}, the system's own files: give a "
+                       "folder of yours for the runs (it is created if missing).")
+    try:
+        info = os.stat(root)
+    except FileNotFoundError:
+        return root
+    except OSError as exc:
+        raise RunError(f"The runs root {root} cannot be used: {exc.strerror or exc}.") from exc
+    if not stat.S_ISDIR(info.st_mode):
+        raise RunError(f"The runs root {root} is {file_kind(info.st_mode)}, not a folder: give a "
+                       "folder for the runs (it is created if missing).")
+    return root
 
 
 def list_runs(root: str | os.PathLike = DEFAULT_ROOT) -> list[RunDir]:

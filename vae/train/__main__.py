@@ -2,7 +2,11 @@
 import os
 import sys
 
-from .cli import main
+from .stop import catch_early
+
+catch_early()  # before PyTorch loads: a Stop pressed while the trainer starts is kept
+
+from .cli import main  # noqa: E402  (after the handler, on purpose)
 
 code = main()
 # Everything is written and closed by now. Skip the interpreter's teardown of torch, which is slow

@@ -18,11 +18,13 @@ import torch
 from ..data import CUSTOM, DATASETS, DatasetError, data_options, dataset_for
 from ..distributed import DistributedError, Group, join_from_env
 from ..model import ARCHS, LIKELIHOODS, ConfigError, VAEConfig, parse_hidden
-from ..run import DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, write_json_atomic
+from ..run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, check_root, validate_name,
+                   write_json_atomic)
 from ..threads import ENV as THREADS_ENV
 from ..threads import choose_threads, parse_threads
 from .device import pick_device
 from .loop import train
+from .stop import caught
 
 # Named sets of training flags. classic is the defaults (the shipped runs, the README's numbers);
 # fast reaches the classic recipe's 10-epoch test -ELBO on Fashion-MNIST in a fraction of its
@@ -142,9 +144,11 @@ def _lead(group: Group, args, argv) -> int:
         group.share((run.name, resume))
 
     try:
+        check_root(root)  # --root /proc/self or /etc/passwd: a sentence, not a traceback
         if args.resume:
             run = RunDir(root / validate_name(args.resume))
             model_cfg, cfg = run.read_config()
+            epochs_before = cfg.epochs
             with _run_lock(run):  # one trainer per run: a second resume says "already training"
                 if "--epochs" in (argv if argv is not None else sys.argv[1:]):
                     if args.epochs < cfg.epochs:
@@ -155,7 +159,8 @@ def _lead(group: Group, args, argv) -> int:
                 print(f"run {run.name}: {run.path}, resuming (threads: {args.threads_why})",
                       file=sys.stderr)
                 tell(run, True)
-                return 0 if train(run, resume=True, quiet=args.quiet, group=group) != "failed" else 1
+                return 0 if train(run, resume=True, quiet=args.quiet, group=group,
+                                  epochs_before=epochs_before) != "failed" else 1
         data_dir = (os.path.abspath(args.data_dir) if args.data_dir and args.dataset in CUSTOM
                     else args.data_dir)  # your own images: found again from any working folder
         cfg = TrainConfig(dataset=args.dataset, data_dir=data_dir, epochs=args.epochs,
@@ -172,6 +177,11 @@ def _lead(group: Group, args, argv) -> int:
                               likelihood=args.likelihood, beta=args.beta,
                               kl_warmup_epochs=args.kl_warmup)
         name = args.name or f"{args.dataset}-{args.arch}-z{args.latent_dim}-{time.strftime('%Y%m%d-%H%M%S')}"
+        if caught():  # stopped while it loaded: end before anything is created
+            print(f"stopped by {caught()} before the run was created; nothing was written.",
+                  file=sys.stderr)
+            group.share(None)  # the other ranks end too
+            return 0
         run = RunDir.create(root, name, model_cfg, cfg)
         print(f"run {run.name}: {run.path} (threads: {args.threads_why})", file=sys.stderr)
         with _run_lock(run):

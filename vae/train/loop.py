@@ -13,11 +13,9 @@ import json
 import math
 import os
 import pickle
-import signal
 import sys
-import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -27,31 +25,14 @@ from ..augment import shift_images, shift_offsets
 from ..data import dataset_for
 from ..distributed import Group, PeerLost, ShardObjective, evaluate_sharded, peer_lost
 from ..losses import evaluate, loss_terms
-from ..model import VAE, VAEConfig
-from ..run import RunDir, RunError, TrainConfig, format_seconds
+from ..model import VAE, VAEConfig, _is_int
+from ..run import MAX_WEIGHT, RunDir, RunError, TrainConfig, format_seconds
+from ..run.metrics import MAX_STEP
 from .device import make_optimizer, pick_device, resolve_precision
 from .schedule import beta_at, lr_schedule
+from .stop import StopFlag, started
 
 STATUS_EVERY_S = 0.5
-
-
-class StopFlag:
-    """Set by SIGTERM/SIGINT; the loop checks it (and the STOP file) every step."""
-
-    def __init__(self):
-        self.signal = None
-        self._previous = {}
-        if threading.current_thread() is threading.main_thread():  # Python allows no other
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                self._previous[sig] = signal.signal(sig, self._set)
-
-    def _set(self, signum, _frame):
-        self.signal = signal.Signals(signum).name
-
-    def restore(self) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        self._previous = {}
 
 
 class Progress:
@@ -96,6 +77,7 @@ class Session:
     start_epoch: int = 1
     step: int = 0
     skip: int = 0  # batches of start_epoch already taken before a stop
+    note: str = ""  # what the running status says (a resume's schedule change), else nothing
 
     @property
     def steps_per_epoch(self) -> int:
@@ -106,10 +88,22 @@ class Session:
         return self.steps_per_epoch * self.cfg.epochs
 
 
-def train(run: RunDir, resume: bool = False, quiet: bool = False, group: Group | None = None) -> str:
+def train(run: RunDir, resume: bool = False, quiet: bool = False, group: Group | None = None,
+          epochs_before: int | None = None) -> str:
     """Train the run to its configured epochs. Returns the final state. Under torchrun every rank
-    calls this with its group; rank 0 alone writes to the run folder."""
-    group = group or Group()
+    calls this with its group; rank 0 alone writes to the run folder. A SIGTERM or SIGINT from the
+    start (or before, see vae.train.stop) stops it at its first step. epochs_before: the run's
+    epochs before a resume raised them (the cosine schedule's change is then said and recorded)."""
+    stop = StopFlag()  # first: a Stop while the data loads is kept for the first step
+    try:
+        return _train(run, resume, quiet, group or Group(), stop, started(time.time()),
+                      epochs_before)
+    finally:
+        stop.restore()  # an in-process caller (a test, a benchmark) gets its Ctrl-C back
+
+
+def _train(run: RunDir, resume: bool, quiet: bool, group: Group, stop: StopFlag,
+           since: float, epochs_before: int | None = None) -> str:
     model_cfg, cfg = run.read_config()
     if group.is_main:
         run.sweep_temp_files()  # temp files of saves a killed trainer left half-done
@@ -135,6 +129,8 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False, group: Group |
             try:  # weights_only: tensors and plain containers, never arbitrary pickled objects
                 state = torch.load(io.BytesIO(run.read_bytes(run.resume_file, 1 << 30)),
                                    map_location=device, weights_only=True)  # never via a link
+                _check_resume_state(run, state, cfg)  # before anything uses it: a step of -1
+                # would cut every metrics line on resume
                 s.optimizer.load_state_dict(state["optimizer"])
                 s.shuffle_gen.set_state(state["shuffle_rng"].cpu())  # map_location moved it
                 s.eps_gen.set_state(state["eps_rng"].cpu())
@@ -155,17 +151,69 @@ def train(run: RunDir, resume: bool = False, quiet: bool = False, group: Group |
                                  total_steps=s.step)
             return "finished"
     if group.is_main:
-        run.stop_file.unlink(missing_ok=True)
+        _clear_old_stop(run, since)
     # A run stopped mid-epoch goes on at the batch after the last one it took, in the same order
     # (resume.pt holds the shuffle state from before that epoch's permutation), so stopping and
     # resuming gives the same weights as never stopping.
     s.skip = min(max(s.step - (s.start_epoch - 1) * s.steps_per_epoch, 0), s.steps_per_epoch)
+    if resume and epochs_before and epochs_before != cfg.epochs and group.is_main:
+        s.note = _schedule_change(s, epochs_before)
 
-    stop = StopFlag()
+    return _train_loop(s, stop, quiet or not group.is_main)
+
+
+def _schedule_change(s: Session, epochs_before: int) -> str:
+    """A resume that raised the epochs of a cosine run: the schedule is the new length's, so the
+    learning rate jumps at the resume step. That is kept (it decays to zero at the new end, as a
+    run of that length from the start would) and said: in the returned words, which the running
+    status shows and the trainer prints, and in config.json's "schedule_changes"."""
+    cfg = s.cfg
+    if cfg.lr_schedule != "cosine":
+        return ""
+    old_total, new_total = s.steps_per_epoch * epochs_before, s.total_steps
+    old_lr = lr_schedule(replace(cfg, epochs=epochs_before), old_total)(s.step)
+    new_lr = lr_schedule(cfg, new_total)(s.step)
+    words = (f"Resumed with {cfg.epochs} epochs (was {epochs_before}): the cosine learning-rate "
+             f"schedule now decays to zero at step {new_total:,} instead of {old_total:,}, so at "
+             f"step {s.step:,} the learning rate goes from {old_lr:.3g} to {new_lr:.3g}.")
+    s.run.record_schedule_change({"step": s.step, "epochs_before": epochs_before,
+                                  "epochs": cfg.epochs, "total_steps_before": old_total,
+                                  "total_steps": new_total, "lr_before": old_lr, "lr": new_lr,
+                                  "time": time.time()})
+    print(words, file=sys.stderr)
+    return words
+
+
+def _check_resume_state(run: RunDir, state, cfg: TrainConfig) -> None:
+    """RunError in words unless resume.pt's epoch and step are whole numbers in range: the epoch
+    it completed (0 to the run's epochs) and the steps it took (at least one per epoch done, at
+    most 10**9)."""
+    if not isinstance(state, dict):
+        raise RunError(f"{run.resume_file} is not a resume state (it holds a "
+                       f"{type(state).__name__}, not a dict). Delete it to resume from the last "
+                       "epoch's weights without it.")
+    epoch, step = state.get("epoch"), state.get("step")
+    problems = []
+    if not _is_int(epoch) or not 0 <= epoch <= cfg.epochs:
+        problems.append(f"its epoch is {epoch!r:.40}, not a whole number from 0 to {cfg.epochs}")
+    if not _is_int(step) or not 0 <= step <= MAX_STEP or (_is_int(epoch) and step < epoch):
+        problems.append(f"its step is {step!r:.40}, not a whole number from "
+                        f"{epoch if _is_int(epoch) and epoch > 0 else 0} to {MAX_STEP:,}")
+    if problems:
+        raise RunError(f"{run.resume_file} is damaged: {'; '.join(problems)}. Nothing was "
+                       "changed. Delete it to resume from the last epoch's weights without it.")
+
+
+def _clear_old_stop(run: RunDir, since: float) -> None:
+    """Remove a STOP file an earlier session left (older than this trainer's start); one written
+    since is a Stop for this session, pressed while it started, and stays to be obeyed."""
     try:
-        return _train_loop(s, stop, quiet or not group.is_main)
-    finally:
-        stop.restore()  # an in-process caller (a test, a benchmark) gets its Ctrl-C back
+        if os.lstat(run.stop_file).st_mtime < since:
+            run.stop_file.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise RunError(f"{run.stop_file} cannot be removed: {exc.strerror or exc}.") from exc
 
 
 def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
@@ -239,7 +287,15 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
         progress.stream.write(f"\nstopped by {why}; resume with --resume {run.name}\n")
         return "stopped"
 
-    status("running", message="")
+    if not group.enabled and (stop.signal or run.stop_file.exists()):
+        # stopped while it started: nothing was trained or written yet, so nothing is saved; a
+        # resume goes on from what the run held before (or starts over, without weights)
+        why = stop.signal or "a stop request"
+        status("stopped", message=f"Stopped by {why} before its first step (while it started); "
+                                  "resumable.")
+        progress.stream.write(f"\nstopped by {why} before its first step\n")
+        return "stopped"
+    status("running", message=s.note)
     # lines a killed session logged past the point this one goes on from are cut; no links
     with (run.open_metrics(resume_step=step) if writes else contextlib.nullcontext()) as metrics:
         def log(row: dict):
@@ -316,7 +372,7 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                     now = time.monotonic()
                     if now - last_status > STATUS_EVERY_S:
                         last_status = now
-                        eta = status("running", message="")
+                        eta = status("running", message=s.note)
                         progress.update(step, epoch, cfg.epochs, rate, eta,
                                         (ep_sum["recon"] + ep_sum["kl"]) / ep_sum["n"])
                     if plain and (stop.signal or run.stop_file.exists()):
@@ -328,11 +384,12 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                     test = evaluate(model, s.test_x, generator=eval_gen)
                 else:
                     test = evaluate_sharded(model, s.test_x, group, generator=eval_gen)
-                if not math.isfinite(test["neg_elbo"]) or not _all_finite(model):
+                wrong = "NaN or infinite" if not math.isfinite(test["neg_elbo"]) else \
+                    _weights_problem(model)
+                if wrong:
                     # the last step's update overflowed: the loss was finite, the weights are not
-                    return fail(f"The weights became NaN or infinite during epoch {epoch} (test "
-                                f"-ELBO {test['neg_elbo']}). " + kept() + "Try a lower learning "
-                                "rate.")
+                    return fail(f"The weights became {wrong} during epoch {epoch} (test -ELBO "
+                                f"{test['neg_elbo']}). " + kept() + "Try a lower learning rate.")
                 elapsed = time.monotonic() - t0
                 row = _train_row(step, epoch, rate, beta_at(model_cfg, epoch, 1.0), ep_sum)
                 row.update({"kind": "epoch", "epoch_time": elapsed})
@@ -341,18 +398,24 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                 save_resumable(epoch, s.shuffle_gen.get_state())
                 if writes and (epoch % cfg.snapshot_every == 0 or epoch == cfg.epochs):
                     run.save_snapshot(model, epoch)
-                eta = status("running", message="")
+                eta = status("running", message=s.note)
                 progress.update(step, epoch, cfg.epochs, rate, eta, test["neg_elbo"], force=True)
                 # samples/s measures training: the window spanning this epoch end skips its
                 # evaluation
                 window["t"] += time.monotonic() - eval_start
         except PeerLost as exc:
-            # This rank's weights and optimizer are those after `step` steps (a failed all-reduce
-            # happens before the update), so they are saved as a stop would save them.
-            save_resumable(epoch - 1, epoch_shuffle_state, eps_at_step)
-            msg = (f"Stopped at step {step} (epoch {epoch}): {exc}. The state at that step was "
-                   f"saved; resume with --resume {run.name}, on any number of processes.")
-            status("stopped", message=msg)
+            if writes:
+                # This rank's weights and optimizer are those after `step` steps (a failed
+                # all-reduce happens before the update), so they are saved as a stop would save them.
+                save_resumable(epoch - 1, epoch_shuffle_state, eps_at_step)
+                msg = (f"Stopped at step {step} (epoch {epoch}): {exc}. The state at that step was "
+                       f"saved; resume with --resume {run.name}, on any number of processes.")
+                status("stopped", message=msg)
+            else:  # only process 0 writes: this one saved nothing, and process 0 may be the dead one
+                msg = (f"Stopped at step {step} (epoch {epoch}): {exc}. This process saved "
+                       "nothing (only process 0 writes the run); the run holds what process 0 "
+                       f"last saved, at an epoch end or a stop. Resume with --resume {run.name}, "
+                       "on any number of processes.")
             print(f"\nerror: (process {group.rank} of {group.world}) {msg}", file=sys.stderr)
             return "failed"
 
@@ -362,8 +425,15 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
     return "finished"
 
 
-def _all_finite(model: VAE) -> bool:
-    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+def _weights_problem(model: VAE) -> str | None:
+    """Why the weights cannot be saved as a run's (loading refuses them), or None: NaN or
+    infinity, or a value beyond ±MAX_WEIGHT."""
+    params = list(model.parameters())
+    if not all(bool(torch.isfinite(p).all()) for p in params):
+        return "NaN or infinite"
+    if any(float(p.detach().abs().max()) > MAX_WEIGHT for p in params):
+        return f"larger than ±{MAX_WEIGHT:g}"
+    return None
 
 
 def _save_atomic(path: Path, obj) -> None:
