@@ -326,3 +326,16 @@ def test_resume_with_more_epochs_trains_on(one_epoch_run, capsys):
     assert one_epoch_run.read_config()[1].epochs == 2
     assert main(["--resume", "once", "--root", root, "--epochs", "1", "--quiet"]) == 2
     assert "below the run's 2" in capsys.readouterr().err
+
+
+def test_the_terminal_ends_on_a_summary_and_a_resume_says_where_it_goes_on(tmp_path):
+    root = tmp_path / "runs"
+    done = cli(*SMALL, "--epochs", "1", "--root", str(root), "--name", "said")
+    assert done.returncode == 0, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("Finished 1 epoch: test -ELBO ") and "(recon " in last, last
+    assert str(root / "said") in last and "?run=said" in last, last
+    more = cli("--resume", "said", "--epochs", "2", "--root", str(root), "--quiet")
+    assert more.returncode == 0, more.stderr
+    assert "resuming said at epoch 2 of 2, after step " in more.stderr, more.stderr
+    assert more.stderr.strip().splitlines()[-1].startswith("Finished 2 epochs: test -ELBO ")

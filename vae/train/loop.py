@@ -43,7 +43,7 @@ class Progress:
         self.tty = stream.isatty()
 
     def update(self, step: int, epoch: int, epochs: int, rate: float, eta: float, loss: float,
-               force: bool = False):
+               force: bool = False, split: str = "train"):
         now = time.monotonic()
         if not force and now - self.last < 0.2:
             return
@@ -51,7 +51,7 @@ class Progress:
         frac = step / max(1, self.total)
         bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
         line = (f"epoch {epoch}/{epochs} [{bar}] {100 * frac:5.1f}% step {step}/{self.total} "
-                f"{rate:,.0f} samples/s ETA {format_seconds(eta)} -ELBO {loss:.1f}")
+                f"{rate:,.0f} samples/s ETA {format_seconds(eta)} {split} -ELBO {loss:.1f}")
         self.stream.write(("\r" + line) if self.tty else line + "\n")
         self.stream.flush()
 
@@ -144,6 +144,9 @@ def _train(run: RunDir, resume: bool, quiet: bool, group: Group, stop: StopFlag,
             epochs_done = [r for r in run.read_metrics() if r.get("kind") == "epoch"]
             if epochs_done:
                 s.start_epoch, s.step = epochs_done[-1]["epoch"] + 1, epochs_done[-1]["step"]
+        if group.is_main and s.start_epoch <= cfg.epochs:
+            print(f"resuming {run.name} at epoch {s.start_epoch} of {cfg.epochs}, after step "
+                  f"{s.step}", file=sys.stderr)
         if s.start_epoch > cfg.epochs:
             if group.is_main:
                 run.write_status(state="finished", message="Already trained to its last epoch.",
@@ -399,7 +402,8 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
                 if writes and (epoch % cfg.snapshot_every == 0 or epoch == cfg.epochs):
                     run.save_snapshot(model, epoch)
                 eta = status("running", message=s.note)
-                progress.update(step, epoch, cfg.epochs, rate, eta, test["neg_elbo"], force=True)
+                progress.update(step, epoch, cfg.epochs, rate, eta, test["neg_elbo"], force=True,
+                                split="test")
                 # samples/s measures training: the window spanning this epoch end skips its
                 # evaluation
                 window["t"] += time.monotonic() - eval_start
@@ -419,9 +423,13 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
             print(f"\nerror: (process {group.rank} of {group.world}) {msg}", file=sys.stderr)
             return "failed"
 
-    status("finished", message=f"Finished {cfg.epochs} epochs; test -ELBO "
-                               f"{test['neg_elbo']:.2f} nats/image.")
+    done = f"Finished {cfg.epochs} epoch{'s' if cfg.epochs != 1 else ''}"
+    status("finished", message=f"{done}; test -ELBO {test['neg_elbo']:.2f} nats/image.")
     progress.stream.write("\n")
+    if writes:  # the line a terminal ends on: what came out, where it is, how to look at it
+        print(f"{done}: test -ELBO {test['neg_elbo']:.2f} nats/image (recon {test['recon']:.2f} + "
+              f"KL {test['kl']:.2f}). The run is in {run.path}; `make run` shows it at "
+              f"http://127.0.0.1:8501/?run={run.name}", file=sys.stderr)
     return "finished"
 
 
