@@ -14,7 +14,6 @@ from vae.explain import top_dims
 from vae.losses import ACTIVE_UNIT_THRESHOLD, active_units_from_mu
 from vae.model import VAE, Posterior
 
-COLLAPSE_KL_NATS = 0.5  # total KL below this: q(z|x) is the prior for (nearly) every x
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def diagnosis(summary: LatentSummary, beta: float) -> list[tuple[str, str]]:
             "kept it down. The dots are codes, not a distribution to sample from: z drawn from "
             "N(0, I) covers only the small patch inside the circles, so it decodes to a few kinds "
             "of image and to shapes between codes, never the whole data set.")))
-    if summary.n_active == 0 or summary.total_kl < COLLAPSE_KL_NATS:
+    if summary.n_active == 0:  # collapsed: one definition with Rate and distortion (RunPoint)
         notes.append(("error", (
             f"**Posterior collapse.** {summary.n_active} of {d} latent dims are active and the "
             f"KL is {summary.total_kl:.2f} nats: q(z|x) is (almost) the prior for every image, "
