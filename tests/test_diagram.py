@@ -15,7 +15,7 @@ def test_the_chain_in_order_with_eps_kl_and_reconstruction():
     joined = " ".join(texts)
     assert "ε ~ N(0, I)" in joined and "only random part" in joined
     assert "KL(q(z|x) ‖ N(0, I))" in joined and "reconstruction term" in joined
-    assert "computed, not drawn" in joined
+    assert "(computed,<br>not drawn)" in joined
 
 
 def test_noise_arrow_points_into_z():

@@ -20,8 +20,6 @@ from .run import RunDir, RunError
 # The line the learner quotes (Keras tutorials); z_log_sigma is log sigma^2 there.
 SEED_KL_LINE = ("kl_loss = - 0.5 * mean(1 + z_log_sigma - square(z_mean) - exp(z_log_sigma), "
                 "axis=-1)")
-COLLAPSE_KL_NATS = 0.5  # below this a run's posterior carries (almost) nothing about x
-
 # Nothing in the loss bounds the encoder's log-variance: a beta = 0 run drives it to -30 and below,
 # where exp() gives widths of 0 (and 1/sigma of inf), and a wild one can overflow the other way.
 # Where sigma sets a width or a density it is clamped to this range; the pages say when it was.

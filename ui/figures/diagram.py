@@ -6,9 +6,9 @@ import plotly.graph_objects as go
 
 # (label, x centre, kind): the main chain left to right
 CHAIN = (("x<br>(an image)", 0.5, "data"), ("encoder", 2.0, "net"),
-         ("μ, σ<br>(computed, not drawn)", 3.65, "code"),
+         ("μ, σ<br>(computed,<br>not drawn)", 3.65, "code"),
          ("z = μ + σ·ε", 5.3, "code"), ("decoder", 6.85, "net"), ("x̂<br>(its picture)", 8.35, "data"))
-WIDTH, HEIGHT = 1.2, 0.9
+WIDTH, HEIGHT = 1.2, 1.0
 FILLS = {"data": "rgba(120, 120, 120, 0.18)", "net": "rgba(86, 180, 233, 0.30)",
          "code": "rgba(230, 159, 0, 0.28)"}
 NOISE = "rgba(204, 121, 167, 0.30)"
