@@ -78,7 +78,7 @@ def test_start_returns_at_once_and_the_trainer_finishes(scratch_root):
     at = page().run()
     at.selectbox[0].set_value("digits")  # 1,437 8x8 images: a short run even on a loaded machine
     set_field(at, "Run name (optional)", "from-the-form")
-    set_field(at, "Epochs", 2)
+    set_field(at, "Epochs", "2")
     submit(at)
     assert not at.exception
     assert at.session_state["active_run"] == "from-the-form"

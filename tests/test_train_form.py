@@ -119,3 +119,21 @@ def test_the_trainers_one_epoch_message_reads_in_the_singular():
         "Finished 1 epoch; test -ELBO 150.00 nats/image.")
     assert status_words("Finished 11 epochs; x") == "Finished 11 epochs; x"
     assert status_words("Finished 21 epochs") == "Finished 21 epochs"
+
+
+@pytest.mark.parametrize("key, typed, words", [
+    ("latent_dim", "1e9", "Latent dim must be a whole number written in digits, like 2, not '1e9'"),
+    ("batch_size", "12345678901234567890", "Batch size must be a whole number written in digits"),
+    ("epochs", "2.5", "Epochs must be a whole number written in digits"),
+])
+def test_numbers_typed_as_text_are_read_as_typed_or_refused_in_words(key, typed, words):
+    """A browser number field read "1e9" as 1 and rounded a 20-digit batch size without a word:
+    these fields are text, and what was typed is what is checked."""
+    options, problems = validate(form(**{key: typed}), set())
+    assert options == {} and len(problems) == 1 and problems[0].startswith(words), problems
+
+
+def test_whole_numbers_typed_as_text_reach_the_trainer_as_numbers():
+    options, problems = validate(form(latent_dim=" 16 ", epochs="3", batch_size="64"), set())
+    assert problems == []
+    assert (options["latent-dim"], options["epochs"], options["batch-size"]) == (16, 3, 64)

@@ -111,6 +111,9 @@ def fill(page, label, value):
     ("Batch size", 0, "Batch size must be a whole number from 1 to 65536, not 0"),
     ("Learning rate", 10, "Learning rate must be in (0, 1], not 10.0"),
     ("Beta (KL weight; 0 = autoencoder)", -1, "Beta must be a number between 0 and 1000, not -1.0"),
+    # a browser number field read "1e9" as 1, and rounded a 20-digit number, without a word
+    ("Latent dim", "1e9", "Latent dim must be a whole number written in digits"),
+    ("Batch size", "12345678901234567890", "Batch size must be a whole number written in digits"),
 ])
 def test_out_of_range_numbers_are_refused_in_words_next_to_start(page, hostile_url, label, value,
                                                                  words):

@@ -78,9 +78,22 @@ def default_name(values: dict) -> str:
     return f"{values['dataset']}-z{values['latent_dim']}-b{values['beta']:g}-{time.strftime('%m%d-%H%M%S')}"
 
 
+# Whole numbers the form takes as text, so that what was typed is what is checked
+TYPED_WHOLE = {"latent_dim": "Latent dim", "epochs": "Epochs", "batch_size": "Batch size"}
+
+
 def validate(values: dict, existing: set[str]) -> tuple[dict, list[str]]:
     """(options for vae.launch.start_training, problems in words). Options are empty if any."""
     problems: list[str] = []
+    for key, words in TYPED_WHOLE.items():  # typed as text: a browser number field would turn
+        text = str(values[key]).strip()      # "1e9" into 1, and a 20-digit number into a rounded one
+        if re.fullmatch(r"[0-9]{1,18}", text):
+            values[key] = int(text)
+        else:
+            problems.append(f"{words} must be a whole number written in digits, like "
+                            f"{DEFAULTS[key]}, not {text!r:.40}.")
+    if problems:
+        return {}, problems
     name = values.get("name", "").strip() or default_name(values)
     try:
         validate_name(name)
