@@ -6,12 +6,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.serve import refuse_cross_origin_websockets
+from ui.serve import bound_session_uploads, refuse_cross_origin_websockets
 from ui.warm import PLOTLY_FIRST_USE
 
 # `make run` (ui.serve) does this before the server starts; a bare `streamlit run dashboard.py`
 # gets it from its first script run on.
 refuse_cross_origin_websockets()
+bound_session_uploads()
 
 # The icon is a file served by this server: a ":material/..." icon makes the browser fetch the
 # favicon from fonts.gstatic.com, and nothing may come from outside 127.0.0.1.

@@ -460,3 +460,28 @@ def test_the_train_page_shows_a_failed_runs_message_as_text(scratch_root):
     assert any("Training failed" in v for v in shown), shown
     bad = [v for v in shown if re.search(r"(?<!\\)!(?<!\\)\[|(?<!\\)<img", v)]
     assert not bad, f"markup reached the page unescaped: {bad}"
+
+
+def test_one_session_cannot_park_more_than_its_share_of_uploads(monkeypatch):
+    """Ten 49 MB uploads from one session added 490 MB to the server and stayed: the session's
+    oldest files now make room for its newest, within MAX_SESSION_UPLOAD_BYTES."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    import ui.serve
+    cap = 10 << 20
+    monkeypatch.setattr(ui.serve, "MAX_SESSION_UPLOAD_BYTES", cap)  # read on every upload
+    ui.serve.bound_session_uploads()
+    manager = MemoryUploadedFileManager("/_stcore/upload_file")
+    chunk = 4 << 20
+    for i in range(10):
+        manager.add_file("s1", UploadedFileRec(f"f{i}", f"f{i}.zip", "application/zip",
+                                               b"x" * chunk))
+    manager.add_file("s2", UploadedFileRec("g", "g.zip", "application/zip", b"y" * chunk))
+    held = manager.file_storage["s1"]
+    assert "f9" in held, "the newest upload is kept"
+    assert sum(len(f.data) for f in held.values()) <= cap
+    assert "f0" not in held, "the oldest upload made room"
+    assert "g" in manager.file_storage["s2"], "another session's upload is its own"
+    assert manager._total_bytes == sum(len(f.data) for s in manager.file_storage.values()
+                                       for f in s.values())

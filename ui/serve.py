@@ -96,6 +96,34 @@ def refuse_cross_origin_websockets() -> None:
     ws._is_origin_allowed = same_origin_only
 
 
+MAX_SESSION_UPLOAD_BYTES = 100 << 20  # what one browser session's uploads may hold at once
+
+
+def bound_session_uploads() -> None:
+    """Keep at most MAX_SESSION_UPLOAD_BYTES of uploads per browser session in the server's memory: a new file
+    pushes out that session's oldest ones. Streamlit keeps every file uploaded to
+    /_stcore/upload_file until its widget lets go, and a page can upload without any widget, so
+    one session could otherwise park any number of 50 MB files. Idempotent."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager as M
+
+    if getattr(M.add_file, "bounded", False):
+        return
+    streamlit_add = M.add_file
+
+    def add_file(self, session_id, file):
+        streamlit_add(self, session_id, file)
+        with self._lock:
+            files = self.file_storage.get(session_id, {})
+            while (sum(len(f.data) for f in files.values()) > MAX_SESSION_UPLOAD_BYTES
+                   and len(files) > 1):
+                oldest = next(iter(files))  # dicts keep insertion order: the first came first
+                self._total_bytes -= len(files.pop(oldest).data)
+                self._file_count -= 1
+
+    add_file.bounded = True
+    M.add_file = add_file
+
+
 def warm_up() -> None:
     """Import and load what the first page needs, outside any script run: PyTorch and the engine,
     the figure builders (Plotly builds its trace classes on first use: a second or more), and
@@ -141,5 +169,6 @@ if __name__ == "__main__":
 
     PagesManager.uses_pages_directory = False
     refuse_cross_origin_websockets()
+    bound_session_uploads()
     sys.argv = ["streamlit", "run", str(DASHBOARD), *sys.argv[1:]]
     sys.exit(cli.main())
