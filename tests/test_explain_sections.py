@@ -211,3 +211,22 @@ def test_beta_family_intro_says_when_the_family_has_another_latent_size():
 def test_drag_caption_measures_in_sigmas_and_from_the_prior_centre():
     text = sec.drag_caption(np.array([3.0, 4.0]), np.array([3.0, 0.0]), np.array([1.0, 2.0]))
     assert "2.0 sigma" in text and "(dim z1)" in text and "5.00 from the prior's centre" in text
+
+
+def test_likelihood_note_says_scores_not_likelihoods_with_a_baseline_and_the_peer():
+    note = sec.likelihood_note("bernoulli", 151.9, 206.4, 2)
+    assert "scores, not normalised likelihoods" in note and "binarize" in note
+    assert "206.4 nats" in note and "151.9" in note
+    assert "169.8 ± 1.4" in note and "169.6 ± 0.3" in note and "previous shipped recipe" in note
+    assert "pythae" not in sec.likelihood_note("bernoulli", 100.0, 200.0, 5)
+    assert "Gaussian" in sec.likelihood_note("gaussian", 1.0, None, 2)
+
+
+def test_the_pixel_baseline_is_the_mean_bernoulli_cross_entropy():
+    import numpy as np
+
+    from vae.explain import pixel_baseline_neg_log_lik
+    train = np.array([[0.0, 1.0], [1.0, 1.0]])  # pixel means 0.5 and 1 (clipped to 1 - 1e-6)
+    test = np.array([[1.0, 1.0]])
+    want = -np.log(0.5) - np.log(1 - 1e-6)
+    assert abs(pixel_baseline_neg_log_lik(train, test) - want) < 1e-9

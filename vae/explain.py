@@ -295,6 +295,15 @@ def prior_coverage(mu: np.ndarray, sigma: np.ndarray, n: int = 1000, seed: int =
     return float(inside.mean())
 
 
+def pixel_baseline_neg_log_lik(train_x: np.ndarray, test_x: np.ndarray) -> float:
+    """The test set's mean −log p(x) in nats under the plainest model of the same likelihood: one
+    Bernoulli per pixel, its mean fitted on the training images, no code at all. What a VAE's
+    score has to beat to have learnt anything about the images beyond their average."""
+    p = np.clip(np.asarray(train_x, np.float64).reshape(len(train_x), -1).mean(0), 1e-6, 1 - 1e-6)
+    x = np.asarray(test_x, np.float64).reshape(len(test_x), -1)
+    return float(-(x * np.log(p) + (1 - x) * np.log1p(-p)).sum(1).mean())
+
+
 def stratified_sample(labels: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     """n indices drawn at random without replacement, each class in proportion to its share
     (largest remainders), sorted; all indices when n covers them. A test split sorted by class

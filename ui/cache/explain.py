@@ -164,3 +164,9 @@ def faithful_input(run: RunDir, n_draws: int, seed: int, seed_step: int = 0,
     shows)."""
     return _faithful_input(str(run.path), weights_mtime(run), int(n_draws), int(seed),
                            int(seed_step), int(candidates))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def pixel_baseline(dataset_key: tuple, _data) -> float:
+    """vae.explain.pixel_baseline_neg_log_lik of the run's data, once per dataset."""
+    return ex.pixel_baseline_neg_log_lik(_data.train_x, _data.test_x)

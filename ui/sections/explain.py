@@ -15,7 +15,7 @@ import streamlit as st
 from ui.cache import explain as cached
 from ui.cache.posterior import latent_summary
 from ui.cache.quality import prior_share
-from ui.cache.runs import all_runs, encode_test_set
+from ui.cache.runs import all_runs, dataset_key, encode_test_set
 from ui.components.decoder import latent_explorer, set_explorer_z
 from ui.components.draw import drawn_id, drawn_input, drawn_source
 from ui.figures import explain as figs
@@ -429,6 +429,9 @@ def accounting(page: Page, inp: Input) -> None:
     m3.metric("gap: IWAE_k − ELBO (nats)", f"{acc.gap:.2f}")
     m4.metric(f"bits/dim = −ELBO / ({acc.n_pixels} ln 2)", f"{acc.bits(acc.neg_elbo):.4f}")
     st.markdown(sec.accounting_definitions(acc))
+    baseline = cached.pixel_baseline(dataset_key(run), page.data)
+    st.caption(sec.likelihood_note(page.model.config.likelihood, acc.neg_elbo, baseline,
+                                   page.latent_dim))
     if page.beta == 0:
         st.info(sec.kl_not_trained_note(run.name, page.beta, acc.kl))
     st.plotly_chart(figs.accounting_figure(acc.recon, acc.kl, acc.iwae, k), theme="streamlit",
