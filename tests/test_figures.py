@@ -296,3 +296,14 @@ def test_points_ellipses_and_prior_share_one_renderer_svg_until_many_points(n, k
     assert {t.type for t in fig.data if t.type != "contour"} == {kind}
     drawn_overlay(fig, mu[0], std[0])
     assert {t.type for t in fig.data if t.type != "contour"} == {kind}, "the overlay follows"
+
+
+def test_hover_counts_test_images_from_1_and_shows_class_names_as_text():
+    from ui.figures.latent import posterior_figure, tsne_figure
+    mu, std = np.zeros((3, 2)), np.ones((3, 2))
+    labels, names = np.array([0, 1, 1]), ("<b>zero</b>", "one")
+    for fig in (posterior_figure(mu, std, labels, names, ellipses="none"),
+                tsne_figure(mu, labels, names, index=np.arange(3))):
+        hovers = [h for t in fig.data if t.hovertext is not None for h in t.hovertext]
+        assert sorted(hovers) == ["test image #1 · &lt;b&gt;zero&lt;/b&gt;", "test image #2 · one",
+                                  "test image #3 · one"]

@@ -5,6 +5,8 @@ posterior's density) are pure too, and tested on their own.
 """
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -21,6 +23,13 @@ PRIOR_RADII = (1.0, 2.0, 3.0)
 
 
 # ------------------------------------------------------------------------------------ geometry
+
+
+def _hover_names(index, class_name) -> list[str]:
+    """"test image #N · class" for each point, counted from 1, the class name escaped (a run's
+    class names come from its files, and Plotly reads hover text as HTML)."""
+    name = html.escape(str(class_name))
+    return [f"test image #{int(i) + 1} · {name}" for i in index]
 
 def ellipse_polylines(centers: np.ndarray, cov: np.ndarray, n_vertices: int = 24,
                       radius: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -186,7 +195,8 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
             marker=dict(color=class_colour(c), size=5, opacity=0.85),
             # [test index, sigma along x, sigma along y]: the selection reads the index first
             customdata=np.column_stack([index[m], sd[m]]).astype(np.float32),
-            hovertemplate=(f"test image #%{{customdata[0]}} · {class_names[c]}<br>"
+            hovertext=_hover_names(index[m], class_names[c]),  # counted from 1, as text
+            hovertemplate=("%{hovertext}<br>"
                            "mu = (%{x:.2f}, %{y:.2f})<br>"
                            "sigma = (%{customdata[1]:.3g}, %{customdata[2]:.3g})<extra></extra>")))
     if show_prior:
@@ -252,7 +262,8 @@ def tsne_figure(xy: np.ndarray, labels: np.ndarray, class_names, *, index: np.nd
             name=str(class_names[c]), legendgroup=str(c),
             marker=dict(color=class_colour(c), size=5, opacity=0.85),
             customdata=index[m, None].astype(np.float32),
-            hovertemplate=f"test image #%{{customdata[0]}} · {class_names[c]}<extra></extra>"))
+            hovertext=_hover_names(index[m], class_names[c]),
+            hovertemplate="%{hovertext}<extra></extra>"))
     class_centre_labels(fig, xy, labels, class_names)
     fig.update_layout(
         title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),

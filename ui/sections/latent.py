@@ -184,7 +184,7 @@ def selection(model, data, enc, selected: list) -> None:
         for k, i in enumerate(shown):
             row = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k]])
             st.image(png_bytes(grid(row, ncols=len(row), pad=1, pad_value=0.5), scale=scale),
-                     caption=(f"#{i} · {plain(data.class_names[enc['labels'][i]])} · "
+                     caption=(f"#{i + 1} · {plain(data.class_names[enc['labels'][i]])} · "
                               f"-log p(x|mu) {rec['recon_mu'][k]:.0f} nats · "
                               f"KL {rec['kl'][k]:.1f} nats"))
 
