@@ -68,7 +68,8 @@ def test_box_select_shows_the_selected_images(page, app_url):
     page.mouse.move(target["px"] + 6, target["py"] + 6, steps=4)
     page.mouse.up()
     # The selection reruns the script; wait for its result, not for words already on the page.
-    shown = page.locator("[data-testid=stImage]").filter(has_text=f"#{target['id']} ")
+    shown = page.locator("[data-testid=stImage]").filter(
+        has_text=f"#{target['id'] + 1} ")  # captions count test images from 1
     expect(shown, f"the selected point #{target['id']} should show its images").not_to_have_count(0)
     wait_for_app(page)
     assert_no_exception(page)
