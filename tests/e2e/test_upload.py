@@ -69,7 +69,7 @@ def start_with_zip(page, url: str, name: str, data: bytes, run_name: str) -> Non
     page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(
         {"name": name, "mimeType": "application/zip", "buffer": data})
     expect(page.get_by_text(name)).to_be_visible(timeout=30_000)  # the upload reached the server
-    page.get_by_role("spinbutton", name="Epochs", exact=True).fill("1")
+    page.get_by_role("textbox", name="Epochs", exact=True).fill("1")  # typed as text
     page.get_by_role("textbox", name="Run name (optional)").fill(run_name)
     page.get_by_role("button", name="Start training").click()
     wait_for_app(page)
