@@ -22,27 +22,29 @@ def test_parse_threads_refuses_in_words(text):
 
 def test_explicit_threads_win():
     assert choose_threads(3, busy=0.0, cores=2) == (3, "3 threads (--threads)")
+    assert choose_threads(None, busy=0.0, cores=2, environ={"OMP_NUM_THREADS": "1"}) == (
+        1, "1 thread (OMP_NUM_THREADS)")
 
 
 def test_torchrun_gets_one_thread_per_process():
-    n, why = choose_threads(None, world_size=2, busy=0.0, cores=2)
+    n, why = choose_threads(None, world_size=2, busy=0.0, cores=2, environ={})
     assert n == 1 and "2 processes" in why
 
 
 def test_gpu_leaves_torch_default():
-    n, why = choose_threads(None, device_type="cuda", cores=2)
+    n, why = choose_threads(None, device_type="cuda", cores=2, environ={})
     assert n is None and "cuda" in why
 
 
 @pytest.mark.parametrize("busy, want", [(0.0, 2), (0.3, 2), (0.6, 1), (1.0, 1), (2.0, 1), (7.5, 1)])
 def test_auto_takes_the_free_cores(busy, want):
-    n, why = choose_threads(None, busy=busy, cores=2)
+    n, why = choose_threads(None, busy=busy, cores=2, environ={})
     assert n == want
     assert f"{busy:.1f} busy" in why
 
 
 def test_auto_on_a_big_idle_machine_uses_every_core():
-    assert choose_threads(None, busy=0.2, cores=16)[0] == 16
+    assert choose_threads(None, busy=0.2, cores=16, environ={})[0] == 16
 
 
 def _spin(stop):

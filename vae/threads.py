@@ -69,11 +69,17 @@ def parse_threads(text: str | int | None) -> int | None:
 
 
 def choose_threads(requested: int | None, *, world_size: int = 1, device_type: str = "cpu",
-                   busy: float | None = None, cores: int | None = None) -> tuple[int | None, str]:
-    """(threads, why). threads None means "leave PyTorch's default" (a GPU does the work)."""
+                   busy: float | None = None, cores: int | None = None,
+                   environ=os.environ) -> tuple[int | None, str]:
+    """(threads, why). threads None means "leave PyTorch's default" (a GPU does the work). An
+    OMP_NUM_THREADS the user set counts as asked for, like --threads (torchrun sets it to 1)."""
     cores = usable_cores() if cores is None else cores
     if requested is not None:
         return requested, f"{requested} thread{'s' if requested != 1 else ''} (--threads)"
+    omp = str(environ.get("OMP_NUM_THREADS", "")).strip()
+    if omp.isdigit() and int(omp) >= 1:
+        n = int(omp)
+        return n, f"{n} thread{'s' if n != 1 else ''} (OMP_NUM_THREADS)"
     if device_type != "cpu":
         return None, f"PyTorch's default CPU threads (the {device_type} device computes)"
     if world_size > 1:
