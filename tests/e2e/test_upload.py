@@ -96,7 +96,7 @@ def test_train_page_trains_on_an_uploaded_zip_of_colour_photos(page, served, tmp
     run = RunDir(root / "from-zip")
     expect(page.get_by_role("heading", name="Run from-zip")).to_have_count(1, timeout=60_000)
     # the trainer is its own process: wait for the page to say it finished (1 epoch of 16 images)
-    expect(page.get_by_text("Finished 1 epochs")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Finished 1 epoch;")).to_be_visible(timeout=120_000)  # singular
     _, train_cfg = run.read_config()
     assert train_cfg.dataset == "folder"
     assert train_cfg.data_dir.startswith(str(root / ".datasets" / "photos-"))
