@@ -25,6 +25,14 @@ PRIOR_RADII = (1.0, 2.0, 3.0)
 # ------------------------------------------------------------------------------------ geometry
 
 
+def _plane_layout(title, height: int, legend_y: float) -> dict:
+    """What the latent plane and the t-SNE map share: title, size, fonts, the legend below."""
+    return dict(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
+                font=dict(size=FONT_SIZE),
+                legend=dict(orientation="h", yanchor="top", y=legend_y, xanchor="left", x=0,
+                            itemsizing="constant", font=dict(size=LEGEND_FONT_SIZE)))
+
+
 def _hover_names(index, class_name) -> list[str]:
     """"test image #N · class" for each point, counted from 1, the class name escaped (a run's
     class names come from its files, and Plotly reads hover text as HTML)."""
@@ -216,10 +224,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     if class_labels:
         class_centre_labels(fig, xy, labels, class_names)
     fig.update_layout(
-        title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
-        font=dict(size=FONT_SIZE),
-        legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="left", x=0,
-                    itemsizing="constant", font=dict(size=LEGEND_FONT_SIZE)),
+        **_plane_layout(title, height, legend_y=-0.1),
         xaxis=dict(title=x_title, range=[lo[0], hi[0]], zeroline=False),
         yaxis=dict(title=y_title, range=[lo[1], hi[1]], zeroline=False),
         hovermode="closest", uirevision="latent")
@@ -266,10 +271,7 @@ def tsne_figure(xy: np.ndarray, labels: np.ndarray, class_names, *, index: np.nd
             hovertemplate="%{hovertext}<extra></extra>"))
     class_centre_labels(fig, xy, labels, class_names)
     fig.update_layout(
-        title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
-        font=dict(size=FONT_SIZE),
-        legend=dict(orientation="h", yanchor="top", y=-0.05, xanchor="left", x=0,
-                    itemsizing="constant", font=dict(size=LEGEND_FONT_SIZE)),
+        **_plane_layout(title, height, legend_y=-0.05),
         xaxis=dict(title="t-SNE 1 (no units)", showticklabels=False, zeroline=False),
         yaxis=dict(title="t-SNE 2 (no units)", showticklabels=False, zeroline=False),
         hovermode="closest", uirevision="latent-tsne")
