@@ -105,3 +105,46 @@ def make_two_layer() -> nn.Module:
 def make_tanh() -> nn.Module:
     torch.manual_seed(3)
     return TanhVAE()
+
+
+class LeakyMeansVAE(TwoLayerVAE):
+    """LeakyReLU layers and a sigmoid at the decoder's end (it decodes means): not the engine's
+    layers either, so it too runs as its own code."""
+
+    def __init__(self):
+        super().__init__()
+        self.body[2] = nn.LeakyReLU(0.1)
+        self.dec.append(nn.Sigmoid())
+
+    def encode(self, x):
+        h = self.body(x)
+        return self.mean_head(h), self.logvar_head(h)
+
+
+def make_leaky_means() -> nn.Module:
+    torch.manual_seed(4)
+    return LeakyMeansVAE()
+
+
+def train_module(model: nn.Module, train_x: torch.Tensor, epochs: int = 2,
+                 seed: int = 1) -> nn.Module:
+    """A few epochs of the plain ELBO (Bernoulli, one z per image) on any module with encode
+    returning (mu, logvar) or a Normal and decode giving logits: pictures worth looking at."""
+    torch.manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(train_x), batch_size=128,
+                                         shuffle=True)
+    model.train()
+    for _ in range(epochs):
+        for (x,) in loader:
+            q = model.encode(x)
+            mu, logvar = (q.loc, 2 * torch.log(q.scale)) if isinstance(
+                q, torch.distributions.Normal) else q
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+            recon = F.binary_cross_entropy_with_logits(model.decode(z), x.flatten(1),
+                                                       reduction="sum")
+            kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+            optimizer.zero_grad()
+            ((recon + kl) / len(x)).backward()
+            optimizer.step()
+    return model.eval()

@@ -223,14 +223,25 @@ def test_a_mappable_module_imports_with_trust_code(mnist, tmp_path, monkeypatch)
     assert imported_from(run)["module"] == "tests.import_fixtures:make_two_layer"
 
 
-def test_a_module_whose_layers_do_not_map_is_refused(tmp_path, monkeypatch):
+def test_a_module_whose_layers_do_not_map_imports_as_its_own_code(tmp_path, monkeypatch):
+    """Tanh layers are not this engine's: the run keeps the module's weights and names its
+    factory, and opening it needs trust."""
     monkeypatch.chdir(PROJECT)
     from tests.import_fixtures import make_tanh
-    torch.save(make_tanh().state_dict(), tmp_path / "tanh.pt")
-    message = refused("does not map onto this engine's MLP", None, "mnist-5k", "t",
-                      root=tmp_path / "runs", module="tests.import_fixtures:make_tanh",
-                      weights=tmp_path / "tanh.pt", trust_code=True)
-    assert "Tanh" in message
+    net = make_tanh()
+    torch.save(net.state_dict(), tmp_path / "tanh.pt")
+    refused("needs --trust-code", None, "mnist-5k", "t", root=tmp_path / "runs",
+            module="tests.import_fixtures:make_tanh", weights=tmp_path / "tanh.pt")
+    run = import_model(None, "mnist-5k", "t", tmp_path / "runs",
+                       module="tests.import_fixtures:make_tanh", weights=tmp_path / "tanh.pt",
+                       trust_code=True)
+    config, _ = run.read_config()
+    record = imported_from(run)
+    assert config.arch == "code" and config.latent_dim == 3 and config.hidden == ()
+    assert record["module"] == "tests.import_fixtures:make_tanh" and "Tanh" in record["not_mapped"]
+    assert record["folder"] == str(PROJECT) and record["decodes_means"] is False
+    assert validate_run_folder(run.path) == []  # a sound run, only not trusted
+    assert set(run.check_weights(run.weights_file, config)) == set(net.state_dict())
 
 
 # --- the command line

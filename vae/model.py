@@ -13,7 +13,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-ARCHS = ("mlp", "conv")
+ARCHS = ("mlp", "conv")  # what the trainer builds
+# A model imported as its own Python code (vae/code_model.py): no layers of this engine; its
+# weights are the module's, and loading it runs that code, so only when the user trusts it.
+CODE_ARCH = "code"
 LIKELIHOODS = ("bernoulli", "gaussian")
 MAX_LAYERS = 8
 MAX_CHANNELS = 4
@@ -45,14 +48,17 @@ class VAEConfig:
             object.__setattr__(self, "image_shape", shape)
         if hidden is not None:
             object.__setattr__(self, "hidden", hidden)
-        if not isinstance(self.arch, str) or self.arch not in ARCHS:
+        if not isinstance(self.arch, str) or self.arch not in (*ARCHS, CODE_ARCH):
             problems.append(f"architecture must be one of {ARCHS}, not {self.arch!r}")
         if not isinstance(self.likelihood, str) or self.likelihood not in LIKELIHOODS:
             problems.append(f"likelihood must be one of {LIKELIHOODS}, not {self.likelihood!r}")
         if not _is_int(self.latent_dim) or not 1 <= self.latent_dim <= 64:
             problems.append(f"latent dim must be a whole number between 1 and 64, not "
                             f"{self.latent_dim!r}")
-        if hidden is not None and (not hidden or len(hidden) > MAX_LAYERS
+        if self.arch == CODE_ARCH:
+            if hidden:
+                problems.append("a model imported as code has no hidden sizes of this engine")
+        elif hidden is not None and (not hidden or len(hidden) > MAX_LAYERS
                                    or any(h < 1 or h > 4096 for h in hidden)):
             problems.append(f"hidden sizes must be 1 to {MAX_LAYERS} widths of 1 to 4096 each, not "
                             f"{list(hidden)}")
@@ -74,7 +80,7 @@ class VAEConfig:
         if not _is_int(self.kl_warmup_epochs) or not 0 <= self.kl_warmup_epochs <= 10_000:
             problems.append(f"KL warm-up epochs must be a whole number from 0 to 10000 (it cannot be "
                             f"negative), not {self.kl_warmup_epochs!r}")
-        if not problems and self.n_parameters > MAX_PARAMETERS:
+        if not problems and self.arch != CODE_ARCH and self.n_parameters > MAX_PARAMETERS:
             # counted before anything is allocated: [1, 100000, 100000] would need terabytes
             problems.append(f"the model would have {self.n_parameters:,} parameters; at most "
                             f"{MAX_PARAMETERS:,} are allowed")
@@ -83,7 +89,10 @@ class VAEConfig:
 
     @property
     def n_parameters(self) -> int:
-        """The parameter count of VAE(self), computed without building it."""
+        """The parameter count of VAE(self), computed without building it. For a model imported as
+        code it is not known before its code runs: the limit stands in for it."""
+        if self.arch == CODE_ARCH:
+            return MAX_PARAMETERS
         c, h, w = self.image_shape
         d, widths = self.latent_dim, list(self.hidden)
         if self.arch == "mlp":
@@ -155,6 +164,9 @@ class VAE(nn.Module):
         self.config = config
         c, h, w = config.image_shape
         d = config.latent_dim
+        if config.arch == CODE_ARCH:
+            raise ConfigError("a model imported as code is built from its own module "
+                              "(vae.code_model.load_code_model), not from this engine's layers")
         if config.arch == "mlp":
             widths = [c * h * w, *config.hidden]
             self.encoder = nn.Sequential(nn.Flatten(), *_mlp(widths))

@@ -17,7 +17,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save_file
 
-from ..model import VAE, VAEConfig, _is_int
+from ..code_model import CodeRefused, code_trusted, load_code_model
+from ..model import CODE_ARCH, VAE, VAEConfig, _is_int
 from .files import MAX_JSON_BYTES, RunError, file_kind, write_atomic
 
 # How save_snapshot names a snapshot: epochs run from 1 to 10,000 (TrainConfig), written with four
@@ -26,6 +27,15 @@ SNAPSHOT_RE = re.compile(r"epoch_(\d{4}|10000)\.safetensors")
 # The largest |weight| a run may hold. A trained VAE's weights are of order 1; far past this, the
 # products the pages compute (a decoder's logits, a KL's exp(logvar)) overflow float32.
 MAX_WEIGHT = 1e6
+
+
+class NeedsTrust(RunError):
+    """The run's model is imported Python code and the user has not said they trust it. `reason`
+    reads after the run's name ("needs --trust-code: ...")."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"This run {reason}")
+        self.reason = reason
 
 
 class Checkpoints:
@@ -96,7 +106,9 @@ class Checkpoints:
             state = load_safetensors_bytes(data)  # a header and raw tensors, never a pickle
         except (SafetensorError, ValueError, RuntimeError, OverflowError, KeyError, TypeError) as exc:
             raise RunError(f"{path} is corrupt: {str(exc)[:200]}") from exc
-        if set(state) != set(expected) or any(tuple(state[k].shape) != expected[k] for k in state):
+        # a model imported as code: its module checks the names and shapes when it loads them
+        if expected is not None and (set(state) != set(expected)
+                                     or any(tuple(state[k].shape) != expected[k] for k in state)):
             raise RunError(f"{path} does not match config.json: the weights are for another "
                            "architecture (different layers or sizes).")
         for key, tensor in state.items():
@@ -129,6 +141,15 @@ class Checkpoints:
                 raise RunError(f"{path} not found: the run has no snapshot of epoch {epoch} "
                                f"(it has {self.snapshot_epochs() or 'none'}).") from exc
             raise RunError(f"{path} not found: the run has no weights yet.") from exc
+        if config.arch == CODE_ARCH:
+            try:
+                model = load_code_model(config, self.read_raw_config().get("imported_from") or {},
+                                        state)
+            except CodeRefused as exc:
+                if not code_trusted():
+                    raise NeedsTrust(str(exc)) from exc
+                raise RunError(f"its model's own code fails: {exc}") from exc
+            return model.to(device).eval()
         model = VAE(config)
         model.load_state_dict({k: v.float() for k, v in state.items()})
         return model.to(device).eval()
@@ -147,6 +168,8 @@ def _snapshot_tensor(tensor: torch.Tensor) -> torch.Tensor:
     return tensor.to(torch.float16).contiguous()
 
 
-def _expected_shapes(config: VAEConfig) -> dict[str, tuple[int, ...]]:
+def _expected_shapes(config: VAEConfig) -> dict[str, tuple[int, ...]] | None:
+    if config.arch == CODE_ARCH:
+        return None
     with torch.device("meta"):  # shapes only: nothing is allocated
         return {k: tuple(v.shape) for k, v in VAE(config).state_dict().items()}

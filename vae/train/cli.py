@@ -17,7 +17,7 @@ import torch
 
 from ..data import CUSTOM, DATASETS, DatasetError, data_options, dataset_for
 from ..distributed import DistributedError, Group, join_from_env
-from ..model import ARCHS, LIKELIHOODS, ConfigError, VAEConfig, parse_hidden
+from ..model import ARCHS, CODE_ARCH, LIKELIHOODS, ConfigError, VAEConfig, parse_hidden
 from ..run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, check_root, validate_name,
                    write_json_atomic)
 from ..threads import ENV as THREADS_ENV
@@ -148,6 +148,10 @@ def _lead(group: Group, args, argv) -> int:
         if args.resume:
             run = RunDir(root / validate_name(args.resume))
             model_cfg, cfg = run.read_config()
+            if model_cfg.arch == CODE_ARCH:
+                raise ConfigError(f"run {run.name}'s model is Python code imported with --module; "
+                                  "the trainer trains only this engine's models (mlp, conv), so "
+                                  "train it with its own code.")
             epochs_before = cfg.epochs
             with _run_lock(run):  # one trainer per run: a second resume says "already training"
                 if "--epochs" in (argv if argv is not None else sys.argv[1:]):
