@@ -11,8 +11,9 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# make run TRUST_CODE=1: open runs whose model is imported Python code (vae.import_model --module)
 run: $(VENV)/.installed
-	$(PY) -m ui.serve --server.address 127.0.0.1 --server.port $(PORT)
+	$(if $(TRUST_CODE),VAE_TRUST_CODE=1 )$(PY) -m ui.serve --server.address 127.0.0.1 --server.port $(PORT)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(PYTEST_ARGS)

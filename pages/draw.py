@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui.cache.posterior import latent_summary
 from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
+from ui.components.decoder import runs_in_browser
 from ui.components.draw import draw_input, drawn_input, drawn_source, set_drawn_input
 from ui.figures.images import png_bytes
 from ui.forms.draw import DIGIT_DATASETS, draw_title
@@ -35,22 +36,27 @@ if shape[0] != 1:
 what = "a digit" if digits else (
     "a piece of clothing (a silhouette: trousers, a bag, a shoe)"
     if train_cfg.dataset == "fashion-mnist" else "an input")
-st.caption(f"Draw {what} in the black square, or upload a picture. The encoder of run "
-           f"**{plain(run.name)}** runs in your browser: on every frame of your stroke it maps the "
-           f"{shape[1]}×{shape[2]} pixels to μ and σ, and the Gaussian q(z|x) = N(μ, σ²) moves "
-           "over the test set while you draw. Nothing random happens in that step; the "
-           "randomness is ε in the decodes of z = μ + σ·ε.")
 top = dims_by_kl(summary.kl_per_dim)
 pad_dims = (top[0], top[1]) if D > 1 else (0, 0)
-draw_input(model, key=f"draw::{run.name}", kl_per_dim=summary.kl_per_dim, pad_dims=pad_dims,
-           scatter={"mu": codes["mu"], "labels": codes["labels"],
-                    "class_names": data.class_names},
-           guide=(framing.box, framing.centre))
-if D > 2:
-    st.caption(f"The pad shows z{pad_dims[0]} and z{pad_dims[1]}, the two dims with the most KL "
-               "on the test set; the bars under the readout show "
-               + ("every dim's" if D <= 16 else "the 16 dims with the most KL:")
-               + " μ ± 2σ against the prior's ±2 (grey).")
+if runs_in_browser(model):
+    st.caption(f"Draw {what} in the black square, or upload a picture. The encoder of run "
+               f"**{plain(run.name)}** runs in your browser: on every frame of your stroke it maps "
+               f"the {shape[1]}×{shape[2]} pixels to μ and σ, and the Gaussian q(z|x) = N(μ, σ²) "
+               "moves over the test set while you draw. Nothing random happens in that step; the "
+               "randomness is ε in the decodes of z = μ + σ·ε.")
+    draw_input(model, key=f"draw::{run.name}", kl_per_dim=summary.kl_per_dim, pad_dims=pad_dims,
+               scatter={"mu": codes["mu"], "labels": codes["labels"],
+                        "class_names": data.class_names},
+               guide=(framing.box, framing.centre))
+    if D > 2:
+        st.caption(f"The pad shows z{pad_dims[0]} and z{pad_dims[1]}, the two dims with the most "
+                   "KL on the test set; the bars under the readout show "
+                   + ("every dim's" if D <= 16 else "the 16 dims with the most KL:")
+                   + " μ ± 2σ against the prior's ±2 (grey).")
+else:
+    st.info(f"Run **{plain(run.name)}** runs its own Python code (imported with `--module`), "
+            "which the browser cannot run, so there is no canvas. Upload a picture of "
+            f"{what}: its encoder reads it on the server.", icon=":material/upload:")
 
 
 def _centre() -> None:
@@ -85,10 +91,12 @@ def _upload() -> None:
 
 left, right = st.columns([1, 1.3], gap="large")
 with left:
-    st.button("Centre it like the dataset", key="draw_centre", on_click=_centre,
-              disabled=drawn_input(shape) is None,
-              help=f"Apply {framing.description} to your drawing.")
-    st.file_uploader("Or upload a picture (PNG or JPEG, any size)", type=["png", "jpg", "jpeg"],
+    if runs_in_browser(model):  # a canvas to centre, and the upload an alternative to it
+        st.button("Centre it like the dataset", key="draw_centre", on_click=_centre,
+                  disabled=drawn_input(shape) is None,
+                  help=f"Apply {framing.description} to your drawing.")
+    st.file_uploader(("Or upload" if runs_in_browser(model) else "Upload")
+                     + " a picture (PNG or JPEG, any size)", type=["png", "jpg", "jpeg"],
                      key="draw_upload", on_change=_upload, max_upload_size=MAX_BYTES // 2**20,
                      help="Converted the way the dataset's images were made: see the steps.")
     message = st.session_state.get("draw_message")
@@ -108,7 +116,10 @@ with left:
 
 with right:
     x = drawn_input(shape)
-    if x is None:
+    if x is None and not runs_in_browser(model):
+        st.markdown("**Nothing uploaded yet.** Once you upload a picture, its μ, σ and KL show "
+                    "here, and it is kept for the other pages too.")
+    elif x is None:
         st.markdown("**Nothing drawn yet.** The numbers and decodes above are the encoder's "
                     "answer for the blank black square; draw in it and they follow your stroke. "
                     "When you lift the pen, the drawing is kept for the other pages too.")

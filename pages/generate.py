@@ -7,7 +7,8 @@ import streamlit as st
 
 from ui.cache.posterior import latent_summary
 from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
-from ui.components.decoder import format_z, latent_explorer, parse_z, set_explorer_z
+from ui.components.decoder import (format_z, latent_explorer, parse_z, runs_in_browser,
+                                   set_explorer_z)
 from ui.components.draw import drawn_input, drawn_source, encode_drawn
 from ui.figures import generate as gf
 from ui.forms.text import plain
@@ -39,10 +40,11 @@ if st.query_params.get("z") and url_z is None:
                "starting from z = 0.")
 
 st.subheader("Choose z by hand")
-st.caption("Drag a slider or the point on the pad: the decoder runs in your browser on every "
-           "move. Sliders are ordered by how much information each dim carries (KL, in nats); "
-           "the shaded part of each track is the prior's ±3σ. Arrow keys move the focused slider. "
-           "Hover a dot on the pad to see that test image.")
+if runs_in_browser(model):
+    st.caption("Drag a slider or the point on the pad: the decoder runs in your browser on every "
+               "move. Sliders are ordered by how much information each dim carries (KL, in nats); "
+               "the shaded part of each track is the prior's ±3σ. Arrow keys move the focused "
+               "slider. Hover a dot on the pad to see that test image.")
 c1, c2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
 start = c1.number_input("Test image", 0, len(mu) - 1, 0, key="gen_start_index",
                         help="Its posterior mean μ becomes z.")

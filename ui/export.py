@@ -39,7 +39,7 @@ import torch
 # Where the dashboard's builders and browser components live: the one place to update when ui/
 # is reorganised.
 from ui.figures.curves import loss_curves_figure, metrics_frames
-from ui.components.decoder import decode_payload, encode_payload, slider_ranges
+from ui.components.decoder import encode_payload, slider_ranges
 from ui.components.draw import N_SAMPLES, brush_for, pad_range
 from ui.figures.latent import kl_per_dim_figure, posterior_figure
 from ui.figures.generate import image_grid_figure, manifold_figure, manifold_z, samples_figure
@@ -48,6 +48,7 @@ from ui.components.hover_images import sprite_sheet
 from ui.cache.posterior import latent_summary
 from ui.style import CLASS_COLOURS, class_colours
 from vae import explain as ex
+from vae.code_model import is_code_run
 from vae.data import DATASETS, DatasetError, dataset_for
 from vae.image_input import ImageInputError, framing_for
 from vae.run import DEFAULT_ROOT, RunDir, RunError
@@ -83,6 +84,10 @@ THEMES = {
     "dark": {"font": {"color": "#fafafa"}, "paper_bgcolor": "rgba(0,0,0,0)",
              "plot_bgcolor": "rgba(0,0,0,0)", "grid": "rgba(250,250,250,0.13)"},
 }
+
+
+CODE_RUN_PROBLEM = ("its model is imported Python code, which a page in the browser cannot run "
+                    "(the dashboard decodes it on the server).")
 
 
 class ExportError(Exception):
@@ -161,6 +166,8 @@ def _load(run: RunDir):
         model = run.load_model()
     except RunError as exc:
         raise ExportError(f"Run {run.name} cannot be exported: {exc}") from exc
+    if is_code_run(model_cfg):
+        raise ExportError(f"Run {run.name} cannot be exported: {CODE_RUN_PROBLEM}")
     try:
         payload = encode_payload(model, encoder=True)
     except ValueError as exc:
@@ -499,6 +506,8 @@ def export_problem(run: RunDir) -> str | None:
         return str(exc)
     if not run.weights_file.exists():
         return f"run {run.name} has no weights yet."
+    if is_code_run(cfg):
+        return CODE_RUN_PROBLEM
     from vae.model import VAE
     from ui.components.decoder import layer_steps
     with torch.device("meta"):  # shapes only: nothing allocated

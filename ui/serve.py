@@ -27,14 +27,15 @@ DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard.py"
 @contextlib.contextmanager
 def background(runs_root: str | os.PathLike, timeout_s: float = 60.0,
                log_path: str | os.PathLike | None = None, script: str | os.PathLike | None = None,
-               project: str | os.PathLike | None = None):
+               project: str | os.PathLike | None = None, env: dict[str, str] | None = None):
     """Serve the dashboard as `make run` does, over `runs_root`, on a free loopback port, in a
     child process; yields its URL once /_stcore/health answers. For tests and benchmarks.
 
     The server's output (warnings, tracebacks) goes to `log_path`, so a test can read it; a pipe
     nobody reads would block the server once it fills. `script` serves another Streamlit file with
     the same options (the benchmark's one-chart app); `project` serves another checkout of this
-    project (the benchmark's before and after, side by side)."""
+    project (the benchmark's before and after, side by side). `env` adds to the server's
+    environment (VAE_TRUST_CODE=1, as `make run TRUST_CODE=1` sets it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -47,7 +48,7 @@ def background(runs_root: str | os.PathLike, timeout_s: float = 60.0,
         proc = subprocess.Popen(
             [*serve, "--server.address", "127.0.0.1", "--server.port", str(port),
              "--server.headless", "true"], cwd=project or DASHBOARD.parent,
-            env={**os.environ, "VAE_RUNS_ROOT": str(runs_root)}, stdout=log,
+            env={**os.environ, **(env or {}), "VAE_RUNS_ROOT": str(runs_root)}, stdout=log,
             stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:

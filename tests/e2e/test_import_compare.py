@@ -1,15 +1,20 @@
-"""In Chromium: an imported pytorch/examples model opens on every page with no exception, and
-"Compare two models" draws its charts."""
+"""In Chromium: an imported pytorch/examples model opens on every page with no exception, a model
+imported as its own code opens and decodes on the server, and "Compare two models" draws its
+charts."""
+from pathlib import Path
+
 import pytest
 import torch
 from playwright.sync_api import expect
 
 from tests.conftest import _copy_runs
-from tests.e2e.conftest import CHARTS, assert_no_exception, assert_page_opens, open_page, serve
+from tests.e2e.conftest import (CHARTS, assert_no_exception, assert_page_opens, open_page, serve,
+                                wait_for_app)
 from tests.import_fixtures import train_examples
 from vae.data import load_dataset
 from vae.import_model import import_model
 
+PROJECT = Path(__file__).resolve().parents[2]
 PAGES = ["", "reconstructions", "generate", "draw", "explain", "replay", "rate_distortion",
          "presenter", "train", "runs", "compare"]
 
@@ -37,3 +42,43 @@ def test_compare_draws_its_charts(page, app_url):
     expect(page.locator(f"{CHARTS} .main-svg").first).to_be_visible()
     expect(page.locator(CHARTS)).to_have_count(5)
     expect(page.get_by_text("Root-mean-square distance")).to_have_count(1)
+
+
+@pytest.fixture(scope="module")
+def code_url(tmp_path_factory):
+    """A module that does not map onto the engine (tanh layers), imported as its own code, served
+    as `make run TRUST_CODE=1` serves it."""
+    from safetensors.torch import save_file
+
+    from tests.import_fixtures import make_tanh, train_module
+    root = _copy_runs(tmp_path_factory.mktemp("e2e-code"), ["mnist5k-2d"])
+    torch.set_num_threads(1)
+    net = train_module(make_tanh(), torch.from_numpy(load_dataset("mnist-5k").train_x.copy()),
+                       epochs=20)
+    save_file(net.state_dict(), root.parent / "tanh.safetensors")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(PROJECT)
+        import_model(None, "mnist-5k", "tanh", root, module="tests.import_fixtures:make_tanh",
+                     weights=root.parent / "tanh.safetensors", trust_code=True)
+    with serve(root, env={"VAE_TRUST_CODE": "1"}) as url:
+        yield url
+
+
+@pytest.mark.parametrize("path", ["", "generate", "draw", "explain", "compare"])
+def test_a_trusted_code_model_opens(page, code_url, path):
+    assert_page_opens(page, code_url, path, "tanh")
+    expect(page.get_by_text("needs --trust-code")).to_have_count(0)
+
+
+def test_a_code_models_sliders_decode_on_the_server_when_released(page, code_url):
+    open_page(page, code_url, "generate", "run=tanh")
+    expect(page.get_by_text("z is decoded on the server when you release a slider")).to_be_visible()
+    image = page.locator("[data-testid=stImage] img").first
+    before = image.get_attribute("src")
+    thumb = page.get_by_role("slider").first
+    thumb.focus()
+    for _ in range(20):
+        thumb.press("ArrowRight")
+    wait_for_app(page)
+    expect(image).not_to_have_attribute("src", before)
+    assert_no_exception(page)

@@ -15,13 +15,16 @@ import torch
 
 from ui.figures.curves import run_summary, runs_table
 from ui.figures.latent import posterior_figure
-from ui.forms.text import code, plain
+from ui.forms.imported import imported_from, untrusted_note
+from ui.forms.text import plain
 from ui.style import table_height
 from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
+from vae.code_model import code_trusted, is_code_run
 from vae.launch import launch_status, pending_launches
-from vae.run import DEFAULT_ROOT, RunDir, RunError, list_runs
+from vae.run import DEFAULT_ROOT, NeedsTrust, RunDir, RunError, list_runs
 
 DEFAULT_RUN = "mnist5k-2d"
+NEEDS_TRUST = "needs --trust-code"  # a run whose model is imported code, shown while not trusted
 MAX_POINTS = 10_000
 
 
@@ -56,8 +59,13 @@ def run_summaries(runs: list[RunDir]) -> tuple[list[dict], dict[str, list[str]]]
         status = run_status(r)
         if problems:
             status = {**status, "state": "damaged"}
-        summaries.append(run_summary(r.name, model_cfg.to_dict(), vars(train_cfg), status,
-                                     r.read_metrics()))
+        elif is_code_run(model_cfg) and not code_trusted():
+            status = {**status, "state": NEEDS_TRUST}
+        summary = run_summary(r.name, model_cfg.to_dict(), vars(train_cfg), status,
+                              r.read_metrics())
+        if imported_from(r) is not None:
+            summary["epochs"] = "imported"  # trained elsewhere: not "0 of 1 done"
+        summaries.append(summary)
     return summaries, damaged
 
 
@@ -141,6 +149,9 @@ def live_runs_table(runs: list[RunDir], with_pending: bool = False) -> None:
         table = runs_table(summaries)  # every run in view, not ten and a scroll bar
         st.dataframe(table, hide_index=True, width="stretch", height=table_height(len(table)))
         show_damaged(damaged)
+        untrusted = [s["run"] for s in summaries if s.get("status") == NEEDS_TRUST]
+        if untrusted:
+            st.caption(untrusted_note(untrusted))
 
     runs_overview()
 
@@ -154,13 +165,13 @@ def weights_mtime(run: RunDir, epoch: int | None = None) -> float:
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _model(path: str, epoch: int | None, mtime: float):
-    return RunDir(path).load_model(epoch=epoch)
+def _model(path: str, epoch: int | None, mtime: float, trusted: bool):
+    return RunDir(path).load_model(epoch=epoch)  # trusted: a model made of code needs it
 
 
 def load_model(run: RunDir, epoch: int | None = None):
     """The run's model (latest weights, or an epoch's snapshot), in eval mode on the CPU."""
-    return _model(str(run.path), epoch, weights_mtime(run, epoch))
+    return _model(str(run.path), epoch, weights_mtime(run, epoch), code_trusted())
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the dataset…")
@@ -241,6 +252,9 @@ def require_model(run: RunDir | None, epoch: int | None = None):
     try:
         model = load_model(run, epoch)
         data = run_dataset(run)
+    except NeedsTrust as exc:
+        st.info(f"Run **{plain(run.name)}** {plain(exc.reason)}", icon=":material/lock:")
+        st.stop()
     except RunError as exc:
         st.error(f"Run **{plain(run.name)}** cannot be opened: {plain(exc)}")
         st.stop()

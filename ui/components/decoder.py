@@ -38,12 +38,24 @@ import torch
 from torch import nn
 
 from ui.components.hover_images import sprite_sheet
+from ui.figures.images import auto_scale, png_bytes
 from ui.style import class_colours
+from vae.code_model import CodeVAE
 from vae.losses import dims_by_kl
 
 MAGIC = b"VAEW"
 ASSETS = Path(__file__).resolve().parent
 MAX_SCATTER = 2000  # points behind the pad; enough to see the classes, small on the wire
+SERVER_SLIDERS = 8  # the dims with the most KL get a slider when decoding runs on the server
+SERVER_DECODE_NOTE = (
+    "This model runs its own Python code (imported with `--module` and `--trust-code`), which the "
+    "browser cannot run: z is decoded on the server when you release a slider, not while you "
+    "drag, and there is no 2-D pad.")
+
+
+def runs_in_browser(model: nn.Module) -> bool:
+    """Whether the browser can run this model: this engine's layers, not imported Python code."""
+    return not isinstance(model, CodeVAE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,6 +64,8 @@ MAX_SCATTER = 2000  # points behind the pad; enough to see the classes, small on
 
 def decoder_layers(model: nn.Module) -> list[tuple[str, dict]]:
     """The decoder as (kind, tensors-and-shapes) steps; raises for a layer JS does not know."""
+    if not runs_in_browser(model):
+        raise ValueError("the browser runs this engine's layers, not imported Python code")
     return layer_steps(model.decoder, "decoder")
 
 
@@ -335,11 +349,13 @@ def latent_explorer(model: nn.Module, *, key: str, z=None, kl_per_dim: np.ndarra
         current = np.zeros(d)
         st.session_state[zk] = current.tolist()
 
-    payload, model_hash = model_payload(model, scatter)
     kl = np.zeros(d) if kl_per_dim is None else np.asarray(kl_per_dim, np.float64)
     act = np.ones(d, bool) if active is None else np.asarray(active, bool)
     order = dims_by_kl(kl)
     ranges = slider_ranges(d, None if scatter is None else scatter["mu"])
+    if not runs_in_browser(model):
+        return _server_explorer(model, key, current, order, act, ranges, image_px)
+    payload, model_hash = model_payload(model, scatter)
     if d < 2:
         pad = None
     else:
@@ -360,3 +376,27 @@ def latent_explorer(model: nn.Module, *, key: str, z=None, kl_per_dim: np.ndarra
               "rev": st.session_state.get(_rev_key(key), 0)},
         on_z_change=_on_z_change)
     return np.asarray(st.session_state[zk], np.float64)
+
+
+def _server_explorer(model: nn.Module, key: str, current: np.ndarray, order: list[int],
+                     active: np.ndarray, ranges: np.ndarray, image_px: int) -> np.ndarray:
+    """Sliders (the dims with the most KL) decoded by the model in Python on release."""
+    st.caption(SERVER_DECODE_NOTE)
+    rev = st.session_state.get(_rev_key(key), 0)
+    z = current.copy()
+    left, right = st.columns([1.3, 1], gap="large")
+    with left:
+        for i in order[:SERVER_SLIDERS]:
+            lo, hi = float(ranges[i][0]), float(ranges[i][1])
+            z[i] = st.slider(f"z{i}" + ("" if active[i] else " (inactive)"), lo, hi,
+                             value=float(np.clip(z[i], lo, hi)), step=0.01,
+                             key=f"{key}::server::{i}::{rev}")
+        if len(order) > SERVER_SLIDERS:
+            st.caption(f"The other {len(order) - SERVER_SLIDERS} dims stay at their values.")
+    st.session_state[_z_key(key)] = [float(v) for v in z]
+    with torch.no_grad():
+        image = model.decode_mean(torch.tensor(z, dtype=torch.float32)[None])[0].numpy()
+    side = int(model.config.image_shape[1])
+    right.image(png_bytes(image, scale=auto_scale(side, image_px)), width=image_px,
+                caption="the decoder's mean image of z, computed on the server")
+    return z

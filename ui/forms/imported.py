@@ -1,4 +1,5 @@
-"""Runs imported by vae.import_model: what a page says where it would draw training curves."""
+"""Runs imported by vae.import_model: what a page says where it would draw training curves, and
+about runs whose model is imported code."""
 from __future__ import annotations
 
 from ui.forms.text import code, plain
@@ -22,3 +23,12 @@ def no_curves_note(run: RunDir | None, what: str = "") -> str | None:
 
 def imported_names(runs) -> list[str]:
     return [r.name for r in runs if imported_from(r) is not None]
+
+
+def untrusted_note(names: list[str]) -> str:
+    """One sentence on the runs marked "needs --trust-code"."""
+    listed = ", ".join(f"**{plain(n)}**" for n in names[:6]) + (" …" if len(names) > 6 else "")
+    return (f"{listed} {'needs' if len(names) == 1 else 'need'} --trust-code: "
+            f"{'its model is' if len(names) == 1 else 'their models are'} Python code imported "
+            "with `vae.import_model --module`, and opening one runs that code. Start the "
+            "dashboard with `make run TRUST_CODE=1` if you trust it.")

@@ -16,7 +16,7 @@ from ui.cache import explain as cached
 from ui.cache.posterior import latent_summary
 from ui.cache.quality import prior_share
 from ui.cache.runs import all_runs, dataset_key, encode_test_set
-from ui.components.decoder import latent_explorer, set_explorer_z
+from ui.components.decoder import latent_explorer, runs_in_browser, set_explorer_z
 from ui.components.draw import drawn_id, drawn_input, drawn_source
 from ui.figures import explain as figs
 from ui.figures.diagram import vae_diagram_figure
@@ -446,10 +446,12 @@ def accounting(page: Page, inp: Input) -> None:
 def drag_z(page: Page, inp: Input, summary, dims) -> None:
     """§8: the in-browser decoder, started at this input's mu."""
     st.header("8 · Drag z yourself")
-    st.markdown("The decoder below runs in your browser: drag a slider or the pad and the picture "
-                "follows at once. It starts at this input's mu. Stay within about one sigma of mu "
-                "and you get variants of this input; wander off into the prior's tails and you "
-                "see what the decoder makes of codes no input was given.")
+    where = ("The decoder below runs in your browser: drag a slider or the pad and the picture "
+             "follows at once." if runs_in_browser(page.model) else
+             "The decoder below runs on the server, when you release a slider.")
+    st.markdown(f"{where} It starts at this input's mu. Stay within about one sigma of mu and you "
+                "get variants of this input; wander off into the prior's tails and you see what "
+                "the decoder makes of codes no input was given.")
     if st.session_state.get("explain_explorer_for") != (page.run.name, inp.index):
         st.session_state["explain_explorer_for"] = (page.run.name, inp.index)
         set_explorer_z("explain-z", inp.mu)
