@@ -296,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder holding the runs (default: $VAE_RUNS_ROOT, else checkpoints/)")
     p.add_argument("--module", metavar="PKG.MOD:FACTORY",
                    help="your own nn.Module: factory() returns it, with encode(x) -> (mu, logvar) "
-                        "or a Normal, and decode(z) -> logits or means")
+                        "or a Normal, and decode(z) -> logits or means; converted where its "
+                        "layers map onto this engine's MLP, else kept as its own code, which the "
+                        "dashboard opens only when started with VAE_TRUST_CODE=1")
     p.add_argument("--weights", help="with --module: its weights (.safetensors or .pt)")
     p.add_argument("--likelihood", default="bernoulli", choices=("bernoulli", "gaussian"),
                    help="with --module: p(x|z) (gaussian: sigma 1 on the decoded means)")
@@ -316,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"imported {run.name}: {run.path}", file=sys.stderr)
+    if (imported_from(run) or {}).get("not_mapped"):
+        print(f"{imported_from(run)['not_mapped']} It runs as its own code: the dashboard opens it "
+              "with `make run TRUST_CODE=1`.", file=sys.stderr)
     return 0
 
 
