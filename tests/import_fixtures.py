@@ -148,3 +148,31 @@ def train_module(model: nn.Module, train_x: torch.Tensor, epochs: int = 2,
             ((recon + kl) / len(x)).backward()
             optimizer.step()
     return model.eval()
+
+
+class ConvVAE(nn.Module):
+    """A user's convolutional VAE in the engine's conv layout: it converts, and so runs in the
+    browser. Its decode gives means (a sigmoid at the end)."""
+
+    def __init__(self, c1: int = 8, c2: int = 16, latent: int = 4):
+        super().__init__()
+        self.c2 = c2
+        self.enc = nn.Sequential(nn.Conv2d(1, c1, 4, 2, 1), nn.ReLU(), nn.Conv2d(c1, c2, 4, 2, 1),
+                                 nn.ReLU(), nn.Flatten())
+        self.mu = nn.Linear(c2 * 49, latent)
+        self.logvar = nn.Linear(c2 * 49, latent)
+        self.fc = nn.Linear(latent, c2 * 49)
+        self.dec = nn.Sequential(nn.ConvTranspose2d(c2, c1, 4, 2, 1), nn.ReLU(),
+                                 nn.ConvTranspose2d(c1, 1, 4, 2, 1), nn.Sigmoid())
+
+    def encode(self, x):
+        h = self.enc(x)
+        return self.mu(h), self.logvar(h)
+
+    def decode(self, z):
+        return self.dec(torch.relu(self.fc(z)).view(-1, self.c2, 7, 7))
+
+
+def make_conv() -> nn.Module:
+    torch.manual_seed(5)
+    return ConvVAE()

@@ -276,3 +276,30 @@ def test_train_cli_honours_vae_runs_root(tmp_path):
     assert done.returncode == 0, done.stderr
     assert RunDir(tmp_path / "envrun").read_status()["state"] == "finished"
     assert json.loads((tmp_path / "envrun" / "config.json").read_text())["train"]["epochs"] == 1
+
+
+def test_a_module_in_the_conv_layout_converts_and_runs_in_the_browser(mnist, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.chdir(PROJECT)
+    monkeypatch.delenv("VAE_TRUST_CODE", raising=False)
+    from tests.import_fixtures import make_conv
+    from ui.components.decoder import decode_payload, encode_payload, runs_in_browser
+    net = make_conv().eval()
+    save_file(net.state_dict(), tmp_path / "conv.safetensors")
+    run = import_model(None, "mnist-5k", "conv", tmp_path / "runs",
+                       module="tests.import_fixtures:make_conv",
+                       weights=tmp_path / "conv.safetensors", trust_code=True)
+    config, _ = run.read_config()
+    assert config.arch == "conv" and config.hidden == (8, 16) and config.latent_dim == 4
+    assert "not_mapped" not in imported_from(run)
+    model = run.load_model()  # no trust needed: no code of the module runs again
+    assert runs_in_browser(model)
+    x = torch.from_numpy(mnist.test_x[:100].copy())
+    with torch.no_grad():
+        mu, logvar = net.encode(x)
+        q = model.encode(x)
+        assert (q.mu - mu).abs().max() < 1e-5 and (q.logvar - logvar).abs().max() < 1e-5
+        means = model.decode_mean(mu)
+        assert (means - net.decode(mu)).abs().max() < 1e-5
+    browser = decode_payload(encode_payload(model), mu[:5].numpy())
+    assert abs(browser.reshape(5, -1) - means[:5].reshape(5, -1).numpy()).max() < 1e-4

@@ -309,19 +309,51 @@ def convert_pythae(folder: Path, image_shape: tuple) -> tuple[VAEConfig, dict, d
 
 def convert_module(model: nn.Module, spec: str, image_shape: tuple, likelihood: str,
                    x: torch.Tensor) -> tuple[VAEConfig, dict]:
-    """The engine's MLP config and weights for a module whose Linear layers are, in order: an
-    encoder chain from the pixels, two heads to the latent (mu, then log sigma^2, or the other way
-    round: the check below tells), a decoder chain mirroring the encoder. Anything else raises
-    NotMappable: such a module can still be imported as its own code (vae.code_model)."""
-    linears = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear)]
-    others = sorted({type(m).__name__ for _, m in model.named_modules()
-                     if not isinstance(m, (nn.Linear, nn.ReLU, nn.Sequential, nn.Flatten,
-                                           nn.Sigmoid, nn.Identity, nn.ModuleList))
-                     and m is not model})
-    refuse = (f"{spec} does not map onto this engine's MLP (Linear + ReLU encoder, two Linear "
-              "heads to mu and log sigma^2, a mirrored Linear + ReLU decoder)")
+    """This engine's config and weights for a module whose layers are one of its two layouts: the
+    MLP (_mlp_layout) or, where the module has convolutions, the conv layout (_conv_layout). The
+    two heads may be mu then log sigma^2 or the other way round: the check below tells. Anything
+    else raises NotMappable: such a module can still be imported as its own code
+    (vae.code_model)."""
+    convolutional = any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in model.modules())
+    layout = _conv_layout if convolutional else _mlp_layout
+    config, pairs, heads = layout(model, spec, tuple(image_shape), likelihood)
+    state = {}
+    for target, layer in pairs:
+        if layer.bias is None:
+            raise NotMappable(f"{spec} does not map onto this engine's {config.arch}: its layer "
+                              f"{type(layer).__name__} has no bias.")
+        state[f"{target}.weight"], state[f"{target}.bias"] = layer.weight, layer.bias
+    with torch.no_grad():
+        mu, _ = module_posterior(model, x, spec)
+        trial = build_model(config, state, spec)
+        if (trial.encode(x).mu - mu).abs().max() > TOLERANCE:  # the heads are the other way round
+            state["to_mu.weight"], state["to_logvar.weight"] = heads[1].weight, heads[0].weight
+            state["to_mu.bias"], state["to_logvar.bias"] = heads[1].bias, heads[0].bias
+    return config, {k: v.detach() for k, v in state.items()}
+
+
+def _only_layers(model: nn.Module, allowed: tuple, refuse: str) -> None:
+    others = sorted({type(m).__name__ for m in model.modules()
+                     if not isinstance(m, allowed) and m is not model})
     if others:
         raise NotMappable(f"{refuse}: it has {', '.join(others[:4])} layers.")
+
+
+def _config(spec: str, **fields) -> VAEConfig:
+    try:
+        return VAEConfig(**fields)
+    except ConfigError as exc:
+        raise NotMappable(f"{spec} does not fit this engine's model: {exc}") from exc
+
+
+def _mlp_layout(model: nn.Module, spec: str, image_shape: tuple, likelihood: str):
+    """Linear layers in order: an encoder chain from the pixels, two heads to the latent, a
+    decoder chain mirroring the encoder; ReLU between them."""
+    refuse = (f"{spec} does not map onto this engine's MLP (Linear + ReLU encoder, two Linear "
+              "heads to mu and log sigma^2, a mirrored Linear + ReLU decoder)")
+    _only_layers(model, (nn.Linear, nn.ReLU, nn.Sequential, nn.Flatten, nn.Sigmoid, nn.Identity,
+                         nn.ModuleList), refuse)
+    linears = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear)]
     n_pixels = image_shape[0] * image_shape[1] * image_shape[2]
     if len(linears) < 5 or len(linears) % 2 == 0:
         raise NotMappable(f"{refuse}: it has {len(linears)} Linear layers.")
@@ -336,26 +368,50 @@ def convert_module(model: nn.Module, spec: str, image_shape: tuple, likelihood: 
     if not chain_ok:
         shapes = ", ".join(f"{n} {m.in_features}->{m.out_features}" for n, m in linears)
         raise NotMappable(f"{refuse}: its Linear layers are {shapes}.")
-    try:
-        config = VAEConfig(image_shape=tuple(image_shape), arch="mlp", hidden=tuple(widths[1:]),
-                           latent_dim=latent, likelihood=likelihood)
-    except ConfigError as exc:
-        raise NotMappable(f"{spec} does not fit this engine's model: {exc}") from exc
+    config = _config(spec, image_shape=image_shape, arch="mlp", hidden=tuple(widths[1:]),
+                     latent_dim=latent, likelihood=likelihood)
     engine = [f"encoder.{1 + 2 * i}" for i in range(k)] + ["to_mu", "to_logvar"] \
         + [f"decoder.{2 * i}" for i in range(len(dec))]
-    state = {}
-    for target, (_, layer) in zip(engine, linears):
-        state[f"{target}.weight"], state[f"{target}.bias"] = layer.weight, layer.bias
-    if any(v is None for v in state.values()):
-        raise NotMappable(f"{refuse}: a Linear layer has no bias.")
-    with torch.no_grad():
-        mu, _ = module_posterior(model, x, spec)
-        trial = build_model(config, state, spec)
-        if (trial.encode(x).mu - mu).abs().max() > TOLERANCE:  # the heads are the other way round
-            state["to_mu.weight"] = heads[1][1].weight
-            state["to_logvar.weight"] = heads[0][1].weight
-            state["to_mu.bias"], state["to_logvar.bias"] = heads[1][1].bias, heads[0][1].bias
-    return config, {k: v.detach() for k, v in state.items()}
+    return config, [(t, m) for t, (_, m) in zip(engine, linears)], (heads[0][1], heads[1][1])
+
+
+# vae.model's conv layout: its layers' names in the engine, in the order a module registers them
+CONV_ENGINE = ("encoder.0", "encoder.2", "to_mu", "to_logvar", "decoder.0", "decoder.3",
+               "decoder.5")
+CONV_KINDS = (nn.Conv2d, nn.Conv2d, nn.Linear, nn.Linear, nn.Linear, nn.ConvTranspose2d,
+              nn.ConvTranspose2d)
+
+
+def _conv_layout(model: nn.Module, spec: str, image_shape: tuple, likelihood: str):
+    """Two Conv2d (4x4, stride 2, padding 1) with ReLU, two Linear heads, then a Linear + ReLU and
+    two ConvTranspose2d (4x4, stride 2, padding 1) back to the image: vae.model's conv layout."""
+    refuse = (f"{spec} does not map onto this engine's conv layout (two Conv2d 4x4 stride 2 + "
+              "ReLU, two Linear heads, Linear + ReLU, two ConvTranspose2d 4x4 stride 2)")
+    _only_layers(model, (*set(CONV_KINDS), nn.ReLU, nn.Sequential, nn.Flatten, nn.Unflatten,
+                         nn.Sigmoid, nn.Identity, nn.ModuleList), refuse)
+    layers = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d,
+                                                           nn.ConvTranspose2d))]
+    if tuple(type(m) for m in layers) != CONV_KINDS:
+        raise NotMappable(f"{refuse}: its layers are "
+                          f"{', '.join(type(m).__name__ for m in layers[:10])}.")
+    conv1, conv2, head1, head2, fc, up1, up2 = layers
+    c, h, w = image_shape
+    c1, c2, latent = conv1.out_channels, conv2.out_channels, head1.out_features
+    feat = c2 * (h // 4) * (w // 4)
+    shaped = all(m.kernel_size == (4, 4) and m.stride == (2, 2) and m.padding == (1, 1)
+                 and m.groups == 1 and m.dilation == (1, 1) and m.padding_mode == "zeros"
+                 for m in (conv1, conv2, up1, up2)) \
+        and up1.output_padding == (0, 0) and up2.output_padding == (0, 0)
+    chained = (conv1.in_channels == c and conv2.in_channels == c1
+               and head1.in_features == head2.in_features == feat == fc.out_features
+               and head2.out_features == latent == fc.in_features
+               and (up1.in_channels, up1.out_channels, up2.in_channels, up2.out_channels)
+               == (c2, c1, c1, c))
+    if not (shaped and chained):
+        raise NotMappable(f"{refuse}: its kernel sizes, strides or channels are others.")
+    config = _config(spec, image_shape=image_shape, arch="conv", hidden=(c1, c2),
+                     latent_dim=latent, likelihood=likelihood)
+    return config, list(zip(CONV_ENGINE, layers)), (head1, head2)
 
 
 def module_reference(model: nn.Module, spec: str):

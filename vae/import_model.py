@@ -13,7 +13,8 @@ Three formats, told apart by the source:
    code, and loading them runs it.
 3. Your own nn.Module: --module pkg.mod:factory builds it, --weights (.safetensors or .pt) fills
    it. This runs your code, so it needs --trust-code (or VAE_TRUST_CODE=1). Where its layers map
-   onto this engine's MLP (Linear + ReLU encoder, two heads, a mirrored decoder), it is converted,
+   onto this engine's MLP (Linear + ReLU encoder, two heads, a mirrored decoder) or its conv
+   layout (two 4x4 stride-2 convolutions, two heads, their mirror), it is converted,
    the mapping verified by running both networks on test images, and its code never runs again.
    Otherwise the run keeps the module's own weights and names its factory (vae.code_model): the
    dashboard opens it only when started with VAE_TRUST_CODE=1, and decodes it on the server.
@@ -297,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--module", metavar="PKG.MOD:FACTORY",
                    help="your own nn.Module: factory() returns it, with encode(x) -> (mu, logvar) "
                         "or a Normal, and decode(z) -> logits or means; converted where its "
-                        "layers map onto this engine's MLP, else kept as its own code, which the "
+                        "layers map onto this engine's MLP or conv layout, else kept as its own code, which the "
                         "dashboard opens only when started with VAE_TRUST_CODE=1")
     p.add_argument("--weights", help="with --module: its weights (.safetensors or .pt)")
     p.add_argument("--likelihood", default="bernoulli", choices=("bernoulli", "gaussian"),
