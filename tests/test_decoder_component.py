@@ -126,3 +126,22 @@ def test_payload_carries_the_pads_test_images_as_a_sprite():
     png = bytes(body[sprite["png"][0]:sprite["png"][0] + sprite["png"][1]])
     for i in (0, 777, MAX_SCATTER - 1):
         assert np.array_equal(tile(png, sprite, i), to_uint8(images[i, 0])), f"image {i}"
+
+
+def test_pages_with_different_scatters_keep_their_payloads(monkeypatch):
+    """Generate (scatter with images), the explanation page (without) and Draw (with the
+    encoder) share one cached model: none of them re-encodes the others' payload."""
+    import ui.components.decoder as dec
+    calls = []
+    real = dec.encode_payload
+    monkeypatch.setattr(dec, "encode_payload", lambda *a, **k: calls.append(1) or real(*a, **k))
+    model = VAE(VAEConfig(hidden=(8,), latent_dim=2)).eval()
+    mu = np.random.default_rng(0).normal(size=(50, 2))
+    plain = {"mu": mu, "labels": np.zeros(50, int), "class_names": ["a"]}
+    images = {**plain, "images": np.zeros((50, 1, 28, 28), np.float32)}
+    first = [dec.model_payload(model, s, encoder=e) for s, e in
+             ((images, False), (plain, False), (plain, True))]
+    again = [dec.model_payload(model, s, encoder=e) for s, e in
+             ((images, False), (plain, False), (plain, True))]
+    assert len(calls) == 3 and all(a[0] is b[0] for a, b in zip(first, again))
+    assert len({h for _, h in first}) == 3

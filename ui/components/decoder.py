@@ -246,7 +246,8 @@ def _conv_transpose2d(x: np.ndarray, layer: dict, body: memoryview) -> np.ndarra
     return out + _blob(body, layer["bias"])[None, :, None, None]
 
 
-_payloads: "weakref.WeakKeyDictionary[nn.Module, dict[bool, dict]]" = weakref.WeakKeyDictionary()
+_payloads: "weakref.WeakKeyDictionary[nn.Module, dict[tuple, dict]]" = weakref.WeakKeyDictionary()
+PAYLOADS_PER_MODEL = 4  # Generate, the explanation page and Draw each keep theirs: none evicts another
 
 
 def model_payload(model: nn.Module, scatter: dict | None = None,
@@ -257,12 +258,14 @@ def model_payload(model: nn.Module, scatter: dict | None = None,
         np.ascontiguousarray(scatter["mu"][:MAX_SCATTER], np.float32).tobytes()).hexdigest() + (
         "+images" if scatter.get("images") is not None else "")
     per_model = _payloads.setdefault(model, {})
-    cached = per_model.get(bool(encoder))
-    if cached is None or cached["scatter_id"] != scatter_id:
+    key = (bool(encoder), scatter_id)
+    cached = per_model.pop(key, None)
+    if cached is None:
         payload = encode_payload(model, scatter, encoder=encoder)
-        cached = {"scatter_id": scatter_id, "payload": payload,
-                  "hash": read_payload(payload)[0]["id"]}
-        per_model[bool(encoder)] = cached
+        cached = {"payload": payload, "hash": read_payload(payload)[0]["id"]}
+        while len(per_model) >= PAYLOADS_PER_MODEL:
+            per_model.pop(next(iter(per_model)))  # the least recently used
+    per_model[key] = cached  # last: the most recently used
     return cached["payload"], cached["hash"]
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import stat
 import threading
+import time
 from collections import OrderedDict
 
 from ..model import _is_int, _is_real
@@ -29,6 +30,11 @@ _PARSED_METRICS: OrderedDict[tuple[bytes, int | None], tuple[list[dict], int, in
 MAX_PARSED_METRICS = 256  # entries
 MAX_PARSED_METRICS_BYTES = 64 << 20  # the sum of the cached files' sizes
 _PARSED_METRICS_LOCK = threading.Lock()
+# Which content a file had when its (path, inode, size, mtime, ctime) were these: a page's rerun
+# finds an unchanged file by one lstat, without reading and hashing it again. Any write changes
+# size, mtime or ctime, so a changed file is read again.
+_CONTENT_BY_STAT: OrderedDict[tuple, tuple[bytes, int | None]] = OrderedDict()
+RACY_NS = 2_000_000_000  # a file written this recently is read, whatever its stat says
 
 MAX_STEP = 10**9  # a step or epoch past this is no run the trainer wrote (10,000 epochs at most)
 MAX_METRIC = 1e12  # |value| of any logged number; nats per image and samples/s are far below
@@ -52,13 +58,32 @@ class MetricsLog:
         skipped but not counted (the trainer may be writing it). Rows a crashed session wrote past
         the point a resume went on from are dropped (the resumed session wrote them again), so each
         step and epoch appears once."""
+        rows, bad = self._parsed_metrics()
+        return [dict(r) for r in rows], bad  # copies: a caller may change its rows
+
+    def metrics_bad_lines(self) -> int:
+        """How many lines read_metrics_checked skips, without copying the rows."""
+        return self._parsed_metrics()[1]
+
+    def _parsed_metrics(self) -> tuple[list[dict], int]:
+        """The cached (rows, bad lines): by the file's stat when it is unchanged, else by its
+        content, else parsed now."""
+        latent_dim = self._latent_dim()
+        signature = self._metrics_stat(latent_dim)
+        if signature is not None:
+            with _PARSED_METRICS_LOCK:
+                key = _CONTENT_BY_STAT.get(signature)
+                cached = _PARSED_METRICS.get(key) if key is not None else None
+                if cached is not None:
+                    _PARSED_METRICS.move_to_end(key)
+            if cached is not None:
+                return cached[0], cached[1]
         try:
             data = self.read_bytes(self.metrics_file, MAX_METRICS_BYTES)
         except FileNotFoundError:
             return [], 0
         except RunError:
             return [], 1
-        latent_dim = self._latent_dim()
         key = (hashlib.blake2b(data, digest_size=20).digest(), latent_dim)
         with _PARSED_METRICS_LOCK:  # Streamlit runs sessions' scripts in threads
             cached = _PARSED_METRICS.get(key)
@@ -67,7 +92,26 @@ class MetricsLog:
         if cached is None:  # parsed once per content: pages reread every run
             cached = (*self._parse_metrics(data, latent_dim), len(data))
             _remember(key, cached)
-        return [dict(r) for r in cached[0]], cached[1]  # copies: a caller may change its rows
+        if signature is not None and len(data) == signature[1]:  # not appended to meanwhile
+            with _PARSED_METRICS_LOCK:
+                _CONTENT_BY_STAT[signature] = key
+                while len(_CONTENT_BY_STAT) > MAX_PARSED_METRICS:
+                    _CONTENT_BY_STAT.popitem(last=False)
+        return cached[0], cached[1]
+
+    def _metrics_stat(self, latent_dim: int | None) -> tuple | None:
+        """(path, inode, size, mtime, ctime, latent size) of a regular metrics file; None for
+        anything else (missing, a link, a folder), which the checked read then reports."""
+        try:
+            info = os.lstat(self.inside(self.metrics_file))
+        except (OSError, RunError):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < RACY_NS:
+            return None  # written just now: a second write in the same clock tick would look alike
+        return (str(self.metrics_file), info.st_size, info.st_ino, info.st_mtime_ns,
+                info.st_ctime_ns, latent_dim)
 
     def _latent_dim(self) -> int | None:
         """config.json's latent size, which kl_per_dim and active_units are checked against; None

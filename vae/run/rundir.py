@@ -68,7 +68,7 @@ class RunDir(RunFiles, RunConfig, TrainerLock, RunStatus, MetricsLog, Checkpoint
                 found.append(wrong)
         if any(str(self.metrics_file) in p for p in found):
             return found  # its one problem is said; no count of lines that could not be read
-        _, bad = self.read_metrics_checked()
+        bad = self.metrics_bad_lines()
         if bad:
             found.append(f"{self.metrics_file}: {bad} line{'s' * (bad != 1)} skipped (not a "
                          "metrics row: bad JSON or UTF-8, or values of the wrong kind).")
