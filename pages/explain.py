@@ -32,7 +32,8 @@ section.kl_calculator(page, inp, dims)
 found = section.prior(page)
 # 7 · The accounting: ELBO and IWAE (a fragment)
 section.accounting(page, inp)
+bound = section.lower_bound(page, inp)
 # 8 · Drag z yourself
 section.drag_z(page, inp, summary, dims)
 # 9 · What you can now say
-section.takeaways(split, grads, found)
+section.takeaways(split, grads, found, bound)

@@ -251,3 +251,19 @@ def test_posterior_kl_is_the_engines(model, test_x):
     with torch.no_grad():
         ref = model.encode(torch.from_numpy(test_x[4:5].copy())).kl()[0].numpy()
     np.testing.assert_allclose(ex.posterior_kl(model, test_x[4]), ref, rtol=1e-6)
+
+
+def test_the_bound_picture_is_jensen_on_this_models_weights(model):
+    """Mean of log w is the ELBO, log of mean w is above it (Jensen, exactly, on any sample);
+    IWAE_k at k = 1 is the ELBO and climbs with k; k = 1000 agrees with iwae_bound's own draws."""
+    x = load_dataset("mnist-5k").test_x[3]
+    picture = ex.bound_picture(model, x, n=5000, seed=0)
+    assert picture.log_w.shape == (5000,) and picture.ks == (1, 10, 100, 1000)
+    assert picture.iwae_by_k[0] == pytest.approx(picture.elbo, abs=1e-9)
+    assert picture.best >= picture.elbo and picture.gap > 0
+    assert all(b >= a - 0.05 for a, b in zip(picture.iwae_by_k, picture.iwae_by_k[1:]))
+    assert picture.iwae_by_k[-1] > picture.elbo + 0.5 * picture.gap  # most of the gap closed
+    xt = torch.from_numpy(np.array(x, np.float32))[None]
+    own = np.mean([float(iwae_bound(model, xt, 1000, generator=torch.Generator().manual_seed(s)))
+                   for s in range(1, 5)])  # IWAE_1000 varies by about half a nat between draws
+    assert own == pytest.approx(picture.iwae_by_k[-1], abs=1.0)

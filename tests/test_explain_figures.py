@@ -182,3 +182,18 @@ def test_the_prior_ring_is_drawn_above_the_codes_on_a_halo():
     assert last_class < halo < ring, "halo, then dashes, above every class's dots"
     assert fig.data[ring].line.dash == "dash" and fig.data[ring].line.width >= 3
     assert fig.data[halo].line.width > fig.data[ring].line.width and not fig.data[halo].showlegend
+
+
+def test_bound_figure_marks_the_elbo_and_log_p_on_the_histogram():
+    log_w = RNG.normal(-100.0, 2.0, size=2000)
+    elbo = log_w.mean()
+    best = np.log(np.mean(np.exp(log_w - log_w.max()))) + log_w.max()
+    fig = figs.bound_figure(log_w, (1, 10, 100), [elbo, elbo + 1.0, elbo + 1.5])
+    hist = next(t for t in fig.data if t.type == "histogram")
+    assert len(hist.x) == 2000
+    mean_line = _trace(fig, "mean of log w = ELBO")
+    log_p_line = _trace(fig, "log of mean w ≈ log p(x)")
+    assert mean_line.x[0] == pytest.approx(elbo) and log_p_line.x[0] == pytest.approx(best)
+    assert f"{elbo:.2f}" in mean_line.name and f"{best:.2f}" in log_p_line.name
+    curve = _trace(fig, "IWAE_k")
+    assert list(curve.x) == [1, 10, 100] and fig.layout.xaxis2.type == "log"

@@ -256,10 +256,10 @@ def test_every_point_the_learner_needs_has_a_takeaway_with_its_section(runs_root
     at = _open()
     assert any(h.value == "9 · What you can now say" for h in at.header)
     lines = [m.value for m in at.markdown if m.value.startswith("- **")]
-    assert len(lines) == 5
+    assert len(lines) == 6
     for start, ref in (("What is random", "§1"), ("Why the reparameterization", "§3"),
                        ("What the kl_loss line", "§4"), ("Why z is pushed", "§6"),
-                       ("What β does", "§6")):
+                       ("What β does", "§6"), ("Why the ELBO is a lower bound", "§7")):
         assert any(line.startswith(f"- **{start}") and ref in line for line in lines), start
 
 
@@ -350,3 +350,17 @@ def test_accounting_says_its_numbers_are_scores_with_the_pixel_baseline(runs_roo
     neg_elbo = float(note.split("model's −ELBO is ")[1].split(".")[0] + "." +
                      note.split("model's −ELBO is ")[1].split(".")[1][:1])
     assert neg_elbo < baseline, "the VAE scores better than one Bernoulli per pixel"
+
+
+def test_the_lower_bound_section_states_its_own_numbers(runs_root, model, test_x):
+    at = _open()
+    picture = ex.bound_picture(model, test_x[_shown(at)], n=5000, seed=0)
+    caption = next(c.value for c in at.caption if "Jensen's inequality" in c.value)
+    assert f"Their mean is the ELBO**, {picture.elbo:.2f} nats" in caption
+    assert f"it comes to {picture.best:.2f}" in caption
+    assert f"about {picture.gap:.2f} nats here" in caption
+    recap = next(m.value for m in at.markdown if "Why the ELBO is a lower bound." in m.value)
+    assert f"§7: {picture.gap:.2f} nats for this input" in recap
+    spec = plotly_spec(at, "explain_bound_fig")
+    assert [t.get("type") for t in spec["data"]].count("histogram") == 1
+    assert any(f"= ELBO = {picture.elbo:.2f}" in (t.get("name") or "") for t in spec["data"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .losses import bits_per_dim, dims_by_kl, iwae_bound
+from .losses import bits_per_dim, dims_by_kl, iwae_bound, log_importance_weights
 from .model import VAE
 from .run import RunDir, RunError
 
@@ -370,6 +370,49 @@ def accounting(model: VAE, x: np.ndarray, k: int, samples: int = 200, seed: int 
     iwae = iwae_bound(model, xt, k, chunk=200, generator=g)
     return Accounting(float(recon_t.mean()), float(kl.mean()), float(iwae.mean()), int(k),
                       int(samples), len(xt), model.config.n_pixels)
+
+
+@dataclass(frozen=True)
+class BoundPicture:
+    """Why the ELBO is a lower bound, for one input: log w = log p(x, z) - log q(z|x) for n draws
+    z ~ q(z|x). E[log w] is the ELBO; log E[w] is log p(x) exactly (w's mean is p(x)), and since
+    log is concave, E[log w] <= log E[w] (Jensen). IWAE_k averages k weights inside the log."""
+    log_w: np.ndarray  # (n,) nats
+    ks: tuple[int, ...]
+    iwae_by_k: np.ndarray  # IWAE_k for each k: the mean over n // k disjoint groups of k draws
+
+    @property
+    def elbo(self) -> float:
+        return float(self.log_w.mean())
+
+    @property
+    def best(self) -> float:
+        """log of the mean weight over all n draws: IWAE_n, the closest estimate of log p(x)."""
+        return float(_log_mean_exp(self.log_w))
+
+    @property
+    def gap(self) -> float:
+        """best - ELBO: an estimate (from below) of KL(q(z|x) || p(z|x))."""
+        return self.best - self.elbo
+
+
+def _log_mean_exp(a: np.ndarray, axis=None) -> np.ndarray:
+    top = np.max(a, axis=axis, keepdims=True)
+    out = np.log(np.mean(np.exp(a - top), axis=axis, keepdims=True)) + top
+    return np.squeeze(out, axis=axis) if axis is not None else out.item()
+
+
+@torch.no_grad()
+def bound_picture(model: VAE, x: np.ndarray, n: int = 5000, ks: tuple[int, ...] = (1, 10, 100, 1000),
+                  seed: int = 0) -> BoundPicture:
+    """The log importance weights of n draws for one input x (1, H, W) and IWAE_k from them."""
+    xt = torch.from_numpy(np.array(x, np.float32)).reshape(1, *model.config.image_shape)
+    g = torch.Generator().manual_seed(int(seed))
+    log_w = log_importance_weights(model, xt, n, chunk=500, generator=g)[:, 0].double().numpy()
+    ks = tuple(k for k in ks if k <= n)
+    by_k = np.array([_log_mean_exp(log_w[:(n // k) * k].reshape(n // k, k), axis=1).mean()
+                     for k in ks])
+    return BoundPicture(log_w, ks, by_k)
 
 
 # ------------------------------------------------------------------------------------------- runs

@@ -34,6 +34,16 @@ def accounting_for_input(run: RunDir, x: np.ndarray, k: int) -> ex.Accounting:
     return _accounting(str(run.path), weights_mtime(run), np.asarray(x, np.float32)[None], k)
 
 
+@st.cache_data(max_entries=32, show_spinner="Drawing 5,000 z from q(z|x)…")
+def _bound_picture(path: str, mtime: float, x: np.ndarray) -> ex.BoundPicture:
+    return ex.bound_picture(load_model(RunDir(path)), x, n=5000, seed=0)
+
+
+def bound_picture(run: RunDir, x: np.ndarray) -> ex.BoundPicture:
+    """log w of 5,000 draws from q(z|x) for one input, and IWAE_k from them."""
+    return _bound_picture(str(run.path), weights_mtime(run), np.asarray(x, np.float32))
+
+
 def accounting_sample_indices(run: RunDir) -> np.ndarray:
     """The fixed stratified sample of test images the page's bound averages over."""
     return ex.stratified_sample(run_dataset(run).test_y, ACCOUNTING_SAMPLE, seed=0)

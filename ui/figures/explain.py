@@ -242,6 +242,48 @@ def accounting_figure(recon: float, kl: float, iwae: float, k: int) -> go.Figure
     return fig
 
 
+def bound_figure(log_w: np.ndarray, ks, iwae_by_k, bins: int = 60) -> go.Figure:
+    """Why ELBO <= log p(x), for one input. Left: the histogram of log w = log p(x, z) - log q(z|x)
+    over draws z ~ q(z|x), with their mean (the ELBO) and the log of their mean weight (IWAE over
+    all draws, the closest estimate of log p(x)). Right: IWAE_k against k, from the ELBO at k = 1
+    up toward that estimate."""
+    log_w = np.asarray(log_w, np.float64)
+    elbo = float(log_w.mean())
+    top = float(log_w.max())
+    best = float(np.log(np.mean(np.exp(log_w - top))) + top)
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.1,
+                        subplot_titles=(f"log w of {len(log_w):,} draws z ~ q(z|x)",
+                                        "IWAE_k: k weights averaged inside the log"))
+    fig.add_trace(go.Histogram(x=log_w, nbinsx=bins, marker_color=SAMPLE_COLOUR, opacity=0.75,
+                               name="log w = log p(x, z) − log q(z|x)",
+                               hovertemplate="log w %{x}<br>%{y} draws<extra></extra>"),
+                  row=1, col=1)
+    for value, colour, dash, words in (
+            (elbo, MEAN_COLOUR, "solid", f"mean of log w = ELBO = {elbo:.2f}"),
+            (best, WIDTH_COLOUR, "dash", f"log of mean w ≈ log p(x) = {best:.2f}")):
+        fig.add_trace(go.Scatter(x=[value, value], y=[0, 1], yaxis="y3", mode="lines",
+                                 line=dict(color=colour, width=3, dash=dash), name=words,
+                                 hovertemplate=f"{words}<extra></extra>"))
+    ks = [int(k) for k in ks]
+    fig.add_trace(go.Scatter(x=ks, y=list(iwae_by_k), mode="lines+markers", name="IWAE_k",
+                             marker=dict(color=SAMPLE_COLOUR, size=9), line=dict(color=SAMPLE_COLOUR),
+                             hovertemplate="k = %{x}: %{y:.2f} nats<extra>IWAE_k</extra>",
+                             showlegend=False), row=1, col=2)
+    fig.add_hline(y=best, line=dict(color=WIDTH_COLOUR, width=2, dash="dash"), row=1, col=2)
+    fig.add_hline(y=elbo, line=dict(color=MEAN_COLOUR, width=2), row=1, col=2)
+    fig.update_layout(
+        height=380, margin=dict(l=10, r=10, t=50, b=10), bargap=0.02,
+        legend=dict(orientation="h", y=-0.22, x=0),
+        # the two lines span the histogram's height whatever its counts: an overlay axis 0..1
+        yaxis3=dict(overlaying="y", range=[0, 1], visible=False, anchor="x"))
+    fig.data[1].xaxis = fig.data[2].xaxis = "x"
+    fig.update_xaxes(title_text="log w (nats)", row=1, col=1)
+    fig.update_yaxes(title_text="draws", row=1, col=1)
+    fig.update_xaxes(title_text="k (log scale)", type="log", row=1, col=2)
+    fig.update_yaxes(title_text="nats (higher is tighter)", row=1, col=2)
+    return fig
+
+
 def curves_with_cursor_figure(epoch: np.ndarray, recon: np.ndarray, kl: np.ndarray,
                               neg_elbo: np.ndarray, cursor: int | None) -> go.Figure:
     """Test -ELBO and reconstruction (top), KL (bottom) by epoch; a cursor at the replayed epoch."""

@@ -62,7 +62,9 @@ def gradient_sentence(g: ex.ReparamGradients) -> str:
             "`rsample()`, the same z is computed as mu + sigma · eps, so the chain rule reaches "
             "both (dL/dmu = dL/dz, dL/dsigma = dL/dz · eps) and the encoder's "
             f"weights receive a gradient of size {g.rsample_encoder_grad_norm:.3g} instead of "
-            "none.")
+            "none. (That size is the length of the vector of dL/dθ over every encoder weight θ, "
+            "for this one image: what counts is that it is not zero, so each training step can "
+            "move the encoder.)")
 
 
 def kl_terms_table(mu, sigma) -> pd.DataFrame:
@@ -206,6 +208,20 @@ def likelihood_note(likelihood: str, neg_elbo: float, baseline: float | None,
     return words
 
 
+def bound_caption(n: int, elbo: float, best: float, k_top: int, iwae_top: float) -> str:
+    """§7's picture of why ELBO <= log p(x), in words that match its numbers."""
+    return (f"Each bar counts draws z ~ q(z|x) of this input by their log weight "
+            "log w = log p(x|z) + log p(z) − log q(z|x). **Their mean is the ELBO**, "
+            f"{elbo:.2f} nats. The mean of w itself is exactly p(x), so **log p(x) is the log of "
+            f"the mean weight**; over these {n:,} draws it comes to {best:.2f}, an estimate "
+            "from slightly below. log is concave, so a mean of logs is never above the log of the "
+            "mean (**Jensen's inequality**): ELBO ≤ log p(x), for every input. The gap, about "
+            f"{best - elbo:.2f} nats here, is KL(q(z|x) ‖ p(z|x)): how far the encoder's Gaussian "
+            "is from the true posterior p(z|x). IWAE_k takes the log of the mean of k weights, so "
+            f"it climbs from the ELBO at k = 1 to {iwae_top:.2f} at k = {k_top:,} (right), "
+            "closing most of that gap.")
+
+
 def accounting_scope_caption(scope: str, n_images: int, n_test: int, samples: int,
                              full_test_neg_elbo: float | None) -> str:
     """§7: which images the numbers average over, and how they were estimated."""
@@ -223,16 +239,18 @@ def accounting_scope_caption(scope: str, n_images: int, n_test: int, samples: in
 
 
 def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: float | None,
-              ae_shown: bool, beta_family: list[ex.RunPoint] | None = None) -> list[str]:
+              ae_shown: bool, beta_family: list[ex.RunPoint] | None = None,
+              bound_gap: float | None = None) -> list[str]:
     """§9: what a learner can now say, each answer pointing to the section that shows it.
-    coverage, ae_coverage: shares of prior samples inside some q(z|x) (None: not measured)."""
+    coverage, ae_coverage: shares of prior samples inside some q(z|x) (None: not measured);
+    bound_gap: log p(x) - ELBO estimated for this input (§7), or None."""
     out = [
         "**What is random, what is not.** mu and sigma are the encoder's deterministic outputs "
         "(§1: encoding again gives identical numbers); the only randomness is eps, and "
         "z = mu + sigma · eps scatters around a mu that stays put (§2).",
         "**Why the reparameterization trick.** A z drawn by sampling has no path back to mu and "
-        f"sigma; written as mu + sigma · eps it does (§3: None against a gradient of size "
-        f"{grad_norm:.3g} for the encoder).",
+        f"sigma; written as mu + sigma · eps it does (§3: None, against a gradient of length "
+        f"{grad_norm:.3g} over the encoder's weights).",
         "**What the kl_loss line compares.** Not mu with sigma: the Gaussian N(mu, sigma²) with "
         "N(0, 1), per dim; −square(z_mean) gives the mean penalty mu²/2, the other three terms "
         "the width penalty (sigma² − 1 − ln sigma²)/2 (§4: "
@@ -264,6 +282,11 @@ def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: 
         what_beta += ("; what a large β does needs runs that differ in β only, and there are "
                       "none here yet (Rate and distortion can sweep them).")
     out.append(what_beta)
+    if bound_gap is not None:
+        out.append("**Why the ELBO is a lower bound.** It is the mean of log w over z ~ q(z|x), "
+                   "while log p(x) is the log of the mean w; by Jensen's inequality the first is "
+                   "never above the second, and the shortfall is KL(q(z|x) ‖ p(z|x)), how far "
+                   f"q(z|x) is from the true posterior (§7: {bound_gap:.2f} nats for this input).")
     return out
 
 

@@ -442,6 +442,17 @@ def accounting(page: Page, inp: Input) -> None:
         None if point is None else point.recon + point.kl))
 
 
+def lower_bound(page: Page, inp: Input) -> ex.BoundPicture:
+    """§7, continued: why ELBO <= log p(x), drawn from this input's own importance weights."""
+    st.subheader("Why the ELBO is a lower bound")
+    picture = cached.bound_picture(page.run, inp.x)
+    st.plotly_chart(figs.bound_figure(picture.log_w, picture.ks, picture.iwae_by_k),
+                    theme="streamlit", key="explain_bound_fig")
+    st.caption(sec.bound_caption(len(picture.log_w), picture.elbo, picture.best, picture.ks[-1],
+                                 float(picture.iwae_by_k[-1])))
+    return picture
+
+
 # ---------------------------------------------------------------------------- 8 · drag z yourself
 def drag_z(page: Page, inp: Input, summary, dims) -> None:
     """§8: the in-browser decoder, started at this input's mu."""
@@ -463,11 +474,13 @@ def drag_z(page: Page, inp: Input, summary, dims) -> None:
 
 
 # ------------------------------------------------------------------------- 9 · what you can say
-def takeaways(split: ex.KLSplit, grads: ex.ReparamGradients, found: Prior) -> None:
+def takeaways(split: ex.KLSplit, grads: ex.ReparamGradients, found: Prior,
+              bound: ex.BoundPicture | None = None) -> None:
     st.header("9 · What you can now say")
     vae_run, ae_run = found.vae_run, found.ae_run
     for line in sec.takeaways(split.total, grads.rsample_encoder_grad_norm,
                               found.coverage.get(vae_run.name) if vae_run is not None else None,
                               found.coverage.get(ae_run.name) if ae_run is not None else None,
-                              ae_run is not None, found.family):
+                              ae_run is not None, found.family,
+                              None if bound is None else bound.gap):
         st.markdown("- " + line)
