@@ -362,5 +362,5 @@ def test_the_lower_bound_section_states_its_own_numbers(runs_root, model, test_x
     recap = next(m.value for m in at.markdown if "Why the ELBO is a lower bound." in m.value)
     assert f"§7: {picture.gap:.2f} nats for this input" in recap
     spec = plotly_spec(at, "explain_bound_fig")
-    assert [t.get("type") for t in spec["data"]].count("histogram") == 1
+    assert [t.get("name") for t in spec["data"]].count("log w = log p(x, z) − log q(z|x)") == 1
     assert any(f"= ELBO = {picture.elbo:.2f}" in (t.get("name") or "") for t in spec["data"])
