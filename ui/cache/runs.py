@@ -18,7 +18,8 @@ from ui.figures.latent import posterior_figure
 from ui.forms.imported import imported_from, untrusted_note
 from ui.forms.text import plain
 from ui.style import table_height
-from vae.data import CUSTOM, Dataset, DatasetError, data_options, dataset_stamp, load_dataset
+from vae.data import (CUSTOM, Dataset, DatasetError, binarized, data_options, dataset_stamp,
+                      load_dataset)
 from vae.code_model import code_trusted, is_code_run
 from vae.launch import launch_status, pending_launches
 from vae.run import DEFAULT_ROOT, NeedsTrust, RunDir, RunError, list_runs
@@ -175,8 +176,10 @@ def load_model(run: RunDir, epoch: int | None = None):
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the dataset…")
-def _dataset(name: str, data_dir: str | None, options: tuple = (), stamp: tuple = ()) -> Dataset:
-    return load_dataset(name, data_dir, **dict(options))  # stamp: a changed image folder reloads
+def _dataset(name: str, data_dir: str | None, options: tuple = (), stamp: tuple = (),
+             binarize: bool = False) -> Dataset:
+    data = load_dataset(name, data_dir, **dict(options))  # stamp: a changed image folder reloads
+    return binarized(data) if binarize else data  # a --binarize run's fixed 0/1 test set
 
 
 def dataset_key(run: RunDir) -> tuple:
@@ -187,7 +190,8 @@ def dataset_key(run: RunDir) -> tuple:
     options = data_options(train_cfg.dataset, train_cfg.image_size, train_cfg.split_seed,
                            train_cfg.test_fraction)
     stamp = dataset_stamp(train_cfg.data_dir) if train_cfg.dataset in CUSTOM else ()
-    return (train_cfg.dataset, train_cfg.data_dir, tuple(sorted(options.items())), stamp)
+    return (train_cfg.dataset, train_cfg.data_dir, tuple(sorted(options.items())), stamp,
+            train_cfg.binarize)
 
 
 def run_dataset(run: RunDir) -> Dataset:

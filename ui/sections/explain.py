@@ -431,7 +431,7 @@ def accounting(page: Page, inp: Input) -> None:
     st.markdown(sec.accounting_definitions(acc))
     baseline = cached.pixel_baseline(dataset_key(run), page.data)
     st.caption(sec.likelihood_note(page.model.config.likelihood, acc.neg_elbo, baseline,
-                                   page.latent_dim))
+                                   page.latent_dim, run.read_config()[1].binarize))
     if page.beta == 0:
         st.info(sec.kl_not_trained_note(run.name, page.beta, acc.kl))
     st.plotly_chart(figs.accounting_figure(acc.recon, acc.kl, acc.iwae, k), theme="streamlit",

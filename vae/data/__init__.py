@@ -9,10 +9,10 @@ from .dataset import (CUSTOM, DATASETS, MAX_VALUES, SPLIT_SEED, SYSTEM_DIRS, TES
                       DatasetError, DatasetInfo, check_data_path, open_regular, stratified_split)
 from .formats import read_idx
 from .images import IMAGE_SUFFIXES, MAX_IMAGE_SIZE, MAX_IMAGES, MAX_SOURCE_SIDE, MIN_PER_CLASS
-from .load import data_options, dataset_for, dataset_stamp, load_dataset
+from .load import binarized, data_options, dataset_for, dataset_stamp, load_dataset
 
 __all__ = ["CUSTOM", "DATASETS", "DIGIT_NAMES", "FASHION_NAMES", "FASHION_SYSTEM_DIR",
            "IMAGE_SUFFIXES", "MAX_IMAGES", "MAX_IMAGE_SIZE", "MAX_SOURCE_SIDE", "MAX_VALUES",
            "MIN_PER_CLASS", "SPLIT_SEED", "SYSTEM_DIRS", "TEST_FRACTION", "Dataset",
-           "DatasetError", "DatasetInfo", "check_data_path", "data_options", "dataset_for",
-           "dataset_stamp", "load_dataset", "open_regular", "read_idx", "stratified_split"]
+           "DatasetError", "DatasetInfo", "binarized", "check_data_path", "data_options",
+           "dataset_for", "dataset_stamp", "load_dataset", "open_regular", "read_idx", "stratified_split"]

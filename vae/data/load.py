@@ -1,6 +1,7 @@
 """Loading a dataset by name, cached: what the trainer and the dashboard call."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -38,11 +39,25 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, *,
 
 
 def dataset_for(train) -> Dataset:
-    """The dataset a run trains on, from its TrainConfig (vae.run) with every data setting."""
-    return load_dataset(train.dataset, train.data_dir,
+    """The dataset a run trains on, from its TrainConfig (vae.run) with every data setting; for a
+    --binarize run, its test set drawn once as 0/1 pixels (the training set stays grey: the
+    trainer draws it afresh each step)."""
+    data = load_dataset(train.dataset, train.data_dir,
                         image_size=getattr(train, "image_size", None),
                         split_seed=getattr(train, "split_seed", None),
                         test_fraction=getattr(train, "test_fraction", None))
+    return binarized(data) if getattr(train, "binarize", False) else data
+
+
+BINARIZE_TEST_SEED = 0  # a --binarize run's test set is drawn once, always with this seed
+
+
+def binarized(data: Dataset) -> Dataset:
+    """The dataset with its test images drawn once as Bernoulli(grey level), with a fixed seed,
+    so that every evaluation of every --binarize run scores the same 0/1 pixels."""
+    rng = np.random.default_rng(BINARIZE_TEST_SEED)
+    test_x = (rng.random(data.test_x.shape, dtype=np.float32) < data.test_x).astype(np.float32)
+    return dataclasses.replace(data, test_x=test_x)
 
 
 def data_options(name: str, image_size=None, split_seed=None, test_fraction=None) -> dict:

@@ -46,6 +46,9 @@ class TrainConfig:
     lr_schedule: str = "constant"  # constant | cosine (to zero at the last step)
     world_size: int = 1  # processes of the last session (torchrun --nproc_per_node); batch is global
     shift: int = 0  # training images moved by up to this many pixels each step (vae/augment.py)
+    # the literature's binarized protocol: each training pixel a fresh Bernoulli draw of its grey
+    # level at every step, the test set drawn once with a fixed seed (vae/augment.py)
+    binarize: bool = False
 
     def __post_init__(self):
         problems = []
@@ -67,6 +70,8 @@ class TrainConfig:
         whole("warmup_steps", self.warmup_steps, 0, 10_000_000, "warm-up steps")
         whole("world_size", self.world_size, 1, 100_000, "world size")
         whole("shift", self.shift, 0, MAX_SHIFT, "shift")
+        if not isinstance(self.binarize, bool):
+            problems.append(f"binarize must be true or false, not {self.binarize!r:.40}")
         if self.precision not in ("auto", "fp32", "bf16"):
             problems.append(f"precision must be auto, fp32 or bf16, not {self.precision!r:.40}")
         if self.lr_schedule not in ("constant", "cosine"):

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from ..augment import shift_images, shift_offsets
+from ..augment import binarize_images, shift_images, shift_offsets
 from ..data import dataset_for
 from ..distributed import Group, PeerLost, ShardObjective, evaluate_sharded, peer_lost
 from ..losses import evaluate, loss_terms
@@ -237,10 +237,13 @@ def _train_loop(s: Session, stop: StopFlag, quiet: bool) -> str:
     plain = not group.enabled and s.precision == "fp32"
 
     def batch(rows, step, part=slice(None)):
-        """The images of a global batch (this rank's `part` of it), shifted if the run asks."""
+        """The images of a global batch (this rank's `part` of it), shifted and binarized if the
+        run asks."""
         x = train_x[rows[part]]
         if cfg.shift:
             x = shift_images(x, shift_offsets(len(rows), cfg.shift, cfg.seed, step)[part])
+        if cfg.binarize:
+            x = binarize_images(x, len(rows), cfg.seed, step, part)
         return x
 
     objective = None
