@@ -44,8 +44,9 @@ TERMS = (
     Term("log p(x)", "log-px",
          "How probable the model finds x, with every z accounted for. It cannot be computed "
          "exactly; IWAE estimates it from below. With a Bernoulli likelihood on grey levels "
-         "(these runs) it is a score, not a normalised likelihood: compare it between models "
-         "here, not with published numbers."),
+         "(the shipped runs) it is a score, not a normalised likelihood: compare it between "
+         "models here, not with published numbers. A run trained with --binarize (0/1 pixels) "
+         "has a true log p(x)."),
     Term("IWAE_k", "iwae",
          "The importance-weighted bound: the log of the mean of k weights p(x, z)/q(z|x) over k "
          "draws of z. ELBO ≤ IWAE_k ≤ log p(x), and it rises towards log p(x) as k grows."),
