@@ -80,13 +80,6 @@ def test_kl_split_figure_stacks_to_the_total():
     assert "3.750" in fig.layout.title.text
 
 
-def test_kl_calculator_figure_shows_both_densities():
-    z = np.linspace(-4, 4, 9)
-    fig = figs.kl_calculator_figure(z, np.ones(9), np.zeros(9), 1.0, 0.5, 0.818)
-    assert {t.name.split(" ")[0] for t in fig.data} == {"prior", "q"}
-    assert "0.818" in fig.layout.title.text
-
-
 def test_aggregate_posterior_figure_has_a_panel_per_dim():
     grid = np.linspace(-4, 4, 50)
     dens = {"vae": np.ones((5, 50)) * 0.1, "ae": np.ones((5, 50)) * 3.0}

@@ -92,7 +92,8 @@
     // the components read the theme's colours when they (re)draw their canvases
     if (state.explorer) state.explorer.update(DATA.explorer);
     if (state.draw) state.draw.update(DATA.draw);
-    drawKL();
+    const kl = document.querySelector("#kl-calc .vae-kl");
+    if (kl && kl.__kl) kl.__kl.redraw();
   }
   if (dark && dark.addEventListener) dark.addEventListener("change", retheme);
 
@@ -111,70 +112,26 @@
     }
   }
 
-  // ---- the KL calculator ------------------------------------------------------------------
-  const mu = document.getElementById("kl-mu"), sigma = document.getElementById("kl-sigma");
-  const canvas = document.getElementById("kl-canvas");
-  function fmt(v, digits) { return (v < 0 ? "−" : "") + Math.abs(v).toFixed(digits); }
-  function drawKL() {
-    const m = parseFloat(mu.value), s = parseFloat(sigma.value);
-    document.getElementById("kl-mu-out").textContent = fmt(m, 2);
-    document.getElementById("kl-sigma-out").textContent = s.toFixed(2);
-    const meanTerm = 0.5 * m * m, widthTerm = 0.5 * (s * s - 1 - Math.log(s * s));
-    document.getElementById("kl-terms").textContent =
-      `centre  ½μ²               = ${fmt(meanTerm, 3)}\n` +
-      `width   ½(σ² − 1 − ln σ²) = ${fmt(widthTerm, 3)}\n` +
-      `KL      the sum           = ${fmt(meanTerm + widthTerm, 3)} nats`;
-    canvas.dataset.kl = String(meanTerm + widthTerm);
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(200, canvas.clientWidth), h = 240;
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
-    const g = canvas.getContext("2d");
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const cs = getComputedStyle(document.documentElement);
-    const textColour = cs.getPropertyValue("--st-text-color").trim();
-    const primary = cs.getPropertyValue("--st-primary-color").trim();
-    const lo = -5, hi = 5, top = Math.max(0.45, 1 / (s * Math.sqrt(2 * Math.PI))) * 1.08;
-    const X = (v) => 10 + ((v - lo) / (hi - lo)) * (w - 20);
-    const Y = (p) => h - 24 - (p / top) * (h - 40);
-    const pdf = (z, mm, ss) => Math.exp(-0.5 * ((z - mm) / ss) ** 2) / (ss * Math.sqrt(2 * Math.PI));
-    g.font = "12px " + cs.getPropertyValue("--st-font");
-    g.fillStyle = textColour;
-    g.globalAlpha = 0.7;
-    for (let v = -4; v <= 4; v += 2) g.fillText(String(v).replace("-", "−"), X(v) - 4, h - 6);
-    g.globalAlpha = 1;
-    for (const [mm, ss, colour, label, dash] of [[0, 1, "rgba(128,128,128,0.95)", "prior N(0, 1)", [5, 4]],
-                                                  [m, s, primary, "q = N(μ, σ²)", []]]) {
-      g.strokeStyle = colour;
-      g.lineWidth = 2.5;
-      g.setLineDash(dash);
-      g.beginPath();
-      for (let i = 0; i <= 400; i++) {
-        const z = lo + ((hi - lo) * i) / 400;
-        const y = Math.max(8, Y(pdf(z, mm, ss)));
-        if (i) g.lineTo(X(z), y); else g.moveTo(X(z), y);
-      }
-      g.stroke();
-      g.setLineDash([]);
-      g.fillStyle = colour;
-      g.fillText(label, X(Math.min(3.2, Math.max(-4.8, mm + 0.3 * ss + 0.2))), Math.max(20, Y(pdf(mm, mm, ss)) - 6));
-    }
-  }
-  mu.addEventListener("input", drawKL);
-  sigma.addEventListener("input", drawKL);
+  // ---- the KL calculator: the dashboard's own component (kl_calculator.js) ------------------
   // start from this run's story image, its dim with the most KL
-  const story = DATA.story;
-  if (story) {
-    let best = 0;
-    story.kl_per_dim.forEach((v, d) => { if (v > story.kl_per_dim[best]) best = d; });
-    mu.value = Math.max(-4, Math.min(4, story.mu[best]));
-    sigma.value = Math.max(0.05, Math.min(3, story.sigma[best]));
+  function mountKL() {
+    const story = DATA.story;
+    let m = 1, s = 0.5;
+    if (story) {
+      let best = 0;
+      story.kl_per_dim.forEach((v, d) => { if (v > story.kl_per_dim[best]) best = d; });
+      m = Math.max(-4, Math.min(4, story.mu[best]));
+      s = Math.max(0.05, Math.min(3, story.sigma[best]));
+    }
+    window.__vaeMount.kl({ parentElement: document.getElementById("kl-calc"), setStateValue: null,
+                           data: { mu: m, sigma: s, rev: 0, mu_range: [-4, 4],
+                                   sigma_range: [0.05, 3], step: 0.01 } });
   }
 
   // ---- go ---------------------------------------------------------------------------------
   try { mountComponents(); } catch (err) { state.errors.push(String(err)); }
   performance.mark("export:components");
-  drawKL();
+  try { mountKL(); } catch (err) { state.errors.push(String(err)); }
   drawCharts().then(() => {
     const host = document.getElementById("hover-host");
     try {

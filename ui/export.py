@@ -66,6 +66,9 @@ ASSET_FILES = {
     "draw_html": COMPONENT_ASSETS / "draw.html",
     "draw_css": COMPONENT_ASSETS / "draw.css",
     "hover_js": COMPONENT_ASSETS / "hover_images.js",
+    "kl_js": COMPONENT_ASSETS / "kl_calculator.js",
+    "kl_html": COMPONENT_ASSETS / "kl_calculator.html",
+    "kl_css": COMPONENT_ASSETS / "kl_calculator.css",
 }
 TEMPLATE = HERE / "export_template.html"
 PAGE_JS = HERE / "export.js"
@@ -414,13 +417,15 @@ def render(name, cfg, train, numbers, figures, payload, halves, explorer, draw, 
         "explorer_js": script_code(as_mount(assets["explorer_js"], "explorer"), "explorer"),
         "draw_js": script_code(as_mount(assets["draw_js"], "draw"), "draw"),
         "hover_js": script_code(as_mount(assets["hover_js"], "hover"), "hover"),
+        "kl_js": script_code(as_mount(assets["kl_js"], "kl"), "kl"),
+        "kl_html": assets["kl_html"],
         "explorer_html": assets["explorer_html"],
         "draw_html": assets["draw_html"] if draw else "",
         "draw_intro": "<p>Draw on the black square: on every frame the encoder, running here, maps "
                       "your pixels to μ and σ; your q(z|x) moves over the test set's μ while you "
                       "draw, and decode(μ) and decodes of z = μ + σ·ε follow.</p>" if draw else "",
         "component_css": assets["explorer_css"].replace(".vae-explorer", "#explorer .vae-explorer")
-        + "\n" + _scoped(assets["draw_css"], "#draw"),
+        + "\n" + _scoped(assets["draw_css"], "#draw") + "\n" + assets["kl_css"],
         "page_js": script_code(PAGE_JS.read_text(), "page"),
         "data_json": script_json(data),
         "payload_b64": base64.b64encode(payload).decode(),

@@ -244,16 +244,6 @@ def normal_pdf(z, mu: float = 0.0, sigma: float = 1.0) -> np.ndarray:
     return np.exp(-0.5 * ((z - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
 
 
-def kl_densities(mu: float, sigma: float,
-                 n: int = 401) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A z grid wide enough for both N(mu, sigma^2) and N(0, 1), with both densities on it."""
-    sigma = float(bounded_sigma(sigma))
-    lo = min(-4.0, mu - 4.0 * sigma)
-    hi = max(4.0, mu + 4.0 * sigma)
-    z = np.linspace(lo, hi, n)
-    return z, normal_pdf(z, mu, sigma), normal_pdf(z)
-
-
 def aggregate_posterior(mu: np.ndarray, sigma: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """q(z_d) = mean over inputs of N(z_d; mu_d(x), sigma_d(x)^2), per dim: (D, len(grid)).
 

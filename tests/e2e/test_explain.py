@@ -1,5 +1,6 @@
 """The explanation page in Chromium: z drawn around mu on arrival, "Sample eps" redraws only its
 section (a fragment), and a click on the scatter still picks a new input for the whole page."""
+import math
 import re
 from playwright.sync_api import expect
 
@@ -77,4 +78,38 @@ def test_a_click_on_the_scatter_picks_that_input(page, app_url):
                             "from 1) · class 9")).to_have_count(
         1, timeout=FIRST_OPEN_MS)
     wait_for_app(page, FIRST_OPEN_MS)
+    assert_no_exception(page)
+
+
+KL = ".vae-kl[data-ready='1']"
+
+
+def _kl(mu: float, sigma: float) -> float:
+    return 0.5 * mu * mu + 0.5 * (sigma * sigma - 1 - math.log(sigma * sigma))
+
+
+def test_the_kl_calculator_follows_the_drag_not_the_release(page, app_url):
+    _open(page, app_url)
+    calc = page.locator(KL)
+    calc.scroll_into_view_if_needed()
+    read = "el => [+el.dataset.mu, +el.dataset.sigma, +el.dataset.kl]"
+    mu, sigma, kl = calc.evaluate(read)
+    assert (mu, sigma) == (1.0, 0.5) and abs(kl - _kl(1.0, 0.5)) < 1e-9
+    box = page.locator(".vae-kl input.kl-mu").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.625, y)  # the thumb, at mu = 1 on [-4, 4]
+    page.mouse.down()
+    seen = []
+    for frac in (0.7, 0.8, 0.9):
+        page.mouse.move(box["x"] + box["width"] * frac, y, steps=3)
+        seen.append(calc.evaluate(read))
+        # still held: nothing went to the server, the page did not rerun
+        assert page.locator("[data-testid=stApp]").get_attribute(
+            "data-test-script-state") == "notRunning"
+    assert len({m for m, _, _ in seen}) == 3, f"the numbers did not follow the drag: {seen}"
+    for m, s, k in seen:
+        assert s == 0.5 and abs(k - _kl(m, s)) < 1e-9
+    page.mouse.up()
+    wait_for_app(page)
+    assert calc.evaluate(read)[0] == seen[-1][0], "the released mu was not kept"
     assert_no_exception(page)

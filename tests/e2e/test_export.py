@@ -90,10 +90,11 @@ def test_opens_offline_draws_every_chart_and_decodes_like_torch(page, demo, run)
     mu_after = page.evaluate("document.querySelector('#draw .vae-draw').__draw.posterior().mu")
     assert mu_after != mu_before
     kl = page.evaluate("""() => {
-        const mu = document.getElementById('kl-mu'), s = document.getElementById('kl-sigma');
+        const root = document.querySelector('#kl-calc .vae-kl');
+        const mu = root.querySelector('input.kl-mu'), s = root.querySelector('input.kl-sigma');
         mu.value = 1.5; mu.dispatchEvent(new Event('input'));
         s.value = 0.5; s.dispatchEvent(new Event('input'));
-        return parseFloat(document.getElementById('kl-canvas').dataset.kl);
+        return parseFloat(root.dataset.kl);
     }""")
     assert kl == pytest.approx(0.5 * (1.5 ** 2 + 0.25 - 1 - np.log(0.25)))
 

@@ -168,23 +168,6 @@ def kl_split_figure(mean_penalty: np.ndarray, width_penalty: np.ndarray) -> go.F
     return fig
 
 
-def kl_calculator_figure(z: np.ndarray, q: np.ndarray, prior: np.ndarray, mu: float, sigma: float,
-                         kl: float) -> go.Figure:
-    """The two densities whose KL the loss measures: q = N(mu, sigma^2) and the prior N(0, 1)."""
-    fig = go.Figure([
-        go.Scatter(x=z, y=prior, name="prior N(0, 1)", fill="tozeroy", mode="lines",
-                   line=dict(color=PRIOR_COLOUR, width=2, dash="dash"),
-                   fillcolor="rgba(128,128,128,0.2)"),
-        go.Scatter(x=z, y=q, name=f"q = N({mu:.2f}, {sigma:.2f}^2)", fill="tozeroy", mode="lines",
-                   line=dict(color=MEAN_COLOUR, width=3)),
-    ])
-    fig.update_layout(height=340, title=f"KL(q || N(0, 1)) = {kl:.3f} nats",
-                      margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2))
-    fig.update_xaxes(title_text="z")
-    fig.update_yaxes(title_text="density")
-    return fig
-
-
 def aggregate_posterior_figure(grid: np.ndarray, densities: dict[str, np.ndarray],
                                prior: np.ndarray, dims: list[int] | None = None,
                                cols: int = 4) -> go.Figure:

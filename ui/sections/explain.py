@@ -18,6 +18,7 @@ from ui.cache.quality import prior_share
 from ui.cache.runs import all_runs, dataset_key, encode_test_set
 from ui.components.decoder import latent_explorer, runs_in_browser, set_explorer_z
 from ui.components.draw import drawn_id, drawn_input, drawn_source
+from ui.components import kl_calculator as calculator
 from ui.figures import explain as figs
 from ui.figures.diagram import vae_diagram_figure
 from ui.forms import explain as sec
@@ -307,38 +308,24 @@ def kl_terms(page: Page, inp: Input) -> ex.KLSplit:
 # ----------------------------------------------------------------------------- 5 · KL calculator
 @st.fragment
 def kl_calculator(page: Page, inp: Input, dims) -> None:
-    """§5: the KL of any N(mu, sigma²) against N(0, 1), from two sliders."""
+    """§5: the KL of any N(mu, sigma²) against N(0, 1), computed in the browser while dragging."""
     run_name, index, dim = page.run.name, inp.index, dims[0]
 
     def from_input() -> None:
         m, s = float(inp.mu[dim]), float(inp.sigma[dim])
         start_mu, start_sigma, outside = sec.calculator_start(m, s)
-        st.session_state["explain_calc_mu"] = start_mu
-        st.session_state["explain_calc_sigma"] = start_sigma
+        calculator.set_calculator("explain_calc", start_mu, start_sigma)
         st.session_state["explain_calc_clipped"] = (m, s, run_name, index, dim) if outside else None
 
     st.header("5 · A KL calculator")
-    # Defaults through session state only: a slider given both a value and a session-state value
-    # (set by "Start from this input") makes Streamlit warn in the server log.
-    st.session_state.setdefault("explain_calc_mu", 1.0)
-    st.session_state.setdefault("explain_calc_sigma", 0.5)
-    k1, k2 = st.columns([1, 2.5])
-    with k1:
-        m = st.slider("mu", *sec.CALC_MU_RANGE, step=0.05, key="explain_calc_mu")
-        s = st.slider("sigma", *sec.CALC_SIGMA_RANGE, step=0.05, key="explain_calc_sigma")
-        st.button(f"Start from this input's z{dim}", on_click=from_input,
-                  key="explain_calc_from_input")
-        clipped = st.session_state.get("explain_calc_clipped")
-        if clipped and clipped[2:] == (run_name, index, dim):  # said for this input only
-            st.caption(sec.clipped_caption(dim, clipped[0], clipped[1]))
-        part = ex.kl_split([m], [s])
-        st.metric("KL (nats)", f"{part.total:.3f}")
-        st.metric("mean penalty mu²/2", f"{part.mean_penalty[0]:.3f}")
-        st.metric("width penalty", f"{part.width_penalty[0]:.3f}")
-    with k2:
-        zz, q, p = ex.kl_densities(m, s)
-        st.plotly_chart(figs.kl_calculator_figure(zz, q, p, m, s, part.total), theme="streamlit",
-                        key="explain_calc_fig")
+    st.markdown("KL(N(μ, σ²) ‖ N(0, 1)) = ½(μ² + σ² − 1 − ln σ²), per dim. Drag μ and σ: the "
+                "numbers and both densities follow as you drag, computed in your browser.")
+    calculator.kl_calculator("explain_calc", mu=1.0, sigma=0.5, mu_range=sec.CALC_MU_RANGE,
+                             sigma_range=sec.CALC_SIGMA_RANGE)
+    st.button(f"Start from this input's z{dim}", on_click=from_input, key="explain_calc_from_input")
+    clipped = st.session_state.get("explain_calc_clipped")
+    if clipped and clipped[2:] == (run_name, index, dim):  # said for this input only
+        st.caption(sec.clipped_caption(dim, clipped[0], clipped[1]))
     st.caption("Move mu away from 0 and the mean penalty grows; shrink sigma toward 0 (a sure, "
                "pin-point code) and the width penalty grows without bound. Only q = N(0, 1) costs "
                "nothing, and it tells the decoder nothing about x: the loss trades the two.")
