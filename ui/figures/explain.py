@@ -15,6 +15,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from ui.figures.images import for_display, grid, png_bytes
+from ui.figures.labels import place_labels, to_pixels
 from ui.style import (PRIOR_COLOUR, class_colour, equal_aspect,  # one look for every page
                       scatter_type)
 
@@ -302,6 +303,11 @@ def curves_with_cursor_figure(epoch: np.ndarray, recon: np.ndarray, kl: np.ndarr
     return fig
 
 
+# the rate-distortion plane's plot area in pixels at the dashboard's width (520 px tall, less the
+# margins and the axis titles): where its labels are placed
+PLANE_PX = (770, 370)
+
+
 def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str] | None = None
                            ) -> go.Figure:
     """Every run as a point (rate = KL, distortion = reconstruction), coloured by log10 beta.
@@ -329,8 +335,8 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
         if not sel.any():
             continue
         fig.add_trace(go.Scatter(
-            x=kl[sel], y=recon[sel], mode="markers+text", name=label,
-            text=[n for n, s in zip(names, sel) if s], textposition="top center",
+            x=kl[sel], y=recon[sel], mode="markers", name=label,
+            text=[n for n, s in zip(names, sel) if s],  # for the hover; labels are annotations
             customdata=beta[sel],
             marker=dict(size=[18 if highlight and n in highlight else 13
                               for n, s in zip(names, sel) if s],
@@ -347,12 +353,24 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
     top = float(recon.max()) * 1.12 if len(recon) else 1.0
     fig.update_yaxes(range=[0.0, top])
     positive_kl = kl[kl > 0]
-    if len(positive_kl) > 1 and positive_kl.max() / positive_kl.min() > 50:
+    log = len(positive_kl) > 1 and positive_kl.max() / positive_kl.min() > 50
+    if log:
         # rates from ~0.1 (collapsed) to hundreds (an autoencoder): a linear axis crushes all but one
+        lo, hi = float(positive_kl.min()) / 1.6, float(positive_kl.max()) * 1.6
         fig.update_xaxes(type="log", dtick=1, tickformat="~g",  # a label per decade only
+                         range=[math.log10(lo), math.log10(hi)],
                          title_text="rate: KL(q(z|x) || p(z)), nats per image "
                                     "(log scale: does not start at zero)")
     else:
-        fig.update_xaxes(title_text="rate: KL(q(z|x) || p(z)), nats per image", rangemode="tozero")
+        lo, hi = 0.0, (float(kl.max()) * 1.12 if len(kl) and kl.max() > 0 else 1.0)
+        fig.update_xaxes(title_text="rate: KL(q(z|x) || p(z)), nats per image", range=[lo, hi])
     fig.update_yaxes(title_text="distortion: reconstruction -log p(x|z), nats per image")
+    # each run's name beside its point, placed clear of the others (ui.figures.labels)
+    shown_kl = np.maximum(kl, lo) if log else kl
+    xs = to_pixels(shown_kl, lo, hi, PLANE_PX[0], log=log)
+    ys = to_pixels(recon, 0.0, top, PLANE_PX[1])
+    for name, x, y, (dx, dy) in zip(names, shown_kl, recon,
+                                    place_labels(xs, ys, names, *PLANE_PX)):
+        fig.add_annotation(x=math.log10(x) if log else x, y=y, text=name, showarrow=False,
+                           xshift=dx, yshift=dy, font=dict(size=12))
     return fig

@@ -1,0 +1,67 @@
+"""Labels beside the points of a scatter, placed so that they do not cover each other.
+
+Plotly draws a point's text at one fixed position; runs that lie close on a plane then print their
+names on top of each other. `place_labels` works in the plot's pixels (estimated from the figure's
+size and axis ranges): for each point, densest first, it takes the first of a few positions around
+the point (above, below, right, left, the corners, then farther out) whose label box is clear of
+every label already placed and of every marker, and falls back to the least covered one.
+"""
+from __future__ import annotations
+
+import math
+
+CHAR_PX = 6.6  # the width of a character of Plotly's 12 px font, on average
+LINE_PX = 15
+MARKER_PX = 9  # a marker's radius, with a little air
+SLACK_PX = 40  # how far past the plot's edge a label may reach
+# (dx, dy) in units of the label's half width and height, tried in this order
+CANDIDATES = ((0, 1.4), (0, -1.4), (1.15, 0), (-1.15, 0), (1.1, 1.3), (1.1, -1.3),
+              (-1.1, 1.3), (-1.1, -1.3), (0, 2.8), (0, -2.8), (2.2, 0), (-2.2, 0),
+              (1.2, 2.8), (-1.2, 2.8), (1.2, -2.8), (-1.2, -2.8))
+
+
+def to_pixels(values, lo: float, hi: float, size: float, log: bool = False) -> list[float]:
+    """Data coordinates on an axis from lo to hi (log10 on a log axis) to pixels in [0, size]."""
+    def f(v):
+        return math.log10(v) if log else v
+    a, b = f(lo), f(hi)
+    span = (b - a) or 1.0
+    return [(f(v) - a) / span * size for v in values]
+
+
+def _overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def place_labels(xs, ys, texts, width: float, height: float) -> list[tuple[float, float]]:
+    """For points at pixel (x, y) (y up) with these texts, the (xshift, yshift) in pixels of each
+    label's centre from its point, so that labels overlap neither each other nor the markers."""
+    n = len(texts)
+    half = [(max(1, len(str(t))) * CHAR_PX / 2 + 2, LINE_PX / 2) for t in texts]
+    markers = [(x - MARKER_PX, y - MARKER_PX, x + MARKER_PX, y + MARKER_PX) for x, y in zip(xs, ys)]
+    crowd = [sum(1 for j in range(n) if math.hypot(xs[i] - xs[j], ys[i] - ys[j]) < 60)
+             for i in range(n)]
+    placed: list[tuple] = []
+    shifts = [(0.0, 0.0)] * n
+    for i in sorted(range(n), key=lambda k: -crowd[k]):
+        hw, hh = half[i]
+        best, best_cost = None, math.inf
+        for dx, dy in CANDIDATES:
+            cx, cy = xs[i] + dx * hw, ys[i] + dy * hh
+            box = (cx - hw, cy - hh, cx + hw, cy + hh)
+            cost = sum(_overlap(box, other) for other in placed)
+            cost += sum(_overlap(box, m) for j, m in enumerate(markers) if j != i)
+            # a label far beyond the plot's edge runs into the axis or the colour bar: as bad as
+            # covering a label of its size (a little past it is margin, and fine)
+            outside = (max(0, -SLACK_PX - box[0]) + max(0, box[2] - width - SLACK_PX)) * 2 * hh \
+                + (max(0, -SLACK_PX - box[1]) + max(0, box[3] - height - SLACK_PX)) * 2 * hw
+            cost += outside
+            if cost < best_cost:
+                best, best_cost = (dx * hw, dy * hh, box), cost
+            if cost == 0:
+                break
+        shifts[i] = (best[0], best[1])
+        placed.append(best[2])
+    return shifts
