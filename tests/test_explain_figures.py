@@ -190,3 +190,14 @@ def test_bound_figure_marks_the_elbo_and_log_p_on_the_histogram():
     assert f"{elbo:.2f}" in mean_line.name and f"{best:.2f}" in log_p_line.name
     curve = _trace(fig, "IWAE_k")
     assert list(curve.x) == [1, 10, 100] and fig.layout.xaxis2.type == "log"
+
+
+def test_image_rows_can_carry_a_label_each():
+    """Presenter's reconstructions by β: a label left of each row, written into the PNG."""
+    images = RNG.random((16, 28, 28)).astype(np.float32)
+    plain = Image.open(io.BytesIO(figs.image_row_png(images, ncols=8, target_width=520)))
+    labelled = Image.open(io.BytesIO(figs.image_row_png(
+        images, ncols=8, target_width=520, row_labels=["input", "beta = 16"])))
+    assert labelled.height == plain.height and labelled.width > plain.width  # same image scale
+    gutter = np.asarray(labelled.convert("L"))[:, :labelled.width - plain.width]
+    assert (gutter > 200).sum() > 20  # white text drawn in the grey gutter

@@ -124,7 +124,7 @@ def test_reparameterization_sub_steps_and_fixed_seed(runs_root):
     at = _open()
     at.button_group(key="presenter_step").set_value(STEPS[2]).run()
     assert [s.value for s in at.subheader] == ["1 · The input"]
-    at.select_slider(key="presenter_substep").set_value(4).run()
+    at.button_group(key="presenter_substep").set_value(4).run()
     assert [s.value for s in at.subheader] == ["1 · The input", "2 · The noise", "3 · The code",
                                                "4 · The decodes"]
     model = RunDir(DEFAULT_ROOT / "mnist5k-2d").load_model()

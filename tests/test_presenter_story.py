@@ -76,7 +76,7 @@ def test_the_sweep_offer_lists_the_betas_it_would_train():
 
 def test_the_reconstructions_caption_walks_the_betas_in_order():
     text = story.reconstructions_caption(30, [0.0, 1.0, 16.0])
-    assert "trained 30 epochs each, from beta 0 → 1 → 16" in text
+    assert "the beta written beside it (30 epochs each), from beta 0 → 1 → 16" in text
 
 
 def test_the_collapsed_warning_names_the_runs():

@@ -7,6 +7,7 @@ light and dark themes (st.plotly_chart(theme="streamlit")).
 """
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
@@ -115,18 +116,38 @@ def zoom_ranges(mu: np.ndarray, sigma: np.ndarray, z: np.ndarray | None, dims=(0
     return (mu[a] - half, mu[a] + half), (mu[b] - half, mu[b] + half)
 
 
+ROW_LABEL_PX = 15  # the font size of row labels drawn into an image grid
+
+
 def image_row_png(images: np.ndarray, ncols: int | None = None, target_width: int = 900,
-                  max_scale: int = 4) -> bytes:
+                  max_scale: int = 4, row_labels: list[str] | None = None) -> bytes:
     """A grid of (N, H, W) images in [0, 1] as one crisp PNG: whole-number nearest-neighbour
     upscaling chosen so the grid is at most `target_width` pixels wide (the browser never
     shrinks, hence never smooths, it), and at most `max_scale` times
     (a single image is not blown up to the page's width). Mid-grey gutters read on light and dark
-    pages alike."""
+    pages alike. `row_labels` (one per row) are written in a gutter left of the rows, in Pillow's
+    own font (no font file is fetched or assumed), which has no Greek: write "beta", not "β"."""
     images = for_display(np.asarray(images, np.float32))  # colour stays (N, 3, H, W)
     ncols = ncols or len(images)
     tiled = grid(images, ncols, pad_value=0.5)
+    if not row_labels:
+        scale = max(1, min(max_scale, target_width // tiled.shape[1]))
+        return png_bytes(tiled, scale=scale)
+    from PIL import Image, ImageDraw, ImageFont
+    font = ImageFont.load_default(size=ROW_LABEL_PX)
+    gutter = int(max(font.getlength(str(t)) for t in row_labels)) + 12  # added to the width
     scale = max(1, min(max_scale, target_width // tiled.shape[1]))
-    return png_bytes(tiled, scale=scale)
+    picture = Image.open(io.BytesIO(png_bytes(tiled, scale=scale))).convert("RGB")
+    out = Image.new("RGB", (gutter + picture.width, picture.height), (128, 128, 128))
+    out.paste(picture, (gutter, 0))
+    draw = ImageDraw.Draw(out)
+    row_px = (images.shape[-2] + 1) * scale  # an image and its 1-pixel gutter, upscaled
+    for r, label in enumerate(row_labels):
+        draw.text((gutter - 6, scale + r * row_px + row_px / 2), str(label), fill=(255, 255, 255),
+                  font=font, anchor="rm")
+    buf = io.BytesIO()
+    out.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def mu_sigma_figure(mu: np.ndarray, sigma: np.ndarray, height: int | None = None) -> go.Figure:
@@ -308,12 +329,13 @@ def curves_with_cursor_figure(epoch: np.ndarray, recon: np.ndarray, kl: np.ndarr
 PLANE_PX = (770, 370)
 
 
-def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str] | None = None
-                           ) -> go.Figure:
+def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str] | None = None,
+                           plot_px: tuple[int, int] = PLANE_PX) -> go.Figure:
     """Every run as a point (rate = KL, distortion = reconstruction), coloured by log10 beta.
 
     beta = 0 (a plain autoencoder) has no logarithm: it is drawn at the colour scale's low end and
-    its hover says beta = 0. Collapsed runs are drawn as crosses.
+    its hover says beta = 0. Collapsed runs are drawn as crosses. plot_px: the plot area's size
+    in pixels where the figure is shown, for placing the run names clear of each other.
     """
     names = list(names)
     kl = np.asarray(kl, float)
@@ -367,10 +389,10 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
     fig.update_yaxes(title_text="distortion: reconstruction -log p(x|z), nats per image")
     # each run's name beside its point, placed clear of the others (ui.figures.labels)
     shown_kl = np.maximum(kl, lo) if log else kl
-    xs = to_pixels(shown_kl, lo, hi, PLANE_PX[0], log=log)
-    ys = to_pixels(recon, 0.0, top, PLANE_PX[1])
+    xs = to_pixels(shown_kl, lo, hi, plot_px[0], log=log)
+    ys = to_pixels(recon, 0.0, top, plot_px[1])
     for name, x, y, (dx, dy) in zip(names, shown_kl, recon,
-                                    place_labels(xs, ys, names, *PLANE_PX)):
+                                    place_labels(xs, ys, names, *plot_px)):
         fig.add_annotation(x=math.log10(x) if log else x, y=y, text=name, showarrow=False,
                            xshift=dx, yshift=dy, font=dict(size=12))
     return fig

@@ -116,8 +116,9 @@ def too_few_betas_note(n_betas: int, sweep_betas) -> str:
 
 def reconstructions_caption(epochs: int, betas) -> str:
     """Step 2's grid of reconstructions, one row per beta under the test images."""
-    return ("Top row: 8 test images. Then their reconstructions by runs trained "
-            f"{epochs} epochs each, from beta " + " → ".join(f"{b:g}" for b in betas))
+    return ("Top row: 8 test images. Each row below: their reconstructions by the run trained "
+            f"with the beta written beside it ({epochs} epochs each), from beta "
+            + " → ".join(f"{b:g}" for b in betas))
 
 
 def collapsed_warning(names: list[str]) -> str:

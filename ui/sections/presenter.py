@@ -117,7 +117,8 @@ def raise_beta(members: list[vb.Member], dataset: str, latent_dim: int) -> None:
         chart(figs.rate_distortion_figure(
             [f"β={p.beta:g}" for p, _ in family], [p.kl for p, _ in family],
             [p.recon for p, _ in family], [p.beta for p, _ in family],
-            [p.collapsed for p, _ in family]).update_layout(height=400), "presenter_rd")
+            [p.collapsed for p, _ in family], plot_px=(400, 260)).update_layout(height=400),
+            "presenter_rd")
         if len(betas) >= 3:
             chart(bf.active_units_figure([p.beta for p, _ in family],
                                          [p.active_units for p, _ in family],
@@ -127,8 +128,9 @@ def raise_beta(members: list[vb.Member], dataset: str, latent_dim: int) -> None:
         fam_data = run_dataset(family[0][1])  # the family's data, whichever run is active
         x = fam_data.test_x[pick_images(fam_data.test_y, 8, SEED)]
         rows = [for_display(x)] + [cached.reconstructions(r, x) for _, r in family]
-        png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=520)
-        st.image(png, width=440,  # 9 rows fit a 1080-pixel screen beside the plane
+        png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=520,
+                                 row_labels=["input"] + [f"beta = {p.beta:g}" for p, _ in family])
+        st.image(png,  # at its own size: whole-number upscaled, never smoothed
                  caption=story.reconstructions_caption(first.epoch, [p.beta for p, _ in family]))
         png_download("reconstructions by beta", png, "reconstructions-by-beta",
                      "presenter_png_beta")
@@ -159,8 +161,10 @@ def reparameterization(run: RunDir, model: VAE, data: Dataset) -> None:
     """Step 3: x → mu, sigma → eps → z → decodes, revealed one part at a time."""
     st.header("The reparameterization, one step at a time")
     parts = story.REPARAM_PARTS
-    k = st.select_slider("Show up to", options=list(range(1, len(parts) + 1)), value=1,
-                         format_func=lambda i: parts[i - 1], key="presenter_substep")
+    # one button per part: their labels sit in the buttons, never over a slider's thumb
+    k = st.segmented_control("Show up to", options=list(range(1, len(parts) + 1)), default=1,
+                             format_func=lambda i: f"{i} · {parts[i - 1]}",
+                             key="presenter_substep") or 1
     # an input whose 8 decodes the pixel classifier reads as its own class: the typical case
     index = cached.faithful_input(run, 8, seed=SEED)
     x, label = data.test_x[index], int(data.test_y[index])
