@@ -25,9 +25,12 @@ def test_latent_view_draws_classes_prior_mu_ellipse_and_samples():
     z = np.array([[0.6, -1.1, 2.0], [0.4, -0.8, 1.9]])
     fig = figs.latent_view_figure(MU, LABELS, NAMES, dims=(0, 2), mu=mu, sigma=sigma, z=z,
                                   index=np.arange(200) + 1000)
-    classes = [t for t in fig.data if t.name in NAMES]
-    assert len(classes) == 4
-    assert sum(len(t.x) for t in classes) == 200
+    classes = [t for t in fig.data if t.name in NAMES and t.customdata is not None]
+    swatches = [t for t in fig.data if t.name in NAMES and t.customdata is None]
+    assert len(classes) == 4 and sum(len(t.x) for t in classes) == 200
+    # the legend shows each class at full strength, toggling its faded dots with it
+    assert [t.marker.opacity for t in swatches] == [None] * 4
+    assert {t.legendgroup for t in swatches} == {t.legendgroup for t in classes}
     assert min(min(t.customdata) for t in classes) == 1000, "customdata carries the test index"
     for t in classes:  # and the hover counts from 1
         assert list(t.hovertext) == [f"test image #{i + 1}" for i in t.customdata]
@@ -46,6 +49,7 @@ def test_latent_view_zoom_can_leave_classes_out_of_the_legend():
     fig = figs.latent_view_figure(MU, LABELS, NAMES, mu=np.zeros(3), sigma=np.ones(3),
                                   class_legend=False)
     assert all(t.showlegend is False for t in fig.data if t.name in NAMES)
+    assert not [t for t in fig.data if t.name in NAMES and t.customdata is None]
     assert _trace(fig, "mu(x)").showlegend is not False, "mu, q and z stay in the legend"
 
 
@@ -157,12 +161,13 @@ def test_a_zoomed_latent_view_carries_only_the_points_near_its_window():
     fig = figs.latent_view_figure(all_mu, labels, [str(c) for c in range(10)], mu=mu, sigma=sigma,
                              x_range=xr, y_range=yr)
     shown = np.concatenate([np.column_stack([t.x, t.y]) for t in fig.data if t.name in
-                            [str(c) for c in range(10)]])
+                            [str(c) for c in range(10)] and t.customdata is not None])
     inside = ((np.abs(all_mu[:, 0] - 0.5) <= 0.3) & (np.abs(all_mu[:, 1] + 0.5) <= 0.3)).sum()
     assert inside <= len(shown) < 500, "every point in the window, and not the whole test set"
     assert np.abs(shown - mu).max() <= 1.5 * 0.6 + 1e-9, "none beyond 1.5 windows from its centre"
     full = figs.latent_view_figure(all_mu, labels, [str(c) for c in range(10)], mu=mu, sigma=sigma)
-    assert sum(len(t.x) for t in full.data if t.name in [str(c) for c in range(10)]) == 1000
+    assert sum(len(t.x) for t in full.data if t.name in [str(c) for c in range(10)]
+               and t.customdata is not None) == 1000
 
 
 def test_the_prior_ring_is_drawn_above_the_codes_on_a_halo():

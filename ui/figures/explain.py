@@ -38,7 +38,7 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
                        mu: np.ndarray | None = None, sigma: np.ndarray | None = None,
                        z: np.ndarray | None = None, index: np.ndarray | None = None,
                        x_range=None, y_range=None, title: str = "",
-                       background_opacity: float = 0.35, height: int = 520,
+                       background_opacity: float = 0.5, height: int = 520,
                        class_legend: bool = True) -> go.Figure:
     """The latent plane: every test input's mu by class (click one to pick it), the prior's
     1-sigma circle, and optionally one input's mu, its 1-sigma ellipse and z samples drawn from it.
@@ -62,11 +62,15 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
         fig.add_trace(scatter_type(len(all_mu))(
             x=all_mu[sel, a], y=all_mu[sel, b], mode="markers", name=str(name),
             marker=dict(size=5, color=class_colour(c), opacity=background_opacity),
-            showlegend=class_legend,
+            showlegend=False, legendgroup=f"class {c}",
             # the index picks the image; the hover counts from 1, as people do
             customdata=idx[sel], hovertext=[f"test image #{i + 1}" for i in idx[sel]],
             hovertemplate=f"{name}<br>%{{hovertext}}<br>mu = (%{{x:.2f}}, %{{y:.2f}})"
                           "<extra></extra>"))
+        if class_legend:  # the legend's swatch at full strength: faded ones vanish on a dark page
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=str(name),
+                                     marker=dict(size=9, color=class_colour(c)),
+                                     legendgroup=f"class {c}", hoverinfo="skip"))
     px_, py_ = _ellipse(0, 0, 1, 1)
     # Above the dots, on a light halo: a thin grey dash alone vanished in a dense cloud of codes.
     # The halo is white-ish in both themes so the dashes read over any class colour
@@ -156,7 +160,10 @@ def mu_sigma_figure(mu: np.ndarray, sigma: np.ndarray, height: int | None = None
     names = [f"z{i}" for i in range(d)]
     fig = go.Figure()
     fig.add_trace(go.Bar(y=names, x=[2.0] * d, base=[-1.0] * d, orientation="h",
-                         name="prior N(0, 1): 0 +- 1", marker=dict(color="rgba(128,128,128,0.25)"),
+                         name="prior N(0, 1): 0 +- 1",
+                         # a grey that reads on white and on a dark page, with its edge drawn
+                         marker=dict(color="rgba(128,128,128,0.35)",
+                                     line=dict(color=PRIOR_COLOUR, width=1)),
                          hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         y=names, x=mu, mode="markers", name="mu +- sigma",
