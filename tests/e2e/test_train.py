@@ -1,5 +1,8 @@
 """In Chromium: a tiny run started from the Train page shows its curves growing, then finishes."""
+import re
 import time
+
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import CAP_MS, assert_no_exception, open_page, wait_for_app
 
@@ -46,4 +49,33 @@ def test_tiny_run_from_the_train_page(page, app_url, e2e_runs_root):
     page.locator(".st-key-stop button").click()
     page.wait_for_selector("text=e2e-tiny is stopped", timeout=CAP_MS)
     assert '"stopped"' in status_file.read_text()
+    # the sidebar follows, without a reload: it said "running" until the next click before
+    sidebar = page.locator("[data-testid=stSidebar]")
+    expect(sidebar.get_by_text("stopped", exact=False)).to_have_count(1, timeout=CAP_MS)
+    expect(sidebar.get_by_text("running", exact=False)).to_have_count(0)
+    assert_no_exception(page)
+
+
+def test_the_sidebar_follows_a_run_that_finishes_while_watched(page, app_url, e2e_runs_root):
+    """The Train page refreshes only its live part while a run trains; when the run ends on its
+    own, the whole app reruns once, so the sidebar does not keep saying "running"."""
+    open_page(page, app_url, "train", "run=mnist5k-2d")
+    page.get_by_text("Start a new run").click()
+    fill(page, "Run name (optional)", "e2e-short")
+    fill(page, "Epochs", 2)
+    fill(page, "Batch size", 256)
+    page.get_by_role("button", name="Start training").click()
+    wait_for_app(page)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    expect(page.get_by_role("combobox", name="Active run")).to_have_value(
+        re.compile("^e2e-short"), timeout=CAP_MS)  # the new run is the active one
+    status_file = e2e_runs_root / "e2e-short" / "status.json"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and '"finished"' not in (
+            status_file.read_text() if status_file.exists() else ""):
+        page.wait_for_timeout(200)
+    assert '"finished"' in status_file.read_text()
+    expect(sidebar.get_by_text("finished", exact=False)).not_to_have_count(0, timeout=CAP_MS)
+    for word in ("running", "starting"):
+        expect(sidebar.get_by_text(word, exact=False)).to_have_count(0)
     assert_no_exception(page)
