@@ -7,6 +7,7 @@ from ui.figures import compare as cf
 from ui.forms.text import plain
 from ui.cache.runs import (active_run, all_runs, load_model, run_dataset, run_problems,
                           weights_mtime)
+from ui.forms.glossary import words_caption
 from vae import compare
 from vae.data import DatasetError
 from vae.run import RunDir, RunError
@@ -37,6 +38,7 @@ def _usable(runs) -> dict:
 
 
 st.title("Compare two models")
+st.caption(words_caption(["q", "elbo", "kl", "prior"]))
 runs = _usable(all_runs())
 if len(runs) < 2:
     st.info("Comparing needs two runs with weights on the same dataset. Train one on the **Train** "

@@ -10,6 +10,7 @@ from ui.components.draw import draw_input, drawn_input, drawn_source, set_drawn_
 from ui.figures.images import png_bytes
 from ui.forms.draw import DIGIT_DATASETS, draw_title
 from ui.forms.text import plain
+from ui.forms.glossary import words_caption
 from vae import explain as ex
 from vae.image_input import MAX_BYTES, ImageInputError, convert_upload, frame_ink, framing_for
 from vae.losses import dims_by_kl
@@ -20,6 +21,7 @@ data = run_dataset(run)
 _, train_cfg = run.read_config()
 digits = train_cfg.dataset in DIGIT_DATASETS
 st.title(draw_title(train_cfg.dataset))
+st.caption(words_caption(["mu-sigma", "q", "kl", "eps"]))
 codes = encode_test_set(run)
 summary = latent_summary(codes["mu"], codes["std"])
 shape = tuple(model.config.image_shape)

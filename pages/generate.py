@@ -13,6 +13,7 @@ from ui.components.draw import drawn_input, drawn_source, encode_drawn
 from ui.figures import generate as gf
 from ui.forms.text import plain
 from ui.style import export_config
+from ui.forms.glossary import words_caption
 from vae.explain import decode_images
 from vae.losses import dims_by_kl
 
@@ -30,6 +31,7 @@ decode = partial(decode_images, model)  # E[x|z] for rows of z, as images
 
 
 st.title("Generate")
+st.caption(words_caption(["prior", "manifold", "active"]))
 st.caption(f"Run **{plain(run.name)}**: {D}-D latent, {int(active.sum())} of {D} dims active "
            "(Var over test images of μ_d above 0.01). The decoder turns any z into an image; "
            "the prior N(0, I) says which z it was trained to expect.")

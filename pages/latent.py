@@ -5,8 +5,10 @@ import streamlit as st
 
 from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
 from ui.sections import latent as section
+from ui.forms.glossary import words_caption
 
 st.title("Latent space")
+st.caption(words_caption(["mu-sigma", "q", "prior", "kl", "aggregate", "active"]))
 run = active_run()
 model = require_model(run)
 config, _ = run.read_config()

@@ -8,9 +8,11 @@ import streamlit as st
 from ui.cache.runs import active_run, all_runs
 from ui.forms import rate_distortion as rd
 from ui.sections import rate_distortion as section
+from ui.forms.glossary import words_caption
 from vae import betas as vb
 
 st.title("Rate and distortion")
+st.caption(words_caption(["kl", "beta", "active", "nats"]))
 st.markdown(rd.INTRO)
 
 active = active_run()

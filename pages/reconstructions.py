@@ -11,6 +11,7 @@ from ui.forms.text import plain
 from ui.cache.posterior import pick_images, reconstruct
 from ui.cache.quality import classifier_for, real_share, test_spread
 from ui.cache.runs import active_run, all_runs, require_model, run_dataset, set_active_run
+from ui.forms.glossary import words_caption
 from vae import betas as vb
 from vae import quality as vq
 
@@ -19,6 +20,7 @@ FLAT = 0.01  # mean per-pixel std below this: the draws look the same to the eye
 RANK_DRAWS = 16  # the ranking's spread: 3 draws are too few to tell a wide posterior reliably
 
 st.title("Reconstructions")
+st.caption(words_caption(["mu-sigma", "q", "eps"]))
 run = active_run()
 model = require_model(run)
 data = run_dataset(run)

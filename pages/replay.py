@@ -8,6 +8,7 @@ from ui.figures import explain as figs
 from ui.figures.images import for_display
 from ui.forms.imported import no_curves_note
 from ui.forms.text import plain
+from ui.forms.glossary import words_caption
 from vae import explain as ex
 from vae.run import RunError
 
@@ -16,6 +17,7 @@ FRAME_S = {"slow": 2.0, "normal": 1.2, "fast": 0.7}
 
 run = active_run()
 st.title("Replay a run")
+st.caption(words_caption(["elbo", "kl", "nats", "q"]))
 require_model(run)
 epochs = run.snapshot_epochs()
 if not epochs and no_curves_note(run):

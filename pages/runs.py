@@ -6,8 +6,10 @@ import streamlit as st
 from ui.cache.runs import active_run, all_runs, live_runs_table
 from ui.forms.runs import natural_key
 from ui.sections import runs as section
+from ui.forms.glossary import words_caption
 
 st.title("Runs")
+st.caption(words_caption(["elbo", "kl", "active"]))
 section.import_section()
 runs = {r.name: r for r in sorted(all_runs(), key=lambda r: natural_key(r.name))}
 if not runs:

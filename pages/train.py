@@ -7,9 +7,11 @@ import streamlit as st
 
 from ui.cache.runs import active_run, all_runs, live_runs_table, run_status, runs_root
 from ui.sections import train as section
+from ui.forms.glossary import words_caption
 from vae.launch import pending_launches
 
 st.title("Train")
+st.caption(words_caption(["elbo", "kl", "beta", "nats"]))
 runs = all_runs()
 
 form = section.new_run_form(runs)

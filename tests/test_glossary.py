@@ -26,3 +26,27 @@ def test_glossary_page_shows_every_term():
     assert not at.exception
     shown = [h.value for h in at.subheader]
     assert shown == [t.name for t in TERMS]
+
+
+def test_every_page_links_its_words_to_the_glossary(runs_root):
+    """The teaching pages each carry a line of their words, every one a link to its entry."""
+    import re
+
+    from tests.conftest import run_page
+    from ui.forms.glossary import BY_ANCHOR
+    for page in ("latent", "reconstructions", "generate", "draw", "explain", "replay",
+                 "rate_distortion", "train", "runs", "compare"):
+        at = run_page(page)
+        line = next((c.value for c in at.caption if c.value.startswith("Words on this page")),
+                    None)
+        assert line, f"{page} has no line of words"
+        anchors = re.findall(r"\]\(glossary\?term=([a-z-]+)\)", line)
+        assert anchors and all(a in BY_ANCHOR for a in anchors), (page, line)
+
+
+def test_a_link_from_a_page_shows_its_term_first():
+    from tests.conftest import run_page
+    at = run_page("glossary", term="manifold")
+    first = [m.value for m in at.markdown][:2]
+    assert first[0] == "**manifold**" and first[1] == next(t.says for t in TERMS
+                                                           if t.anchor == "manifold")

@@ -68,3 +68,22 @@ TERMS = (
          "carries nothing (collapse)."),
 )
 
+
+
+BY_ANCHOR = {t.anchor: t for t in TERMS}
+# the short name a link shows, where the entry's own name is a sentence
+SHORT = {"mu-sigma": "μ and σ", "rsample": "rsample", "q": "q(z|x)", "p-z-given-x": "p(z|x)",
+         "prior": "N(0, I)", "kl": "KL", "elbo": "ELBO", "eps": "ε", "beta": "β"}
+
+
+def term_link(anchor: str, text: str | None = None) -> str:
+    """Markdown: `text` (else the term's short name) linking to its glossary entry."""
+    term = BY_ANCHOR[anchor]
+    # a query, not a #fragment: Streamlit rewrites the address as the page loads, and a fragment
+    # did not survive it; the Glossary page shows the asked term first (pages/glossary.py)
+    return f"[{text or SHORT.get(anchor, term.name)}](glossary?term={term.anchor})"
+
+
+def words_caption(anchors) -> str:
+    """A page's line of its words, each linked to the glossary, for a newcomer to look up."""
+    return "Words on this page: " + " · ".join(term_link(a) for a in anchors) + "."
