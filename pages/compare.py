@@ -5,41 +5,22 @@ import torch
 
 from ui.figures import compare as cf
 from ui.forms.text import plain
-from ui.cache.runs import (active_run, all_runs, load_model, run_dataset, run_problems,
-                          weights_mtime)
+from ui.cache.compare import per_image_terms, usable_runs
+from ui.cache.runs import active_run, all_runs, load_model, run_dataset
 from ui.forms.glossary import words_caption
+from ui.style import export_config
 from vae import compare
 from vae.data import DatasetError
-from vae.run import RunDir, RunError
+from vae.run import RunError
 
 N_RECON = 12  # test images through both models: about one per class
 N_PRIOR = 12
 TRAVERSAL = np.linspace(-3, 3, 9)
 
 
-@st.cache_data(max_entries=8, show_spinner="Passing the test set through the model…")
-def _terms(path: str, mtime: float) -> dict:
-    run = RunDir(path)
-    data = run_dataset(run)
-    return compare.per_image_terms(load_model(run), torch.from_numpy(data.test_x.copy()))
-
-
-def _usable(runs) -> dict:
-    """The runs that can be compared: readable config and weights, nothing wrong."""
-    usable = {}
-    for r in runs:
-        if run_problems(r) or not r.weights_file.exists():
-            continue
-        try:
-            usable[r.name] = (r, r.read_config())
-        except RunError:
-            continue
-    return usable
-
-
 st.title("Compare two models")
 st.caption(words_caption(["q", "elbo", "kl", "prior"]))
-runs = _usable(all_runs())
+runs = usable_runs(all_runs())
 if len(runs) < 2:
     st.info("Comparing needs two runs with weights on the same dataset. Train one on the **Train** "
             "page or import one (`python -m vae.import_model`).")
@@ -63,11 +44,16 @@ if st.session_state.get("compare_b") not in same:
 name_b = right.selectbox("Model B (same dataset)", same, key="compare_b")
 run_b, (model_cfg_b, _) = runs[name_b]
 
+
+def chart(fig, key: str, what: str) -> None:
+    """A chart whose PNG download is named <A>-vs-<B>-<what>.png."""
+    st.plotly_chart(fig, key=key, config=export_config(f"{name_a}-vs-{name_b}", what),
+                    theme="streamlit")
+
 try:
     model_a, model_b = load_model(run_a), load_model(run_b)
     data = run_dataset(run_a)
-    terms_a = _terms(str(run_a.path), weights_mtime(run_a))
-    terms_b = _terms(str(run_b.path), weights_mtime(run_b))
+    terms_a, terms_b = per_image_terms(run_a), per_image_terms(run_b)
 except (RunError, DatasetError) as exc:
     st.error(f"These two runs cannot be compared: {plain(exc)}")
     st.stop()
@@ -90,14 +76,14 @@ x = torch.from_numpy(data.test_x[picks].copy())
 with torch.no_grad():
     recon_a = model_a.decode_mean(model_a.encode(x).mu).numpy()
     recon_b = model_b.decode_mean(model_b.encode(x).mu).numpy()
-st.plotly_chart(cf.reconstructions_figure(data.test_x[picks], recon_a, recon_b, name_a, name_b,
-                                          col_labels=[data.class_names[labels[i]] for i in picks]),
-                key="compare_recon", theme="streamlit")
+chart(cf.reconstructions_figure(data.test_x[picks], recon_a, recon_b, name_a, name_b,
+                                col_labels=[data.class_names[labels[i]] for i in picks]),
+      "compare_recon", "reconstructions")
 st.caption("Mean reconstructions, decode(mu): one test image of each class.")
 stats_a = compare.per_class(terms_a, labels, len(data.class_names))
 stats_b = compare.per_class(terms_b, labels, len(data.class_names))
-st.plotly_chart(cf.per_class_figure(stats_a, stats_b, data.class_names, name_a, name_b),
-                key="compare_per_class", theme="streamlit")
+chart(cf.per_class_figure(stats_a, stats_b, data.class_names, name_a, name_b),
+      "compare_per_class", "per-class")
 st.dataframe(cf.per_class_table(stats_a, stats_b, data.class_names).round(2), hide_index=True,
              width="stretch")
 st.caption("Nats per image on the whole test set, one z ~ q(z|x) per image drawn with the same "
@@ -113,19 +99,18 @@ else:
     d = model_cfg_a.latent_dim
     seed = st.number_input("Seed of the prior samples", 0, 2**31 - 1, 0, key="compare_seed")
     z = np.random.default_rng(int(seed)).standard_normal((N_PRIOR, d))
-    st.plotly_chart(cf.decoder_pair_figure(compare.decode_means(model_a, z),
-                                           compare.decode_means(model_b, z), name_a, name_b,
-                                           title="z ~ N(0, I)"),
-                    key="compare_prior", theme="streamlit")
+    chart(cf.decoder_pair_figure(compare.decode_means(model_a, z),
+                                 compare.decode_means(model_b, z), name_a, name_b,
+                                 title="z ~ N(0, I)"), "compare_prior", "prior-samples")
     dim = st.selectbox("Traverse dim", list(range(d)), key="compare_dim",
                        format_func=lambda k: f"z{k}") if d > 1 else 0
     zt = np.zeros((len(TRAVERSAL), d))
     zt[:, dim] = TRAVERSAL
-    st.plotly_chart(cf.decoder_pair_figure(compare.decode_means(model_a, zt),
-                                           compare.decode_means(model_b, zt), name_a, name_b,
-                                           col_labels=[f"{v:+.1f}" for v in TRAVERSAL],
-                                           title=f"z{dim} from −3 to +3, the other dims at 0"),
-                    key="compare_traversal", theme="streamlit")
+    chart(cf.decoder_pair_figure(compare.decode_means(model_a, zt),
+                                 compare.decode_means(model_b, zt), name_a, name_b,
+                                 col_labels=[f"{v:+.1f}" for v in TRAVERSAL],
+                                 title=f"z{dim} from −3 to +3, the other dims at 0"),
+          "compare_traversal", "traversal")
     st.caption("The same z need not mean the same thing to two models: each learned its own "
                "latent space, up to a rotation or a flip (below).")
 
@@ -149,6 +134,5 @@ if dmax > 2:
     dx = c1.selectbox("x", list(range(dmax)), 0, key="compare_dx", format_func=lambda k: f"z{k}")
     dy = c2.selectbox("y", list(range(dmax)), 1, key="compare_dy", format_func=lambda k: f"z{k}")
     dims = (dx, dy)
-st.plotly_chart(cf.posterior_pair_figure(mu_a, shown_b, labels, data.class_names, name_a, name_b,
-                                         dims=dims, aligned=aligned),
-                key="compare_posterior", theme="streamlit")
+chart(cf.posterior_pair_figure(mu_a, shown_b, labels, data.class_names, name_a, name_b,
+                               dims=dims, aligned=aligned), "compare_posterior", "posteriors")

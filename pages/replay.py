@@ -9,6 +9,7 @@ from ui.figures.images import for_display
 from ui.forms.imported import no_curves_note
 from ui.forms.text import plain
 from ui.forms.glossary import words_caption
+from ui.style import export_config
 from vae import explain as ex
 from vae.run import RunError
 
@@ -106,7 +107,8 @@ def replay_view() -> None:
         if len(curves["epoch"]):
             st.plotly_chart(figs.curves_with_cursor_figure(curves["epoch"], curves["recon"],
                                                            curves["kl"], curves["neg_elbo"], epoch),
-                            theme="streamlit", key="replay_curves")
+                            theme="streamlit", key="replay_curves",
+                            config=export_config(run.name, "curves-at-epoch"))
         else:
             st.info("This run logged no test epochs, so there are no curves to draw.")
     with right:
@@ -115,7 +117,8 @@ def replay_view() -> None:
                 enc["mu"], enc["labels"], data.class_names, dims=dims, index=enc["index"],
                 x_range=(-half, half), y_range=(-half, half), background_opacity=0.6,
                 title=f"Posterior means at epoch {epoch}", height=480),
-                theme="streamlit", key="replay_scatter")
+                theme="streamlit", key="replay_scatter",
+                config=export_config(run.name, "latent-at-epoch"))
         else:
             st.info("A 1-D latent has no plane to draw; the reconstructions below still replay.")
     r1, r2 = st.columns(2)

@@ -23,6 +23,7 @@ from ui.figures import explain as figs
 from ui.figures.diagram import vae_diagram_figure
 from ui.forms import explain as sec
 from ui.forms.text import plain
+from ui.style import export_config
 from vae import explain as ex
 from vae.data import Dataset
 from vae.model import VAE
@@ -150,7 +151,7 @@ def mu_and_sigma(page: Page, inp: Input) -> None:
             st.success(sec.encoded_again_sentence(again))
     with right:
         st.plotly_chart(figs.mu_sigma_figure(inp.mu, inp.sigma), theme="streamlit",
-                        key="explain_mu_sigma")
+                        key="explain_mu_sigma", config=export_config(page.run.name, "mu-sigma"))
         table(sec.mu_sigma_table(inp.mu, inp.sigma))
     st.markdown("**mu and sigma are not random.** They are the encoder network's two outputs for "
                 "this x: the centre and the width of a Gaussian **q(z|x) = N(mu, sigma²)** over "
@@ -227,7 +228,8 @@ def _sampling_fragment(page: Page, inp: Input, dims) -> None:
                 figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
                                         sigma=sigma, index=enc["index"],
                                         title="Every test image's mu: click one to pick it"),
-                theme="streamlit", key="explain_scatter", on_select=picked_from_scatter,
+                theme="streamlit", key="explain_scatter",
+                config=export_config(page.run.name, "latent"), on_select=picked_from_scatter,
                 selection_mode="points")
         with v2:
             xr, yr = figs.zoom_ranges(mu, sigma, z, dims)
@@ -236,7 +238,8 @@ def _sampling_fragment(page: Page, inp: Input, dims) -> None:
                                         sigma=sigma, z=z, index=enc["index"], x_range=xr,
                                         y_range=yr, background_opacity=0.15, class_legend=False,
                                         title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
-                theme="streamlit", key="explain_zoom")
+                theme="streamlit", key="explain_zoom",
+                config=export_config(page.run.name, "z-samples"))
     if len(z):
         shown = z[-16:]
         images = cached.decodes(page.run, shown)
@@ -301,7 +304,8 @@ def kl_terms(page: Page, inp: Input) -> ex.KLSplit:
             st.info(note)
     with t2:
         st.plotly_chart(figs.kl_split_figure(split.mean_penalty, split.width_penalty),
-                        theme="streamlit", key="explain_kl_bars")
+                        theme="streamlit", key="explain_kl_bars",
+                        config=export_config(page.run.name, "kl-terms"))
     return split
 
 
@@ -373,7 +377,8 @@ def prior(page: Page) -> Prior:
                  for r in compared}
     st.plotly_chart(figs.aggregate_posterior_figure(grid, densities, ex.normal_pdf(grid),
                                                     dims=list(range(min(D, 16)))),
-                    theme="streamlit", key="explain_aggregate")
+                    theme="streamlit", key="explain_aggregate",
+                    config=export_config(page.run.name, "aggregate-posterior"))
     vae_run, ae_run = (run, other) if beta > 0 else (other, run)
     if vae_run is not None and ae_run is not None:
         ae_enc = encode_test_set(ae_run)
@@ -422,7 +427,7 @@ def accounting(page: Page, inp: Input) -> None:
     if page.beta == 0:
         st.info(sec.kl_not_trained_note(run.name, page.beta, acc.kl))
     st.plotly_chart(figs.accounting_figure(acc.recon, acc.kl, acc.iwae, k), theme="streamlit",
-                    key="explain_accounting_fig")
+                    key="explain_accounting_fig", config=export_config(page.run.name, "bounds"))
     point = next((p for p in cached.run_points([run])), None)
     st.caption(sec.accounting_scope_caption(
         SCOPES[label], acc.n_images, len(page.data.test_x), acc.samples,
@@ -434,7 +439,8 @@ def lower_bound(page: Page, inp: Input) -> ex.BoundPicture:
     st.subheader("Why the ELBO is a lower bound")
     picture = cached.bound_picture(page.run, inp.x)
     st.plotly_chart(figs.bound_figure(picture.log_w, picture.ks, picture.iwae_by_k),
-                    theme="streamlit", key="explain_bound_fig")
+                    theme="streamlit", key="explain_bound_fig",
+                    config=export_config(page.run.name, "lower-bound"))
     st.caption(sec.bound_caption(len(picture.log_w), picture.elbo, picture.best, picture.ks[-1],
                                  float(picture.iwae_by_k[-1])))
     return picture

@@ -15,6 +15,7 @@ from ui.figures import explain as figs
 from ui.forms import rate_distortion as rd
 from ui.forms.imported import imported_names
 from ui.sections.sweep import launch_sweep
+from ui.style import export_config
 from vae import betas as vb
 from vae import explain as ex
 from vae.run import RunDir
@@ -85,7 +86,7 @@ def _plane(active: RunDir | None, sweep: list[str], running: bool) -> None:
     st.plotly_chart(figs.rate_distortion_figure(
         [p.name for p in shown], [p.kl for p in shown], [p.recon for p in shown],
         [p.beta for p in shown], [p.collapsed for p in shown], highlight=set(sweep)),
-        theme="streamlit", key="rd_plane")
+        theme="streamlit", key="rd_plane", config=export_config(chosen, "rate-distortion"))
     collapsed = [p for p in shown if p.collapsed]
     if collapsed:
         st.warning(rd.collapse_warning(collapsed), icon=":material/warning:")
@@ -112,10 +113,12 @@ def family(members: list[vb.Member]) -> None:
     c1, c2 = st.columns(2)
     c1.plotly_chart(bf.active_units_figure(betas, [int(a.sum()) for a in active], D,
                                            [m.point.kl for m in members]),
-                    theme="streamlit", key="rd_family_active")
+                    theme="streamlit", key="rd_family_active",
+                    config=export_config(members[0].run.name, "active-units-by-beta"))
     kl_dims = [rd.last_kl_per_dim(m.run.read_metrics(), D) for m in members]
     c2.plotly_chart(bf.kl_per_dim_figure(betas, kl_dims, active=active), theme="streamlit",
-                    key="rd_family_kl")
+                    key="rd_family_kl",
+                    config=export_config(members[0].run.name, "kl-per-dim-by-beta"))
     data = run_dataset(members[0].run)
     idx = rd.first_of_each_class(data.test_y, len(data.class_names))
     x = data.test_x[idx]
