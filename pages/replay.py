@@ -10,6 +10,7 @@ from ui.forms.imported import no_curves_note
 from ui.forms.text import plain
 from ui.forms.glossary import words_caption
 from ui.style import export_config
+from vae import betas as vb
 from vae import explain as ex
 from vae.run import RunError
 
@@ -30,7 +31,7 @@ if not epochs:
             "that way replay here.")
     st.stop()
 data = run_dataset(run)
-curves = ex.epoch_curves(run.read_metrics())
+curves = vb.epoch_curves(run.read_metrics())
 rows = {r["epoch"]: r for r in run.read_metrics() if r.get("kind") == "epoch"}
 D = run.read_config()[0].latent_dim
 st.caption(f"Run **{plain(run.name)}**: {len(epochs)} snapshots (epochs {epochs[0]} to {epochs[-1]}). "

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from vae import betas as vb
 from vae import explain as ex
 from vae.data import load_dataset
 from vae.losses import iwae_bound
@@ -109,7 +110,7 @@ def test_accounting_adds_up_and_matches_the_engines_iwae(model, test_x):
 
 
 def test_run_point_is_the_last_test_epoch(vae_run):
-    point = ex.run_point(vae_run)
+    point = vb.run_point(vae_run)
     last = [r for r in vae_run.read_metrics() if r.get("kind") == "epoch"][-1]
     assert (point.kl, point.recon, point.epoch) == (last["test/kl"], last["test/recon"],
                                                    last["epoch"])
@@ -120,10 +121,10 @@ def test_collapse_means_every_dim_inactive():
     """One definition: a run shown with an active unit is never called collapsed (the old
     "KL 0.37 nats, 2 of 2 active units ... ignores x")."""
     base = dict(name="r", dataset="mnist-5k", latent_dim=2, beta=16.0, epoch=3, recon=200.0)
-    assert ex.RunPoint(kl=0.05, active_units=0, **base).collapsed
-    assert not ex.RunPoint(kl=0.37, active_units=2, **base).collapsed
-    assert not ex.RunPoint(kl=0.2, active_units=1, **base).collapsed
-    assert not ex.RunPoint(kl=3.0, active_units=1, **base).collapsed
+    assert vb.RunPoint(kl=0.05, active_units=0, **base).collapsed
+    assert not vb.RunPoint(kl=0.37, active_units=2, **base).collapsed
+    assert not vb.RunPoint(kl=0.2, active_units=1, **base).collapsed
+    assert not vb.RunPoint(kl=3.0, active_units=1, **base).collapsed
 
 
 def test_run_point_is_none_before_the_first_epoch(tmp_path, vae_run):
@@ -131,17 +132,17 @@ def test_run_point_is_none_before_the_first_epoch(tmp_path, vae_run):
     dest = tmp_path / "young"
     dest.mkdir()
     shutil.copy(vae_run.config_file, dest / "config.json")
-    assert ex.run_point(RunDir(dest)) is None
+    assert vb.run_point(RunDir(dest)) is None
 
 
 def test_find_autoencoder_by_config(vae_run):
     runs = list_runs(DEFAULT_ROOT)
-    assert ex.find_autoencoder(runs, vae_run).name == "mnist5k-2d-ae"
-    assert ex.find_autoencoder(runs, RunDir(DEFAULT_ROOT / "fashion-2d")) is None
+    assert vb.find_autoencoder(runs, vae_run).name == "mnist5k-2d-ae"
+    assert vb.find_autoencoder(runs, RunDir(DEFAULT_ROOT / "fashion-2d")) is None
 
 
 def test_epoch_curves_and_top_dims(vae_run):
-    curves = ex.epoch_curves(vae_run.read_metrics())
+    curves = vb.epoch_curves(vae_run.read_metrics())
     assert list(curves["epoch"]) == list(range(1, vae_run.read_config()[1].epochs + 1))
     np.testing.assert_allclose(curves["neg_elbo"], curves["recon"] + curves["kl"], rtol=1e-4)
     assert ex.top_dims([0.1, 3.0, 0.5, 2.0]) == [1, 3]
@@ -157,21 +158,21 @@ def test_sweep_names_are_valid_run_names():
 def test_find_vae_for_an_autoencoder(tmp_path):
     runs = list_runs(DEFAULT_ROOT)
     ae = RunDir(DEFAULT_ROOT / "mnist5k-2d-ae")
-    assert ex.find_vae(runs, ae).name == "mnist5k-2d"
+    assert vb.find_vae(runs, ae).name == "mnist5k-2d"
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "config.json").write_text("{not json")
-    assert ex.find_vae([RunDir(broken), *runs], ae).name == "mnist5k-2d", "a corrupt run is skipped"
+    assert vb.find_vae([RunDir(broken), *runs], ae).name == "mnist5k-2d", "a corrupt run is skipped"
 
 
 def test_beta_family_compares_runs_of_equal_training():
     def point(name, beta, epoch):
-        return ex.RunPoint(name, "mnist-5k", 2, beta, epoch, kl=1.0, recon=1.0, active_units=2)
+        return vb.RunPoint(name, "mnist-5k", 2, beta, epoch, kl=1.0, recon=1.0, active_units=2)
     shipped = [point("vae", 1.0, 30), point("ae", 0.0, 30)]
     sweep = [point(f"s{b}", b, 4) for b in (16.0, 0.1, 1.0, 4.0)]
-    assert [p.name for p in ex.beta_family(shipped + sweep)] == ["s0.1", "s1.0", "s4.0", "s16.0"]
-    assert [p.name for p in ex.beta_family(shipped)] == ["ae", "vae"]
-    assert ex.beta_family([]) == []
+    assert [p.name for p in vb.beta_family(shipped + sweep)] == ["s0.1", "s1.0", "s4.0", "s16.0"]
+    assert [p.name for p in vb.beta_family(shipped)] == ["ae", "vae"]
+    assert vb.beta_family([]) == []
 
 
 # ------------------------------------------------------------------ the reparameterization trick

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from ui.forms import explain as sec
+from vae import betas as vb
 from vae import explain as ex
 
 
@@ -66,7 +67,7 @@ def test_coverage_and_prior_sentences_carry_their_numbers():
 
 
 def _point(name, beta, kl, recon, active=2):
-    return ex.RunPoint(name, "mnist-5k", 2, beta, 30, kl, recon, active)
+    return vb.RunPoint(name, "mnist-5k", 2, beta, 30, kl, recon, active)
 
 
 def test_beta_family_needs_three_betas_on_the_same_data():
@@ -82,7 +83,7 @@ def test_beta_family_needs_three_betas_on_the_same_data():
 
 
 def test_beta_family_of_another_latent_size_when_this_one_has_none():
-    wide = [ex.RunPoint(f"w{b}", "mnist-5k", 16, b, 30, 10.0 / (1 + b), 90 + b, 16)
+    wide = [vb.RunPoint(f"w{b}", "mnist-5k", 16, b, 30, 10.0 / (1 + b), 90 + b, 16)
             for b in (0.0, 1.0, 4.0)]
     shipped = [_point("vae", 1.0, 5.0, 165.0), _point("ae", 0.0, 45.0, 165.0)]
     got = sec.beta_family_for(shipped + wide, "mnist-5k", 2)
@@ -90,12 +91,12 @@ def test_beta_family_of_another_latent_size_when_this_one_has_none():
 
 
 def test_beta_sentence_says_only_what_the_numbers_show():
-    family = [ex.RunPoint(f"b{b}", "mnist-5k", 16, b, 30, kl, recon, act)
+    family = [vb.RunPoint(f"b{b}", "mnist-5k", 16, b, 30, kl, recon, act)
               for b, kl, recon, act in ((0.0, 358.8, 88.7, 16), (4.0, 7.8, 132.3, 16))]
     s = sec.beta_sentence(family)
     assert "KL falls from 358.8 to 7.8" in s and "grows from 88.7 to 132.3" in s
     assert "all 16 of 16 dims stay active up to beta = 4" in s and "collapses" not in s
-    family.append(ex.RunPoint("b16", "mnist-5k", 16, 16.0, 30, 0.2, 200.0, 0))
+    family.append(vb.RunPoint("b16", "mnist-5k", 16, 16.0, 30, 0.2, 200.0, 0))
     s = sec.beta_sentence(family)
     assert "active dims drop from 16 to 0 of 16" in s and "collapses" in s and "beta = 16" in s
 
@@ -122,7 +123,7 @@ def test_accounting_definitions_and_scope():
 
 @pytest.mark.parametrize("family", [True, False])
 def test_takeaways_point_to_sections_and_claim_only_what_is_shown(family):
-    fam = [ex.RunPoint(f"b{b}", "mnist-5k", 16, b, 30, kl, recon, 16)
+    fam = [vb.RunPoint(f"b{b}", "mnist-5k", 16, b, 30, kl, recon, 16)
            for b, kl, recon in ((0.0, 358.8, 88.7), (4.0, 7.8, 132.3))] if family else None
     lines = sec.takeaways(4.021, 632.7, 0.89, 0.02, True, fam)
     joined = " ".join(lines)

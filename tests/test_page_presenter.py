@@ -4,6 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import BETA_FAMILY, _copy_runs, page_app
 
+from vae import betas as vb
 from vae import explain as ex
 from vae import quality as vq
 from vae.data import load_dataset
@@ -102,7 +103,7 @@ def test_beta_step_shows_the_family_collapsing(runs_root):
     at = _open()
     at.button_group(key="presenter_step").set_value(STEPS[1]).run()
     assert not at.exception
-    family = [ex.run_point(RunDir(DEFAULT_ROOT / n)) for n in BETA_FAMILY]
+    family = [vb.run_point(RunDir(DEFAULT_ROOT / n)) for n in BETA_FAMILY]
     caption = _image_captions(at)[0]
     assert "beta 0 → 0.25 → 0.5 → 1 → 2 → 4 → 8 → 16" in caption
     assert _downloads(at) == [DEMO, "PNG: reconstructions by beta"]

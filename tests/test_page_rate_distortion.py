@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import BETA_FAMILY, page_app, run_page
 
-from vae import explain as ex
+from vae import betas as vb
 from vae.run import RunDir, list_runs
 
 
@@ -50,12 +50,12 @@ def test_every_run_of_the_dataset_is_a_point_at_its_last_epoch(runs_root):
     for trace in _plane(at)["data"]:
         for name, x, y in zip(trace["text"], _arr(trace["x"]), _arr(trace["y"])):
             plotted[name] = (x, y)
-    expected = {p.name: (p.kl, p.recon) for p in map(ex.run_point, list_runs(runs_root))
+    expected = {p.name: (p.kl, p.recon) for p in map(vb.run_point, list_runs(runs_root))
                 if p and p.dataset == "mnist-5k"}
     assert set(plotted) == set(expected) == {"mnist5k-2d", "mnist5k-2d-ae", *BETA_FAMILY}
     for name, (kl, recon) in expected.items():
         assert plotted[name] == pytest.approx((kl, recon))
-    collapsed = [p.name for p in map(ex.run_point, list_runs(runs_root))
+    collapsed = [p.name for p in map(vb.run_point, list_runs(runs_root))
                  if p and p.dataset == "mnist-5k" and p.collapsed]
     assert (not collapsed) == (not at.warning), "a collapse warning exactly when a run collapsed"
     table = at.dataframe[0].value
@@ -70,7 +70,7 @@ def test_every_run_of_the_dataset_is_a_point_at_its_last_epoch(runs_root):
 
 def test_the_beta_family_shows_collapse(runs_root):
     at = _open()
-    points = {p.name: p for p in map(ex.run_point, list_runs(runs_root)) if p}
+    points = {p.name: p for p in map(vb.run_point, list_runs(runs_root)) if p}
     family = [points[n] for n in BETA_FAMILY]
     assert any(h.value == f"Collapse, seen: {len(BETA_FAMILY)} runs that differ in β only" for h in at.header)
     bars = _chart(at, "rd_family_active")
@@ -122,7 +122,7 @@ def test_beta_sweep_trains_runs_that_fill_the_plane(scratch_root):
     assert not at.exception
     names = {n for t in _plane(at)["data"] for n in t["text"]}
     assert set(sweep) <= names, "each finished sweep run is a point"
-    points = [ex.run_point(RunDir(scratch_root / n)) for n in sweep]
+    points = [vb.run_point(RunDir(scratch_root / n)) for n in sweep]
     assert [p.beta for p in points] == [0.3, 32.0]
     collapsed = [p.name for p in points if p.collapsed]
     warning = " ".join(w.value for w in at.warning)

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 
 from ui.forms import presenter as story
 from vae import betas as vb
-from vae.explain import RunPoint
+from vae.betas import RunPoint
 from vae.run import RunDir
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ui.forms import rate_distortion as rd
-from vae.explain import RunPoint
+from vae.betas import RunPoint
 
 
 def _p(name, beta, kl, recon, active, latent_dim=16):

@@ -15,7 +15,6 @@ import torch
 
 from .losses import bits_per_dim, dims_by_kl, iwae_bound, log_importance_weights
 from .model import VAE
-from .run import RunDir, RunError
 
 # The line the learner quotes (Keras tutorials); z_log_sigma is log sigma^2 there.
 SEED_KL_LINE = ("kl_loss = - 0.5 * mean(1 + z_log_sigma - square(z_mean) - exp(z_log_sigma), "
@@ -403,94 +402,3 @@ def bound_picture(model: VAE, x: np.ndarray, n: int = 5000, ks: tuple[int, ...] 
     by_k = np.array([_log_mean_exp(log_w[:(n // k) * k].reshape(n // k, k), axis=1).mean()
                      for k in ks])
     return BoundPicture(log_w, ks, by_k)
-
-
-# ------------------------------------------------------------------------------------------- runs
-@dataclass(frozen=True)
-class RunPoint:
-    """A finished (or running) run as a point on the rate-distortion plane, from its last epoch."""
-    name: str
-    dataset: str
-    latent_dim: int
-    beta: float
-    epoch: int
-    kl: float  # rate, nats per image
-    recon: float  # distortion, nats per image
-    active_units: int
-
-    @property
-    def collapsed(self) -> bool:
-        """The posterior ignores x: no dim whose mean moves with x (every dim inactive by
-        vae.losses.ACTIVE_UNIT_THRESHOLD). One definition, so a run called collapsed never shows
-        an active unit beside the word."""
-        return self.active_units == 0
-
-
-def run_point(run: RunDir) -> RunPoint | None:
-    """The run's last test epoch as a point, or None when it has not finished an epoch yet."""
-    try:
-        model_cfg, train_cfg = run.read_config()
-    except RunError:
-        return None
-    rows = [r for r in run.read_metrics() if r.get("kind") == "epoch" and "test/kl" in r]
-    if not rows:
-        return None
-    last = rows[-1]
-    return RunPoint(run.name, train_cfg.dataset, model_cfg.latent_dim, float(model_cfg.beta),
-                    int(last["epoch"]), float(last["test/kl"]), float(last["test/recon"]),
-                    int(last.get("test/active_units", model_cfg.latent_dim)))
-
-
-def beta_family(points: list[RunPoint]) -> list[RunPoint]:
-    """Runs that differ in beta only, as far as the points tell: of the groups trained for the same
-    number of epochs, the one with most distinct betas (ties: the longer training), by beta."""
-    groups: dict[int, list[RunPoint]] = {}
-    for p in points:
-        groups.setdefault(p.epoch, []).append(p)
-    if not groups:
-        return []
-    best = max(groups, key=lambda e: (len({p.beta for p in groups[e]}), e))
-    return sorted(groups[best], key=lambda p: (p.beta, p.name))
-
-
-def epoch_curves(rows: list[dict]) -> dict[str, np.ndarray]:
-    """Test curves by epoch from metrics.jsonl rows: epoch, recon, kl, neg_elbo, active_units."""
-    ep = [r for r in rows if r.get("kind") == "epoch" and "test/neg_elbo" in r]
-    return {"epoch": np.array([r["epoch"] for r in ep], int),
-            "recon": np.array([r["test/recon"] for r in ep], float),
-            "kl": np.array([r["test/kl"] for r in ep], float),
-            "neg_elbo": np.array([r["test/neg_elbo"] for r in ep], float),
-            "active_units": np.array([r.get("test/active_units", 0) for r in ep], int)}
-
-
-def find_autoencoder(runs: list[RunDir], like: RunDir) -> RunDir | None:
-    """A beta = 0 run (a plain autoencoder) with the same dataset, latent dim and image shape."""
-    try:
-        model_cfg, train_cfg = like.read_config()
-    except RunError:
-        return None
-    for run in runs:
-        if run.name == like.name or not run.weights_file.exists():
-            continue
-        try:
-            m, t = run.read_config()
-        except RunError:
-            continue
-        if (m.beta == 0 and t.dataset == train_cfg.dataset and m.latent_dim == model_cfg.latent_dim
-                and m.image_shape == model_cfg.image_shape):
-            return run
-    return None
-
-
-def find_vae(runs: list[RunDir], autoencoder: RunDir) -> RunDir | None:
-    """A beta > 0 run whose matching autoencoder is `autoencoder`: the VAE to compare it with."""
-    for run in runs:
-        try:
-            if run.read_config()[0].beta <= 0 or not run.weights_file.exists():
-                continue
-        except RunError:
-            continue
-        match = find_autoencoder(runs, run)
-        if match is not None and match.name == autoencoder.name:
-            return run
-    return None

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from ui.cache.runs import encode_test_set, load_model, run_dataset, weights_mtime
+from vae import betas as vb
 from vae import explain as ex
 from vae.run import RunDir
 
@@ -120,11 +121,11 @@ def reconstructions(run: RunDir, x: np.ndarray) -> np.ndarray:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _run_point(path: str, metrics_mtime: float) -> ex.RunPoint | None:
-    return ex.run_point(RunDir(path))
+def _run_point(path: str, metrics_mtime: float) -> vb.RunPoint | None:
+    return vb.run_point(RunDir(path))
 
 
-def run_points(runs: list[RunDir]) -> list[ex.RunPoint]:
+def run_points(runs: list[RunDir]) -> list[vb.RunPoint]:
     """Each run's last test epoch as a point (runs without one left out), re-read when its
     metrics.jsonl changes."""
     points = []

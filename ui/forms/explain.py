@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vae import betas as vb
 from vae import explain as ex
 
 # The learner's question (Data Science Stack Exchange, 2018) and the follow-up §4 answers.
@@ -116,7 +117,7 @@ def prior_comparison_sentence(vae_share: float | None, ae_share: float | None,
                    "happen to decode to digit-like shapes, by luck rather than training.")
 
 
-def beta_table(points: list[ex.RunPoint]) -> pd.DataFrame:
+def beta_table(points: list[vb.RunPoint]) -> pd.DataFrame:
     """§6: runs that differ in beta, from their last test epoch."""
     return pd.DataFrame({
         "beta": [p.beta for p in points], "run": [p.name for p in points],
@@ -126,15 +127,15 @@ def beta_table(points: list[ex.RunPoint]) -> pd.DataFrame:
         "posterior collapsed": ["yes" if p.collapsed else "no" for p in points]})
 
 
-def beta_family_for(points: list[ex.RunPoint], dataset: str, latent_dim: int) -> list[ex.RunPoint]:
+def beta_family_for(points: list[vb.RunPoint], dataset: str, latent_dim: int) -> list[vb.RunPoint]:
     """The beta family (same epochs, most distinct betas) among runs on this dataset: of this
     latent size when it has one, else of the latent size with most betas; empty when no latent
     size has three betas."""
-    by_dim: dict[int, list[ex.RunPoint]] = {}
+    by_dim: dict[int, list[vb.RunPoint]] = {}
     for p in points:
         if p.dataset == dataset:
             by_dim.setdefault(p.latent_dim, []).append(p)
-    families = {d: ex.beta_family(ps) for d, ps in by_dim.items()}
+    families = {d: vb.beta_family(ps) for d, ps in by_dim.items()}
     families = {d: f for d, f in families.items() if len({p.beta for p in f}) >= 3}
     if not families:
         return []
@@ -143,7 +144,7 @@ def beta_family_for(points: list[ex.RunPoint], dataset: str, latent_dim: int) ->
     return families[max(families, key=lambda d: (len({p.beta for p in families[d]}), d))]
 
 
-def beta_sentence(family: list[ex.RunPoint]) -> str:
+def beta_sentence(family: list[vb.RunPoint]) -> str:
     """What the family's last epochs show as beta grows, said only as far as the numbers go."""
     lo, hi = family[0], family[-1]
     d = hi.latent_dim
@@ -250,7 +251,7 @@ def accounting_scope_caption(scope: str, n_images: int, n_test: int, samples: in
 
 
 def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: float | None,
-              ae_shown: bool, beta_family: list[ex.RunPoint] | None = None,
+              ae_shown: bool, beta_family: list[vb.RunPoint] | None = None,
               bound_gap: float | None = None) -> list[str]:
     """§9: what a learner can now say, each answer pointing to the section that shows it.
     coverage, ae_coverage: shares of prior samples inside some q(z|x) (None: not measured);
@@ -386,7 +387,7 @@ def aggregate_posterior_intro(coverage: str) -> str:
             "fill the region generation samples." + (" " + coverage if coverage else ""))
 
 
-def beta_family_intro(family: list[ex.RunPoint], latent_dim: int) -> str:
+def beta_family_intro(family: list[vb.RunPoint], latent_dim: int) -> str:
     """§6: the beta family's lead-in, saying when its latent size is not this run's."""
     other_size = "" if family[0].latent_dim == latent_dim else (
         f" (they are {family[0].latent_dim}-D; this run is {latent_dim}-D)")

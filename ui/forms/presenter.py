@@ -44,8 +44,8 @@ def story_pair(runs: list[RunDir], run: RunDir, beta: float,
     pair = vb.autoencoder_and_vae(family) if len(family) >= 3 else None
     if pair is not None:
         return pair[0].run, pair[1].run
-    vae_run = run if beta > 0 else ex.find_vae(runs, run)
-    ae_run = ex.find_autoencoder(runs, vae_run) if vae_run is not None else None
+    vae_run = run if beta > 0 else vb.find_vae(runs, run)
+    ae_run = vb.find_autoencoder(runs, vae_run) if vae_run is not None else None
     return ae_run, vae_run
 
 
@@ -85,7 +85,7 @@ def prior_samples_verdict(ae_share: float, vae_share: float, ae_spread: float,
             f"{vb.FAMILY_PREFIX}0 and {vb.FAMILY_PREFIX}1.")
 
 
-def collapse_sentence(first: ex.RunPoint, last: ex.RunPoint) -> str:
+def collapse_sentence(first: vb.RunPoint, last: vb.RunPoint) -> str:
     """Step 2's reading of the family, from its lowest beta to its highest."""
     return (f"From β = {first.beta:g} to β = {last.beta:g} the KL falls from {first.kl:.3g} to "
             f"{last.kl:.3g} nats and the active units (dims whose mu still moves with x) from "

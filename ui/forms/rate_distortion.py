@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae import explain as ex
+from vae import betas as vb
 from vae.losses import ACTIVE_UNIT_THRESHOLD
 
 SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # the sweep's choices
@@ -30,7 +30,7 @@ def sweep_progress(states: dict[str, str]) -> tuple[float, str, list[str]]:
     return done / len(states), text, [n for n, s in states.items() if s in NOT_FINISHING]
 
 
-def collapse_warning(collapsed: list[ex.RunPoint]) -> str:
+def collapse_warning(collapsed: list[vb.RunPoint]) -> str:
     return ("**Posterior collapse** in " + ", ".join(
         f"**{p.name}** (beta {p.beta:g}: KL {p.kl:.2f} nats, {p.active_units} of "
         f"{p.latent_dim} active units)" for p in collapsed)
@@ -39,12 +39,12 @@ def collapse_warning(collapsed: list[ex.RunPoint]) -> str:
           "average image.")
 
 
-def unused_dims_note(partial: list[ex.RunPoint]) -> str:
+def unused_dims_note(partial: list[vb.RunPoint]) -> str:
     return ("Some latent dims are unused (their mu does not move with x): " + ", ".join(
         f"{p.name} uses {p.active_units} of {p.latent_dim}" for p in partial) + ".")
 
 
-def points_table(points: list[ex.RunPoint]) -> list[dict]:
+def points_table(points: list[vb.RunPoint]) -> list[dict]:
     """One row per run, by latent size then beta, so a collapsed run is the last of its size."""
     return [{"run": p.name, "beta": p.beta, "latent dim": p.latent_dim, "epoch": p.epoch,
              "rate (KL), nats": round(p.kl, 3), "distortion (recon), nats": round(p.recon, 2),
@@ -54,7 +54,7 @@ def points_table(points: list[ex.RunPoint]) -> list[dict]:
             for p in sorted(points, key=lambda p: (p.latent_dim, p.beta))]
 
 
-def family_sentence(first: ex.RunPoint, last: ex.RunPoint) -> str:
+def family_sentence(first: vb.RunPoint, last: vb.RunPoint) -> str:
     """The β family read from its lowest beta to its highest."""
     return (f"Same data ({first.dataset}), same {first.latent_dim}-D latent and network, "
             f"{first.epoch} epochs each; only β changes. From β = {first.beta:g} to "
@@ -83,7 +83,7 @@ def sweep_over(was_running: bool, states: dict[str, str]) -> bool:
     return was_running and not any(s in RUNNING for s in states.values())
 
 
-def plane_datasets(points: list[ex.RunPoint], active_dataset: str | None) -> tuple[list[str], str]:
+def plane_datasets(points: list[vb.RunPoint], active_dataset: str | None) -> tuple[list[str], str]:
     """The datasets on the plane, and the one shown first: the active run's where it has a point,
     else the first."""
     datasets = sorted({p.dataset for p in points})

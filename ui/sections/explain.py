@@ -24,6 +24,7 @@ from ui.figures.diagram import vae_diagram_figure
 from ui.forms import explain as sec
 from ui.forms.text import plain
 from ui.style import export_config
+from vae import betas as vb
 from vae import explain as ex
 from vae.data import Dataset
 from vae.model import VAE
@@ -72,7 +73,7 @@ class Prior:
     coverage: dict[str, float]
     vae_run: RunDir | None
     ae_run: RunDir | None
-    family: list[ex.RunPoint]
+    family: list[vb.RunPoint]
 
 
 def table(frame, **kw) -> None:
@@ -342,7 +343,7 @@ def prior(page: Page) -> Prior:
     run, beta, D = page.run, page.beta, page.latent_dim
     st.header("6 · Why the prior matters: generating means sampling N(0, I)")
     runs = all_runs()
-    other = ex.find_autoencoder(runs, run) if beta > 0 else ex.find_vae(runs, run)
+    other = vb.find_autoencoder(runs, run) if beta > 0 else vb.find_vae(runs, run)
     kinds = sec.model_kinds(run.name, beta, None if other is None else other.name)
     p1, p2 = st.columns([1, 3], vertical_alignment="bottom")
     prior_seed = p1.number_input("Prior sample seed", 0, 10_000, 0, key="explain_prior_seed")

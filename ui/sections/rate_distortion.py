@@ -76,7 +76,7 @@ def _plane(active: RunDir | None, sweep: list[str], running: bool) -> None:
         if rd.sweep_over(running, states):
             st.rerun(scope="app")
         return
-    mine = ex.run_point(active) if active is not None else None
+    mine = vb.run_point(active) if active is not None else None
     datasets, default = rd.plane_datasets(points, None if mine is None else mine.dataset)
     chosen = st.segmented_control(
         "Dataset", datasets, default=default, key="rd_dataset",
