@@ -7,6 +7,9 @@ nn.Module" cases for --module: one whose layers map onto the engine's MLP, and o
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -54,6 +57,15 @@ def train_examples(train_x: torch.Tensor, epochs: int = 2, hidden: int = 400, la
     torch.manual_seed(seed)
     pixels = train_x[0].numel()
     model = ExamplesVAE(pixels, hidden, latent)
+
+    def loss(data):
+        recon_batch, mu, logvar = model(data)
+        return examples_loss(recon_batch, data, mu, logvar, pixels)
+    return _adam(model, train_x, epochs, loss)
+
+
+def _adam(model: nn.Module, train_x: torch.Tensor, epochs: int, loss) -> nn.Module:
+    """pytorch/examples' loop: Adam lr 1e-3, batch 128, shuffled; loss(batch) a tensor."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(train_x), batch_size=128,
                                          shuffle=True)
@@ -61,9 +73,7 @@ def train_examples(train_x: torch.Tensor, epochs: int = 2, hidden: int = 400, la
     for _ in range(epochs):
         for (data,) in loader:
             optimizer.zero_grad()
-            recon_batch, mu, logvar = model(data)
-            loss = examples_loss(recon_batch, data, mu, logvar, pixels)
-            loss.backward()
+            loss(data).backward()
             optimizer.step()
     return model.eval()
 
@@ -131,23 +141,36 @@ def train_module(model: nn.Module, train_x: torch.Tensor, epochs: int = 2,
     """A few epochs of the plain ELBO (Bernoulli, one z per image) on any module with encode
     returning (mu, logvar) or a Normal and decode giving logits: pictures worth looking at."""
     torch.manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(train_x), batch_size=128,
-                                         shuffle=True)
-    model.train()
-    for _ in range(epochs):
-        for (x,) in loader:
-            q = model.encode(x)
-            mu, logvar = (q.loc, 2 * torch.log(q.scale)) if isinstance(
-                q, torch.distributions.Normal) else q
-            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-            recon = F.binary_cross_entropy_with_logits(model.decode(z), x.flatten(1),
-                                                       reduction="sum")
-            kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-            optimizer.zero_grad()
-            ((recon + kl) / len(x)).backward()
-            optimizer.step()
-    return model.eval()
+
+    def loss(x):
+        q = model.encode(x)
+        mu, logvar = (q.loc, 2 * torch.log(q.scale)) if isinstance(
+            q, torch.distributions.Normal) else q
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        recon = F.binary_cross_entropy_with_logits(model.decode(z), x.flatten(1), reduction="sum")
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        return (recon + kl) / len(x)
+    return _adam(model, train_x, epochs, loss)
+
+
+def import_code_run(root: Path, project: Path, name: str = "tanh") -> None:
+    """The tanh module (not the engine's layers) trained 20 epochs (seconds) and imported into
+    root as its own code, from the project folder where tests.import_fixtures is found."""
+    from safetensors.torch import save_file
+
+    from vae.data import load_dataset
+    from vae.import_model import import_model
+    net = train_module(make_tanh(), torch.from_numpy(load_dataset("mnist-5k").train_x.copy()),
+                       epochs=20)
+    weights = root.parent / f"{name}.safetensors"
+    save_file(net.state_dict(), weights)
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        import_model(None, "mnist-5k", name, root, module="tests.import_fixtures:make_tanh",
+                     weights=weights, trust_code=True)
+    finally:
+        os.chdir(cwd)
 
 
 class ConvVAE(nn.Module):

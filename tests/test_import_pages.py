@@ -42,17 +42,9 @@ def test_each_page_opens_on_an_imported_run(imported_root, monkeypatch, page):
 @pytest.fixture(scope="module")
 def code_root(tmp_path_factory):
     """A run whose module (tanh layers) does not map onto the engine, trained 20 epochs (3 s)."""
-    from safetensors.torch import save_file
-
-    from tests.import_fixtures import make_tanh, train_module
+    from tests.import_fixtures import import_code_run
     root = _copy_runs(tmp_path_factory.mktemp("code"), ["mnist5k-2d"])
-    net = train_module(make_tanh(), torch.from_numpy(load_dataset("mnist-5k").train_x.copy()),
-                       epochs=20)
-    save_file(net.state_dict(), root.parent / "tanh.safetensors")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(PROJECT)
-        import_model(None, "mnist-5k", "tanh", root, module="tests.import_fixtures:make_tanh",
-                     weights=root.parent / "tanh.safetensors", trust_code=True)
+    import_code_run(root, PROJECT)
     return root
 
 

@@ -48,18 +48,10 @@ def test_compare_draws_its_charts(page, app_url):
 def code_url(tmp_path_factory):
     """A module that does not map onto the engine (tanh layers), imported as its own code, served
     as `make run TRUST_CODE=1` serves it."""
-    from safetensors.torch import save_file
-
-    from tests.import_fixtures import make_tanh, train_module
+    from tests.import_fixtures import import_code_run
     root = _copy_runs(tmp_path_factory.mktemp("e2e-code"), ["mnist5k-2d"])
     torch.set_num_threads(1)
-    net = train_module(make_tanh(), torch.from_numpy(load_dataset("mnist-5k").train_x.copy()),
-                       epochs=20)
-    save_file(net.state_dict(), root.parent / "tanh.safetensors")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(PROJECT)
-        import_model(None, "mnist-5k", "tanh", root, module="tests.import_fixtures:make_tanh",
-                     weights=root.parent / "tanh.safetensors", trust_code=True)
+    import_code_run(root, PROJECT)
     with serve(root, env={"VAE_TRUST_CODE": "1"}) as url:
         yield url
 
