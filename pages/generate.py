@@ -62,8 +62,9 @@ st.query_params["z"] = format_z(z)
 st.markdown(f"**z** = `({', '.join(f'{v:+.2f}' for v in z)})` · kept in the page's link, so "
             "the link reopens this z.")
 idx, dist = gf.nearest_codes(z, mu, 8)
-st.markdown("**Nearest test images** (by distance from z to their μ)")
-st.plotly_chart(gf.nearest_figure(data.test_x[idx], [f"{names[labels[i]]} · {d:.2f}"
+st.markdown("**Nearest test images**: the 8 whose μ lies closest to z, each labelled with its "
+            "class and that distance (\"3, 0.42 away\": a 3 whose μ is 0.42 from z)")
+st.plotly_chart(gf.nearest_figure(data.test_x[idx], [f"{names[labels[i]]}, {d:.2f} away"
                                                       for i, d in zip(idx, dist)]),
                 key="gen_nearest", config=export_config(run.name, "nearest"))
 

@@ -135,3 +135,14 @@ def test_same_dims_for_the_manifold_are_explained(runs_root):
 def test_no_runs_is_explained(empty_runs_root):
     at = run_page("generate", run=None)
     assert "no runs yet" in at.info[0].value.lower()
+
+
+def test_the_nearest_images_say_what_their_numbers_are(runs_root):
+    """"8 · 0.02" could not be placed: each label names the class and says the number is how far
+    its μ lies from z."""
+    from tests.conftest import plotly_spec, run_page
+    at = run_page("generate")
+    assert any("each labelled with its class and that distance" in m.value for m in at.markdown)
+    spec = plotly_spec(at, "gen_nearest")
+    labels = spec["layout"]["xaxis"]["ticktext"]
+    assert len(labels) == 8 and all(t.endswith(" away") for t in labels), labels
