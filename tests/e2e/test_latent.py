@@ -202,3 +202,56 @@ def test_kl_per_dim_follows_a_running_run(page, app_url, e2e_runs_root):
         launch.stop_training(run)
         wait_for(lambda: not run.is_training(), 120, "the trainer to stop")
         launch.delete_run(run)
+
+
+def test_the_collapse_alarm_follows_a_training_run_without_a_reload(tmp_path_factory):
+    """A run whose KL warms up to beta = 100 collapses within a few epochs. The page is opened
+    while its trainer is held (SIGSTOP) after the first epochs, all dims active; let go, the
+    "Posterior collapse" box appears as the run trains, with no reload."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import _copy_runs
+    from tests.e2e.conftest import CAP_MS, CHROMIUM, serve
+    from vae.run import RunDir
+    root = _copy_runs(tmp_path_factory.mktemp("e2e-collapse"), ["mnist5k-2d"])
+    project = Path(__file__).resolve().parents[2]
+    trainer = subprocess.Popen(
+        [sys.executable, "-m", "vae.train", "--dataset", "mnist-5k", "--latent-dim", "4",
+         "--hidden", "32", "--beta", "100", "--kl-warmup", "6", "--epochs", "400",
+         "--batch-size", "64", "--threads", "1", "--quiet", "--name", "collapsing",
+         "--root", str(root)], cwd=project, stderr=subprocess.DEVNULL)
+    run = RunDir(root / "collapsing")
+
+    def epochs() -> list[dict]:
+        return [json.loads(line) for line in run.metrics_file.read_text().splitlines()
+                if '"kind": "epoch"' in line] if run.metrics_file.exists() else []
+    try:
+        deadline = time.monotonic() + 300
+        while not epochs() and time.monotonic() < deadline and trainer.poll() is None:
+            time.sleep(0.02)
+        os.kill(trainer.pid, signal.SIGSTOP)  # held while it still says "running"
+        assert epochs()[-1]["test/active_units"] == 4, "collapsed before the page could open"
+        with serve(root) as url, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_page(page, url, "", "run=collapsing")
+            expect(page.get_by_text("Posterior collapse.")).to_have_count(0)
+            page.evaluate("() => { window.__notReloaded = true; }")
+            os.kill(trainer.pid, signal.SIGCONT)
+            expect(page.get_by_text("Posterior collapse.")).to_have_count(1, timeout=4 * CAP_MS)
+            assert page.evaluate("() => window.__notReloaded === true"), "the page was reloaded"
+            assert epochs()[-1]["test/active_units"] == 0
+            browser.close()
+    finally:
+        os.kill(trainer.pid, signal.SIGCONT)
+        trainer.terminate()
+        trainer.wait(60)
