@@ -18,7 +18,7 @@ from vae.data import load_dataset
 from vae.import_model import import_model
 from vae.losses import evaluate
 from vae.model import VAE, ConfigError, VAEConfig
-from vae.run import NeedsTrust, RunDir
+from vae.run import NeedsTrust, RunDir, RunError
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -122,3 +122,18 @@ def test_the_code_arch_is_not_a_trainable_config():
         VAEConfig(arch="code", hidden=(400,))
     with pytest.raises(ConfigError, match="built from its own module"):
         VAE(VAEConfig(arch="code", hidden=()))
+
+
+def test_a_code_run_whose_record_is_not_an_object_says_so(tmp_path, in_project):
+    """config.json is a file: an "imported_from" that is not an object is a sentence, not a
+    traceback, with or without trust."""
+    import json
+    run, _ = _import(tmp_path, "make_tanh")
+    raw = run.read_raw_config()
+    raw["imported_from"] = "somewhere"
+    run.config_file.write_text(json.dumps(raw))
+    with pytest.raises(NeedsTrust, match="needs --trust-code"):
+        run.load_model()
+    in_project.setenv(TRUST_ENV, "1")
+    with pytest.raises(RunError, match="own code fails: --module must be pkg.mod:factory"):
+        run.load_model()

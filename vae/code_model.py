@@ -1,8 +1,8 @@
 """A VAE that runs its own Python code: "your own nn.Module" imported with --trust-code.
 
-Where a module's layers map onto this engine's MLP, vae.import_model converts it and no code of
-the user's runs again. Where they do not (other activations, convolutions, a custom likelihood
-network), the run keeps the module's own weights in model.safetensors, config.json's "model" says
+Where a module's layers map onto this engine's MLP or conv layout, vae.import_model converts it and
+no code of the user's runs again. Where they do not (other activations, other kernels, a custom
+likelihood network), the run keeps the module's own weights in model.safetensors, config.json's "model" says
 arch "code", and its "imported_from" record names the factory (`pkg.mod:factory`) and the folder
 it was imported from. Loading such a run builds the module with that factory, which runs the
 user's code; so it loads only when the user said they trust it: VAE_TRUST_CODE=1 in the
@@ -116,13 +116,15 @@ class CodeVAE(VAE):
         return self.net.state_dict(*args, **kwargs)
 
 
-def load_code_model(config: VAEConfig, record: dict, state: dict[str, torch.Tensor]) -> CodeVAE:
+def load_code_model(config: VAEConfig, record, state: dict[str, torch.Tensor]) -> CodeVAE:
     """The run's module, built by its factory and filled with its weights. CodeRefused when the
     user has not trusted code, or the module cannot be built or does not take the weights."""
-    spec = str(record.get("module", "?"))
+    record = record if isinstance(record, dict) else {}  # config.json is a file: any JSON
+    spec = str(record.get("module", "?"))[:200]
     if not code_trusted():
         raise CodeRefused(untrusted_reason(spec))
-    net = build_module(spec, record.get("folder"))
+    folder = record.get("folder")
+    net = build_module(spec, folder if isinstance(folder, str) else None)
     try:
         net.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
     except (RuntimeError, KeyError, TypeError) as exc:

@@ -143,7 +143,7 @@ class Checkpoints:
             raise RunError(f"{path} not found: the run has no weights yet.") from exc
         if config.arch == CODE_ARCH:
             try:
-                model = load_code_model(config, self.read_raw_config().get("imported_from") or {},
+                model = load_code_model(config, self.read_raw_config().get("imported_from"),
                                         state)
             except CodeRefused as exc:
                 if not code_trusted():
