@@ -94,8 +94,9 @@ def test_equal_aspect_anchors_each_panel():
 
 
 def _marker_colour_of(fig, name: str) -> str:
-    (trace,) = [t for t in fig.data if t.name == name and "markers" in (t.mode or "")]
-    return trace.marker.color
+    """The one colour of a class's markers (its dots, and a legend swatch where there is one)."""
+    (colour,) = {t.marker.color for t in fig.data if t.name == name and "markers" in (t.mode or "")}
+    return colour
 
 
 def test_latent_space_and_explanation_scatter_agree_on_each_class():

@@ -134,6 +134,10 @@ def warm_up() -> None:
     from ui.warm import PLOTLY_FIRST_USE
 
     with PLOTLY_FIRST_USE:  # first, while no browser has connected yet: Plotly alone, no PyTorch
+        # pandas whole before anything else touches Plotly: Plotly's validators look pandas up in
+        # sys.modules without importing it, and a page's first chart found it half-imported by
+        # this thread's later imports ("partially initialized module 'pandas'" on a cold server)
+        import pandas  # noqa: F401
         from ui.figures import latent as figures
         rng = np.random.default_rng(0)
         mu, std = rng.normal(size=(64, 2)), np.full((64, 2), 0.5)
@@ -164,8 +168,8 @@ if __name__ == "__main__":
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
-    # After Streamlit's own imports (pandas, Plotly): Plotly looks a module up in sys.modules
-    # without the import lock, and would find a half-imported pandas if both were in flight.
+    # After Streamlit's own imports: Plotly looks pandas up in sys.modules without the import
+    # lock, so the warm-up imports pandas whole under PLOTLY_FIRST_USE before any chart is built.
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
 
     PagesManager.uses_pages_directory = False

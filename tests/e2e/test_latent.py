@@ -204,7 +204,7 @@ def test_kl_per_dim_follows_a_running_run(page, app_url, e2e_runs_root):
         launch.delete_run(run)
 
 
-def test_the_collapse_alarm_follows_a_training_run_without_a_reload(tmp_path_factory):
+def test_the_collapse_alarm_follows_a_training_run_without_a_reload(browser, tmp_path_factory):
     """A run whose KL warms up to beta = 100 collapses within a few epochs. The page is opened
     while its trainer is held (SIGSTOP) after the first epochs, all dims active; let go, the
     "Posterior collapse" box appears as the run trains, with no reload."""
@@ -216,10 +216,8 @@ def test_the_collapse_alarm_follows_a_training_run_without_a_reload(tmp_path_fac
     import time
     from pathlib import Path
 
-    from playwright.sync_api import sync_playwright
-
     from tests.conftest import _copy_runs
-    from tests.e2e.conftest import CAP_MS, CHROMIUM, serve
+    from tests.e2e.conftest import CAP_MS, serve
     from vae.run import RunDir
     root = _copy_runs(tmp_path_factory.mktemp("e2e-collapse"), ["mnist5k-2d"])
     project = Path(__file__).resolve().parents[2]
@@ -239,9 +237,7 @@ def test_the_collapse_alarm_follows_a_training_run_without_a_reload(tmp_path_fac
             time.sleep(0.02)
         os.kill(trainer.pid, signal.SIGSTOP)  # held while it still says "running"
         assert epochs()[-1]["test/active_units"] == 4, "collapsed before the page could open"
-        with serve(root) as url, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        with serve(root) as url:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             open_page(page, url, "", "run=collapsing")
             expect(page.get_by_text("Posterior collapse.")).to_have_count(0)
@@ -250,7 +246,7 @@ def test_the_collapse_alarm_follows_a_training_run_without_a_reload(tmp_path_fac
             expect(page.get_by_text("Posterior collapse.")).to_have_count(1, timeout=4 * CAP_MS)
             assert page.evaluate("() => window.__notReloaded === true"), "the page was reloaded"
             assert epochs()[-1]["test/active_units"] == 0
-            browser.close()
+            page.close()
     finally:
         os.kill(trainer.pid, signal.SIGCONT)
         trainer.terminate()
