@@ -49,10 +49,11 @@ def kl_per_dim_figure(betas, kl_per_dim, cap: float = 2.0, active=None) -> go.Fi
         colorbar=dict(title="KL, nats", tickvals=[0, cap / 2, cap],
                       ticktext=["0", f"{cap / 2:g}", f"≥ {cap:g}"]),
         hovertemplate="%{y}, %{x}: KL %{customdata:.3f} nats<extra></extra>"))
-    title = ("KL per latent dim (×: inactive, Var over x of mu_d ≤ "
-             f"{ACTIVE_UNIT_THRESHOLD:g}, as the bars count)" if active is not None
+    # two lines: in a half-width column one line was cut at the chart's right edge
+    title = ("KL per latent dim<br><sup>×: inactive (Var over x of mu_d ≤ "
+             f"{ACTIVE_UNIT_THRESHOLD:g}), as the bars count</sup>" if active is not None
              else "KL per latent dim (dark: a small KL; not by itself an inactive dim)")
-    fig.update_layout(height=60 + 34 * len(labels), margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_layout(height=75 + 34 * len(labels), margin=dict(l=10, r=10, t=55, b=10),
                       title=title)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
