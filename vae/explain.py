@@ -377,7 +377,7 @@ class BoundPicture:
     @property
     def best(self) -> float:
         """log of the mean weight over all n draws: IWAE_n, the closest estimate of log p(x)."""
-        return float(_log_mean_exp(self.log_w))
+        return float(log_mean_exp(self.log_w))
 
     @property
     def gap(self) -> float:
@@ -385,7 +385,8 @@ class BoundPicture:
         return self.best - self.elbo
 
 
-def _log_mean_exp(a: np.ndarray, axis=None) -> np.ndarray:
+def log_mean_exp(a: np.ndarray, axis=None) -> np.ndarray:
+    """log(mean(exp(a))) without overflow: the log of a mean importance weight."""
     top = np.max(a, axis=axis, keepdims=True)
     out = np.log(np.mean(np.exp(a - top), axis=axis, keepdims=True)) + top
     return np.squeeze(out, axis=axis) if axis is not None else out.item()
@@ -399,6 +400,6 @@ def bound_picture(model: VAE, x: np.ndarray, n: int = 5000, ks: tuple[int, ...] 
     g = torch.Generator().manual_seed(int(seed))
     log_w = log_importance_weights(model, xt, n, chunk=500, generator=g)[:, 0].double().numpy()
     ks = tuple(k for k in ks if k <= n)
-    by_k = np.array([_log_mean_exp(log_w[:(n // k) * k].reshape(n // k, k), axis=1).mean()
+    by_k = np.array([log_mean_exp(log_w[:(n // k) * k].reshape(n // k, k), axis=1).mean()
                      for k in ks])
     return BoundPicture(log_w, ks, by_k)

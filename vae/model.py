@@ -80,7 +80,7 @@ class VAEConfig:
         if not _is_int(self.kl_warmup_epochs) or not 0 <= self.kl_warmup_epochs <= 10_000:
             problems.append(f"KL warm-up epochs must be a whole number from 0 to 10000 (it cannot be "
                             f"negative), not {self.kl_warmup_epochs!r}")
-        if not problems and self.arch != CODE_ARCH and self.n_parameters > MAX_PARAMETERS:
+        if not problems and self.n_parameters > MAX_PARAMETERS:
             # counted before anything is allocated: [1, 100000, 100000] would need terabytes
             problems.append(f"the model would have {self.n_parameters:,} parameters; at most "
                             f"{MAX_PARAMETERS:,} are allowed")

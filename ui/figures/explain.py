@@ -19,6 +19,7 @@ from ui.figures.images import for_display, grid, png_bytes
 from ui.figures.labels import place_labels, to_pixels
 from ui.style import (PRIOR_COLOUR, class_colour, equal_aspect,  # one look for every page
                       scatter_type)
+from vae.explain import log_mean_exp
 
 PALETTE = qualitative.Plotly
 MEAN_COLOUR = PALETTE[0]  # blue: the mean penalty, mu
@@ -261,8 +262,7 @@ def bound_figure(log_w: np.ndarray, ks, iwae_by_k, bins: int = 60) -> go.Figure:
     up toward that estimate."""
     log_w = np.asarray(log_w, np.float64)
     elbo = float(log_w.mean())
-    top = float(log_w.max())
-    best = float(np.log(np.mean(np.exp(log_w - top))) + top)
+    best = float(log_mean_exp(log_w))
     fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.1,
                         subplot_titles=(f"log w of {len(log_w):,} draws z ~ q(z|x)",
                                         "IWAE_k: k weights averaged inside the log"))
