@@ -45,3 +45,34 @@ def test_the_rate_distortion_plane_labels_each_run_once():
                                       np.array([0.25, 0.5, 1, 2]), np.zeros(4, bool))
     assert sorted(a.text for a in fig.layout.annotations) == sorted(names)
     assert all(t.mode == "markers" for t in fig.data)  # no second, overlapping copy of the names
+
+
+def test_class_names_sit_on_their_centres_unless_two_would_cover_each_other():
+    """Fashion-MNIST's 2-D plane puts coat, pullover and shirt within a few pixels of each other:
+    each name stays readable, the moved ones with a line to their centre."""
+    from plotly import graph_objects as go
+
+    from ui.figures.latent import CLASS_LABEL_FONT, PLANE_PX, class_centre_labels
+    # three centres as close as fashion-2d's (the test does not need the dataset), two far apart
+    xy = np.array([[-1.0, 0.55], [-0.95, 0.65], [-0.9, 0.45], [1.5, 0.0], [0.0, -2.5]])
+    names = ["Coat", "Pullover", "Shirt", "Sandal", "Trouser"]
+    labels = np.arange(5)
+    pts = np.repeat(xy, 20, axis=0) + np.random.default_rng(0).normal(0, 0.01, (100, 2))
+    fig = class_centre_labels(go.Figure(), pts, np.repeat(labels, 20), names,
+                              extent=((-4, -4), (4, 4)))
+    notes = fig.layout.annotations
+    assert [a.text for a in notes] == [f"<b>{n}</b>" for n in names]
+    boxes = []
+    for a in notes:
+        x, y = to_pixels([a.x], -4, 4, PLANE_PX)[0], to_pixels([a.y], -4, 4, PLANE_PX)[0]
+        dx, dy = (a.ax, -a.ay) if a.showarrow else (0, 0)
+        hw, hh = len(a.text[3:-4]) * 8.4 / 2, (CLASS_LABEL_FONT + 8) / 2  # the text within <b>
+        boxes.append((x + dx - hw, y + dy - hh, x + dx + hw, y + dy + hh))
+    assert not any(_overlaps(a, b) for a, b in itertools.combinations(boxes, 2))
+    far = {a.text: a for a in notes}
+    assert not far["<b>Sandal</b>"].showarrow and not far["<b>Trouser</b>"].showarrow, \
+        "a clear centre keeps its name on it"
+    assert any(a.showarrow for a in notes[:3]), "crowded names moved, with a line to the centre"
+    # a name from a user's folder is text, never markup
+    fig = class_centre_labels(go.Figure(), pts[:20], np.zeros(20, int), ["<img src=x>"])
+    assert fig.layout.annotations[0].text == "<b>&lt;img src=x&gt;</b>"

@@ -35,12 +35,19 @@ def _overlap(a, b) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
-def place_labels(xs, ys, texts, width: float, height: float) -> list[tuple[float, float]]:
+def place_labels(xs, ys, texts, width: float, height: float, *, on_point: bool = False,
+                 char_px: float = CHAR_PX, line_px: float = LINE_PX) -> list[tuple[float, float]]:
     """For points at pixel (x, y) (y up) with these texts, the (xshift, yshift) in pixels of each
-    label's centre from its point, so that labels overlap neither each other nor the markers."""
+    label's centre from its point, so that labels overlap neither each other nor the markers.
+
+    `on_point` labels a place rather than a marker (a class's name at its cluster's centre): the
+    label sits on its point when that is clear, and there are no markers to keep clear of.
+    `char_px` and `line_px` size a label of another font."""
     n = len(texts)
-    half = [(max(1, len(str(t))) * CHAR_PX / 2 + 2, LINE_PX / 2) for t in texts]
-    markers = [(x - MARKER_PX, y - MARKER_PX, x + MARKER_PX, y + MARKER_PX) for x, y in zip(xs, ys)]
+    half = [(max(1, len(str(t))) * char_px / 2 + 2, line_px / 2) for t in texts]
+    markers = [] if on_point else [(x - MARKER_PX, y - MARKER_PX, x + MARKER_PX, y + MARKER_PX)
+                                   for x, y in zip(xs, ys)]
+    candidates = ((0, 0),) + CANDIDATES if on_point else CANDIDATES
     crowd = [sum(1 for j in range(n) if math.hypot(xs[i] - xs[j], ys[i] - ys[j]) < 60)
              for i in range(n)]
     placed: list[tuple] = []
@@ -48,7 +55,7 @@ def place_labels(xs, ys, texts, width: float, height: float) -> list[tuple[float
     for i in sorted(range(n), key=lambda k: -crowd[k]):
         hw, hh = half[i]
         best, best_cost = None, math.inf
-        for dx, dy in CANDIDATES:
+        for dx, dy in candidates:
             cx, cy = xs[i] + dx * hw, ys[i] + dy * hh
             box = (cx - hw, cy - hh, cx + hw, cy + hh)
             cost = sum(_overlap(box, other) for other in placed)

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_SIZE,
                       LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, PRIOR_DASH, class_colour,
                       equal_aspect, scatter_type)
+from ui.figures.labels import place_labels, to_pixels
 from vae.explain import bounded_sigma
 from vae.losses import ACTIVE_UNIT_THRESHOLD, dims_by_kl
 
@@ -222,7 +223,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
                                showarrow=False, bgcolor=LABEL_BACKDROP, borderpad=2,
                                font=dict(size=ANNOTATION_FONT_SIZE, color=LABEL_TEXT))
     if class_labels:
-        class_centre_labels(fig, xy, labels, class_names)
+        class_centre_labels(fig, xy, labels, class_names, extent=(lo, hi))
     fig.update_layout(
         **_plane_layout(title, height, legend_y=-0.1),
         xaxis=dict(title=x_title, range=[lo[0], hi[0]], zeroline=False),
@@ -231,19 +232,41 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     return equal_aspect(fig)
 
 
-def class_centre_labels(fig: go.Figure, xy: np.ndarray, labels: np.ndarray, class_names) -> go.Figure:
+CLASS_LABEL_FONT = ANNOTATION_FONT_SIZE + 2
+# The plane's plot area on the page (about a 560 px square at 1400 px): only for keeping the class
+# names clear of each other, so an estimate is enough
+PLANE_PX = 560
+
+
+def class_centre_labels(fig: go.Figure, xy: np.ndarray, labels: np.ndarray, class_names,
+                        extent: tuple | None = None, plot_px: tuple = (PLANE_PX, PLANE_PX)
+                        ) -> go.Figure:
     """Each class's name written at its cluster's centre (the median of its points), so a class
-    is named on the plane itself and never only by a colour in the legend."""
+    is named on the plane itself and never only by a colour in the legend. Where two centres lie
+    close (Fashion-MNIST's coat, pullover and shirt), a name moves just clear of the others, with
+    a short line in its class's colour to its centre. `extent` is the plane's (lo, hi) corners."""
     xy = np.asarray(xy, dtype=np.float64)
     labels = np.asarray(labels)
-    for c in range(len(class_names)):
-        m = labels == c
-        if not m.any():
-            continue
-        cx, cy = np.median(xy[m], axis=0)
-        fig.add_annotation(x=float(cx), y=float(cy), text=f"<b>{class_names[c]}</b>",
-                           showarrow=False, bgcolor=class_colour(c), borderpad=2, opacity=0.95,
-                           font=dict(size=ANNOTATION_FONT_SIZE + 2, color=LABEL_TEXT),
+    present = [c for c in range(len(class_names)) if np.any(labels == c)]
+    if not present:
+        return fig
+    centres = np.array([np.median(xy[labels == c], axis=0) for c in present])
+    if extent is None:
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        pad = (hi - lo) * 0.05
+        lo, hi = lo - pad, hi + pad
+    else:
+        lo, hi = (np.asarray(v, dtype=np.float64) for v in extent)
+    names = [str(class_names[c]) for c in present]
+    shifts = place_labels(to_pixels(centres[:, 0], lo[0], hi[0], plot_px[0]),
+                          to_pixels(centres[:, 1], lo[1], hi[1], plot_px[1]), names, *plot_px,
+                          on_point=True, char_px=8.4, line_px=CLASS_LABEL_FONT + 8)
+    for c, (cx, cy), (dx, dy) in zip(present, centres, shifts):
+        moved = bool(dx or dy)
+        fig.add_annotation(x=float(cx), y=float(cy), text=f"<b>{html.escape(str(class_names[c]))}</b>",
+                           showarrow=moved, ax=dx, ay=-dy, arrowhead=0, arrowwidth=1.5,
+                           arrowcolor=class_colour(c), bgcolor=class_colour(c), borderpad=2,
+                           opacity=0.95, font=dict(size=CLASS_LABEL_FONT, color=LABEL_TEXT),
                            name=f"class label {class_names[c]}")
     return fig
 
