@@ -15,12 +15,17 @@ $(VENV)/.installed: requirements.txt
 run: $(VENV)/.installed
 	$(if $(TRUST_CODE),VAE_TRUST_CODE=1 )$(PY) -m ui.serve --server.address 127.0.0.1 --server.port $(PORT)
 
+# Two workers (pytest-xdist), a test file per worker at a time, so a file's shared server and
+# browser stay on one worker; most tests wait on a trainer, a server or the browser, so two workers
+# fill two cores. `make test TEST_WORKERS=0` runs everything in one process.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # While developing: the unit and AppTest tests, without the browser (tests/e2e) or the slow trainers.
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -q -m "not e2e and not slow" --ignore=tests/e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not e2e and not slow" --ignore=tests/e2e $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_trainer.py
