@@ -6,6 +6,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from ui import jobs
 from tests.conftest import plotly_spec, run_page, NEEDS_FASHION
 from vae import explain as ex
 from vae.data import load_dataset
@@ -216,6 +217,13 @@ def test_accounting_matches_the_engine_in_one_sign_convention(runs_root, model, 
     scope = [o for o in at.button_group(key="explain_scope").options if "stratified" in o][0]
     at.button_group(key="explain_scope").set_value(scope).run()
     assert not at.exception
+    # 200 images × (200 + k) decodes run as a job: the section shows its progress, the page ends
+    # its run, and a rerun after the job draws the numbers
+    job = next(j for j in jobs.current() if j.key[0] == "accounting" and j.key[-1] == 10)
+    if not job.done:
+        assert "The bounds on 200 test images, k = 10" in at.get("progress")[0].proto.text
+    assert job.wait(300) and job.error is None
+    at.run()
     values = {m.label: m.value for m in at.metric}
     labels = load_dataset("mnist-5k").test_y
     sample = ex.stratified_sample(labels, 200, seed=0)

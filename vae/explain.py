@@ -8,6 +8,7 @@ Never imports streamlit.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -340,23 +341,30 @@ class Accounting:
 
 
 @torch.no_grad()
-def accounting(model: VAE, x: np.ndarray, k: int, samples: int = 200, seed: int = 0) -> Accounting:
+def accounting(model: VAE, x: np.ndarray, k: int, samples: int = 200, seed: int = 0,
+               progress: Callable[[float], None] | None = None) -> Accounting:
     """recon + KL = -ELBO, and the IWAE bound with k samples, averaged over images x (N, 1, H, W).
 
     The reconstruction term is an expectation over q(z|x); `samples` draws estimate it, so the sum
-    is the ELBO itself, not one noisy draw of it.
+    is the ELBO itself, not one noisy draw of it. `progress(fraction)` hears how many of the
+    samples + k decodes per image are done (the chunks are those of an unreported run, so the
+    numbers do not depend on it).
     """
     model.eval()
     xt = torch.from_numpy(np.array(x, np.float32)).reshape(-1, *model.config.image_shape)
     g = torch.Generator().manual_seed(int(seed))
     q = model.encode(xt)
+    total = samples + k
+    report = progress or (lambda fraction: None)
     recon = []
     for start in range(0, samples, 100):
         z = q.sample(min(100, samples - start), generator=g)
         recon.append(-model.log_likelihood(xt, model.decode_logits(z)))
+        report((start + len(z)) / total)
     recon_t = torch.cat(recon).mean(0)  # (B,)
     kl = q.kl().sum(-1)
-    iwae = iwae_bound(model, xt, k, chunk=200, generator=g)
+    iwae = iwae_bound(model, xt, k, chunk=200, generator=g,
+                      progress=lambda f: report((samples + f * k) / total))
     return Accounting(float(recon_t.mean()), float(kl.mean()), float(iwae.mean()), int(k),
                       int(samples), len(xt), model.config.n_pixels)
 

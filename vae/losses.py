@@ -6,6 +6,7 @@ training objective only; every number reported here is the true bound, in nats p
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,10 +85,12 @@ def dims_by_kl(kl_per_dim) -> list[int]:
 
 @torch.no_grad()
 def log_importance_weights(model: VAE, x: torch.Tensor, k: int, chunk: int = 500,
-                           generator: torch.Generator | None = None) -> torch.Tensor:
+                           generator: torch.Generator | None = None,
+                           progress: Callable[[float], None] | None = None) -> torch.Tensor:
     """log w = log p(x, z) - log q(z|x) = log p(x|z) + log p(z) - log q(z|x) for k draws
     z ~ q(z|x) per image, (k, B), nats. Their mean is the ELBO; the log of their mean w is the
-    IWAE_k bound. Drawn in chunks so k up to 5,000 fits in memory."""
+    IWAE_k bound. Drawn in chunks so k up to 5,000 fits in memory; `progress(fraction)` is called
+    after each chunk."""
     model.eval()
     posterior = model.encode(x)
     log_w = []
@@ -97,14 +100,17 @@ def log_importance_weights(model: VAE, x: torch.Tensor, k: int, chunk: int = 500
         log_px_z = model.log_likelihood(x, model.decode_logits(z))
         log_pz = (-0.5 * z.pow(2) - 0.5 * math.log(2 * math.pi)).sum(-1)
         log_w.append(log_px_z + log_pz - posterior.log_prob(z))
+        if progress is not None:
+            progress((start + n) / k)
     return torch.cat(log_w)
 
 
 def iwae_bound(model: VAE, x: torch.Tensor, k: int, chunk: int = 500,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+               generator: torch.Generator | None = None,
+               progress: Callable[[float], None] | None = None) -> torch.Tensor:
     """The importance-weighted bound log (1/k) sum_i p(x, z_i) / q(z_i|x) per image, (B,), nats.
 
     k=1 is the ELBO; it rises toward log p(x) as k grows (Burda et al., 2016).
     """
-    log_w = log_importance_weights(model, x, k, chunk, generator)
+    log_w = log_importance_weights(model, x, k, chunk, generator, progress)
     return torch.logsumexp(log_w, 0) - math.log(k)

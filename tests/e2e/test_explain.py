@@ -113,3 +113,27 @@ def test_the_kl_calculator_follows_the_drag_not_the_release(page, app_url):
     wait_for_app(page)
     assert calc.evaluate(read)[0] == seen[-1][0], "the released mu was not kept"
     assert_no_exception(page)
+
+
+def test_the_bounds_at_k_1000_show_progress_and_arrive_without_a_click(page, app_url):
+    """§7's bounds over 200 test images at k = 1000 (240,000 decodes: half a minute on a busy
+    machine) run as a job: the section shows its progress, the page's script run ends, and the
+    numbers appear by themselves when the job is done."""
+    _open(page, app_url)
+    thumb = page.get_by_role("slider", name="IWAE samples k")
+    thumb.scroll_into_view_if_needed()
+    thumb.focus()
+    thumb.press("End")  # k = 1000 on this input first: 1,200 decodes, drawn in the run
+    expect(page.get_by_text("IWAE_k, k = 1000 (nats/image)")).to_have_count(1)
+    wait_for_app(page, FIRST_OPEN_MS)
+    page.get_by_text("200 test images (stratified sample)").click()
+    progress = page.locator("[data-testid=stProgress]")
+    expect(progress.filter(has_text="The bounds on 200 test images, k = 1000")).to_have_count(
+        1, timeout=FIRST_OPEN_MS)
+    # no click from here: the progress follows the job and the page reruns when it has ended
+    expect(page.get_by_text(re.compile(r"stratified by class"))).to_have_count(
+        1, timeout=FIRST_OPEN_MS)
+    expect(progress).to_have_count(0)
+    expect(page.get_by_text("IWAE_k, k = 1000 (nats/image)")).to_have_count(1)
+    wait_for_app(page, FIRST_OPEN_MS)
+    assert_no_exception(page)

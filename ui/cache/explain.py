@@ -5,6 +5,8 @@ image that is not in the test set (a drawing) caches the same way.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 
@@ -50,9 +52,15 @@ def accounting_sample_indices(run: RunDir) -> np.ndarray:
     return ex.stratified_sample(run_dataset(run).test_y, ACCOUNTING_SAMPLE, seed=0)
 
 
-def accounting_for_sample(run: RunDir, k: int) -> ex.Accounting:
+def accounting_for_sample(run: RunDir, k: int) -> tuple[tuple, Callable]:
+    """(key, fn) of the bounds over the stratified sample, a job for ui.background: 200 images ×
+    (200 + k) decodes take seconds, and half a minute at k = 1000 on a busy machine. The key names
+    the run's folder, its weights' mtime and k; the model and images are read here, in the
+    script's thread."""
+    model = load_model(run)
     x = run_dataset(run).test_x[accounting_sample_indices(run)]
-    return _accounting(str(run.path), weights_mtime(run), x, k)
+    key = ("accounting", str(run.path), weights_mtime(run), int(k))
+    return key, lambda report: ex.accounting(model, x, k=k, samples=200, seed=0, progress=report)
 
 
 COVERAGE_SAMPLES = 1000

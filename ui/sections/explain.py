@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from ui.background import result_or_progress
 from ui.cache import explain as cached
 from ui.cache.posterior import latent_summary
 from ui.cache.quality import prior_share
@@ -413,8 +414,11 @@ def accounting(page: Page, inp: Input) -> None:
     k = b2.select_slider("IWAE samples k", [1, 10, 100, 1000], value=100, key="explain_k")
     if SCOPES[label] == "input":
         acc = cached.accounting_for_input(run, inp.x, k)
-    else:
-        acc = cached.accounting_for_sample(run, k)
+    else:  # 200 × (200 + k) decodes: in the background, with its progress
+        acc = result_or_progress(*cached.accounting_for_sample(run, k), what=(
+            f"The bounds on {cached.ACCOUNTING_SAMPLE} test images, k = {k}"))
+        if acc is None:
+            return
     st.latex(sec.accounting_latex(acc))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("ELBO (nats/image)", f"{acc.elbo:.2f}")
