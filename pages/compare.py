@@ -8,7 +8,7 @@ from ui.forms.text import plain
 from ui.cache.compare import per_image_terms, usable_runs
 from ui.cache.runs import active_run, all_runs, load_model, run_dataset
 from ui.forms.glossary import words_caption
-from ui.style import export_config
+from ui.style import export_config, table_height
 from vae import compare
 from vae.data import DatasetError
 from vae.run import RunError
@@ -84,8 +84,8 @@ stats_a = compare.per_class(terms_a, labels, len(data.class_names))
 stats_b = compare.per_class(terms_b, labels, len(data.class_names))
 chart(cf.per_class_figure(stats_a, stats_b, data.class_names, name_a, name_b),
       "compare_per_class", "per-class")
-st.dataframe(cf.per_class_table(stats_a, stats_b, data.class_names).round(2), hide_index=True,
-             width="stretch")
+per_class = cf.per_class_table(stats_a, stats_b, data.class_names).round(2)
+st.dataframe(per_class, hide_index=True, width="stretch", height=table_height(len(per_class)))
 st.caption("Nats per image on the whole test set, one z ~ q(z|x) per image drawn with the same "
            "seed for both; the KL is exact. B − A below zero: B explains that class better. β "
            "weights the KL only in training: these are the true bounds.")

@@ -8,6 +8,7 @@ from ui.figures.beta import SPREAD_WHITE, order_by_spread
 from ui.figures.images import auto_scale, grid, png_bytes
 from ui.forms.reconstructions import mu_versus_draws, wrong_class_note
 from ui.forms.text import plain
+from ui.style import table_height
 from ui.cache.posterior import pick_images, reconstruct
 from ui.cache.quality import classifier_for, real_share, test_spread
 from ui.cache.runs import active_run, all_runs, require_model, run_dataset, set_active_run
@@ -127,7 +128,7 @@ table = pd.DataFrame({
     "KL(q(z|x) || p(z))": rec["kl"],
     "-ELBO estimate": rec["recon_samples"].mean(1) + rec["kl"],
 })
-st.dataframe(table, hide_index=True, width="stretch",
+st.dataframe(table, hide_index=True, width="stretch", height=table_height(len(table)),
              column_config={c: st.column_config.NumberColumn(format="%.1f nats")
                             for c in table.columns[2:]})
 st.caption("-ELBO = E_q[-log p(x|z)] + KL, estimated here with the draws above. "

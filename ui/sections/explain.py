@@ -24,7 +24,7 @@ from ui.figures import explain as figs
 from ui.figures.diagram import vae_diagram_figure
 from ui.forms import explain as sec
 from ui.forms.text import plain
-from ui.style import export_config
+from ui.style import export_config, table_height
 from vae import betas as vb
 from vae import explain as ex
 from vae.data import Dataset
@@ -78,7 +78,9 @@ class Prior:
 
 
 def table(frame, **kw) -> None:
-    st.dataframe(frame, hide_index=True, height=min(35 * (len(frame) + 1) + 3, 320), **kw)
+    """Every row in view (16 dims, or the β family's nine runs): a row below a scroll bar is a row
+    a reader never sees, and a sentence above may name it."""
+    st.dataframe(frame, hide_index=True, height=table_height(len(frame)), **kw)
 
 
 # ----------------------------------------------------------------------------- 1 · pick an input
