@@ -215,12 +215,25 @@ def test_drag_caption_measures_in_sigmas_and_from_the_prior_centre():
 
 
 def test_likelihood_note_says_scores_not_likelihoods_with_a_baseline_and_the_peer():
-    note = sec.likelihood_note("bernoulli", 151.9, 206.4, 2)
+    from vae.model import VAEConfig
+    from vae.run import TrainConfig
+    model = VAEConfig(latent_dim=2, hidden=(512, 256))
+    mnist = TrainConfig(dataset="mnist-5k", epochs=100)
+    note = sec.likelihood_note(model, 151.9, 206.4, mnist)
     assert "scores, not normalised likelihoods" in note and "binarize" in note
-    assert "206.4 nats" in note and "151.9" in note
-    assert "169.8 ± 1.4" in note and "169.6 ± 0.3" in note and "previous shipped recipe" in note
-    assert "pythae" not in sec.likelihood_note("bernoulli", 100.0, 200.0, 5)
-    assert "Gaussian" in sec.likelihood_note("gaussian", 1.0, None, 2)
+    assert "206.4 nats" in note and "−ELBO on the same test set is 151.9 (its last epoch)" in note
+    # the peer's network is named as the one it was measured with, not as this run's
+    assert "169.8 ± 1.4" in note and "169.6 ± 0.3" in note and "one hidden layer of 256" in note
+    assert "this run's network is mlp 512,256, 100 epochs" in note
+    assert "same network scored" not in note
+    # no peer for another dataset, another latent size, or an autoencoder: they were not measured
+    fashion = TrainConfig(dataset="fashion-mnist", epochs=30)
+    assert "pythae" not in sec.likelihood_note(model, 257.0, 385.0, fashion)
+    assert "pythae" not in sec.likelihood_note(VAEConfig(latent_dim=5), 100.0, 200.0, mnist)
+    assert "pythae" not in sec.likelihood_note(VAEConfig(latent_dim=2, beta=0.0), 180.0, 200.0,
+                                               mnist)
+    assert "Gaussian" in sec.likelihood_note(VAEConfig(latent_dim=2, likelihood="gaussian"), 1.0,
+                                             None, mnist)
 
 
 def test_the_pixel_baseline_is_the_mean_bernoulli_cross_entropy():

@@ -86,23 +86,25 @@ def dims_by_kl(kl_per_dim) -> list[int]:
 @torch.no_grad()
 def log_importance_weights(model: VAE, x: torch.Tensor, k: int, chunk: int = 500,
                            generator: torch.Generator | None = None,
-                           progress: Callable[[float], None] | None = None) -> torch.Tensor:
+                           progress: Callable[[float], None] | None = None,
+                           likelihood: bool = False):
     """log w = log p(x, z) - log q(z|x) = log p(x|z) + log p(z) - log q(z|x) for k draws
     z ~ q(z|x) per image, (k, B), nats. Their mean is the ELBO; the log of their mean w is the
     IWAE_k bound. Drawn in chunks so k up to 5,000 fits in memory; `progress(fraction)` is called
-    after each chunk."""
+    after each chunk. `likelihood=True` returns (log w, log p(x|z)) of the same draws."""
     model.eval()
     posterior = model.encode(x)
-    log_w = []
+    log_w, log_lik = [], []
     for start in range(0, k, chunk):
         n = min(chunk, k - start)
         z = posterior.sample(n, generator=generator)  # (n, B, D)
         log_px_z = model.log_likelihood(x, model.decode_logits(z))
         log_pz = (-0.5 * z.pow(2) - 0.5 * math.log(2 * math.pi)).sum(-1)
         log_w.append(log_px_z + log_pz - posterior.log_prob(z))
+        log_lik.append(log_px_z)
         if progress is not None:
             progress((start + n) / k)
-    return torch.cat(log_w)
+    return (torch.cat(log_w), torch.cat(log_lik)) if likelihood else torch.cat(log_w)
 
 
 def iwae_bound(model: VAE, x: torch.Tensor, k: int, chunk: int = 500,

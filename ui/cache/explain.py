@@ -28,15 +28,6 @@ def gradients(run: RunDir, x: np.ndarray, seed: int = 0) -> ex.ReparamGradients:
     return _gradients(str(run.path), weights_mtime(run), np.asarray(x, np.float32), seed)
 
 
-@st.cache_data(max_entries=32, show_spinner="Computing the bounds…")
-def _accounting(path: str, mtime: float, x: np.ndarray, k: int) -> ex.Accounting:
-    return ex.accounting(load_model(RunDir(path)), x, k=k, samples=200, seed=0)
-
-
-def accounting_for_input(run: RunDir, x: np.ndarray, k: int) -> ex.Accounting:
-    return _accounting(str(run.path), weights_mtime(run), np.asarray(x, np.float32)[None], k)
-
-
 @st.cache_data(max_entries=32, show_spinner="Drawing 5,000 z from q(z|x)…")
 def _bound_picture(path: str, mtime: float, x: np.ndarray) -> ex.BoundPicture:
     return ex.bound_picture(load_model(RunDir(path)), x, n=5000, seed=0)

@@ -185,15 +185,19 @@ def accounting_definitions(acc: ex.Accounting) -> str:
 # pythae 0.1.2's plain VAE with the shipped network of the time (one hidden layer of 256, 30
 # epochs) against this trainer on the same MNIST-5k split: test -ELBO, mean +- spread over seeds
 PEER = {2: ("169.8 ± 1.4", "169.6 ± 0.3"), 16: ("122.2", "122.3")}
+PEER_DATASET = "mnist-5k"
 
 
-def likelihood_note(likelihood: str, neg_elbo: float, baseline: float | None,
-                    latent_dim: int, binarized: bool = False) -> str:
-    """§7: what the numbers above are, and what they can be compared with."""
-    if likelihood != "bernoulli":
+def likelihood_note(model_config, test_neg_elbo: float | None, baseline: float | None,
+                    train_config) -> str:
+    """§7: what the numbers above are, and what they can be compared with. `test_neg_elbo` is
+    the run's own on the whole test set (its last epoch), `baseline` one Bernoulli per pixel."""
+    if model_config.likelihood != "bernoulli":
         return ("With a Gaussian likelihood these are densities of continuous pixels: compare them "
                 "between runs of this dashboard on the same data, not with other datasets.")
-    if binarized:
+    ours = ("" if test_neg_elbo is None else
+            f"; this model's −ELBO on the same test set is {test_neg_elbo:.1f} (its last epoch)")
+    if train_config.binarize:
         words = ("This run was trained and tested on binarized pixels (`--binarize`: each pixel "
                  "a Bernoulli draw of its grey level, the test set drawn once with a fixed seed), "
                  "so its Bernoulli likelihood is a normalised probability: −ELBO and the IWAE "
@@ -201,8 +205,7 @@ def likelihood_note(likelihood: str, neg_elbo: float, baseline: float | None,
                  "(on this dataset's own split, which is not theirs).")
         if baseline is not None:
             words += (f" For scale: one Bernoulli per pixel, with no code at all, scores "
-                      f"−log p(x) = {baseline:.1f} nats on these test pixels; this model's −ELBO "
-                      f"is {neg_elbo:.1f}.")
+                      f"−log p(x) = {baseline:.1f} nats on these test pixels{ours}.")
         return words
     words = ("With a Bernoulli likelihood on grey levels (this run), \"log p(x)\", IWAE and "
              "bits/dim are scores, not normalised likelihoods: a grey pixel is not a 0 or a 1, "
@@ -210,13 +213,15 @@ def likelihood_note(likelihood: str, neg_elbo: float, baseline: float | None,
              "Compare them between runs on the same data.")
     if baseline is not None:
         words += (f" For scale: one Bernoulli per pixel, fitted on the training images with no "
-                  f"code at all, scores −log p(x) = {baseline:.1f} nats on this test set; this "
-                  f"model's −ELBO is {neg_elbo:.1f}.")
-    if latent_dim in PEER:
-        theirs, ours = PEER[latent_dim]
-        words += (f" Another library's plain VAE (pythae) with the same network scored {theirs} "
-                  f"on this split against this trainer's {ours} ({latent_dim}-D, one hidden "
-                  "layer of 256, 30 epochs: the previous shipped recipe).")
+                  f"code at all, scores −log p(x) = {baseline:.1f} nats on this test set{ours}.")
+    d = model_config.latent_dim
+    if train_config.dataset == PEER_DATASET and d in PEER and model_config.beta == 1:
+        theirs, mine = PEER[d]
+        words += (f" Another library's plain VAE (pythae), trained on this split with one hidden "
+                  f"layer of 256 for 30 epochs, scored −ELBO {theirs} in {d}-D, and this "
+                  f"dashboard's trainer {mine} with that same network: the two trainers agree "
+                  f"(this run's network is {model_config.arch} "
+                  f"{','.join(map(str, model_config.hidden))}, {train_config.epochs} epochs).")
     return words
 
 
@@ -235,8 +240,15 @@ def bound_caption(n: int, elbo: float, best: float, k_top: int, iwae_top: float)
 
 
 def accounting_scope_caption(scope: str, n_images: int, n_test: int, samples: int,
-                             full_test_neg_elbo: float | None) -> str:
+                             full_test_neg_elbo: float | None, kl_from_draws: bool = False) -> str:
     """§7: which images the numbers average over, and how they were estimated."""
+    if kl_from_draws:
+        return (f"This input alone, from the same {samples:,} draws z ~ q(z|x) as the picture "
+                "below, so the two agree: E_q[log p(x|z)] and the ELBO are their means, IWAE_k "
+                "their mean over groups of k, and the KL here is their mean of "
+                "log q(z|x) − log p(z), an estimate of the exact KL (within a few hundredths of a "
+                "nat). Both bounds sit below log p(x): the ELBO pays for q(z|x) not being the true "
+                "posterior p(z|x), and weighting k samples recovers part of that.")
     if scope == "input":
         which = "This input alone."
     else:

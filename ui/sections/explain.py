@@ -414,8 +414,9 @@ def accounting(page: Page, inp: Input) -> None:
     label = b1.segmented_control("Images", list(SCOPES), default="This input",
                                  key="explain_scope") or "This input"
     k = b2.select_slider("IWAE samples k", [1, 10, 100, 1000], value=100, key="explain_k")
-    if SCOPES[label] == "input":
-        acc = cached.accounting_for_input(run, inp.x, k)
+    if SCOPES[label] == "input":  # the draws of the picture below, so the two agree
+        acc = ex.accounting_from_picture(cached.bound_picture(run, inp.x), k,
+                                         page.model.config.n_pixels)
     else:  # 200 × (200 + k) decodes: in the background, with its progress
         acc = result_or_progress(*cached.accounting_for_sample(run, k), what=(
             f"The bounds on {cached.ACCOUNTING_SAMPLE} test images, k = {k}"))
@@ -429,16 +430,17 @@ def accounting(page: Page, inp: Input) -> None:
     m4.metric(f"bits/dim = −ELBO / ({acc.n_pixels} ln 2)", f"{acc.bits(acc.neg_elbo):.4f}")
     st.markdown(sec.accounting_definitions(acc))
     baseline = cached.pixel_baseline(dataset_key(run), page.data)
-    st.caption(sec.likelihood_note(page.model.config.likelihood, acc.neg_elbo, baseline,
-                                   page.latent_dim, run.read_config()[1].binarize))
+    point = next((p for p in cached.run_points([run])), None)
+    test_neg_elbo = None if point is None else point.recon + point.kl
+    train_cfg = run.read_config()[1]
+    st.caption(sec.likelihood_note(page.model.config, test_neg_elbo, baseline, train_cfg))
     if page.beta == 0:
         st.info(sec.kl_not_trained_note(run.name, page.beta, acc.kl))
     st.plotly_chart(figs.accounting_figure(acc.recon, acc.kl, acc.iwae, k), theme="streamlit",
                     key="explain_accounting_fig", config=export_config(page.run.name, "bounds"))
-    point = next((p for p in cached.run_points([run])), None)
     st.caption(sec.accounting_scope_caption(
-        SCOPES[label], acc.n_images, len(page.data.test_x), acc.samples,
-        None if point is None else point.recon + point.kl))
+        SCOPES[label], acc.n_images, len(page.data.test_x), acc.samples, test_neg_elbo,
+        acc.kl_from_draws))
 
 
 def lower_bound(page: Page, inp: Input) -> ex.BoundPicture:
