@@ -48,10 +48,11 @@ if runs_in_browser(model):
                "the shaded part of each track is the prior's ±3σ. Arrow keys move the focused "
                "slider. Hover a dot on the pad to see that test image.")
 c1, c2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
-start = c1.number_input("Test image", 0, len(mu) - 1, 0, key="gen_start_index",
-                        help="Its posterior mean μ becomes z.")
+# test images are counted from 1 here, as on every page ("test image #36" is the 36th)
+c1.number_input(f"Test image (1 to {len(mu):,})", 1, len(mu), 1, key="gen_start_index",
+                help="Its posterior mean μ becomes z.")
 c2.button("Use its μ", key="gen_use_mu",
-          on_click=lambda: set_explorer_z(key, mu[st.session_state["gen_start_index"]]))
+          on_click=lambda: set_explorer_z(key, mu[st.session_state["gen_start_index"] - 1]))
 # Two dims: z0 across and z1 up, as on Latent space; more: the two that carry the most KL.
 pad_dims = (0, 1) if D == 2 else tuple(order[:2]) if D > 2 else (0, 0)
 z = latent_explorer(model, key=key, z=url_z, kl_per_dim=kl, active=active,
@@ -118,10 +119,10 @@ for side, (c_cls, c_nth), default in (("A", cols[:2], 0), ("B", cols[2:], 1)):
     if len(members) == 0:
         st.info(f"No test image of class {plain(names[cls])} is in the encoded set.")
         st.stop()
-    nth = c_nth.number_input(f"{side}: which one", 0, len(members) - 1, 0,
+    nth = c_nth.number_input(f"{side}: which one (1 to {len(members)})", 1, len(members), 1,
                              key=f"gen_interp_{side}_nth")
-    picks.append(int(members[nth]))
-ends = [(mu[p], f"#{p} {names[labels[p]]}") for p in picks]
+    picks.append(int(members[nth - 1]))
+ends = [(mu[p], f"#{p + 1} {names[labels[p]]}") for p in picks]  # counted from 1
 drawn = drawn_input(model.config.image_shape)  # kept by the Draw page
 if drawn is not None and st.toggle(f"Start from {drawn_source()} instead of A",
                                    key="gen_interp_drawn"):

@@ -93,7 +93,7 @@ for col, k in zip(st.columns(len(idx)), range(len(idx))):
                             spread_tile[k:k + 1]])
     col.image(png_bytes(grid(strip, ncols=1, pad_value=0.5), scale=scale))
     draws = rec["recon_samples"][k]
-    col.caption(f"**#{idx[k]} · {plain(names[truth[k]])}**  \n"
+    col.caption(f"**#{idx[k] + 1} · {plain(names[truth[k]])}**  \n"  # counted from 1
                 f"at mu: {rec['recon_mu'][k]:.0f}  \n"
                 f"draws: {draws.min():.0f}–{draws.max():.0f}"
                 + f"  \nspread: {spread[k].mean():.3f}"
@@ -121,7 +121,7 @@ if widest < FLAT:
         st.rerun()
 
 table = pd.DataFrame({
-    "test image": idx,
+    "test image": idx + 1,  # counted from 1, as in the captions above
     "class": [names[c] for c in data.test_y[idx]],
     "-log p(x|mu)": rec["recon_mu"],
     "-log p(x|z), mean over draws": rec["recon_samples"].mean(1),

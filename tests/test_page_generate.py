@@ -66,7 +66,7 @@ def test_a_z_that_does_not_fit_is_explained(runs_root):
 
 def test_use_its_mu_moves_z_to_a_test_image(runs_root):
     at = _app("mnist5k-2d")
-    at.number_input(key="gen_start_index").set_value(3).run()
+    at.number_input(key="gen_start_index").set_value(4).run()  # the 4th, counted from 1
     at.button(key="gen_use_mu").click().run()
     data = json.loads(_components(at)["vae_latent_explorer"].json)
     model = RunDir(runs_root / "mnist5k-2d").load_model()
@@ -94,11 +94,11 @@ def test_interpolation_follows_the_chosen_inputs(runs_root):
     ticks = _chart(at, "gen_interp")["layout"]["xaxis"]["ticktext"]
     assert ticks[0].endswith(" 0") and ticks[-1].endswith(" 1")
     at.selectbox(key="gen_interp_B_class").set_value(7).run()
-    at.number_input(key="gen_interp_B_nth").set_value(2).run()
+    at.number_input(key="gen_interp_B_nth").set_value(3).run()  # the third 7, counted from 1
     ticks = _chart(at, "gen_interp")["layout"]["xaxis"]["ticktext"]
     labels = run_labels(runs_root, "mnist5k-2d")
     sevens = np.flatnonzero(labels == 7)
-    assert ticks[-1] == f"#{sevens[2]} 7"
+    assert ticks[-1] == f"#{sevens[2] + 1} 7", "test images are counted from 1, as on every page"
 
 
 def run_labels(root, name):

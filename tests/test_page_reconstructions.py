@@ -45,7 +45,10 @@ def test_default_images_are_where_the_draws_differ_most(runs_root):
     x = load_dataset("mnist-5k").test_x
     spread = draw_spread(run.load_model(), x, 16, seed=0)  # the page ranks by 16 draws
     widest = order_by_spread(spread, np.arange(len(x)), 8)
-    assert sorted(_table(at)["test image"]) == sorted(widest)
+    # counted from 1 in the table and the captions, as on every page
+    assert sorted(_table(at)["test image"]) == sorted(widest + 1)
+    heads = [c.value.split("**")[1] for c in at.caption if "at mu:" in c.value]
+    assert sorted(int(h.split(" ·")[0][1:]) for h in heads) == sorted(widest + 1)
     median = np.median(spread.reshape(len(x), -1).mean(1))
     assert spread[widest].mean() > 2 * median, "the picked images spread more than most"
 
@@ -122,7 +125,7 @@ def test_the_spread_shown_is_the_one_the_pick_ranks_by(runs_root):
     x = load_dataset("mnist-5k").test_x
     per_image = draw_spread(run.load_model(), x, 16, seed=0).reshape(len(x), -1).mean(1)
     shown = _column_spreads(at)
-    idx = list(_table(at)["test image"])
+    idx = list(np.asarray(_table(at)["test image"]) - 1)  # the table counts from 1
     assert np.allclose(shown, per_image[idx], atol=6e-4), "each column shows its ranked spread"
     others = np.delete(per_image, idx)
     assert min(shown) >= others.max() - 6e-4, "no image left out spreads more than one shown"
@@ -148,7 +151,7 @@ def test_reconstructions_of_another_class_are_marked_and_counted(runs_root):
     clf = fit_pixel_classifier(data)
     run = RunDir(runs_root / "mnist5k-2d")
     import torch
-    idx = np.asarray(_table(at)["test image"])
+    idx = np.asarray(_table(at)["test image"]) - 1  # the table counts from 1
     model = run.load_model()
     with torch.no_grad():
         mean = model.decode_mean(model.encode(torch.from_numpy(data.test_x[idx].copy())).mu).numpy()
