@@ -240,3 +240,11 @@ def test_data_that_are_not_digits_get_no_canvas_and_the_file_says_so(monkeypatch
     page = export.build(RunDir(runs / "mnist5k-2d"), now=NOW)
     assert _data(page)["draw"] is None
     assert "“Draw a digit” is left out" in page and 'class="vae-draw"' not in page
+
+
+def test_the_story_counts_its_test_image_from_1_like_the_dashboard(page, runs):
+    from vae.data import load_dataset
+    labels = load_dataset("mnist-5k").test_y
+    first = int(np.flatnonzero(labels == 0)[0])  # the story follows the first 0 of the test set
+    assert f"The encoder maps test image #{first + 1} (class “0”)" in html.unescape(page)
+    assert f'alt="test image #{first + 1}"' in page

@@ -452,9 +452,9 @@ def _story_html(story: dict, numbers: dict, latent_dim: int) -> str:
             "deterministic function of x; nothing random happens inside it." if story["same_again"]
             else "Encoded a second time it gave different numbers: this should not happen.")
     items = [
-        f"<img src=\"{story['image']}\" alt=\"test image #{story['index']}\">"
+        f"<img src=\"{story['image']}\" alt=\"test image #{story['index'] + 1}\">"
         f"<b>μ and σ are outputs, not samples.</b> The encoder maps test image "
-        f"#{story['index']} (class “{text(story['label'])}”) to "
+        f"#{story['index'] + 1} (class “{text(story['label'])}”) to "  # counted from 1
         f"<span class=num>μ = {_vector(story['mu'], order)}</span> and "
         f"<span class=num>σ = {_vector(story['sigma'], order)}</span>. {same}",
         f"<b>z = μ + σ·ε.</b> Randomness enters only through ε ~ N(0, I): with "
