@@ -244,3 +244,18 @@ def test_the_pixel_baseline_is_the_mean_bernoulli_cross_entropy():
     test = np.array([[1.0, 1.0]])
     want = -np.log(0.5) - np.log(1 - 1e-6)
     assert abs(pixel_baseline_neg_log_lik(train, test) - want) < 1e-9
+
+
+def test_the_recap_sends_other_data_to_the_train_page_not_to_the_mnist_sweep():
+    """Rate and distortion's sweep trains MNIST-5k only: on a Fashion-MNIST run the recap must
+    not promise that it can sweep β for this run."""
+    text = " ".join(sec.takeaways(3.0, 1.0, None, None, False, beta_family=None))
+    assert "sweeps β on MNIST-5k" in text and "on the Train page" in text
+    assert "(Rate and distortion can sweep them)" not in text
+
+
+def test_the_sweep_form_names_its_own_network(runs_root):
+    from tests.conftest import run_page
+    at = run_page("rate_distortion", "mnist5k-2d")
+    (words,) = [c.value for c in at.caption if c.value.startswith("Each beta trains")]
+    assert "one hidden layer of 256" in words and "shipped mnist5k-2d's shape" not in words

@@ -304,7 +304,9 @@ def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: 
                       f"reconstruction term from {lo.recon:.1f} to {hi.recon:.1f} (§6's β table).")
     else:
         what_beta += ("; what a large β does needs runs that differ in β only, and there are "
-                      "none here yet (Rate and distortion can sweep them).")
+                      "none of this run's kind here yet (Rate and distortion sweeps β on "
+                      "MNIST-5k; for other data, train runs that differ in β alone on the Train "
+                      "page).")
     out.append(what_beta)
     if bound_gap is not None:
         out.append("**Why the ELBO is a lower bound.** It is the mean of log w over z ~ q(z|x), "

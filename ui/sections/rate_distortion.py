@@ -32,9 +32,10 @@ def sweep_form(sweep: list[str]) -> list[str]:
     """The beta sweep's form. Returns the sweep's run names: those it started on this click, else
     `sweep`, the last sweep's."""
     with st.expander("Run a beta sweep: several short runs, one click", expanded=not sweep):
-        st.caption("Each beta trains its own MNIST-5k model with a 2-D latent and a 256-unit MLP "
-                   "(the shipped mnist5k-2d's shape), all at once, as separate trainer processes. "
-                   "Each point appears on the plane as its run finishes an epoch.")
+        st.caption("Each beta trains its own MNIST-5k model with a 2-D latent and one hidden "
+                   "layer of 256 (a small network, so that a sweep trains in minutes), all at "
+                   "once, as separate trainer processes. Each point appears on the plane as its "
+                   "run finishes an epoch.")
         f1, f2 = st.columns([3, 1])
         betas = f1.multiselect("Betas", rd.SWEEP_BETAS, default=rd.SWEEP_DEFAULT,
                                format_func=lambda b: f"{b:g}", key="rd_betas")
