@@ -34,10 +34,17 @@ data = run_dataset(run)
 curves = vb.epoch_curves(run.read_metrics())
 rows = {r["epoch"]: r for r in run.read_metrics() if r.get("kind") == "epoch"}
 D = run.read_config()[0].latent_dim
-st.caption(f"Run **{plain(run.name)}**: {len(epochs)} snapshots (epochs {epochs[0]} to {epochs[-1]}). "
-           "It opens on the last epoch, the trained model. Press Play to watch it learn from "
-           f"epoch {epochs[0]}, or move the epoch slider: the curves' cursor, the posterior, the "
-           "reconstructions and the prior samples all show the model as it was after that epoch.")
+if len(epochs) == 1:  # a run that kept its last weights only (the shipped β family)
+    st.info(f"Run **{plain(run.name)}** kept one snapshot, of epoch {epochs[0]}: the trained "
+            "model below, with its curves, but nothing to replay. The trainer keeps one every "
+            "`--snapshot-every` epochs; a run trained with `--snapshot-every 1` replays here "
+            "epoch by epoch.", icon=":material/info:")
+else:
+    st.caption(f"Run **{plain(run.name)}**: {len(epochs)} snapshots (epochs {epochs[0]} to "
+               f"{epochs[-1]}). It opens on the last epoch, the trained model. Press Play to "
+               f"watch it learn from epoch {epochs[0]}, or move the epoch slider: the curves' "
+               "cursor, the posterior, the reconstructions and the prior samples all show the "
+               "model as it was after that epoch.")
 
 if (st.session_state.get("replay_for") != run.name
         or st.session_state.get("replay_epoch") not in epochs):
@@ -76,7 +83,7 @@ if playing:
               key="replay_pause")
 else:
     b1.button("Play", icon=":material/play_arrow:", type="primary", on_click=_play,
-              use_container_width=True, key="replay_play_button")
+              use_container_width=True, key="replay_play_button", disabled=len(epochs) < 2)
 speed = b2.segmented_control("Speed", list(FRAME_S), default="normal", key="replay_speed")
 
 

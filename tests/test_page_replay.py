@@ -119,3 +119,14 @@ def test_a_run_without_snapshots_is_explained(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_RUNS_ROOT", str(tmp_path / "runs"))
     at = _open("nosnap")
     assert "no per-epoch snapshots" in at.info[0].value
+
+
+def test_a_run_with_one_snapshot_says_there_is_nothing_to_replay(runs_root):
+    """The β family keeps its last weights only: no "Press Play to watch it learn" beside a
+    slider of one epoch."""
+    at = run_page("replay", "mnist5k-16d-beta1")
+    assert RunDir(runs_root / "mnist5k-16d-beta1").snapshot_epochs() == [100]
+    assert any("kept one snapshot, of epoch 100" in i.value and "nothing to replay" in i.value
+               for i in at.info)
+    assert not any("Press Play" in c.value for c in at.caption)
+    assert at.button(key="replay_play_button").disabled
