@@ -25,6 +25,9 @@ ae_run, vae_run = story.story_pair(runs, run, cfg.beta, family)
 step = section.navigation()
 export_button(st, run, key="presenter_export")
 
+story_data = family[0].point.dataset if family else train_cfg.dataset
+if story_data != train_cfg.dataset and (step == STEPS[1] or (step == STEPS[0] and len(family) >= 3)):
+    st.info(story.other_data_note(run.name, train_cfg.dataset, story_data), icon=":material/info:")
 if step == STEPS[0]:
     section.autoencoder_vs_vae(run, ae_run, vae_run)
 elif step == STEPS[1]:

@@ -2,7 +2,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import BETA_FAMILY, _copy_runs, page_app
+from tests.conftest import BETA_FAMILY, NEEDS_FASHION, _copy_runs, page_app, run_page
 
 from vae import betas as vb
 from vae import explain as ex
@@ -146,3 +146,15 @@ def test_reparameterization_sub_steps_and_fixed_seed(runs_root):
     else:
         assert "every one of these" not in decodes and "the pixel classifier reads" in decodes
     assert _downloads(at) == [DEMO, "PNG: decodes"]
+
+
+@NEEDS_FASHION
+def test_a_fashion_run_is_told_that_the_story_shows_mnist_runs(runs_root):
+    """The shipped β family is MNIST-5k: on fashion-2d, steps 1 and 2 show MNIST digits, and say
+    so, rather than ask "Is a decode a digit?" of a clothes run without a word."""
+    for step in STEPS[:2]:
+        at = run_page("presenter", "fashion-2d", state={"presenter_step": step})
+        note = " ".join(i.value for i in at.info)
+        assert "show **mnist-5k** runs, not **fashion-2d**'s fashion-mnist" in note, step
+    at = run_page("presenter", "mnist5k-2d", state={"presenter_step": STEPS[1]})
+    assert not any("runs, not **" in i.value for i in at.info)

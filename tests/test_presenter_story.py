@@ -41,6 +41,9 @@ def test_the_verdict_says_which_prior_samples_fail_with_the_numbers():
     worse = story.prior_samples_verdict(0.02, 0.18, 11.4, 2.61, 16)
     assert "speckled smudges" in worse and "recognises 2% of them, against 18%" in worse
     assert "(±11 against ±2.6)" in worse
+    # what the classifier says of the VAE's samples is said too, not "random codes decode to
+    # digits" beside "recognises 18%"
+    assert "decode to digits" not in worse and "82% of them still miss" in worse
     alike = story.prior_samples_verdict(0.27, 0.10, 3.0, 2.5, 2)
     assert "recognised as often as the VAE's (27% against 10%): with 2 dims" in alike
     assert "speckled" not in alike

@@ -63,6 +63,15 @@ def classifier_sentence(latent_dim: int, real: float) -> str:
             f"judges: it recognises {real:.0%} of real test images with 90% confidence or more.")
 
 
+def other_data_note(run_name: str, dataset: str, story_dataset: str) -> str:
+    """When the story's runs are not on the active run's data (the shipped β family is MNIST-5k;
+    a Fashion-MNIST run has no runs that differ from it in β alone)."""
+    return (f"These steps show **{story_dataset}** runs, not **{run_name}**'s {dataset}: the "
+            "story needs runs that differ in β alone, and there are none for this run's data. "
+            "Train some on the **Train** page (same data and latent size, several β) and the story "
+            "uses them.")
+
+
 def code_spread(mu: np.ndarray) -> float:
     """The half-width holding 99% of a model's code coordinates."""
     return float(np.percentile(np.abs(mu), 99))
@@ -77,8 +86,10 @@ def prior_samples_verdict(ae_share: float, vae_share: float, ae_spread: float,
                 f"(±{ae_spread:.0f} against ±{vae_spread:.1f}): random codes land where it never "
                 "learned, and decode to speckled smudges: the classifier recognises "
                 f"{ae_share:.0%} of them, against {vae_share:.0%} of the VAE's. The KL term keeps "
-                "the VAE's codes inside N(0, I), so random codes decode to digits (blurred: each "
-                "is an average over what q(z|x) allows).")
+                f"the VAE's codes inside N(0, I), so more of its random codes decode to "
+                f"something digit-like, though blurred (each is an average over what q(z|x) "
+                f"allows) and often between two digits: {1 - vae_share:.0%} of them still miss "
+                "the classifier's 90% bar.")
     return (f"On this pair the autoencoder's prior samples are recognised as often as the VAE's "
             f"({ae_share:.0%} against {vae_share:.0%}): with {latent_dim} dims its codes sit close "
             "enough to N(0, I). The difference shows with a larger latent, as in the shipped "
