@@ -63,9 +63,11 @@ st.query_params["z"] = format_z(z)
 st.markdown(f"**z** = `({', '.join(f'{v:+.2f}' for v in z)})` · kept in the page's link, so "
             "the link reopens this z.")
 idx, dist = gf.nearest_codes(z, mu, 8)
-st.markdown("**Nearest test images**: the 8 whose μ lies closest to z, each labelled with its "
-            "class and that distance (\"3, 0.42 away\": a 3 whose μ is 0.42 from z)")
-st.plotly_chart(gf.nearest_figure(data.test_x[idx], [f"{names[labels[i]]}, {d:.2f} away"
+first = plain(names[labels[idx[0]]])  # the example is the first tile's own, in this data's classes
+st.markdown(f"**Nearest test images**: the 8 whose μ lies closest to z, each labelled with its "
+            f"class and that distance (the first, \"{first}, {dist[0]:.2f} away\": a test image "
+            f"of class {first} whose μ is {dist[0]:.2f} from z)")
+st.plotly_chart(gf.nearest_figure(data.test_x[idx], [f"{names[labels[i]]}<br>{d:.2f} away"
                                                       for i, d in zip(idx, dist)]),
                 key="gen_nearest", config=export_config(run.name, "nearest"))
 

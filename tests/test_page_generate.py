@@ -146,3 +146,17 @@ def test_the_nearest_images_say_what_their_numbers_are(runs_root):
     spec = plotly_spec(at, "gen_nearest")
     labels = spec["layout"]["xaxis"]["ticktext"]
     assert len(labels) == 8 and all(t.endswith(" away") for t in labels), labels
+    assert spec["layout"]["xaxis"]["tickangle"] == 0 and spec["layout"]["xaxis"]["automargin"]
+    first = labels[0].split("<br>")
+    words = next(m.value for m in at.markdown if "each labelled with its class" in m.value)
+    assert f"(the first, \"{first[0]}, {first[1]}\"" in words
+
+
+@NEEDS_FASHION
+def test_the_nearest_images_example_speaks_of_this_datas_classes(runs_root):
+    """On Fashion-MNIST the example was "3, 0.42 away: a 3 whose μ...", a digit among clothes."""
+    from tests.conftest import plotly_spec, run_page
+    at = run_page("generate", "fashion-2d")
+    words = next(m.value for m in at.markdown if "each labelled with its class" in m.value)
+    first = plotly_spec(at, "gen_nearest")["layout"]["xaxis"]["ticktext"][0].split("<br>")[0]
+    assert f"a test image of class {first} whose" in words and "a 3 whose" not in words

@@ -96,9 +96,11 @@ def image_grid_figure(images: np.ndarray, *, col_labels=None, row_labels=None,
     xc = [pad + c * (w + pad) + w / 2 - 0.5 for c in range(cols)]
     yc = [pad + r * (h + pad) + h / 2 - 0.5 for r in range(rows)]
     show_x, show_y = col_labels is not None, row_labels is not None
+    # labels stay level and the figure grows to hold them (a rotated label was cut at the bottom)
     fig.update_xaxes(range=[-0.5, width_px - 0.5], showgrid=False, zeroline=False,
                      showticklabels=show_x, tickvals=xc if show_x else None,
-                     ticktext=list(col_labels) if show_x else None, title=x_title, ticks="")
+                     ticktext=list(col_labels) if show_x else None, title=x_title, ticks="",
+                     tickangle=0, automargin=True)
     fig.update_yaxes(range=[height_px - 0.5, -0.5], showgrid=False, zeroline=False,
                      showticklabels=show_y, tickvals=yc if show_y else None,
                      ticktext=list(row_labels) if show_y else None, title=y_title, ticks="",
