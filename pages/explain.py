@@ -16,7 +16,7 @@ st.title("What mu and sigma mean")
 st.caption(words_caption(["mu-sigma", "eps", "rsample", "q", "p-z-given-x", "prior", "kl", "nats", "elbo", "log-px", "iwae", "bits-dim"]))
 page = section.Page(run, require_model(run), run_dataset(run), encode_test_set(run))
 st.markdown(sec.intro(run.name, page.latent_dim, page.beta))
-section.diagram()
+section.diagram(page.beta)
 
 # 1 · An input goes in, mu and sigma come out: every later section reads only `inp`
 inp = section.pick_input(page)

@@ -32,9 +32,13 @@ decode = partial(decode_images, model)  # E[x|z] for rows of z, as images
 
 st.title("Generate")
 st.caption(words_caption(["prior", "manifold", "active"]))
+beta = model.config.beta
 st.caption(f"Run **{plain(run.name)}**: {D}-D latent, {int(active.sum())} of {D} dims active "
            "(Var over test images of μ_d above 0.01). The decoder turns any z into an image; "
-           "the prior N(0, I) says which z it was trained to expect.")
+           + ("the prior N(0, I) says which z it was trained to expect." if beta > 0 else
+              "this run is a plain autoencoder (β = 0): nothing tied its codes to the prior "
+              "N(0, I), so they spread far beyond it (the pad's dots) and z ~ N(0, I) covers "
+              "only a patch of them."))
 
 url_z = parse_z(st.query_params.get("z"), D)
 if st.query_params.get("z") and url_z is None:
@@ -78,9 +82,10 @@ n_samples = c2.selectbox("How many", [16, 32, 64], index=1, key="gen_n_samples")
 st.plotly_chart(gf.samples_figure(decode(gf.prior_z(n_samples, D, seed)), ncols=16),
                 key="gen_samples", config=export_config(run.name, "prior-samples"))
 st.caption("Each tile decodes one z ~ N(0, I): this is how a VAE generates. How many of them "
-           "look like data depends on how well the KL tied the codes to the prior: **Presenter "
-           "mode** and **Rate and distortion** put a 16-D autoencoder (β = 0) beside VAEs, with "
-           "the share of their prior samples a pixel classifier recognises.")
+           "look like data depends on how well the KL tied the codes to the prior"
+           + (" (here β = 0: nothing tied them)" if beta == 0 else "")
+           + ": **Presenter mode** and **Rate and distortion** put a 16-D autoencoder (β = 0) "
+           "beside VAEs, with the share of their prior samples a pixel classifier recognises.")
 
 if D > 1:
     st.subheader("The decoded manifold")

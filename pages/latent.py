@@ -16,7 +16,7 @@ data = run_dataset(run)
 enc = encode_test_set(run)
 n, d = enc["mu"].shape
 
-section.intro()
+section.intro(config.beta)
 section.live_diagnosis(run, config.beta)  # follows a training run, like the KL chart below
 section.plane_limit_box(run, data, d)
 view = section.controls(section.latent_summary(enc["mu"], enc["std"]), n, d)
@@ -24,4 +24,4 @@ left, right = st.columns([3, 1], gap="medium")
 selected = section.plane(left, run, model, data, enc, n, d, view)
 with right:
     section.selection(model, data, enc, selected)
-section.kl_section(run)
+section.kl_section(run, config.beta)

@@ -27,7 +27,16 @@ def _arrow(fig: go.Figure, x0, y0, x1, y1, dash: bool = False) -> None:
                        arrowcolor="rgba(128, 128, 128, 0.95)" if not dash else "rgba(204, 121, 167, 1)")
 
 
-def vae_diagram_figure() -> go.Figure:
+def loss_words(beta: float = 1.0) -> str:
+    """The run's training loss in the diagram's words: −ELBO only at β = 1."""
+    if beta == 1:
+        return "loss = reconstruction + KL = −ELBO"
+    if beta == 0:
+        return "this run's loss: reconstruction only (β = 0);<br>−ELBO = reconstruction + KL is measured"
+    return f"this run's loss: reconstruction + {beta:g} · KL<br>(−ELBO is the loss at β = 1)"
+
+
+def vae_diagram_figure(beta: float = 1.0) -> go.Figure:
     fig = go.Figure()
     for label, cx, kind in CHAIN:
         _box(fig, label, cx, 0.0, FILLS[kind])
@@ -50,7 +59,7 @@ def vae_diagram_figure() -> go.Figure:
                        text="<b>reconstruction term</b>: −log p(x|z),<br>x against the "
                             "decoder's picture x̂", font=dict(size=13))
     fig.add_annotation(x=8.95, y=-1.45, xanchor="right", showarrow=False, align="right",
-                       text="loss = reconstruction + KL = −ELBO", font=dict(size=13))
+                       text=loss_words(beta), font=dict(size=13))
     fig.update_xaxes(visible=False, range=[-0.2, 9.1], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-2.2, 1.7], fixedrange=True)
     fig.update_layout(height=300, margin=dict(l=5, r=5, t=5, b=5), showlegend=False,

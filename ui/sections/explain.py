@@ -84,14 +84,17 @@ def table(frame, **kw) -> None:
 
 
 # ----------------------------------------------------------------------------- 1 · pick an input
-def diagram() -> None:
+def diagram(beta: float = 1.0) -> None:
     """The whole model in one picture, before any number: what is computed, what is drawn, and
-    where each term of the loss comes from."""
-    st.plotly_chart(vae_diagram_figure(), key="vae_diagram",
+    where each term of the loss comes from (this run's β weighs the KL)."""
+    st.plotly_chart(vae_diagram_figure(beta), key="vae_diagram",
                     config={"displayModeBar": False, "staticPlot": True})
-    st.caption("The encoder computes μ and σ; the only random part is ε; the loss adds the "
-               "reconstruction term and the KL term. Words you may not know are in the "
-               "[Glossary](glossary).")
+    loss = ("the loss adds the reconstruction term and the KL term" if beta == 1 else
+            "this run was trained on the reconstruction term alone (β = 0: a plain autoencoder; "
+            "the KL is still measured, and §4 reads it)" if beta == 0 else
+            f"this run's loss adds the reconstruction term and {beta:g} times the KL term")
+    st.caption(f"The encoder computes μ and σ; the only random part is ε; {loss}. Words you may "
+               "not know are in the [Glossary](glossary).")
 
 
 def pick_input(page: Page) -> Input:

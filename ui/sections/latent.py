@@ -40,13 +40,15 @@ class View:
     show_images: bool
 
 
-def intro() -> None:
+def intro(beta: float = 1.0) -> None:
+    pull = ("which a VAE's KL term pulls every q(z|x) toward (not in this run: its β is 0, so "
+            "nothing pulled)" if beta == 0 else "which the KL term pulls every q(z|x) toward")
     st.markdown(
         "Each dot is **mu(x)**, where the encoder puts one test image: a deterministic function of x, "
         "nothing random. Its ellipse is **sigma(x)**: the 1-sigma spread of q(z|x), the Gaussian z is "
         "actually drawn from (z = mu + sigma * eps). The dashed circles are the prior N(0, I) at 1, 2 "
-        "and 3 sigma, which the KL term pulls every q(z|x) toward; the grey shading is all the "
-        "q(z|x) pooled, the aggregate posterior q(z).")
+        f"and 3 sigma, {pull}; the grey shading is all the q(z|x) pooled, the aggregate posterior "
+        "q(z).")
 
 
 def live_diagnosis(run, beta: float) -> None:
@@ -189,7 +191,7 @@ def selection(model, data, enc, selected: list) -> None:
                               f"KL {rec['kl'][k]:.1f} nats"))
 
 
-def kl_section(run) -> None:
+def kl_section(run, beta: float = 1.0) -> None:
     running = run_status(run).get("state") == "running"
 
     @st.fragment(run_every=2.0 if running else None)
@@ -197,7 +199,8 @@ def kl_section(run) -> None:
         """Re-encoded after each epoch while the run trains (the cache follows the weights file)."""
         fresh = encode_test_set(run)
         live = latent_summary(fresh["mu"], fresh["std"])
-        st.subheader("What the KL term does to each latent dim")
+        st.subheader("What the KL term does to each latent dim" if beta != 0 else
+                     "The KL of each latent dim (measured: β = 0 did not train it)")
         kl_fig = kl_per_dim_figure(live.kl_per_dim, live.var_mu)
         kl_fig.update_layout(title_text=f"{run.name} · {kl_fig.layout.title.text}")
         st.plotly_chart(kl_fig, theme="streamlit", key="latent_kl",

@@ -156,7 +156,14 @@ def live(run: RunDir) -> None:
     done = epochs_done(rows)
     _state_controls(run, status, state, done)
     if rows:
-        st.plotly_chart(loss_curves_figure(rows, title=f"{run.name}: loss during training"),
+        try:
+            beta = run.read_config()[0].beta
+        except RunError:
+            beta = None
+        title = (f"{run.name}: during training (β = 0: the loss was the reconstruction alone; "
+                 "KL and −ELBO are measured)" if beta == 0 else
+                 f"{run.name}: loss during training")
+        st.plotly_chart(loss_curves_figure(rows, title=title),
                         key="curves", theme="streamlit", config=export_config(run.name, "curves"))
     elif no_curves_note(run):
         st.info(no_curves_note(run))
