@@ -89,8 +89,10 @@ def coverage_sentence(rows: list[tuple[str, str, float]], n: int) -> str:
     rows: (run name, "VAE" or "autoencoder", share)."""
     parts = [f"**{share:.0%}** for {name} ({kind})" for name, kind, share in rows]
     return (f"Of {n:,} samples z ~ N(0, I), the share that falls inside at least one test image's "
-            "q(z|x) (its central 95%): " + "; ".join(parts) + ". The rest land in holes between "
-            "the codes, where the decoder was never trained on anything.")
+            "q(z|x) (its central 95%): " + "; ".join(parts) + ". The rest land where no test "
+            "image's q(z|x) reaches: no image was encoded there, so what the decoder draws "
+            "there was never checked against one, though it can still look like data (the "
+            "samples below).")
 
 
 def prior_comparison_sentence(vae_share: float | None, ae_share: float | None,
@@ -284,7 +286,7 @@ def takeaways(kl: float, grad_norm: float, coverage: float | None, ae_coverage: 
               "must fill that region")
     if coverage is not None and ae_coverage is not None:
         pushed += (f": {coverage:.0%} of prior samples land on a VAE code, {ae_coverage:.0%} on "
-                   "the autoencoder's (β = 0), the rest in holes (§6).")
+                   "the autoencoder's (β = 0), the rest where no image was encoded (§6).")
     elif coverage is not None:
         pushed += f": {coverage:.0%} of prior samples land on one of this VAE's codes (§6)."
     else:
