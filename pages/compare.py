@@ -129,10 +129,11 @@ else:
             "two dims, as it is.")
 dmax = min(mu_a.shape[1], mu_b.shape[1])
 dims = (0, 1) if dmax >= 2 else (0, 0)
-if dmax > 2:
+if dmax > 2:  # A's dims, those its codes spread over most first (an inactive dim is a flat line)
+    by_spread = [int(k) for k in np.argsort(-mu_a[:, :dmax].var(axis=0), kind="stable")]
     c1, c2 = st.columns(2)
-    dx = c1.selectbox("x", list(range(dmax)), 0, key="compare_dx", format_func=lambda k: f"z{k}")
-    dy = c2.selectbox("y", list(range(dmax)), 1, key="compare_dy", format_func=lambda k: f"z{k}")
+    dx = c1.selectbox("x", by_spread, 0, key="compare_dx", format_func=lambda k: f"z{k}")
+    dy = c2.selectbox("y", by_spread, 1, key="compare_dy", format_func=lambda k: f"z{k}")
     dims = (dx, dy)
 chart(cf.posterior_pair_figure(mu_a, shown_b, labels, data.class_names, name_a, name_b,
                                dims=dims, aligned=aligned), "compare_posterior", "posteriors")

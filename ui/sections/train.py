@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui.cache.runs import (cached_posterior_figure, encode_test_set, run_dataset, run_status,
                            runs_root, set_active_run)
+from ui.cache.posterior import latent_summary
 from ui.figures.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
 from ui.forms import train as train_form
 from ui.forms.imported import no_curves_note
@@ -19,6 +20,7 @@ from ui.style import export_config
 from vae import launch  # by module: tests stand in for max_processes there
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
+from vae.losses import dims_by_kl
 from vae.model import ARCHS, LIKELIHOODS
 from vae.run import RunDir, RunError
 
@@ -171,12 +173,18 @@ def live(run: RunDir) -> None:
         st.caption("Waiting for the first logged step…")
     if run.weights_file.exists():
         try:
-            encode_test_set(run)
+            enc = encode_test_set(run)
             run_dataset(run)
         except (RunError, DatasetError) as exc:
             st.warning(f"The posterior cannot be drawn: {plain(exc)}")
         else:
-            st.plotly_chart(cached_posterior_figure(run, ellipses="sample"), key="posterior",
+            # the two dims that carry the most KL, as Latent space opens (z0 and z1 of a 16-D
+            # run can be inactive: every code on one line)
+            d = enc["mu"].shape[1]
+            dims = (0, 1) if d == 2 else tuple(dims_by_kl(
+                latent_summary(enc["mu"], enc["std"]).kl_per_dim)[:2]) if d > 2 else (0, 0)
+            st.plotly_chart(cached_posterior_figure(run, ellipses="sample", dims=dims),
+                            key="posterior",
                             config=export_config(run.name, "latent"),
                             theme="streamlit")
             st.caption(train_form.posterior_caption(bool(no_curves_note(run)), done))

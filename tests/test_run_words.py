@@ -1,6 +1,7 @@
-"""A plain autoencoder (β = 0) is never described as a VAE trained with a KL term: the Latent
-space intro, the KL heading, the explanation's diagram and caption, Generate's sentences and the
-Train page's curves title say that nothing pulled its codes toward the prior."""
+"""What the pages say and draw for runs other than the default: a plain autoencoder (β = 0) is
+never described as a VAE trained with a KL term (the Latent space intro, the KL heading, the
+explanation's diagram and caption, Generate's sentences, the Train page's curves title), and a
+16-D run is drawn on the dims that carry its codes."""
 from tests.conftest import plotly_spec, run_page
 from ui.figures.diagram import loss_words, vae_diagram_figure
 
@@ -41,3 +42,26 @@ def test_the_autoencoders_pages_say_nothing_pulled_its_codes(runs_root):
     assert "β = 0: the loss was the reconstruction alone" in title
     title = plotly_spec(run_page("train", "mnist5k-2d"), "curves")["layout"]["title"]["text"]
     assert title.endswith("loss during training")
+
+
+def test_a_16d_run_is_drawn_on_its_busiest_dims_on_train_and_compare(runs_root):
+    """fashion-16d's z0 is inactive: the Train page drew every code on one vertical line (z0
+    against z1) with the ten class names stacked on it. It opens on the two dims with the most
+    KL, as Latent space does; Compare opens on A's two most spread dims."""
+    import numpy as np
+
+    from ui.cache.posterior import latent_summary
+    from ui.cache.runs import encode_test_set
+    from vae.losses import dims_by_kl
+    from vae.run import RunDir
+    run = RunDir(runs_root / "mnist5k-16d-beta1")
+    enc = encode_test_set(run)
+    top = dims_by_kl(latent_summary(enc["mu"], enc["std"]).kl_per_dim)[:2]
+    at = run_page("train", "mnist5k-16d-beta1")
+    layout = plotly_spec(at, "posterior")["layout"]
+    assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == \
+        (f"z{top[0]}", f"z{top[1]}")
+    at = run_page("compare", "mnist5k-16d-beta1", state={"compare_b": "mnist5k-16d-beta4"})
+    spread = np.argsort(-enc["mu"].var(axis=0), kind="stable")
+    assert (at.selectbox(key="compare_dx").value, at.selectbox(key="compare_dy").value) == \
+        (int(spread[0]), int(spread[1]))
