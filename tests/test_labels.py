@@ -76,3 +76,36 @@ def test_class_names_sit_on_their_centres_unless_two_would_cover_each_other():
     # a name from a user's folder is text, never markup
     fig = class_centre_labels(go.Figure(), pts[:20], np.zeros(20, int), ["<img src=x>"])
     assert fig.layout.annotations[0].text == "<b>&lt;img src=x&gt;</b>"
+
+
+def test_close_rings_share_one_tag_and_class_names_keep_clear_of_the_tags():
+    """An autoencoder's codes spread over ±20: its 1σ, 2σ and 3σ tags piled into one block and
+    hid the names of the classes near the centre. Rings closer than a tag's height share one
+    "1, 2, 3σ" tag, and no class name covers a tag."""
+    from ui.figures.latent import PLANE_PX, posterior_figure, ring_tags
+    assert [t for _, t in ring_tags((-4, -4), (4, 4))] == ["1σ", "2σ", "3σ"]
+    assert ring_tags((-20, -20), (22, 22)) == [(3.0, "1, 2, 3σ")]
+    rng = np.random.default_rng(0)
+    # ten classes around the centre, one far away, on a ±20 plane
+    centres = np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 6, 10)]) * 1.5
+    centres[9] = (24.0, 24.0)
+    mu = np.repeat(centres, 30, axis=0) + rng.normal(0, 0.2, (300, 2))
+    labels = np.repeat(np.arange(10), 30)
+    fig = posterior_figure(mu, np.full((300, 2), 0.05), labels, [str(i) for i in range(10)],
+                           ellipses="none", show_density=False)
+    notes = fig.layout.annotations
+    tags = [a for a in notes if "σ" in a.text]
+    assert [a.text for a in tags] == ["<b>1, 2, 3σ</b>"]
+    lo, hi = fig.layout.xaxis.range[0], fig.layout.xaxis.range[1]
+    lo_y, hi_y = fig.layout.yaxis.range
+
+    def box(a, chars, char_px, height):
+        x = to_pixels([a.x], lo, hi, PLANE_PX)[0] + ((a.ax or 0) if a.showarrow else 0)
+        y = to_pixels([a.y], lo_y, hi_y, PLANE_PX)[0] - ((a.ay or 0) if a.showarrow else 0)
+        return (x - chars * char_px / 2, y - height / 2, x + chars * char_px / 2, y + height / 2)
+
+    tag = box(tags[0], len("1, 2, 3σ"), 7.2, 18)
+    names = [box(a, len(a.text) - 7, 8.4, 22) for a in notes
+             if (a.name or "").startswith("class label")]
+    assert len(names) == 10 and not any(_overlaps(tag, n) for n in names)
+    assert not any(_overlaps(a, b) for a, b in itertools.combinations(names, 2))

@@ -36,13 +36,15 @@ def _overlap(a, b) -> float:
 
 
 def place_labels(xs, ys, texts, width: float, height: float, *, on_point: bool = False,
-                 char_px: float = CHAR_PX, line_px: float = LINE_PX) -> list[tuple[float, float]]:
+                 char_px: float = CHAR_PX, line_px: float = LINE_PX,
+                 taken=()) -> list[tuple[float, float]]:
     """For points at pixel (x, y) (y up) with these texts, the (xshift, yshift) in pixels of each
     label's centre from its point, so that labels overlap neither each other nor the markers.
 
     `on_point` labels a place rather than a marker (a class's name at its cluster's centre): the
     label sits on its point when that is clear, and there are no markers to keep clear of.
-    `char_px` and `line_px` size a label of another font."""
+    `char_px` and `line_px` size a label of another font; `taken` are pixel boxes
+    (x0, y0, x1, y1) already on the plot (other labels) to keep clear of too."""
     n = len(texts)
     half = [(max(1, len(str(t))) * char_px / 2 + 2, line_px / 2) for t in texts]
     markers = [] if on_point else [(x - MARKER_PX, y - MARKER_PX, x + MARKER_PX, y + MARKER_PX)
@@ -50,7 +52,7 @@ def place_labels(xs, ys, texts, width: float, height: float, *, on_point: bool =
     candidates = ((0, 0),) + CANDIDATES if on_point else CANDIDATES
     crowd = [sum(1 for j in range(n) if math.hypot(xs[i] - xs[j], ys[i] - ys[j]) < 60)
              for i in range(n)]
-    placed: list[tuple] = []
+    placed: list[tuple] = list(taken)
     shifts = [(0.0, 0.0)] * n
     for i in sorted(range(n), key=lambda k: -crowd[k]):
         hw, hh = half[i]

@@ -208,6 +208,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
             hovertemplate=("%{hovertext}<br>"
                            "mu = (%{x:.2f}, %{y:.2f})<br>"
                            "sigma = (%{customdata[1]:.3g}, %{customdata[2]:.3g})<extra></extra>")))
+    tags = []  # the rings' labels, (x, y, text), for the class names to keep clear of
     if show_prior:
         cx, cy = circle_polylines()
         fig.add_trace(Scatter(
@@ -218,12 +219,13 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
                                                         else "dash"),
             hoverinfo="skip"))
         angle = label_angle(xy)
-        for r in PRIOR_RADII:  # annotations sit above every trace, WebGL included
-            fig.add_annotation(x=r * np.cos(angle), y=r * np.sin(angle), text=f"<b>{r:g}σ</b>",
+        for r, text in ring_tags(lo, hi):  # annotations sit above every trace, WebGL included
+            fig.add_annotation(x=r * np.cos(angle), y=r * np.sin(angle), text=f"<b>{text}</b>",
                                showarrow=False, bgcolor=LABEL_BACKDROP, borderpad=2,
                                font=dict(size=ANNOTATION_FONT_SIZE, color=LABEL_TEXT))
+            tags.append((r * np.cos(angle), r * np.sin(angle), text))
     if class_labels:
-        class_centre_labels(fig, xy, labels, class_names, extent=(lo, hi))
+        class_centre_labels(fig, xy, labels, class_names, extent=(lo, hi), taken=tags)
     fig.update_layout(
         **_plane_layout(title, height, legend_y=-0.1),
         xaxis=dict(title=x_title, range=[lo[0], hi[0]], zeroline=False),
@@ -239,12 +241,13 @@ PLANE_PX = 560
 
 
 def class_centre_labels(fig: go.Figure, xy: np.ndarray, labels: np.ndarray, class_names,
-                        extent: tuple | None = None, plot_px: tuple = (PLANE_PX, PLANE_PX)
-                        ) -> go.Figure:
+                        extent: tuple | None = None, plot_px: tuple = (PLANE_PX, PLANE_PX),
+                        taken=()) -> go.Figure:
     """Each class's name written at its cluster's centre (the median of its points), so a class
     is named on the plane itself and never only by a colour in the legend. Where two centres lie
     close (Fashion-MNIST's coat, pullover and shirt), a name moves just clear of the others, with
-    a short line in its class's colour to its centre. `extent` is the plane's (lo, hi) corners."""
+    a short line in its class's colour to its centre. `extent` is the plane's (lo, hi) corners;
+    `taken` are labels already on the plane, (x, y, text) in data units, to keep clear of."""
     xy = np.asarray(xy, dtype=np.float64)
     labels = np.asarray(labels)
     present = [c for c in range(len(class_names)) if np.any(labels == c)]
@@ -258,9 +261,15 @@ def class_centre_labels(fig: go.Figure, xy: np.ndarray, labels: np.ndarray, clas
     else:
         lo, hi = (np.asarray(v, dtype=np.float64) for v in extent)
     names = [str(class_names[c]) for c in present]
+    boxes = []
+    for x, y, text in taken:
+        px, py = to_pixels([x], lo[0], hi[0], plot_px[0])[0], to_pixels([y], lo[1], hi[1],
+                                                                       plot_px[1])[0]
+        hw, hh = len(text) * 7.2 / 2 + 3, (ANNOTATION_FONT_SIZE + 6) / 2
+        boxes.append((px - hw, py - hh, px + hw, py + hh))
     shifts = place_labels(to_pixels(centres[:, 0], lo[0], hi[0], plot_px[0]),
                           to_pixels(centres[:, 1], lo[1], hi[1], plot_px[1]), names, *plot_px,
-                          on_point=True, char_px=8.4, line_px=CLASS_LABEL_FONT + 8)
+                          on_point=True, char_px=8.4, line_px=CLASS_LABEL_FONT + 8, taken=boxes)
     for c, (cx, cy), (dx, dy) in zip(present, centres, shifts):
         moved = bool(dx or dy)
         fig.add_annotation(x=float(cx), y=float(cy), text=f"<b>{html.escape(str(class_names[c]))}</b>",
@@ -315,6 +324,16 @@ def selected_indices(points) -> list[int]:
             continue
         out.add(int(np.ravel(np.asarray(cd, dtype=np.float64))[0]))
     return sorted(out)
+
+
+def ring_tags(lo, hi, plot_px: float = PLANE_PX, min_gap_px: float = 22.0):
+    """The prior rings' labels, (radius, text): one per ring, or a single "1, 2, 3σ" on the
+    outer ring where the rings lie closer than a label's height (an autoencoder's codes spread
+    over ±20, and three tags one sigma apart piled into one block)."""
+    px_per_unit = plot_px / float(np.max(np.asarray(hi) - np.asarray(lo)))
+    if px_per_unit >= min_gap_px:
+        return [(r, f"{r:g}σ") for r in PRIOR_RADII]
+    return [(PRIOR_RADII[-1], ", ".join(f"{r:g}" for r in PRIOR_RADII) + "σ")]
 
 
 def label_angle(xy: np.ndarray, radii=PRIOR_RADII, n_angles: int = 24) -> float:
