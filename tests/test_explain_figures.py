@@ -174,7 +174,8 @@ def test_the_prior_ring_is_drawn_above_the_codes_on_a_halo():
     """The 1-sigma ring must stay visible over a dense cloud of codes, in both themes."""
     fig = figs.latent_view_figure(MU, LABELS, NAMES, dims=(0, 1), background_opacity=0.6)
     names = [t.name for t in fig.data]
-    ring = names.index("prior N(0, I), 1 sigma")
+    ring = max(i for i, t in enumerate(fig.data) if t.name == "prior N(0, I), 1 sigma"
+               and t.showlegend is False)  # the drawn ring (the legend entry has no points)
     halo = names.index("prior halo")
     last_class = max(names.index(n) for n in NAMES if n in names)
     assert last_class < halo < ring, "halo, then dashes, above every class's dots"
@@ -206,3 +207,17 @@ def test_image_rows_can_carry_a_label_each():
     assert labelled.height == plain.height and labelled.width > plain.width  # same image scale
     gutter = np.asarray(labelled.convert("L"))[:, :labelled.width - plain.width]
     assert (gutter > 200).sum() > 20  # white text drawn in the grey gutter
+
+
+def test_the_prior_rings_legend_swatch_reads_on_both_themes():
+    """The ring's dark dashes sit on a white halo that the legend does not show: its swatch was
+    near-black on the dark theme. One legend entry, mid-grey, in the ring's group; the ring
+    itself stays out of the legend."""
+    from ui.style import NEUTRAL
+    fig = figs.latent_view_figure(MU, LABELS, NAMES, dims=(0, 1), background_opacity=0.6)
+    entries = [t for t in fig.data if t.name == "prior N(0, I), 1 sigma"
+               and t.showlegend is not False]
+    assert len(entries) == 1 and entries[0].line.color == NEUTRAL and entries[0].line.dash == "dash"
+    assert entries[0].legendgroup == "prior"
+    drawn = [t for t in fig.data if t.name == "prior N(0, I), 1 sigma" and t.showlegend is False]
+    assert len(drawn) == 1 and len(drawn[0].x) > 10

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 
 from ui.figures.images import for_display, grid, png_bytes
 from ui.figures.labels import place_labels, to_pixels
-from ui.style import (PRIOR_COLOUR, class_colour, equal_aspect,  # one look for every page
+from ui.style import (NEUTRAL, PRIOR_COLOUR, class_colour, equal_aspect,  # one look for every page
                       scatter_type)
 from vae.explain import log_mean_exp
 
@@ -80,7 +80,12 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
                              name="prior halo"))
     fig.add_trace(go.Scatter(x=px_, y=py_, mode="lines", name="prior N(0, I), 1 sigma",
                              line=dict(color=PRIOR_RING, dash="dash", width=3),
-                             hoverinfo="skip", legendgroup="prior"))
+                             hoverinfo="skip", legendgroup="prior", showlegend=False))
+    # the legend's swatch: the dark ring alone vanished on the dark theme's legend (its white halo
+    # is not in the swatch), so the legend shows a mid-grey dash that reads on both
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="prior N(0, I), 1 sigma",
+                             line=dict(color=NEUTRAL, dash="dash", width=3), hoverinfo="skip",
+                             legendgroup="prior"))
     if z is not None and len(z):
         z = np.asarray(z)
         fig.add_trace(go.Scatter(
