@@ -19,7 +19,7 @@ TRAVERSAL = np.linspace(-3, 3, 9)
 
 
 st.title("Compare two models")
-st.caption(words_caption(["q", "elbo", "kl", "prior"]))
+st.caption(words_caption(["q", "elbo", "kl", "prior", "nats", "procrustes"]))
 runs = usable_runs(all_runs())
 if len(runs) < 2:
     st.info("Comparing needs two runs with weights on the same dataset. Train one on the **Train** "

@@ -21,7 +21,7 @@ data = run_dataset(run)
 _, train_cfg = run.read_config()
 digits = train_cfg.dataset in DIGIT_DATASETS
 st.title(draw_title(train_cfg.dataset))
-st.caption(words_caption(["mu-sigma", "q", "kl", "eps"]))
+st.caption(words_caption(["mu-sigma", "q", "kl", "eps", "nats"]))
 codes = encode_test_set(run)
 summary = latent_summary(codes["mu"], codes["std"])
 shape = tuple(model.config.image_shape)

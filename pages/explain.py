@@ -13,7 +13,7 @@ from ui.forms.glossary import words_caption
 
 run = active_run()
 st.title("What mu and sigma mean")
-st.caption(words_caption(["mu-sigma", "eps", "rsample", "q", "p-z-given-x", "prior", "kl", "nats", "elbo", "log-px", "iwae", "bits-dim"]))
+st.caption(words_caption(["mu-sigma", "eps", "rsample", "q", "p-z-given-x", "prior", "kl", "nats", "elbo", "log-px", "weights", "iwae", "bits-dim"]))
 page = section.Page(run, require_model(run), run_dataset(run), encode_test_set(run))
 st.markdown(sec.intro(run.name, page.latent_dim, page.beta))
 section.diagram(page.beta)

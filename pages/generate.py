@@ -31,7 +31,7 @@ decode = partial(decode_images, model)  # E[x|z] for rows of z, as images
 
 
 st.title("Generate")
-st.caption(words_caption(["prior", "manifold", "active"]))
+st.caption(words_caption(["prior", "manifold", "active", "nats"]))
 beta = model.config.beta
 st.caption(f"Run **{plain(run.name)}**: {D}-D latent, {int(active.sum())} of {D} dims active "
            "(Var over test images of μ_d above 0.01). The decoder turns any z into an image; "

@@ -8,7 +8,7 @@ from ui.sections import latent as section
 from ui.forms.glossary import words_caption
 
 st.title("Latent space")
-st.caption(words_caption(["mu-sigma", "q", "prior", "kl", "aggregate", "active"]))
+st.caption(words_caption(["mu-sigma", "q", "prior", "kl", "nats", "aggregate", "active", "pca", "tsne", "knn"]))
 run = active_run()
 model = require_model(run)
 config, _ = run.read_config()

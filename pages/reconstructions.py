@@ -21,7 +21,7 @@ FLAT = 0.01  # mean per-pixel std below this: the draws look the same to the eye
 RANK_DRAWS = 16  # the ranking's spread: 3 draws are too few to tell a wide posterior reliably
 
 st.title("Reconstructions")
-st.caption(words_caption(["mu-sigma", "q", "eps"]))
+st.caption(words_caption(["mu-sigma", "q", "eps", "elbo", "nats"]))
 run = active_run()
 model = require_model(run)
 data = run_dataset(run)

@@ -19,7 +19,7 @@ FRAME_S = {"slow": 2.0, "normal": 1.2, "fast": 0.7}
 
 run = active_run()
 st.title("Replay a run")
-st.caption(words_caption(["elbo", "kl", "nats", "q"]))
+st.caption(words_caption(["elbo", "kl", "nats", "q", "active"]))
 require_model(run)
 epochs = run.snapshot_epochs()
 if not epochs and no_curves_note(run):

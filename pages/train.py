@@ -11,7 +11,7 @@ from ui.forms.glossary import words_caption
 from vae.launch import pending_launches
 
 st.title("Train")
-st.caption(words_caption(["elbo", "kl", "beta", "nats"]))
+st.caption(words_caption(["elbo", "kl", "beta", "nats", "active"]))
 runs = all_runs()
 
 form = section.new_run_form(runs)

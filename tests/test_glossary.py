@@ -3,7 +3,13 @@ from tests.conftest import page_app
 from ui.forms.glossary import TERMS
 
 ASKED = ["nats", "ELBO", "log p(x)", "q(z|x)", "p(z|x)", "N(0, I)", "aggregate posterior",
-         "IWAE", "bits/dim", "active dims", "manifold", "KL", "rsample"]
+         "IWAE", "bits/dim", "active dims", "manifold", "KL", "rsample",
+         # words a stranger found undefined on the pages in a later walk
+         "active units", "PCA", "t-SNE", "5-NN accuracy", "importance weights", "Procrustes"]
+# where those words appear, each page must link them
+USED = {"latent": ["nats", "pca", "tsne", "knn"], "reconstructions": ["nats", "elbo"],
+        "generate": ["nats"], "draw": ["nats"], "explain": ["weights"],
+        "replay": ["active"], "train": ["active"], "compare": ["nats", "procrustes"]}
 
 
 def test_every_asked_term_is_defined_once():
@@ -42,6 +48,7 @@ def test_every_page_links_its_words_to_the_glossary(runs_root):
         assert line, f"{page} has no line of words"
         anchors = re.findall(r"\]\(glossary\?term=([a-z-]+)\)", line)
         assert anchors and all(a in BY_ANCHOR for a in anchors), (page, line)
+        assert set(USED.get(page, [])) <= set(anchors), (page, line)
 
 
 def test_a_link_from_a_page_shows_its_term_first():

@@ -56,9 +56,26 @@ TERMS = (
     Term("aggregate posterior", "aggregate",
          "All the test images' q(z|x) together: where the codes of real data lie. Where it "
          "leaves holes in the prior, prior samples decode to things that look like no input."),
-    Term("active dims", "active",
+    Term("active dims (active units)", "active",
          "Latent dimensions whose μ varies across inputs (variance above 0.01). An inactive "
          "dimension ignores x: its q(z|x) is the prior, and its KL is near zero."),
+    Term("PCA (principal component analysis)", "pca",
+         "A rotation of the codes that puts the directions along which μ varies most first. "
+         "\"PCA of mu\" shows a 16-D code on its two widest directions; distances there are "
+         "true distances, flattened."),
+    Term("t-SNE", "tsne",
+         "A map that places codes that are neighbours in 16-D near each other on a plane. It "
+         "keeps who is near whom, not distances or scale: no prior circles belong on it."),
+    Term("5-NN accuracy", "knn",
+         "How often the 5 nearest training codes of a test image's μ mostly share its class: "
+         "a measure of how well the codes keep classes apart (1.0: always)."),
+    Term("importance weights", "weights",
+         "w = p(x, z) / q(z|x) for a z drawn from q(z|x). Their mean is exactly p(x); the mean "
+         "of their logs is the ELBO. Jensen's inequality (a mean of logs is never above the log "
+         "of the mean) is why ELBO ≤ log p(x)."),
+    Term("Procrustes alignment", "procrustes",
+         "Rotating (or flipping) one model's codes to lie as close as possible to another's. A "
+         "VAE's loss does not change under a rotation of z, so two models are compared after it."),
     Term("manifold", "manifold",
          "For a 2-D code: the decoder's images on a grid of z, laid out as the grid. It shows "
          "what each region of the plane decodes to."),
@@ -73,7 +90,9 @@ TERMS = (
 BY_ANCHOR = {t.anchor: t for t in TERMS}
 # the short name a link shows, where the entry's own name is a sentence
 SHORT = {"mu-sigma": "μ and σ", "rsample": "rsample", "q": "q(z|x)", "p-z-given-x": "p(z|x)",
-         "prior": "N(0, I)", "kl": "KL", "elbo": "ELBO", "eps": "ε", "beta": "β"}
+         "prior": "N(0, I)", "kl": "KL", "elbo": "ELBO", "eps": "ε", "beta": "β",
+         "pca": "PCA", "knn": "5-NN accuracy", "weights": "importance weights",
+         "procrustes": "Procrustes"}
 
 
 def term_link(anchor: str, text: str | None = None) -> str:
