@@ -104,8 +104,13 @@ if D > 1:
         images = decode(zs.reshape(-1, D)).reshape(n_grid, n_grid, *model.config.image_shape)
         st.plotly_chart(gf.manifold_figure(images, xs, ys, dim_x, dim_y), key="gen_manifold",
                         config=export_config(run.name, "manifold"))
-        st.caption("z walks a grid of the prior's quantiles (5 % to 95 %), as in Kingma & "
-                   "Welling's figure 4: equal steps of prior probability, not of distance.")
+        spread = float(np.percentile(np.abs(mu[:, [dim_x, dim_y]]), 99))
+        st.caption("z walks a grid of the prior's quantiles (5 % to 95 %, ±1.64), as in Kingma "
+                   "& Welling's figure 4 (the paper that introduced the VAE): equal steps of "
+                   "prior probability, not of distance."
+                   + (f" This run's codes reach ±{spread:.0f} on these dims, far beyond the grid: "
+                      "the manifold shows only the patch around the prior's centre, where few of "
+                      "its codes lie." if spread > 4 else ""))
 
 st.subheader("Latent traversals")
 values = np.linspace(-3, 3, 9)

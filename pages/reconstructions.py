@@ -97,7 +97,8 @@ for col, k in zip(st.columns(len(idx)), range(len(idx))):
                 f"at mu: {rec['recon_mu'][k]:.0f}  \n"
                 f"draws: {draws.min():.0f}–{draws.max():.0f}"
                 + f"  \nspread: {spread[k].mean():.3f}"
-                + (f"  \n⚠ decode(mu) reads as {plain(names[read_mu[k]])}" if wrong[k] else ""))
+                + (f"  \n⚠ the classifier reads decode(mu) as {plain(names[read_mu[k]])}"
+                   if wrong[k] else ""))
 st.caption(wrong_class_note(int(wrong.sum()), int(judged.sum()), len(idx), real_share(run)))
 
 widest = float(spread.reshape(len(idx), -1).mean(1).max())

@@ -158,7 +158,7 @@ def test_reconstructions_of_another_class_are_marked_and_counted(runs_root):
     read_x = clf.predict(data.test_x[idx].reshape(len(idx), -1))
     read_mu = clf.predict(mean.reshape(len(idx), -1))
     wrong = (read_x == data.test_y[idx]) & (read_mu != data.test_y[idx])
-    marks = [c.value for c in at.caption if "⚠ decode(mu) reads as" in c.value]
+    marks = [c.value for c in at.caption if "⚠ the classifier reads decode(mu) as" in c.value]
     assert len(marks) == wrong.sum()
     (note,) = [c.value for c in at.caption if "pixel classifier" in c.value]
     if wrong.any():

@@ -65,3 +65,12 @@ def test_a_16d_run_is_drawn_on_its_busiest_dims_on_train_and_compare(runs_root):
     spread = np.argsort(-enc["mu"].var(axis=0), kind="stable")
     assert (at.selectbox(key="compare_dx").value, at.selectbox(key="compare_dy").value) == \
         (int(spread[0]), int(spread[1]))
+
+
+def test_the_autoencoders_manifold_says_it_shows_only_the_centre(runs_root):
+    """The manifold spans the prior's ±1.64 while an autoencoder's codes reach ±20: the caption
+    says the picture is only the patch around the prior's centre (a VAE's does not)."""
+    ae = " ".join(c.value for c in run_page("generate", "mnist5k-2d-ae").caption)
+    assert "far beyond the grid: the manifold shows only the patch" in ae
+    vae = " ".join(c.value for c in run_page("generate", "mnist5k-2d").caption)
+    assert "quantiles (5 % to 95 %, ±1.64)" in vae and "far beyond the grid" not in vae
