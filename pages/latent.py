@@ -8,10 +8,12 @@ from ui.sections import latent as section
 from ui.forms.glossary import words_caption
 
 st.title("Latent space")
-st.caption(words_caption(["mu-sigma", "q", "prior", "kl", "nats", "aggregate", "active", "pca", "tsne", "knn"]))
+words = st.empty()  # filled once the run's latent size says which views the page has
 run = active_run()
 model = require_model(run)
 config, _ = run.read_config()
+words.caption(words_caption(["mu-sigma", "q", "prior", "kl", "nats", "aggregate", "active"]
+                            + (["pca", "tsne"] if config.latent_dim > 2 else ["knn"])))
 data = run_dataset(run)
 enc = encode_test_set(run)
 n, d = enc["mu"].shape

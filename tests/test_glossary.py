@@ -7,7 +7,7 @@ ASKED = ["nats", "ELBO", "log p(x)", "q(z|x)", "p(z|x)", "N(0, I)", "aggregate p
          # words a stranger found undefined on the pages in a later walk
          "active units", "PCA", "t-SNE", "5-NN accuracy", "importance weights", "Procrustes"]
 # where those words appear, each page must link them
-USED = {"latent": ["nats", "pca", "tsne", "knn"], "reconstructions": ["nats", "elbo"],
+USED = {"latent": ["nats", "knn"],  # a 2-D run: PCA and t-SNE are for more dims "reconstructions": ["nats", "elbo"],
         "generate": ["nats"], "draw": ["nats"], "explain": ["weights"],
         "replay": ["active"], "train": ["active"], "compare": ["nats", "procrustes"]}
 
@@ -57,3 +57,15 @@ def test_a_link_from_a_page_shows_its_term_first():
     first = [m.value for m in at.markdown][:2]
     assert first[0] == "**manifold**" and first[1] == next(t.says for t in TERMS
                                                            if t.anchor == "manifold")
+
+
+def test_latent_space_links_the_views_this_run_has(runs_root):
+    """PCA and t-SNE are offered above 2-D; a 2-D run has the 5-NN sentence instead."""
+    from tests.conftest import run_page
+
+    def words(run):
+        at = run_page("latent", run)
+        return next(c.value for c in at.caption if c.value.startswith("Words on this page"))
+    two, sixteen = words("mnist5k-2d"), words("mnist5k-16d-beta1")
+    assert "term=knn" in two and "term=pca" not in two and "term=tsne" not in two
+    assert "term=pca" in sixteen and "term=tsne" in sixteen and "term=knn" not in sixteen
