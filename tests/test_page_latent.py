@@ -61,6 +61,10 @@ def test_kl_per_dim_bars(runs_root):
 def test_autoencoder_run_is_called_one(runs_root):
     at = _open("mnist5k-2d-ae")
     assert any("plain autoencoder" in w.value for w in at.warning)
+    # its 2-D codes put seven classes near the centre: prior samples decode to many kinds of
+    # image, so the warning must not say "a few kinds"
+    assert not any("a few kinds of image" in w.value for w in at.warning)
+    assert any("never the codes outside" in w.value for w in at.warning)
 
 
 def test_ellipse_and_overlay_controls(runs_root):

@@ -55,8 +55,8 @@ def diagnosis(summary: LatentSummary, beta: float) -> list[tuple[str, str]]:
             "prior N(0, I), so the encoder shrinks sigma toward 0 and spreads mu far outside the "
             f"circles: its KL is {summary.total_kl:.1f} nats per image, and nothing in training "
             "kept it down. The dots are codes, not a distribution to sample from: z drawn from "
-            "N(0, I) covers only the small patch inside the circles, so it decodes to a few kinds "
-            "of image and to shapes between codes, never the whole data set.")))
+            "N(0, I) covers only the small patch inside the circles, so it reaches only the codes "
+            "that happen to lie there and the shapes between them, never the codes outside.")))
     if summary.n_active == 0:  # collapsed: one definition with Rate and distortion (RunPoint)
         notes.append(("error", (
             f"**Posterior collapse.** {summary.n_active} of {d} latent dims are active and the "
