@@ -66,7 +66,9 @@ def test_coverage_and_prior_sentences_carry_their_numbers():
     # was never trained on anything there, only that no image was encoded there
     assert "never trained on anything" not in s and "though it can still look like data" in s
     p = sec.prior_comparison_sentence(0.893, 0.024, 0.0061, 14.9)
-    assert "0.006" in p and "±15" in p and "2%" in p and "89%" in p
+    assert "0.0061" in p and "±15" in p and "2%" in p and "89%" in p
+    # a sigma far below 0.001 is written as such, not as "median 0.000"
+    assert "median 0.00012)" in sec.prior_comparison_sentence(0.9, 0.1, 0.000123, 12.0)
 
 
 def _point(name, beta, kl, recon, active=2):

@@ -102,7 +102,7 @@ def prior_comparison_sentence(vae_share: float | None, ae_share: float | None,
     """§6: why the autoencoder's prior samples are not trustworthy, from its measured numbers
     (the shares are None where they are not measured: above two dims). *_recognised: the share of
     decoded prior samples the pixel classifier recognises, so the words match the pictures."""
-    text = (f"The autoencoder's sigma is tiny (median {ae_median_sigma:.3f}) and its codes spread "
+    text = (f"The autoencoder's sigma is tiny (median {ae_median_sigma:.2g}) and its codes spread "
             f"over ±{ae_spread:.0f}: its aggregate posterior is a comb of spikes with holes "
             "between them")
     if vae_share is not None and ae_share is not None:
