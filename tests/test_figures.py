@@ -307,3 +307,16 @@ def test_hover_counts_test_images_from_1_and_shows_class_names_as_text():
         hovers = [h for t in fig.data if t.hovertext is not None for h in t.hovertext]
         assert sorted(hovers) == ["test image #1 · &lt;b&gt;zero&lt;/b&gt;", "test image #2 · one",
                                   "test image #3 · one"]
+
+
+def test_many_ellipses_are_drawn_with_fewer_vertices():
+    """10,000 ellipses of 20 vertices held the browser 8-10 s (bench/bench_long_views.py): above
+    MANY_ELLIPSES each is a 12-gon, a few pixels across; up to it, 20 vertices."""
+    from ui.figures.latent import MANY_ELLIPSE_VERTICES, MANY_ELLIPSES
+    rng = np.random.default_rng(0)
+    for n, vertices in ((MANY_ELLIPSES, 20), (MANY_ELLIPSES + 1, MANY_ELLIPSE_VERTICES)):
+        mu = rng.normal(size=(n, 2))
+        fig = posterior_figure(mu, np.full((n, 2), 0.1), rng.integers(0, len(NAMES), n), NAMES,
+                               ellipses="all", show_density=False)
+        xs = np.concatenate([np.asarray(t.x, float) for t in _ellipse_traces(fig)])
+        assert np.isnan(xs).sum() == n and len(xs) == n * (vertices + 2)

@@ -19,6 +19,10 @@ from vae.losses import ACTIVE_UNIT_THRESHOLD, dims_by_kl
 
 ELLIPSE_MODES = ("sample", "all", "none")
 ELLIPSE_VERTICES = 20  # smooth at the scatter's size, and lighter JSON than the default 24
+# Above MANY_ELLIPSES the browser's drawing is the wait (WebGL lines in software, no GPU: 10,000
+# ellipses of 20 vertices held the page 8-10 s), and each ellipse is a few pixels across, where
+# 12 vertices look as round
+MANY_ELLIPSES, MANY_ELLIPSE_VERTICES = 2000, 12
 ELLIPSE_OPACITY = 0.22  # light enough that 1,000 overlapping ellipses leave the points readable
 PRIOR_RADII = (1.0, 2.0, 3.0)
 
@@ -186,10 +190,11 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     with_ellipse = np.zeros(len(xy), dtype=bool)
     with_ellipse[ellipse_subset(len(xy), ellipses, max_ellipses, seed)] = True
     present = [c for c in range(len(class_names)) if np.any(labels == c)]
+    vertices = ELLIPSE_VERTICES if with_ellipse.sum() <= MANY_ELLIPSES else MANY_ELLIPSE_VERTICES
     for c in present:  # one NaN-separated polyline per class: a trace carries one line colour
         sel = with_ellipse & (labels == c)
         if sel.any():
-            ex, ey = ellipse_polylines(xy[sel], cov[sel], n_vertices=ELLIPSE_VERTICES)
+            ex, ey = ellipse_polylines(xy[sel], cov[sel], n_vertices=vertices)
             fig.add_trace(Scatter(
                 x=ex.astype(np.float32), y=ey.astype(np.float32), mode="lines",
                 line=dict(color=class_colour(c), width=1), opacity=ELLIPSE_OPACITY,

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from ui.components.draw import drawn_input, drawn_overlay, drawn_source, encode_drawn
-from ui.figures.latent import kl_per_dim_figure, selected_indices, tsne_figure
+from ui.figures.latent import MANY_ELLIPSES, kl_per_dim_figure, selected_indices, tsne_figure
 from ui.components.hover_images import hover_images
 from ui.figures.images import auto_scale, grid, png_bytes
 from ui.forms.latent import TSNE_NOTE, plane_limit
@@ -105,7 +105,10 @@ def controls(summary, n: int, d: int) -> View:
                 st.caption("The projection z -> Wz is a rotation, so the prior stays N(0, I) and each "
                            "ellipse is the projected covariance W diag(sigma^2) W^T.")
         controls = controls[1:]
-    ellipse_modes = {"sample": f"a sample of {MAX_ELLIPSES}", "all": f"all {n:,}", "none": "none"}
+    ellipse_modes = {"sample": f"a sample of {MAX_ELLIPSES}",
+                     # the browser takes seconds to draw many (bench/bench_long_views.py)
+                     "all": f"all {n:,}" + (" (slow to draw)" if n > MANY_ELLIPSES else ""),
+                     "none": "none"}
     flat = view == "tsne"  # a t-SNE map has no prior scale: no ellipses, circles or density on it
     ellipses = controls[0].radio("Sigma ellipses", list(ellipse_modes), format_func=ellipse_modes.get,
                                  index=0 if n > 1500 else 1, horizontal=True, key="latent_ellipses",
