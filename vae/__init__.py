@@ -5,9 +5,13 @@ catch a Stop (SIGTERM) before PyTorch has loaded, which takes seconds on a small
 """
 import os
 
-# Before PyTorch loads its OpenMP runtime: a thread that waits for work sleeps rather than spins
-# on a core that the dashboard, a browser or another trainer needs (see vae/threads.py).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Before PyTorch loads its OpenMP runtime (GNU libgomp in the CPU wheel): a thread that waits for
+# work spins a short while (10,000 turns: microseconds), then sleeps, rather than spinning for
+# long on a core that the dashboard, a browser or another trainer needs, or sleeping at once,
+# which cost a machine of its own 10% (bench/README.md "The trainer's threads"). A user's own
+# OMP_WAIT_POLICY or GOMP_SPINCOUNT is kept.
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 from .lazy import lazy_attributes  # noqa: E402  (after the OpenMP setting, on purpose)
 

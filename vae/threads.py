@@ -6,9 +6,9 @@ threads of one parallel region wait for each other while the neighbours hold the
 step waits for the slowest: two threads on two shared cores can take several times as long as one.
 So, unless told otherwise, the trainer counts the cores that other processes leave free when it
 starts and uses that many threads, one at least; under torchrun each process uses one thread (the
-processes are the parallelism). OMP_WAIT_POLICY=PASSIVE (set in vae/__init__.py before PyTorch
-loads, unless the user set it) makes an idle thread sleep instead of spinning on a core that a
-neighbour needs.
+processes are the parallelism). GOMP_SPINCOUNT=10000 (set in vae/__init__.py before PyTorch
+loads, unless the user set it or OMP_WAIT_POLICY) makes an idle thread spin only microseconds
+before it sleeps, instead of holding a core that a neighbour needs.
 """
 from __future__ import annotations
 
