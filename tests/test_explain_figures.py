@@ -221,3 +221,13 @@ def test_the_prior_rings_legend_swatch_reads_on_both_themes():
     assert entries[0].legendgroup == "prior"
     drawn = [t for t in fig.data if t.name == "prior N(0, I), 1 sigma" and t.showlegend is False]
     assert len(drawn) == 1 and len(drawn[0].x) > 10
+
+
+def test_the_aggregate_legend_clears_the_axis_title_on_one_row():
+    """On a 2-D run (one row of panels, 300 px) the legend at -0.15 of the height sat on the
+    axes' "z" title: it is 60 px below the plots whatever the height."""
+    grid = np.linspace(-4, 4, 50)
+    for dims in ([0, 1], list(range(16))):
+        fig = figs.aggregate_posterior_figure(grid, {"a": np.full((16, 50), 0.3)},
+                                              np.full(50, 0.4), dims=dims)
+        assert fig.layout.legend.y * fig.layout.height == pytest.approx(-60)

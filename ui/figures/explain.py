@@ -229,8 +229,11 @@ def aggregate_posterior_figure(grid: np.ndarray, densities: dict[str, np.ndarray
     # A plain autoencoder's q(z|x) are near-points: its aggregate is a comb of spikes. The y range
     # follows the prior and the first model so the comparison with N(0, 1) stays readable.
     top = 1.6 * max(float(np.max(prior)), float(np.max(first[dims])))
-    fig.update_layout(height=max(300, 250 * rows), margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.15))
+    height = max(300, 250 * rows)
+    # the legend sits 60 px below the plots, under the axes' "z" (a fixed -0.15 of a 300 px
+    # figure put it on the title)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-60 / height))
     fig.update_xaxes(title_text="z")
     fig.update_yaxes(range=[0, top])
     return fig

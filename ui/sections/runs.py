@@ -78,7 +78,7 @@ def compare_curves(runs: dict) -> None:
     """Curves of several runs, opening on the active run and the runs on the same data."""
     st.subheader("Curves of several runs")
     st.caption("Opens on the active run and the runs trained on the same data; add or remove any.")
-    left, right = st.columns([3, 1])
+    left, right = st.columns([3, 2])  # room for the metric's words ("test −ELBO: ...")
     chosen = left.multiselect("Runs", list(runs), default=comparable(runs, active_run()))
     metric = right.selectbox("Metric", list(METRICS), format_func=METRICS.get)
     if set(chosen) & set(imported_names(runs.values())):
