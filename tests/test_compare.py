@@ -91,6 +91,9 @@ def test_posterior_pair_figure_draws_both_and_links_the_same_image():
     np.testing.assert_allclose(points[1].y, mu_b[labels == 0, 0])
     assert "aligned" in fig.layout.title.text
     assert fig.layout.yaxis.scaleanchor == "x"
+    # a class's one legend entry (its name) toggles both models' points
+    assert [t.name for t in points if t.showlegend is not False] == ["even", "odd"]
+    assert points[0].legendgroup == points[1].legendgroup
     words = cf.residual_sentence({"rms_before": 2.0, "rms_after": 0.5, "relative": 0.25,
                                   "reflection": True})
     assert "2.00 before" in words and "25%" in words and "reflection" in words

@@ -89,8 +89,10 @@ def posterior_pair_figure(mu_a: np.ndarray, mu_b: np.ndarray, labels: np.ndarray
         if not mask.any():
             continue
         colour = class_colour(c)
+        # one legend entry per class stands for both models' points (the title says which
+        # marker is whose); "cname · A" alone read as if B had no entry
         fig.add_trace(scatter(x=mu_a[mask, i], y=mu_a[mask, j], mode="markers",
-                              name=f"{cname} · A", legendgroup=str(c),
+                              name=str(cname), legendgroup=str(c),
                               marker=dict(color=colour, size=5, symbol="circle")))
         fig.add_trace(scatter(x=mu_b[mask, i], y=mu_b[mask, j], mode="markers",
                               name=f"{cname} · B", legendgroup=str(c), showlegend=False,
