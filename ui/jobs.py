@@ -1,7 +1,7 @@
 """Long computations off the script's thread: a job runs once per key in a thread of its own and
 reports how far it has got, so a page can show that and answer its other controls meanwhile.
 
-No Streamlit here: a thread never calls st.* (ui.progress draws a job and reruns the page when it
+No Streamlit here: a thread never calls st.* (ui.background draws a job and reruns the page when it
 ends). Jobs are shared by every session of the server, like st.cache_data: two visitors who ask for
 the same numbers start one job. The registry keeps the last MAX_KEPT jobs and their results; a key
 names everything the result depends on (the run's folder and weights' mtime among them), so a

@@ -277,10 +277,11 @@ def class_centre_labels(fig: go.Figure, xy: np.ndarray, labels: np.ndarray, clas
                           on_point=True, char_px=8.4, line_px=CLASS_LABEL_FONT + 8, taken=boxes)
     for c, (cx, cy), (dx, dy) in zip(present, centres, shifts):
         moved = bool(dx or dy)
-        fig.add_annotation(x=float(cx), y=float(cy), text=f"<b>{html.escape(str(class_names[c]))}</b>",
-                           showarrow=moved, ax=dx, ay=-dy, arrowhead=0, arrowwidth=1.5,
-                           arrowcolor=class_colour(c), bgcolor=class_colour(c), borderpad=2,
-                           opacity=0.95, font=dict(size=CLASS_LABEL_FONT, color=LABEL_TEXT),
+        name = html.escape(str(class_names[c]))  # a user's folder names are text, not markup
+        fig.add_annotation(x=float(cx), y=float(cy), text=f"<b>{name}</b>", showarrow=moved,
+                           ax=dx, ay=-dy, arrowhead=0, arrowwidth=1.5, arrowcolor=class_colour(c),
+                           bgcolor=class_colour(c), borderpad=2, opacity=0.95,
+                           font=dict(size=CLASS_LABEL_FONT, color=LABEL_TEXT),
                            name=f"class label {class_names[c]}")
     return fig
 
