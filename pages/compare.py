@@ -118,22 +118,29 @@ st.header("Both posteriors on one plane")
 mu_a, mu_b = terms_a["mu"], terms_b["mu"]
 if mu_a.shape[1] == mu_b.shape[1]:
     rotation, fit = compare.procrustes(mu_b, mu_a)
-    shown_b, aligned = mu_b @ rotation, True
+    shown_b = mu_b @ rotation
     st.write("A VAE's loss does not change when its latent space is rotated or flipped, so two "
              "models' codes are compared after rotating B's onto A's (an orthogonal Procrustes "
              "fit over the test set).")
     st.caption(cf.residual_sentence(fit))
-else:
-    shown_b, aligned = mu_b, False
-    st.info("The latent sizes differ, so B cannot be aligned onto A: each is shown on its first "
-            "two dims, as it is.")
-dmax = min(mu_a.shape[1], mu_b.shape[1])
-dims = (0, 1) if dmax >= 2 else (0, 0)
-if dmax > 2:  # A's dims, those its codes spread over most first (an inactive dim is a flat line)
-    by_spread = [int(k) for k in np.argsort(-mu_a[:, :dmax].var(axis=0), kind="stable")]
-    c1, c2 = st.columns(2)
-    dx = c1.selectbox("x", by_spread, 0, key="compare_dx", format_func=lambda k: f"z{k}")
-    dy = c2.selectbox("y", by_spread, 1, key="compare_dy", format_func=lambda k: f"z{k}")
-    dims = (dx, dy)
-chart(cf.posterior_pair_figure(mu_a, shown_b, labels, data.class_names, name_a, name_b,
-                               dims=dims, aligned=aligned), "compare_posterior", "posteriors")
+    dmax = mu_a.shape[1]
+    dims = (0, 1) if dmax >= 2 else (0, 0)
+    if dmax > 2:  # A's dims, those its codes spread over most first (an inactive dim is a line)
+        by_spread = cf.busiest_dims(mu_a, dmax)
+        c1, c2 = st.columns(2)
+        dx = c1.selectbox("x", by_spread, 0, key="compare_dx", format_func=lambda k: f"z{k}")
+        dy = c2.selectbox("y", by_spread, 1, key="compare_dy", format_func=lambda k: f"z{k}")
+        dims = (dx, dy)
+    pair = cf.posterior_pair_figure(mu_a, shown_b, labels, data.class_names, name_a, name_b,
+                                    dims=dims)
+else:  # each on the two dims its codes spread over most: a 16-D run's z0 can be inactive
+    da, db = cf.busiest_dims(mu_a), cf.busiest_dims(mu_b)
+    st.info("The latent sizes differ, so B cannot be aligned onto A: each is shown as it is, on "
+            "the two dims its codes spread over most (A: "
+            + ", ".join(f"z{k}" for k in da) + "; B: " + ", ".join(f"z{k}" for k in db) + ").")
+    i, j = (0, 1) if min(len(da), len(db)) == 2 else (0, 0)  # a 1-D model: one dim on both
+    pair = cf.posterior_pair_figure(mu_a[:, da], mu_b[:, db], labels, data.class_names, name_a,
+                                    name_b, dims=(i, j), aligned=False)
+    pair.update_layout(xaxis_title=f"A: z{da[i]} · B: z{db[i]}",
+                       yaxis_title=f"A: z{da[j]} · B: z{db[j]}")
+chart(pair, "compare_posterior", "posteriors")

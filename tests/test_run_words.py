@@ -74,3 +74,23 @@ def test_the_autoencoders_manifold_says_it_shows_only_the_centre(runs_root):
     assert "far beyond the grid: the manifold shows only the patch" in ae
     vae = " ".join(c.value for c in run_page("generate", "mnist5k-2d").caption)
     assert "quantiles (5 % to 95 %, ±1.64)" in vae and "far beyond the grid" not in vae
+
+
+def test_models_of_two_latent_sizes_are_drawn_on_their_busiest_dims(runs_root):
+    """A 2-D run against a 16-D one cannot be aligned: each is drawn on the two dims its codes
+    spread over most, said in words and on the axes (fashion-16d's first two dims put every code
+    of B on one line)."""
+    import numpy as np
+
+    from ui.cache.runs import encode_test_set
+    from ui.figures.compare import busiest_dims
+    from vae.run import RunDir
+    at = run_page("compare", "mnist5k-2d", state={"compare_b": "mnist5k-16d-beta1"})
+    mu_b = encode_test_set(RunDir(runs_root / "mnist5k-16d-beta1"))["mu"]
+    db = busiest_dims(mu_b)
+    assert db == [int(k) for k in np.argsort(-mu_b.var(axis=0))[:2]]
+    (words,) = [i.value for i in at.info if "latent sizes differ" in i.value]
+    assert f"B: z{db[0]}, z{db[1]}" in words and "A: z0, z1" in words
+    layout = plotly_spec(at, "compare_posterior")["layout"]
+    assert layout["xaxis"]["title"]["text"] == f"A: z0 · B: z{db[0]}"
+    assert layout["yaxis"]["title"]["text"] == f"A: z1 · B: z{db[1]}"

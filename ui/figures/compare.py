@@ -65,6 +65,13 @@ def decoder_pair_figure(images_a: np.ndarray, images_b: np.ndarray, name_a: str,
                              col_labels=col_labels, title=title)
 
 
+def busiest_dims(mu: np.ndarray, n: int = 2) -> list[int]:
+    """A model's n latent dims that its codes spread over most (largest variance of mu), in
+    that order: the plane worth looking at (an inactive dim draws every code on one line)."""
+    mu = np.asarray(mu, np.float64)
+    return [int(k) for k in np.argsort(-mu.var(axis=0), kind="stable")[:n]]
+
+
 def posterior_pair_figure(mu_a: np.ndarray, mu_b: np.ndarray, labels: np.ndarray, class_names,
                           name_a: str, name_b: str, dims=(0, 1), aligned: bool = True,
                           links: int = 200) -> go.Figure:
