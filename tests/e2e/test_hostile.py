@@ -249,9 +249,12 @@ def test_uploads_above_the_limit_are_refused_by_the_server(page, bare_server, tm
     request = None
     for path, opener in (("runs", "Import a run (.zip)"), ("draw", None)):
         open_page(page, url, path)
+        inputs = page.locator("input[type=file]")
         if opener and page.get_by_text(opener).count():
             page.get_by_text(opener).first.click()
-        inputs = page.locator("input[type=file]")
+            # the expander draws its uploader after the click: wait for it (the test once read
+            # the page before it was there, found none anywhere, and skipped)
+            inputs.first.wait_for(state="attached")
         if inputs.count():
             with page.expect_request(lambda r: "/_stcore/upload_file/" in r.url
                                      and r.method == "PUT") as sent:
