@@ -48,15 +48,29 @@ def fit_pixel_classifier(data: Dataset, seed: int = SEED,
         return clf.fit(x, y)
 
 
+def class_probabilities(clf: Pipeline, images: np.ndarray) -> np.ndarray:
+    """(N, classes) probabilities of images (N, H, W) or (N, 1, H, W), on one BLAS thread (the
+    fit's reason holds here too); columns in the order of clf.classes_."""
+    images = np.asarray(images, np.float32)
+    with threadpool_limits(1):
+        return clf.predict_proba(images.reshape(len(images), -1))
+
+
 def confident_share(clf: Pipeline, images: np.ndarray,
                     threshold: float = CONFIDENT) -> float:
     """The share of images (N, H, W) or (N, 1, H, W) whose top class probability is >= threshold."""
-    images = np.asarray(images, np.float32)
     if len(images) == 0:
         return float("nan")
-    with threadpool_limits(1):
-        prob = clf.predict_proba(images.reshape(len(images), -1))
-    return float((prob.max(1) >= threshold).mean())
+    return float((class_probabilities(clf, images).max(1) >= threshold).mean())
+
+
+def all_read_as(clf: Pipeline, images: np.ndarray, cls: int,
+                threshold: float = CONFIDENT) -> bool:
+    """Whether the classifier gives every image class `cls` with probability >= threshold."""
+    classes = list(clf.classes_)
+    if cls not in classes:
+        return False
+    return bool((class_probabilities(clf, images)[:, classes.index(cls)] >= threshold).all())
 
 
 @dataclass(frozen=True)

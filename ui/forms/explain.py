@@ -245,22 +245,23 @@ def accounting_scope_caption(scope: str, n_images: int, n_test: int, samples: in
                              full_test_neg_elbo: float | None, kl_from_draws: bool = False) -> str:
     """§7: which images the numbers average over, and how they were estimated."""
     if kl_from_draws:
-        return (f"This input alone, from the same {samples:,} draws z ~ q(z|x) as the picture "
-                "below, so the two agree: E_q[log p(x|z)] and the ELBO are their means, IWAE_k "
-                "their mean over groups of k, and the KL here is their mean of "
-                "log q(z|x) − log p(z), an estimate of the exact KL (within a few hundredths of a "
-                "nat). Both bounds sit below log p(x): the ELBO pays for q(z|x) not being the true "
-                "posterior p(z|x), and weighting k samples recovers part of that.")
-    if scope == "input":
-        which = "This input alone."
+        how = (f"This input alone, from the same {samples:,} draws z ~ q(z|x) as the picture "
+               "below, so the two agree: E_q[log p(x|z)] and the ELBO are their means, IWAE_k "
+               "their mean over groups of k, and the KL here is their mean of "
+               "log q(z|x) − log p(z), an estimate of the exact KL (within a few hundredths of a "
+               "nat).")
     else:
-        which = (f"A fixed random sample of {n_images} of the {n_test:,} test images, stratified "
-                 "by class (each class in its share, seed 0).")
-        if full_test_neg_elbo is not None:
-            which += (f" On all {n_test:,} test images the trainer's last epoch measured ELBO "
-                      f"{-full_test_neg_elbo:.2f}.")
-    return (f"{which} E_q[log p(x|z)] averages {samples} draws z ~ q(z|x) (fixed seed); the KL is "
-            "exact. Both bounds sit below log p(x): the ELBO pays for q(z|x) not being the true "
+        if scope == "input":
+            which = "This input alone."
+        else:
+            which = (f"A fixed random sample of {n_images} of the {n_test:,} test images, "
+                     "stratified by class (each class in its share, seed 0).")
+            if full_test_neg_elbo is not None:
+                which += (f" On all {n_test:,} test images the trainer's last epoch measured ELBO "
+                          f"{-full_test_neg_elbo:.2f}.")
+        how = (f"{which} E_q[log p(x|z)] averages {samples} draws z ~ q(z|x) (fixed seed); the KL "
+               "is exact.")
+    return (f"{how} Both bounds sit below log p(x): the ELBO pays for q(z|x) not being the true "
             "posterior p(z|x), and weighting k samples recovers part of that.")
 
 
