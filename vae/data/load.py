@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import builtin
+from . import builtin, disk_cache
 from .dataset import (CUSTOM, DATASETS, SPLIT_SEED, TEST_FRACTION, Dataset, DatasetError,
                       check_data_path)
 from .images import MAX_IMAGE_SIZE, image_folder, user_npz
@@ -108,9 +108,15 @@ def _load_cached(name: str, data_dir: str | None, options: tuple = (), _stamp: t
     if name in CUSTOM:
         ds = (image_folder if name == "folder" else user_npz)(data_dir, **dict(options))
     else:
-        loader = {"mnist-5k": builtin.mnist5k, "fashion-mnist": builtin.fashion,
-                  "mnist": builtin.mnist, "digits": builtin.digits}[name]
-        ds = loader(data_dir)
+        sources = builtin.sources(name, data_dir)
+        key = disk_cache.source_key(name, sources) if sources is not None else None
+        ds = disk_cache.read(key) if key is not None else None
+        if ds is None:
+            loader = {"mnist-5k": builtin.mnist5k, "fashion-mnist": builtin.fashion,
+                      "mnist": builtin.mnist, "digits": builtin.digits}[name]
+            ds = loader(data_dir)
+            if key is not None:
+                disk_cache.write(key, ds)
     for arr in (ds.train_x, ds.train_y, ds.test_x, ds.test_y):
         arr.setflags(write=False)  # shared by every caller of the cache
     return ds
