@@ -47,6 +47,11 @@ ELLIPSES_DRAWN = """() => {
 def explain_round(page, url: str, out: dict, blocking: bool = False) -> None:
     page.goto(f"{url}/explain?run=mnist5k-2d")
     _drawn(page, EXPLAIN)
+    seven = page.get_by_text("7 · The accounting: two lower bounds on log p(x)", exact=True)
+    if seven.count():  # a checkout whose sections 3-9 are drawn when opened: open §7
+        seven.click()
+        page.get_by_role("slider", name="IWAE samples k").wait_for()
+        _drawn(page, EXPLAIN)
     thumb = page.get_by_role("slider", name="IWAE samples k")
     thumb.scroll_into_view_if_needed()
     thumb.focus()

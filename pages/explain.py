@@ -24,18 +24,27 @@ section.mu_and_sigma(page, inp)
 # 2 · z = mu + sigma · eps: "Sample eps" reruns its own fragment
 summary, dims = section.latent_axes(page)
 section.sampling(page, inp, dims)
-# 3 · Why the reparameterization trick
-grads = section.reparameterization(page, inp)
-# 4 · The KL line, read term by term
-split = section.kl_terms(page, inp)
-# 5 · A KL calculator (a fragment)
-section.kl_calculator(page, inp, dims)
-# 6 · Why the prior matters
-found = section.prior(page)
-# 7 · The accounting: ELBO and IWAE (a fragment)
-section.accounting(page, inp)
-bound = section.lower_bound(page, inp)
-# 8 · Drag z yourself
-section.drag_z(page, inp, summary, dims)
-# 9 · What you can now say
-section.takeaways(split, grads, found, bound)
+# 3-9 · each computed and drawn only while its expander is open
+section.steps_intro()
+with section.step(3) as open3:
+    if open3.open:
+        section.reparameterization(page, inp)
+with section.step(4) as open4:
+    if open4.open:
+        section.kl_terms(page, inp)
+with section.step(5) as open5:
+    if open5.open:
+        section.kl_calculator(page, inp, dims)  # a fragment
+with section.step(6) as open6:
+    if open6.open:
+        section.prior(page)
+with section.step(7) as open7:
+    if open7.open:
+        section.accounting(page, inp)  # a fragment
+        section.lower_bound(page, inp)
+with section.step(8) as open8:
+    if open8.open:
+        section.drag_z(page, inp, summary, dims)
+with section.step(9) as open9:
+    if open9.open:
+        section.takeaways(page, inp)

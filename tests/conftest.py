@@ -68,10 +68,20 @@ def empty_runs_root(tmp_path, monkeypatch) -> Path:
     return root
 
 
+# The explanation page draws its sections 3-9 only while they are open: tests open them all, as
+# its "Open every section" button does, so that every section is read (tests/test_page_explain.py
+# tests them closed).
+EXPLAIN_SECTIONS_OPEN = {f"explain_step_{n}": True for n in range(3, 10)}
+
+
 def page_app(name: str, run: str | None = None, timeout: float = 60, **query):
-    """An AppTest of pages/<name>.py (AppTest resolves relative paths against the caller)."""
+    """An AppTest of pages/<name>.py (AppTest resolves relative paths against the caller); the
+    explanation page with every section open."""
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(PROJECT / "pages" / f"{name}.py"), default_timeout=timeout)
+    if name == "explain":
+        for key, value in EXPLAIN_SECTIONS_OPEN.items():
+            at.session_state[key] = value
     if run:
         at.query_params["run"] = run
     for key, value in query.items():

@@ -254,7 +254,7 @@ def test_no_runs_is_explained(empty_runs_root):
 
 def test_latent_explorer_follows_the_picked_input(runs_root):
     at = _open()
-    assert any(h.value == "8 · Drag z yourself" for h in at.header)
+    assert any(e.label == "**8 · Drag z yourself**" for e in at.expander)
     caption = [c.value for c in at.caption if c.value.startswith("Last released z")][0]
     assert "0.0 sigma from this input's mu" in caption, "the explorer starts at mu"
     at.selectbox(key="explain_class").set_value(4).run()
@@ -264,7 +264,7 @@ def test_latent_explorer_follows_the_picked_input(runs_root):
 
 def test_every_point_the_learner_needs_has_a_takeaway_with_its_section(runs_root):
     at = _open()
-    assert any(h.value == "9 · What you can now say" for h in at.header)
+    assert any(e.label == "**9 · What you can now say**" for e in at.expander)
     lines = [m.value for m in at.markdown if m.value.startswith("- **")]
     assert len(lines) == 6
     for start, ref in (("What is random", "§1"), ("Why the reparameterization", "§3"),
@@ -396,3 +396,67 @@ def test_it_opens_on_an_input_whose_draws_are_confidently_its_class(runs_root):
         images = ex.decode_images(model, ex.reparameterize(mu, sigma, eps))
         proba = clf.predict_proba(images.reshape(len(images), -1))
         assert (proba[:, list(clf.classes_).index(int(data.test_y[i]))] >= CONFIDENT).all(), name
+
+
+def _closed(run="mnist5k-2d") -> AppTest:
+    from tests.conftest import page_app
+    at = page_app("explain", run)
+    for n in range(3, 10):
+        at.session_state[f"explain_step_{n}"] = False  # as a visitor first finds them
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _chart_ids(at: AppTest) -> list[str]:
+    return [e.proto.id for e in at.get("plotly_chart")]
+
+
+def test_sections_3_to_9_are_titles_until_opened_and_compute_nothing_closed(runs_root,
+                                                                             monkeypatch):
+    from ui.cache import explain as cached
+    from ui.sections import explain as section
+
+    def not_now(*_a, **_k):
+        raise AssertionError("a closed section computed its numbers")
+    for name in ("gradients", "bound_picture", "prior_decodes", "aggregate_posterior",
+                 "accounting_for_sample"):
+        monkeypatch.setattr(cached, name, not_now)
+    at = _closed()
+    labels = [e.label for e in at.expander]
+    assert labels == [f"**{title}**" for title in section.STEPS.values()]
+    ids = _chart_ids(at)
+    assert any("explain_zoom" in i for i in ids) and any("explain_mu_sigma" in i for i in ids)
+    assert not any(k in i for i in ids for k in ("explain_kl_bars", "explain_aggregate",
+                                                  "explain_accounting_fig", "explain_bound_fig"))
+    assert not at.metric  # §7's numbers are not there
+
+
+def test_opening_a_section_draws_it_and_open_every_section_opens_all(runs_root):
+    at = _closed()
+    at.session_state["explain_step_4"] = True  # what a click on its title sets
+    at.run()
+    ids = _chart_ids(at)
+    assert any("explain_kl_bars" in i for i in ids)
+    assert not any("explain_accounting_fig" in i for i in ids)
+    at.button(key="explain_open_all").click().run()
+    assert not at.exception
+    ids = _chart_ids(at)
+    for key in ("explain_kl_bars", "explain_aggregate", "explain_accounting_fig",
+                "explain_bound_fig"):
+        assert any(key in i for i in ids), key
+    assert any(m.value.startswith("- **") for m in at.markdown)  # §9's takeaways
+    assert at.button(key="explain_open_all").label == "Close every section"
+    at.button(key="explain_open_all").click().run()
+    assert not any("explain_kl_bars" in i for i in _chart_ids(at))
+    assert at.button(key="explain_open_all").label == "Open every section"
+
+
+def test_the_takeaways_alone_carry_the_numbers_of_the_closed_sections(runs_root, model, test_x):
+    """§9 opened by itself states the same KL, gradient and gap as with every section open."""
+    alone = _closed()
+    alone.session_state["explain_step_9"] = True
+    alone.run()
+    every = _open()
+    takeaway = lambda at: [m.value for m in at.markdown if m.value.startswith("- **")]  # noqa: E731
+    assert takeaway(alone) and takeaway(alone) == takeaway(every)

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.e2e.conftest import assert_no_exception, open_page, serve
+from tests.e2e.conftest import PAGES, assert_no_exception, open_every_section, open_page, serve
 from tests.e2e.test_generate import CANVAS_BYTES, READY
-from tests.e2e.test_pages import PAGES
 from tests.image_fixtures import colour_folder
 from ui.figures.images import to_uint8
 from vae.run import RunDir
@@ -34,10 +33,11 @@ def colour_url(tmp_path_factory, browser):
         yield url, root
 
 
-@pytest.mark.parametrize("path", [p for p in PAGES if p != "runs"] + ["runs", "draw"])
+@pytest.mark.parametrize("path", PAGES)
 def test_every_page_draws_a_colour_run(page, colour_url, path):
     url, _ = colour_url
     open_page(page, url, path, "run=photos-mlp")
+    open_every_section(page, path)
     assert_no_exception(page)
 
 

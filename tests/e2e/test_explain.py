@@ -12,13 +12,22 @@ ZOOM = "[data-testid=stPlotlyChart] .js-plotly-plot"
 FIRST_OPEN_MS = 240_000
 
 
-def _open(page, app_url: str) -> None:
+LAST_TITLE = "9 · What you can now say"
+
+
+def _open(page, app_url: str, every_section: bool = False) -> None:
+    """The page, as it opens (sections 3-9 closed), or after "Open every section"."""
     page.set_default_timeout(FIRST_OPEN_MS)
     page.goto(f"{app_url}/explain?run=mnist5k-2d")
     page.wait_for_selector("[data-testid=stApp]")
     wait_for_app(page, FIRST_OPEN_MS)
-    expect(page.get_by_role("heading", name="9 · What you can now say")).to_have_count(
-        1, timeout=FIRST_OPEN_MS)
+    expect(page.get_by_text(LAST_TITLE, exact=True)).to_have_count(1, timeout=FIRST_OPEN_MS)
+    if every_section:
+        page.get_by_role("button", name="Open every section").click()
+        # §9's first takeaway: the last section has been computed and drawn
+        expect(page.get_by_text("What is random", exact=False).first).to_be_visible(
+            timeout=FIRST_OPEN_MS)
+        wait_for_app(page, FIRST_OPEN_MS)
 
 
 def _wait_for_trace(page, name: str) -> None:
@@ -41,8 +50,23 @@ def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
         1, timeout=FIRST_OPEN_MS)
     wait_for_app(page, FIRST_OPEN_MS)
     _wait_for_trace(page, "z = mu + sigma * eps (40)")
-    expect(page.get_by_role("heading", name="9 · What you can now say")).to_have_count(
+    expect(page.get_by_text(LAST_TITLE, exact=True)).to_have_count(1, timeout=FIRST_OPEN_MS)
+    assert_no_exception(page)
+
+
+def test_a_closed_section_is_drawn_when_its_title_is_clicked(page, app_url):
+    """Sections 3-9 arrive as titles; a click on one computes and draws it, the others stay
+    titles."""
+    _open(page, app_url)
+    in_sections = page.locator("[data-testid=stExpander] .js-plotly-plot")
+    expect(in_sections).to_have_count(0)
+    page.get_by_text("4 · The KL line, read term by term", exact=True).click()
+    expect(page.locator(".st-key-explain_kl_bars .js-plotly-plot")).to_have_count(
         1, timeout=FIRST_OPEN_MS)
+    wait_for_app(page, FIRST_OPEN_MS)
+    expect(page.get_by_text("It compares the whole Gaussian q(z|x)", exact=False)).to_have_count(1)
+    expect(in_sections).to_have_count(1)  # §4's chart alone: the other sections stay titles
+    expect(page.locator(".st-key-explain_accounting_fig")).to_have_count(0)
     assert_no_exception(page)
 
 
@@ -89,7 +113,7 @@ def _kl(mu: float, sigma: float) -> float:
 
 
 def test_the_kl_calculator_follows_the_drag_not_the_release(page, app_url):
-    _open(page, app_url)
+    _open(page, app_url, every_section=True)
     calc = page.locator(KL)
     calc.scroll_into_view_if_needed()
     read = "el => [+el.dataset.mu, +el.dataset.sigma, +el.dataset.kl]"
@@ -119,7 +143,7 @@ def test_the_bounds_at_k_1000_show_progress_and_arrive_without_a_click(page, app
     """§7's bounds over 200 test images at k = 1000 (240,000 decodes: half a minute on a busy
     machine) run as a job: the section shows its progress, the page's script run ends, and the
     numbers appear by themselves when the job is done."""
-    _open(page, app_url)
+    _open(page, app_url, every_section=True)
     thumb = page.get_by_role("slider", name="IWAE samples k")
     thumb.scroll_into_view_if_needed()
     thumb.focus()

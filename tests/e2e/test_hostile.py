@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
+from tests.e2e.conftest import (PAGES, assert_no_exception, open_every_section, open_page, serve,
+                                 wait_for_app)
 from tests.test_hostile_pages import GOOD, build_hostile_root
 
 PROJECT = Path(__file__).resolve().parents[2]
-PAGES = ["", "reconstructions", "generate", "explain", "replay", "rate_distortion", "presenter",
-         "train", "runs"]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +41,7 @@ def hostile_url(tmp_path_factory, stranger):
 def test_every_page_of_the_good_run_is_free_of_exceptions(page, hostile_url, path):
     url, attacks, _ = hostile_url
     open_page(page, url, path, f"run={GOOD}")
+    open_every_section(page, path)
     # plotly charts may mount after the script run ends; wait for the page's own content
     expect(page.locator("[data-testid=stMain] h1").first).to_be_visible()
     assert_no_exception(page)

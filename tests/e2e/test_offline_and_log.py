@@ -1,5 +1,7 @@
-"""A walk through every page, as a user clicks: the browser asks nothing of any host but the
-dashboard (offline means offline), and the server log has no traceback and no warning."""
+"""A walk through every page, as a user clicks: each page opens on the run the walk started on,
+with no exception box; the browser asks nothing of any host but the dashboard (offline means
+offline), and the server log has no traceback and no warning. (Each page opened straight from
+its URL is tests/e2e/test_hostile.py's walk of the good run.)"""
 import re
 from urllib.parse import urlsplit
 
@@ -28,12 +30,16 @@ def _walk(page, url: str) -> None:
         nav.get_by_role("link", name=title, exact=True).click()
         _drawn(page, title)
         assert_no_exception(page)
+        assert page.get_by_role("combobox", name="Active run").input_value() == "mnist5k-2d"
+        assert "run=mnist5k-2d" in page.url
         if title == "What mu and sigma mean":
             # the widgets whose value a button sets through st.session_state (a known warning)
             drawn = page.get_by_text(re.compile(r"^\d+ z drawn\."))
             page.get_by_role("button", name="Sample eps").click()
             expect(drawn).to_be_visible(timeout=CAP_MS)
             first = drawn.inner_text()
+            page.get_by_role("button", name="Open every section").click()  # §5's button in view
+            wait_for_app(page)
             page.get_by_role("button", name=re.compile("Start from this input")).click()
             wait_for_app(page)
             page.get_by_role("button", name="Sample eps").click()

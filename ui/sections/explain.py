@@ -263,10 +263,47 @@ def _sampling_fragment(page: Page, inp: Input, dims) -> None:
                 "around mu.")
 
 
+# ------------------------------------------------------------------ sections drawn when opened
+STEPS = {3: "3 · Why z = mu + sigma · eps, and not “draw z from N(mu, sigma²)”",
+         4: "4 · The KL line, read term by term",
+         5: "5 · A KL calculator",
+         6: "6 · Why the prior matters: generating means sampling N(0, I)",
+         7: "7 · The accounting: two lower bounds on log p(x)",
+         8: "8 · Drag z yourself",
+         9: "9 · What you can now say"}
+
+
+def step_key(number: int) -> str:
+    return f"explain_step_{number}"
+
+
+def steps_intro() -> None:
+    """The line above §3-§9, and a button that opens them all (or, once all are open, closes
+    them)."""
+    every_open = all(st.session_state.get(step_key(n)) for n in STEPS)
+
+    def set_all() -> None:
+        for number in STEPS:
+            st.session_state[step_key(number)] = not every_open
+
+    t1, t2 = st.columns([3, 1], vertical_alignment="center")
+    t1.markdown("**Sections 3 to 9** go on from this input. Each is computed and drawn when you "
+                "open it; the button " + ("closes them all." if every_open else "opens them all."))
+    t2.button("Close every section" if every_open else "Open every section",
+              icon=":material/unfold_less:" if every_open else ":material/unfold_more:",
+              on_click=set_all, key="explain_open_all", use_container_width=True)
+
+
+def step(number: int):
+    """Section `number` as an expander that reruns the page when opened or closed: the page
+    computes and draws what is inside only while it is open (`.open`), so a visit draws §1 and
+    §2 and the closed titles (bench/README.md, "How fast the dashboard answers")."""
+    return st.expander(f"**{STEPS[number]}**", key=step_key(number), on_change="rerun")
+
+
 # ------------------------------------------------------------- 3 · why the reparameterization trick
 def reparameterization(page: Page, inp: Input) -> ex.ReparamGradients:
     """§3: the gradients that reach mu and sigma through sample() and through rsample()."""
-    st.header("3 · Why z = mu + sigma · eps, and not “draw z from N(mu, sigma²)”")
     grads = cached.gradients(page.run, inp.x, seed=inp.index)
     st.markdown(f"Training must move mu and sigma to lower the loss L = −log p(x|z), so it needs "
                 f"dL/dmu and dL/dsigma. One z for this input, drawn both ways from the same seed "
@@ -281,7 +318,6 @@ def reparameterization(page: Page, inp: Input) -> ex.ReparamGradients:
 # ------------------------------------------------------------------------ 4 · the KL, term by term
 def kl_terms(page: Page, inp: Input) -> ex.KLSplit:
     """§4: the seed's kl_loss line read term by term on this input. Returns the KL's split."""
-    st.header("4 · The KL line, read term by term")
     st.markdown("Under an answer to that question, the learner asked:")
     st.markdown("> " + sec.SEED_FOLLOW_UP)
     st.markdown("In that line `z_mean` is mu and `z_log_sigma` is **log sigma²** (a "
@@ -328,7 +364,6 @@ def kl_calculator(page: Page, inp: Input, dims) -> None:
         calculator.set_calculator("explain_calc", start_mu, start_sigma)
         st.session_state["explain_calc_clipped"] = (m, s, run_name, index, dim) if outside else None
 
-    st.header("5 · A KL calculator")
     st.markdown("KL(N(μ, σ²) ‖ N(0, 1)) = ½(μ² + σ² − 1 − ln σ²), per dim. Drag μ and σ: the "
                 "numbers and both densities follow as you drag, computed in your browser.")
     calculator.kl_calculator("explain_calc", mu=1.0, sigma=0.5, mu_range=sec.CALC_MU_RANGE,
@@ -347,10 +382,7 @@ def prior(page: Page) -> Prior:
     """§6: the same prior samples decoded by this run and its counterpart (its autoencoder if it
     is a VAE, its VAE if not), the aggregate posteriors, and the beta family when there is one."""
     run, beta, D = page.run, page.beta, page.latent_dim
-    st.header("6 · Why the prior matters: generating means sampling N(0, I)")
-    runs = all_runs()
-    other = vb.find_autoencoder(runs, run) if beta > 0 else vb.find_vae(runs, run)
-    kinds = sec.model_kinds(run.name, beta, None if other is None else other.name)
+    runs, other, kinds = _counterpart(page)
     p1, p2 = st.columns([1, 3], vertical_alignment="bottom")
     prior_seed = p1.number_input("Prior sample seed", 0, 10_000, 0, key="explain_prior_seed")
     if other is not None:
@@ -370,12 +402,8 @@ def prior(page: Page) -> Prior:
             st.image(figs.image_row_png(cached.decodes(other, z_prior), ncols=8,
                                         target_width=520),
                      caption=sec.recognised_caption(prior_share(other)))
-    # The VAE first, so it keeps one colour in the density plot whichever run is active
-    compared = sorted([run] if other is None else [run, other],
-                      key=lambda r: kinds[r.name] != "VAE")
-    # Coverage on the plane only: above two dims 1,000s of test codes cannot fill the prior's
-    # volume, so even a good VAE would read as "holes".
-    coverage = {r.name: cached.prior_coverage(r) for r in compared} if D <= 2 else {}
+    compared = _compared(run, other, kinds)
+    coverage = _coverage(compared, D)
     st.markdown(sec.aggregate_posterior_intro(
         sec.coverage_sentence([(n, kinds[n], c) for n, c in coverage.items()],
                               cached.COVERAGE_SAMPLES) if coverage else ""))
@@ -393,7 +421,7 @@ def prior(page: Page) -> Prior:
             coverage.get(vae_run.name), coverage.get(ae_run.name),
             float(np.median(ae_enc["std"])), float(np.percentile(np.abs(ae_enc["mu"]), 99)),
             prior_share(vae_run), prior_share(ae_run)))
-    family = sec.beta_family_for(cached.run_points(runs), run.read_config()[1].dataset, D)
+    family = _family(page, runs)
     if family:
         st.subheader("What beta does")
         st.markdown(sec.beta_family_intro(family, D))
@@ -401,6 +429,40 @@ def prior(page: Page) -> Prior:
               column_config={"open": st.column_config.LinkColumn(
                   display_text="open on this page")})
     return Prior(coverage, vae_run, ae_run, family)
+
+
+def _counterpart(page: Page):
+    """(every run, the run §6 sets beside this one: its autoencoder if it is a VAE, its VAE if
+    not, or None; each one's kind by name)."""
+    runs = all_runs()
+    other = (vb.find_autoencoder(runs, page.run) if page.beta > 0
+             else vb.find_vae(runs, page.run))
+    return runs, other, sec.model_kinds(page.run.name, page.beta,
+                                        None if other is None else other.name)
+
+
+def _compared(run: RunDir, other: RunDir | None, kinds: dict) -> list[RunDir]:
+    # The VAE first, so it keeps one colour in the density plot whichever run is active
+    return sorted([run] if other is None else [run, other], key=lambda r: kinds[r.name] != "VAE")
+
+
+def _coverage(compared: list[RunDir], latent_dim: int) -> dict[str, float]:
+    # Coverage on the plane only: above two dims 1,000s of test codes cannot fill the prior's
+    # volume, so even a good VAE would read as "holes".
+    return {r.name: cached.prior_coverage(r) for r in compared} if latent_dim <= 2 else {}
+
+
+def _family(page: Page, runs: list[RunDir]) -> list[vb.RunPoint]:
+    return sec.beta_family_for(cached.run_points(runs), page.run.read_config()[1].dataset,
+                               page.latent_dim)
+
+
+def prior_facts(page: Page) -> Prior:
+    """What §6 finds, without drawing it (for §9 when §6 is closed): the same cached numbers."""
+    runs, other, kinds = _counterpart(page)
+    vae_run, ae_run = (page.run, other) if page.beta > 0 else (other, page.run)
+    return Prior(_coverage(_compared(page.run, other, kinds), page.latent_dim), vae_run, ae_run,
+                 _family(page, runs))
 
 
 # ------------------------------------------------------------------------------ 7 · accounting
@@ -412,7 +474,6 @@ SCOPES = {"This input": "input",
 def accounting(page: Page, inp: Input) -> None:
     """§7: the ELBO and IWAE_k bounds on log p(x), for this input or a stratified sample."""
     run = page.run
-    st.header("7 · The accounting: two lower bounds on log p(x)")
     b1, b2 = st.columns(2)
     label = b1.segmented_control("Images", list(SCOPES), default="This input",
                                  key="explain_scope") or "This input"
@@ -461,7 +522,6 @@ def lower_bound(page: Page, inp: Input) -> ex.BoundPicture:
 # ---------------------------------------------------------------------------- 8 · drag z yourself
 def drag_z(page: Page, inp: Input, summary, dims) -> None:
     """§8: the in-browser decoder, started at this input's mu."""
-    st.header("8 · Drag z yourself")
     where = ("The decoder below runs in your browser: drag a slider or the pad and the picture "
              "follows at once." if runs_in_browser(page.model) else
              "The decoder below runs on the server, when you release a slider.")
@@ -479,13 +539,16 @@ def drag_z(page: Page, inp: Input, summary, dims) -> None:
 
 
 # ------------------------------------------------------------------------- 9 · what you can say
-def takeaways(split: ex.KLSplit, grads: ex.ReparamGradients, found: Prior,
-              bound: ex.BoundPicture | None = None) -> None:
-    st.header("9 · What you can now say")
+def takeaways(page: Page, inp: Input) -> None:
+    """§9: one line per point the learner needs, each with its section's own number for this
+    input (computed here through the same caches, whichever sections are open)."""
+    split = ex.kl_split(inp.mu, inp.sigma)
+    grads = cached.gradients(page.run, inp.x, seed=inp.index)
+    found = prior_facts(page)
+    bound = cached.bound_picture(page.run, inp.x)
     vae_run, ae_run = found.vae_run, found.ae_run
     for line in sec.takeaways(split.total, grads.rsample_encoder_grad_norm,
                               found.coverage.get(vae_run.name) if vae_run is not None else None,
                               found.coverage.get(ae_run.name) if ae_run is not None else None,
-                              ae_run is not None, found.family,
-                              None if bound is None else bound.gap):
+                              ae_run is not None, found.family, bound.gap):
         st.markdown("- " + line)
