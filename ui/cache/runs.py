@@ -5,11 +5,15 @@ re-read after each epoch and a finished one is read once.
 """
 from __future__ import annotations
 
+import base64
+import json
 import os
 from pathlib import Path
 
 import numpy as np
+import plotly
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 import torch
 
@@ -20,6 +24,7 @@ from ui.forms.text import plain
 from ui.style import table_height
 from vae.data import (CUSTOM, Dataset, DatasetError, binarized, data_options, dataset_stamp,
                       load_dataset)
+from vae import derived
 from vae.code_model import code_trusted, is_code_run
 from vae.launch import launch_status, pending_launches
 from vae.run import DEFAULT_ROOT, NeedsTrust, RunDir, RunError, list_runs
@@ -223,13 +228,48 @@ def encode_test_set(run: RunDir, epoch: int | None = None, max_points: int = MAX
     return _encode(str(run.path), epoch, weights_mtime(run, epoch), max_points, dataset_key(run))
 
 
+_PROJECT = Path(__file__).resolve().parents[2]
+# the code a posterior figure is drawn by: a kept figure is used only with this very code
+FIGURE_CODE = (_PROJECT / "ui" / "figures", _PROJECT / "ui" / "style.py",
+               _PROJECT / "vae" / "explain.py", _PROJECT / "vae" / "losses.py")
+
+
 @st.cache_data(max_entries=16, show_spinner="Drawing every test image's posterior…")
 def _posterior_figure(path: str, epoch: int | None, mtime: float, max_points: int,
                       data_key: tuple, options: tuple) -> dict:
+    run = RunDir(path)
+    weights = run.weights_file if epoch is None else run.snapshot_dir / f"epoch_{epoch:04d}.safetensors"
+    # kept on disk too (vae.derived): a server started later draws its first page without
+    # computing the density again
+    key = {"weights": derived.file_digest(weights), "max_points": max_points,
+           "data": data_key, "options": options, "code": derived.code_digest(*FIGURE_CODE),
+           "plotly": plotly.__version__}
+    if key["weights"] is not None and (kept := derived.read("posterior-figure", key)) is not None:
+        return arrays_back(kept)
     enc = _encode(path, epoch, mtime, max_points, data_key)
-    data = run_dataset(RunDir(path))
-    return posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
-                            index=enc["index"], **dict(options)).to_dict()
+    data = run_dataset(run)
+    fig = posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
+                           index=enc["index"], **dict(options))
+    if key["weights"] is not None:
+        derived.write("posterior-figure", key, json.loads(pio.to_json(fig, validate=False)))
+    return fig.to_dict()
+
+
+def arrays_back(spec):
+    """A Plotly spec read from JSON with its typed arrays ({"dtype", "bdata"[, "shape"]}, as
+    plotly.io writes numpy) made numpy arrays again, as Figure.to_dict() gives them."""
+    if isinstance(spec, dict):
+        if "bdata" in spec and "dtype" in spec and set(spec) <= {"bdata", "dtype", "shape"}:
+            arr = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=spec["dtype"]).copy()
+            shape = spec.get("shape")
+            if shape is not None:
+                arr = arr.reshape([int(n) for n in str(shape).split(",")] if isinstance(shape, str)
+                                  else shape)
+            return arr
+        return {k: arrays_back(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [arrays_back(v) for v in spec]
+    return spec
 
 
 def cached_posterior_figure(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS,
