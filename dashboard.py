@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.serve import bound_session_uploads, refuse_cross_origin_websockets
-from ui.warm import PLOTLY_FIRST_USE
+from ui.warm import PLOTLY_FIRST_USE, after_first_page
 
 # `make run` (ui.serve) does this before the server starts; a bare `streamlit run dashboard.py`
 # gets it from its first script run on.
@@ -135,3 +135,4 @@ if missing is not None:
     st.stop()
 sidebar()
 page.run()
+after_first_page()  # then scikit-learn, for the pages that read images with a classifier

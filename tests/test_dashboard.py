@@ -61,3 +61,23 @@ def test_the_draw_entry_names_what_the_active_runs_images_are(runs_root):
         assert not at.exception
         titles = {p["page_name"] for p in at._registered_pages.values()}  # the sidebar's entries
         assert title in titles and not ({"Draw a digit", "Draw an input"} - {title}) & titles
+
+
+def test_scikit_learn_is_imported_after_the_first_page_not_before():
+    """The landing page needs no scikit-learn (its numbers are kept on disk); the pages that read
+    images with a classifier find it imported, by a thread started after the first page."""
+    import subprocess
+    import sys
+    code = ("import sys, threading\n"
+            "import ui.warm as w\n"
+            "assert 'sklearn' not in sys.modules\n"
+            "w.IDLE_AFTER_FIRST_PAGE_S = 0\n"
+            "w.after_first_page(); w.after_first_page()\n"
+            "later = [t for t in threading.enumerate() if t.name == 'warm-later']\n"
+            "assert len(later) == 1, later\n"
+            "later[0].join(120)\n"
+            "print('sklearn.linear_model' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=PROJECT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
