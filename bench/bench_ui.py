@@ -3,6 +3,8 @@
 Each repeat, on a scratch copy of the shipped runs:
   1. start the one-chart hello app (bench/hello_app.py: Streamlit + Plotly, 1,000 points) and time
      server start -> its chart drawn; the floor Streamlit and Plotly set on this machine;
+     and (this checkout only) the same app importing PyTorch before its chart, the floor of a
+     first page that needs PyTorch;
   2. start the dashboard the same way (ui.serve.background) and time server start -> the Latent
      space chart drawn: first with an empty cache folder of its own (VAE_CACHE_DIR: the parsed
      datasets and the numbers kept per weights file, computed and written on this start), then
@@ -239,9 +241,15 @@ def rows(out: dict) -> list[tuple[str, str, str]]:
     """(what, result, goal) for one version of the dashboard."""
     ratio = [d / h for d, h in zip(out["start"], out["hello"])]
     empty = [d / h for d, h in zip(out["start_empty"], out["hello"])]
+    torch_ratio = [t / h for t, h in zip(out["hello_torch"], out["hello"])]
     warm = [statistics.median(out[("warm", t)]) for t in PAGES]
     return [
         ("hello app: server start → chart drawn", fmt(out["hello"]), "(the floor)"),
+        ("hello app importing PyTorch first: server start → chart drawn", fmt(out["hello_torch"]),
+         ""),
+        ("… as a multiple of the hello app, same repeat",
+         f"{statistics.median(torch_ratio):.2f}× ({min(torch_ratio):.2f}–{max(torch_ratio):.2f})"
+         if torch_ratio else "–", ""),
         ("dashboard: server start → Latent space chart drawn", fmt(out["start"]), "≤ 1.3× hello"),
         ("… as a multiple of the hello app, same repeat",
          f"{statistics.median(ratio):.2f}× ({min(ratio):.2f}–{max(ratio):.2f})", "≤ 1.3×"),
@@ -273,7 +281,8 @@ def main() -> None:
 
     versions = {"now": None} if args.before is None else {"before": args.before, "now": None}
     outs = {v: {"start": [], "hello": [], "eps": [], "start_run": [], "start_step": [],
-                "resume": [], "sweep": [], "every_section": [], "start_empty": []}
+                "resume": [], "sweep": [], "every_section": [], "start_empty": [],
+                "hello_torch": []}
             for v in versions}
     load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
@@ -286,6 +295,9 @@ def main() -> None:
                                      else reversed(versions.items())):
                 out = outs[version]
                 out["hello"].append(start_to_chart(browser, root, HELLO, "Hello"))
+                if project is None:
+                    out["hello_torch"].append(start_to_chart(browser, root, HELLO, "Hello",
+                                                             env={"HELLO_IMPORT_TORCH": "1"}))
                 # a cache folder of this repeat's own (vae.data.disk_cache, vae.derived): empty
                 # for the first start, which fills it; the round's start is a later one
                 env = {"VAE_CACHE_DIR": str(Path(tmp) / f"cache-{version}-{k}")}

@@ -4,10 +4,18 @@ What Streamlit and Plotly cost on this machine before the dashboard does anythin
 start the server, import both, run a script, send one chart, draw it in the browser. The chart
 uses the renderer the dashboard's Latent plane uses for 1,000 points (ui.style.scatter_type: SVG),
 so the floor is not raised by software WebGL.
+
+With HELLO_IMPORT_TORCH=1 it imports PyTorch before its chart: the floor of any first page that
+needs PyTorch (the dashboard's Latent page encodes with the run's model).
 """
+import os
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+
+if os.environ.get("HELLO_IMPORT_TORCH") == "1":
+    import torch  # noqa: F401
 
 st.title("Hello")
 rng = np.random.default_rng(0)

@@ -14,7 +14,7 @@ import threading
 import time
 
 PLOTLY_FIRST_USE = threading.Lock()
-IDLE_AFTER_FIRST_PAGE_S = 2.0  # the browser is still drawing the first page meanwhile
+IDLE_AFTER_FIRST_PAGE_S = 0.3  # the browser draws the first page on the other core
 _later = threading.Event()
 
 
