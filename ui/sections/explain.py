@@ -414,7 +414,7 @@ def prior(page: Page) -> Prior:
                                                     dims=list(range(min(D, 16)))),
                     theme="streamlit", key="explain_aggregate",
                     config=export_config(page.run.name, "aggregate-posterior"))
-    vae_run, ae_run = (run, other) if beta > 0 else (other, run)
+    vae_run, ae_run = _vae_and_ae(page, other)
     if vae_run is not None and ae_run is not None:
         ae_enc = encode_test_set(ae_run)
         st.caption(sec.prior_comparison_sentence(
@@ -441,6 +441,10 @@ def _counterpart(page: Page):
                                         None if other is None else other.name)
 
 
+def _vae_and_ae(page: Page, other: RunDir | None) -> tuple[RunDir | None, RunDir | None]:
+    return (page.run, other) if page.beta > 0 else (other, page.run)
+
+
 def _compared(run: RunDir, other: RunDir | None, kinds: dict) -> list[RunDir]:
     # The VAE first, so it keeps one colour in the density plot whichever run is active
     return sorted([run] if other is None else [run, other], key=lambda r: kinds[r.name] != "VAE")
@@ -460,7 +464,7 @@ def _family(page: Page, runs: list[RunDir]) -> list[vb.RunPoint]:
 def prior_facts(page: Page) -> Prior:
     """What §6 finds, without drawing it (for §9 when §6 is closed): the same cached numbers."""
     runs, other, kinds = _counterpart(page)
-    vae_run, ae_run = (page.run, other) if page.beta > 0 else (other, page.run)
+    vae_run, ae_run = _vae_and_ae(page, other)
     return Prior(_coverage(_compared(page.run, other, kinds), page.latent_dim), vae_run, ae_run,
                  _family(page, runs))
 
