@@ -235,6 +235,9 @@ def test_the_drawing_is_an_input_on_the_other_pages(page, app_url):
     page.locator("[data-testid=stImageCaption]", has_text="your drawing").first.wait_for(
         timeout=SLOW_PAGE_MS)
     wait_for_app(page, SLOW_PAGE_MS)
+    page.get_by_text("4 · The KL line, read term by term", exact=True).click()  # drawn when opened
+    page.get_by_text("Sum over dims:").first.wait_for(timeout=SLOW_PAGE_MS)
+    wait_for_app(page, SLOW_PAGE_MS)
     text = page.get_by_text("Sum over dims:").first.inner_text()
     kl = float(text.split("Sum over dims: ")[1].split(" nats")[0])
     assert abs(kl - browser_kl) < 1e-3, f"the KL line is not read on the drawing ({kl} vs " \
