@@ -20,8 +20,9 @@ run: $(VENV)/.installed
 # fill two cores. `make test TEST_WORKERS=0` runs everything in one process.
 TEST_WORKERS ?= 2
 
+# The 25 slowest tests are listed at the end: where the suite's time goes, in every CI log.
 test: $(VENV)/.installed
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 # While developing: the unit and AppTest tests, without the browser (tests/e2e) or the slow trainers.
 test-fast: $(VENV)/.installed
