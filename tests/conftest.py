@@ -1,12 +1,21 @@
 """Shared fixtures: a scratch copy of the shipped runs, so tests never write into checkpoints/."""
+import os
 import shutil
 import time
 from pathlib import Path
 
 import pytest
-import torch
 
-from vae.run import DEFAULT_ROOT
+import vae  # noqa: F401  before PyTorch: its OpenMP setting (a short spin) must come first
+import torch  # noqa: E402
+
+from vae.run import DEFAULT_ROOT  # noqa: E402
+from vae.threads import usable_cores  # noqa: E402
+
+# make test runs a worker per core: each computes with its share of the cores, not all of them
+# (two workers' OpenMP threads would wait for each other on the same cores)
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT", "").isdigit():
+    torch.set_num_threads(max(1, usable_cores() // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
 
 PROJECT = Path(__file__).resolve().parent.parent
 BETA_FAMILY = tuple(f"mnist5k-16d-beta{b:g}" for b in (0, 0.25, 0.5, 1, 2, 4, 8, 16, 32))
