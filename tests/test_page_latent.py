@@ -163,3 +163,24 @@ def test_the_plane_is_titled_with_run_and_dataset_and_exports_under_the_runs_nam
     assert config["toImageButtonOptions"]["filename"] == "mnist5k-2d-latent"
     labels = [a["text"] for a in fig["layout"]["annotations"] if "σ" not in a["text"]]
     assert labels == [f"<b>{i}</b>" for i in range(10)], "each digit named on the plane"
+
+
+def test_a_training_run_without_weights_yet_is_waited_for_then_drawn(scratch_root):
+    """A trainer holds the run and says it runs, but its first epoch has not saved weights: the
+    page says so (no "cannot be opened" error) and keeps checking; once the weights are there,
+    the same session draws the run."""
+    from vae.run import RunDir
+    run = RunDir(scratch_root / "mnist5k-2d")
+    kept = run.weights_file.read_bytes()
+    run.weights_file.unlink()
+    run.write_status(state="running", pid=0, epoch=0, epochs=30)
+    with run.lock():
+        at = _open("mnist5k-2d")
+        assert not at.error, [e.value for e in at.error]
+        assert any("has no weights yet" in i.value for i in at.info), [i.value for i in at.info]
+        assert not at.get("plotly_chart") or all("latent_scatter" not in c.proto.id
+                                                  for c in at.get("plotly_chart"))
+        run.weights_file.write_bytes(kept)
+        at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _markers(_scatter(at)), "the run is drawn once its weights are saved"

@@ -205,47 +205,68 @@ def test_kl_per_dim_follows_a_running_run(page, app_url, e2e_runs_root):
 
 
 def test_the_collapse_alarm_follows_a_training_run_without_a_reload(browser, tmp_path_factory):
-    """A run whose KL warms up to beta = 100 collapses within a few epochs. The page is opened
-    while its trainer is held (SIGSTOP) after the first epochs, all dims active; let go, the
-    "Posterior collapse" box appears as the run trains, with no reload."""
+    """A run whose KL warms up to beta = 100 collapses within a few epochs. Its trainer is held
+    (SIGSTOP) twice, and the page follows it with no reload:
+    1. before its first epoch has saved weights: the page says it waits for them;
+    2. let go until the weights are saved, held again with all dims active: the page draws the
+       run by itself, with no collapse box;
+    3. let go: the "Posterior collapse" box appears as the run trains."""
     import json
     import os
     import signal
     import subprocess
     import sys
-    import time
     from pathlib import Path
 
-    from tests.conftest import _copy_runs
+    from tests.conftest import _copy_runs, wait_for
     from tests.e2e.conftest import CAP_MS, serve
     from vae.run import RunDir
     root = _copy_runs(tmp_path_factory.mktemp("e2e-collapse"), ["mnist5k-2d"])
     project = Path(__file__).resolve().parents[2]
+    # batch 16: 250 steps an epoch, so the trainer is held before its first epoch ends
     trainer = subprocess.Popen(
         [sys.executable, "-m", "vae.train", "--dataset", "mnist-5k", "--latent-dim", "4",
          "--hidden", "32", "--beta", "100", "--kl-warmup", "6", "--epochs", "400",
-         "--batch-size", "64", "--threads", "1", "--quiet", "--name", "collapsing",
+         "--batch-size", "16", "--threads", "1", "--quiet", "--name", "collapsing",
          "--root", str(root)], cwd=project, stderr=subprocess.DEVNULL)
     run = RunDir(root / "collapsing")
 
     def epochs() -> list[dict]:
         return [json.loads(line) for line in run.metrics_file.read_text().splitlines()
                 if '"kind": "epoch"' in line] if run.metrics_file.exists() else []
+
+    def trainer_says(state: str) -> bool:
+        assert trainer.poll() is None, "the trainer ended"
+        return run.path.exists() and run.read_status().get("state") == state
+
     try:
-        deadline = time.monotonic() + 300
-        while not epochs() and time.monotonic() < deadline and trainer.poll() is None:
-            time.sleep(0.02)
-        os.kill(trainer.pid, signal.SIGSTOP)  # held while it still says "running"
-        assert epochs()[-1]["test/active_units"] == 4, "collapsed before the page could open"
+        wait_for(lambda: trainer_says("running"), 300, "the trainer's loop to start")
+        os.kill(trainer.pid, signal.SIGSTOP)
+        assert not run.weights_file.exists(), "its first epoch saved weights before it was held"
         with serve(root) as url:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             open_page(page, url, "", "run=collapsing")
-            expect(page.get_by_text("Posterior collapse.")).to_have_count(0)
+            expect(page.get_by_text("has no weights yet")).to_be_visible()
             page.evaluate("() => { window.__notReloaded = true; }")
+
             os.kill(trainer.pid, signal.SIGCONT)
-            expect(page.get_by_text("Posterior collapse.")).to_have_count(1, timeout=4 * CAP_MS)
+            wait_for(lambda: run.weights_file.exists() and epochs(), 300, "the first weights")
+            os.kill(trainer.pid, signal.SIGSTOP)  # held while it still says "running"
+            assert epochs()[-1]["test/active_units"] == 4, "collapsed before it could be held"
+            expect(page.locator(".st-key-latent_scatter .main-svg").first).to_be_visible()
+            expect(page.get_by_text("has no weights yet")).to_have_count(0)
+            expect(page.get_by_text("Posterior collapse.")).to_have_count(0)
+
+            os.kill(trainer.pid, signal.SIGCONT)
+            try:
+                expect(page.get_by_text("Posterior collapse.")).to_have_count(1, timeout=4 * CAP_MS)
+            except AssertionError as exc:  # what the page showed instead, for the next reader
+                shown = page.locator("[data-testid=stMain]").inner_text()[:2500]
+                raise AssertionError(f"{exc}\nstatus: {run.read_status()}\nlast epoch: "
+                                     f"{epochs()[-1]}\npage:\n{shown}") from None
             assert page.evaluate("() => window.__notReloaded === true"), "the page was reloaded"
             assert epochs()[-1]["test/active_units"] == 0
+            assert_no_exception(page)
             page.close()
     finally:
         os.kill(trainer.pid, signal.SIGCONT)

@@ -283,15 +283,28 @@ def cached_posterior_figure(run: RunDir, epoch: int | None = None, max_points: i
                                        max_points, dataset_key(run), key))
 
 
+def _redraw_when_weights_saved(run: RunDir) -> None:
+    """Check every second, and redraw the whole page once the run's first weights are saved (or
+    its trainer has stopped without them: the page then says why)."""
+    @st.fragment(run_every=1.0)
+    def watch() -> None:
+        if run.weights_file.exists() or run_status(run).get("state") not in ("starting", "running"):
+            st.rerun(scope="app")
+
+    watch()
+
+
 def require_model(run: RunDir | None, epoch: int | None = None):
     """The run's model, or an explained stop of the page when there is none to show."""
     if run is None:
         st.info("There are no runs yet. Train one on the **Train** page, or copy a run folder into "
                 f"`{runs_root()}`.")
         st.stop()
-    if not run.weights_file.exists() and launch_status(run) is not None:
-        st.info(f"Run **{plain(run.name)}** is starting: this page shows it once its first epoch has "
-                "saved weights. The **Train** page follows it live.", icon=":material/hourglass_top:")
+    if not run.weights_file.exists() and run_status(run).get("state") in ("starting", "running"):
+        st.info(f"Run **{plain(run.name)}** is training and has no weights yet: this page shows it "
+                "as soon as its first epoch has saved them. The **Train** page follows it live.",
+                icon=":material/hourglass_top:")
+        _redraw_when_weights_saved(run)
         st.stop()
     try:
         model = load_model(run, epoch)
