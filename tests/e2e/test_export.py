@@ -46,7 +46,8 @@ def open_offline(page, path):
     return url, requests, errors
 
 
-def test_opens_offline_draws_every_chart_and_decodes_like_torch(page, demo, run):
+def test_opens_offline_draws_every_chart_and_decodes_like_torch(fresh_page, demo, run):
+    page = fresh_page  # it listens to the page's requests and reroutes them
     url, requests, errors = open_offline(page, demo)
     charts = page.evaluate("""() => [...document.querySelectorAll('[id^=chart-]')]
         .filter((el) => el.dataset.drawn).map((el) => [el.id, el.querySelectorAll('.main-svg').length,
@@ -103,7 +104,8 @@ def test_opens_offline_draws_every_chart_and_decodes_like_torch(page, demo, run)
     assert errors == [] and page.evaluate("window.__export.errors") == []
 
 
-def test_hostile_class_names_stay_text(page, run, tmp_path, monkeypatch):
+def test_hostile_class_names_stay_text(fresh_page, run, tmp_path, monkeypatch):
+    page = fresh_page
     real = export.dataset_for
 
     def hostile(train):
