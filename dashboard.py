@@ -76,6 +76,9 @@ PAGES = {
 
 
 
+RUN_BOX = "sidebar_active_run"  # the sidebar's "Active run" box
+
+
 def sidebar() -> None:
     runs = all_runs()
     with st.sidebar:
@@ -93,8 +96,16 @@ def sidebar() -> None:
                 runs.append(r)
                 problems[r.name], states[r.name] = [], run_status(r).get("state", "starting")
         current = active_run()
+        # A key makes the box one widget across reruns. Without it Streamlit identified the box
+        # by its options' labels and index, so when a run's state word changed between two
+        # reruns (a load finding a run damaged), a run picked by hand was dropped for the old one.
+        # The box follows the active run however it was chosen (a link, a button on a page); a
+        # pick in the box sets the active run before the script reruns.
+        if st.session_state.get(RUN_BOX) != current.name:
+            st.session_state[RUN_BOX] = current.name
         choice = st.selectbox(
-            "Active run", names, index=names.index(current.name),
+            "Active run", names, key=RUN_BOX,
+            on_change=lambda: set_active_run(st.session_state[RUN_BOX]),
             format_func=lambda n: n if states[n] == "finished" else f"{n} · {states[n]}",
             help="Every page shows this run. It is kept in the URL, so a link reopens the same view.")
         set_active_run(choice)

@@ -4,6 +4,7 @@ Streamlit's own pattern: start `streamlit run`, poll /_stcore/health, and after 
 the app to report `data-test-script-state=notRunning`. No browser is downloaded: playwright drives
 /usr/bin/chromium.
 """
+import re
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,22 @@ def wait_for_app(page, timeout: float = CAP_MS) -> None:
 def open_page(page, app_url: str, path: str = "", query: str = "") -> None:
     page.goto(f"{app_url}/{path}{('?' + query) if query else ''}")
     page.wait_for_selector("[data-testid=stApp]")
+    wait_for_app(page)
+
+
+def pick_run(page, name: str) -> None:
+    """Make `name` the active run in the sidebar's box, as a user does: a rerun of the same
+    session, no page load. Returns once the rerun has ended with only the new box left (during
+    the rerun the old box can stand beside the new one)."""
+    box = page.get_by_role("combobox", name="Active run")
+    box.click()
+    box.fill(name)
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(name)}( · .*)?$")).click()
+    page.wait_for_function(
+        """(name) => { const boxes = [...document.querySelectorAll("input[aria-label='Active run']")];
+           return boxes.length === 1 && (boxes[0].value === name
+                                         || boxes[0].value.startsWith(name + " · ")); }""",
+        arg=name)
     wait_for_app(page)
 
 
