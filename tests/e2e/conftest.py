@@ -151,15 +151,34 @@ def open_every_section(page, path: str) -> None:
         wait_for_app(page)
 
 
-def assert_page_opens(page, url: str, path: str, run: str) -> None:
-    """The page opens on `run` with no exception box, and the sidebar names that run; the
-    explanation page with every section open."""
-    open_page(page, url, path, f"run={run}")
-    open_every_section(page, path)
-    assert_no_exception(page)
-    assert page.get_by_role("combobox", name="Active run").input_value() == run
+# Each page's title (its h1), as far as every run shares it: Draw says "a digit" or "an input"
+TITLES = {"": "Latent space", "reconstructions": "Reconstructions", "generate": "Generate",
+          "draw": "Draw a", "explain": "What mu and sigma mean", "replay": "Replay a run",
+          "rate_distortion": "Rate and distortion", "presenter": "Presenter mode",
+          "glossary": "Glossary", "train": "Train", "runs": "Runs", "compare": "Compare two models"}
 
 
-def assert_no_exception(page) -> None:
+def walk_pages(page, url: str, run: str, paths: list[str], also=None) -> None:
+    """Each page at `paths` on `run`, as a user walks them: the first opened by its link, every
+    other by a click in the sidebar's navigation (a page switch in the same session, no page
+    load). Each is checked as one opened alone: no exception box, the sidebar on `run`, the
+    explanation page with every section open; and by also(path), when given."""
+    for k, path in enumerate(paths):
+        if k == 0:
+            open_page(page, url, path, f"run={run}")
+        else:
+            page.locator(f"[data-testid=stSidebarNav] a[href='{url}/{path}']").click()
+            wait_for_app(page)
+        expect(page.locator("[data-testid=stMain] h1").first, f"/{path}").to_contain_text(
+            TITLES[path])
+        wait_for_app(page)
+        open_every_section(page, path)
+        assert_no_exception(page, f"/{path} on {run}")
+        assert page.get_by_role("combobox", name="Active run").input_value() == run, path
+        if also is not None:
+            also(path)
+
+
+def assert_no_exception(page, where: str = "") -> None:
     exceptions = page.locator("[data-testid=stException]")
-    assert exceptions.count() == 0, exceptions.first.inner_text()
+    assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()}"

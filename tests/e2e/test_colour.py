@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.e2e.conftest import PAGES, assert_no_exception, open_every_section, open_page, serve
+from tests.e2e.conftest import PAGES, open_page, serve, walk_pages
 from tests.e2e.test_generate import CANVAS_BYTES, READY
 from tests.image_fixtures import colour_folder
 from ui.figures.images import to_uint8
@@ -33,12 +33,9 @@ def colour_url(tmp_path_factory, browser):
         yield url, root
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_every_page_draws_a_colour_run(page, colour_url, path):
+def test_every_page_draws_a_colour_run(page, colour_url):
     url, _ = colour_url
-    open_page(page, url, path, "run=photos-mlp")
-    open_every_section(page, path)
-    assert_no_exception(page)
+    walk_pages(page, url, "photos-mlp", PAGES)
 
 
 @pytest.mark.parametrize("run", ["photos-mlp", "photos-conv"])

@@ -8,8 +8,8 @@ import torch
 from playwright.sync_api import expect
 
 from tests.conftest import _copy_runs
-from tests.e2e.conftest import (CHARTS, assert_no_exception, assert_page_opens, open_page, serve,
-                                wait_for_app)
+from tests.e2e.conftest import (CHARTS, assert_no_exception, open_page, serve, wait_for_app,
+                                walk_pages)
 from tests.import_fixtures import train_examples
 from vae.data import load_dataset
 from vae.import_model import import_model
@@ -30,9 +30,8 @@ def imported_url(tmp_path_factory):
         yield url
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_an_imported_model_opens_on_every_page(page, imported_url, path):
-    assert_page_opens(page, imported_url, path, "examples")
+def test_an_imported_model_opens_on_every_page(page, imported_url):
+    walk_pages(page, imported_url, "examples", PAGES)
 
 
 def test_compare_draws_its_charts(page, app_url):
@@ -56,10 +55,10 @@ def code_url(tmp_path_factory):
         yield url
 
 
-@pytest.mark.parametrize("path", ["", "generate", "draw", "explain", "compare"])
-def test_a_trusted_code_model_opens(page, code_url, path):
-    assert_page_opens(page, code_url, path, "tanh")
-    expect(page.get_by_text("needs --trust-code")).to_have_count(0)
+def test_a_trusted_code_model_opens(page, code_url):
+    walk_pages(page, code_url, "tanh", ["", "generate", "draw", "explain", "compare"],
+               also=lambda path: expect(page.get_by_text("needs --trust-code"), path
+                                        ).to_have_count(0))
 
 
 def test_a_code_models_sliders_decode_on_the_server_when_released(page, code_url):
