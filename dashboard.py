@@ -34,8 +34,8 @@ with st.container(key="plotly_preload"):
 # A fresh server's first visitor waits for PyTorch to import (seconds on a busy machine): say so
 # rather than show grey boxes. Later runs find the modules imported and show nothing.
 with st.spinner("Starting up: loading PyTorch and the model code…"):
-    from ui.cache.runs import (active_run, all_runs, missing_run, run_problems,  # noqa: E402
-                              run_status, runs_root, set_active_run)
+    from ui.cache.runs import (active_run, all_runs, missing_run, picked_run,  # noqa: E402
+                              run_problems, run_status, runs_root, set_active_run)
     from ui.forms.draw import draw_title  # noqa: E402
     from ui.forms.text import code, plain  # noqa: E402
     from vae.launch import pending_launches  # noqa: E402
@@ -98,16 +98,16 @@ def sidebar() -> None:
         current = active_run()
         # A key makes the box one widget across reruns. Without it Streamlit identified the box
         # by its options' labels and index, so when a run's state word changed between two
-        # reruns (a load finding a run damaged), a run picked by hand was dropped for the old one.
-        # The box follows the active run however it was chosen (a link, a button on a page); a
-        # pick in the box sets the active run before the script reruns.
+        # reruns, a run picked by hand was dropped for the old one. The box follows the active
+        # run however it was chosen (a link, a button on a page); a pick in the box sets the
+        # active run before the script reruns.
         if st.session_state.get(RUN_BOX) != current.name:
             st.session_state[RUN_BOX] = current.name
-        choice = st.selectbox(
+        choice = picked_run(st.selectbox(
             "Active run", names, key=RUN_BOX,
-            on_change=lambda: set_active_run(st.session_state[RUN_BOX]),
+            on_change=lambda: set_active_run(picked_run(st.session_state[RUN_BOX])),
             format_func=lambda n: n if states[n] == "finished" else f"{n} · {states[n]}",
-            help="Every page shows this run. It is kept in the URL, so a link reopens the same view.")
+            help="Every page shows this run. It is kept in the URL, so a link reopens the same view."))
         set_active_run(choice)
         run = next(r for r in runs if r.name == choice)
         if not run.path.exists():

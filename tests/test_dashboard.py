@@ -81,3 +81,15 @@ def test_scikit_learn_is_imported_after_the_first_page_not_before():
                          cwd=PROJECT, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
+
+
+def test_the_run_box_reads_a_run_from_an_older_label_of_it():
+    """The browser sends back the label the box shows; after the run's state changed, that label
+    is no longer an option and Streamlit hands it over as it is (tests/e2e/test_train.py stops a
+    run and the sidebar stays on it)."""
+    from ui.cache.runs import picked_run
+    from vae.run import NAME_RE
+    assert picked_run("e2e-tiny · running") == "e2e-tiny"
+    assert picked_run("config-deep · damaged") == "config-deep"
+    assert picked_run("mnist5k-2d") == "mnist5k-2d"
+    assert not NAME_RE.fullmatch("a · b"), "a run name can never hold the separator"

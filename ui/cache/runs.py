@@ -122,6 +122,13 @@ def set_active_run(name: str) -> None:
     st.query_params["run"] = name
 
 
+def picked_run(value: str) -> str:
+    """The run named by the box's value. The browser sends back the label it shows, and a label
+    can be older than the run's state ("e2e-tiny · running" once it has stopped): Streamlit
+    then returns that label, not a run. Run names have no " · " (vae.run.NAME_RE)."""
+    return str(value).partition(" · ")[0]
+
+
 def run_status(run: RunDir) -> dict:
     """The run's status.json, except while a trainer this dashboard launched has not written it
     yet: then {"state": "starting"} (or "failed" with the trainer's words, if it died first)."""
