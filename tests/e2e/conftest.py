@@ -72,10 +72,10 @@ VIEWPORT = {"width": 1400, "height": 1000}
 
 @pytest.fixture(scope="session")
 def _tab(browser):
-    """One browser tab per test process, reused by every test that asks for `page`. A fresh tab
-    (a new renderer) loads and compiles the app's scripts again: 4-5 s of a 2-core machine per
-    test, against 2 s for the same tab sent to about:blank and then to the app (measured side by
-    side, bench/README.md "The test suite")."""
+    """One browser tab per test process, reused by every test that asks for `page`. A new tab (a
+    new renderer) loads and compiles the app's scripts again: 3.6 s of the machine's CPU per page
+    open, against 1.9 s for the same tab sent to about:blank and then to the app
+    (bench/bench_page_open.py; bench/README.md, "The test suite on two workers")."""
     holder = {}
 
     def tab():

@@ -76,7 +76,7 @@ def test_a_damaged_active_run_says_what_is_wrong_without_a_traceback(page, hosti
             open_page(page, url, path, f"run={name}")
         else:
             pick_run(page, name)
-        assert_no_exception(page)
+        assert_no_exception(page, f"{name} on /{path}")
         words = {("train", "killed-early"): "starts it again from epoch 1",
                  ("runs", "killed-early"): "interrupted"}.get((path, name), WORDS[name])
         if words:
