@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.machine import cpu_words, load_average  # noqa: E402
 from tests.conftest import _copy_runs  # noqa: E402
+from tests.e2e.conftest import pick_run as pick_run_in_sidebar  # noqa: E402
 from ui.serve import background as serve  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -88,18 +89,7 @@ def main() -> None:
             loaded(tab)
 
         def pick_run(i):
-            name = ("fashion-2d", "mnist5k-2d")[i % 2]
-            box = tab.get_by_role("combobox", name="Active run")
-            box.click()
-            box.fill(name)
-            tab.get_by_role("option", name=name, exact=True).click()
-            # during the rerun the old box can stand beside the new one: wait for the one left
-            tab.wait_for_function(
-                """(name) => { const b = [...document.querySelectorAll(
-                     "input[aria-label='Active run']")];
-                   return b.length === 1 && b[0].value === name; }""",
-                arg=name, timeout=TIMEOUT_MS)
-            tab.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+            pick_run_in_sidebar(tab, ("fashion-2d", "mnist5k-2d")[i % 2])
 
         def click_page(i):
             title = ("Glossary", "Runs")[i % 2]
