@@ -18,6 +18,22 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT", "").isdigit():
     torch.set_num_threads(max(1, usable_cores() // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _scan_installed_components_once():
+    """Every AppTest run makes Streamlit scan the metadata of every installed package for
+    Components v2 manifests (streamlit/testing/v1/app_test.py): 0.2 s a run, 60% of the hostile
+    pages' AppTests. The server scans once, at start; the packages installed do not change during
+    a test session, so tests scan once too."""
+    from functools import cache
+
+    from streamlit.components.v2 import manifest_scanner
+    scan = manifest_scanner.scan_component_manifests
+    if not hasattr(scan, "cache_info"):
+        manifest_scanner.scan_component_manifests = cache(scan)
+
+
+_scan_installed_components_once()
 BETA_FAMILY = tuple(f"mnist5k-16d-beta{b:g}" for b in (0, 0.25, 0.5, 1, 2, 4, 8, 16, 32))
 SHIPPED = ("mnist5k-2d", "mnist5k-2d-ae", "fashion-2d", "fashion-16d") + BETA_FAMILY
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
