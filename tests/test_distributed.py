@@ -201,6 +201,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_processes_that_cannot_meet_say_so(tmp_path):
     """Rank 1 of 2 whose rank 0 never comes: a sentence, exit 2, no traceback, no run folder."""
     done = subprocess.run(
@@ -215,6 +216,7 @@ def test_processes_that_cannot_meet_say_so(tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_rank_0_whose_others_never_come_says_so(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "vae.train", *SMALL, "--root", str(tmp_path / "runs"), "--name", "x"],

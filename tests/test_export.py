@@ -3,7 +3,6 @@ import base64
 import datetime as dt
 import html
 import json
-import os
 import re
 import shutil
 import struct
@@ -181,16 +180,23 @@ def test_the_same_bytes_from_the_cli_and_the_pages(runs, tmp_path):
         r"\d{4}-\d\d-\d\d(T[\d:]+Z)?", "D", cli)
 
 
-def test_the_cli_keeps_an_existing_file_without_force(runs, tmp_path):
+def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """`python -m ui.export ARGV` in this process: its exit code, stdout and stderr. One test
+    above runs the real command; these need only its words, without a second's import."""
+    code = export.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_cli_keeps_an_existing_file_without_force(runs, tmp_path, capsys):
     out = tmp_path / "demo.html"
     out.write_text("mine")
-    cmd = [sys.executable, "-m", "ui.export", str(runs / "mnist5k-2d"), "-o", str(out)]
-    result = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 2 and "--force" in result.stderr
+    argv = [str(runs / "mnist5k-2d"), "-o", str(out)]
+    code, _, err = _cli(capsys, *argv)
+    assert code == 2 and "--force" in err
     assert out.read_text() == "mine"
-    result = subprocess.run(cmd + ["--force"], cwd=PROJECT, capture_output=True, text=True,
-                            timeout=600)
-    assert result.returncode == 0 and out.read_text().startswith("<!DOCTYPE html>")
+    code, said, _ = _cli(capsys, *argv, "--force")
+    assert code == 0 and said.startswith("Wrote") and out.read_text().startswith("<!DOCTYPE html>")
 
 
 @pytest.mark.parametrize("damage, words", [
@@ -199,16 +205,15 @@ def test_the_cli_keeps_an_existing_file_without_force(runs, tmp_path):
     (lambda run: run.weights_file.write_bytes(b"\x80\x04pickle"), "corrupt"),
 ])
 def test_a_run_that_cannot_be_exported_is_named_and_nothing_is_written(runs, tmp_path, damage,
-                                                                         words):
+                                                                         words, capsys):
     run = RunDir(shutil.copytree(runs / "mnist5k-2d", tmp_path / "broken"))
     damage(run)
     with pytest.raises(export.ExportError, match=words):
         export.build(run)
     out = tmp_path / "demo.html"
-    result = subprocess.run([sys.executable, "-m", "ui.export", str(run.path), "-o", str(out)],
-                            cwd=PROJECT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 1 and result.stderr.startswith("Not written:")
-    assert "Traceback" not in result.stderr and not out.exists()
+    code, _, err = _cli(capsys, str(run.path), "-o", str(out))  # raises, failing, on a traceback
+    assert code == 1 and err.startswith("Not written:") and words in err
+    assert not out.exists()
     assert export.export_problem(run) is not None or words == "corrupt"
 
 
@@ -226,12 +231,10 @@ def test_an_architecture_the_browser_does_not_know_is_refused(runs, monkeypatch)
         export.build(run)
 
 
-def test_a_run_that_is_no_run(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "ui.export", "no-such-run", "-o",
-                             str(tmp_path / "x.html")], cwd=PROJECT, capture_output=True,
-                            text=True, timeout=600,
-                            env={**os.environ, "VAE_RUNS_ROOT": str(tmp_path)})
-    assert result.returncode == 1 and "no config.json" in result.stderr
+def test_a_run_that_is_no_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("VAE_RUNS_ROOT", str(tmp_path))
+    code, _, err = _cli(capsys, "no-such-run", "-o", str(tmp_path / "x.html"))
+    assert code == 1 and "no config.json" in err
     assert not (tmp_path / "x.html").exists()
 
 

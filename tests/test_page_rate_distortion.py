@@ -102,6 +102,7 @@ def test_no_runs_is_explained(empty_runs_root):
     assert any("plane is empty" in i.value for i in at.info)
 
 
+@pytest.mark.slow
 def test_beta_sweep_trains_runs_that_fill_the_plane(scratch_root):
     at = _open()
     at.multiselect(key="rd_betas").set_value([0.3, 32.0])

@@ -323,6 +323,7 @@ def test_resume_with_more_epochs_trains_on(one_epoch_run, capsys):
     assert "below the run's 2" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_terminal_ends_on_a_summary_and_a_resume_says_where_it_goes_on(tmp_path):
     root = tmp_path / "runs"
     done = cli(*SMALL, "--epochs", "1", "--root", str(root), "--name", "said")
