@@ -83,6 +83,22 @@ def test_scikit_learn_is_imported_after_the_first_page_not_before():
     assert out.stdout.strip() == "True"
 
 
+def test_the_warm_up_builds_plotly_figures_without_waiting_for_pytorch():
+    """ui.serve's warm-up builds the Latent page's figures holding PLOTLY_FIRST_USE, and the first
+    page's hidden chart (which makes the browser fetch Plotly early) waits for that lock: that part
+    must not import PyTorch (1-2 s on two busy cores)."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from ui.serve import warm_plotly\n"
+            "warm_plotly()\n"
+            "print(sorted({'plotly', 'pandas', 'torch'} & set(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=PROJECT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['pandas', 'plotly']"
+
+
 def test_the_run_box_reads_a_run_from_an_older_label_of_it():
     """The browser sends back the label the box shows; after the run's state changed, that label
     is no longer an option and Streamlit hands it over as it is (tests/e2e/test_train.py stops a

@@ -125,15 +125,15 @@ def bound_session_uploads() -> None:
     M.add_file = add_file
 
 
-def warm_up() -> None:
-    """Import and load what the first page needs, outside any script run: PyTorch and the engine,
-    the figure builders (Plotly builds its trace classes on first use: a second or more), and
-    the default run's dataset (vae.data keeps it, so the page's st.cache_resource finds it)."""
+def warm_plotly() -> None:
+    """Build the Latent page's figures once, holding PLOTLY_FIRST_USE: Plotly makes its trace
+    classes on first use. The first page's hidden chart (which makes the browser fetch Plotly
+    early) waits for this lock, so nothing here imports PyTorch (ui.figures needs numpy alone)."""
     import numpy as np
 
     from ui.warm import PLOTLY_FIRST_USE
 
-    with PLOTLY_FIRST_USE:  # first, while no browser has connected yet: Plotly alone, no PyTorch
+    with PLOTLY_FIRST_USE:
         # pandas whole before anything else touches Plotly: Plotly's validators look pandas up in
         # sys.modules without importing it, and a page's first chart found it half-imported by
         # this thread's later imports ("partially initialized module 'pandas'" on a cold server)
@@ -144,6 +144,12 @@ def warm_up() -> None:
         figures.posterior_figure(mu, std, np.arange(64) % 2, ("a", "b"), ellipses="all")
         figures.kl_per_dim_figure(np.ones(2), np.ones(2))
 
+
+def warm_up() -> None:
+    """Import and load what the first page needs, outside any script run: Plotly's figure classes
+    first (warm_plotly), then PyTorch and the engine, and the default run's dataset (vae.data
+    keeps it, so the page's st.cache_resource finds it)."""
+    warm_plotly()
     from ui.figures import curves
     from vae.data import DatasetError, dataset_for
     from vae.run import RunDir, RunError

@@ -16,26 +16,15 @@ import torch
 
 from .losses import bits_per_dim, dims_by_kl, iwae_bound, log_importance_weights
 from .model import VAE
+from .numeric import LOGVAR_MAX, LOGVAR_MIN, SIGMA_MAX, SIGMA_MIN, bounded_sigma  # noqa: F401
 
 # The line the learner quotes (Keras tutorials); z_log_sigma is log sigma^2 there.
 SEED_KL_LINE = ("kl_loss = - 0.5 * mean(1 + z_log_sigma - square(z_mean) - exp(z_log_sigma), "
                 "axis=-1)")
-# Nothing in the loss bounds the encoder's log-variance: a beta = 0 run drives it to -30 and below,
-# where exp() gives widths of 0 (and 1/sigma of inf), and a wild one can overflow the other way.
-# Where sigma sets a width or a density it is clamped to this range; the pages say when it was.
-SIGMA_MIN = 1e-6  # narrower than this, q(z|x) is a point, not a Gaussian worth drawing
-SIGMA_MAX = 1e3  # wider than this, q(z|x) is flat over any region a page draws
-LOGVAR_MIN, LOGVAR_MAX = 2.0 * math.log(SIGMA_MIN), 2.0 * math.log(SIGMA_MAX)
 # The KL's sums use the log-variance itself, which stays exact up to float64's range: only a sigma
 # that float32 already rounded to 0 (or inf) is taken at these bounds.
 _LOG_SIGMA_FLOOR = math.log(np.finfo(np.float64).tiny)
 _LOG_SIGMA_CEIL = 0.5 * math.log(np.finfo(np.float64).max) - 1.0
-
-
-def bounded_sigma(sigma) -> np.ndarray:
-    """sigma (any shape) as float64, clamped to [SIGMA_MIN, SIGMA_MAX] (NaN stays NaN): widths
-    and densities from it are finite and non-zero."""
-    return np.clip(np.asarray(sigma, np.float64), SIGMA_MIN, SIGMA_MAX)
 
 
 def sigma_from_logvar(logvar) -> np.ndarray:

@@ -13,9 +13,7 @@ import numpy as np
 import torch
 
 from .model import VAE
-
-# A dim is active when Var_x(E_q[z_d]) exceeds this (Burda et al., 2016): its mean moves with x.
-ACTIVE_UNIT_THRESHOLD = 0.01
+from .numeric import ACTIVE_UNIT_THRESHOLD, dims_by_kl  # noqa: F401  (numpy alone)
 
 
 @dataclass
@@ -76,11 +74,6 @@ def active_units_from_mu(mu: torch.Tensor,
                          threshold: float = ACTIVE_UNIT_THRESHOLD) -> torch.Tensor:
     """A dim is active when Var_x(E_q[z_d]) exceeds the threshold (Burda et al., 2016). (D,) bool."""
     return mu.var(0) > threshold
-
-
-def dims_by_kl(kl_per_dim) -> list[int]:
-    """Latent dims ordered by their KL, the most informative first; equal KLs keep dim order."""
-    return [int(d) for d in np.argsort(-np.asarray(kl_per_dim, np.float64), kind="stable")]
 
 
 @torch.no_grad()

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.figures.explain import image_row_png
-from vae.losses import ACTIVE_UNIT_THRESHOLD
+from vae.numeric import ACTIVE_UNIT_THRESHOLD
 
 SPREAD_WHITE = 0.3  # a pixel whose std over the draws is >= this is drawn white
 

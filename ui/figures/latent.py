@@ -14,8 +14,7 @@ from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_S
                       LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, PRIOR_DASH, class_colour,
                       equal_aspect, scatter_type)
 from ui.figures.labels import place_labels, to_pixels
-from vae.explain import bounded_sigma
-from vae.losses import ACTIVE_UNIT_THRESHOLD, dims_by_kl
+from vae.numeric import ACTIVE_UNIT_THRESHOLD, bounded_sigma, dims_by_kl
 
 ELLIPSE_MODES = ("sample", "all", "none")
 ELLIPSE_VERTICES = 20  # smooth at the scatter's size, and lighter JSON than the default 24
