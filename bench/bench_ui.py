@@ -7,8 +7,8 @@ Each repeat, on a scratch copy of the shipped runs:
      first page that needs PyTorch;
   2. start the dashboard the same way (ui.serve.background) and time server start -> the Latent
      space chart drawn: first with an empty cache folder of its own (VAE_CACHE_DIR: the parsed
-     datasets and the numbers kept per weights file, computed and written on this start), then
-     again, the start timed in the rows below, finding them;
+     datasets and the numbers kept per weights file, computed and written on this start; timed
+     for this checkout only), then again, the start timed in the rows below, finding them;
   3. visit every page by clicking the sidebar: first visit since the server started (cold), then
      a second round (warm). A page counts as drawn when the script has finished, its title shows,
      nothing is stale or a skeleton, and every Plotly chart on it has drawn its SVG;
@@ -18,8 +18,9 @@ Each repeat, on a scratch copy of the shipped runs:
      -> the same; stop it;
   6. Rate and distortion: "Start the sweep" (four runs) -> "Started" shows; the runs are stopped.
 Prints a markdown table of medians (and the range) over the repeats. Needs /usr/bin/chromium.
+`--start-only` does 1 and 2 alone (the cold-start rows), for more repeats in the same time.
 
-    .venv/bin/python bench/bench_ui.py [--repeats 3]
+    .venv/bin/python bench/bench_ui.py [--repeats 3] [--before DIR] [--start-only]
 """
 from __future__ import annotations
 
@@ -92,11 +93,12 @@ def _nav(page, title: str):
 
 
 def start_to_chart(browser, root: Path, script: Path | None, title: str,
-                   env: dict | None = None) -> float:
+                   env: dict | None = None, project: Path | None = None) -> float:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     t0 = time.perf_counter()
-    with serve(root, script=script, timeout_s=TIMEOUT_MS / 1000, env=env) as url:
+    with serve(root, script=script, timeout_s=TIMEOUT_MS / 1000, env=env,
+               project=project) as url:
         page.goto(url)
         _drawn(page, title, min_charts=1)
         elapsed = time.perf_counter() - t0
@@ -154,7 +156,7 @@ def _stop_all(root: Path, names) -> None:
 
 
 def dashboard_round(browser, root: Path, k: int, out: dict, project: Path | None = None,
-                    env: dict | None = None) -> None:
+                    env: dict | None = None, start_only: bool = False) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -163,6 +165,9 @@ def dashboard_round(browser, root: Path, k: int, out: dict, project: Path | None
         page.goto(f"{url}/?run=mnist5k-2d")
         _drawn(page, "Latent space", min_charts=1)
         out["start"].append(time.perf_counter() - t0)
+        if start_only:
+            context.close()
+            return
         _drawn(page, "Latent space")  # and every chart below the first
         for title in PAGES[:-1]:
             out.setdefault(("cold", title), []).append(
@@ -242,7 +247,9 @@ def rows(out: dict) -> list[tuple[str, str, str]]:
     ratio = [d / h for d, h in zip(out["start"], out["hello"])]
     empty = [d / h for d, h in zip(out["start_empty"], out["hello"])]
     torch_ratio = [t / h for t, h in zip(out["hello_torch"], out["hello"])]
-    warm = [statistics.median(out[("warm", t)]) for t in PAGES]
+    if ("warm", PAGES[0]) not in out:  # --start-only
+        out = {**out, **{(w, t): [] for w in ("cold", "warm") for t in PAGES}}
+    warm = [statistics.median(out[("warm", t)]) for t in PAGES if out[("warm", t)]]
     return [
         ("hello app: server start → chart drawn", fmt(out["hello"]), "(the floor)"),
         ("hello app importing PyTorch first: server start → chart drawn", fmt(out["hello_torch"]),
@@ -259,7 +266,8 @@ def rows(out: dict) -> list[tuple[str, str, str]]:
          f"{statistics.median(empty):.2f}× ({min(empty):.2f}–{max(empty):.2f})" if empty else "–",
          ""),
         ("page switch, warm: median over pages",
-         f"{statistics.median(warm):.2f} s (slowest {max(warm):.2f})", "≤ 0.5 s, none over 1 s"),
+         f"{statistics.median(warm):.2f} s (slowest {max(warm):.2f})" if warm else "–",
+         "≤ 0.5 s, none over 1 s"),
         ("explanation page, first open", fmt(out[("cold", "What mu and sigma mean")]), "≤ 2 s"),
         ("\"Sample eps\" click → new z drawn", fmt(out["eps"]), "≤ 0.3 s"),
         ("explanation: \"Open every section\" → all drawn", fmt(out["every_section"]), ""),
@@ -276,6 +284,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--before", type=Path, help="another checkout of this project (e.g. a "
                         "`git worktree` of an older commit), measured in the same repeats")
+    parser.add_argument("--start-only", action="store_true", help="only the starts: the hello app, "
+                        "the hello app importing PyTorch, and the dashboard's start (the first rows)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -301,10 +311,13 @@ def main() -> None:
                 # a cache folder of this repeat's own (vae.data.disk_cache, vae.derived): empty
                 # for the first start, which fills it; the round's start is a later one
                 env = {"VAE_CACHE_DIR": str(Path(tmp) / f"cache-{version}-{k}")}
-                if project is None:
+                if project is None and not args.start_only:
                     out["start_empty"].append(
                         start_to_chart(browser, root, None, "Latent space", env=env))
-                dashboard_round(browser, root, k, out, project, env=env)
+                else:  # fill it untimed: the round's start finds it filled, as for "now"
+                    start_to_chart(browser, root, None, "Latent space", env=env, project=project)
+                dashboard_round(browser, root, k, out, project, env=env,
+                                start_only=args.start_only)
                 load.append(os.getloadavg()[0])
                 print(f"repeat {k + 1} {version}: hello {out['hello'][-1]:.2f} s, dashboard "
                       f"{out['start'][-1]:.2f} s", file=sys.stderr, flush=True)
