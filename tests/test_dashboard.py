@@ -1,4 +1,6 @@
 """AppTest of dashboard.py: the navigation runs the default page; the sidebar picks the run."""
+import os
+
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import PROJECT
@@ -97,6 +99,22 @@ def test_the_warm_up_builds_plotly_figures_without_waiting_for_pytorch():
                          cwd=PROJECT, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "['pandas', 'plotly']"
+
+
+def test_the_warm_up_leaves_the_collector_on_and_what_it_loaded_frozen(shipped_root):
+    """ui.serve's warm-up turns the garbage collector off while it imports; it must turn it back
+    on, even when the default run cannot be read, and freeze what it loaded."""
+    import subprocess
+    import sys
+    code = ("import gc\n"
+            "from ui.serve import warm_up\n"
+            "warm_up()\n"
+            "print(gc.isenabled(), gc.get_freeze_count() > 100_000)\n")
+    for root in (shipped_root, shipped_root / "no-such-folder"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=PROJECT, timeout=300, env={**os.environ, "VAE_RUNS_ROOT": str(root)})
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "True True", root
 
 
 def test_the_run_box_reads_a_run_from_an_older_label_of_it():
