@@ -42,6 +42,8 @@ from ui.serve import background as serve  # noqa: E402
 from vae.launch import stop_training  # noqa: E402
 from vae.run import RunDir, list_runs  # noqa: E402
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 HELLO = ROOT / "bench" / "hello_app.py"
 PAGES = ["Reconstructions", "Generate", "What mu and sigma mean", "Replay a run",
@@ -211,9 +213,14 @@ def dashboard_round(browser, root: Path, k: int, out: dict, project: Path | None
         _until_trains(run)  # let it get going before stopping it
         _stop_all(root, {name})
         page.get_by_role("button", name="Resume").wait_for()
-        out["resume"].append(_timed(
-            lambda: page.get_by_role("button", name="Resume").click(),
-            lambda: page.wait_for_function(RUN_SHOWN, arg=name, polling=25)))
+        try:
+            out["resume"].append(_timed(
+                lambda: page.get_by_role("button", name="Resume").click(),
+                lambda: page.wait_for_function(RUN_SHOWN, arg=name, polling=25)))
+        except PlaywrightTimeout:  # say what the page showed, and go on with the other rows
+            print(f"Resume of {name}: not shown as starting or training within "
+                  f"{TIMEOUT_MS / 1000:.0f} s; status {_state(run)}; the page said:\n"
+                  + page.inner_text("[data-testid=stMain]")[:3000], file=sys.stderr, flush=True)
         _until_trains(run)
         _stop_all(root, {name})
 
