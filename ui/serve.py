@@ -154,8 +154,10 @@ def warm_up() -> None:
     validators) that every full collection would walk again, holding the GIL, while the first
     page's script waits. So the collector is off while it loads (the imports made it walk them
     time and again), and what is loaded is then frozen: skipped by every later collection. No
-    collection before the freeze, which took 0.2 s: the imports' garbage, about 12,000 objects, is
-    kept once per server. Server start -> first chart: 5.02 s -> 4.61 s (bench/README.md)."""
+    collection before the freeze, which took 0.2 s: the garbage made meanwhile (the imports', about
+    12,000 objects, and a first page's, where one ran alongside) is kept, once per server. The
+    collector is off for the whole process meanwhile: seconds, once. Server start -> first chart:
+    5.02 s -> 4.61 s (bench/README.md)."""
     gc.disable()
     try:
         _warm_up()
