@@ -72,7 +72,7 @@ RUN_SHOWN = """(name) => {
   if (!main) return false;
   const heads = [...main.querySelectorAll('h3')].map(h => h.textContent);
   if (!heads.some(t => t.includes('Run ' + name))) return false;
-  if (/is stopped at|was interrupted/.test(main.innerText)) return false;  // Resume: banner gone
+  if (/is stopped (at|with)|was interrupted/.test(main.innerText)) return false;  // Resume: banner gone
   if (main.querySelector('[data-testid=stProgress]')) return true;
   return /Starting the trainer \(pid|is starting/.test(main.innerText);  // not the old spinner
 }"""
