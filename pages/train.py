@@ -5,7 +5,7 @@ words from ui.forms.train.
 """
 import streamlit as st
 
-from ui.cache.runs import active_run, all_runs, live_runs_table, run_status, runs_root
+from ui.cache.runs import active_run, all_runs, is_training, live_runs_table, runs_root
 from ui.sections import train as section
 from ui.forms.glossary import words_caption
 from vae.launch import pending_launches
@@ -25,7 +25,7 @@ if not runs and not pending_launches(runs_root()):
     st.stop()
 
 run = active_run()
-training = run_status(run).get("state") in ("running", "starting")
+training = is_training(run)
 if training:
     # Only the live parts (st.fragment) rerun every second, but Streamlit's toolbar shows its own
     # "Stop" while any of them runs: beside this page's Stop, it would flash on every refresh.

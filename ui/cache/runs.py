@@ -140,10 +140,15 @@ def run_status(run: RunDir) -> dict:
     return run.read_status()
 
 
+def is_training(run: RunDir) -> bool:
+    """Whether a trainer holds the run or is starting it (run_status: the launch counts too)."""
+    return run_status(run).get("state") in ("running", "starting")
+
+
 def any_training(runs: list[RunDir]) -> bool:
     """Whether any run trains or is starting, or a trainer launched here has no folder yet: pages
     refresh their runs tables every 2 s while this holds, and not at all otherwise."""
-    return (any(run_status(r).get("state") in ("running", "starting") for r in runs)
+    return (any(is_training(r) for r in runs)
             or bool(pending_launches(runs_root())))
 
 
@@ -295,7 +300,7 @@ def _redraw_when_weights_saved(run: RunDir) -> None:
     its trainer has stopped without them: the page then says why)."""
     @st.fragment(run_every=1.0)
     def watch() -> None:
-        if run.weights_file.exists() or run_status(run).get("state") not in ("starting", "running"):
+        if run.weights_file.exists() or not is_training(run):
             st.rerun(scope="app")
 
     watch()
@@ -307,7 +312,7 @@ def require_model(run: RunDir | None, epoch: int | None = None):
         st.info("There are no runs yet. Train one on the **Train** page, or copy a run folder into "
                 f"`{runs_root()}`.")
         st.stop()
-    if not run.weights_file.exists() and run_status(run).get("state") in ("starting", "running"):
+    if not run.weights_file.exists() and is_training(run):
         st.info(f"Run **{plain(run.name)}** is training and has no weights yet: this page shows it "
                 "as soon as its first epoch has saved them. The **Train** page follows it live.",
                 icon=":material/hourglass_top:")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ui.cache.runs import (cached_posterior_figure, encode_test_set, run_dataset, run_status,
-                           runs_root, set_active_run)
+from ui.cache.runs import (cached_posterior_figure, encode_test_set, is_training, run_dataset,
+                           run_status, runs_root, set_active_run)
 from ui.cache.posterior import latent_summary
 from ui.figures.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
 from ui.forms import train as train_form
@@ -124,8 +124,7 @@ def start_run(form: NewRun, runs: list[RunDir]) -> None:
 
 def follow(run: RunDir) -> None:
     """The active run, live: redrawn every second while a trainer holds it."""
-    running = run_status(run).get("state") in ("running", "starting")
-    st.fragment(live, run_every=1.0 if running else None)(run)
+    st.fragment(live, run_every=1.0 if is_training(run) else None)(run)
 
 
 def stale_state(run: RunDir, why: str) -> None:
