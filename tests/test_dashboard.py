@@ -65,11 +65,19 @@ def test_the_draw_entry_names_what_the_active_runs_images_are(runs_root):
         assert title in titles and not ({"Draw a digit", "Draw an input"} - {title}) & titles
 
 
+def _python(code: str, **env: str) -> str:
+    """Run `code` in a fresh Python in the project (nothing imported yet); its stdout, stripped."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=PROJECT, timeout=300, env={**os.environ, **env})
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 def test_scikit_learn_is_imported_after_the_first_page_not_before():
     """The landing page needs no scikit-learn (its numbers are kept on disk); the pages that read
     images with a classifier find it imported, by a thread started after the first page."""
-    import subprocess
-    import sys
     code = ("import sys, threading\n"
             "import ui.warm as w\n"
             "assert 'sklearn' not in sys.modules\n"
@@ -79,42 +87,29 @@ def test_scikit_learn_is_imported_after_the_first_page_not_before():
             "assert len(later) == 1, later\n"
             "later[0].join(120)\n"
             "print('sklearn.linear_model' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=PROJECT, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "True"
+    assert _python(code) == "True"
 
 
 def test_the_warm_up_builds_plotly_figures_without_waiting_for_pytorch():
     """ui.serve's warm-up builds the Latent page's figures holding PLOTLY_FIRST_USE, and the first
     page's hidden chart (which makes the browser fetch Plotly early) waits for that lock: that part
     must not import PyTorch (1-2 s on two busy cores)."""
-    import subprocess
-    import sys
     code = ("import sys\n"
             "from ui.serve import warm_plotly\n"
             "warm_plotly()\n"
             "print(sorted({'plotly', 'pandas', 'torch'} & set(sys.modules)))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=PROJECT, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "['pandas', 'plotly']"
+    assert _python(code) == "['pandas', 'plotly']"
 
 
 def test_the_warm_up_leaves_the_collector_on_and_what_it_loaded_frozen(shipped_root):
     """ui.serve's warm-up turns the garbage collector off while it imports; it must turn it back
     on, even when the default run cannot be read, and freeze what it loaded."""
-    import subprocess
-    import sys
     code = ("import gc\n"
             "from ui.serve import warm_up\n"
             "warm_up()\n"
             "print(gc.isenabled(), gc.get_freeze_count() > 100_000)\n")
     for root in (shipped_root, shipped_root / "no-such-folder"):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             cwd=PROJECT, timeout=300, env={**os.environ, "VAE_RUNS_ROOT": str(root)})
-        assert out.returncode == 0, out.stderr
-        assert out.stdout.strip() == "True True", root
+        assert _python(code, VAE_RUNS_ROOT=str(root)) == "True True", root
 
 
 def test_the_run_box_reads_a_run_from_an_older_label_of_it():
