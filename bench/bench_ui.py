@@ -172,11 +172,11 @@ def dashboard_round(browser, root: Path, k: int, out: dict, project: Path | None
             return
         _drawn(page, "Latent space")  # and every chart below the first
         for title in PAGES[:-1]:
-            out.setdefault(("cold", title), []).append(
+            out[("cold", title)].append(
                 _timed(_nav(page, title), lambda t=title: _drawn(page, t)))
-        out.setdefault(("cold", "Latent space"), []).append(out["start"][-1])
+        out[("cold", "Latent space")].append(out["start"][-1])
         for title in PAGES:
-            out.setdefault(("warm", title), []).append(
+            out[("warm", title)].append(
                 _timed(_nav(page, title), lambda t=title: _drawn(page, t)))
 
         _nav(page, "What mu and sigma mean")()
@@ -254,8 +254,6 @@ def rows(out: dict) -> list[tuple[str, str, str]]:
     ratio = [d / h for d, h in zip(out["start"], out["hello"])]
     empty = [d / h for d, h in zip(out["start_empty"], out["hello"])]
     torch_ratio = [t / h for t, h in zip(out["hello_torch"], out["hello"])]
-    if ("warm", PAGES[0]) not in out:  # --start-only
-        out = {**out, **{(w, t): [] for w in ("cold", "warm") for t in PAGES}}
     warm = [statistics.median(out[("warm", t)]) for t in PAGES if out[("warm", t)]]
     return [
         ("hello app: server start → chart drawn", fmt(out["hello"]), "(the floor)"),
@@ -299,7 +297,7 @@ def main() -> None:
     versions = {"now": None} if args.before is None else {"before": args.before, "now": None}
     outs = {v: {"start": [], "hello": [], "eps": [], "start_run": [], "start_step": [],
                 "resume": [], "sweep": [], "every_section": [], "start_empty": [],
-                "hello_torch": []}
+                "hello_torch": [], **{(w, t): [] for w in ("cold", "warm") for t in PAGES}}
             for v in versions}
     load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
