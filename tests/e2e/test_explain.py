@@ -75,15 +75,17 @@ def test_a_click_on_the_scatter_picks_that_input(page, app_url):
     # it opens on a 0 whose first draws all decode to a 0 (its number depends on the weights)
     expect(page.get_by_text(re.compile(r"^test image #\d+ \(its place in the test set, from 1\) "
                                        r"· class 0$"))).to_have_count(1, timeout=FIRST_OPEN_MS)
-    _wait_for_trace(page, "9")  # the test-set scatter, one trace per class
-    nth = page.locator(ZOOM).evaluate_all(
-        "gds => gds.findIndex(gd => (gd.data || []).some(t => t.name === '9'))")
-    scatter = page.locator(ZOOM).nth(nth)
-    scatter.scroll_into_view_if_needed()  # a click outside the viewport reaches nothing
     # The pixel of the class-9 point farthest from any other point (a click on two points within
-    # a marker's radius picks either), from plotly's own axes
-    target = scatter.evaluate("""gd => {
-        const L = gd._fullLayout, xa = L.xaxis, ya = L.yaxis, r = gd.getBoundingClientRect();
+    # a marker's radius picks either), from plotly's own axes. Asked again until the scatter is
+    # drawn: a chart's `data` is set before plotly has filled `_fullData`, and charts still
+    # mounting below shift their indexes, so the chart is found by its trace on each try.
+    target = page.wait_for_function("""sel => {
+        const gd = [...document.querySelectorAll(sel)]
+            .find(gd => (gd._fullData || []).some(t => t.name === '9' && t.x && t.x.length));
+        const L = gd && gd._fullLayout;
+        if (!L || !L._size || !L.xaxis || !L.xaxis.l2p) return null;
+        gd.scrollIntoView({block: 'center'});  // a click outside the viewport reaches nothing
+        const xa = L.xaxis, ya = L.yaxis, r = gd.getBoundingClientRect();
         const px = (t, i) => [r.left + L._size.l + xa.l2p(t.x[i]), r.top + L._size.t + ya.l2p(t.y[i])];
         const all = [];  // arrays decoded from base64
         for (const t of gd._fullData) if (t.mode === 'markers')
@@ -96,7 +98,7 @@ def test_a_click_on_the_scatter_picks_that_input(page, app_url):
             if (!best || gap > best.gap) best = {x, y, gap, index: t.customdata[i]};
         }
         return best;
-    }""")
+    }""", arg=ZOOM, timeout=FIRST_OPEN_MS).json_value()
     page.mouse.click(target["x"], target["y"])
     expect(page.get_by_text(f"test image #{target['index'] + 1} (its place in the test set, "
                             "from 1) · class 9")).to_have_count(
