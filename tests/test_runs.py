@@ -146,6 +146,8 @@ def test_snapshots_are_float16_and_load_as_float32(run):
     for (name, a), b in zip(last.state_dict().items(), snap.state_dict().values()):
         assert b.dtype == torch.float32
         torch.testing.assert_close(a, b, atol=2e-2, rtol=2e-3, msg=f"{name} differs")
+    # the bound written as a number (the run folder is read without PyTorch) is float16's own
+    assert vae.run.checkpoints.FLOAT16_MAX == float(torch.finfo(torch.float16).max)
 
 
 # ------------------------------------------------------------------------------ atomic writes
@@ -167,7 +169,8 @@ def test_save_weights_is_atomic(run, monkeypatch):
             f.write(b"half a file")
         raise OSError("disk full")
 
-    monkeypatch.setattr(vae.run.checkpoints, "save_file", half_then_crash)
+    import safetensors.torch  # what the run folder writes weights with, looked up at each save
+    monkeypatch.setattr(safetensors.torch, "save_file", half_then_crash)
     with pytest.raises(RunError, match="cannot be written: disk full"):  # words, not a traceback
         run.save_weights(model)
     assert run.weights_file.read_bytes() == before, "a failed save replaced the weights"

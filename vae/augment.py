@@ -13,9 +13,6 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-MAX_SHIFT = 4  # pixels; more would move a 28x28 digit out of its box
-
-
 def shift_offsets(n: int, k: int, seed: int, step: int) -> torch.Tensor:
     """(n, 2) integer offsets (dy, dx) in [-k, k] for the images of global step `step`."""
     gen = torch.Generator().manual_seed((seed * 1_000_003 + step) % (2**63 - 1))

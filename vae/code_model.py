@@ -24,29 +24,11 @@ import torch
 from torch import nn
 
 from .model import CODE_ARCH, Posterior, VAE, VAEConfig
+# who may run a model's code: no PyTorch needed to ask, so it lives in vae.trust
+from .trust import TRUST_ENV, CodeRefused, code_trusted, is_code_run, untrusted_reason  # noqa: F401
 
-TRUST_ENV = "VAE_TRUST_CODE"
 # Means are turned into logits for decode_logits; the clamp keeps an exact 0 or 1 finite.
 MEAN_CLAMP = 1e-6
-
-
-class CodeRefused(Exception):
-    """The module cannot be built, trusted or used; the message says why."""
-
-
-def code_trusted() -> bool:
-    """Whether the user allowed running imported code (VAE_TRUST_CODE=1)."""
-    return os.environ.get(TRUST_ENV) == "1"
-
-
-def is_code_run(config: VAEConfig) -> bool:
-    return config.arch == CODE_ARCH
-
-
-def untrusted_reason(module: str) -> str:
-    return (f"needs --trust-code: its model is the Python code {module}, and opening it runs that "
-            "code, which can do anything your account can. Start the dashboard with "
-            "`make run TRUST_CODE=1` (or VAE_TRUST_CODE=1) if you trust it.")
 
 
 def build_module(spec: str, folder: str | None = None) -> nn.Module:

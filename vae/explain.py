@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .losses import bits_per_dim, dims_by_kl, iwae_bound, log_importance_weights
+from .losses import bits_per_dim, iwae_bound, log_importance_weights
 from .model import VAE
-from .numeric import LOGVAR_MAX, LOGVAR_MIN, SIGMA_MAX, SIGMA_MIN, bounded_sigma  # noqa: F401
+from .numeric import (LOGVAR_MAX, LOGVAR_MIN, SIGMA_MAX, SIGMA_MIN, bounded_sigma,  # noqa: F401
+                      sigma_note, top_dims)
 
 # The line the learner quotes (Keras tutorials); z_log_sigma is log sigma^2 there.
 SEED_KL_LINE = ("kl_loss = - 0.5 * mean(1 + z_log_sigma - square(z_mean) - exp(z_log_sigma), "
@@ -31,25 +32,6 @@ def sigma_from_logvar(logvar) -> np.ndarray:
     """exp(logvar / 2) with logvar clamped to [LOGVAR_MIN, LOGVAR_MAX] first, as float32."""
     return np.exp(0.5 * np.clip(np.asarray(logvar, np.float64), LOGVAR_MIN, LOGVAR_MAX)
                   ).astype(np.float32)
-
-
-def sigma_note(sigma) -> str | None:
-    """A sentence for the page when some sigma lies outside [SIGMA_MIN, SIGMA_MAX], else None."""
-    sigma = np.asarray(sigma, np.float64)
-    if sigma.size == 0:
-        return None
-    parts = []
-    narrow = int((sigma < SIGMA_MIN).sum())
-    wide = int((sigma > SIGMA_MAX).sum())
-    if narrow:
-        parts.append(f"{narrow:,} of {sigma.size:,} sigmas are below {SIGMA_MIN:g} (the smallest "
-                     f"is {float(np.nanmin(sigma)):.1e}): there q(z|x) is a point, not a Gaussian, "
-                     f"and it is drawn {SIGMA_MIN:g} wide")
-    if wide:
-        parts.append(f"{wide:,} of {sigma.size:,} sigmas are above {SIGMA_MAX:g} (the largest is "
-                     f"{float(np.nanmax(sigma)):.1e}): there q(z|x) is flat over the whole plane, "
-                     f"and it is drawn {SIGMA_MAX:g} wide")
-    return "; ".join(parts) + "." if parts else None
 
 
 def _log_sigma(sigma) -> np.ndarray:
@@ -246,11 +228,6 @@ def aggregate_posterior(mu: np.ndarray, sigma: np.ndarray, grid: np.ndarray) -> 
         zz = (grid[None, :] - mu[:, d, None]) / sigma[:, d, None]
         out[d] = (np.exp(-0.5 * zz ** 2) / (sigma[:, d, None] * math.sqrt(2 * math.pi))).mean(0)
     return out
-
-
-def top_dims(kl_per_dim, k: int = 2) -> list[int]:
-    """The k dims that carry most information (largest KL), in dim order: the latent view's axes."""
-    return sorted(dims_by_kl(kl_per_dim)[:k])
 
 
 def prior_coverage(mu: np.ndarray, sigma: np.ndarray, n: int = 1000, seed: int = 0,

@@ -52,18 +52,14 @@ from .import_formats import (TOLERANCE, ImportRefused, _state_dict, build_model,
                              convert_module, convert_pythae, examples_reference, EXAMPLES_KEYS,
                              is_examples_checkpoint, load_safetensors_weights, load_torch_weights,
                              module_reference, pythae_reference, sha256_of)
+# the formats' names and a run's record of its import are read without PyTorch (vae.imported)
+from .imported import FORMATS, imported_from  # noqa: F401
 from .losses import evaluate
 from .model import CODE_ARCH, VAE, ConfigError, VAEConfig
 from .run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, validate_run_folder,
                   write_json_atomic)
 
 __all__ = ["FORMATS", "ImportRefused", "import_model", "imported_from", "main"]
-
-FORMATS = {
-    "pytorch-examples": "pytorch/examples vae/main.py checkpoint (a torch.save'd state_dict)",
-    "pythae": "pythae VAE or beta-VAE folder (model.pt + model_config.json, default MLP)",
-    "module": "your own nn.Module (--module pkg.mod:factory --weights FILE, --trust-code)",
-}
 
 # --- the import
 
@@ -269,15 +265,6 @@ def _write_run(root: Path, name: str, config: VAEConfig, dataset: str, data_dir:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return RunDir(root / name)
-
-
-def imported_from(run: RunDir) -> dict | None:
-    """The run's "imported_from" record, or None for a run this project trained."""
-    try:
-        record = run.read_raw_config().get("imported_from")
-    except RunError:
-        return None
-    return record if isinstance(record, dict) else None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,10 +1,11 @@
-"""Numbers about a posterior that need numpy alone: the bounds on sigma, the active-unit
-threshold, the order of dims by KL.
+"""Numbers about a posterior that need numpy alone: the bounds on sigma (and the sentence that
+says where they bit), the active-unit threshold, the order of dims by KL.
 
 Importable without PyTorch, so that the figure builders (ui.figures) import in a fraction of a
 second: a fresh server's warm-up builds Plotly's figure classes before PyTorch has loaded, and the
 first page's hidden chart, which makes the browser fetch Plotly early, waits for that and no more.
-vae.explain and vae.losses export these names too, for the engine's own use.
+The first page draws without PyTorch too (ui.cache.runs keeps its numbers on disk). vae.explain
+and vae.losses export these names too, for the engine's own use.
 """
 from __future__ import annotations
 
@@ -32,3 +33,27 @@ def bounded_sigma(sigma) -> np.ndarray:
 def dims_by_kl(kl_per_dim) -> list[int]:
     """Latent dims ordered by their KL, the most informative first; equal KLs keep dim order."""
     return [int(d) for d in np.argsort(-np.asarray(kl_per_dim, np.float64), kind="stable")]
+
+
+def top_dims(kl_per_dim, k: int = 2) -> list[int]:
+    """The k dims that carry most information (largest KL), in dim order: the latent view's axes."""
+    return sorted(dims_by_kl(kl_per_dim)[:k])
+
+
+def sigma_note(sigma) -> str | None:
+    """A sentence for the page when some sigma lies outside [SIGMA_MIN, SIGMA_MAX], else None."""
+    sigma = np.asarray(sigma, np.float64)
+    if sigma.size == 0:
+        return None
+    parts = []
+    narrow = int((sigma < SIGMA_MIN).sum())
+    wide = int((sigma > SIGMA_MAX).sum())
+    if narrow:
+        parts.append(f"{narrow:,} of {sigma.size:,} sigmas are below {SIGMA_MIN:g} (the smallest "
+                     f"is {float(np.nanmin(sigma)):.1e}): there q(z|x) is a point, not a Gaussian, "
+                     f"and it is drawn {SIGMA_MIN:g} wide")
+    if wide:
+        parts.append(f"{wide:,} of {sigma.size:,} sigmas are above {SIGMA_MAX:g} (the largest is "
+                     f"{float(np.nanmax(sigma)):.1e}): there q(z|x) is flat over the whole plane, "
+                     f"and it is drawn {SIGMA_MAX:g} wide")
+    return "; ".join(parts) + "." if parts else None

@@ -3,7 +3,7 @@ about runs whose model is imported code."""
 from __future__ import annotations
 
 from ui.forms.text import code, plain
-from vae.import_model import FORMATS, imported_from
+from vae.imported import FORMATS, imported_from
 from vae.run import RunDir
 
 

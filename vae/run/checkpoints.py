@@ -12,14 +12,21 @@ import re
 import stat
 from pathlib import Path
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save_file
+from typing import TYPE_CHECKING
 
-from ..code_model import CodeRefused, code_trusted, load_code_model
-from ..model import CODE_ARCH, VAE, VAEConfig, _is_int
+from safetensors import SafetensorError
+
+from ..model_config import CODE_ARCH, VAEConfig, _is_int
+from ..trust import CodeRefused, code_trusted
 from .files import MAX_JSON_BYTES, RunError, file_kind, write_atomic
+
+# PyTorch (and the model built on it) is imported where weights are read, written or built, not
+# with this module: a run folder's config, status and metrics are read without it, and the
+# dashboard's first page draws from numbers kept on disk before PyTorch has loaded.
+if TYPE_CHECKING:
+    import torch
+
+    from ..model import VAE
 
 # How save_snapshot names a snapshot: epochs run from 1 to 10,000 (TrainConfig), written with four
 # digits or more. The archive packs and imports exactly these names.
@@ -42,11 +49,15 @@ class Checkpoints:
     """Saving and loading weights and snapshots; part of RunDir (uses RunFiles and RunConfig)."""
 
     def save_weights(self, model: VAE) -> None:
+        from safetensors.torch import save_file
+
         self.inside(self.weights_file)
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         write_atomic(self.weights_file, lambda tmp: save_file(state, str(tmp)))
 
     def save_snapshot(self, model: VAE, epoch: int) -> None:
+        from safetensors.torch import save_file
+
         self.inside(self.snapshot_file(epoch))
         self.snapshot_dir.mkdir(exist_ok=True)
         state = {k: _snapshot_tensor(v) for k, v in model.state_dict().items()}
@@ -86,6 +97,9 @@ class Checkpoints:
     def check_weights(self, path: Path, config: VAEConfig) -> dict[str, torch.Tensor]:
         """The tensors of a weights file, once checked against config (names, shapes, float
         dtypes, size) and for NaN or infinity. RunError says what is wrong."""
+        import torch
+        from safetensors.torch import load as load_safetensors_bytes
+
         expected = _expected_shapes(config)
         limit = 4 * config.n_parameters + MAX_JSON_BYTES  # float32 data and a header
         try:
@@ -142,6 +156,8 @@ class Checkpoints:
                                f"(it has {self.snapshot_epochs() or 'none'}).") from exc
             raise RunError(f"{path} not found: the run has no weights yet.") from exc
         if config.arch == CODE_ARCH:
+            from ..code_model import load_code_model
+
             try:
                 model = load_code_model(config, self.read_raw_config().get("imported_from"),
                                         state)
@@ -150,18 +166,22 @@ class Checkpoints:
                     raise NeedsTrust(str(exc)) from exc
                 raise RunError(f"its model's own code fails: {exc}") from exc
             return model.to(device).eval()
+        from ..model import VAE
+
         model = VAE(config)
         model.load_state_dict({k: v.float() for k, v in state.items()})
         return model.to(device).eval()
 
 
-FLOAT16_MAX = float(torch.finfo(torch.float16).max)  # 65504
+FLOAT16_MAX = 65504.0  # float(torch.finfo(torch.float16).max)
 
 
 def _snapshot_tensor(tensor: torch.Tensor) -> torch.Tensor:
     """A snapshot keeps a tensor in float16 (half the bytes; replay draws need no more), except
     one holding a value beyond float16's ±65504, kept in float32: float16 would turn it into
     infinity, and the snapshot would load as damaged. Loading takes either (check_weights)."""
+    import torch
+
     tensor = tensor.detach().cpu()
     if tensor.is_floating_point() and tensor.numel() and float(tensor.abs().max()) > FLOAT16_MAX:
         return tensor.to(torch.float32).contiguous()
@@ -171,5 +191,9 @@ def _snapshot_tensor(tensor: torch.Tensor) -> torch.Tensor:
 def _expected_shapes(config: VAEConfig) -> dict[str, tuple[int, ...]] | None:
     if config.arch == CODE_ARCH:
         return None
+    import torch
+
+    from ..model import VAE
+
     with torch.device("meta"):  # shapes only: nothing is allocated
         return {k: tuple(v.shape) for k, v in VAE(config).state_dict().items()}

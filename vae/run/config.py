@@ -12,14 +12,14 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..augment import MAX_SHIFT
 from ..data import DATASETS
-from ..model import ConfigError, VAEConfig, _is_int, _is_real
+from ..model_config import ConfigError, VAEConfig, _is_int, _is_real
 from .files import MAX_JSON_BYTES, RunError, lexists, load_json, write_json_atomic
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_SEED = 2**32 - 1  # what torch and numpy both take; seed + 1 seeds the eps generator
 DATASET_NAMES = tuple(DATASETS)
+MAX_SHIFT = 4  # --shift (vae.augment), pixels; more would move a 28x28 digit out of its box
 
 if TYPE_CHECKING:
     from .rundir import RunDir

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from ..model import _is_int, _is_real
+from ..model_config import _is_int, _is_real
 from .files import MAX_METRICS_BYTES, RunError
 
 MAX_LINE_BYTES = 1 << 16

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 
-from ..model import _is_int, _is_real
+from ..model_config import _is_int, _is_real
 from .files import MAX_JSON_BYTES, RunError, load_json, write_json_atomic
 
 STATES = ("running", "finished", "stopped", "failed")
