@@ -31,9 +31,10 @@ with st.container(key="plotly_preload"):
         st.plotly_chart({"data": [{"type": "scatter", "x": [0], "y": [0]}], "layout": {"height": 10}},
                         key="plotly_preload_chart", config={"displayModeBar": False})
 
-# A fresh server's first visitor waits for PyTorch to import (seconds on a busy machine): say so
-# rather than show grey boxes. Later runs find the modules imported and show nothing.
-with st.spinner("Starting up: loading PyTorch and the model code…"):
+# A fresh server's first visitor waits for the dashboard's modules to import (a second or more on
+# a busy machine; PyTorch too where the first page must load its model): say so rather than show
+# grey boxes. Later runs find the modules imported and show nothing.
+with st.spinner("Starting up: loading the dashboard's code…"):
     from ui.cache.runs import (active_run, all_runs, missing_run, picked_run,  # noqa: E402
                               run_problems, run_status, runs_root, set_active_run)
     from ui.forms.draw import draw_title  # noqa: E402

@@ -75,19 +75,19 @@ def _python(code: str, **env: str) -> str:
     return out.stdout.strip()
 
 
-def test_scikit_learn_is_imported_after_the_first_page_not_before():
-    """The landing page needs no scikit-learn (its numbers are kept on disk); the pages that read
-    images with a classifier find it imported, by a thread started after the first page."""
+def test_pytorch_and_scikit_learn_are_imported_after_the_first_page_not_before():
+    """The landing page needs neither PyTorch nor scikit-learn (its numbers are kept on disk); the
+    other pages find them imported, by a thread started after the first page."""
     code = ("import sys, threading\n"
             "import ui.warm as w\n"
-            "assert 'sklearn' not in sys.modules\n"
+            "assert not {'sklearn', 'torch'} & set(sys.modules)\n"
             "w.IDLE_AFTER_FIRST_PAGE_S = 0\n"
             "w.after_first_page(); w.after_first_page()\n"
             "later = [t for t in threading.enumerate() if t.name == 'warm-later']\n"
             "assert len(later) == 1, later\n"
             "later[0].join(120)\n"
-            "print('sklearn.linear_model' in sys.modules)\n")
-    assert _python(code) == "True"
+            "print('sklearn.linear_model' in sys.modules, 'torch' in sys.modules)\n")
+    assert _python(code) == "True True"
 
 
 def test_the_warm_up_builds_plotly_figures_without_waiting_for_pytorch():
@@ -110,6 +110,31 @@ def test_the_warm_up_leaves_the_collector_on_and_what_it_loaded_frozen(shipped_r
             "print(gc.isenabled(), gc.get_freeze_count() > 100_000)\n")
     for root in (shipped_root, shipped_root / "no-such-folder"):
         assert _python(code, VAE_RUNS_ROOT=str(root)) == "True True", root
+
+
+def test_the_first_page_draws_without_pytorch_once_its_numbers_are_kept(shipped_root, tmp_path):
+    """The landing page (Latent space) reads the test set's encoding, its summary, the plane and
+    the 5-NN accuracy from the disk cache (vae.derived): a server started later draws it without
+    importing PyTorch (about a second of two busy cores), and its warm-up leaves PyTorch for after
+    the first page. Where nothing is kept, the warm-up imports PyTorch ahead of the page."""
+    env = {"VAE_RUNS_ROOT": str(shipped_root), "VAE_CACHE_DIR": str(tmp_path / "cache")}
+    warm = ("import sys\n"
+            "from ui.serve import _warm_up\n"
+            "_warm_up()\n"
+            "print('torch' in sys.modules)\n")
+    page = ("import sys\n"
+            "from streamlit.testing.v1 import AppTest\n"
+            "at = AppTest.from_file('dashboard.py', default_timeout=240)\n"
+            "at.query_params['run'] = 'mnist5k-2d'\n"
+            "at.run()\n"
+            "assert not at.exception, [e.value for e in at.exception]\n"
+            "assert [t.value for t in at.title] == ['Latent space'], at.title\n"
+            "assert any('latent_scatter' in c.proto.id for c in at.get('plotly_chart'))\n"
+            "print('torch' in sys.modules)\n")
+    assert _python(warm, **env) == "True", "nothing kept: PyTorch is loaded ahead of the page"
+    assert _python(page, **env) == "True", "the first server encodes the test set"
+    assert _python(warm, **env) == "False"
+    assert _python(page, **env) == "False", "a later server's first page imported PyTorch"
 
 
 def test_the_run_box_reads_a_run_from_an_older_label_of_it():

@@ -80,7 +80,8 @@ def test_the_latent_page_draws_the_same_plane_from_disk_in_a_fresh_session(cache
     first = run_page("latent", "mnist5k-2d")
     assert any(p.name.startswith("posterior-figure-") for p in cache.iterdir())
     assert any(p.name.startswith("knn-accuracy-") for p in cache.iterdir())
-    # a later server: nothing in memory, and nothing may be computed again
+    assert any(p.name.startswith("test-encoding-") for p in cache.iterdir())
+    # a later server: nothing in memory, and nothing may be computed again, nor the model loaded
     cache_data_api.get_data_cache_stats_provider().clear_all()
 
     def not_again(*_a, **_k):
@@ -88,6 +89,7 @@ def test_the_latent_page_draws_the_same_plane_from_disk_in_a_fresh_session(cache
     monkeypatch.setattr(latent_maps, "knn_accuracy", not_again)
     import ui.cache.runs as runs
     monkeypatch.setattr(runs, "posterior_figure", not_again)
+    monkeypatch.setattr(runs, "load_model", not_again)
     again = run_page("latent", "mnist5k-2d")
     assert _plane(again) == _plane(first)
     assert [m.value for m in again.markdown] == [m.value for m in first.markdown]
@@ -98,14 +100,17 @@ def test_the_latent_page_draws_the_same_plane_from_disk_in_a_fresh_session(cache
     monkeypatch.setenv("VAE_RUNS_ROOT", str(root))
     weights = root / "mnist5k-2d" / "model.safetensors"
     weights.write_bytes(weights.read_bytes())
-    before = len(list(cache.iterdir()))
+    before = list(cache.iterdir())
     cache_data_api.get_data_cache_stats_provider().clear_all()
     run_page("latent", "mnist5k-2d")
-    assert len(list(cache.iterdir())) == before
+    assert sorted(cache.iterdir()) == sorted(before)
     shutil.copy(DEFAULT_ROOT / "mnist5k-2d-ae" / "model.safetensors", weights)
     cache_data_api.get_data_cache_stats_provider().clear_all()
     changed = run_page("latent", "mnist5k-2d")
-    assert len(list(cache.iterdir())) == before + 2  # its own figure and its own accuracy
+    # its own figure, its own accuracy, and its own encodings of the test set (the plane's, and the
+    # 5-NN measure's, which asks for every test image)
+    assert sorted(p.name.split("-")[0] for p in cache.iterdir()) == sorted(
+        [p.name.split("-")[0] for p in before] + ["posterior", "knn", "test", "test"])
     assert _plane(changed) != _plane(first)
 
 
@@ -120,3 +125,33 @@ def test_arrays_come_back_as_numpy():
     assert trace["y"].dtype == np.int32
     assert trace["customdata"].shape == (3, 2)
     assert go.Figure(back).to_dict()["data"][0]["type"] == "scatter"
+
+
+def test_an_encoding_is_kept_for_the_latest_weights_of_a_run_that_is_not_training(
+        cache, tmp_path, monkeypatch):
+    """The test set's encoding is kept once per weights file, read back as the same arrays and
+    summary; a snapshot's is not kept, nor one taken while the trainer will replace the weights."""
+    from streamlit.runtime.caching import cache_data_api
+    import ui.cache.runs as runs
+    root = _copy_runs(tmp_path / "runs", ["mnist5k-2d"])
+    run = runs.RunDir(root / "mnist5k-2d")
+    kept = lambda: sorted(p.name for p in cache.glob("test-encoding-*"))  # noqa: E731
+    cache_data_api.get_data_cache_stats_provider().clear_all()
+    monkeypatch.setattr(runs, "is_training", lambda r: True)
+    first = runs.encode_test_set(run)
+    assert kept() == [], "kept while the trainer would replace the weights"
+    monkeypatch.setattr(runs, "is_training", lambda r: False)
+    runs.encode_test_set(run, epoch=run.snapshot_epochs()[0])
+    assert kept() == [], "a replay snapshot's encoding was kept"
+    cache_data_api.get_data_cache_stats_provider().clear_all()
+    runs.encode_test_set(run)
+    digest = derived.file_digest(run.weights_file)
+    assert len(kept()) == 1 and kept()[0].startswith(f"test-encoding-{digest[:16]}-")
+    assert derived.kept(derived.TEST_ENCODING, digest)
+    cache_data_api.get_data_cache_stats_provider().clear_all()
+    monkeypatch.setattr(runs, "load_model", lambda *a, **k: pytest.fail("loaded the model"))
+    again = runs.encode_test_set(run)
+    assert sorted(again) == sorted(first)
+    for name, value in first.items():
+        assert again[name].dtype == value.dtype, name
+        np.testing.assert_array_equal(again[name], value, err_msg=name)

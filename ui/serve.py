@@ -169,16 +169,23 @@ def warm_up() -> None:
 def _warm_up() -> None:
     warm_plotly()
     from ui.figures import curves
+    from vae import derived
     from vae.data import DatasetError, dataset_for
     from vae.run import RunDir, RunError
 
     curves.loss_curves_figure([])
     root = Path(os.environ.get("VAE_RUNS_ROOT") or DASHBOARD.parent / "checkpoints")
     try:
-        _, train_cfg = RunDir(root / "mnist5k-2d").read_config()
+        run = RunDir(root / "mnist5k-2d")
+        _, train_cfg = run.read_config()
         dataset_for(train_cfg)
     except (RunError, DatasetError, OSError, ValueError):
-        pass  # no default run here: the page says so itself
+        return  # no default run here: the page says so itself
+    # The first page draws from the test set's encoding kept on disk, without PyTorch; then
+    # PyTorch loads after it (ui.warm.after_first_page), not while it is drawn. Where none is kept
+    # (a first start, new weights) the page loads the model: PyTorch is imported now, meanwhile.
+    if not derived.kept(derived.TEST_ENCODING, derived.file_digest(run.weights_file) or ""):
+        import vae.model  # noqa: F401
 
 
 if __name__ == "__main__":

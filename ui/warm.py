@@ -6,15 +6,18 @@ lock; two threads doing that at once can meet a half-built module. ui.serve's wa
 its first figures holding this lock, and the dashboard's first chart waits for it (at once when
 there is no warm-up, as under a bare `streamlit run dashboard.py`).
 
-The landing page needs no scikit-learn when its numbers are kept on disk (vae.derived), but the
-explanation page, Generate and Rate and distortion read images with a pixel classifier, and
-importing scikit-learn takes 1.4 s. `after_first_page` imports it in a thread once the first page
-has been drawn and the server is idle, so a visitor's next page finds it imported."""
+The landing page needs neither PyTorch nor scikit-learn when its numbers are kept on disk
+(vae.derived), but every other page loads a model, and the explanation page, Generate and Rate and
+distortion read images with a pixel classifier: importing PyTorch takes about a second, and
+scikit-learn 1.4 s. `after_first_page` imports both in a thread once the first page has been drawn
+and the server is idle, so a visitor's next page finds them imported."""
 import threading
 import time
 
 PLOTLY_FIRST_USE = threading.Lock()
-IDLE_AFTER_FIRST_PAGE_S = 0.3  # the browser draws the first page on the other core
+# After the first page's script, the browser still draws it: Plotly's first use takes it 1-2 s of
+# CPU on two cores. PyTorch's import beside it made the first chart 0.3 s later (bench/README.md).
+IDLE_AFTER_FIRST_PAGE_S = 2.0
 _later = threading.Event()
 
 
@@ -28,6 +31,7 @@ def after_first_page() -> None:
 
 def _import_later() -> None:
     time.sleep(IDLE_AFTER_FIRST_PAGE_S)
+    import vae.explain  # noqa: F401  PyTorch and the model: the first page may have drawn without
     import sklearn.decomposition  # noqa: F401
     import sklearn.linear_model  # noqa: F401
     import sklearn.neighbors  # noqa: F401

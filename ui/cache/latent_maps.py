@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-import torch
 
 from ui.cache.runs import all_runs, dataset_key, encode_test_set, load_model, run_dataset, weights_mtime
 from vae import derived
@@ -45,6 +44,8 @@ def _knn(path: str, mtime: float, data_key: tuple) -> float:
     kept = derived.read("knn-accuracy", key) if key["weights"] is not None else None
     if isinstance(kept, float) and 0.0 <= kept <= 1.0:
         return kept
+    import torch  # only when no accuracy is kept: the first page draws without PyTorch
+
     model = load_model(run)
     data = run_dataset(run)
     with torch.no_grad():

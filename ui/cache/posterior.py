@@ -6,14 +6,16 @@ and puts a diagnosis into words. No Streamlit here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from vae.explain import top_dims
-from vae.losses import ACTIVE_UNIT_THRESHOLD, active_units_from_mu
-from vae.model import VAE, Posterior
+from vae.numeric import ACTIVE_UNIT_THRESHOLD, top_dims
 
+# PyTorch is imported by the functions that compute, not with this module: the first page reads
+# a LatentSummary kept on disk (ui.cache.runs) and needs none.
+if TYPE_CHECKING:
+    from vae.model import VAE
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class LatentSummary:
 
 
 def latent_summary(mu: np.ndarray, std: np.ndarray) -> LatentSummary:
+    import torch
+
+    from vae.losses import active_units_from_mu
+    from vae.model import Posterior
+
     mu_t = torch.as_tensor(np.asarray(mu, dtype=np.float32))
     std_t = torch.as_tensor(np.asarray(std, dtype=np.float64))
     # log sigma^2 from sigma in float64, sigma taken at float32's bounds where float32 rounded it
@@ -94,7 +101,6 @@ def pick_images(labels: np.ndarray, n: int, seed: int, classes=None) -> np.ndarr
     return np.sort(np.random.default_rng(seed).choice(pool, min(n, len(pool)), replace=False))
 
 
-@torch.no_grad()
 def reconstruct(model: VAE, x: np.ndarray, n_samples: int, seed: int) -> dict:
     """Mean and stochastic reconstructions of images x (B, C, H, W), with their errors.
 
@@ -103,6 +109,15 @@ def reconstruct(model: VAE, x: np.ndarray, n_samples: int, seed: int) -> dict:
     p(z)) in nats. Returns numpy arrays: mean (B, C, H, W), samples (B, S, C, H, W), z (B, S, D),
     mu, std (B, D), recon_mu (B,), recon_samples (B, S), kl (B,).
     """
+    import torch
+
+    with torch.no_grad():
+        return _reconstruct(model, x, n_samples, seed)
+
+
+def _reconstruct(model: VAE, x: np.ndarray, n_samples: int, seed: int) -> dict:
+    import torch
+
     xt = torch.from_numpy(np.array(x, dtype=np.float32))  # a copy: dataset arrays are read-only
     q = model.encode(xt)
     gen = torch.Generator().manual_seed(int(seed))

@@ -15,8 +15,8 @@ import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
-import torch
 
+from ui.cache.posterior import LatentSummary, latent_summary
 from ui.figures.curves import run_summary, runs_table
 from ui.figures.latent import posterior_figure
 from ui.forms.imported import imported_from, untrusted_note
@@ -25,7 +25,7 @@ from ui.style import table_height
 from vae.data import (CUSTOM, Dataset, DatasetError, binarized, data_options, dataset_stamp,
                       load_dataset)
 from vae import derived
-from vae.code_model import code_trusted, is_code_run
+from vae.trust import code_trusted, is_code_run
 from vae.launch import launch_status, pending_launches
 from vae.run import DEFAULT_ROOT, NeedsTrust, RunDir, RunError, list_runs
 
@@ -215,9 +215,49 @@ def run_dataset(run: RunDir) -> Dataset:
     return _dataset(*dataset_key(run))
 
 
+_PROJECT = Path(__file__).resolve().parents[2]
+# the code a test set's encoding comes from: one kept on disk is used only with this very code
+ENCODING_CODE = (_PROJECT / "vae" / "model.py", _PROJECT / "vae" / "model_config.py",
+                 _PROJECT / "vae" / "run" / "checkpoints.py", _PROJECT / "ui" / "cache" / "runs.py",
+                 _PROJECT / "ui" / "cache" / "posterior.py")
+SUMMARY = ("kl_per_dim", "var_mu", "active")  # LatentSummary's fields, kept with the encoding
+
+
+def _weights_path(run: RunDir, epoch: int | None) -> Path:
+    return run.weights_file if epoch is None else run.snapshot_dir / f"epoch_{epoch:04d}.safetensors"
+
+
+def _encoding_key(run: RunDir, epoch: int | None, max_points: int, data_key: tuple) -> dict | None:
+    """What a kept encoding of the run's test set is keyed on (vae.derived), or None where none is
+    kept: a replay snapshot's (the pages open on the latest weights: a run of 30 epochs would keep
+    30 encodings for one first page), or a model made of its own code (its code may change under
+    the same weights)."""
+    if epoch is not None:
+        return None
+    try:
+        config, _ = run.read_config()
+    except RunError:
+        return None  # loading says what is wrong
+    if is_code_run(config):
+        return None
+    return {"weights": derived.file_digest(run.weights_file), "model": config.to_dict(),
+            "max_points": max_points, "data": data_key, "code": derived.code_digest(*ENCODING_CODE)}
+
+
 @st.cache_data(max_entries=16, show_spinner="Encoding the test set…")
-def _encode(path: str, epoch: int | None, mtime: float, max_points: int, data_key: tuple) -> dict:
-    run = RunDir(path)
+def _encode(path: str, epoch: int | None, mtime: float, max_points: int, data_key: tuple,
+            trusted: bool) -> dict:
+    run = RunDir(path)  # trusted: a model made of code loads (and encodes) only when trusted
+    # Kept on disk (vae.derived), keyed on the weights' bytes: a server started later draws the
+    # first page from it without loading PyTorch. Same bytes, same config and code: the weights
+    # loaded and passed their checks when it was written. Tagged with the weights' digest, which
+    # ui.serve's warm-up looks for.
+    key = _encoding_key(run, epoch, max_points, data_key)
+    tag = key["weights"] if key is not None else None
+    if tag is not None and (kept := derived.read(derived.TEST_ENCODING, key, tag=tag)) is not None:
+        return arrays_back(kept)
+    import torch
+
     model = load_model(run, epoch)
     data = run_dataset(run)
     if data.image_shape != model.config.image_shape:
@@ -231,16 +271,37 @@ def _encode(path: str, epoch: int | None, mtime: float, max_points: int, data_ke
             q = model.encode(x[i:i + 2000])
             mus.append(q.mu)
             stds.append(q.std)
-    return {"mu": torch.cat(mus).numpy(), "std": torch.cat(stds).numpy(),
-            "labels": data.test_y[:n].copy(), "index": np.arange(n)}
+    enc = {"mu": torch.cat(mus).numpy(), "std": torch.cat(stds).numpy(),
+           "labels": data.test_y[:n].copy(), "index": np.arange(n)}
+    summary = latent_summary(enc["mu"], enc["std"])
+    enc.update((name, getattr(summary, name)) for name in SUMMARY)
+    # Not while the run trains (its next epoch replaces the weights: only the last are worth
+    # keeping), and only if the weights file still holds the bytes that were keyed.
+    if tag is not None and not is_training(run) and derived.file_digest(run.weights_file) == tag:
+        derived.write(derived.TEST_ENCODING, key, {k: _array_json(v) for k, v in enc.items()}, tag=tag)
+    return enc
+
+
+def _array_json(a: np.ndarray) -> dict:
+    """An array as plotly.io writes numpy to JSON (arrays_back reads it)."""
+    a = np.ascontiguousarray(a)
+    return {"dtype": a.dtype.str, "bdata": base64.b64encode(a.tobytes()).decode(),
+            "shape": list(a.shape)}
 
 
 def encode_test_set(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS) -> dict:
-    """mu and sigma (N, D) of up to `max_points` test images, with their labels and indices."""
-    return _encode(str(run.path), epoch, weights_mtime(run, epoch), max_points, dataset_key(run))
+    """mu and sigma (N, D) of up to `max_points` test images, with their labels and indices, and
+    the summary of q(z|x) over them (LatentSummary's fields)."""
+    return _encode(str(run.path), epoch, weights_mtime(run, epoch), max_points, dataset_key(run),
+                   code_trusted())
 
 
-_PROJECT = Path(__file__).resolve().parents[2]
+def encoded_summary(run: RunDir, epoch: int | None = None) -> LatentSummary:
+    """latent_summary of encode_test_set(run, epoch), computed once with the encoding."""
+    enc = encode_test_set(run, epoch)
+    return LatentSummary(*(enc[name] for name in SUMMARY))
+
+
 # the code a posterior figure is drawn by: a kept figure is used only with this very code
 FIGURE_CODE = (_PROJECT / "ui" / "figures", _PROJECT / "ui" / "style.py",
                _PROJECT / "vae" / "explain.py", _PROJECT / "vae" / "losses.py")
@@ -250,7 +311,7 @@ FIGURE_CODE = (_PROJECT / "ui" / "figures", _PROJECT / "ui" / "style.py",
 def _posterior_figure(path: str, epoch: int | None, mtime: float, max_points: int,
                       data_key: tuple, options: tuple) -> dict:
     run = RunDir(path)
-    weights = run.weights_file if epoch is None else run.snapshot_dir / f"epoch_{epoch:04d}.safetensors"
+    weights = _weights_path(run, epoch)
     # kept on disk too (vae.derived): a server started later draws its first page without
     # computing the density again
     key = {"weights": derived.file_digest(weights), "max_points": max_points,
@@ -258,7 +319,7 @@ def _posterior_figure(path: str, epoch: int | None, mtime: float, max_points: in
            "plotly": plotly.__version__}
     if key["weights"] is not None and (kept := derived.read("posterior-figure", key)) is not None:
         return arrays_back(kept)
-    enc = _encode(path, epoch, mtime, max_points, data_key)
+    enc = _encode(path, epoch, mtime, max_points, data_key, code_trusted())
     data = run_dataset(run)
     fig = posterior_figure(enc["mu"], enc["std"], enc["labels"], data.class_names,
                            index=enc["index"], **dict(options))
@@ -308,6 +369,17 @@ def _redraw_when_weights_saved(run: RunDir) -> None:
 
 def require_model(run: RunDir | None, epoch: int | None = None):
     """The run's model, or an explained stop of the page when there is none to show."""
+    return _require(run, lambda: load_model(run, epoch))
+
+
+def require_encoded(run: RunDir | None) -> dict:
+    """encode_test_set(run), or the same explained stop as require_model. For a page that needs
+    the model only when asked (the Latent page: a selection, a drawing): where the encoding of
+    these very weights is kept on disk, nothing loads the model or PyTorch."""
+    return _require(run, lambda: encode_test_set(run))
+
+
+def _require(run: RunDir | None, load):
     if run is None:
         st.info("There are no runs yet. Train one on the **Train** page, or copy a run folder into "
                 f"`{runs_root()}`.")
@@ -319,8 +391,9 @@ def require_model(run: RunDir | None, epoch: int | None = None):
         _redraw_when_weights_saved(run)
         st.stop()
     try:
-        model = load_model(run, epoch)
+        loaded = load()
         data = run_dataset(run)
+        config, _ = run.read_config()
     except NeedsTrust as exc:
         st.info(f"Run **{plain(run.name)}** {plain(exc.reason)}", icon=":material/lock:")
         st.stop()
@@ -330,9 +403,9 @@ def require_model(run: RunDir | None, epoch: int | None = None):
     except DatasetError as exc:
         st.error(f"The dataset of run **{plain(run.name)}** is not available: {plain(exc)}")
         st.stop()
-    if data.image_shape != model.config.image_shape:  # a copied-in config that lies
+    if data.image_shape != config.image_shape:  # a copied-in config that lies
         st.error(f"Run **{plain(run.name)}** cannot be opened: its model takes images of shape "
-                 f"{plain(model.config.image_shape)}, but its dataset has images of shape "
+                 f"{plain(config.image_shape)}, but its dataset has images of shape "
                  f"{plain(data.image_shape)}.")
         st.stop()
-    return model
+    return loaded

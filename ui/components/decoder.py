@@ -33,15 +33,19 @@ import weakref
 from pathlib import Path
 
 import numpy as np
+from typing import TYPE_CHECKING
+
 import streamlit as st
-import torch
-from torch import nn
 
 from ui.components.hover_images import sprite_sheet
 from ui.figures.images import auto_scale, png_bytes
 from ui.style import class_colours
-from vae.code_model import CodeVAE
-from vae.losses import dims_by_kl
+from vae.numeric import dims_by_kl
+
+# PyTorch is imported where a model is read, not with this module: the Latent page imports it
+# for the drawing's overlay and draws its first view without PyTorch (ui.cache.runs).
+if TYPE_CHECKING:
+    from torch import nn
 
 MAGIC = b"VAEW"
 ASSETS = Path(__file__).resolve().parent
@@ -55,6 +59,8 @@ SERVER_DECODE_NOTE = (
 
 def runs_in_browser(model: nn.Module) -> bool:
     """Whether the browser can run this model: this engine's layers, not imported Python code."""
+    from vae.code_model import CodeVAE
+
     return not isinstance(model, CodeVAE)
 
 
@@ -72,6 +78,8 @@ def decoder_layers(model: nn.Module) -> list[tuple[str, dict]]:
 def layer_steps(modules, what: str = "decoder") -> list[tuple[str, dict]]:
     """Modules as (kind, tensors-and-shapes) steps the browser runs (decoder_core.js's
     vaeMakeLayers); raises for a layer it does not know."""
+    from torch import nn
+
     steps = []
     for layer in modules:
         if isinstance(layer, nn.Linear):
@@ -107,6 +115,8 @@ def encode_payload(model: nn.Module, scatter: dict | None = None, encoder: bool 
     `scatter` is {"mu": (N, D), "labels": (N,), "class_names": [...]}, optionally with
     "images": (N, C, H, W) in [0, 1], sent as one PNG sprite sheet (ui.components.hover_images).
     """
+    import torch
+
     blobs: list[bytes] = []
     offset = 0
 
@@ -397,6 +407,8 @@ def _server_explorer(model: nn.Module, key: str, current: np.ndarray, order: lis
         if len(order) > SERVER_SLIDERS:
             st.caption(f"The other {len(order) - SERVER_SLIDERS} dims stay at their values.")
     st.session_state[_z_key(key)] = [float(v) for v in z]
+    import torch
+
     with torch.no_grad():
         image = model.decode_mean(torch.tensor(z, dtype=torch.float32)[None])[0].numpy()
     side = int(model.config.image_shape[1])

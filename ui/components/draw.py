@@ -16,13 +16,18 @@ import math
 import zlib
 
 import numpy as np
+from typing import TYPE_CHECKING
+
 import streamlit as st
-import torch
-from torch import nn
 
 from ui.components.decoder import _assets_component, _read, model_payload, slider_ranges
 from ui.style import class_colours, same_scatter_type
-from vae.losses import dims_by_kl
+from vae.numeric import dims_by_kl
+
+# PyTorch only where a drawing is encoded: the Latent page imports this module and draws its first
+# view without PyTorch (ui.cache.runs).
+if TYPE_CHECKING:
+    from torch import nn
 
 DRAWN_KEY = "drawn_input"  # (C, H, W) float32 in [0, 1] (k / 255): the drawing or converted upload
 DRAWN_SOURCE_KEY = "drawn_input_source"  # how it was made, in words ("your drawing", "photo.png")
@@ -88,10 +93,12 @@ def drawn_id(x: np.ndarray) -> int:
     return 10**7 + zlib.crc32(np.ascontiguousarray(x, np.float32).tobytes()) % 10**7
 
 
-@torch.no_grad()
 def encode_drawn(model: nn.Module, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mu, sigma), each (D,), of one input (C, H, W) by torch."""
-    q = model.encode(torch.from_numpy(np.array(x, np.float32)[None]))
+    import torch
+
+    with torch.no_grad():
+        q = model.encode(torch.from_numpy(np.array(x, np.float32)[None]))
     return q.mu[0].numpy(), q.std[0].numpy()
 
 

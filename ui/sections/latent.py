@@ -15,11 +15,10 @@ from ui.forms.text import plain
 from ui.style import export_config
 from ui.cache.latent_maps import (K_NEIGHBOURS, TSNE_MAX_POINTS, run_knn_accuracy, run_tsne,
                                   wide_run_for)
-from ui.cache.posterior import diagnosis, latent_summary, reconstruct
-from ui.cache.runs import (cached_posterior_figure, dataset_key, encode_test_set, run_status,
-                           set_active_run)
-from vae.explain import sigma_note
-from vae.losses import ACTIVE_UNIT_THRESHOLD, dims_by_kl
+from ui.cache.posterior import diagnosis, reconstruct
+from ui.cache.runs import (cached_posterior_figure, dataset_key, encode_test_set, encoded_summary,
+                           load_model, run_status, set_active_run)
+from vae.numeric import ACTIVE_UNIT_THRESHOLD, dims_by_kl, sigma_note
 
 MAX_ELLIPSES = 500
 MAX_SHOWN = 6
@@ -58,11 +57,9 @@ def live_diagnosis(run, beta: float) -> None:
 
     @st.fragment(run_every=2.0 if running else None)
     def notes() -> None:
-        enc = encode_test_set(run)
-        summary = latent_summary(enc["mu"], enc["std"])
-        for level, message in diagnosis(summary, beta):
+        for level, message in diagnosis(encoded_summary(run), beta):
             getattr(st, level)(message)
-        if (note := sigma_note(enc["std"])) is not None:
+        if (note := sigma_note(encode_test_set(run)["std"])) is not None:
             st.info(note, icon=":material/straighten:")
 
     notes()
@@ -123,8 +120,9 @@ def controls(summary, n: int, d: int) -> View:
     return View(view, dims, ellipses, show_prior, show_density, show_images)
 
 
-def plane(left, run, model, data, enc, n: int, d: int, v: View) -> list:
-    """The plane (or t-SNE map) in the left three quarters; returns the selected test indices."""
+def plane(left, run, config, data, enc, n: int, d: int, v: View) -> list:
+    """The plane (or t-SNE map) in the left three quarters; returns the selected test indices.
+    The model is loaded only to place a drawing on it."""
     view, dims, ellipses = v.view, v.dims, v.ellipses
     show_prior, show_density, show_images = v.show_prior, v.show_density, v.show_images
     with left:
@@ -153,9 +151,9 @@ def plane(left, run, model, data, enc, n: int, d: int, v: View) -> list:
                                           max_ellipses=MAX_ELLIPSES, show_prior=show_prior,
                                           show_density=show_density, height=SCATTER_HEIGHT,
                                           title=f"{run.name} · {data.name}: q(z|x) of {n:,} test images")
-            drawn = drawn_input(model.config.image_shape)  # kept by the Draw page
+            drawn = drawn_input(config.image_shape)  # kept by the Draw page
             if drawn is not None:
-                drawn_overlay(fig, *encode_drawn(model, drawn), dims=dims, projection=view,
+                drawn_overlay(fig, *encode_drawn(load_model(run), drawn), dims=dims, projection=view,
                               codes_mu=enc["mu"], label=drawn_source())
             event = st.plotly_chart(fig, theme="streamlit", on_select="rerun", key="latent_scatter",
                                     selection_mode=("points", "box", "lasso"),
@@ -171,8 +169,9 @@ def plane(left, run, model, data, enc, n: int, d: int, v: View) -> list:
     return selected
 
 
-def selection(model, data, enc, selected: list) -> None:
-    """Each selected image, its mean reconstruction and decodes of z ~ q(z|x)."""
+def selection(run, data, enc, selected: list) -> None:
+    """Each selected image, its mean reconstruction and decodes of z ~ q(z|x) (the model is
+    loaded once something is selected)."""
     if not selected:
         st.subheader("Select points")
         st.markdown("Click a dot or draw a box or lasso around some. Here you will see each "
@@ -184,7 +183,7 @@ def selection(model, data, enc, selected: list) -> None:
             f", first {MAX_SHOWN} shown" if len(selected) > MAX_SHOWN else ""))
         st.caption(f"Each row: x · decode(mu) · {N_SAMPLES} decodes of z ~ q(z|x)")
         x = data.test_x[shown]
-        rec = reconstruct(model, x, N_SAMPLES, seed=0)
+        rec = reconstruct(load_model(run), x, N_SAMPLES, seed=0)
         scale = auto_scale(x.shape[-2], target_px=56)
         for k, i in enumerate(shown):
             row = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k]])
@@ -200,8 +199,7 @@ def kl_section(run, beta: float = 1.0) -> None:
     @st.fragment(run_every=2.0 if running else None)
     def kl_live() -> None:
         """Re-encoded after each epoch while the run trains (the cache follows the weights file)."""
-        fresh = encode_test_set(run)
-        live = latent_summary(fresh["mu"], fresh["std"])
+        live = encoded_summary(run)
         st.subheader("What the KL term does to each latent dim" if beta != 0 else
                      "The KL of each latent dim (measured: β = 0 did not train it)")
         kl_fig = kl_per_dim_figure(live.kl_per_dim, live.var_mu)
