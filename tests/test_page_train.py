@@ -140,3 +140,30 @@ def test_a_one_epoch_run_is_said_to_have_finished_one_epoch(scratch_root):
     at.run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Finished 1 epoch; test -ELBO 190.00 nats/image."]
+
+
+def test_a_changed_state_redraws_the_page_before_any_button_is_drawn(scratch_root, monkeypatch):
+    """The live section is a fragment; when the run's state changes, the whole page is redrawn.
+    That happens before the fragment draws the run's buttons: a Resume drawn by the fragment run
+    that the page's rerun then replaced was a button of a fragment the server no longer had, and
+    a click on it in between was lost (seen under load: the server logged "Couldn't find
+    fragment"). So every time the controls are drawn, the state they are drawn for is the one the
+    page was last drawn for."""
+    import streamlit as st
+
+    import ui.sections.train as train
+    drawn = []
+    controls = train._state_controls
+
+    def recording(run, status, state, done):
+        drawn.append((state, st.session_state["_live_state"][run.name]))
+        controls(run, status, state, done)
+
+    monkeypatch.setattr(train, "_state_controls", recording)
+    at = page()
+    at.query_params["run"] = "mnist5k-2d"
+    at.session_state["_live_state"] = {"mnist5k-2d": "running"}  # the page last drew it training
+    at.run()
+    assert not at.exception
+    assert drawn and all(state == seen for state, seen in drawn), drawn
+    assert [s.value for s in at.success if "Finished" in s.value]

@@ -153,6 +153,15 @@ def live(run: RunDir) -> None:
             return
         status = run.read_status()  # a failed resume: the run is as it was
     state = status.get("state", "new")
+    seen = st.session_state.setdefault("_live_state", {})
+    if seen.get(run.name) not in (None, state):
+        # The run's state changed: redraw the whole page (its buttons, the refresh rate), before
+        # this fragment run draws anything. A button drawn now would belong to this fragment run,
+        # which the page's rerun replaces: a click on it in between reached a fragment the server
+        # no longer had, and was lost ("Couldn't find fragment"; a Resume under load).
+        seen[run.name] = state
+        st.rerun()
+    seen[run.name] = state
     rows = run.read_metrics() if run.path.exists() else []
     done = epochs_done(rows)
     _state_controls(run, status, state, done)
@@ -187,10 +196,6 @@ def live(run: RunDir) -> None:
                             config=export_config(run.name, "latent"),
                             theme="streamlit")
             st.caption(train_form.posterior_caption(bool(no_curves_note(run)), done))
-    if st.session_state.get("_live_state", {}).get(run.name) not in (None, state):
-        st.session_state["_live_state"][run.name] = state
-        st.rerun()  # the run's state changed: redraw the whole page (buttons, refresh rate)
-    st.session_state.setdefault("_live_state", {})[run.name] = state
 
 
 def _state_controls(run: RunDir, status: dict, state: str, done: int) -> None:
