@@ -23,7 +23,7 @@ import sys
 import torch
 from torch import nn
 
-from .model import CODE_ARCH, Posterior, VAE, VAEConfig
+from .model import Posterior, VAE, VAEConfig
 # who may run a model's code: no PyTorch needed to ask, so it lives in vae.trust
 from .trust import TRUST_ENV, CodeRefused, code_trusted, is_code_run, untrusted_reason  # noqa: F401
 
