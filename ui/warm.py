@@ -15,9 +15,10 @@ import threading
 import time
 
 PLOTLY_FIRST_USE = threading.Lock()
-# After the first page's script, the browser still draws it: Plotly's first use takes it 1-2 s of
-# CPU on two cores. PyTorch's import beside it made the first chart 0.3 s later (bench/README.md).
-IDLE_AFTER_FIRST_PAGE_S = 2.0
+# After the first page's script the browser still draws it (Plotly's first use: 1-2 s of CPU on
+# two cores), and PyTorch's import beside it slows that. Waiting 2 s made the first chart 0.3 s
+# sooner, but a page clicked at once then waited for the import: 1.3 s -> 2.8 s (bench/README.md).
+IDLE_AFTER_FIRST_PAGE_S = 0.3
 _later = threading.Event()
 
 
