@@ -112,23 +112,17 @@ def reconstruct(model: VAE, x: np.ndarray, n_samples: int, seed: int) -> dict:
     import torch
 
     with torch.no_grad():
-        return _reconstruct(model, x, n_samples, seed)
-
-
-def _reconstruct(model: VAE, x: np.ndarray, n_samples: int, seed: int) -> dict:
-    import torch
-
-    xt = torch.from_numpy(np.array(x, dtype=np.float32))  # a copy: dataset arrays are read-only
-    q = model.encode(xt)
-    gen = torch.Generator().manual_seed(int(seed))
-    z = q.sample(n_samples, generator=gen).transpose(0, 1)  # (B, S, D)
-    out_mu = model.decode_logits(q.mu)
-    out_z = model.decode_logits(z)
-    return {
-        "mean": torch.sigmoid(out_mu).numpy(),
-        "samples": torch.sigmoid(out_z).numpy(),
-        "z": z.numpy(), "mu": q.mu.numpy(), "std": q.std.numpy(),
-        "recon_mu": (-model.log_likelihood(xt, out_mu)).numpy(),
-        "recon_samples": (-model.log_likelihood(xt[:, None], out_z)).numpy(),
-        "kl": q.kl().sum(-1).numpy(),
-    }
+        xt = torch.from_numpy(np.array(x, dtype=np.float32))  # a copy: dataset arrays are read-only
+        q = model.encode(xt)
+        gen = torch.Generator().manual_seed(int(seed))
+        z = q.sample(n_samples, generator=gen).transpose(0, 1)  # (B, S, D)
+        out_mu = model.decode_logits(q.mu)
+        out_z = model.decode_logits(z)
+        return {
+            "mean": torch.sigmoid(out_mu).numpy(),
+            "samples": torch.sigmoid(out_z).numpy(),
+            "z": z.numpy(), "mu": q.mu.numpy(), "std": q.std.numpy(),
+            "recon_mu": (-model.log_likelihood(xt, out_mu)).numpy(),
+            "recon_samples": (-model.log_likelihood(xt[:, None], out_z)).numpy(),
+            "kl": q.kl().sum(-1).numpy(),
+        }

@@ -31,10 +31,9 @@ import json
 import struct
 import weakref
 from pathlib import Path
-
-import numpy as np
 from typing import TYPE_CHECKING
 
+import numpy as np
 import streamlit as st
 
 from ui.components.hover_images import sprite_sheet

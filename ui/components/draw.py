@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import math
 import zlib
-
-import numpy as np
 from typing import TYPE_CHECKING
 
+import numpy as np
 import streamlit as st
 
 from ui.components.decoder import _assets_component, _read, model_payload, slider_ranges

@@ -11,7 +11,6 @@ import os
 import re
 import stat
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from safetensors import SafetensorError
