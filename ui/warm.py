@@ -9,14 +9,14 @@ there is no warm-up, as under a bare `streamlit run dashboard.py`).
 The landing page needs neither PyTorch nor scikit-learn when its numbers are kept on disk
 (vae.derived), but every other page loads a model, and the explanation page, Generate and Rate and
 distortion read images with a pixel classifier: importing PyTorch takes about a second, and
-scikit-learn 1.4 s. `after_first_page` imports both in a thread once the first page has been drawn
-and the server is idle, so a visitor's next page finds them imported."""
+scikit-learn 1.4 s. `after_first_page` imports both in a thread once the first page's script has
+run, so a visitor's next page finds them imported."""
 import threading
 import time
 
 PLOTLY_FIRST_USE = threading.Lock()
 # After the first page's script the browser still draws it (Plotly's first use: 1-2 s of CPU on
-# two cores), and PyTorch's import beside it slows that. Waiting 2 s made the first chart 0.3 s
+# two cores), and PyTorch's import beside it slows that. Waiting 2 s made the first chart 0.3-0.8 s
 # sooner, but a page clicked at once then waited for the import: 1.3 s -> 2.8 s (bench/README.md).
 IDLE_AFTER_FIRST_PAGE_S = 0.3
 _later = threading.Event()
