@@ -118,11 +118,11 @@ def test_the_first_page_draws_without_pytorch_once_its_numbers_are_kept(shipped_
     importing PyTorch (about a second of two busy cores), and its warm-up leaves PyTorch for after
     the first page. Where nothing is kept, the warm-up imports PyTorch ahead of the page."""
     env = {"VAE_RUNS_ROOT": str(shipped_root), "VAE_CACHE_DIR": str(tmp_path / "cache")}
-    warm = ("import sys\n"
+    # a server's warm-up, then its first page, each time in a fresh interpreter
+    code = ("import sys\n"
             "from ui.serve import _warm_up\n"
             "_warm_up()\n"
-            "print('torch' in sys.modules)\n")
-    page = ("import sys\n"
+            "warmed = 'torch' in sys.modules\n"
             "from streamlit.testing.v1 import AppTest\n"
             "at = AppTest.from_file('dashboard.py', default_timeout=240)\n"
             "at.query_params['run'] = 'mnist5k-2d'\n"
@@ -130,11 +130,11 @@ def test_the_first_page_draws_without_pytorch_once_its_numbers_are_kept(shipped_
             "assert not at.exception, [e.value for e in at.exception]\n"
             "assert [t.value for t in at.title] == ['Latent space'], at.title\n"
             "assert any('latent_scatter' in c.proto.id for c in at.get('plotly_chart'))\n"
-            "print('torch' in sys.modules)\n")
-    assert _python(warm, **env) == "True", "nothing kept: PyTorch is loaded ahead of the page"
-    assert _python(page, **env) == "True", "the first server encodes the test set"
-    assert _python(warm, **env) == "False"
-    assert _python(page, **env) == "False", "a later server's first page imported PyTorch"
+            "print(warmed, 'torch' in sys.modules)\n")
+    # nothing kept: the warm-up loads PyTorch ahead of the page, which encodes the test set
+    assert _python(code, **env) == "True True"
+    # a later server: neither its warm-up nor its first page imports PyTorch
+    assert _python(code, **env) == "False False"
 
 
 def test_the_run_box_reads_a_run_from_an_older_label_of_it():
