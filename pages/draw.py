@@ -3,8 +3,7 @@ your browser on every frame of the stroke, over the test set's posterior means."
 import numpy as np
 import streamlit as st
 
-from ui.cache.posterior import latent_summary
-from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
+from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset, summary_of
 from ui.components.decoder import runs_in_browser
 from ui.components.draw import draw_input, drawn_input, drawn_source, set_drawn_input
 from ui.figures.images import png_bytes
@@ -23,7 +22,7 @@ digits = train_cfg.dataset in DIGIT_DATASETS
 st.title(draw_title(train_cfg.dataset))
 st.caption(words_caption(["mu-sigma", "q", "kl", "eps", "nats"]))
 codes = encode_test_set(run)
-summary = latent_summary(codes["mu"], codes["std"])
+summary = summary_of(codes)
 shape = tuple(model.config.image_shape)
 D = model.config.latent_dim
 try:

@@ -5,8 +5,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from ui.cache.posterior import latent_summary
-from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset
+from ui.cache.runs import active_run, encode_test_set, require_model, run_dataset, summary_of
 from ui.components.decoder import (format_z, latent_explorer, parse_z, runs_in_browser,
                                    set_explorer_z)
 from ui.components.draw import drawn_input, drawn_source, encode_drawn
@@ -23,7 +22,7 @@ data = run_dataset(run)
 codes = encode_test_set(run)
 D = model.config.latent_dim
 mu, labels, names = codes["mu"], codes["labels"], data.class_names
-summary = latent_summary(mu, codes["std"])
+summary = summary_of(codes)
 kl, active = summary.kl_per_dim, summary.active
 order = dims_by_kl(kl)
 key = f"generate::{run.name}"

@@ -5,7 +5,7 @@ the model only for a selection or a drawing: its first view is drawn from the te
 which is kept on disk per weights file (the dashboard's first page, drawn without PyTorch)."""
 import streamlit as st
 
-from ui.cache.runs import active_run, encoded_summary, require_encoded, run_dataset
+from ui.cache.runs import active_run, require_encoded, run_dataset, summary_of
 from ui.sections import latent as section
 from ui.forms.glossary import words_caption
 
@@ -22,7 +22,7 @@ n, d = enc["mu"].shape
 section.intro(config.beta)
 section.live_diagnosis(run, config.beta)  # follows a training run, like the KL chart below
 section.plane_limit_box(run, data, d)
-view = section.controls(encoded_summary(run), n, d)
+view = section.controls(summary_of(enc), n, d)
 left, right = st.columns([3, 1], gap="medium")
 selected = section.plane(left, run, config, data, enc, n, d, view)
 with right:

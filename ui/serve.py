@@ -147,8 +147,8 @@ def warm_plotly() -> None:
 
 def warm_up() -> None:
     """Import and load what the first page needs, outside any script run: Plotly's figure classes
-    first (warm_plotly), then PyTorch and the engine, and the default run's dataset (vae.data
-    keeps it, so the page's st.cache_resource finds it).
+    first (warm_plotly), then the engine, the default run's dataset (vae.data keeps it, so the
+    page's st.cache_resource finds it), and PyTorch where the page will need it (_warm_up).
 
     What it loads lives as long as the server: hundreds of thousands of objects (PyTorch, Plotly's
     validators) that every full collection would walk again, holding the GIL, while the first

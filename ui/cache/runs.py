@@ -296,9 +296,9 @@ def encode_test_set(run: RunDir, epoch: int | None = None, max_points: int = MAX
                    code_trusted())
 
 
-def encoded_summary(run: RunDir, epoch: int | None = None) -> LatentSummary:
-    """latent_summary of encode_test_set(run, epoch), computed once with the encoding."""
-    enc = encode_test_set(run, epoch)
+def summary_of(enc: dict) -> LatentSummary:
+    """latent_summary of an encode_test_set result, computed once with the encoding and kept with
+    it: a page reads it instead of computing it again on every rerun."""
     return LatentSummary(*(enc[name] for name in SUMMARY))
 
 

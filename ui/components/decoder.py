@@ -17,7 +17,7 @@ then a sigmoid, so both the MLP and the conv architectures of vae/model.py run i
 Use from any page (the key must be unique on the page)::
 
     codes = encode_test_set(run)
-    summary = latent_summary(codes["mu"], codes["std"])  # ui.cache.posterior
+    summary = summary_of(codes)  # ui.cache.runs
     z = latent_explorer(model, key="explain-z", kl_per_dim=summary.kl_per_dim,
                         active=summary.active,
                         scatter={"mu": codes["mu"], "labels": codes["labels"],

@@ -14,9 +14,8 @@ import streamlit as st
 
 from ui.background import result_or_progress
 from ui.cache import explain as cached
-from ui.cache.posterior import latent_summary
 from ui.cache.quality import prior_share
-from ui.cache.runs import all_runs, dataset_key, encode_test_set
+from ui.cache.runs import all_runs, dataset_key, encode_test_set, summary_of
 from ui.components.decoder import latent_explorer, runs_in_browser, set_explorer_z
 from ui.components.draw import drawn_id, drawn_input, drawn_source
 from ui.components import kl_calculator as calculator
@@ -171,7 +170,7 @@ def latent_axes(page: Page):
     set's latent summary, dims)."""
     st.header("2 · z = mu + sigma · eps: the random part")
     D = page.latent_dim
-    summary = latent_summary(page.enc["mu"], page.enc["std"])
+    summary = summary_of(page.enc)
     default_dims = ex.top_dims(summary.kl_per_dim)
     if D > 2:
         d1, d2 = st.columns(2)

@@ -16,8 +16,8 @@ from ui.style import export_config
 from ui.cache.latent_maps import (K_NEIGHBOURS, TSNE_MAX_POINTS, run_knn_accuracy, run_tsne,
                                   wide_run_for)
 from ui.cache.posterior import diagnosis, reconstruct
-from ui.cache.runs import (cached_posterior_figure, dataset_key, encode_test_set, encoded_summary,
-                           load_model, run_status, set_active_run)
+from ui.cache.runs import (cached_posterior_figure, dataset_key, encode_test_set, load_model,
+                           run_status, set_active_run, summary_of)
 from vae.numeric import ACTIVE_UNIT_THRESHOLD, dims_by_kl, sigma_note
 
 MAX_ELLIPSES = 500
@@ -57,9 +57,10 @@ def live_diagnosis(run, beta: float) -> None:
 
     @st.fragment(run_every=2.0 if running else None)
     def notes() -> None:
-        for level, message in diagnosis(encoded_summary(run), beta):
+        enc = encode_test_set(run)
+        for level, message in diagnosis(summary_of(enc), beta):
             getattr(st, level)(message)
-        if (note := sigma_note(encode_test_set(run)["std"])) is not None:
+        if (note := sigma_note(enc["std"])) is not None:
             st.info(note, icon=":material/straighten:")
 
     notes()
@@ -199,7 +200,7 @@ def kl_section(run, beta: float = 1.0) -> None:
     @st.fragment(run_every=2.0 if running else None)
     def kl_live() -> None:
         """Re-encoded after each epoch while the run trains (the cache follows the weights file)."""
-        live = encoded_summary(run)
+        live = summary_of(encode_test_set(run))
         st.subheader("What the KL term does to each latent dim" if beta != 0 else
                      "The KL of each latent dim (measured: β = 0 did not train it)")
         kl_fig = kl_per_dim_figure(live.kl_per_dim, live.var_mu)

@@ -8,8 +8,7 @@ import streamlit as st
 
 from ui.cache import explain as cached
 from ui.cache.quality import prior_share, real_share
-from ui.cache.posterior import latent_summary
-from ui.cache.runs import all_runs, encode_test_set, run_dataset, run_status, runs_root
+from ui.cache.runs import all_runs, encode_test_set, run_dataset, run_status, runs_root, summary_of
 from ui.figures import beta as bf
 from ui.figures import explain as figs
 from ui.forms import rate_distortion as rd
@@ -109,8 +108,7 @@ def family(members: list[vb.Member]) -> None:
     st.markdown(rd.family_sentence(first, last))
     betas = [m.point.beta for m in members]
     # One active-unit test for the bars and the heatmap: each model's test-set codes now
-    active = [latent_summary(e["mu"], e["std"]).active
-              for e in (encode_test_set(m.run) for m in members)]
+    active = [summary_of(encode_test_set(m.run)).active for m in members]
     c1, c2 = st.columns(2)
     c1.plotly_chart(bf.active_units_figure(betas, [int(a.sum()) for a in active], D,
                                            [m.point.kl for m in members]),

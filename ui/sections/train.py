@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ui.cache.runs import (cached_posterior_figure, encode_test_set, is_training, run_dataset,
-                           run_status, runs_root, set_active_run)
-from ui.cache.posterior import latent_summary
+                           run_status, runs_root, set_active_run, summary_of)
 from ui.figures.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
 from ui.forms import train as train_form
 from ui.forms.imported import no_curves_note
@@ -190,7 +189,7 @@ def live(run: RunDir) -> None:
             # run can be inactive: every code on one line)
             d = enc["mu"].shape[1]
             dims = (0, 1) if d == 2 else tuple(dims_by_kl(
-                latent_summary(enc["mu"], enc["std"]).kl_per_dim)[:2]) if d > 2 else (0, 0)
+                summary_of(enc).kl_per_dim)[:2]) if d > 2 else (0, 0)
             st.plotly_chart(cached_posterior_figure(run, ellipses="sample", dims=dims),
                             key="posterior",
                             config=export_config(run.name, "latent"),
