@@ -2,7 +2,7 @@
 section (a fragment), and a click on the scatter still picks a new input for the whole page."""
 import math
 import re
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 from tests.e2e.conftest import assert_no_exception, wait_for_app
 
@@ -70,36 +70,54 @@ def test_a_closed_section_is_drawn_when_its_title_is_clicked(page, app_url):
     assert_no_exception(page)
 
 
+# The pixel of the class-9 point farthest from any other point (a click on two points within a
+# marker's radius picks either), from plotly's own axes. It is measured only once the scatter is
+# drawn (a chart's `data` is set before plotly has filled `_fullData`) and every image on the page
+# has loaded (one loading above the scatter moves it down); the chart is found by its trace, as
+# charts still mounting below shift their indexes.
+_TARGET = """sel => {
+    if (![...document.images].every(i => i.complete)) return null;
+    const gd = [...document.querySelectorAll(sel)]
+        .find(gd => (gd._fullData || []).some(t => t.name === '9' && t.x && t.x.length));
+    const L = gd && gd._fullLayout;
+    if (!L || !L._size || !L.xaxis || !L.xaxis.l2p) return null;
+    gd.scrollIntoView({block: 'center'});  // a click outside the viewport reaches nothing
+    const xa = L.xaxis, ya = L.yaxis, r = gd.getBoundingClientRect();
+    const px = (t, i) => [r.left + L._size.l + xa.l2p(t.x[i]), r.top + L._size.t + ya.l2p(t.y[i])];
+    const all = [];  // arrays decoded from base64
+    for (const t of gd._fullData) if (t.mode === 'markers')
+        for (let i = 0; i < t.x.length; i++) all.push(px(t, i));
+    const t = gd._fullData.find(t => t.name === '9');
+    let best = null;
+    for (let i = 0; i < t.x.length; i++) {
+        const [x, y] = px(t, i);
+        const gap = Math.min(...all.map(([u, v]) => Math.hypot(u - x, v - y) || Infinity));
+        if (!best || gap > best.gap) best = {x, y, gap, index: t.customdata[i]};
+    }
+    return best;
+}"""
+# Plotly turns a click into a selection of the point it hovers, so the press waits for that hover.
+_HOVERS = """([sel, index]) => [...document.querySelectorAll(sel)].some(
+    gd => (gd._hoverdata || []).some(p => p.customdata === index))"""
+
+
 def test_a_click_on_the_scatter_picks_that_input(page, app_url):
     _open(page, app_url)
     # it opens on a 0 whose first draws all decode to a 0 (its number depends on the weights)
     expect(page.get_by_text(re.compile(r"^test image #\d+ \(its place in the test set, from 1\) "
                                        r"· class 0$"))).to_have_count(1, timeout=FIRST_OPEN_MS)
-    # The pixel of the class-9 point farthest from any other point (a click on two points within
-    # a marker's radius picks either), from plotly's own axes. Asked again until the scatter is
-    # drawn: a chart's `data` is set before plotly has filled `_fullData`, and charts still
-    # mounting below shift their indexes, so the chart is found by its trace on each try.
-    target = page.wait_for_function("""sel => {
-        const gd = [...document.querySelectorAll(sel)]
-            .find(gd => (gd._fullData || []).some(t => t.name === '9' && t.x && t.x.length));
-        const L = gd && gd._fullLayout;
-        if (!L || !L._size || !L.xaxis || !L.xaxis.l2p) return null;
-        gd.scrollIntoView({block: 'center'});  // a click outside the viewport reaches nothing
-        const xa = L.xaxis, ya = L.yaxis, r = gd.getBoundingClientRect();
-        const px = (t, i) => [r.left + L._size.l + xa.l2p(t.x[i]), r.top + L._size.t + ya.l2p(t.y[i])];
-        const all = [];  // arrays decoded from base64
-        for (const t of gd._fullData) if (t.mode === 'markers')
-            for (let i = 0; i < t.x.length; i++) all.push(px(t, i));
-        const t = gd._fullData.find(t => t.name === '9');
-        let best = null;
-        for (let i = 0; i < t.x.length; i++) {
-            const [x, y] = px(t, i);
-            const gap = Math.min(...all.map(([u, v]) => Math.hypot(u - x, v - y) || Infinity));
-            if (!best || gap > best.gap) best = {x, y, gap, index: t.customdata[i]};
-        }
-        return best;
-    }""", arg=ZOOM, timeout=FIRST_OPEN_MS).json_value()
-    page.mouse.click(target["x"], target["y"])
+    for attempt in range(5):  # the page may still move between measuring and moving the mouse
+        target = page.wait_for_function(_TARGET, arg=ZOOM, timeout=FIRST_OPEN_MS).json_value()
+        page.mouse.move(target["x"], target["y"], steps=2)
+        try:
+            page.wait_for_function(_HOVERS, arg=[ZOOM, target["index"]], timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            page.mouse.move(0, 0)  # away, so that the next move is a new hover
+    else:
+        raise AssertionError(f"plotly never hovered class-9 point {target}")
+    page.mouse.down()
+    page.mouse.up()
     expect(page.get_by_text(f"test image #{target['index'] + 1} (its place in the test set, "
                             "from 1) · class 9")).to_have_count(
         1, timeout=FIRST_OPEN_MS)
