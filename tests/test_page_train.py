@@ -167,3 +167,26 @@ def test_a_changed_state_redraws_the_page_before_any_button_is_drawn(scratch_roo
     assert not at.exception
     assert drawn and all(state == seen for state, seen in drawn), drawn
     assert [s.value for s in at.success if "Finished" in s.value]
+
+
+def test_a_trainer_that_has_written_its_end_is_shown_exiting_without_buttons(scratch_root):
+    """Between a trainer's last status ("stopped") and its exit, the run's lock is still held: the
+    page says so, with the trainer's words, and offers neither Stop nor a Resume that would be
+    refused."""
+    run = RunDir(scratch_root / "mnist5k-2d")
+    status = run.read_status()
+    with run.lock():
+        run.write_status(**{**status, "state": "stopped",
+                            "message": "Stopped at epoch 12 of 30; resume to continue."})
+        at = page()
+        at.query_params["run"] = "mnist5k-2d"
+        at.run()
+        assert not at.exception
+        assert [i.value for i in at.info if "exiting" in i.value] == [
+            "Stopped at epoch 12 of 30; resume to continue. The trainer is exiting; this page "
+            "follows it."]
+        assert not [b.label for b in at.button if b.label in ("Stop", "Resume")]
+        assert not [w.value for w in at.warning if "is stopped" in w.value]
+    at.run()  # the trainer has exited
+    assert not at.exception
+    assert [b.label for b in at.button if b.label == "Resume"] == ["Resume"]

@@ -6,6 +6,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -235,12 +236,30 @@ def test_running_is_decided_by_the_lock_not_by_a_pid_in_status(run):
     with run.lock():
         assert run.read_status()["state"] == "running"
         assert run.read_status()["pid"] == run.trainer_pid() == os.getpid()
-        run.write_status(state="stopped")
-        assert run.read_status()["state"] == "starting", "locked but not yet in its loop"
+        run.write_status(state="stopped", message="Stopped after epoch 3.")
+        status = run.read_status()
+        assert status["state"] == "ending", "the holder wrote how the run ended: it is exiting"
+        assert status["ended"] == "stopped" and status["message"] == "Stopped after epoch 3."
     assert run.read_status()["state"] == "stopped" and run.trainer_pid() is None
     assert run.lock_file.read_text() == "", "a released lock leaves no pid behind"
     run.write_status(state="running")  # no pid at all: nobody is training it
     assert run.read_status()["state"] == "interrupted"
+
+
+@pytest.mark.parametrize("ended", ["stopped", "finished", "failed"])
+def test_a_run_resumed_reads_starting_until_its_new_trainer_runs(run, ended):
+    """The status a previous trainer wrote before it exited is not the new holder's: while the
+    resumed run loads it is starting, not ending."""
+    write_json_atomic(run.status_file, {"state": ended, "epoch": 3, "updated": time.time() - 5})
+    with run.lock():
+        assert run.read_status()["state"] == "starting"
+        run.write_status(state="running", epoch=4)
+        assert run.read_status()["state"] == "running"
+        run.write_status(state=ended, epoch=4)
+        assert run.read_status() | {"updated": 0} == {
+            "state": "ending", "ended": ended, "epoch": 4, "updated": 0,
+            "pid": os.getpid()}
+    assert run.read_status()["state"] == ended
 
 
 def test_zombie_child_reads_interrupted(run):

@@ -142,7 +142,7 @@ def run_status(run: RunDir) -> dict:
 
 def is_training(run: RunDir) -> bool:
     """Whether a trainer holds the run or is starting it (run_status: the launch counts too)."""
-    return run_status(run).get("state") in ("running", "starting")
+    return run_status(run).get("state") in ("running", "starting", "ending")
 
 
 def any_training(runs: list[RunDir]) -> bool:

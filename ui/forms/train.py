@@ -50,6 +50,13 @@ def stopped_words(name: str, state: str, epochs_words: str, resumable: bool) -> 
     return f"{name} {word} with {epochs_words}; {where}"
 
 
+def ending_words(message: str | None, ended: str) -> str:
+    """A run whose trainer has written how it ended ("stopped", "finished", "failed") and has not
+    exited yet: its own words, and what comes next."""
+    said = status_words(message) if message else f"The run has {ended}."
+    return f"{said} The trainer is exiting; this page follows it."
+
+
 def stale_words(pid) -> str:
     """An interrupted run whose status.json still says running."""
     return ("Its status.json still says running" + (f" (pid {pid})" if pid else "")

@@ -199,7 +199,10 @@ def live(run: RunDir) -> None:
 
 def _state_controls(run: RunDir, status: dict, state: str, done: int) -> None:
     """The run's state in words, with the button that acts on it (Stop, Resume, Mark stopped)."""
-    if state in ("running", "starting"):  # a trainer holds the run's lock
+    if state == "ending":  # the trainer has written how the run ended and is exiting
+        st.info(plain(train_form.ending_words(status.get("message"), status.get("ended"))),
+                icon=":material/hourglass_bottom:")
+    elif state in ("running", "starting"):  # a trainer holds the run's lock
         progress = progress_summary(status, done)
         left, right = st.columns([5, 1])
         if state == "running":

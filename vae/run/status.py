@@ -6,12 +6,14 @@ The trainer rewrites it atomically as it goes; readers check every value, and th
 from __future__ import annotations
 
 import math
+import os
 import time
 
 from ..model_config import _is_int, _is_real
 from .files import MAX_JSON_BYTES, RunError, load_json, write_json_atomic
 
 STATES = ("running", "finished", "stopped", "failed")
+ENDED = ("finished", "stopped", "failed")  # what a trainer writes last, before it exits
 
 
 class RunStatus:
@@ -21,19 +23,37 @@ class RunStatus:
         """status.json, checked; "state" says what the run is now:
         running      a trainer holds the run's lock and has written that it runs
         starting     a trainer holds the run's lock but has not begun its loop yet
+        ending       a trainer holds the run's lock and has written how the run ended (its words
+                     are in "message", the state it wrote in "ended"), but has not exited yet
         interrupted  status.json says running but no trainer holds the lock (killed, or stale):
                      "stale_pid" is the pid it named
         damaged      status.json cannot be read or holds values of the wrong kind: "problem" says
         new, finished, stopped, failed   as written by the trainer."""
         status = self._read_status_file()
         if self.is_training():
-            # until the trainer's loop writes "running" it is loading data and building the model
-            status["state"] = "running" if status.get("state") == "running" else "starting"
+            said = status.get("state")
+            if said == "running":
+                status["state"] = "running"
+            elif said in ENDED and self._written_by_lock_holder(status):
+                status["state"], status["ended"] = "ending", said
+            else:  # until its loop writes "running" it loads data and builds the model
+                status["state"] = "starting"
             status["pid"] = self.trainer_pid() or status.get("pid")
         elif status.get("state") == "running":
             status["state"] = "interrupted"  # the trainer died without a word: resumable
             status["stale_pid"] = status.pop("pid", None)
         return status
+
+    def _written_by_lock_holder(self, status: dict) -> bool:
+        """Whether status.json was written after the lock's holder took the lock: the holder writes
+        its pid into train.lock when it takes it, so the file's mtime is that moment. A status
+        older than that is the previous trainer's (a run being resumed)."""
+        try:
+            taken = os.stat(self.lock_file).st_mtime
+        except OSError:
+            return False
+        updated = status.get("updated")
+        return _is_real(updated) and updated >= taken
 
     def _read_status_file(self) -> dict:
         try:
