@@ -13,7 +13,8 @@ from tests.import_fixtures import make_leaky_means, make_tanh
 from ui.components.decoder import encode_payload, runs_in_browser
 from ui.export import CODE_RUN_PROBLEM, ExportError, export_html, export_problem
 from vae.archive import import_run, pack_run
-from vae.code_model import TRUST_ENV, CodeVAE
+from vae.code_model import CodeVAE
+from vae.trust import TRUST_ENV
 from vae.data import load_dataset
 from vae.import_model import import_model
 from vae.losses import evaluate

@@ -48,7 +48,7 @@ from ui.components.hover_images import sprite_sheet
 from ui.cache.posterior import latent_summary
 from ui.style import CLASS_COLOURS, class_colours
 from vae import explain as ex
-from vae.code_model import is_code_run
+from vae.trust import is_code_run
 from vae.data import DATASETS, DatasetError, dataset_for
 from vae.image_input import ImageInputError, framing_for
 from vae.run import DEFAULT_ROOT, RunDir, RunError

@@ -25,7 +25,7 @@ from torch import nn
 
 from .model import Posterior, VAE, VAEConfig
 # who may run a model's code: no PyTorch needed to ask, so it lives in vae.trust
-from .trust import TRUST_ENV, CodeRefused, code_trusted, is_code_run, untrusted_reason  # noqa: F401
+from .trust import CodeRefused, code_trusted, untrusted_reason
 
 # Means are turned into logits for decode_logits; the clamp keeps an exact 0 or 1 finite.
 MEAN_CLAMP = 1e-6

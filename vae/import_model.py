@@ -45,8 +45,7 @@ from pathlib import Path
 
 import torch
 
-from .code_model import (CodeRefused, CodeVAE, build_module, code_trusted, decodes_means,
-                         module_posterior)
+from .code_model import CodeVAE, build_module, decodes_means, module_posterior
 from .data import DATASETS, DatasetError, load_dataset
 from .import_formats import (TOLERANCE, ImportRefused, _state_dict, build_model, convert_examples,
                              convert_module, convert_pythae, examples_reference, EXAMPLES_KEYS,
@@ -56,6 +55,7 @@ from .import_formats import (TOLERANCE, ImportRefused, _state_dict, build_model,
 from .imported import FORMATS, imported_from  # noqa: F401
 from .losses import evaluate
 from .model import CODE_ARCH, VAE, ConfigError, VAEConfig
+from .trust import CodeRefused, code_trusted
 from .run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, validate_name, validate_run_folder,
                   write_json_atomic)
 

@@ -14,10 +14,8 @@ from torch import nn
 from torch.nn import functional as F
 
 # The model's settings need no PyTorch (a run folder is read without it): they live in
-# vae.model_config, and every name stays importable from here.
-from .model_config import (ARCHS, CODE_ARCH, LIKELIHOODS, MAX_CHANNELS, MAX_LAYERS,  # noqa: F401
-                           MAX_PARAMETERS, MAX_SIDE, ConfigError, VAEConfig, _is_int, _is_real,
-                           _linear_params, _whole_numbers, parse_hidden)
+# vae.model_config. VAEConfig and ConfigError are importable from here too.
+from .model_config import CODE_ARCH, ConfigError, VAEConfig
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """A VAE's settings (VAEConfig): its shape, layers, likelihood and beta, each checked for type
 and range. Numbers and words only, no PyTorch: reading a run folder needs this and not the
-model (vae.model builds the model from it and exports every name here too)."""
+model (vae.model builds the model from it; VAEConfig and ConfigError are importable from there
+too)."""
 from __future__ import annotations
 
 import math

@@ -28,6 +28,7 @@ from vae import derived
 from vae.trust import code_trusted, is_code_run
 from vae.launch import launch_status, pending_launches
 from vae.run import DEFAULT_ROOT, NeedsTrust, RunDir, RunError, list_runs
+from vae.run.status import HELD
 
 DEFAULT_RUN = "mnist5k-2d"
 NEEDS_TRUST = "needs --trust-code"  # a run whose model is imported code, shown while not trusted
@@ -142,7 +143,7 @@ def run_status(run: RunDir) -> dict:
 
 def is_training(run: RunDir) -> bool:
     """Whether a trainer holds the run or is starting it (run_status: the launch counts too)."""
-    return run_status(run).get("state") in ("running", "starting", "ending")
+    return run_status(run).get("state") in HELD
 
 
 def any_training(runs: list[RunDir]) -> bool:

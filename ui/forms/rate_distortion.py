@@ -5,11 +5,12 @@ import numpy as np
 
 from vae import betas as vb
 from vae.losses import ACTIVE_UNIT_THRESHOLD
+from vae.run.status import HELD
 
 SWEEP_BETAS = [0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # the sweep's choices
 SWEEP_DEFAULT = [0.1, 1.0, 4.0, 16.0]  # from a clear code to collapse, in one short sweep
 SWEEP_EPOCHS = 4
-RUNNING = ("running", "new", "starting", "ending")  # a sweep run still on its way to a point
+RUNNING = ("new",) + HELD  # a sweep run still on its way to a point
 NOT_FINISHING = ("failed", "missing", "interrupted", "damaged")
 
 INTRO = ("The loss is **reconstruction + beta · KL**. The KL is the *rate*: how many nats the code "

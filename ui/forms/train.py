@@ -9,7 +9,7 @@ import re
 import time
 
 from vae.data import CUSTOM, DATASETS, DatasetError, load_dataset
-from vae.model import ConfigError, VAEConfig, parse_hidden
+from vae.model_config import ConfigError, VAEConfig, parse_hidden
 from vae.run import RunError, TrainConfig, validate_name
 
 IMAGE_SHAPES = {"mnist-5k": (1, 28, 28), "fashion-mnist": (1, 28, 28), "mnist": (1, 28, 28),

@@ -20,7 +20,7 @@ from vae import launch  # by module: tests stand in for max_processes there
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
 from vae.losses import dims_by_kl
-from vae.model import ARCHS, LIKELIHOODS
+from vae.model_config import ARCHS, LIKELIHOODS
 from vae.run import RunDir, RunError
 
 IMAGES_ZIP = "train_images_zip"  # the uploader of a .zip of your images

@@ -14,6 +14,7 @@ from .files import MAX_JSON_BYTES, RunError, load_json, write_json_atomic
 
 STATES = ("running", "finished", "stopped", "failed")
 ENDED = ("finished", "stopped", "failed")  # what a trainer writes last, before it exits
+HELD = ("starting", "running", "ending")  # what read_status says while a trainer holds the lock
 
 
 class RunStatus:

@@ -17,7 +17,7 @@ import torch
 
 from ..data import CUSTOM, DATASETS, DatasetError, data_options, dataset_for
 from ..distributed import DistributedError, Group, join_from_env
-from ..model import ARCHS, CODE_ARCH, LIKELIHOODS, ConfigError, VAEConfig, parse_hidden
+from ..model_config import ARCHS, CODE_ARCH, LIKELIHOODS, ConfigError, VAEConfig, parse_hidden
 from ..run import (DEFAULT_ROOT, RunDir, RunError, TrainConfig, check_root, validate_name,
                    write_json_atomic)
 from ..threads import ENV as THREADS_ENV

@@ -25,7 +25,8 @@ from ..augment import binarize_images, shift_images, shift_offsets
 from ..data import dataset_for
 from ..distributed import Group, PeerLost, ShardObjective, evaluate_sharded, peer_lost
 from ..losses import evaluate, loss_terms
-from ..model import VAE, VAEConfig, _is_int
+from ..model import VAE, VAEConfig
+from ..model_config import _is_int
 from ..run import MAX_WEIGHT, RunDir, RunError, TrainConfig, format_seconds
 from ..run.metrics import MAX_STEP
 from .device import make_optimizer, pick_device, resolve_precision
