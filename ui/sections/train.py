@@ -153,14 +153,14 @@ def live(run: RunDir) -> None:
         status = run.read_status()  # a failed resume: the run is as it was
     state = status.get("state", "new")
     seen = st.session_state.setdefault("_live_state", {})
-    if seen.get(run.name) not in (None, state):
+    changed = seen.get(run.name) not in (None, state)
+    seen[run.name] = state
+    if changed:
         # The run's state changed: redraw the whole page (its buttons, the refresh rate), before
         # this fragment run draws anything. A button drawn now would belong to this fragment run,
         # which the page's rerun replaces: a click on it in between reached a fragment the server
         # no longer had, and was lost ("Couldn't find fragment"; a Resume under load).
-        seen[run.name] = state
         st.rerun()
-    seen[run.name] = state
     rows = run.read_metrics() if run.path.exists() else []
     done = epochs_done(rows)
     _state_controls(run, status, state, done)
