@@ -320,3 +320,27 @@ def test_many_ellipses_are_drawn_with_fewer_vertices():
                                ellipses="all", show_density=False)
         xs = np.concatenate([np.asarray(t.x, float) for t in _ellipse_traces(fig)])
         assert np.isnan(xs).sum() == n and len(xs) == n * (vertices + 2)
+
+
+@pytest.mark.parametrize("height, top, legend_y, rows", [(720, 40, -0.1, 2), (620, 30, -0.1, 1),
+                                                        (480, 50, -0.2, 4), (300, 30, -0.1, 0)])
+def test_room_below_holds_the_legend_under_the_plot_it_leaves(height, top, legend_y, rows):
+    from ui.style import AXIS_ROOM_BOTTOM, LEGEND_PAD_PX, LEGEND_ROW_PX, room_below
+    b = room_below(height, top, legend_y, rows)
+    plot = height - top - b  # what the margins leave: the legend's top sits -legend_y of it lower
+    needed = -legend_y * plot + rows * LEGEND_ROW_PX + LEGEND_PAD_PX
+    assert b >= AXIS_ROOM_BOTTOM and (b == AXIS_ROOM_BOTTOM or abs(b - needed) <= 1)
+    assert room_below(height, top, legend_y, rows + 3) > b, "more rows need more room"
+
+
+def test_the_planes_margins_hold_its_axes_and_legend():
+    """Margins given up front (Plotly draws the figure once where they hold what automargin
+    measures; tests/e2e/test_latent.py checks that in Chromium on the shipped run)."""
+    from ui.style import AXIS_ROOM_BOTTOM, AXIS_ROOM_LEFT, room_below
+    mu, std, labels = _toy()
+    two = posterior_figure(mu, std, labels, NAMES, height=720, title="t").layout.margin
+    one = posterior_figure(mu, std, labels, NAMES, height=720, title="t", legend_rows=1).layout.margin
+    assert (two.l, two.t, two.b) == (AXIS_ROOM_LEFT, 40, room_below(720, 40, -0.1, 2))
+    assert one.b < two.b and one.l == AXIS_ROOM_LEFT
+    bars = kl_per_dim_figure(np.array([2.0, 0.01]), np.array([1.0, 0.0])).layout.margin
+    assert (bars.l, bars.b) == (AXIS_ROOM_LEFT, AXIS_ROOM_BOTTOM)

@@ -1,5 +1,7 @@
 """The Latent space page in real Chromium: the posterior scatter, a box selection's images, the
 test image shown on hover, and the plane's equal aspect."""
+import json
+
 import numpy as np
 import pytest
 from playwright.sync_api import expect
@@ -154,6 +156,21 @@ def test_the_plane_is_large_and_equally_scaled(page, app_url):
     assert abs(ux - uy) / ux < 0.01, f"{ux:.1f} px per unit across, {uy:.1f} up"
     width = chart.evaluate("gd => gd._fullLayout.xaxis._length")
     assert width >= 550, f"the plane is {width:.0f} px wide at 1400 px: it should fill the screen"
+
+
+# the margins Plotly ended with, against those the figure gave: equal where the figure's margins
+# held its tick labels, titles and legend, so that Plotly drew it once, not twice (ui.style)
+DRAWN_ONCE = """gd => JSON.stringify([['l', 'r', 't', 'b'].map(k => Math.round(gd._fullLayout._size[k])),
+                                      ['l', 'r', 't', 'b'].map(k => gd.layout.margin[k])])"""
+
+
+def test_the_latent_page_draws_its_charts_once(page, app_url):
+    open_page(page, app_url, "", "run=mnist5k-2d")
+    for key in ("latent_scatter", "latent_kl"):
+        chart = page.locator(f".st-key-{key} .js-plotly-plot")
+        chart.wait_for()
+        ended, given = json.loads(chart.evaluate(DRAWN_ONCE))
+        assert ended == given, f"{key}: Plotly grew the margins {given} to {ended} (a second draw)"
 
 
 @pytest.mark.parametrize("path, run, chart_key", [

@@ -11,8 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_SIZE,
-                      LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, PRIOR_DASH, class_colour,
-                      equal_aspect, scatter_type)
+                      LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, PRIOR_DASH, AXIS_ROOM_LEFT,
+                      AXIS_ROOM_BOTTOM, class_colour, equal_aspect, room_below, scatter_type)
 from ui.figures.labels import place_labels, to_pixels
 from vae.numeric import ACTIVE_UNIT_THRESHOLD, bounded_sigma, dims_by_kl
 
@@ -29,9 +29,17 @@ PRIOR_RADII = (1.0, 2.0, 3.0)
 # ------------------------------------------------------------------------------------ geometry
 
 
-def _plane_layout(title, height: int, legend_y: float) -> dict:
-    """What the latent plane and the t-SNE map share: title, size, fonts, the legend below."""
-    return dict(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
+def _plane_layout(title, height: int, legend_y: float, legend_rows: int | None = None) -> dict:
+    """What the latent plane and the t-SNE map share: title, size, fonts, the legend below.
+
+    With `legend_rows`, the margins hold the axes' tick labels and titles and that many rows of
+    legend, so that Plotly draws the figure once (ui.style.room_below); without, they are 10 px
+    and Plotly grows them itself."""
+    top = 40 if title else 30
+    margin = dict(l=10, r=10, t=top, b=10)
+    if legend_rows is not None:
+        margin.update(l=AXIS_ROOM_LEFT, b=room_below(height, top, legend_y, legend_rows))
+    return dict(title=title, height=height, margin=margin,
                 font=dict(size=FONT_SIZE),
                 legend=dict(orientation="h", yanchor="top", y=legend_y, xanchor="left", x=0,
                             itemsizing="constant", font=dict(size=LEGEND_FONT_SIZE)))
@@ -141,7 +149,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
                      max_ellipses: int = 400, show_prior: bool = True, show_density: bool = True,
                      axis_titles: tuple[str, str] | None = None, index: np.ndarray | None = None,
                      title: str | None = None, height: int = 620, seed: int = 0,
-                     class_labels: bool = True) -> go.Figure:
+                     class_labels: bool = True, legend_rows: int = 2) -> go.Figure:
     """Every test point's posterior q(z|x) = N(mu, diag sigma^2), in two latent coordinates.
 
     mu and std are (N, D); labels (N,) index class_names. Each point is drawn at mu(x), coloured by
@@ -150,7 +158,9 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     posterior q(z) as density contours. `projection="pca"` shows the top two principal axes of mu
     instead of `dims`. Points carry their test-set `index` as customdata, for selections.
     `class_labels` writes each class's name at its cluster's centre (the median of its points),
-    so that no class is told from another by its colour alone.
+    so that no class is told from another by its colour alone. The bottom margin holds
+    `legend_rows` rows of legend: two in the Latent page's column, in windows 1,200 to 1,600 px
+    wide (one at 1,920 px, leaving 27 px free; Plotly adds room where it needs more).
     """
     mu = np.asarray(mu, dtype=np.float64)
     # a sigma of 0 or inf (a log-variance past float32's range) would draw no ellipse, or an axis
@@ -231,7 +241,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     if class_labels:
         class_centre_labels(fig, xy, labels, class_names, extent=(lo, hi), taken=tags)
     fig.update_layout(
-        **_plane_layout(title, height, legend_y=-0.1),
+        **_plane_layout(title, height, legend_y=-0.1, legend_rows=legend_rows),
         xaxis=dict(title=x_title, range=[lo[0], hi[0]], zeroline=False),
         yaxis=dict(title=y_title, range=[lo[1], hi[1]], zeroline=False),
         hovermode="closest", uirevision="latent")
@@ -406,7 +416,8 @@ def kl_per_dim_figure(kl_per_dim: np.ndarray, var_mu: np.ndarray,
                        "<extra></extra>"),
         name="KL per dim"))
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
+        height=height, margin=dict(l=AXIS_ROOM_LEFT, r=10, t=30, b=AXIS_ROOM_BOTTOM),
+        showlegend=False,
         title=f"KL per latent dim, nats (total {kl.sum():.1f}; "
               f"{int((var_mu > threshold).sum())} of {len(kl)} dims active)",
         xaxis=dict(title="latent dim, by KL", type="category"),
