@@ -59,6 +59,7 @@ LEGEND_FONT_SIZE = 12
 # start. Measured in Chromium at the sizes above; a longer label still grows a margin (one more
 # draw, as with margins of 10).
 AXIS_ROOM_LEFT = 72  # y tick labels such as "-2.5" and a y title
+ZOOM_ROOM_LEFT = 86  # finer y tick labels, up to six characters ("-1.125")
 AXIS_ROOM_BOTTOM = 65  # x tick labels and an x title
 LEGEND_ROW_PX = 29  # one row of a horizontal legend
 LEGEND_PAD_PX = 10  # below a legend's last row
@@ -68,7 +69,10 @@ def room_below(height: int, top: int, legend_y: float, legend_rows: int) -> int:
     """The bottom margin that holds a horizontal legend of `legend_rows` rows whose top sits at
     `legend_y` (a negative fraction of the plot's height) under the plot, in a figure `height`
     px tall with a `top` margin. The plot's height is what the margins leave, so the margin b
-    solves b = -legend_y * (height - top - b) + rows * LEGEND_ROW_PX + LEGEND_PAD_PX."""
+    solves b = -legend_y * (height - top - b) + rows * LEGEND_ROW_PX + LEGEND_PAD_PX. With no
+    rows (a figure without a legend), the x axis's room alone."""
+    if legend_rows <= 0:
+        return AXIS_ROOM_BOTTOM
     below = -legend_y * (height - top) + legend_rows * LEGEND_ROW_PX + LEGEND_PAD_PX
     return max(AXIS_ROOM_BOTTOM, round(below / (1 - legend_y)))
 

@@ -164,11 +164,15 @@ DRAWN_ONCE = """gd => JSON.stringify([['l', 'r', 't', 'b'].map(k => Math.round(g
                                       ['l', 'r', 't', 'b'].map(k => gd.layout.margin[k])])"""
 
 
-def test_the_latent_page_draws_its_charts_once(page, app_url):
-    open_page(page, app_url, "", "run=mnist5k-2d")
-    for key in ("latent_scatter", "latent_kl"):
+@pytest.mark.parametrize("path, keys", [("", ("latent_scatter", "latent_kl")),
+                                         ("train", ("curves",)), ("explain", ("explain_scatter",))])
+def test_charts_are_drawn_once(page, app_url, path, keys):
+    """The planes elsewhere are checked in test_every_latent_plane_is_equally_scaled."""
+    page.goto(f"{app_url}/{path}?run=mnist5k-2d")
+    wait_for_app(page, timeout=120_000)  # the explanation page's first open, on a loaded machine
+    for key in keys:
         chart = page.locator(f".st-key-{key} .js-plotly-plot")
-        chart.wait_for()
+        expect(chart).to_be_attached(timeout=60_000)
         ended, given = json.loads(chart.evaluate(DRAWN_ONCE))
         assert ended == given, f"{key}: Plotly grew the margins {given} to {ended} (a second draw)"
 
@@ -188,6 +192,8 @@ def test_every_latent_plane_is_equally_scaled(page, app_url, path, run, chart_ke
     expect(chart).to_be_attached(timeout=60_000)
     ux, uy = chart.evaluate(UNIT_PIXELS)
     assert abs(ux - uy) / ux < 0.01, f"{path}: {ux:.1f} px per unit across, {uy:.1f} up"
+    ended, given = json.loads(chart.evaluate(DRAWN_ONCE))
+    assert ended == given, f"{path}: Plotly grew the margins {given} to {ended} (a second draw)"
 
 
 KL_BARS = """() => { const gd = document.querySelector('.st-key-latent_kl .js-plotly-plot');

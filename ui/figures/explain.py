@@ -17,8 +17,8 @@ from plotly.subplots import make_subplots
 
 from ui.figures.images import for_display, grid, png_bytes
 from ui.figures.labels import place_labels, to_pixels
-from ui.style import (NEUTRAL, PRIOR_COLOUR, class_colour, equal_aspect,  # one look for every page
-                      scatter_type)
+from ui.style import (AXIS_ROOM_LEFT, NEUTRAL, PRIOR_COLOUR, ZOOM_ROOM_LEFT,  # one look for every page
+                      class_colour, equal_aspect, room_below, scatter_type)
 from vae.explain import log_mean_exp
 
 PALETTE = qualitative.Plotly
@@ -40,12 +40,14 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
                        z: np.ndarray | None = None, index: np.ndarray | None = None,
                        x_range=None, y_range=None, title: str = "",
                        background_opacity: float = 0.5, height: int = 520,
-                       class_legend: bool = True) -> go.Figure:
+                       class_legend: bool = True, legend_rows: int = 2) -> go.Figure:
     """The latent plane: every test input's mu by class (click one to pick it), the prior's
     1-sigma circle, and optionally one input's mu, its 1-sigma ellipse and z samples drawn from it.
 
     all_mu (N, D), labels (N,), mu and sigma (D,), z (n, D); `dims` are the two axes shown.
     class_legend=False leaves the classes out of the legend (a zoom beside the full view).
+    The bottom margin holds `legend_rows` rows of legend (the caller knows its column's width: 0
+    where it hides the legend), so that Plotly draws the figure once (ui.style.room_below).
     """
     a, b = dims
     fig = go.Figure()
@@ -101,9 +103,13 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
             marker=dict(size=18, color=MEAN_COLOUR, symbol="x-thin",
                         line=dict(width=4, color=MEAN_COLOUR)),
             hovertemplate="mu = (%{x:.3f}, %{y:.3f})<extra></extra>"))
+    top = 50 if title else 20
+    # a zoom under one unit across gets ticks of two decimals ("-1.05"): a wider left margin
+    fine = y_range is not None and y_range[1] - y_range[0] < 1
     fig.update_layout(title=title or None, height=height,
                       legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.2),
-                      margin=dict(l=10, r=10, t=50 if title else 20, b=10))
+                      margin=dict(l=ZOOM_ROOM_LEFT if fine else AXIS_ROOM_LEFT, r=10,
+                                  t=top, b=room_below(height, top, -0.2, legend_rows)))
     fig.update_xaxes(title_text=f"z{a}", zeroline=True)
     fig.update_yaxes(title_text=f"z{b}", zeroline=True)
     equal_aspect(fig)  # one unit of z is as long across as up: the prior's circle stays a circle

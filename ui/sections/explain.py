@@ -233,7 +233,8 @@ def _sampling_fragment(page: Page, inp: Input, dims) -> None:
                 # beside it is redrawn (the browser's share of a "Sample eps" click)
                 figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
                                         sigma=sigma, index=enc["index"],
-                                        title="Every test image's mu: click one to pick it"),
+                                        title="Every test image's mu: click one to pick it",
+                                        legend_rows=3),  # the classes, in a half-width column
                 theme="streamlit", key="explain_scatter",
                 config=export_config(page.run.name, "latent"), on_select=picked_from_scatter,
                 selection_mode="points")

@@ -191,7 +191,7 @@ def reparameterization(run: RunDir, model: VAE, data: Dataset) -> None:
             chart(figs.latent_view_figure(
                 enc["mu"], enc["labels"], data.class_names, dims=dims, mu=mu, sigma=sigma, z=z,
                 index=enc["index"], x_range=xr, y_range=yr, background_opacity=0.15,
-                height=420).update_layout(showlegend=False), "presenter_reparam")
+                height=420, legend_rows=0).update_layout(showlegend=False), "presenter_reparam")
             inside = story.inside_one_sigma(z, mu, sigma, dims)
             st.caption(f"mu (cross) stays put; each z = mu + sigma · eps scatters around it "
                        f"({inside} of {len(z)} inside the red 1-sigma ellipse)")
