@@ -115,3 +115,25 @@ def test_interpolation_figure_names_its_ends():
     fig = gf.interpolation_figure(np.zeros((4, 1, 4, 4)), np.linspace(0, 1, 4), "#3 seven",
                                   "#9 one")
     assert list(fig.layout.xaxis.ticktext) == ["#3 seven", "0.33", "0.67", "#9 one"]
+
+
+
+# (tick lines, x title) -> the bottom margin Plotly grew to in Chromium at 1400 px on the Generate
+# and Compare pages: nearest codes, the manifold and the traversal, the compared reconstructions,
+# prior samples
+@pytest.mark.parametrize("args, bottom", [((2, False), 51), ((1, True), 65), ((1, False), 35),
+                                          ((0, False), 10)])
+def test_tick_room_gives_the_margin_plotly_would_grow_to(args, bottom):
+    from ui.style import tick_room
+    assert tick_room(*args) == bottom
+
+
+def test_image_grid_figure_leaves_room_for_its_labels():
+    from ui.style import MIN_PLOT_PX
+    images = np.zeros((1, 3, 28, 28))
+    two_lines = gf.image_grid_figure(images, col_labels=["3<br>0.05 away", "1", "2"]).layout
+    titled = gf.image_grid_figure(images, col_labels=["a", "b", "c"], x_title="t").layout
+    bare = gf.image_grid_figure(images).layout
+    assert (bare.margin.t, bare.margin.b) == (10, 10) and two_lines.margin.b > bare.margin.b
+    # a row of images with labels and a title: the figure grows to keep Plotly's least plot height
+    assert titled.height - titled.margin.t - titled.margin.b >= MIN_PLOT_PX > bare.height - 10 - 65

@@ -60,9 +60,20 @@ LEGEND_FONT_SIZE = 12
 # draw, as with margins of 10).
 AXIS_ROOM_LEFT = 72  # y tick labels such as "-2.5" and a y title
 ZOOM_ROOM_LEFT = 86  # finer y tick labels, up to six characters ("-1.125")
-AXIS_ROOM_BOTTOM = 65  # x tick labels and an x title
+TICK_ROW_PX = 25  # a row of one-line x tick labels, under the plot
+TICK_LINE_PX = 16  # each further line of a tick label ("3<br>0.05 away")
+X_TITLE_PX = 30  # an x title under the tick labels
+AXIS_ROOM_BOTTOM = 10 + TICK_ROW_PX + X_TITLE_PX  # x tick labels and an x title
 LEGEND_ROW_PX = 29  # one row of a horizontal legend
 LEGEND_PAD_PX = 10  # below a legend's last row
+MIN_PLOT_PX = 64  # the least plot height Plotly keeps: it shrinks the margins (and draws again)
+
+
+def tick_room(tick_lines: int, x_title: bool) -> int:
+    """The bottom margin that holds x tick labels of `tick_lines` lines (0: none) and maybe an x
+    title under them, as Plotly's automargin would grow it."""
+    return 10 + (TICK_ROW_PX + TICK_LINE_PX * (tick_lines - 1) if tick_lines else 0) + \
+        (X_TITLE_PX if x_title else 0)
 
 
 def room_below(height: int, top: int, legend_y: float, legend_rows: int) -> int:

@@ -1,5 +1,6 @@
 """The Latent space page in real Chromium: the posterior scatter, a box selection's images, the
-test image shown on hover, and the plane's equal aspect."""
+test image shown on hover, and the plane's equal aspect; and, on every page that has one, a plane
+or chart whose margins hold its labels, so that Plotly draws it once."""
 import json
 
 import numpy as np
@@ -165,7 +166,9 @@ DRAWN_ONCE = """gd => JSON.stringify([['l', 'r', 't', 'b'].map(k => Math.round(g
 
 
 @pytest.mark.parametrize("path, keys", [("", ("latent_scatter", "latent_kl")),
-                                         ("train", ("curves",)), ("explain", ("explain_scatter",))])
+                                         ("train", ("curves",)), ("explain", ("explain_scatter",)),
+                                         ("generate", ("gen_nearest", "gen_manifold", "gen_traversal",
+                                                       "gen_interp"))])
 def test_charts_are_drawn_once(page, app_url, path, keys):
     """The planes elsewhere are checked in test_every_latent_plane_is_equally_scaled."""
     page.goto(f"{app_url}/{path}?run=mnist5k-2d")

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.figures.images import for_display, grid, png_bytes
+from ui.style import MIN_PLOT_PX, tick_room
 
 SEPARATOR = 0.35  # the grey between tiles: visible on black digits and on light or dark pages
 
@@ -105,9 +106,14 @@ def image_grid_figure(images: np.ndarray, *, col_labels=None, row_labels=None,
                      showticklabels=show_y, tickvals=yc if show_y else None,
                      ticktext=list(row_labels) if show_y else None, title=y_title, ticks="",
                      scaleanchor="x", scaleratio=1)
-    height = int(min(max_height, max(120, 2.2 * height_px + 60 + (40 if title else 0))))
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10,
-                                                              b=10), dragmode=False)
+    # the margins Plotly would grow to hold the labels, given up front, and a figure tall enough
+    # to keep its least plot height beside them: it draws the grid once
+    lines = max(str(t).count("<br>") + 1 for t in col_labels) if show_x and len(col_labels) else 0
+    top, bottom = 40 if title else 10, tick_room(lines, bool(x_title))
+    height = int(min(max_height, max(120, 2.2 * height_px + 60 + (40 if title else 0),
+                                     top + bottom + MIN_PLOT_PX)))
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=top, b=bottom),
+                      dragmode=False)
     return fig
 
 
