@@ -433,6 +433,7 @@ def test_weights_linking_outside_are_neither_loaded_nor_downloaded(run, outside)
     run.weights_file.symlink_to(real)
     raises(run.load_model, "symbolic link")
     raises(lambda: run.download_bytes(run.weights_file), "symbolic link")
+    raises(lambda: run.check_download(run.weights_file), "symbolic link")  # the button's check
     run.config_file.rename(run.path / "config.real")
     run.config_file.symlink_to(outside)
     raises(lambda: run.download_bytes(run.config_file), "symbolic link")

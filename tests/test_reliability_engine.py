@@ -94,6 +94,7 @@ def test_a_folder_as_weights_snapshot_or_resume_state(root, run):
     raises(lambda: run.load_model(epoch=first), f"epoch_{first:04d}.safetensors is a folder")
     raises(lambda: run.read_bytes(run.resume_file, 1 << 20), "resume.pt is a folder")
     raises(lambda: run.download_bytes(run.weights_file), "is a folder")
+    raises(lambda: run.check_download(run.weights_file), "is a folder")
     assert not run.is_training()
     assert any("model.safetensors" in p for p in validate_run_folder(run.path))
     the_good_run_is_untouched(root)

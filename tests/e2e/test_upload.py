@@ -114,3 +114,29 @@ def test_whole_run_download_is_a_zip_that_imports(page, served, tmp_path):
     imported = import_run(path, tmp_path / "elsewhere")
     assert imported.run.name == "mnist5k-2d"
     assert imported.run.snapshot_epochs() == RunDir(DEFAULT_ROOT / "mnist5k-2d").snapshot_epochs()
+
+
+def test_the_runs_files_are_read_when_their_button_is_clicked(fresh_page, served, tmp_path):
+    """Weights, config and metrics are offered on every Runs visit but sent only when clicked:
+    sent with the page, the browser fetched the weights (megabytes, gzipped by the server) on
+    every visit."""
+    page = fresh_page
+    url, root = served
+    fetched = []
+    page.on("response", lambda r: fetched.append(r.url) if "/media/" in r.url else None)
+    open_page(page, url, "runs", "run=mnist5k-2d")
+    expect(page.get_by_role("button", name="Metrics (CSV)")).to_be_visible()
+    assert not [u for u in fetched if u.endswith((".bin", ".json", ".csv"))], fetched
+    run = RunDir(root / "mnist5k-2d")
+    got = {}
+    for name in ("Weights (model.safetensors)", "Config (config.json)", "Metrics (CSV)"):
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=name).click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        got[path.name] = path.read_bytes()
+    assert got["mnist5k-2d.safetensors"] == run.weights_file.read_bytes()
+    assert got["mnist5k-2d-config.json"] == run.config_file.read_bytes()
+    header, *rows = got["mnist5k-2d-metrics.csv"].decode().splitlines()
+    assert header.startswith("step") or "step" in header.split(",")
+    assert len(rows) == sum(1 for line in run.metrics_file.read_text().splitlines() if line.strip())

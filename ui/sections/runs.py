@@ -120,6 +120,16 @@ def delete_section(run) -> None:
                 st.rerun()
 
 
+def metrics_csv(run) -> bytes:
+    """The run's metrics.jsonl as one CSV table, steps and epochs in step order."""
+    steps, epochs = metrics_frames(run.read_metrics())
+    table = pd.concat([steps, epochs]).sort_values(["step", "kind"]) if len(steps) or len(epochs) else steps
+    if "test/kl_per_dim" in table:
+        table["test/kl_per_dim"] = table["test/kl_per_dim"].map(
+            lambda v: json.dumps(v) if isinstance(v, list) else "")
+    return table.to_csv(index=False).encode()
+
+
 def active_run_section(run) -> None:
     """The active run's downloads, resume form and delete."""
     st.subheader(f"Run {plain(run.name)}")
@@ -148,20 +158,18 @@ def active_run_section(run) -> None:
              "application/octet-stream"),
             (c2, "Config (config.json)", run.config_file, f"{run.name}-config.json", "application/json")):
         try:  # never through a link: a copied-in run must not hand out a file from elsewhere
-            data = run.download_bytes(path)
+            run.check_download(path)
         except FileNotFoundError:
             continue
         except RunError as exc:
             column.warning(f"Not offered for download: {plain(exc)}")
             continue
-        column.download_button(label, data, file_name=file_name, mime=mime)
-    steps, epochs = metrics_frames(run.read_metrics())
-    table = pd.concat([steps, epochs]).sort_values(["step", "kind"]) if len(steps) or len(epochs) else steps
-    if "test/kl_per_dim" in table:
-        table["test/kl_per_dim"] = table["test/kl_per_dim"].map(
-            lambda v: json.dumps(v) if isinstance(v, list) else "")
-    c3.download_button("Metrics (CSV)", table.to_csv(index=False).encode(),
-                       file_name=f"{run.name}-metrics.csv", mime="text/csv")
+        # read when clicked, with the same checks: sent with the page, the weights (megabytes)
+        # were read, hashed, gzipped by the server and fetched by the browser on every visit
+        column.download_button(label, lambda path=path: run.download_bytes(path),
+                               file_name=file_name, mime=mime, on_click="ignore")
+    c3.download_button("Metrics (CSV)", lambda: metrics_csv(run), file_name=f"{run.name}-metrics.csv",
+                       mime="text/csv", on_click="ignore")
     export_button(st, run, key="export_html")
 
     if state in ("stopped", "interrupted", "finished", "failed"):

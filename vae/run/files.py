@@ -149,9 +149,10 @@ class RunFiles:
                                "through a run. Replace it by a real file or folder.")
         return path
 
-    def read_bytes(self, path: Path, limit: int) -> bytes:
-        """A regular file of this run, at most `limit` bytes, never through a link. FileNotFoundError
-        when it is missing; RunError when it is a link, not a plain file, or too large."""
+    def _open_checked(self, path: Path, limit: int) -> int:
+        """An open descriptor of a regular file of this run, at most `limit` bytes, never through
+        a link (the caller closes it). FileNotFoundError when it is missing; RunError when it is a
+        link, not a plain file, or too large."""
         self.inside(path)
         try:  # O_NONBLOCK: a FIFO planted as a run file must not hang the reader
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -168,6 +169,19 @@ class RunFiles:
             if info.st_size > limit:
                 raise RunError(f"{path} is {info.st_size:,} bytes, more than the {limit:,} a run's "
                                f"{path.name} may have.")
+        except OSError as exc:
+            os.close(fd)
+            raise RunError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def read_bytes(self, path: Path, limit: int) -> bytes:
+        """A regular file of this run, at most `limit` bytes, never through a link. FileNotFoundError
+        when it is missing; RunError when it is a link, not a plain file, or too large."""
+        fd = self._open_checked(path, limit)
+        try:
             with os.fdopen(fd, "rb") as f:
                 fd = -1  # f closes it now
                 data = f.read(limit + 1)
@@ -180,7 +194,15 @@ class RunFiles:
             raise RunError(f"{path} is more than the {limit:,} bytes a run's {path.name} may have.")
         return data
 
+    @staticmethod
+    def _download_limit(path: Path) -> int:
+        return MAX_METRICS_BYTES if path.suffix != ".safetensors" else 4 * 100_000_000 + MAX_JSON_BYTES
+
+    def check_download(self, path: Path) -> None:
+        """What download_bytes would refuse, refused now, without reading the file: for a button
+        that reads it only when clicked."""
+        os.close(self._open_checked(path, self._download_limit(path)))
+
     def download_bytes(self, path: Path) -> bytes:
         """A run file for a download button: the same checks as reading (no links, no strangers)."""
-        return self.read_bytes(path, MAX_METRICS_BYTES if path.suffix != ".safetensors"
-                               else 4 * 100_000_000 + MAX_JSON_BYTES)
+        return self.read_bytes(path, self._download_limit(path))
