@@ -110,9 +110,11 @@ with left:
         original = result["original"]
         scale = max(1, 112 // max(original.shape))
         c1, c2 = st.columns(2)
-        c1.image(png_bytes(original, scale=scale), caption="as uploaded (grey)", width=112)
+        c1.image(png_bytes(original, scale=scale), caption="as uploaded (grey)", width=112,
+                 output_format="PNG")
         c2.image(png_bytes(x[0], scale=max(1, 112 // shape[1])),
-                 caption=f"{shape[1]}×{shape[2]}, what the encoder reads", width=112)
+                 caption=f"{shape[1]}×{shape[2]}, what the encoder reads", width=112,
+                 output_format="PNG")
         st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(result["steps"], 1)))
 
 with right:

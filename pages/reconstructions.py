@@ -91,7 +91,7 @@ st.caption(f"Top to bottom: x · decode(mu) · {int(n_samples)} decodes of z ~ q
 for col, k in zip(st.columns(len(idx)), range(len(idx))):
     strip = np.concatenate([x[k:k + 1], rec["mean"][k:k + 1], rec["samples"][k],
                             spread_tile[k:k + 1]])
-    col.image(png_bytes(grid(strip, ncols=1, pad_value=0.5), scale=scale))
+    col.image(png_bytes(grid(strip, ncols=1, pad_value=0.5), scale=scale), output_format="PNG")
     draws = rec["recon_samples"][k]
     col.caption(f"**#{idx[k] + 1} · {plain(names[truth[k]])}**  \n"  # counted from 1
                 f"at mu: {rec['recon_mu'][k]:.0f}  \n"

@@ -138,10 +138,12 @@ def replay_view() -> None:
         half_n = max(1, len(x) // 2)  # two bands of originals over reconstructions
         x = for_display(x)  # greyscale (N, H, W) like recon; colour stays (N, 3, H, W)
         bands = [x[:half_n], recon[:half_n], x[half_n:2 * half_n], recon[half_n:2 * half_n]]
-        st.image(figs.image_row_png(np.concatenate(bands), ncols=half_n, target_width=520))
+        st.image(figs.image_row_png(np.concatenate(bands), ncols=half_n, target_width=520),
+                 output_format="PNG")
     with r2:
         st.markdown(f"**Prior samples at epoch {epoch}**: the same 16 z ~ N(0, I) every epoch")
-        st.image(figs.image_row_png(ex.decode_images(model, z_prior), ncols=8, target_width=520))
+        st.image(figs.image_row_png(ex.decode_images(model, z_prior), ncols=8, target_width=520),
+                 output_format="PNG")
 
 
 replay_view()

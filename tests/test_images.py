@@ -74,3 +74,31 @@ def test_decoded_colour_images_keep_their_channels():
     assert ex.reconstruct_mean(model, np.zeros((2, 3, 12, 12), np.float32)).shape == (2, 3, 12, 12)
     grey = VAE(VAEConfig(image_shape=(1, 8, 8), hidden=(16,), latent_dim=2)).eval()
     assert ex.decode_images(grey, np.zeros((5, 2))).shape == (5, 8, 8)
+
+
+def test_pages_send_their_pngs_as_they_are():
+    """st.image re-encodes PNG bytes without transparency as JPEG unless told PNG: blurred edges on
+    the whole-number upscaled digits, and a decode and encode per picture on every rerun."""
+    from tests.conftest import page_app
+    at = page_app("reconstructions", run="mnist5k-2d").run()
+    urls = [img.url for element in at.get("image") for img in element.proto.imgs]
+    assert urls and all(url.endswith(".png") for url in urls), urls
+
+
+def test_every_st_image_call_asks_for_png():
+    """The same for every page: each `.image(` call in ui/ and pages/ passes output_format="PNG"."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    calls = []
+    for path in [*root.glob("pages/*.py"), *root.glob("ui/**/*.py")]:
+        source = path.read_text()
+        for m in re.finditer(r"\.image\(", source):
+            depth, i = 1, m.end()
+            while depth:  # to the call's closing parenthesis (no parenthesis in these strings)
+                depth += {"(": 1, ")": -1}.get(source[i], 0)
+                i += 1
+            calls.append((path.name, source[m.start():i]))
+    assert len(calls) >= 16
+    assert all('output_format="PNG"' in call for _, call in calls), \
+        [name for name, call in calls if 'output_format="PNG"' not in call]

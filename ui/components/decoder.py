@@ -412,5 +412,6 @@ def _server_explorer(model: nn.Module, key: str, current: np.ndarray, order: lis
         image = model.decode_mean(torch.tensor(z, dtype=torch.float32)[None])[0].numpy()
     side = int(model.config.image_shape[1])
     right.image(png_bytes(image, scale=auto_scale(side, image_px)), width=image_px,
-                caption="the decoder's mean image of z, computed on the server")
+                caption="the decoder's mean image of z, computed on the server",
+                output_format="PNG")
     return z

@@ -144,7 +144,7 @@ def mu_and_sigma(page: Page, inp: Input) -> None:
     left, right = st.columns([1, 2.4])
     with left:
         st.image(figs.image_row_png(inp.x[None], target_width=168, max_scale=6),
-                 caption=inp.caption)
+                 caption=inp.caption, output_format="PNG")
         if st.button("Encode again", icon=":material/refresh:", key="explain_encode_again",
                      help="Run the encoder on the same image once more."):
             again_mu, again_sigma = ex.encode_one(page.model, inp.x)
@@ -254,7 +254,7 @@ def _sampling_fragment(page: Page, inp: Input, dims) -> None:
                  width=min(900, 56 * len(shown)),
                  caption=f"The decoder's image for the last {len(shown)} z drawn: "
                          + sec.decodes_sentence(inp.label, cached.classes_of(page.run, images),
-                                                names) + ".")
+                                                names) + ".", output_format="PNG")
         table(sec.z_samples_table(mu, sigma, z, eps))
         st.caption(f"{len(z)} z drawn. Over many draws their mean approaches mu and their spread "
                    "approaches sigma: z ~ N(mu, sigma²).")
@@ -392,7 +392,7 @@ def prior(page: Page) -> Prior:
     with a1:
         st.subheader(sec.model_title(kinds[run.name], run.name, beta))
         st.image(figs.image_row_png(prior_imgs, ncols=8, target_width=520),
-                 caption=sec.recognised_caption(prior_share(run)))
+                 caption=sec.recognised_caption(prior_share(run)), output_format="PNG")
     with a2:
         if other is None:
             st.info(sec.no_counterpart_note(beta))
@@ -401,7 +401,7 @@ def prior(page: Page) -> Prior:
                                          other.read_config()[0].beta))
             st.image(figs.image_row_png(cached.decodes(other, z_prior), ncols=8,
                                         target_width=520),
-                     caption=sec.recognised_caption(prior_share(other)))
+                     caption=sec.recognised_caption(prior_share(other)), output_format="PNG")
     compared = _compared(run, other, kinds)
     coverage = _coverage(compared, D)
     st.markdown(sec.aggregate_posterior_intro(

@@ -191,7 +191,7 @@ def selection(run, data, enc, selected: list) -> None:
             st.image(png_bytes(grid(row, ncols=len(row), pad=1, pad_value=0.5), scale=scale),
                      caption=(f"#{i + 1} · {plain(data.class_names[enc['labels'][i]])} · "
                               f"-log p(x|mu) {rec['recon_mu'][k]:.0f} nats · "
-                              f"KL {rec['kl'][k]:.1f} nats"))
+                              f"KL {rec['kl'][k]:.1f} nats"), output_format="PNG")
 
 
 def kl_section(run, beta: float = 1.0) -> None:

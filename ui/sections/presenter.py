@@ -91,7 +91,8 @@ def autoencoder_vs_vae(run: RunDir, ae_run: RunDir | None, vae_run: RunDir | Non
             _, imgs = ex.prior_samples(m, 24, SEED)
             png = figs.image_row_png(imgs, ncols=6, target_width=600)
             st.image(png, caption=f"24 codes drawn from N(0, I), decoded. The classifier "
-                                  f"recognises {shares[r.name]:.0%} of 1,000 such decodes.")
+                                  f"recognises {shares[r.name]:.0%} of 1,000 such decodes.",
+                                  output_format="PNG")
             png_download("prior samples", png, f"{r.name}-prior-samples", f"presenter_png_{r.name}")
     st.markdown(story.prior_samples_verdict(shares[ae_run.name], shares[vae_run.name],
                                             spread[ae_run.name], spread[vae_run.name], D))
@@ -131,7 +132,8 @@ def raise_beta(members: list[vb.Member], dataset: str, latent_dim: int) -> None:
         png = figs.image_row_png(np.concatenate(rows), ncols=8, target_width=520,
                                  row_labels=["input"] + [f"beta = {p.beta:g}" for p, _ in family])
         st.image(png,  # at its own size: whole-number upscaled, never smoothed
-                 caption=story.reconstructions_caption(first.epoch, [p.beta for p, _ in family]))
+                 caption=story.reconstructions_caption(first.epoch, [p.beta for p, _ in family]),
+                 output_format="PNG")
         png_download("reconstructions by beta", png, "reconstructions-by-beta",
                      "presenter_png_beta")
         if len(betas) >= 3:
@@ -176,7 +178,8 @@ def reparameterization(run: RunDir, model: VAE, data: Dataset) -> None:
     with cols[0]:
         st.subheader("1 · The input")
         st.image(figs.image_row_png(x[None], target_width=224, max_scale=8),
-                 caption=explain_words.test_image_caption(index, data.class_names[label]))
+                 caption=explain_words.test_image_caption(index, data.class_names[label]),
+                 output_format="PNG")
         if k >= 1:
             st.markdown(story.mu_sigma_words(mu, sigma, dims))
     if k >= 2:
@@ -201,7 +204,7 @@ def reparameterization(run: RunDir, model: VAE, data: Dataset) -> None:
             images = ex.decode_images(model, z)
             png = figs.image_row_png(images, ncols=4, target_width=360, max_scale=5)
             st.image(png, caption="decoder(z) for the 8 z: " + explain_words.decodes_sentence(
-                label, cached.classes_of(run, images), data.class_names))
+                label, cached.classes_of(run, images), data.class_names), output_format="PNG")
             png_download("decodes", png, f"{run.name}-reparameterization", "presenter_png_reparam")
     st.markdown("Only eps is random. mu and sigma stay ordinary outputs of the network, so the "
                 "gradient flows through z = mu + sigma · eps back into the encoder.")

@@ -142,4 +142,4 @@ def _image_row(label: str, images) -> None:
     """One labelled row of the family's images, as wide as the page."""
     a, b = st.columns([1.2, 6], vertical_alignment="center")
     a.markdown(label)
-    b.image(figs.image_row_png(images, ncols=len(images), target_width=880))
+    b.image(figs.image_row_png(images, ncols=len(images), target_width=880), output_format="PNG")
