@@ -111,6 +111,9 @@ def test_run_summary_and_table(rows):
     two = run_summary("two", model_cfg.to_dict(), {**vars(train_cfg), "world_size": 2}, {}, rows)
     assert two["processes"] == 2
     assert s["test −ELBO"] == pytest.approx(s["test recon"] + s["test KL"], rel=1e-6)
+    last = metrics_frames(rows)[1].iloc[-1]  # the last epoch, as the curves' frames have it
+    assert (s["test −ELBO"], s["test KL"], s["active units"]) == (
+        round(last["test/neg_elbo"], 2), round(last["test/kl"], 2), int(last["test/active_units"]))
     table = runs_table([s])
     assert table.loc[0, "run"] == "mnist5k-2d" and not math.isnan(table.loc[0, "test KL"])
 
