@@ -47,6 +47,19 @@ COUNT_POINTS = """(gd) => gd._fullData.filter(t => t.type.startsWith('scatter') 
                               .reduce((n, t) => n + t.x.length, 0)"""
 
 
+# the margins Plotly ended with, against those the figure gave: equal where the figure's margins
+# held its tick labels, titles and legend, so that Plotly drew it once, not twice (ui.style)
+DRAWN_ONCE = """gd => JSON.stringify([['l', 'r', 't', 'b'].map(k => Math.round(gd._fullLayout._size[k])),
+                                      ['l', 'r', 't', 'b'].map(k => gd.layout.margin[k])])"""
+
+
+def assert_drawn_once(page, key: str) -> None:
+    chart = page.locator(f"[class*='st-key-{key}'] .js-plotly-plot").first
+    expect(chart).to_be_attached(timeout=60_000)  # a chart in a fragment mounts after the run
+    ended, given = json.loads(chart.evaluate(DRAWN_ONCE))
+    assert ended == given, f"{key}: Plotly grew the margins {given} to {ended} (a second draw)"
+
+
 def test_default_page_draws_the_posterior_scatter(page, app_url):
     open_page(page, app_url, "", "run=mnist5k-2d")
     assert_no_exception(page)
@@ -57,6 +70,8 @@ def test_default_page_draws_the_posterior_scatter(page, app_url):
     assert chart.locator(".scatterlayer .trace .points path").count() == 1000, "drawn as SVG"
     legend = chart.locator(".legend").text_content()
     assert all(d in legend for d in "0123456789") and "prior" in legend
+    for key in ("latent_scatter", "latent_kl"):
+        assert_drawn_once(page, key)
 
 
 def test_box_select_shows_the_selected_images(page, app_url):
@@ -159,32 +174,13 @@ def test_the_plane_is_large_and_equally_scaled(page, app_url):
     assert width >= 550, f"the plane is {width:.0f} px wide at 1400 px: it should fill the screen"
 
 
-# the margins Plotly ended with, against those the figure gave: equal where the figure's margins
-# held its tick labels, titles and legend, so that Plotly drew it once, not twice (ui.style)
-DRAWN_ONCE = """gd => JSON.stringify([['l', 'r', 't', 'b'].map(k => Math.round(gd._fullLayout._size[k])),
-                                      ['l', 'r', 't', 'b'].map(k => gd.layout.margin[k])])"""
-
-
-@pytest.mark.parametrize("path, keys", [("", ("latent_scatter", "latent_kl")),
-                                         ("train", ("curves",)), ("explain", ("explain_scatter",)),
-                                         ("generate", ("gen_nearest", "gen_manifold", "gen_traversal",
-                                                       "gen_interp"))])
-def test_charts_are_drawn_once(page, app_url, path, keys):
-    """The planes elsewhere are checked in test_every_latent_plane_is_equally_scaled."""
-    page.goto(f"{app_url}/{path}?run=mnist5k-2d")
-    wait_for_app(page, timeout=120_000)  # the explanation page's first open, on a loaded machine
-    for key in keys:
-        chart = page.locator(f".st-key-{key} .js-plotly-plot")
-        expect(chart).to_be_attached(timeout=60_000)
-        ended, given = json.loads(chart.evaluate(DRAWN_ONCE))
-        assert ended == given, f"{key}: Plotly grew the margins {given} to {ended} (a second draw)"
-
-
-@pytest.mark.parametrize("path, run, chart_key", [
-    ("train", "mnist5k-2d", "posterior"), ("replay", "mnist5k-2d-ae", "replay_scatter"),
-    ("presenter", "mnist5k-2d", "presenter_latent_"),  # the first of the pair it compares
-    ("explain", "mnist5k-2d", "explain_zoom")])
-def test_every_latent_plane_is_equally_scaled(page, app_url, path, run, chart_key):
+@pytest.mark.parametrize("path, run, chart_key, others", [
+    ("train", "mnist5k-2d", "posterior", ("curves",)),
+    ("replay", "mnist5k-2d-ae", "replay_scatter", ()),
+    ("presenter", "mnist5k-2d", "presenter_latent_", ()),  # the first of the pair it compares
+    ("explain", "mnist5k-2d", "explain_zoom", ("explain_scatter",))])
+def test_every_latent_plane_is_equally_scaled_and_drawn_once(page, app_url, path, run, chart_key,
+                                                             others):
     page.goto(f"{app_url}/{path}?run={run}")
     # The explanation page computes a lot on first open; on a loaded 2-core machine that has
     # taken over 30 s, so this waits for the script's end with a generous budget.
@@ -195,8 +191,14 @@ def test_every_latent_plane_is_equally_scaled(page, app_url, path, run, chart_ke
     expect(chart).to_be_attached(timeout=60_000)
     ux, uy = chart.evaluate(UNIT_PIXELS)
     assert abs(ux - uy) / ux < 0.01, f"{path}: {ux:.1f} px per unit across, {uy:.1f} up"
-    ended, given = json.loads(chart.evaluate(DRAWN_ONCE))
-    assert ended == given, f"{path}: Plotly grew the margins {given} to {ended} (a second draw)"
+    for key in (chart_key, *others):
+        assert_drawn_once(page, key)
+
+
+def test_the_generate_pages_image_grids_are_drawn_once(page, app_url):
+    open_page(page, app_url, "generate", "run=mnist5k-2d")
+    for key in ("gen_nearest", "gen_manifold", "gen_traversal", "gen_interp"):
+        assert_drawn_once(page, key)
 
 
 KL_BARS = """() => { const gd = document.querySelector('.st-key-latent_kl .js-plotly-plot');
