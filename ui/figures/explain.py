@@ -104,7 +104,7 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
                         line=dict(width=4, color=MEAN_COLOUR)),
             hovertemplate="mu = (%{x:.3f}, %{y:.3f})<extra></extra>"))
     top = 50 if title else 20
-    # a zoom under one unit across gets ticks of two decimals ("-1.05"): a wider left margin
+    # a zoom under one unit across can get ticks of two decimals ("-1.05"): a wider left margin
     fine = y_range is not None and y_range[1] - y_range[0] < 1
     fig.update_layout(title=title or None, height=height,
                       legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.2),
