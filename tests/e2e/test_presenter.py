@@ -36,12 +36,15 @@ def test_guided_sequence(page, app_url, tmp_path):
     assert_no_exception(page)
     parts = main.locator(".st-key-presenter_substep button")
     expect(parts).to_have_count(4)  # one button per part, its label inside it
+    titles = ("1 · The input", "2 · The noise", "3 · The code", "4 · The decodes")
     for i in (1, 2, 3):
         parts.nth(i).click()
-        expect(main.get_by_text(f"{i + 1} · The")).to_have_count(1)
+        # exact: the steps' own buttons above say "3 · The reparameterization", so a match on
+        # "3 · The" passed before the click's part was drawn, and failed once it was
+        expect(main.get_by_text(titles[i], exact=True)).to_have_count(1)
         wait_for_app(page)
     assert_no_exception(page)
-    for title in ("1 · The input", "2 · The noise", "3 · The code", "4 · The decodes"):
+    for title in titles:
         expect(main.get_by_text(title), f"{title} is not shown at the last sub-step").to_be_visible()
     expect(main.locator(CHARTS)).to_have_count(1)
     assert page.get_by_role("button", name="Next").is_disabled()
