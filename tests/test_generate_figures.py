@@ -117,7 +117,6 @@ def test_interpolation_figure_names_its_ends():
     assert list(fig.layout.xaxis.ticktext) == ["#3 seven", "0.33", "0.67", "#9 one"]
 
 
-
 # (tick lines, x title) -> the bottom margin Plotly grew to in Chromium at 1400 px on the Generate
 # and Compare pages: nearest codes, the manifold and the traversal, the compared reconstructions,
 # prior samples
