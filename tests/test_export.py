@@ -91,7 +91,8 @@ def test_every_chart_has_a_place_and_a_figure(page):
     posterior = figures["posterior"]
     assert posterior["layout"]["yaxis"]["scaleanchor"] == "x"  # equal aspect
     names = [t.get("name", "") for t in posterior["data"]]
-    assert "prior N(0, I): 1, 2, 3 σ" in names and any(n.startswith("σ ellipses") for n in names)
+    assert "prior N(0, I): 1, 2, 3 σ" in names
+    assert any(s.get("name", "").startswith("σ ellipses") for s in posterior["layout"]["shapes"])
     curves = {t["name"] for t in figures["curves"]["data"]}
     assert curves == {"train", "test"}
 

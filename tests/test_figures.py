@@ -1,10 +1,13 @@
 """The latent-space figure builders and their geometry: pure functions on numpy data."""
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 from ui.components.draw import drawn_overlay
-from ui.figures.latent import (circle_polylines, ellipse_polylines, ellipse_subset, kl_per_dim_figure,
+from ui.figures.latent import (circle_polylines, ellipse_path, ellipse_polylines, ellipse_subset,
+                        kl_per_dim_figure,
                         label_angle, mixture_density, pca_projection, posterior_figure,
                         selected_indices)
 from ui.style import SVG_MAX_POINTS, class_colour
@@ -37,9 +40,28 @@ def _markers(fig):
     return [t for t in fig.data if t.type in SCATTER_KINDS and t.mode == "markers"]
 
 
-def _ellipse_traces(fig):
-    return [t for t in fig.data if t.type in SCATTER_KINDS and t.mode == "lines"
-            and t.name.startswith("σ ellipses")]
+def _ellipse_shapes(fig):
+    return [s for s in fig.layout.shapes if (s.name or "").startswith("σ ellipses")]
+
+
+def _path_ellipses(path: str) -> list[np.ndarray]:
+    """An ellipse_path read back: each ellipse's 13 Bezier control points, as a (13, 2) array."""
+    pieces = [p for p in path.split("M") if p]
+    assert all(p.endswith("Z") and p.count("C") == 4 for p in pieces), "four closed cubic arcs each"
+    return [np.array([float(v) for v in re.split(r"[ ,CZ]+", p) if v]).reshape(13, 2)
+            for p in pieces]
+
+
+def _on_arcs(ctrl: np.ndarray, n: int = 25) -> np.ndarray:
+    """Points along an ellipse's four cubic arcs, the curve the browser draws."""
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return np.concatenate([(1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t ** 2 * p2
+                           + t ** 3 * p3 for p0, p1, p2, p3 in
+                           (ctrl[3 * k:3 * k + 4] for k in range(4))])
+
+
+def _all_ellipses(fig) -> list[np.ndarray]:
+    return [e for s in _ellipse_shapes(fig) for e in _path_ellipses(s.path)]
 
 
 # ------------------------------------------------------------------------------------ geometry
@@ -68,6 +90,31 @@ def test_many_ellipses_are_one_polyline_separated_by_nan():
     x, y = ellipse_polylines(centers, np.full((5, 2), 0.1), n_vertices=24)
     assert len(x) == 5 * 26 and np.isnan(x).sum() == 5
     assert len(_segments(x, y)) == 5
+
+
+def test_ellipse_path_draws_the_sigma_contour_within_0_03_percent():
+    (ctrl,) = _path_ellipses(ellipse_path(np.array([[1.0, 2.0]]), np.array([[0.5, 0.2]])))
+    assert np.allclose(ctrl[0], ctrl[-1]) and np.allclose(ctrl[0], [1.5, 2.0]), "closed, from mu+sigma_x"
+    pts = _on_arcs(ctrl)
+    r = np.hypot((pts[:, 0] - 1) / 0.5, (pts[:, 1] - 2) / 0.2)
+    assert np.all(np.abs(r - 1) < 3e-4), "on the 1-sigma contour, to the arcs' 0.027%"
+    assert np.isclose(pts[:, 0].min(), 0.5) and np.isclose(pts[:, 1].max(), 2.2, atol=1e-4)
+
+
+def test_ellipse_path_of_a_full_covariance_is_its_mahalanobis_unit_contour():
+    cov = np.array([[4.0, 1.2], [1.2, 1.0]])
+    (ctrl,) = _path_ellipses(ellipse_path(np.array([[-1.0, 3.0]]), cov[None]))
+    d = _on_arcs(ctrl) - [-1.0, 3.0]
+    maha = np.einsum("ni,ij,nj->n", d, np.linalg.inv(cov), d)
+    assert np.allclose(np.sqrt(maha), 1.0, atol=1e-3)
+
+
+def test_ellipse_path_holds_every_ellipse_in_one_path_without_exponents():
+    centers = np.array([[0.0, 0.0], [1e-7, -2.0], [12.5, 3.0]])
+    path = ellipse_path(centers, np.full((3, 2), 1e-6))
+    assert len(_path_ellipses(path)) == 3
+    assert "e" not in path.lower() and "nan" not in path.lower(), "Plotly reads plain decimals"
+    assert ellipse_path(np.zeros((0, 2)), np.zeros((0, 2))) == ""
 
 
 def test_prior_circles_have_radii_one_two_three():
@@ -141,16 +188,17 @@ def test_posterior_figure_draws_the_prior_above_ellipses_and_points():
     mu, std, labels = _toy(60)
     fig = posterior_figure(mu, std, labels, NAMES, ellipses="all")
     kinds = [("prior" if (t.name or "").startswith("prior") else
-              "ellipse" if (t.name or "").startswith("σ ellipses") else
               "points" if getattr(t, "mode", None) == "markers" else t.type) for t in fig.data]
-    assert kinds.index("prior") > max(i for i, k in enumerate(kinds) if k in ("ellipse", "points"))
+    assert kinds.index("prior") > max(i for i, k in enumerate(kinds) if k == "points")
+    assert _ellipse_shapes(fig) and all(s.layer == "below" for s in _ellipse_shapes(fig)), \
+        "ellipses under every trace: the points and the prior's circles draw over them"
     prior = fig.data[kinds.index("prior")]
     assert {t.type for t in fig.data if t.type != "contour"} == {prior.type}, \
         "one scatter kind: a WebGL canvas would draw over an SVG circle"
     assert [a.text for a in fig.layout.annotations if "σ" in a.text] == [
         "<b>1σ</b>", "<b>2σ</b>", "<b>3σ</b>"]
     assert all(a.bgcolor for a in fig.layout.annotations), "labels keep a backdrop over points"
-    assert all(t.opacity <= 0.25 for t in _ellipse_traces(fig)), "ellipses stay light"
+    assert all(s.opacity <= 0.25 for s in _ellipse_shapes(fig)), "ellipses stay light"
     # short dashes: Plotly's "dash" draws the legend's 30 px swatch as one solid bar
     assert prior.line.dash == "5px,4px" and prior.showlegend is not False
 
@@ -189,7 +237,7 @@ def test_posterior_figure_json_stays_small_with_1000_ellipses():
     rng = np.random.default_rng(0)
     mu, std = rng.normal(size=(1000, 2)), np.full((1000, 2), 0.3)
     fig = posterior_figure(mu, std, rng.integers(0, 3, 1000), NAMES, ellipses="all")
-    assert len(fig.to_json()) < 420_000, "float32 binary arrays, 20-gon ellipses (was 533 kB)"
+    assert len(fig.to_json()) < 340_000, "float32 binary arrays, Bezier ellipses (was 533 kB)"
 
 
 def test_posterior_figure_draws_prior_circles_and_density():
@@ -215,17 +263,20 @@ def test_posterior_figure_flags_remove_prior_and_density():
 def test_posterior_figure_ellipse_count(mode, expected):
     mu, std, labels = _toy(60)
     fig = posterior_figure(mu, std, labels, NAMES, ellipses=mode, max_ellipses=25)
-    n = sum(len(_segments(t.x, t.y)) for t in _ellipse_traces(fig))
-    assert n == expected
-    assert len(_ellipse_traces(fig)) <= 3, "ellipses are batched: at most one trace per class"
+    assert len(_all_ellipses(fig)) == expected
+    assert len(_ellipse_shapes(fig)) <= 3, "ellipses are batched: at most one shape per class"
+    for s in _ellipse_shapes(fig):  # the legend's class shows and hides its ellipses
+        assert s.legendgroup == str(NAMES.index(s.name.removeprefix("σ ellipses ")))
+        assert s.showlegend is False and (s.xref, s.yref) == ("x", "y")
 
 
 def test_posterior_figure_ellipse_of_a_known_posterior():
     mu = np.array([[1.0, 2.0], [-1.0, 0.0]])
     std = np.array([[0.5, 0.2], [0.3, 0.3]])
     fig = posterior_figure(mu, std, np.array([0, 1]), NAMES, ellipses="all")
-    (seg,) = _segments(_ellipse_traces(fig)[0].x, _ellipse_traces(fig)[0].y)
-    assert np.allclose(((seg[:, 0] - 1) / 0.5) ** 2 + ((seg[:, 1] - 2) / 0.2) ** 2, 1.0, atol=1e-5)
+    (ctrl,) = _path_ellipses(_ellipse_shapes(fig)[0].path)
+    pts = _on_arcs(ctrl)
+    assert np.allclose(((pts[:, 0] - 1) / 0.5) ** 2 + ((pts[:, 1] - 2) / 0.2) ** 2, 1.0, atol=1e-3)
 
 
 def test_posterior_figure_picks_the_requested_dims():
@@ -242,7 +293,7 @@ def test_posterior_figure_pca_mode():
     fig = posterior_figure(mu, std, labels, NAMES, projection="pca", ellipses="all")
     assert fig.layout.xaxis.title.text.startswith("PC1")
     assert sum(len(t.x) for t in _markers(fig)) == 90
-    assert sum(len(_segments(t.x, t.y)) for t in _ellipse_traces(fig)) == 90
+    assert len(_all_ellipses(fig)) == 90
 
 
 def test_posterior_figure_axis_titles_override():
@@ -309,17 +360,15 @@ def test_hover_counts_test_images_from_1_and_shows_class_names_as_text():
                                   "test image #3 · one"]
 
 
-def test_many_ellipses_are_drawn_with_fewer_vertices():
-    """10,000 ellipses of 20 vertices held the browser 8-10 s (bench/bench_long_views.py): above
-    MANY_ELLIPSES each is a 12-gon, a few pixels across; up to it, 20 vertices."""
-    from ui.figures.latent import MANY_ELLIPSE_VERTICES, MANY_ELLIPSES
-    rng = np.random.default_rng(0)
-    for n, vertices in ((MANY_ELLIPSES, 20), (MANY_ELLIPSES + 1, MANY_ELLIPSE_VERTICES)):
-        mu = rng.normal(size=(n, 2))
-        fig = posterior_figure(mu, np.full((n, 2), 0.1), rng.integers(0, len(NAMES), n), NAMES,
-                               ellipses="all", show_density=False)
-        xs = np.concatenate([np.asarray(t.x, float) for t in _ellipse_traces(fig)])
-        assert np.isnan(xs).sum() == n and len(xs) == n * (vertices + 2)
+@pytest.mark.parametrize("n", [60, SVG_MAX_POINTS + 1])
+def test_ellipses_are_one_shape_per_class_on_svg_and_webgl(n):
+    """As a NaN-separated trace, Plotly made an SVG element per ellipse (1,000 on the Latent page,
+    about 0.15 s of every draw; 10,000 as WebGL lines held the page 4.5 s, as shapes 1.5 s:
+    bench/bench_plotly_draw.py). One path per class, whatever the renderer of the points."""
+    mu, std, labels = _toy(n)
+    fig = posterior_figure(mu, std, labels, NAMES, ellipses="all", show_density=False)
+    assert len(_ellipse_shapes(fig)) == 3 and len(_all_ellipses(fig)) == n
+    assert not [t for t in fig.data if (t.name or "").startswith("σ ellipses")]
 
 
 @pytest.mark.parametrize("height, top, legend_y, rows", [(720, 40, -0.1, 2), (620, 30, -0.1, 1),

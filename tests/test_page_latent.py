@@ -32,9 +32,9 @@ def _markers(fig):
 
 
 def _n_ellipses(fig):
-    return sum(int(np.isnan(_arr(t["x"]).astype(float)).sum()) for t in fig["data"]
-               if t.get("type") in SCATTER_KINDS and t.get("mode") == "lines"
-               and t.get("name", "").startswith("σ ellipses"))
+    """Sigma ellipses on the plane: one Bezier path per class (a shape), an "M" per ellipse."""
+    return sum(s["path"].count("M") for s in fig["layout"].get("shapes", [])
+               if s.get("name", "").startswith("σ ellipses"))
 
 
 def test_default_run_shows_every_test_posterior(runs_root):
@@ -145,7 +145,8 @@ def test_16d_run_has_no_plane_sentence_and_draws_a_tsne_map(runs_root):
     markers = _markers(fig)
     assert [t["name"] for t in markers] == [str(i) for i in range(10)]
     assert sum(len(_arr(t["x"])) for t in markers) == 1000, "every test code mapped"
-    assert not any(t.get("name", "").startswith(("prior", "σ ellipses")) for t in fig["data"])
+    assert not any(t.get("name", "").startswith("prior") for t in fig["data"])
+    assert _n_ellipses(fig) == 0
     assert not any(t.get("type") == "contour" for t in fig["data"]), "no density on a t-SNE map"
     labels = [a["text"] for a in fig["layout"]["annotations"]]
     assert labels == [f"<b>{i}</b>" for i in range(10)], "each digit named at its cluster"

@@ -43,6 +43,12 @@ NEAR = """(gd, [id, px, py]) => {
     return false;
 }"""
 
+# [ellipses drawn, path elements drawing them]: each ellipse is an "M" in its class's shape path
+ELLIPSE_PATHS = """(gd) => {
+    const paths = [...gd.querySelectorAll('.shapelayer path')].filter(p => (p.getAttribute('d') || '').includes('C'));
+    return [paths.reduce((n, p) => n + p.getAttribute('d').split('M').length - 1, 0), paths.length];
+}"""
+
 COUNT_POINTS = """(gd) => gd._fullData.filter(t => t.type.startsWith('scatter') && t.mode === 'markers')
                               .reduce((n, t) => n + t.x.length, 0)"""
 
@@ -68,10 +74,28 @@ def test_default_page_draws_the_posterior_scatter(page, app_url):
     assert chart.evaluate(COUNT_POINTS) == 1000, "every MNIST 5k test image is a point"
     # 1,000 points: SVG (5x faster than software WebGL), one path per point, above the ellipses
     assert chart.locator(".scatterlayer .trace .points path").count() == 1000, "drawn as SVG"
+    # 1,000 ellipses: one path per digit, not an element each (0.15 s of every draw)
+    assert chart.evaluate(ELLIPSE_PATHS) == [1000, 10]
+    assert chart.locator(".scatterlayer path.js-line").count() == 3, "only the prior's circles"
     legend = chart.locator(".legend").text_content()
     assert all(d in legend for d in "0123456789") and "prior" in legend
     for key in ("latent_scatter", "latent_kl"):
         assert_drawn_once(page, key)
+
+
+def test_the_legend_hides_a_digit_with_its_ellipses(page, app_url):
+    open_page(page, app_url, "", "run=mnist5k-2d")
+    chart = page.locator(CHART)
+    chart.wait_for()
+    expect(chart.locator(".shapelayer path[d*='C']")).to_have_count(10)
+    chart.locator(".legend .traces").filter(has_text="0").first.locator(".legendtoggle").click()
+    # Plotly waits out a double-click before it hides the digit: wait for the drawing, not a clock
+    expect(chart.locator(".shapelayer path[d*='C']")).to_have_count(9)
+    hidden = chart.evaluate("gd => [gd._fullData.find(t => t.name === '0').visible, "
+                            "gd._fullLayout.shapes.find(s => s.name === 'σ ellipses 0').visible]")
+    assert hidden == ["legendonly", "legendonly"], "the digit's points and ellipses go together"
+    zeros = chart.evaluate("gd => gd._fullData.find(t => t.name === '0').x.length")
+    assert chart.evaluate(ELLIPSE_PATHS) == [1000 - zeros, 9], "every other digit's ellipses stay"
 
 
 def test_box_select_shows_the_selected_images(page, app_url):

@@ -17,12 +17,15 @@ from ui.figures.labels import place_labels, to_pixels
 from vae.numeric import ACTIVE_UNIT_THRESHOLD, bounded_sigma, dims_by_kl
 
 ELLIPSE_MODES = ("sample", "all", "none")
-ELLIPSE_VERTICES = 20  # smooth at the scatter's size, and lighter JSON than the default 24
-# Above MANY_ELLIPSES the browser's drawing is the wait (WebGL lines in software, no GPU: 10,000
-# ellipses of 20 vertices held the page 8-10 s), and each ellipse is a few pixels across, where
-# 12 vertices look as round
-MANY_ELLIPSES, MANY_ELLIPSE_VERTICES = 2000, 12
+# Above MANY_ELLIPSES the page says "slow to draw": 10,000 ellipses take the browser about 1.5 s
+# (bench/bench_plotly_draw.py)
+MANY_ELLIPSES = 2000
 ELLIPSE_OPACITY = 0.22  # light enough that 1,000 overlapping ellipses leave the points readable
+# A unit circle as four cubic Bezier arcs: 13 control points, the last closing the loop. An affine
+# map of them draws that map's ellipse, within 0.03% of its radius.
+_ARC = 4.0 / 3.0 * (np.sqrt(2.0) - 1.0)
+BEZIER_CIRCLE = np.array([[1, 0], [1, _ARC], [_ARC, 1], [0, 1], [-_ARC, 1], [-1, _ARC], [-1, 0],
+                          [-1, -_ARC], [-_ARC, -1], [0, -1], [_ARC, -1], [1, -_ARC], [1, 0]])
 PRIOR_RADII = (1.0, 2.0, 3.0)
 
 
@@ -51,6 +54,17 @@ def _hover_names(index, class_name) -> list[str]:
     name = html.escape(str(class_name))
     return [f"test image #{int(i) + 1} · {name}" for i in index]
 
+def _cholesky(cov: np.ndarray) -> np.ndarray:
+    """L with L L^T = cov, for (N, 2, 2) covariances or (N, 2) standard deviations of a diagonal
+    one."""
+    cov = np.asarray(cov, dtype=np.float64)
+    if cov.ndim == 2:
+        chol = np.zeros((len(cov), 2, 2))
+        chol[:, 0, 0], chol[:, 1, 1] = cov[:, 0], cov[:, 1]
+        return chol
+    return np.linalg.cholesky(cov + 1e-12 * np.eye(2))
+
+
 def ellipse_polylines(centers: np.ndarray, cov: np.ndarray, n_vertices: int = 24,
                       radius: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The `radius`-sigma contours of N Gaussians as one polyline broken by NaN.
@@ -60,18 +74,35 @@ def ellipse_polylines(centers: np.ndarray, cov: np.ndarray, n_vertices: int = 24
     all of them draw as a single trace. The contour is {c + L u : |u| = radius} with L L^T = cov.
     """
     centers = np.asarray(centers, dtype=np.float64)
-    cov = np.asarray(cov, dtype=np.float64)
-    if cov.ndim == 2:
-        chol = np.zeros((len(cov), 2, 2))
-        chol[:, 0, 0], chol[:, 1, 1] = cov[:, 0], cov[:, 1]
-    else:
-        chol = np.linalg.cholesky(cov + 1e-12 * np.eye(2))
+    chol = _cholesky(cov)
     t = np.linspace(0.0, 2.0 * np.pi, n_vertices + 1)  # last vertex closes the loop
     unit = radius * np.stack([np.cos(t), np.sin(t)], axis=1)  # (T, 2)
     pts = centers[:, None, :] + np.einsum("nij,tj->nti", chol, unit)  # (N, T, 2)
     gap = np.full((len(centers), 1, 2), np.nan)
     pts = np.concatenate([pts, gap], axis=1).reshape(-1, 2)
     return pts[:, 0], pts[:, 1]
+
+
+def ellipse_path(centers: np.ndarray, cov: np.ndarray, radius: float = 1.0) -> str:
+    """The `radius`-sigma contours of N Gaussians as one SVG path in data coordinates, for a
+    Plotly shape: each ellipse is four cubic Bezier arcs, the image of BEZIER_CIRCLE under
+    u -> c + L u (L L^T = cov), within 0.03% of the exact contour.
+
+    One path element draws them all. As a NaN-separated trace, Plotly made an SVG element per
+    ellipse: 1,000 of them took the browser about 0.15 s more on every draw of the Latent page.
+    Coordinates are written to four digits after the largest one's leading digit, about a
+    hundredth of a pixel on the plane, and never with an exponent.
+    """
+    centers = np.asarray(centers, dtype=np.float64)
+    if not len(centers):
+        return ""
+    pts = centers[:, None, :] + radius * np.einsum("nij,tj->nti", _cholesky(cov), BEZIER_CIRCLE)
+    top = float(np.abs(pts).max()) or 1.0
+    decimals = int(np.clip(4 - np.floor(np.log10(top)), 0, 12))
+    num = f"%.{decimals}f"
+    pair = f"{num},{num}"
+    one = ("M" + pair + "".join("C" + " ".join([pair] * 3) for _ in range(4)) + "Z")
+    return "".join(one % tuple(row) for row in pts.reshape(len(pts), -1).tolist())
 
 
 def circle_polylines(radii=PRIOR_RADII, n_vertices: int = 96) -> tuple[np.ndarray, np.ndarray]:
@@ -153,8 +184,8 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     """Every test point's posterior q(z|x) = N(mu, diag sigma^2), in two latent coordinates.
 
     mu and std are (N, D); labels (N,) index class_names. Each point is drawn at mu(x), coloured by
-    class (SVG, or WebGL above 5,000 points); its 1-sigma ellipse is a polyline (one trace per
-    class, NaN-separated); the prior N(0, I) is drawn as circles of radius 1, 2, 3; the aggregate
+    class (SVG, or WebGL above 5,000 points); its 1-sigma ellipse is a Bezier path (one shape per
+    class, under the traces: ellipse_path); the prior N(0, I) is drawn as circles of radius 1, 2, 3; the aggregate
     posterior q(z) as density contours. `projection="pca"` shows the top two principal axes of mu
     instead of `dims`. Points carry their test-set `index` as customdata, for selections.
     `class_labels` writes each class's name at its cluster's centre (the median of its points),
@@ -192,23 +223,23 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     lo, hi = _extent(xy, cov)
     if show_density and len(xy):
         fig.add_trace(_density_trace(xy, cov, lo, hi, seed))
-    # Drawn in trace order: ellipses first (light), then the points, then the prior's circles, so
-    # 1,000 ellipses cannot hide the 1-sigma circle. One kind (SVG, or WebGL above 5,000 points)
-    # for all three: a WebGL canvas sits above every SVG trace.
+    # Drawn in this order: the ellipses (light, under the grid and every trace), the points, then the prior's
+    # circles, so 1,000 ellipses cannot hide the 1-sigma circle. One kind (SVG, or WebGL above
+    # 5,000 points) for points and circles: a WebGL canvas sits above every SVG trace.
     Scatter = scatter_type(len(xy))
     with_ellipse = np.zeros(len(xy), dtype=bool)
     with_ellipse[ellipse_subset(len(xy), ellipses, max_ellipses, seed)] = True
     present = [c for c in range(len(class_names)) if np.any(labels == c)]
-    vertices = ELLIPSE_VERTICES if with_ellipse.sum() <= MANY_ELLIPSES else MANY_ELLIPSE_VERTICES
-    for c in present:  # one NaN-separated polyline per class: a trace carries one line colour
+    for c in present:  # one path per class: a shape carries one line colour
         sel = with_ellipse & (labels == c)
         if sel.any():
-            ex, ey = ellipse_polylines(xy[sel], cov[sel], n_vertices=vertices)
-            fig.add_trace(Scatter(
-                x=ex.astype(np.float32), y=ey.astype(np.float32), mode="lines",
-                line=dict(color=class_colour(c), width=1), opacity=ELLIPSE_OPACITY,
-                hoverinfo="skip", name=f"σ ellipses {class_names[c]}", legendgroup=str(c),
-                showlegend=False))
+            # layer "below": under every trace (density, points, prior), on SVG and WebGL alike.
+            # Not "between" (above the grid): Plotly 4.1 leaves those drawn when the legend
+            # hides their class; "below" ones go with their class's points.
+            fig.add_shape(type="path", path=ellipse_path(xy[sel], cov[sel]), xref="x", yref="y",
+                          layer="below", line=dict(color=class_colour(c), width=1),
+                          opacity=ELLIPSE_OPACITY, name=f"σ ellipses {class_names[c]}",
+                          legendgroup=str(c), showlegend=False)
     sd = cov if cov.ndim == 2 else np.sqrt(np.stack([cov[:, 0, 0], cov[:, 1, 1]], axis=1))
     for c in present:
         m = labels == c
