@@ -3,7 +3,11 @@ click -> the page is drawn, per page, for this checkout and (with --before DIR) 
 the other on one scratch copy of the shipped runs. The split tells the server's share (the script)
 from the browser's (drawing what it sent).
 
-    .venv/bin/python bench/bench_switch_split.py [--before DIR] [--rounds 3]
+With --floor it also switches, in the same browser, between the pages of bench/hello_pages.py:
+pages of one 1,000-point chart (what a switch costs in Streamlit and Chromium before the
+dashboard does anything) and an empty page. --now-first measures this checkout before DIR.
+
+    .venv/bin/python bench/bench_switch_split.py [--before DIR] [--rounds 3] [--floor] [--now-first]
 """
 from __future__ import annotations
 
@@ -28,18 +32,25 @@ OBSERVE = """() => { window.__t = []; const app = document.querySelector('[data-
     .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
 
 
-def measure(browser, root: Path, project: Path, rounds: int) -> dict[str, list[tuple]]:
+HELLO_PAGES = ROOT / "bench" / "hello_pages.py"
+FLOOR_PAGES = ["Hello B", "Hello A", "Empty", "Hello A"]  # chart to chart, to empty, and back
+FLOOR_ROWS = {"Hello A": "floor: a page of one 1,000-point chart (from either other page)",
+              "Hello B": None, "Empty": "floor: a page with only its title"}
+
+
+def measure(browser, root: Path, project: Path, rounds: int, script: Path | None = None,
+            pages: list[str] = PAGES, first: str = "Latent space") -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {}
-    with background(root, project=project) as url:
+    with background(root, project=project, script=script) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
-        _drawn(page, "Latent space", 1)
-        for title in PAGES:  # first visits: caches filled
+        _drawn(page, first, 1)
+        for title in pages:  # first visits: caches filled
             _nav(page, title)()
             _drawn(page, title)
         page.evaluate(OBSERVE)
         for _ in range(rounds):
-            for title in PAGES:
+            for title in pages:
                 page.evaluate("() => { window.__t = []; }")
                 t0 = page.evaluate("() => performance.now()")
                 _nav(page, title)()
@@ -59,9 +70,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--floor", action="store_true", help="also the hello pages' switches")
+    parser.add_argument("--now-first", action="store_true", help="this checkout before --before")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
     versions = {"now": ROOT} if args.before is None else {"before": args.before, "now": ROOT}
+    if args.now_first:
+        versions = dict(reversed(versions.items()))
     results = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         root = _copy_runs(Path(tmp) / "runs")
@@ -69,6 +84,8 @@ def main() -> None:
             "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         for name, project in versions.items():
             results[name] = measure(browser, root, project, args.rounds)
+        floor = (measure(browser, root, ROOT, args.rounds, HELLO_PAGES, FLOOR_PAGES, "Hello A")
+                 if args.floor else {})
         browser.close()
 
     def med(values):
@@ -85,6 +102,13 @@ def main() -> None:
             rows = results[name][title]
             cells.append(" · ".join(med([r[i] for r in rows]) for i in range(3)))
         print(f"| {title} | " + " | ".join(cells) + " |")
+    if floor:
+        print(f"\nThe floor, the same browser, {args.rounds} rounds of "
+              f"{' → '.join(FLOOR_PAGES)} (s): script starts · ends · drawn\n")
+        merged = {"Hello A": floor["Hello A"] + floor["Hello B"], "Empty": floor["Empty"]}
+        for title, rows in merged.items():
+            print(f"| {FLOOR_ROWS[title]} | "
+                  + " · ".join(med([r[i] for r in rows]) for i in range(3)) + " |")
 
 
 if __name__ == "__main__":
