@@ -6,7 +6,12 @@ it: ui.style.SVG_MAX_POINTS) and once with every scatter trace switched to the o
 drawn `--repeats` times, alternating, after one draw to warm up; the time runs from newPlot to the
 second animation frame after it (the picture is on screen). Needs /usr/bin/chromium.
 
-    .venv/bin/python bench/bench_plotly_draw.py [--repeats 5]
+With --ellipses it compares, instead, the two ways of drawing the sigma ellipses of the same
+figure (every test point's, as the Latent page draws them up to 1,500 points): one Bezier path
+per class as a layout shape (how the figure draws them now), and one NaN-separated line trace per
+class of 20-gons (how it drew them before), which Plotly draws as an SVG element per ellipse.
+
+    .venv/bin/python bench/bench_plotly_draw.py [--repeats 5] [--ellipses]
 """
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ import plotly  # noqa: E402
 import torch  # noqa: E402
 
 from bench.machine import cpu_words, load_average  # noqa: E402
-from ui.figures.latent import posterior_figure  # noqa: E402
+from ui.figures.latent import ELLIPSE_OPACITY, ellipse_polylines, posterior_figure  # noqa: E402
+from ui.style import class_colour, scatter_type  # noqa: E402
 from ui.cache.runs import MAX_POINTS  # noqa: E402
 from vae.data import dataset_for  # noqa: E402
 from vae.run import DEFAULT_ROOT, RunDir  # noqa: E402
@@ -57,6 +63,74 @@ def figures(run_name: str, sizes) -> list[tuple[str, int, dict]]:
     return out
 
 
+def ellipse_cases(run_name: str, sizes) -> list[tuple[str, int, dict, dict]]:
+    """(run, points, the figure with every ellipse as shapes, the same with them as line traces)."""
+    run = RunDir(DEFAULT_ROOT / run_name)
+    _, train_cfg = run.read_config()
+    data = dataset_for(train_cfg)
+    model = run.load_model()
+    out = []
+    for n in sizes:
+        n = min(n, len(data.test_x), MAX_POINTS)
+        with torch.no_grad():
+            q = model.encode(torch.from_numpy(data.test_x[:n].copy()))
+        mu, std, labels = q.mu.numpy()[:, :2], q.std.numpy()[:, :2], data.test_y[:n]
+        shapes = posterior_figure(mu, std, labels, data.class_names, ellipses="all", height=720)
+        traces = posterior_figure(mu, std, labels, data.class_names, ellipses="none", height=720)
+        Scatter = scatter_type(n)
+        lines = []
+        for c in sorted(set(labels.tolist())):  # the representation before: 20-gons, NaN gaps
+            ex, ey = ellipse_polylines(mu[labels == c], std[labels == c], n_vertices=20)
+            lines.append(Scatter(x=ex.astype("float32"), y=ey.astype("float32"), mode="lines",
+                                 line=dict(color=class_colour(c), width=1), opacity=ELLIPSE_OPACITY,
+                                 hoverinfo="skip", legendgroup=str(c), showlegend=False))
+        density = [t for t in traces.data if t.type == "contour"]
+        traces.data = (*density, *lines, *[t for t in traces.data if t.type != "contour"])
+        out.append((run_name, n, json.loads(shapes.to_json()), json.loads(traces.to_json())))
+    return out
+
+
+def main_ellipses(repeats: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    cases = ellipse_cases("mnist5k-2d", [1000])
+    try:
+        cases += ellipse_cases("fashion-2d", [10000])
+    except Exception as exc:  # noqa: BLE001 - Fashion-MNIST is an apt package; say, and go on
+        print(f"fashion-2d skipped: {exc}", file=sys.stderr)
+    load_before = load_average()
+    rows = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_content("<div id=g style='width:1000px'></div>")
+        page.add_script_tag(path=str(Path(plotly.__file__).parent / "package_data"
+                                     / "plotly.min.js"))
+        for run, n, shapes, traces in cases:
+            specs = {"shapes": shapes, "traces": traces}
+            times = {k: [] for k in specs}
+            for s in specs.values():
+                page.evaluate(DRAW, s)  # warm-up draw
+            for _ in range(repeats):
+                for k, s in specs.items():
+                    times[k].append(page.evaluate(DRAW, s))
+            med = {k: statistics.median(v) for k, v in times.items()}
+            spread = {k: f"{min(v):.0f}–{max(v):.0f}" for k, v in times.items()}
+            rows.append((run, n, med, spread, {k: len(json.dumps(s)) // 1000 for k, s in specs.items()}))
+            print(f"{run} {n}: shapes {med['shapes']:.0f} ms, traces {med['traces']:.0f} ms",
+                  file=sys.stderr, flush=True)
+        browser.close()
+    print(f"\n{cpu_words()}; headless Chromium, --disable-gpu; load average {load_before} at the "
+          f"start, {load_average()} at the end; medians of {repeats}, alternating (range)\n")
+    print("| run | ellipses | as line traces (before) | as one shape per class (now) | now / before |")
+    print("|---|---|---|---|---|")
+    for run, n, med, spread, kb in rows:
+        print(f"| {run} | {n:,} | {med['traces']:.0f} ms ({spread['traces']}), {kb['traces']} kB | "
+              f"{med['shapes']:.0f} ms ({spread['shapes']}), {kb['shapes']} kB | "
+              f"{med['shapes'] / med['traces']:.2f}× |")
+
+
 def switched(spec: dict) -> dict:
     """The same figure with every scatter trace drawn by the other renderer."""
     other = {"scatter": "scattergl", "scattergl": "scatter"}
@@ -69,7 +143,11 @@ def switched(spec: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--ellipses", action="store_true",
+                        help="compare the sigma ellipses as shapes and as line traces")
     args = parser.parse_args()
+    if args.ellipses:
+        return main_ellipses(args.repeats)
     from playwright.sync_api import sync_playwright
 
     cases = figures("mnist5k-2d", [1000])
