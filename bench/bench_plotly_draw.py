@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import plotly  # noqa: E402
+import plotly.graph_objects as go  # noqa: E402
 import torch  # noqa: E402
 
 from bench.machine import cpu_words, load_average  # noqa: E402
@@ -85,7 +86,8 @@ def ellipse_cases(run_name: str, sizes) -> list[tuple[str, int, dict, dict]]:
                                  line=dict(color=class_colour(c), width=1), opacity=ELLIPSE_OPACITY,
                                  hoverinfo="skip", legendgroup=str(c), showlegend=False))
         density = [t for t in traces.data if t.type == "contour"]
-        traces.data = (*density, *lines, *[t for t in traces.data if t.type != "contour"])
+        traces = go.Figure([*density, *lines, *[t for t in traces.data if t.type != "contour"]],
+                           layout=traces.layout)
         out.append((run_name, n, json.loads(shapes.to_json()), json.loads(traces.to_json())))
     return out
 
