@@ -119,13 +119,15 @@ def main_ellipses(repeats: int) -> None:
                     times[k].append(page.evaluate(DRAW, s))
             med = {k: statistics.median(v) for k, v in times.items()}
             spread = {k: f"{min(v):.0f}–{max(v):.0f}" for k, v in times.items()}
-            rows.append((run, n, med, spread, {k: len(json.dumps(s)) // 1000 for k, s in specs.items()}))
+            kb = {k: len(json.dumps(s)) // 1000 for k, s in specs.items()}
+            rows.append((run, n, med, spread, kb))
             print(f"{run} {n}: shapes {med['shapes']:.0f} ms, traces {med['traces']:.0f} ms",
                   file=sys.stderr, flush=True)
         browser.close()
     print(f"\n{cpu_words()}; headless Chromium, --disable-gpu; load average {load_before} at the "
           f"start, {load_average()} at the end; medians of {repeats}, alternating (range)\n")
-    print("| run | ellipses | as line traces (before) | as one shape per class (now) | now / before |")
+    print("| run | ellipses | as line traces (before) | as one shape per class (now) "
+          "| now / before |")
     print("|---|---|---|---|---|")
     for run, n, med, spread, kb in rows:
         print(f"| {run} | {n:,} | {med['traces']:.0f} ms ({spread['traces']}), {kb['traces']} kB | "

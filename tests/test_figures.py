@@ -7,9 +7,8 @@ import pytest
 
 from ui.components.draw import drawn_overlay
 from ui.figures.latent import (circle_polylines, ellipse_path, ellipse_polylines, ellipse_subset,
-                        kl_per_dim_figure,
-                        label_angle, mixture_density, pca_projection, posterior_figure,
-                        selected_indices)
+                               kl_per_dim_figure, label_angle, mixture_density, pca_projection,
+                               posterior_figure, selected_indices)
 from ui.style import SVG_MAX_POINTS, class_colour
 
 NAMES = ("zero", "one", "two")
@@ -94,7 +93,8 @@ def test_many_ellipses_are_one_polyline_separated_by_nan():
 
 def test_ellipse_path_draws_the_sigma_contour_within_0_03_percent():
     (ctrl,) = _path_ellipses(ellipse_path(np.array([[1.0, 2.0]]), np.array([[0.5, 0.2]])))
-    assert np.allclose(ctrl[0], ctrl[-1]) and np.allclose(ctrl[0], [1.5, 2.0]), "closed, from mu+sigma_x"
+    assert np.allclose(ctrl[0], ctrl[-1]) and np.allclose(ctrl[0], [1.5, 2.0]), \
+        "closed, from mu + sigma_x"
     pts = _on_arcs(ctrl)
     r = np.hypot((pts[:, 0] - 1) / 0.5, (pts[:, 1] - 2) / 0.2)
     assert np.all(np.abs(r - 1) < 3e-4), "on the 1-sigma contour, to the arcs' 0.027%"

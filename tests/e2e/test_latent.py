@@ -45,7 +45,8 @@ NEAR = """(gd, [id, px, py]) => {
 
 # [ellipses drawn, path elements drawing them]: each ellipse is an "M" in its class's shape path
 ELLIPSE_PATHS = """(gd) => {
-    const paths = [...gd.querySelectorAll('.shapelayer path')].filter(p => (p.getAttribute('d') || '').includes('C'));
+    const paths = [...gd.querySelectorAll('.shapelayer path')]
+        .filter(p => (p.getAttribute('d') || '').includes('C'));
     return [paths.reduce((n, p) => n + p.getAttribute('d').split('M').length - 1, 0), paths.length];
 }"""
 

@@ -185,9 +185,9 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
 
     mu and std are (N, D); labels (N,) index class_names. Each point is drawn at mu(x), coloured by
     class (SVG, or WebGL above 5,000 points); its 1-sigma ellipse is a Bezier path (one shape per
-    class, under the traces: ellipse_path); the prior N(0, I) is drawn as circles of radius 1, 2, 3; the aggregate
-    posterior q(z) as density contours. `projection="pca"` shows the top two principal axes of mu
-    instead of `dims`. Points carry their test-set `index` as customdata, for selections.
+    class, under the traces: ellipse_path); the prior N(0, I) is drawn as circles of radius 1, 2,
+    3; the aggregate posterior q(z) as density contours. `projection="pca"` shows the top two
+    principal axes of mu instead of `dims`. Points carry their test-set `index` as customdata, for selections.
     `class_labels` writes each class's name at its cluster's centre (the median of its points),
     so that no class is told from another by its colour alone. The bottom margin holds
     `legend_rows` rows of legend: two in the Latent page's column, in windows 1,200 to 1,600 px
@@ -223,9 +223,9 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     lo, hi = _extent(xy, cov)
     if show_density and len(xy):
         fig.add_trace(_density_trace(xy, cov, lo, hi, seed))
-    # Drawn in this order: the ellipses (light, under the grid and every trace), the points, then the prior's
-    # circles, so 1,000 ellipses cannot hide the 1-sigma circle. One kind (SVG, or WebGL above
-    # 5,000 points) for points and circles: a WebGL canvas sits above every SVG trace.
+    # Drawn in this order: the ellipses (light, under the grid and every trace), the points, then
+    # the prior's circles, so 1,000 ellipses cannot hide the 1-sigma circle. One kind (SVG, or
+    # WebGL above 5,000 points) for points and circles: a WebGL canvas sits above every SVG trace.
     Scatter = scatter_type(len(xy))
     with_ellipse = np.zeros(len(xy), dtype=bool)
     with_ellipse[ellipse_subset(len(xy), ellipses, max_ellipses, seed)] = True
