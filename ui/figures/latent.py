@@ -185,13 +185,13 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
 
     mu and std are (N, D); labels (N,) index class_names. Each point is drawn at mu(x), coloured by
     class (SVG, or WebGL above 5,000 points); its 1-sigma ellipse is a Bezier path (one shape per
-    class, under the traces: ellipse_path); the prior N(0, I) is drawn as circles of radius 1, 2,
-    3; the aggregate posterior q(z) as density contours. `projection="pca"` shows the top two
-    principal axes of mu instead of `dims`. Points carry their test-set `index` as customdata, for selections.
-    `class_labels` writes each class's name at its cluster's centre (the median of its points),
-    so that no class is told from another by its colour alone. The bottom margin holds
-    `legend_rows` rows of legend: two in the Latent page's column, in windows 1,200 to 1,600 px
-    wide (one at 1,920 px, leaving 27 px free; Plotly adds room where it needs more).
+    class, under the traces: ellipse_path); the prior N(0, I) is drawn as circles of radius 1, 2, 3;
+    the aggregate posterior q(z) as density contours. `projection="pca"` shows the top two principal
+    axes of mu instead of `dims`. Points carry their test-set `index` as customdata, for selections.
+    `class_labels` writes each class's name at its cluster's centre (the median of its points), so
+    that no class is told from another by its colour alone. The bottom margin holds `legend_rows`
+    rows of legend: two in the Latent page's column, in windows 1,200 to 1,600 px wide (one at 1,920
+    px, leaving 27 px free; Plotly adds room where it needs more).
     """
     mu = np.asarray(mu, dtype=np.float64)
     # a sigma of 0 or inf (a log-variance past float32's range) would draw no ellipse, or an axis
