@@ -34,13 +34,18 @@ from tests.conftest import _copy_runs  # noqa: E402
 from ui.serve import background as serve  # noqa: E402
 
 EXPLAIN = "What mu and sigma mean"
-# the number of points with an ellipse on the latent plane: each polyline ends in one NaN
+# the number of points with an ellipse on the latent plane: an "M" in a class's shape path (a
+# NaN in a class's line trace, in checkouts before 629bbbc)
 ELLIPSES_DRAWN = """() => {
-  const gd = [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
-    .find(g => (g.data || []).some(t => (t.name || '').startsWith('σ ellipses')));
-  if (!gd || !gd._fullData) return 0;
-  return gd._fullData.filter(t => (t.name || '').startsWith('σ ellipses'))
-    .reduce((n, t) => { let k = 0; for (const v of t.x) if (Number.isNaN(v)) k++; return n + k; }, 0);
+  let n = 0;
+  for (const gd of document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')) {
+    for (const t of gd._fullData || [])
+      if ((t.name || '').startsWith('σ ellipses')) for (const v of t.x) if (Number.isNaN(v)) n++;
+    for (const s of (gd._fullLayout || {}).shapes || [])
+      if ((s.name || '').startsWith('σ ellipses') && s.visible === true)
+        n += (s.path.match(/M/g) || []).length;
+  }
+  return n;
 }"""
 
 
