@@ -362,9 +362,9 @@ def test_hover_counts_test_images_from_1_and_shows_class_names_as_text():
 
 @pytest.mark.parametrize("n", [60, SVG_MAX_POINTS + 1])
 def test_ellipses_are_one_shape_per_class_on_svg_and_webgl(n):
-    """As a NaN-separated trace, Plotly made an SVG element per ellipse (1,000 on the Latent page,
-    about 0.15 s of every draw; 10,000 as WebGL lines held the page 4.5 s, as shapes 1.5 s:
-    bench/bench_plotly_draw.py). One path per class, whatever the renderer of the points."""
+    """As a NaN-separated trace, Plotly made an SVG element per ellipse: 1,000 on the Latent page
+    drew in 0.40 s, as shapes 0.27 s; 10,000 as WebGL lines 5.8 s, as shapes 1.1 s
+    (bench/bench_plotly_draw.py --ellipses). One path per class, whatever draws the points."""
     mu, std, labels = _toy(n)
     fig = posterior_figure(mu, std, labels, NAMES, ellipses="all", show_density=False)
     assert len(_ellipse_shapes(fig)) == 3 and len(_all_ellipses(fig)) == n

@@ -17,8 +17,8 @@ from ui.figures.labels import place_labels, to_pixels
 from vae.numeric import ACTIVE_UNIT_THRESHOLD, bounded_sigma, dims_by_kl
 
 ELLIPSE_MODES = ("sample", "all", "none")
-# Above MANY_ELLIPSES the page says "slow to draw": 10,000 ellipses take the browser about 1.5 s
-# (bench/bench_plotly_draw.py)
+# Above MANY_ELLIPSES the page says "slow to draw": Fashion-MNIST's plane with all 10,000 takes
+# about 4.5 s to draw again (bench/bench_long_views.py; 9.8 s before they were one path a class)
 MANY_ELLIPSES = 2000
 ELLIPSE_OPACITY = 0.22  # light enough that 1,000 overlapping ellipses leave the points readable
 # A unit circle as four cubic Bezier arcs: 13 control points, the last closing the loop. An affine
