@@ -115,6 +115,9 @@ def test_ellipse_path_holds_every_ellipse_in_one_path_without_exponents():
     assert len(_path_ellipses(path)) == 3
     assert "e" not in path.lower() and "nan" not in path.lower(), "Plotly reads plain decimals"
     assert ellipse_path(np.zeros((0, 2)), np.zeros((0, 2))) == ""
+    broken = ellipse_path(np.array([[0.0, np.nan], [1.0, 1.0]]), np.array([[0.1, 0.1], [np.inf, 1]]))
+    assert broken == "", "an ellipse that is not finite is left out, not written as nan"
+    assert len(_path_ellipses(ellipse_path(centers[:2], np.array([[0.1, 0.1], [np.nan, 1]])))) == 1
 
 
 def test_prior_circles_have_radii_one_two_three():
