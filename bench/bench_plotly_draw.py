@@ -46,18 +46,34 @@ DRAW = """async (spec) => {
 }"""
 
 
-def figures(run_name: str, sizes) -> list[tuple[str, int, dict]]:
-    """(run, points, the Latent page's figure as Plotly JSON) for the first n test images."""
+def bare_page(pw):
+    """Headless Chromium without a GPU, and a page holding only plotly.js and a 1,000 px div."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_content("<div id=g style='width:1000px'></div>")
+    page.add_script_tag(path=str(Path(plotly.__file__).parent / "package_data" / "plotly.min.js"))
+    return browser, page
+
+
+def encoded(run_name: str, sizes):
+    """(n, mu, sigma, labels, class names) of a shipped run's first n test images, per size."""
     run = RunDir(DEFAULT_ROOT / run_name)
     _, train_cfg = run.read_config()
     data = dataset_for(train_cfg)
     model = run.load_model()
-    out = []
     for n in sizes:
         n = min(n, len(data.test_x), MAX_POINTS)
         with torch.no_grad():
             q = model.encode(torch.from_numpy(data.test_x[:n].copy()))
-        fig = posterior_figure(q.mu.numpy(), q.std.numpy(), data.test_y[:n], data.class_names,
+        yield n, q.mu.numpy(), q.std.numpy(), data.test_y[:n], data.class_names
+
+
+def figures(run_name: str, sizes) -> list[tuple[str, int, dict]]:
+    """(run, points, the Latent page's figure as Plotly JSON) for the first n test images."""
+    out = []
+    for n, mu, std, labels, names in encoded(run_name, sizes):
+        fig = posterior_figure(mu, std, labels, names,
                                ellipses="all" if n <= 1500 else "sample", max_ellipses=500,
                                height=720)  # the Latent page's defaults
         out.append((run_name, n, json.loads(fig.to_json())))
@@ -66,18 +82,11 @@ def figures(run_name: str, sizes) -> list[tuple[str, int, dict]]:
 
 def ellipse_cases(run_name: str, sizes) -> list[tuple[str, int, dict, dict]]:
     """(run, points, the figure with every ellipse as shapes, the same with them as line traces)."""
-    run = RunDir(DEFAULT_ROOT / run_name)
-    _, train_cfg = run.read_config()
-    data = dataset_for(train_cfg)
-    model = run.load_model()
     out = []
-    for n in sizes:
-        n = min(n, len(data.test_x), MAX_POINTS)
-        with torch.no_grad():
-            q = model.encode(torch.from_numpy(data.test_x[:n].copy()))
-        mu, std, labels = q.mu.numpy()[:, :2], q.std.numpy()[:, :2], data.test_y[:n]
-        shapes = posterior_figure(mu, std, labels, data.class_names, ellipses="all", height=720)
-        traces = posterior_figure(mu, std, labels, data.class_names, ellipses="none", height=720)
+    for n, mu, std, labels, names in encoded(run_name, sizes):
+        mu, std = mu[:, :2], std[:, :2]
+        shapes = posterior_figure(mu, std, labels, names, ellipses="all", height=720)
+        traces = posterior_figure(mu, std, labels, names, ellipses="none", height=720)
         Scatter = scatter_type(n)
         lines = []
         for c in sorted(set(labels.tolist())):  # the representation before: 20-gons, NaN gaps
@@ -92,23 +101,25 @@ def ellipse_cases(run_name: str, sizes) -> list[tuple[str, int, dict, dict]]:
     return out
 
 
+def both_runs(build, fashion_sizes) -> list:
+    """build's cases for mnist5k-2d's 1,000 test points and, where Debian's dataset is here,
+    fashion-2d's `fashion_sizes`."""
+    cases = build("mnist5k-2d", [1000])
+    try:
+        cases += build("fashion-2d", fashion_sizes)
+    except Exception as exc:  # noqa: BLE001 - Fashion-MNIST is an apt package; say, and go on
+        print(f"fashion-2d skipped: {exc}", file=sys.stderr)
+    return cases
+
+
 def main_ellipses(repeats: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    cases = ellipse_cases("mnist5k-2d", [1000])
-    try:
-        cases += ellipse_cases("fashion-2d", [10000])
-    except Exception as exc:  # noqa: BLE001 - Fashion-MNIST is an apt package; say, and go on
-        print(f"fashion-2d skipped: {exc}", file=sys.stderr)
+    cases = both_runs(ellipse_cases, [10000])
     load_before = load_average()
     rows = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_content("<div id=g style='width:1000px'></div>")
-        page.add_script_tag(path=str(Path(plotly.__file__).parent / "package_data"
-                                     / "plotly.min.js"))
+        browser, page = bare_page(pw)
         for run, n, shapes, traces in cases:
             specs = {"shapes": shapes, "traces": traces}
             times = {k: [] for k in specs}
@@ -154,20 +165,11 @@ def main() -> None:
         return main_ellipses(args.repeats)
     from playwright.sync_api import sync_playwright
 
-    cases = figures("mnist5k-2d", [1000])
-    try:
-        cases += figures("fashion-2d", [2000, 5000, 10000])
-    except Exception as exc:  # noqa: BLE001 - Fashion-MNIST is an apt package; say, and go on
-        print(f"fashion-2d skipped: {exc}", file=sys.stderr)
+    cases = both_runs(figures, [2000, 5000, 10000])
     load_before = load_average()
     rows = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_content("<div id=g style='width:1000px'></div>")
-        page.add_script_tag(path=str(Path(plotly.__file__).parent / "package_data"
-                                     / "plotly.min.js"))
+        browser, page = bare_page(pw)
         for run, n, spec in cases:
             kinds = {t.get("type") for t in spec["data"]} - {"contour"}
             as_built = "WebGL" if "scattergl" in kinds else "SVG"
