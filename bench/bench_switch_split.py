@@ -35,7 +35,7 @@ OBSERVE = """() => { window.__t = []; const app = document.querySelector('[data-
 HELLO_PAGES = ROOT / "bench" / "hello_pages.py"
 FLOOR_PAGES = ["Hello B", "Hello A", "Empty", "Hello A"]  # chart to chart, to empty, and back
 FLOOR_ROWS = {"Hello A": "floor: a page of one 1,000-point chart (from either other page)",
-              "Hello B": None, "Empty": "floor: a page with only its title"}
+              "Empty": "floor: a page with only its title"}
 
 
 def measure(browser, root: Path, project: Path, rounds: int, script: Path | None = None,

@@ -56,7 +56,8 @@ def loss_curves_figure(rows: list[dict], *, cursor_step: int | None = None,
     top, total = (70, height + 70) if title else (40, height + 40)
     fig.update_layout(height=total,
                       # the margins hold the axes and the legend's one row: Plotly draws it once
-                      margin=dict(l=AXIS_ROOM_LEFT, r=10, t=top, b=room_below(total, top, -0.22, 1)),
+                      margin=dict(l=AXIS_ROOM_LEFT, r=10, t=top,
+                                  b=room_below(total, top, -0.22, 1)),
                       hovermode="x unified", title=title,
                       legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left"))
     return fig

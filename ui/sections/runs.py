@@ -123,7 +123,8 @@ def delete_section(run) -> None:
 def metrics_csv(run) -> bytes:
     """The run's metrics.jsonl as one CSV table, steps and epochs in step order."""
     steps, epochs = metrics_frames(run.read_metrics())
-    table = pd.concat([steps, epochs]).sort_values(["step", "kind"]) if len(steps) or len(epochs) else steps
+    table = (pd.concat([steps, epochs]).sort_values(["step", "kind"])
+             if len(steps) or len(epochs) else steps)
     if "test/kl_per_dim" in table:
         table["test/kl_per_dim"] = table["test/kl_per_dim"].map(
             lambda v: json.dumps(v) if isinstance(v, list) else "")
@@ -168,7 +169,8 @@ def active_run_section(run) -> None:
         # were read, hashed, gzipped by the server and fetched by the browser on every visit
         column.download_button(label, lambda path=path: run.download_bytes(path),
                                file_name=file_name, mime=mime, on_click="ignore")
-    c3.download_button("Metrics (CSV)", lambda: metrics_csv(run), file_name=f"{run.name}-metrics.csv",
+    c3.download_button("Metrics (CSV)", lambda: metrics_csv(run),
+                       file_name=f"{run.name}-metrics.csv",
                        mime="text/csv", on_click="ignore")
     export_button(st, run, key="export_html")
 

@@ -191,7 +191,8 @@ def live(run: RunDir) -> None:
             dims = (0, 1) if d == 2 else tuple(dims_by_kl(
                 summary_of(enc).kl_per_dim)[:2]) if d > 2 else (0, 0)
             # the page's full width holds the legend in one row
-            st.plotly_chart(cached_posterior_figure(run, ellipses="sample", dims=dims, legend_rows=1),
+            st.plotly_chart(cached_posterior_figure(run, ellipses="sample", dims=dims,
+                                                    legend_rows=1),
                             key="posterior",
                             config=export_config(run.name, "latent"),
                             theme="streamlit")

@@ -196,7 +196,8 @@ class RunFiles:
 
     @staticmethod
     def _download_limit(path: Path) -> int:
-        return MAX_METRICS_BYTES if path.suffix != ".safetensors" else 4 * 100_000_000 + MAX_JSON_BYTES
+        return (MAX_METRICS_BYTES if path.suffix != ".safetensors"
+                else 4 * 100_000_000 + MAX_JSON_BYTES)
 
     def check_download(self, path: Path) -> None:
         """What download_bytes would refuse, refused now, without reading the file: for a button
