@@ -184,20 +184,49 @@ def latent_axes(page: Page):
 
 def sampling(page: Page, inp: Input, dims) -> None:
     """§2: eps drawn on demand, z = mu + sigma · eps on the plane and decoded. A new input (or
-    run) starts again from FIRST_DRAWS draws."""
+    run) starts again from FIRST_DRAWS draws.
+
+    The page draws the scatter of every test image's mu (it does not change while eps are drawn,
+    and a click on it picks a new input: a page rerun); the fragment draws everything else, into
+    the containers around it, so "Sample eps" resends only the zoom, the images and the table."""
     eps_key = (page.run.name, inp.index)
     if st.session_state.get("explain_eps_for") != eps_key:
         st.session_state["explain_eps_for"] = eps_key
         st.session_state["explain_eps"] = ex.draw_eps(FIRST_DRAWS, page.latent_dim,
                                                       seed=EPS_SEED_STEP * inp.index)
         st.session_state["explain_eps_seed"] = 0
-    _sampling_fragment(page, inp, dims)
+    controls = st.container()
+    if page.latent_dim >= 2:
+        v1, v2 = st.columns(2)
+        with v1:
+            _scatter(page, inp, dims)
+    else:
+        v2 = st.container()
+    _sampling_fragment(page, inp, dims, controls, v2, st.container())
+
+
+def _scatter(page: Page, inp: Input, dims) -> None:
+    """Every test image's mu, and this input's q(z|x): a click on a point picks that image."""
+    def picked_from_scatter() -> None:
+        points = st.session_state["explain_scatter"].selection.get("points", [])
+        if points and points[0].get("customdata") is not None:
+            _select(page, int(points[0]["customdata"]))
+
+    enc = page.enc
+    st.plotly_chart(
+        figs.latent_view_figure(enc["mu"], enc["labels"], page.names, dims=dims, mu=inp.mu,
+                                sigma=inp.sigma, index=enc["index"],
+                                title="Every test image's mu: click one to pick it",
+                                legend_rows=3),  # the classes, in a half-width column
+        theme="streamlit", key="explain_scatter", config=export_config(page.run.name, "latent"),
+        on_select=picked_from_scatter, selection_mode="points")
 
 
 @st.fragment
-def _sampling_fragment(page: Page, inp: Input, dims) -> None:
+def _sampling_fragment(page: Page, inp: Input, dims, controls, plane, below) -> None:
     """A fragment: "Sample eps" reruns this section alone, not the page, so a click answers at
-    once."""
+    once. It writes the controls, the zoomed plane and the decodes into the page's containers
+    (`controls`, `plane` beside the scatter, `below`)."""
     D, enc, names, mu, sigma = page.latent_dim, page.enc, page.names, inp.mu, inp.sigma
 
     def sample_eps() -> None:
@@ -209,58 +238,42 @@ def _sampling_fragment(page: Page, inp: Input, dims) -> None:
     def clear_eps() -> None:
         st.session_state["explain_eps"] = np.zeros((0, D))
 
-    def picked_from_scatter() -> None:
-        points = st.session_state["explain_scatter"].selection.get("points", [])
-        if points and points[0].get("customdata") is not None:
-            _select(page, int(points[0]["customdata"]))
-            st.session_state["explain_picked"] = True  # the fragment then reruns the page
-
-    if st.session_state.pop("explain_picked", False):
-        st.rerun()  # a point picked on the scatter is a new input: the whole page follows it
-    s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    s1.select_slider("eps draws per click", [1, 5, 20, 100, 500], value=20, key="explain_n_eps")
-    s2.button("Sample eps", icon=":material/casino:", type="primary", on_click=sample_eps,
-              key="explain_sample", use_container_width=True)
-    s3.button("Clear samples", on_click=clear_eps, use_container_width=True, key="explain_clear")
+    with controls:
+        s1, s2, s3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+        s1.select_slider("eps draws per click", [1, 5, 20, 100, 500], value=20,
+                         key="explain_n_eps")
+        s2.button("Sample eps", icon=":material/casino:", type="primary", on_click=sample_eps,
+                  key="explain_sample", use_container_width=True)
+        s3.button("Clear samples", on_click=clear_eps, use_container_width=True,
+                  key="explain_clear")
     eps = st.session_state["explain_eps"]
     z = ex.reparameterize(mu, sigma, eps) if len(eps) else np.zeros((0, D))
 
     if D >= 2:
-        v1, v2 = st.columns(2)
-        with v1:
-            st.plotly_chart(
-                # no z here: the figure stays the same while eps are drawn, so only the zoom
-                # beside it is redrawn (the browser's share of a "Sample eps" click)
-                figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
-                                        sigma=sigma, index=enc["index"],
-                                        title="Every test image's mu: click one to pick it",
-                                        legend_rows=3),  # the classes, in a half-width column
-                theme="streamlit", key="explain_scatter",
-                config=export_config(page.run.name, "latent"), on_select=picked_from_scatter,
-                selection_mode="points")
-        with v2:
-            xr, yr = figs.zoom_ranges(mu, sigma, z, dims)
-            st.plotly_chart(
-                figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
-                                        sigma=sigma, z=z, index=enc["index"], x_range=xr,
-                                        y_range=yr, background_opacity=0.15, class_legend=False,
-                                        title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
-                theme="streamlit", key="explain_zoom",
-                config=export_config(page.run.name, "z-samples"))
-    if len(z):
-        shown = z[-16:]
-        images = cached.decodes(page.run, shown)
-        st.image(figs.image_row_png(images, ncols=len(shown), target_width=900),
-                 width=min(900, 56 * len(shown)),
-                 caption=f"The decoder's image for the last {len(shown)} z drawn: "
-                         + sec.decodes_sentence(inp.label, cached.classes_of(page.run, images),
-                                                names) + ".", output_format="PNG")
-        table(sec.z_samples_table(mu, sigma, z, eps))
-        st.caption(f"{len(z)} z drawn. Over many draws their mean approaches mu and their spread "
-                   "approaches sigma: z ~ N(mu, sigma²).")
-    else:
-        st.info("Press **Sample eps** to draw eps ~ N(0, I) and place z = mu + sigma · eps "
-                "around mu.")
+        xr, yr = figs.zoom_ranges(mu, sigma, z, dims)
+        plane.plotly_chart(
+            figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
+                                    sigma=sigma, z=z, index=enc["index"], x_range=xr,
+                                    y_range=yr, background_opacity=0.15, class_legend=False,
+                                    title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
+            theme="streamlit", key="explain_zoom",
+            config=export_config(page.run.name, "z-samples"))
+    with below:
+        if len(z):
+            shown = z[-16:]
+            images = cached.decodes(page.run, shown)
+            st.image(figs.image_row_png(images, ncols=len(shown), target_width=900),
+                     width=min(900, 56 * len(shown)),
+                     caption=f"The decoder's image for the last {len(shown)} z drawn: "
+                             + sec.decodes_sentence(inp.label,
+                                                    cached.classes_of(page.run, images),
+                                                    names) + ".", output_format="PNG")
+            table(sec.z_samples_table(mu, sigma, z, eps))
+            st.caption(f"{len(z)} z drawn. Over many draws their mean approaches mu and their "
+                       "spread approaches sigma: z ~ N(mu, sigma²).")
+        else:
+            st.info("Press **Sample eps** to draw eps ~ N(0, I) and place z = mu + sigma · eps "
+                    "around mu.")
 
 
 # ------------------------------------------------------------------ sections drawn when opened
