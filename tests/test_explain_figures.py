@@ -1,5 +1,6 @@
 """ui.figures.explain: pure builders, data in, Figure out; each checked for what it must show."""
 import io
+import json
 
 import numpy as np
 import plotly.graph_objects as go
@@ -231,3 +232,49 @@ def test_the_aggregate_legend_clears_the_axis_title_on_one_row():
         fig = figs.aggregate_posterior_figure(grid, {"a": np.full((16, 50), 0.3)},
                                               np.full(50, 0.4), dims=dims)
         assert fig.layout.legend.y * fig.layout.height == pytest.approx(-60)
+
+
+@pytest.mark.parametrize("lo, hi", [(-3, 3), (0.41, 1.13), (-2.93, -2.61), (2.3, 3.05),
+                                    (-0.01, 0.01), (-4.2, 4.2), (1e-4, 3e-4)])
+def test_nice_ticks_are_round_steps_inside_the_range_labelled_as_plotly_does(lo, hi):
+    ticks = figs.nice_ticks(lo, hi)
+    values = np.array([v for v, _ in ticks])
+    assert 3 <= len(ticks) <= 9, ticks
+    assert values.min() >= lo - 1e-12 and values.max() <= hi + 1e-12
+    steps = np.diff(values)
+    np.testing.assert_allclose(steps, steps[0], rtol=1e-6)
+    mantissa = steps[0] / 10 ** np.floor(np.log10(steps[0]) + 1e-9)
+    assert round(mantissa, 6) in (1, 2, 5), f"step {steps[0]}"
+    for v, label in ticks:
+        assert float(label.replace("−", "-")) == pytest.approx(v, abs=steps[0] * 1e-6)
+        assert not label.startswith("-"), "a true minus sign, not a hyphen"
+        assert label == "0" or not (label.endswith("0") and "." in label), "no trailing zeros"
+    assert figs.nice_ticks(1.0, 1.0) == [] and figs.nice_ticks(0.0, float("nan")) == []
+
+
+def test_zoom_view_sends_the_window_mu_sigma_and_every_z():
+    rng = np.random.default_rng(1)
+    all_mu = rng.normal(size=(1000, 3))
+    labels = np.arange(1000) % 10
+    mu, sigma = np.array([0.5, 9.0, -0.5]), np.array([0.1, 5.0, 0.2])
+    z = mu + sigma * rng.normal(size=(30, 3))
+    xr, yr = figs.zoom_ranges(mu, sigma, z, dims=(0, 2))
+    view = figs.zoom_view(all_mu, labels, dims=(0, 2), mu=mu, sigma=sigma, z=z, x_range=xr,
+                          y_range=yr, title="Zoomed")
+    assert (view["x_label"], view["y_label"], view["title"]) == ("z0", "z2", "Zoomed")
+    assert view["mu"] == [0.5, -0.5] and view["sigma"] == [0.1, 0.2]
+    np.testing.assert_array_equal(np.column_stack([view["z"]["x"], view["z"]["y"]]), z[:, [0, 2]])
+    (x0, x1), (y0, y1) = view["x_range"], view["y_range"]
+    assert x1 - x0 == pytest.approx(y1 - y0), "a square window: one unit as long across as up"
+    bg = np.column_stack([view["background"]["x"], view["background"]["y"]])
+    inside = ((all_mu[:, 0] >= x0) & (all_mu[:, 0] <= x1)
+              & (all_mu[:, 2] >= y0) & (all_mu[:, 2] <= y1))
+    assert 0 < len(bg) == inside.sum() < 1000, "the test codes in the window, and only those"
+    assert view["background"]["c"] == labels[inside].tolist()
+    assert view["class_colours"][3] == figs.class_colour(3) and len(view["class_colours"]) == 10
+    assert [v for v, _ in view["x_ticks"]] == [v for v, _ in figs.nice_ticks(x0, x1)]
+    assert view["colours"]["sample"] == figs.SAMPLE_COLOUR
+    json.dumps(view)  # plain numbers: what the component is sent
+    empty = figs.zoom_view(all_mu, labels, dims=(0, 2), mu=mu, sigma=sigma, z=np.zeros((0, 3)),
+                           x_range=xr, y_range=yr, title="")
+    assert empty["z"] == {"x": [], "y": []}

@@ -1,5 +1,6 @@
 """AppTest of the "What mu and sigma mean" page: each control, its numbers against the engine."""
 import base64
+import json
 
 import numpy as np
 import pytest
@@ -84,7 +85,7 @@ def test_sample_eps_puts_z_around_a_fixed_mu(runs_root, model, test_x):
     at = _open()
     first = at.session_state["explain_eps"]
     assert first.shape == (20, 2), "z are drawn on arrival, so the zoom shows them scatter"
-    assert len(_arr(_samples(plotly_spec(at, "explain_zoom"))["x"])) == 20
+    assert len(_zoom(at)["z"]["x"]) == 20
     at.select_slider(key="explain_n_eps").set_value(500).run()
     at.button(key="explain_sample").click().run()
     at.button(key="explain_sample").click().run()
@@ -96,9 +97,14 @@ def test_sample_eps_puts_z_around_a_fixed_mu(runs_root, model, test_x):
     se = sigma / np.sqrt(1020)
     assert np.all(np.abs(table["mean of the z drawn"] - mu) < 5 * se), "z's mean is not mu"
     assert np.all(np.abs(table["std of the z drawn"] / sigma - 1) < 0.15), "z's std is not sigma"
-    samples = _samples(plotly_spec(at, "explain_zoom"))
-    z = np.stack([_arr(samples["x"]), _arr(samples["y"])], 1)
+    zoom = _zoom(at)
+    z = np.stack([zoom["z"]["x"], zoom["z"]["y"]], 1)
     np.testing.assert_allclose(z, mu + sigma * eps, rtol=1e-4, atol=1e-5)
+    assert zoom["title"] == "Zoomed on q(z|x): mu stays, 1020 z scatter"
+    np.testing.assert_allclose(zoom["mu"], mu)
+    np.testing.assert_allclose(zoom["sigma"], sigma)
+    (x0, x1), (y0, y1) = zoom["x_range"], zoom["y_range"]
+    assert x0 <= z[:, 0].min() and z[:, 0].max() <= x1 and y0 <= z[:, 1].min() <= z[:, 1].max() <= y1
     assert np.abs(z - mu).max() > 0, "the z drawn scatter around mu" 
     at.button(key="explain_clear").click().run()
     assert at.session_state["explain_eps"].shape == (0, 2)
@@ -137,15 +143,18 @@ def test_kl_bars_sum_to_the_inputs_kl(runs_root, model, test_x):
     assert any(f"{kl:.4f} nats" in m.value for m in at.markdown)
 
 
-def _samples(spec: dict) -> dict:
-    return [t for t in spec["data"] if (t.get("name") or "").startswith("z = mu")][0]
-
-
 def _arr(values) -> np.ndarray:
     """A plotly JSON array: a list, or a typed buffer {dtype, bdata} as plotly 6+ writes numpy."""
     if isinstance(values, dict):
         return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
     return np.asarray(values)
+
+
+def _zoom(at: AppTest) -> dict:
+    """What §2's z-cloud component was sent (ui.figures.explain.zoom_view)."""
+    (zoom,) = [json.loads(c.proto.json) for c in at.get("bidi_component")
+               if c.proto.component_name.endswith("vae_z_cloud")]
+    return zoom
 
 
 def test_kl_calculator_starts_from_the_input(runs_root, model, test_x):
@@ -426,7 +435,8 @@ def test_sections_3_to_9_are_titles_until_opened_and_compute_nothing_closed(runs
     labels = [e.label for e in at.expander]
     assert labels == [f"**{title}**" for title in section.STEPS.values()]
     ids = _chart_ids(at)
-    assert any("explain_zoom" in i for i in ids) and any("explain_mu_sigma" in i for i in ids)
+    assert any("explain_scatter" in i for i in ids) and any("explain_mu_sigma" in i for i in ids)
+    assert len(_zoom(at)["z"]["x"]) == 20  # §2's zoom, drawn in the browser
     assert not any(k in i for i in ids for k in ("explain_kl_bars", "explain_aggregate",
                                                   "explain_accounting_fig", "explain_bound_fig"))
     assert not at.metric  # §7's numbers are not there

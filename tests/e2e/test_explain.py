@@ -6,7 +6,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 from tests.e2e.conftest import assert_no_exception, wait_for_app
 
-ZOOM = "[data-testid=stPlotlyChart] .js-plotly-plot"
+PLOTLY = "[data-testid=stPlotlyChart] .js-plotly-plot"
+CLOUD = ".vae-zc[data-ready='1']"  # §2's zoom: the z-cloud component
 # The first open of a fresh server encodes the test set and fills the page's caches; with 2 cores
 # shared by other test runs that took 50 s, so the budget is generous (we wait for the event).
 FIRST_OPEN_MS = 240_000
@@ -30,13 +31,21 @@ def _open(page, app_url: str, every_section: bool = False) -> None:
         wait_for_app(page, FIRST_OPEN_MS)
 
 
-def _wait_for_trace(page, name: str) -> None:
-    """Wait until some Plotly chart on the page draws a trace called `name`. Charts mount one by one
-    (and below the fold later), so a chart's index on the page is not stable: look for the trace."""
-    page.wait_for_function(
-        """([sel, name]) => [...document.querySelectorAll(sel)]
-               .some(gd => (gd.data || []).some(t => t.name === name))""",
-        arg=[ZOOM, name], timeout=FIRST_OPEN_MS)
+def _cloud(page, n: int) -> dict:
+    """Once the z cloud shows n z: its circles, and its prior circle and q(z|x) ellipse in px."""
+    page.wait_for_selector(f"{CLOUD}[data-n='{n}']", timeout=FIRST_OPEN_MS)
+    return page.locator(CLOUD).evaluate("""root => {
+        const box = (sel) => { const b = root.querySelector(sel).getBBox();
+                               return [b.width, b.height]; };
+        return { circles: root.querySelectorAll('g.z circle').length, prior: box('ellipse.prior'),
+                 q: box('ellipse.q'), legend: root.querySelector('.legend').textContent }; }""")
+
+
+# the Plotly scatter beside the cloud, tagged so that a redraw (a new element) shows
+TAG_SCATTER = """() => { const gd = document.querySelector('.st-key-explain_scatter .js-plotly-plot');
+                         gd.__kept = true; return true; }"""
+SCATTER_KEPT = """() => !!(document.querySelector('.st-key-explain_scatter .js-plotly-plot')
+                          || {}).__kept"""
 
 
 def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
@@ -44,12 +53,22 @@ def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
     assert_no_exception(page)
     expect(page.get_by_text("Zoomed on q(z|x): mu stays, 20 z scatter")).to_have_count(
         1, timeout=FIRST_OPEN_MS)
-    _wait_for_trace(page, "z = mu + sigma * eps (20)")  # 20 z drawn on arrival
+    first = _cloud(page, 20)  # 20 z drawn on arrival
+    assert first["circles"] == 20 and "z = mu + sigma * eps (20)" in first["legend"]
+    (pw, ph), (qw, qh) = first["prior"], first["q"]
+    assert abs(pw - ph) / pw < 0.01, f"the prior's circle is {pw:.1f} x {ph:.1f} px"
+    page.wait_for_function(TAG_SCATTER, timeout=FIRST_OPEN_MS)
+    cloud = page.locator(CLOUD).element_handle()
     page.get_by_role("button", name="Sample eps").click()
     expect(page.get_by_text("Zoomed on q(z|x): mu stays, 40 z scatter")).to_have_count(
         1, timeout=FIRST_OPEN_MS)
     wait_for_app(page, FIRST_OPEN_MS)
-    _wait_for_trace(page, "z = mu + sigma * eps (40)")
+    after = _cloud(page, 40)
+    assert after["circles"] == 40 and "z = mu + sigma * eps (40)" in after["legend"]
+    assert after["q"] == [qw, qh], "mu and sigma moved when only eps was drawn"
+    assert cloud.evaluate("e => e.isConnected"), "the z cloud was mounted anew, not redrawn"
+    assert page.evaluate(SCATTER_KEPT), "Sample eps redrew the scatter of every mu"
+    expect(page.get_by_text("40 z drawn.", exact=False)).to_have_count(1)
     expect(page.get_by_text(LAST_TITLE, exact=True)).to_have_count(1, timeout=FIRST_OPEN_MS)
     assert_no_exception(page)
 
@@ -107,10 +126,11 @@ def test_a_click_on_the_scatter_picks_that_input(page, app_url):
     expect(page.get_by_text(re.compile(r"^test image #\d+ \(its place in the test set, from 1\) "
                                        r"· class 0$"))).to_have_count(1, timeout=FIRST_OPEN_MS)
     for attempt in range(5):  # the page may still move between measuring and moving the mouse
-        target = page.wait_for_function(_TARGET, arg=ZOOM, timeout=FIRST_OPEN_MS).json_value()
+        target = page.wait_for_function(_TARGET, arg=PLOTLY,
+                                        timeout=FIRST_OPEN_MS).json_value()
         page.mouse.move(target["x"], target["y"], steps=2)
         try:
-            page.wait_for_function(_HOVERS, arg=[ZOOM, target["index"]], timeout=20_000)
+            page.wait_for_function(_HOVERS, arg=[PLOTLY, target["index"]], timeout=20_000)
             break
         except PlaywrightTimeout:
             page.mouse.move(0, 0)  # away, so that the next move is a new hover

@@ -132,6 +132,59 @@ def zoom_ranges(mu: np.ndarray, sigma: np.ndarray, z: np.ndarray | None, dims=(0
     return (mu[a] - half, mu[a] + half), (mu[b] - half, mu[b] + half)
 
 
+def nice_ticks(lo: float, hi: float, target: int = 6) -> list[tuple[float, str]]:
+    """Ticks at 1, 2 or 5 times a power of ten, about `target` of them across [lo, hi], each with
+    its label as Plotly writes it: no trailing zeros, and a true minus sign."""
+    span = hi - lo
+    if not (math.isfinite(span) and span > 0):
+        return []
+    raw = span / max(target, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(k * power for k in (1, 2, 5, 10) if k * power >= 0.75 * raw)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    first = math.ceil(lo / step - 1e-9)
+    ticks = []
+    for k in range(first, first + int(span / step) + 2):
+        v = k * step
+        if v > hi + 1e-9 * span:
+            break
+        label = f"{abs(v):.{decimals}f}"
+        label = label.rstrip("0").rstrip(".") if "." in label else label
+        ticks.append((round(v, decimals + 6), ("−" if v < 0 and label != "0" else "") + label))
+    return ticks
+
+
+def zoom_view(all_mu: np.ndarray, labels: np.ndarray, *, dims, mu: np.ndarray,
+              sigma: np.ndarray, z: np.ndarray, x_range, y_range, title: str) -> dict:
+    """The zoom beside §2's scatter as plain numbers, for the component that draws it in the
+    browser (ui.components.z_cloud): a "Sample eps" click then sends a few kB and redraws one SVG,
+    where a Plotly chart is sent whole and drawn anew.
+
+    The test set's mu inside the square ranges (coloured by class, faint), the prior's 1-sigma
+    circle, this input's mu and its 1-sigma ellipse, and the z drawn; dims (a, b) are the axes.
+    The colours are the Plotly zoom's: the class palette and the explanation's roles."""
+    a, b = dims
+    all_mu, labels = np.asarray(all_mu, float), np.asarray(labels)
+    z = np.asarray(z, float).reshape(-1, len(mu))
+    (x0, x1), (y0, y1) = (float(v) for v in x_range), (float(v) for v in y_range)
+    inside = ((all_mu[:, a] >= x0) & (all_mu[:, a] <= x1)
+              & (all_mu[:, b] >= y0) & (all_mu[:, b] <= y1))
+    n_classes = int(labels.max()) + 1 if len(labels) else 0
+    return {
+        "title": title,
+        "x_label": f"z{a}", "y_label": f"z{b}",
+        "x_range": [x0, x1], "y_range": [y0, y1],
+        "x_ticks": nice_ticks(x0, x1), "y_ticks": nice_ticks(y0, y1),
+        "background": {"x": all_mu[inside, a].tolist(), "y": all_mu[inside, b].tolist(),
+                       "c": labels[inside].astype(int).tolist()},
+        "class_colours": [class_colour(c) for c in range(n_classes)],
+        "mu": [float(mu[a]), float(mu[b])], "sigma": [float(sigma[a]), float(sigma[b])],
+        "z": {"x": z[:, a].tolist(), "y": z[:, b].tolist()},
+        "colours": {"mean": MEAN_COLOUR, "width": WIDTH_COLOUR, "sample": SAMPLE_COLOUR,
+                    "prior": PRIOR_RING, "halo": PRIOR_HALO, "neutral": NEUTRAL},
+    }
+
+
 ROW_LABEL_PX = 15  # the font size of row labels drawn into an image grid
 
 

@@ -18,6 +18,7 @@ from ui.cache.quality import prior_share
 from ui.cache.runs import all_runs, dataset_key, encode_test_set, summary_of
 from ui.components.decoder import latent_explorer, runs_in_browser, set_explorer_z
 from ui.components.draw import drawn_id, drawn_input, drawn_source
+from ui.components.z_cloud import z_cloud
 from ui.components import kl_calculator as calculator
 from ui.figures import explain as figs
 from ui.figures.diagram import vae_diagram_figure
@@ -188,7 +189,8 @@ def sampling(page: Page, inp: Input, dims) -> None:
 
     The page draws the scatter of every test image's mu (it does not change while eps are drawn,
     and a click on it picks a new input: a page rerun); the fragment draws everything else, into
-    the containers around it, so "Sample eps" resends only the zoom, the images and the table."""
+    the containers around it, so "Sample eps" resends only the zoom (a few kB of numbers for the
+    z-cloud component), the images and the table."""
     eps_key = (page.run.name, inp.index)
     if st.session_state.get("explain_eps_for") != eps_key:
         st.session_state["explain_eps_for"] = eps_key
@@ -251,13 +253,11 @@ def _sampling_fragment(page: Page, inp: Input, dims, controls, plane, below) -> 
 
     if D >= 2:
         xr, yr = figs.zoom_ranges(mu, sigma, z, dims)
-        plane.plotly_chart(
-            figs.latent_view_figure(enc["mu"], enc["labels"], names, dims=dims, mu=mu,
-                                    sigma=sigma, z=z, index=enc["index"], x_range=xr,
-                                    y_range=yr, background_opacity=0.15, class_legend=False,
-                                    title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
-            theme="streamlit", key="explain_zoom",
-            config=export_config(page.run.name, "z-samples"))
+        with plane:
+            z_cloud(figs.zoom_view(enc["mu"], enc["labels"], dims=dims, mu=mu, sigma=sigma, z=z,
+                                   x_range=xr, y_range=yr,
+                                   title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
+                    key="explain_zoom")
     with below:
         if len(z):
             shown = z[-16:]
