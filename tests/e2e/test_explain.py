@@ -1,5 +1,6 @@
-"""The explanation page in Chromium: z drawn around mu on arrival, "Sample eps" redraws only its
-section (a fragment), and a click on the scatter still picks a new input for the whole page."""
+"""The explanation page in Chromium: z drawn around mu on arrival, "Sample eps" and "Encode again"
+redraw only their parts (fragments), and a click on the scatter still picks a new input for the
+whole page."""
 import math
 import re
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
@@ -69,6 +70,11 @@ def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
     assert cloud.evaluate("e => e.isConnected"), "the z cloud was mounted anew, not redrawn"
     assert page.evaluate(SCATTER_KEPT), "Sample eps redrew the scatter of every mu"
     expect(page.get_by_text("40 z drawn.", exact=False)).to_have_count(1)
+    page.get_by_role("button", name="Encode again").click()  # a fragment of its own
+    expect(page.get_by_text("identical", exact=False)).to_have_count(1, timeout=FIRST_OPEN_MS)
+    wait_for_app(page, FIRST_OPEN_MS)
+    assert page.evaluate(SCATTER_KEPT) and cloud.evaluate("e => e.isConnected")
+    assert _cloud(page, 40)["circles"] == 40, "encoding again drew new eps"
     expect(page.get_by_text(LAST_TITLE, exact=True)).to_have_count(1, timeout=FIRST_OPEN_MS)
     assert_no_exception(page)
 

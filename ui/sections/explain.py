@@ -146,16 +146,7 @@ def mu_and_sigma(page: Page, inp: Input) -> None:
     with left:
         st.image(figs.image_row_png(inp.x[None], target_width=168, max_scale=6),
                  caption=inp.caption, output_format="PNG")
-        if st.button("Encode again", icon=":material/refresh:", key="explain_encode_again",
-                     help="Run the encoder on the same image once more."):
-            again_mu, again_sigma = ex.encode_one(page.model, inp.x)
-            diff = float(max(np.abs(again_mu - inp.mu).max(),
-                             np.abs(again_sigma - inp.sigma).max()))
-            st.session_state["explain_again"] = sec.encoded_again(
-                st.session_state.get("explain_again"), inp.index, diff)
-        again = st.session_state.get("explain_again")
-        if again and again["index"] == inp.index:
-            st.success(sec.encoded_again_sentence(again))
+        _encode_again(page, inp)
     with right:
         st.plotly_chart(figs.mu_sigma_figure(inp.mu, inp.sigma), theme="streamlit",
                         key="explain_mu_sigma", config=export_config(page.run.name, "mu-sigma"))
@@ -163,6 +154,21 @@ def mu_and_sigma(page: Page, inp: Input) -> None:
     st.markdown("**mu and sigma are not random.** They are the encoder network's two outputs for "
                 "this x: the centre and the width of a Gaussian **q(z|x) = N(mu, sigma²)** over "
                 "codes. The only randomness in a VAE enters in the next step.")
+
+
+@st.fragment
+def _encode_again(page: Page, inp: Input) -> None:
+    """A fragment: "Encode again" runs the encoder once more and says how far the numbers moved
+    (they do not), rerunning this button and its sentence alone."""
+    if st.button("Encode again", icon=":material/refresh:", key="explain_encode_again",
+                 help="Run the encoder on the same image once more."):
+        again_mu, again_sigma = ex.encode_one(page.model, inp.x)
+        diff = float(max(np.abs(again_mu - inp.mu).max(), np.abs(again_sigma - inp.sigma).max()))
+        st.session_state["explain_again"] = sec.encoded_again(
+            st.session_state.get("explain_again"), inp.index, diff)
+    again = st.session_state.get("explain_again")
+    if again and again["index"] == inp.index:
+        st.success(sec.encoded_again_sentence(again))
 
 
 # ---------------------------------------------------------------------- 2 · sample eps, move z
