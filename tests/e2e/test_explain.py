@@ -3,6 +3,8 @@ redraw only their parts (fragments), and a click on the scatter still picks a ne
 whole page."""
 import math
 import re
+from xml.etree import ElementTree
+
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 from tests.e2e.conftest import assert_no_exception, wait_for_app
@@ -70,6 +72,15 @@ def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
     assert cloud.evaluate("e => e.isConnected"), "the z cloud was mounted anew, not redrawn"
     assert page.evaluate(SCATTER_KEPT), "Sample eps redrew the scatter of every mu"
     expect(page.get_by_text("40 z drawn.", exact=False)).to_have_count(1)
+    with page.expect_download() as download:  # the picture as a file, legend and title included
+        page.locator(CLOUD).get_by_role("button", name="Download SVG").click()
+    assert download.value.suggested_filename == "mnist5k-2d-z-samples.svg"
+    svg = ElementTree.parse(download.value.path()).getroot()
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "Zoomed on q(z|x): mu stays, 40 z scatter" in texts
+    assert "z = mu + sigma * eps (40)" in texts and "z0" in texts and "z1" in texts
+    assert sum(1 for g in svg.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "z"
+               for _ in g.iter("{http://www.w3.org/2000/svg}circle")) == 40
     page.get_by_role("button", name="Encode again").click()  # a fragment of its own
     expect(page.get_by_text("identical", exact=False)).to_have_count(1, timeout=FIRST_OPEN_MS)
     wait_for_app(page, FIRST_OPEN_MS)

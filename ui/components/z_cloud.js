@@ -5,7 +5,10 @@
 // picture is redrawn in place, where a Plotly chart would be sent whole and drawn anew.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+const TICK = `fill="currentColor" fill-opacity="0.7"`;
+const rule = (v) => `stroke="currentColor" stroke-opacity="${v === 0 ? 0.35 : 0.12}"`;  // zero, grid
 const MARGIN = { left: 52, right: 12, top: 8, bottom: 44 };
+const LEGEND_ROW = 22;  // px per row of the legend under the x axis
 const MAX_SIDE = 470;  // the plot's square side at most, in px: about the Plotly zoom's
 
 function esc(s) {
@@ -29,16 +32,16 @@ function zcMarkup(d, width) {
   out.push(`<defs><clipPath id="${d.clip}"><rect x="${L}" y="${T}" width="${side}" height="${side}"/></clipPath></defs>`);
   for (const [v, label] of d.x_ticks) {
     const px = X(v).toFixed(1);
-    out.push(`<line class="${v === 0 ? "zero" : "grid"}" x1="${px}" x2="${px}" y1="${T}" y2="${T + side}"/>`);
-    out.push(`<text class="tick" x="${px}" y="${T + side + 16}" text-anchor="middle">${esc(label)}</text>`);
+    out.push(`<line ${rule(v)} x1="${px}" x2="${px}" y1="${T}" y2="${T + side}"/>`);
+    out.push(`<text ${TICK} x="${px}" y="${T + side + 16}" text-anchor="middle">${esc(label)}</text>`);
   }
   for (const [v, label] of d.y_ticks) {
     const py = Y(v).toFixed(1);
-    out.push(`<line class="${v === 0 ? "zero" : "grid"}" x1="${L}" x2="${L + side}" y1="${py}" y2="${py}"/>`);
-    out.push(`<text class="tick" x="${L - 6}" y="${py}" dy="0.35em" text-anchor="end">${esc(label)}</text>`);
+    out.push(`<line ${rule(v)} x1="${L}" x2="${L + side}" y1="${py}" y2="${py}"/>`);
+    out.push(`<text ${TICK} x="${L - 6}" y="${py}" dy="0.35em" text-anchor="end">${esc(label)}</text>`);
   }
-  out.push(`<text x="${L + side / 2}" y="${T + side + 36}" text-anchor="middle">${esc(d.x_label)}</text>`);
-  out.push(`<text transform="translate(12 ${T + side / 2}) rotate(-90)" text-anchor="middle">${esc(d.y_label)}</text>`);
+  out.push(`<text fill="currentColor" x="${L + side / 2}" y="${T + side + 36}" text-anchor="middle">${esc(d.x_label)}</text>`);
+  out.push(`<text fill="currentColor" transform="translate(12 ${T + side / 2}) rotate(-90)" text-anchor="middle">${esc(d.y_label)}</text>`);
   out.push(`<g clip-path="url(#${d.clip})">`);
   const bg = d.background;
   out.push(`<g class="codes" fill-opacity="0.3">`);
@@ -64,13 +67,22 @@ function zcMarkup(d, width) {
            `<line x1="${(cx - r).toFixed(1)}" y1="${(cy - r).toFixed(1)}" x2="${(cx + r).toFixed(1)}" y2="${(cy + r).toFixed(1)}"/>` +
            `<line x1="${(cx - r).toFixed(1)}" y1="${(cy + r).toFixed(1)}" x2="${(cx + r).toFixed(1)}" y2="${(cy - r).toFixed(1)}"/></g>`);
   out.push(`</g>`);
-  return { markup: out.join(""), height: T + side + MARGIN.bottom };
+  const top = T + side + MARGIN.bottom;
+  out.push(zcLegend(d, L, top, side));
+  return { markup: out.join(""), height: top + 2 * LEGEND_ROW };
 }
 
-function zcLegend(d) {
+// The legend, two items a row under the plot, inside the SVG (a downloaded file keeps it).
+function zcLegend(d, left, top, side) {
   const c = d.colours;
-  const item = (swatch, text) => `<span><svg viewBox="0 0 30 14">${swatch}</svg>${esc(text)}</span>`;
-  return [
+  let k = 0;
+  const item = (swatch, text) => {
+    const x = left + (k % 2) * Math.max(190, side / 2), y = top + Math.floor(k / 2) * LEGEND_ROW;
+    k += 1;
+    return `<g class="item" transform="translate(${x} ${y})">${swatch}` +
+           `<text fill="currentColor" x="38" y="7" dy="0.35em">${esc(text)}</text></g>`;
+  };
+  return `<g class="legend">` + [
     item(`<line x1="2" x2="28" y1="7" y2="7" stroke="${c.neutral}" stroke-width="3" stroke-dasharray="6 4"/>`,
          "prior N(0, I), 1 sigma"),
     item(`<circle cx="15" cy="7" r="4.5" fill="none" stroke="${c.sample}" stroke-width="2"/>`,
@@ -78,13 +90,39 @@ function zcLegend(d) {
     item(`<line x1="2" x2="28" y1="7" y2="7" stroke="${c.width}" stroke-width="3"/>`, "q(z|x), 1 sigma"),
     item(`<g stroke="${c.mean}" stroke-width="3"><line x1="10" y1="2" x2="20" y2="12"/><line x1="10" y1="12" x2="20" y2="2"/></g>`,
          "mu(x)"),
-  ].join("");
+  ].join("") + `</g>`;
+}
+
+// The picture as an .svg file: the SVG with the page's text colour and font written into it,
+// the title above the plot, and a background (transparent text on a dark page would vanish).
+function zcDownload(root, svg, d) {
+  const cs = getComputedStyle(root);
+  const box = svg.viewBox.baseVal;
+  const clone = svg.cloneNode(true);
+  const inner = clone.innerHTML;
+  clone.setAttribute("xmlns", SVG_NS);
+  clone.setAttribute("width", String(box.width));
+  clone.setAttribute("height", String(box.height + 28));
+  clone.setAttribute("viewBox", `0 0 ${box.width} ${box.height + 28}`);
+  clone.setAttribute("style", `color: ${cs.color}; font-family: ${cs.fontFamily}; font-size: 12px`);
+  const bg = cs.getPropertyValue("--st-background-color").trim() || "#ffffff";
+  clone.innerHTML = `<rect width="100%" height="100%" fill="${bg}"/>` +
+    `<text fill="currentColor" x="8" y="18" font-size="15" font-weight="700">${esc(d.title)}</text>` +
+    `<g transform="translate(0 28)">${inner}</g>`;
+  const blob = new Blob([new XMLSerializer().serializeToString(clone)], { type: "image/svg+xml" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = d.filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 function createCloud(root) {
   const S = { data: null };
-  const svg = root.querySelector("svg.plane"), title = root.querySelector(".title");
-  const legend = root.querySelector(".legend");
+  const svg = root.querySelector("svg.plane"), title = root.querySelector(".title span");
+  root.querySelector(".title button").addEventListener("click", () => {
+    if (S.data) zcDownload(root, svg, S.data);
+  });
   let width = 0;
   function draw() {
     const d = S.data;
@@ -96,7 +134,6 @@ function createCloud(root) {
     svg.setAttribute("aria-label", d.title);
     svg.innerHTML = markup;
     title.textContent = d.title;
-    legend.innerHTML = zcLegend(d);
     root.dataset.n = String(d.z.x.length);
     root.dataset.ready = "1";
   }

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.style import export_config
+
 ASSETS = Path(__file__).resolve().parent
 
 
@@ -20,6 +22,8 @@ _component = st.components.v2.component("vae_z_cloud", html=_read("z_cloud.html"
                                         css=_read("z_cloud.css"), js=_read("z_cloud.js"))
 
 
-def z_cloud(view: dict, *, key: str) -> None:
-    """Draw `view` (ui.figures.explain.zoom_view) under `key`."""
-    _component(key=key, data={**view, "clip": f"zc-clip-{key}"})
+def z_cloud(view: dict, *, key: str, run_name: str) -> None:
+    """Draw `view` (ui.figures.explain.zoom_view) under `key`; its "Download SVG" button saves
+    <run>-z-samples.svg (the name Plotly's download gave this picture)."""
+    filename = export_config(run_name, "z-samples")["toImageButtonOptions"]["filename"] + ".svg"
+    _component(key=key, data={**view, "clip": f"zc-clip-{key}", "filename": filename})

@@ -263,7 +263,7 @@ def _sampling_fragment(page: Page, inp: Input, dims, controls, plane, below) -> 
             z_cloud(figs.zoom_view(enc["mu"], enc["labels"], dims=dims, mu=mu, sigma=sigma, z=z,
                                    x_range=xr, y_range=yr,
                                    title=f"Zoomed on q(z|x): mu stays, {len(z)} z scatter"),
-                    key="explain_zoom")
+                    key="explain_zoom", run_name=page.run.name)
     with below:
         if len(z):
             shown = z[-16:]
