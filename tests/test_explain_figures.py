@@ -278,3 +278,18 @@ def test_zoom_view_sends_the_window_mu_sigma_and_every_z():
     empty = figs.zoom_view(all_mu, labels, dims=(0, 2), mu=mu, sigma=sigma, z=np.zeros((0, 3)),
                            x_range=xr, y_range=yr, title="")
     assert empty["z"] == {"x": [], "y": []}
+
+
+def test_a_plane_kept_without_the_input_plus_its_traces_is_the_plane_with_it():
+    """The explanation page keeps the scatter of every mu per run and adds one input's traces
+    (ui.cache.explain.scatter_figure): the same figure as building it with that input."""
+    mu, sigma = np.array([0.5, -1.0, 2.0]), np.array([0.2, 0.4, 0.1])
+    whole = figs.latent_view_figure(MU, LABELS, NAMES, dims=(2, 0), mu=mu, sigma=sigma,
+                                    title="t", legend_rows=3)
+    base = figs.latent_view_figure(MU, LABELS, NAMES, dims=(2, 0), title="t",
+                                   legend_rows=3).to_plotly_json()
+    spec = {**base, "data": [*base["data"], *figs.input_traces(mu, sigma, (2, 0))]}
+    assert json.loads(go.Figure(spec).to_json()) == json.loads(whole.to_json())
+    ellipse, cross = spec["data"][-2:]
+    assert (ellipse["name"], cross["name"]) == ("q(z|x), 1 sigma", "mu(x)")
+    assert cross["x"] == [2.0] and cross["y"] == [0.5]

@@ -95,14 +95,7 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
             marker=dict(size=9, color=SAMPLE_COLOUR, symbol="circle-open", line=dict(width=2)),
             hovertemplate="z = (%{x:.3f}, %{y:.3f})<extra></extra>"))
     if mu is not None and sigma is not None:
-        ex, ey = _ellipse(mu[a], mu[b], sigma[a], sigma[b])
-        fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", name="q(z|x), 1 sigma",
-                                 line=dict(color=WIDTH_COLOUR, width=3), hoverinfo="skip"))
-        fig.add_trace(go.Scatter(
-            x=[mu[a]], y=[mu[b]], mode="markers", name="mu(x)",
-            marker=dict(size=18, color=MEAN_COLOUR, symbol="x-thin",
-                        line=dict(width=4, color=MEAN_COLOUR)),
-            hovertemplate="mu = (%{x:.3f}, %{y:.3f})<extra></extra>"))
+        fig.add_traces(input_traces(mu, sigma, dims))
     top = 50 if title else 20
     # a zoom under one unit across can get ticks of two decimals ("-1.05"): a wider left margin
     fine = y_range is not None and y_range[1] - y_range[0] < 1
@@ -118,6 +111,20 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
     return fig
+
+
+def input_traces(mu: np.ndarray, sigma: np.ndarray, dims=(0, 1)) -> list[dict]:
+    """One input's q(z|x) on a latent plane, as Plotly trace dicts: its 1-sigma ellipse and its
+    mu, the last two traces of latent_view_figure. A page may add them to a plane's spec kept
+    without them (ui.cache.explain.scatter_figure), rather than build the whole plane per input."""
+    a, b = dims
+    ex, ey = _ellipse(mu[a], mu[b], sigma[a], sigma[b])
+    return [dict(type="scatter", x=ex, y=ey, mode="lines", name="q(z|x), 1 sigma",
+                 line=dict(color=WIDTH_COLOUR, width=3), hoverinfo="skip"),
+            dict(type="scatter", x=[float(mu[a])], y=[float(mu[b])], mode="markers", name="mu(x)",
+                 marker=dict(size=18, color=MEAN_COLOUR, symbol="x-thin",
+                             line=dict(width=4, color=MEAN_COLOUR)),
+                 hovertemplate="mu = (%{x:.3f}, %{y:.3f})<extra></extra>")]
 
 
 def zoom_ranges(mu: np.ndarray, sigma: np.ndarray, z: np.ndarray | None, dims=(0, 1),

@@ -21,7 +21,6 @@ from ui.components.draw import drawn_id, drawn_input, drawn_source
 from ui.components.z_cloud import z_cloud
 from ui.components import kl_calculator as calculator
 from ui.figures import explain as figs
-from ui.figures.diagram import vae_diagram_figure
 from ui.forms import explain as sec
 from ui.forms.text import plain
 from ui.style import export_config, table_height
@@ -87,7 +86,7 @@ def table(frame, **kw) -> None:
 def diagram(beta: float = 1.0) -> None:
     """The whole model in one picture, before any number: what is computed, what is drawn, and
     where each term of the loss comes from (this run's β weighs the KL)."""
-    st.plotly_chart(vae_diagram_figure(beta), key="vae_diagram",
+    st.plotly_chart(cached.diagram_figure(beta), key="vae_diagram",
                     config={"displayModeBar": False, "staticPlot": True})
     loss = ("the loss adds the reconstruction term and the KL term" if beta == 1 else
             "this run was trained on the reconstruction term alone (β = 0: a plain autoencoder; "
@@ -220,12 +219,10 @@ def _scatter(page: Page, inp: Input, dims) -> None:
         if points and points[0].get("customdata") is not None:
             _select(page, int(points[0]["customdata"]))
 
-    enc = page.enc
     st.plotly_chart(
-        figs.latent_view_figure(enc["mu"], enc["labels"], page.names, dims=dims, mu=inp.mu,
-                                sigma=inp.sigma, index=enc["index"],
-                                title="Every test image's mu: click one to pick it",
-                                legend_rows=3),  # the classes, in a half-width column
+        cached.scatter_figure(page.run, inp.mu, inp.sigma, dims,
+                              title="Every test image's mu: click one to pick it",
+                              legend_rows=3),  # the classes, in a half-width column
         theme="streamlit", key="explain_scatter", config=export_config(page.run.name, "latent"),
         on_select=picked_from_scatter, selection_mode="points")
 
