@@ -293,3 +293,18 @@ def test_a_plane_kept_without_the_input_plus_its_traces_is_the_plane_with_it():
     ellipse, cross = spec["data"][-2:]
     assert (ellipse["name"], cross["name"]) == ("q(z|x), 1 sigma", "mu(x)")
     assert cross["x"] == [2.0] and cross["y"] == [0.5]
+
+
+def test_above_the_svg_limit_every_trace_of_the_plane_is_webgl():
+    """WebGL draws on a canvas above every SVG trace: with 10,000 Fashion-MNIST codes as WebGL
+    points, an SVG prior ring or input marker was drawn under them, out of sight."""
+    from ui.style import SVG_MAX_POINTS
+    rng = np.random.default_rng(2)
+    many = rng.normal(size=(SVG_MAX_POINTS + 1, 2))
+    labels = np.arange(len(many)) % 4
+    fig = figs.latent_view_figure(many, labels, NAMES, mu=np.zeros(2), sigma=np.ones(2),
+                                  z=rng.normal(size=(5, 2)))
+    drawn = [t for t in fig.data if t.x is not None and t.x[0] is not None]
+    assert drawn and {t.type for t in drawn} == {"scattergl"}
+    few = figs.latent_view_figure(MU, LABELS, NAMES, mu=np.zeros(3), sigma=np.ones(3))
+    assert {t.type for t in few.data} == {"scatter"}

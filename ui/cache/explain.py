@@ -52,7 +52,8 @@ def scatter_figure(run: RunDir, mu: np.ndarray, sigma: np.ndarray, dims, *, titl
     (figs.input_traces) added to a copy of its trace list."""
     spec = _scatter_spec(str(run.path), weights_mtime(run), tuple(map(int, dims)), title,
                          legend_rows)
-    return go.Figure({**spec, "data": [*spec["data"], *figs.input_traces(mu, sigma, dims)]})
+    webgl = any(t.get("type") == "scattergl" for t in spec["data"])
+    return go.Figure({**spec, "data": [*spec["data"], *figs.input_traces(mu, sigma, dims, webgl)]})
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -58,11 +58,12 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
     if x_range is not None and y_range is not None:  # a zoom: only the points it can show
         for d, (lo, hi) in ((a, x_range), (b, y_range)):  # the equal aspect may widen one range
             near &= np.abs(all_mu[:, d] - (lo + hi) / 2) <= 1.5 * (hi - lo)
+    kind = scatter_type(len(all_mu))  # one kind for every trace: WebGL draws above all SVG ones
     for c, name in enumerate(class_names):
         sel = (labels == c) & near
         if not sel.any():
             continue
-        fig.add_trace(scatter_type(len(all_mu))(
+        fig.add_trace(kind(
             x=all_mu[sel, a], y=all_mu[sel, b], mode="markers", name=str(name),
             marker=dict(size=5, color=class_colour(c), opacity=background_opacity),
             showlegend=False, legendgroup=f"class {c}",
@@ -77,10 +78,10 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
     px_, py_ = _ellipse(0, 0, 1, 1)
     # Above the dots, on a light halo: a thin grey dash alone vanished in a dense cloud of codes.
     # The halo is white-ish in both themes so the dashes read over any class colour
-    fig.add_trace(go.Scatter(x=px_, y=py_, mode="lines", line=dict(color=PRIOR_HALO, width=6),
+    fig.add_trace(kind(x=px_, y=py_, mode="lines", line=dict(color=PRIOR_HALO, width=6),
                              hoverinfo="skip", showlegend=False, legendgroup="prior",
                              name="prior halo"))
-    fig.add_trace(go.Scatter(x=px_, y=py_, mode="lines", name="prior N(0, I), 1 sigma",
+    fig.add_trace(kind(x=px_, y=py_, mode="lines", name="prior N(0, I), 1 sigma",
                              line=dict(color=PRIOR_RING, dash="dash", width=3),
                              hoverinfo="skip", legendgroup="prior", showlegend=False))
     # the legend's swatch: the dark ring alone vanished on the dark theme's legend (its white halo
@@ -90,12 +91,12 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
                              legendgroup="prior"))
     if z is not None and len(z):
         z = np.asarray(z)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(kind(
             x=z[:, a], y=z[:, b], mode="markers", name=f"z = mu + sigma * eps ({len(z)})",
             marker=dict(size=9, color=SAMPLE_COLOUR, symbol="circle-open", line=dict(width=2)),
             hovertemplate="z = (%{x:.3f}, %{y:.3f})<extra></extra>"))
     if mu is not None and sigma is not None:
-        fig.add_traces(input_traces(mu, sigma, dims))
+        fig.add_traces(input_traces(mu, sigma, dims, webgl=kind is go.Scattergl))
     top = 50 if title else 20
     # a zoom under one unit across can get ticks of two decimals ("-1.05"): a wider left margin
     fine = y_range is not None and y_range[1] - y_range[0] < 1
@@ -113,15 +114,18 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
     return fig
 
 
-def input_traces(mu: np.ndarray, sigma: np.ndarray, dims=(0, 1)) -> list[dict]:
+def input_traces(mu: np.ndarray, sigma: np.ndarray, dims=(0, 1),
+                 webgl: bool = False) -> list[dict]:
     """One input's q(z|x) on a latent plane, as Plotly trace dicts: its 1-sigma ellipse and its
     mu, the last two traces of latent_view_figure. A page may add them to a plane's spec kept
-    without them (ui.cache.explain.scatter_figure), rather than build the whole plane per input."""
+    without them (ui.cache.explain.scatter_figure), rather than build the whole plane per input.
+    `webgl` where the plane's points are WebGL: an SVG trace would be drawn under them."""
     a, b = dims
     ex, ey = _ellipse(mu[a], mu[b], sigma[a], sigma[b])
-    return [dict(type="scatter", x=ex, y=ey, mode="lines", name="q(z|x), 1 sigma",
+    kind = "scattergl" if webgl else "scatter"
+    return [dict(type=kind, x=ex, y=ey, mode="lines", name="q(z|x), 1 sigma",
                  line=dict(color=WIDTH_COLOUR, width=3), hoverinfo="skip"),
-            dict(type="scatter", x=[float(mu[a])], y=[float(mu[b])], mode="markers", name="mu(x)",
+            dict(type=kind, x=[float(mu[a])], y=[float(mu[b])], mode="markers", name="mu(x)",
                  marker=dict(size=18, color=MEAN_COLOUR, symbol="x-thin",
                              line=dict(width=4, color=MEAN_COLOUR)),
                  hovertemplate="mu = (%{x:.3f}, %{y:.3f})<extra></extra>")]
