@@ -1,7 +1,8 @@
 """The z cloud: §2's zoom on one input's q(z|x) and the z drawn from it, drawn as one SVG in the
 browser from plain numbers (ui.figures.explain.zoom_view). A "Sample eps" click sends those
-numbers, a few kB, and the element redraws in place; a Plotly chart in Streamlit is sent whole and
-mounted anew whenever its figure changes (bench/README.md, "Sample eps").
+numbers, not a figure, and the element redraws in place; a Plotly chart in Streamlit is sent whole
+and mounted anew whenever its figure changes (bench/README.md: "Sample eps" without a Plotly
+chart's remount).
 """
 from __future__ import annotations
 

@@ -194,8 +194,8 @@ def sampling(page: Page, inp: Input, dims) -> None:
 
     The page draws the scatter of every test image's mu (it does not change while eps are drawn,
     and a click on it picks a new input: a page rerun); the fragment draws everything else, into
-    the containers around it, so "Sample eps" resends only the zoom (a few kB of numbers for the
-    z-cloud component), the images and the table."""
+    the containers around it, so "Sample eps" resends only the zoom (numbers for the z-cloud
+    component, not a figure), the images and the table."""
     eps_key = (page.run.name, inp.index)
     if st.session_state.get("explain_eps_for") != eps_key:
         st.session_state["explain_eps_for"] = eps_key
