@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 from ui.figures.images import for_display, grid, png_bytes
 from ui.figures.labels import place_labels, to_pixels
 from ui.style import (AXIS_ROOM_LEFT, NEUTRAL, PRIOR_COLOUR, ZOOM_ROOM_LEFT,  # one look for every page
-                      class_colour, equal_aspect, room_below, scatter_type)
+                      class_colour, class_colours, equal_aspect, room_below, scatter_type)
 from vae.explain import log_mean_exp
 
 PALETTE = qualitative.Plotly
@@ -168,8 +168,8 @@ def nice_ticks(lo: float, hi: float, target: int = 6) -> list[tuple[float, str]]
 def zoom_view(all_mu: np.ndarray, labels: np.ndarray, *, dims, mu: np.ndarray,
               sigma: np.ndarray, z: np.ndarray, x_range, y_range, title: str) -> dict:
     """The zoom beside §2's scatter as plain numbers, for the component that draws it in the
-    browser (ui.components.z_cloud): a "Sample eps" click then sends a few kB and redraws one SVG,
-    where a Plotly chart is sent whole and drawn anew.
+    browser (ui.components.z_cloud): a "Sample eps" click then sends these numbers and redraws one
+    SVG, where a Plotly chart is sent whole and drawn anew.
 
     The test set's mu inside the square ranges (coloured by class, faint), the prior's 1-sigma
     circle, this input's mu and its 1-sigma ellipse, and the z drawn; dims (a, b) are the axes.
@@ -188,7 +188,7 @@ def zoom_view(all_mu: np.ndarray, labels: np.ndarray, *, dims, mu: np.ndarray,
         "x_ticks": nice_ticks(x0, x1), "y_ticks": nice_ticks(y0, y1),
         "background": {"x": all_mu[inside, a].tolist(), "y": all_mu[inside, b].tolist(),
                        "c": labels[inside].astype(int).tolist()},
-        "class_colours": [class_colour(c) for c in range(n_classes)],
+        "class_colours": class_colours(n_classes),
         "mu": [float(mu[a]), float(mu[b])], "sigma": [float(sigma[a]), float(sigma[b])],
         "z": {"x": z[:, a].tolist(), "y": z[:, b].tolist()},
         "colours": {"mean": MEAN_COLOUR, "width": WIDTH_COLOUR, "sample": SAMPLE_COLOUR,
