@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import (PAGES, assert_no_exception, open_every_section, open_page,
-                                 pick_run, serve, wait_for_app)
+from tests.e2e.conftest import (PAGES, assert_no_exception, open_page, pick_run, serve,
+                                 wait_for_app, walk_pages)
 from tests.test_hostile_pages import GOOD, build_hostile_root
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -37,15 +37,11 @@ def hostile_url(tmp_path_factory, stranger):
         yield url, attacks, log
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_every_page_of_the_good_run_is_free_of_exceptions(page, hostile_url, path):
-    url, attacks, _ = hostile_url
-    open_page(page, url, path, f"run={GOOD}")
-    open_every_section(page, path)
-    # plotly charts may mount after the script run ends; wait for the page's own content
-    expect(page.locator("[data-testid=stMain] h1").first).to_be_visible()
-    assert_no_exception(page)
-    assert page.get_by_role("combobox", name="Active run").input_value() == GOOD
+def test_every_page_of_the_good_run_is_free_of_exceptions(page, hostile_url):
+    """The good run's pages, walked in one session as a user clicks through them (the sidebar's
+    links: a page switch, no page load), beside the damaged runs."""
+    url, _, _ = hostile_url
+    walk_pages(page, url, GOOD, PAGES)
 
 
 WORDS = {"status-list": "JSON list", "status-utf8": "not UTF-8", "metrics-ff": "1 line skipped",
@@ -111,7 +107,7 @@ def fill(page, label, value):
     box.press("Tab")
 
 
-@pytest.mark.parametrize("label,value,words", [
+REFUSALS = [
     ("Epochs", 0, "Epochs must be a whole number from 1 to 10000, not 0"),
     ("Latent dim", 0, "Latent dim must be a whole number between 1 and 64, not 0"),
     ("Batch size", 0, "Batch size must be a whole number from 1 to 65536, not 0"),
@@ -120,20 +116,33 @@ def fill(page, label, value):
     # a browser number field read "1e9" as 1, and rounded a 20-digit number, without a word
     ("Latent dim", "1e9", "Latent dim must be a whole number written in digits"),
     ("Batch size", "12345678901234567890", "Batch size must be a whole number written in digits"),
-])
-def test_out_of_range_numbers_are_refused_in_words_next_to_start(page, hostile_url, label, value,
-                                                                 words):
-    url, _, _ = hostile_url
+]
+
+
+def test_out_of_range_numbers_are_refused_in_words_next_to_start(page, hostile_url):
+    """Each bad number typed into the form, one at a time, as a user corrects one and gets the
+    next one wrong: the form says why next to Start, names only that field, and starts nothing.
+    One page, one session: the form keeps what was typed between submissions."""
+    url, _, log = hostile_url
     open_page(page, url, "train", f"run={GOOD}")
     page.get_by_text("Start a new run").click()
-    fill(page, label, value)
     fill(page, "Run name (optional)", "never-made")
-    page.get_by_role("button", name="Start training").click()
-    wait_for_app(page)
     form = page.locator("[data-testid=stForm]")
-    expect(form.get_by_text("The run was not started")).to_be_visible()
-    expect(form.get_by_text(words, exact=False)).to_be_visible()
-    assert_no_exception(page)
+    for k, (label, value, words) in enumerate(REFUSALS):
+        box = page.get_by_label(label, exact=True)
+        good = box.input_value()
+        fill(page, label, value)
+        page.get_by_role("button", name="Start training").click()
+        wait_for_app(page)
+        expect(form.get_by_text(words, exact=False), f"{label} = {value!r}").to_be_visible()
+        expect(form.get_by_text("The run was not started")).to_be_visible()
+        for _, _, other in REFUSALS[:k]:
+            if other != words:
+                expect(form.get_by_text(other, exact=False),
+                       f"{label} = {value!r}: an earlier refusal still shown").to_have_count(0)
+        assert_no_exception(page, f"{label} = {value!r}")
+        fill(page, label, good)
+    assert not (log.parent / "runs" / "never-made").exists(), "a refused run left a folder"
 
 
 # ------------------------------------------------------------------------- server exposure
@@ -219,13 +228,18 @@ def test_a_websocket_with_a_forged_host_and_origin_is_refused(bare_server):
         "a DNS-rebinding page (forged Host matching its Origin) got a session"
 
 
+def test_a_websocket_from_the_pages_own_origin_is_accepted(app_url):
+    """The control for the next test: the check below tells a session kept from one refused."""
+    port = int(app_url.rsplit(":", 1)[1])
+    assert websocket_accepted(port, "127.0.0.1"), "the page's own origin was refused"
+
+
 @pytest.mark.parametrize("origin", ["http://127.0.0.1:9999", "http://localhost:3000",
                                     "null", "http://evil.example"])
 def test_a_websocket_from_another_local_origin_is_refused(app_url, origin):
     """A page served from another port of this machine is another origin: it must not get a
     session, though its host name is a local one."""
     port = int(app_url.rsplit(":", 1)[1])
-    assert websocket_accepted(port, "127.0.0.1"), "the control: the page's own origin is accepted"
     assert not websocket_accepted(port, "127.0.0.1", origin), f"{origin} got a session"
 
 
