@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import _copy_runs
+from tests.conftest import _copy_runs, wait_for
 from ui.serve import background as serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -105,6 +105,18 @@ def page(_tab):
 
 
 @pytest.fixture
+def kept_page(_tab):
+    """The worker's tab as the last test left it (its Streamlit session still open), for a
+    parametrized test that shows one page on run after run with `show_run`: a run switch in the
+    sidebar costs a rerun, where a page load also costs the app's scripts again."""
+    p = _tab()
+    p.mouse.up()
+    p.set_viewport_size(VIEWPORT)
+    p.set_default_timeout(CAP_MS)
+    yield p
+
+
+@pytest.fixture
 def fresh_page(browser):
     """A tab in a browser context of its own, closed after the test."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -140,6 +152,33 @@ def pick_run(page, name: str) -> None:
                                          || boxes[0].value.startsWith(name + " · ")); }""",
         arg=name)
     wait_for_app(page)
+
+
+def show_run(page, url: str, path: str, run: str, component: str, state: str) -> None:
+    """`run` on the page at `path`, and its browser component (`component`, a selector) ready with
+    the run's model: by the page's link when the tab is elsewhere, else picked in the sidebar (a
+    rerun of the same session). `state` names the component's state on its element, whose
+    modelId changes when the new model arrives."""
+    if not page.url.startswith(f"{url}/{path}?") and page.url != f"{url}/{path}":
+        open_page(page, url, path, f"run={run}")
+    else:
+        # Playwright's locators reach into the component's shadow root; a page may key the
+        # component by run, and then the old element stands beside the new one for a while
+        element = page.locator(component)
+        held = f"els => els.map(el => [el.{state} ? el.{state}.modelId : null, el.dataset.ready])"
+        wait_for_app(page)  # the last test's rerun (a z sent to Python) has ended
+        wait_for(lambda: len(element.evaluate_all(held)) == 1, CAP_MS / 1000, f"one {component}",
+                 pause=lambda: page.wait_for_timeout(50))
+        ((before, _),) = element.evaluate_all(held)
+
+        def arrived() -> bool:
+            now = element.evaluate_all(held)
+            return len(now) == 1 and now[0][0] != before and now[0][1] == "1"
+
+        pick_run(page, run)
+        wait_for(arrived, CAP_MS / 1000, f"{component} to hold the model of {run}",
+                 pause=lambda: page.wait_for_timeout(50))
+    page.locator(f"{component}[data-ready='1']").wait_for()
 
 
 def open_every_section(page, path: str) -> None:

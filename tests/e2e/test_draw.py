@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from PIL import Image
 
 from tests.conftest import SHIPPED
-from tests.e2e.conftest import assert_no_exception, open_page, serve, wait_for_app
+from tests.e2e.conftest import assert_no_exception, open_page, serve, show_run, wait_for_app
 from ui.components.draw import from_levels, to_levels
 from ui.figures.images import to_uint8
 from vae.data import load_dataset
@@ -64,14 +64,15 @@ def _check_browser_encode(page, model, images, what):
 
 
 @pytest.mark.parametrize("run", SHIPPED)
-def test_browser_encode_equals_torch(page, app_url, e2e_runs_root, run):
+def test_browser_encode_equals_torch(kept_page, app_url, e2e_runs_root, run):
+    """Each shipped run in turn on one Draw page, picked in the sidebar as a user would."""
     rd = RunDir(e2e_runs_root / run)
     model = rd.load_model()
     dataset = rd.read_config()[1].dataset
     images = load_dataset(dataset).test_x[:5]
-    open_page(page, app_url, "draw", f"run={run}")
-    _check_browser_encode(page, model, images, run)
-    assert_no_exception(page)
+    show_run(kept_page, app_url, "draw", run, ".vae-draw", "__draw")
+    _check_browser_encode(kept_page, model, images, run)
+    assert_no_exception(kept_page)
 
 
 def _conv_run(root, name: str, dataset: str, shape) -> RunDir:

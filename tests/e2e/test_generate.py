@@ -7,7 +7,8 @@ import torch
 from playwright.sync_api import expect
 
 from tests.conftest import SHIPPED, wait_for
-from tests.e2e.conftest import CAP_MS, assert_no_exception, open_page, serve, wait_for_app
+from tests.e2e.conftest import (CAP_MS, assert_no_exception, open_page, serve, show_run,
+                                 wait_for_app)
 from ui.figures.images import to_uint8
 from vae.model import VAE, VAEConfig
 from vae.run import RunDir, TrainConfig
@@ -115,10 +116,11 @@ def _check_browser_decode(page, model, run):
 
 
 @pytest.mark.parametrize("run", SHIPPED)
-def test_browser_decode_equals_torch(page, app_url, e2e_runs_root, run):
+def test_browser_decode_equals_torch(kept_page, app_url, e2e_runs_root, run):
+    """Each shipped run in turn on one Generate page, picked in the sidebar as a user would."""
     model = RunDir(e2e_runs_root / run).load_model()
-    open_page(page, app_url, "generate", f"run={run}")
-    _check_browser_decode(page, model, run)
+    show_run(kept_page, app_url, "generate", run, ".vae-explorer", "__explorer")
+    _check_browser_decode(kept_page, model, run)
 
 
 @pytest.fixture(scope="module")
