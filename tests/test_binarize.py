@@ -41,6 +41,7 @@ def test_the_test_set_is_drawn_once_with_a_fixed_seed():
         TrainConfig(binarize="yes")
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_it_with_a_gaussian_likelihood(tmp_path):
     out = subprocess.run([sys.executable, "-m", "vae.train", "--binarize", "--likelihood",
                           "gaussian", "--epochs", "1", "--root", str(tmp_path)], cwd=ROOT,

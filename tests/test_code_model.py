@@ -99,6 +99,7 @@ def test_the_browser_and_the_html_export_do_not_take_code(tmp_path, in_project):
         export_html(run)
 
 
+@pytest.mark.slow
 def test_the_trainer_refuses_to_resume_a_code_run(tmp_path, in_project):
     run, _ = _import(tmp_path, "make_tanh")
     out = subprocess.run([sys.executable, "-m", "vae.train", "--resume", run.name, "--root",

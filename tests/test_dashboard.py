@@ -1,6 +1,7 @@
 """AppTest of dashboard.py: the navigation runs the default page; the sidebar picks the run."""
 import os
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import PROJECT
@@ -75,6 +76,7 @@ def _python(code: str, **env: str) -> str:
     return out.stdout.strip()
 
 
+@pytest.mark.slow
 def test_pytorch_and_scikit_learn_are_imported_after_the_first_page_not_before():
     """The landing page needs neither PyTorch nor scikit-learn (its numbers are kept on disk); the
     other pages find them imported, by a thread started after the first page."""
@@ -112,6 +114,7 @@ def test_the_warm_up_leaves_the_collector_on_and_what_it_loaded_frozen(shipped_r
         assert _python(code, VAE_RUNS_ROOT=str(root)) == "True True", root
 
 
+@pytest.mark.slow
 def test_the_first_page_draws_without_pytorch_once_its_numbers_are_kept(shipped_root, tmp_path):
     """The landing page (Latent space) reads the test set's encoding, its summary, the plane and
     the 5-NN accuracy from the disk cache (vae.derived): a server started later draws it without

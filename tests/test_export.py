@@ -165,6 +165,7 @@ def test_hostile_class_names_are_text(runs, monkeypatch):
     assert header["scatter"]["class_names"] == HOSTILE  # the components set them as text nodes
 
 
+@pytest.mark.slow
 def test_the_same_bytes_from_the_cli_and_the_pages(runs, tmp_path):
     out = tmp_path / "demo.html"
     result = subprocess.run([sys.executable, "-m", "ui.export", str(runs / "mnist5k-2d"), "-o",

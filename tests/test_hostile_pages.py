@@ -264,6 +264,7 @@ def test_a_damaged_status_can_be_marked_stopped(own_hostile_root):
     assert RunDir(own_hostile_root / "status-utf8").read_status()["state"] == "stopped"
 
 
+@pytest.mark.slow
 def test_resume_errors_are_shown_not_swallowed(own_hostile_root):
     run = RunDir(own_hostile_root / "stranger-pid")
     run.resume_file.write_bytes(b"not a resume state")

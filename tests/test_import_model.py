@@ -246,6 +246,7 @@ def test_a_module_whose_layers_do_not_map_imports_as_its_own_code(tmp_path, monk
 
 # --- the command line
 
+@pytest.mark.slow
 def test_cli_honours_vae_runs_root_and_says_why_it_refuses(examples_checkpoint, tmp_path):
     env = {**os.environ, "VAE_RUNS_ROOT": str(tmp_path / "env-root"), "OMP_NUM_THREADS": "1"}
     ok = subprocess.run([sys.executable, "-m", "vae.import_model", str(examples_checkpoint[0]),
@@ -267,6 +268,7 @@ def test_help_names_the_three_formats(capsys):
     assert "pytorch/examples" in out and "pythae" in out and "--trust-code" in out
 
 
+@pytest.mark.slow
 def test_train_cli_honours_vae_runs_root(tmp_path):
     env = {**os.environ, "VAE_RUNS_ROOT": str(tmp_path), "OMP_NUM_THREADS": "1"}
     done = subprocess.run([sys.executable, "-m", "vae.train", "--dataset", "digits",

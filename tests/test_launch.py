@@ -10,6 +10,9 @@ from tests.conftest import page_app
 from vae import launch
 from vae.run import RunDir
 
+# Every test here starts a real trainer process (PyTorch's import alone takes it a second or more)
+pytestmark = pytest.mark.slow
+
 # Only a cap: each loop ends on the event it waits for. A trainer on a loaded 2-core machine spends
 # 10+ s importing torch before it writes anything, so the cap is generous.
 CAP_S = 600
@@ -68,7 +71,6 @@ def test_a_second_launch_of_a_starting_run_is_refused(tmp_path):
     wait_for(lambda: run.read_status().get("state") == "finished", "the run to finish")
 
 
-@pytest.mark.slow
 def test_the_beta_sweep_starts_every_run_at_once(tmp_path):
     runs = launch.launch_beta_sweep(tmp_path, [0.5, 4.0], 1, "0101-000000")
     assert [r.name for r in runs] == ["sweep-0101-000000-beta0.5", "sweep-0101-000000-beta4"]

@@ -1,6 +1,7 @@
 """AppTest of the Train page: the form starts a real trainer process; bad input is refused in words."""
 import time
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import page_app
@@ -45,6 +46,7 @@ def test_bad_input_is_refused_in_words_and_creates_nothing(scratch_root):
     assert sorted(p.name for p in scratch_root.iterdir()) == ["mnist5k-2d"]
 
 
+@pytest.mark.slow
 def test_missing_dataset_is_reported_by_the_trainer(scratch_root, monkeypatch):
     monkeypatch.delenv("VAE_MNIST_DIR", raising=False)
     at = page().run()
@@ -74,6 +76,7 @@ def rerun_until(at, predicate, what: str) -> None:
         assert not at.exception, [e.value for e in at.exception]
 
 
+@pytest.mark.slow
 def test_start_returns_at_once_and_the_trainer_finishes(scratch_root):
     at = page().run()
     at.selectbox[0].set_value("digits")  # 1,437 8x8 images: a short run even on a loaded machine

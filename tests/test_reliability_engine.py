@@ -376,6 +376,7 @@ def test_stop_right_after_launch_holds(tmp_path):
         assert said and "Stopped while it started" in said["message"], said
 
 
+@pytest.mark.slow
 def test_stop_once_the_run_folder_exists_but_before_it_trains(tmp_path):
     """The run's folder is there (data loaded, lock being taken): Stop still holds."""
     from vae import launch

@@ -47,6 +47,7 @@ def final_test_metrics(run: RunDir) -> dict:
 
 # ------------------------------------------------------------------------------------ the CLI
 
+@pytest.mark.slow
 def test_help():
     done = cli("--help")
     assert done.returncode == 0, done.stderr
@@ -54,6 +55,7 @@ def test_help():
         assert flag in done.stdout, f"{flag} missing from --help"
 
 
+@pytest.mark.slow
 def test_one_epoch_cli_run_writes_a_complete_run(tmp_path):
     done = cli(*SMALL, "--epochs", "1", "--root", str(tmp_path), "--name", "one")
     assert done.returncode == 0, done.stderr
