@@ -156,11 +156,13 @@ def pick_run(page, name: str) -> None:
 
 def show_run(page, url: str, path: str, run: str, component: str, state: str) -> None:
     """`run` on the page at `path`, and its browser component (`component`, a selector) ready with
-    the run's model: by the page's link when the tab is elsewhere, else picked in the sidebar (a
-    rerun of the same session). `state` names the component's state on its element, whose
-    modelId changes when the new model arrives."""
+    the run's model: by the page's link when the tab is elsewhere, as it is when the tab already
+    shows the run there, else picked in the sidebar (a rerun of the same session). `state` names
+    the component's state on its element, whose modelId changes when the new model arrives."""
     if not page.url.startswith(f"{url}/{path}?") and page.url != f"{url}/{path}":
         open_page(page, url, path, f"run={run}")
+    elif page.get_by_role("combobox", name="Active run").input_value() == run:
+        wait_for_app(page)  # the last test left this page on this run
     else:
         # Playwright's locators reach into the component's shadow root; a page may key the
         # component by run, and then the old element stands beside the new one for a while
