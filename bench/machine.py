@@ -32,3 +32,15 @@ def load_average() -> str:
         return f"{os.getloadavg()[0]:.1f}"
     except OSError:
         return "unknown"
+
+
+def speed_probe(n: int = 2_000_000) -> float:
+    """Seconds for a fixed pure-Python loop on one core. On a shared host it says how fast the
+    machine was at that moment: the same loop has taken 0.38-0.77 s (n = 3,000,000) within one
+    minute here, with the load average under 2. A benchmark that compares two versions must take
+    them in turn, not one after the other."""
+    import time
+    start, total = time.perf_counter(), 0
+    for i in range(n):
+        total += i * i
+    return time.perf_counter() - start
