@@ -4,7 +4,10 @@ workers) and by the test each pytest-xdist worker was running at that second.
 
 On two cores the suite is CPU-bound, so the CPU seconds say what a change can save; its wall
 time moves with the host (bench/README.md). Each process is counted under the worker it descends
-from (a server, a trainer or Chromium started by a test runs under that test's worker).
+from (a server, a trainer or Chromium started by a test runs under that test's worker). A
+process is counted from the first second the sampler sees it: one that lives for less than a
+second is missed, and a longer one's first second too, so the trainers and CLIs the tests start
+are undercounted by up to a second each.
 
     .venv/bin/python bench/suite_cpu.py [--top 30] -- [pytest arguments, default: tests/e2e]
 
