@@ -63,9 +63,11 @@ def kind(cmdline: str) -> str:
         return "playwright driver (node)"
     if "streamlit" in cmdline or "ui.serve" in cmdline:
         return "dashboard server"
-    if "torchrun" in cmdline or "vae.train" in cmdline or "multiprocessing" in cmdline:
-        return "trainer"
-    if "execnet" in cmdline or "exec(eval(" in cmdline or "pytest" in cmdline:
+    if any(word in cmdline for word in ("torchrun", "torch.distributed.run", "vae.train", "ddp_probe",
+                                        "multiprocessing")):
+        return "trainer"  # tests/ddp_probe.py: the trainer under torchrun with a probe
+    # a pytest-xdist worker, or pytest itself (not any process with a pytest folder in its flags)
+    if "exec(eval(" in cmdline or " -m pytest" in cmdline:
         return "pytest worker"
     return "other: " + Path(cmdline.split(" ")[0]).name
 

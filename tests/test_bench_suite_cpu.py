@@ -15,6 +15,11 @@ def test_processes_are_named_by_their_command_line():
     assert kind(".venv/bin/python -m streamlit run dashboard.py --server.port 1") \
         == "dashboard server"
     assert kind(".venv/bin/python -m vae.train --run-dir /tmp/r") == "trainer"
+    assert kind(".venv/bin/python tests/ddp_probe.py --root /tmp/pytest-of-root/p0/runs") \
+        == "trainer"  # a pytest folder in its flags does not make it a pytest worker
+    assert kind(".venv/bin/python -m pytest -q -n 2 tests") == "pytest worker"
+    assert kind(".venv/bin/python -m torch.distributed.run --standalone --nproc_per_node=2") \
+        == "trainer"
     assert kind(".venv/bin/python -u -c import sys;exec(eval(sys.stdin.readline()))") \
         == "pytest worker"
     assert kind("/usr/bin/bash -c true") == "other: bash"
