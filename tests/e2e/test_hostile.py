@@ -42,7 +42,7 @@ def test_every_page_of_the_good_run_is_free_of_exceptions(page, hostile_url, pat
     """Each page opened straight from its own URL, a new session each time (the walk through the
     sidebar is tests/e2e/test_offline_and_log.py's): a page must not lean on what another page
     put in the session."""
-    url, attacks, _ = hostile_url
+    url, _, _ = hostile_url
     open_page(page, url, path, f"run={GOOD}")
     open_every_section(page, path)
     # plotly charts may mount after the script run ends; wait for the page's own content
@@ -88,7 +88,7 @@ def test_a_damaged_active_run_says_what_is_wrong_without_a_traceback(page, hosti
 
 
 def test_the_sidebar_marks_damaged_runs(page, hostile_url):
-    url, attacks, _ = hostile_url
+    url, _, _ = hostile_url
     open_page(page, url, "runs", f"run={GOOD}")
     box = page.get_by_role("combobox", name="Active run")
     box.click()
