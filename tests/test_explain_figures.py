@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from ui.figures import explain as figs
+from ui.style import class_colour
 
 RNG = np.random.default_rng(0)
 MU = RNG.normal(size=(200, 3))
@@ -108,7 +109,6 @@ def test_accounting_figure_uses_one_sign_convention_from_zero():
 
 
 def test_latent_view_has_an_equal_aspect_and_the_shared_class_colours():
-    from ui.style import class_colour
     fig = figs.latent_view_figure(MU, LABELS, NAMES)
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
     for c, name in enumerate(NAMES):
@@ -280,21 +280,6 @@ def test_zoom_view_sends_the_window_mu_sigma_and_every_z():
     assert empty["z"] == {"x": [], "y": []}
 
 
-def test_a_plane_kept_without_the_input_plus_its_traces_is_the_plane_with_it():
-    """The explanation page keeps the scatter of every mu per run and adds one input's traces
-    (ui.cache.explain.scatter_figure): the same figure as building it with that input."""
-    mu, sigma = np.array([0.5, -1.0, 2.0]), np.array([0.2, 0.4, 0.1])
-    whole = figs.latent_view_figure(MU, LABELS, NAMES, dims=(2, 0), mu=mu, sigma=sigma,
-                                    title="t", legend_rows=3)
-    base = figs.latent_view_figure(MU, LABELS, NAMES, dims=(2, 0), title="t",
-                                   legend_rows=3).to_plotly_json()
-    spec = {**base, "data": [*base["data"], *figs.input_traces(mu, sigma, (2, 0))]}
-    assert json.loads(go.Figure(spec).to_json()) == json.loads(whole.to_json())
-    ellipse, cross = spec["data"][-2:]
-    assert (ellipse["name"], cross["name"]) == ("q(z|x), 1 sigma", "mu(x)")
-    assert cross["x"] == [2.0] and cross["y"] == [0.5]
-
-
 def test_above_the_svg_limit_every_trace_of_the_plane_is_webgl():
     """WebGL draws on a canvas above every SVG trace: with 10,000 Fashion-MNIST codes as WebGL
     points, an SVG prior ring or input marker was drawn under them, out of sight."""
@@ -308,3 +293,34 @@ def test_above_the_svg_limit_every_trace_of_the_plane_is_webgl():
     assert drawn and {t.type for t in drawn} == {"scattergl"}
     few = figs.latent_view_figure(MU, LABELS, NAMES, mu=np.zeros(3), sigma=np.ones(3))
     assert {t.type for t in few.data} == {"scatter"}
+
+
+def test_full_view_holds_every_point_and_the_prior_on_square_axes():
+    rng = np.random.default_rng(3)
+    all_mu = rng.normal([0.5, -4.0, 2.0], [1.0, 0.3, 3.0], size=(300, 3))
+    labels = rng.integers(0, 4, size=300)
+    mu, sigma = np.array([0.1, -3.9, 1.5]), np.array([0.2, 0.05, 0.4])
+    view = figs.full_view(all_mu, labels, ["a", "b", "c", "d<"], dims=(2, 1), mu=mu, sigma=sigma,
+                          title="every mu", index=np.arange(300) + 1000)
+    (x0, x1), (y0, y1) = view["x_range"], view["y_range"]
+    assert x1 - x0 == pytest.approx(y1 - y0), "one unit of z as long across as up"
+    xs, ys = all_mu[:, 2], all_mu[:, 1]
+    assert x0 < min(xs.min(), -1) and max(xs.max(), 1) < x1  # every point and the prior's circle
+    assert y0 < min(ys.min(), -1) and max(ys.max(), 1) < y1
+    bg = view["background"]
+    np.testing.assert_allclose(bg["x"], xs, atol=5e-5)
+    np.testing.assert_allclose(bg["y"], ys, atol=5e-5)
+    assert bg["c"] == labels.tolist() and bg["i"] == list(range(1000, 1300))
+    assert view["class_names"] == ["a", "b", "c", "d<"]  # escaped by the component, not here
+    assert view["class_colours"] == [class_colour(c) for c in range(4)]
+    assert (view["x_label"], view["y_label"]) == ("z2", "z1")
+    assert view["mu"] == [1.5, -3.9] and view["sigma"] == [0.4, 0.05]
+    assert view["pickable"] and "z" not in view, "the full view draws no z: the zoom does"
+    assert json.loads(json.dumps(view))["background"] == bg, "plain numbers the component takes"
+
+
+def test_full_view_of_a_cloud_inside_the_prior_is_the_prior_padded():
+    view = figs.full_view(np.zeros((5, 2)) + 0.1, np.zeros(5, int), ["0"], dims=(0, 1),
+                          mu=np.zeros(2), sigma=np.ones(2), title="")
+    assert view["x_range"] == pytest.approx([-1.1, 1.1]) and view["y_range"] == pytest.approx([-1.1, 1.1])
+    assert [v for v, _ in view["x_ticks"]] == pytest.approx([-1, -0.5, 0, 0.5, 1])

@@ -64,13 +64,21 @@ def test_class_and_example_pick_the_input(runs_root, model, test_x):
                                rtol=1e-5)
 
 
-def test_random_input_moves_class_and_example(runs_root):
+def test_random_input_moves_class_and_example(runs_root, model, test_x):
     at = _open()
     before = (at.selectbox(key="explain_class").value, at.number_input(key="explain_nth").value)
+    plane = _plane(at)
     at.button(key="explain_random").click().run()
     after = (at.selectbox(key="explain_class").value, at.number_input(key="explain_nth").value)
     assert not at.exception
     assert after != before, "a random input other than the first was picked"
+    # the plane of every mu is the same numbers; only the input's mark moves, to the new mu
+    moved = _plane(at)
+    assert moved["background"] == plane["background"] and moved["plane_id"] == plane["plane_id"]
+    mu, sigma = ex.encode_one(model, test_x[_shown(at)])
+    np.testing.assert_allclose(moved["mu"], mu, rtol=1e-5)
+    np.testing.assert_allclose(moved["sigma"], sigma, rtol=1e-5)
+    assert moved["mu"] != plane["mu"]
 
 
 def test_encode_again_gives_identical_numbers(runs_root):
@@ -150,11 +158,21 @@ def _arr(values) -> np.ndarray:
     return np.asarray(values)
 
 
+def _cloud(at: AppTest, key: str) -> dict:
+    """What the z-cloud component under `key` was sent."""
+    (view,) = [json.loads(c.proto.json) for c in at.get("bidi_component")
+               if c.proto.component_name.endswith("vae_z_cloud") and c.proto.id.endswith(key)]
+    return view
+
+
 def _zoom(at: AppTest) -> dict:
-    """What §2's z-cloud component was sent (ui.figures.explain.zoom_view)."""
-    (zoom,) = [json.loads(c.proto.json) for c in at.get("bidi_component")
-               if c.proto.component_name.endswith("vae_z_cloud")]
-    return zoom
+    """What §2's zoom was sent (ui.figures.explain.zoom_view)."""
+    return _cloud(at, "-explain_zoom")
+
+
+def _plane(at: AppTest) -> dict:
+    """What §2's plane of every test image's mu was sent (ui.figures.explain.full_view)."""
+    return _cloud(at, "-explain_scatter")
 
 
 def test_kl_calculator_starts_from_the_input(runs_root, model, test_x):
@@ -252,7 +270,9 @@ def test_sixteen_dims_choose_the_axes(runs_root):
     at = _open("fashion-16d")
     at.selectbox(key="explain_dim_a").set_value(5).run()
     assert not at.exception
-    assert plotly_spec(at, "explain_scatter")["layout"]["xaxis"]["title"]["text"] == "z5"
+    plane = _plane(at)
+    assert (plane["x_label"], plane["y_label"]) == ("z5", f"z{at.selectbox(key='explain_dim_b').value}")
+    assert len(plane["background"]["x"]) == len(plane["background"]["i"]) > 1000
     assert len(_frame(at, "sigma")) == 16
 
 
@@ -435,7 +455,8 @@ def test_sections_3_to_9_are_titles_until_opened_and_compute_nothing_closed(runs
     labels = [e.label for e in at.expander]
     assert labels == [f"**{title}**" for title in section.STEPS.values()]
     ids = _chart_ids(at)
-    assert any("explain_scatter" in i for i in ids) and any("explain_mu_sigma" in i for i in ids)
+    assert any("explain_mu_sigma" in i for i in ids)
+    assert len(_plane(at)["background"]["x"]) == 1000  # §2's plane of every mu, in the browser
     assert len(_zoom(at)["z"]["x"]) == 20  # §2's zoom, drawn in the browser
     assert not any(k in i for i in ids for k in ("explain_kl_bars", "explain_aggregate",
                                                   "explain_accounting_fig", "explain_bound_fig"))

@@ -1,16 +1,16 @@
 """The explanation page in Chromium: z drawn around mu on arrival, "Sample eps" and "Encode again"
-redraw only their parts (fragments), and a click on the scatter still picks a new input for the
-whole page."""
+redraw only their parts (fragments), and a click on the plane of every mu still picks a new input
+for the whole page, which moves the input's mark without drawing the plane anew."""
 import math
 import re
 from xml.etree import ElementTree
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_exception, wait_for_app
 
-PLOTLY = "[data-testid=stPlotlyChart] .js-plotly-plot"
-CLOUD = ".vae-zc[data-ready='1']"  # §2's zoom: the z-cloud component
+CLOUD = ".st-key-explain_zoom .vae-zc[data-ready='1']"  # §2's zoom: the z-cloud component
+PLANE = ".st-key-explain_scatter .vae-zc[data-ready='1']"  # §2's plane of every mu: the same one
 # The first open of a fresh server encodes the test set and fills the page's caches; with 2 cores
 # shared by other test runs that took 50 s, so the budget is generous (we wait for the event).
 FIRST_OPEN_MS = 240_000
@@ -44,13 +44,6 @@ def _cloud(page, n: int) -> dict:
                  q: box('ellipse.q'), legend: root.querySelector('.legend').textContent }; }""")
 
 
-# the Plotly scatter beside the cloud, tagged so that a redraw (a new element) shows
-TAG_SCATTER = """() => { const gd = document.querySelector('.st-key-explain_scatter .js-plotly-plot');
-                         gd.__kept = true; return true; }"""
-SCATTER_KEPT = """() => !!(document.querySelector('.st-key-explain_scatter .js-plotly-plot')
-                          || {}).__kept"""
-
-
 def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
     _open(page, app_url)
     assert_no_exception(page)
@@ -60,7 +53,7 @@ def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
     assert first["circles"] == 20 and "z = mu + sigma * eps (20)" in first["legend"]
     (pw, ph), (qw, qh) = first["prior"], first["q"]
     assert abs(pw - ph) / pw < 0.01, f"the prior's circle is {pw:.1f} x {ph:.1f} px"
-    page.wait_for_function(TAG_SCATTER, timeout=FIRST_OPEN_MS)
+    plane = page.locator(PLANE).element_handle()
     cloud = page.locator(CLOUD).element_handle()
     page.get_by_role("button", name="Sample eps").click()
     expect(page.get_by_text("Zoomed on q(z|x): mu stays, 40 z scatter")).to_have_count(
@@ -71,7 +64,7 @@ def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
     # the window may widen to hold new z; the ellipse's shape (sigma's ratio) may not change
     assert abs(after["q"][0] / after["q"][1] - qw / qh) < 0.01 * qw / qh, "sigma moved"
     assert cloud.evaluate("e => e.isConnected"), "the z cloud was mounted anew, not redrawn"
-    assert page.evaluate(SCATTER_KEPT), "Sample eps redrew the scatter of every mu"
+    assert plane.evaluate("e => e.isConnected"), "Sample eps mounted the plane of every mu anew"
     expect(page.get_by_text("40 z drawn.", exact=False)).to_have_count(1)
     with page.expect_download() as download:  # the picture as a file, legend and title included
         page.locator(CLOUD).get_by_role("button", name="Download SVG").click()
@@ -85,7 +78,7 @@ def test_sample_eps_adds_z_around_mu_and_the_page_stays_whole(page, app_url):
     page.get_by_role("button", name="Encode again").click()  # a fragment of its own
     expect(page.get_by_text("identical", exact=False)).to_have_count(1, timeout=FIRST_OPEN_MS)
     wait_for_app(page, FIRST_OPEN_MS)
-    assert page.evaluate(SCATTER_KEPT) and cloud.evaluate("e => e.isConnected")
+    assert plane.evaluate("e => e.isConnected") and cloud.evaluate("e => e.isConnected")
     assert _cloud(page, 40)["circles"] == 40, "encoding again drew new eps"
     expect(page.get_by_text(LAST_TITLE, exact=True)).to_have_count(1, timeout=FIRST_OPEN_MS)
     assert_no_exception(page)
@@ -107,59 +100,55 @@ def test_a_closed_section_is_drawn_when_its_title_is_clicked(page, app_url):
     assert_no_exception(page)
 
 
-# The pixel of the class-9 point farthest from any other point (a click on two points within a
-# marker's radius picks either), from plotly's own axes. It is measured only once the scatter is
-# drawn (a chart's `data` is set before plotly has filled `_fullData`) and every image on the page
-# has loaded (one loading above the scatter moves it down); the chart is found by its trace, as
-# charts still mounting below shift their indexes.
-_TARGET = """sel => {
+# The class-9 point farthest from any other point (a click where two points overlap picks the
+# upper one), in the page's pixels, once every image above the plane has loaded (one loading
+# moves it down), scrolled into view: a click outside the viewport reaches nothing.
+_TARGET = """root => {
     if (![...document.images].every(i => i.complete)) return null;
-    const gd = [...document.querySelectorAll(sel)]
-        .find(gd => (gd._fullData || []).some(t => t.name === '9' && t.x && t.x.length));
-    const L = gd && gd._fullLayout;
-    if (!L || !L._size || !L.xaxis || !L.xaxis.l2p) return null;
-    gd.scrollIntoView({block: 'center'});  // a click outside the viewport reaches nothing
-    const xa = L.xaxis, ya = L.yaxis, r = gd.getBoundingClientRect();
-    const px = (t, i) => [r.left + L._size.l + xa.l2p(t.x[i]), r.top + L._size.t + ya.l2p(t.y[i])];
-    const all = [];  // arrays decoded from base64
-    for (const t of gd._fullData) if (t.mode === 'markers')
-        for (let i = 0; i < t.x.length; i++) all.push(px(t, i));
-    const t = gd._fullData.find(t => t.name === '9');
+    const pts = [...root.querySelectorAll('circle.pt')];
+    const xy = pts.map(e => { const b = e.getBoundingClientRect();
+                              return [b.left + b.width / 2, b.top + b.height / 2]; });
     let best = null;
-    for (let i = 0; i < t.x.length; i++) {
-        const [x, y] = px(t, i);
-        const gap = Math.min(...all.map(([u, v]) => Math.hypot(u - x, v - y) || Infinity));
-        if (!best || gap > best.gap) best = {x, y, gap, index: t.customdata[i]};
-    }
-    return best;
+    pts.forEach((e, k) => {
+        if (e.dataset.c !== '9') return;
+        const gap = Math.min(...xy.map(([u, v], j) => j === k ? Infinity
+                                                         : Math.hypot(u - xy[k][0], v - xy[k][1])));
+        if (!best || gap > best.gap) best = {k: Number(e.dataset.k), gap};
+    });
+    if (!best) return null;
+    pts[best.k].scrollIntoView({block: 'center'});
+    const b = pts[best.k].getBoundingClientRect();
+    return {k: best.k, x: b.left + b.width / 2, y: b.top + b.height / 2};
 }"""
-# Plotly turns a click into a selection of the point it hovers, so the press waits for that hover.
-_HOVERS = """([sel, index]) => [...document.querySelectorAll(sel)].some(
-    gd => (gd._hoverdata || []).some(p => p.customdata === index))"""
 
 
-def test_a_click_on_the_scatter_picks_that_input(page, app_url):
+def test_a_click_on_the_plane_picks_that_input_and_moves_its_mark(page, app_url):
     _open(page, app_url)
     # it opens on a 0 whose first draws all decode to a 0 (its number depends on the weights)
     expect(page.get_by_text(re.compile(r"^test image #\d+ \(its place in the test set, from 1\) "
                                        r"· class 0$"))).to_have_count(1, timeout=FIRST_OPEN_MS)
-    for attempt in range(5):  # the page may still move between measuring and moving the mouse
-        target = page.wait_for_function(_TARGET, arg=PLOTLY,
-                                        timeout=FIRST_OPEN_MS).json_value()
-        page.mouse.move(target["x"], target["y"], steps=2)
-        try:
-            page.wait_for_function(_HOVERS, arg=[PLOTLY, target["index"]], timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            page.mouse.move(0, 0)  # away, so that the next move is a new hover
-    else:
-        raise AssertionError(f"plotly never hovered class-9 point {target}")
+    plane = page.locator(PLANE)
+    handle = plane.element_handle()
+    mark = plane.get_attribute("data-mu")
+    target = plane.evaluate(_TARGET)
+    assert target, "no class-9 point on the plane"
+    page.mouse.move(target["x"], target["y"], steps=2)
+    tip = plane.locator(".tip")
+    expect(tip).to_be_visible()
+    hover = tip.inner_text()
+    number = int(re.search(r"^9 · test image #(\d+) · mu = ", hover).group(1))
     page.mouse.down()
     page.mouse.up()
-    expect(page.get_by_text(f"test image #{target['index'] + 1} (its place in the test set, "
-                            "from 1) · class 9")).to_have_count(
-        1, timeout=FIRST_OPEN_MS)
+    expect(page.get_by_text(f"test image #{number} (its place in the test set, from 1) · class 9")
+           ).to_have_count(1, timeout=FIRST_OPEN_MS)
     wait_for_app(page, FIRST_OPEN_MS)
+    expect(plane).not_to_have_attribute("data-mu", mark)  # the mark moved to the new input's mu
+    assert handle.evaluate("e => e.isConnected"), "the plane was mounted anew, not redrawn"
+    # the mark is on the point clicked: the same mu, to the plane's 2 decimals
+    picked = [float(v) for v in plane.get_attribute("data-mu").split(",")]
+    shown = re.search(r"mu = \((\S+), (\S+)\)", hover).groups()
+    assert all(abs(p - float(g.replace("−", "-"))) < 0.006 for p, g in zip(picked, shown)), \
+        f"the mark is at {picked}, the point clicked at {shown}"
     assert_no_exception(page)
 
 

@@ -202,8 +202,8 @@ def test_the_plane_is_large_and_equally_scaled(page, app_url):
 @pytest.mark.parametrize("path, run, chart_key, others", [
     ("train", "mnist5k-2d", "posterior", ("curves",)),
     ("replay", "mnist5k-2d-ae", "replay_scatter", ()),
-    ("presenter", "mnist5k-2d", "presenter_latent_", ()),  # the first of the pair it compares
-    ("explain", "mnist5k-2d", "explain_scatter", ())])  # its zoom: tests/e2e/test_explain.py
+    ("presenter", "mnist5k-2d", "presenter_latent_", ())])  # the first of the pair it compares
+# the explanation's two planes are drawn by its own component: tests/e2e/test_explain.py
 def test_every_latent_plane_is_equally_scaled_and_drawn_once(page, app_url, path, run, chart_key,
                                                              others):
     page.goto(f"{app_url}/{path}?run={run}")

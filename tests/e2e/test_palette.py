@@ -1,5 +1,8 @@
 """One palette (ui/style.py) in real Chromium: a class has the same colour in the Plotly charts of
-Latent space, the explanation page and Replay, and on the Generate pad's legend."""
+Latent space and Replay, on the explanation page's plane of every mu, and on the Generate pad's
+legend."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -16,7 +19,7 @@ CLASS = 2  # digit 2: red on some pages and green on others before the palette w
 
 
 @pytest.mark.parametrize("path, run, chart_key", [
-    ("", "mnist5k-2d", "latent_scatter"), ("explain", "mnist5k-2d", "explain_scatter"),
+    ("", "mnist5k-2d", "latent_scatter"),
     ("replay", "mnist5k-2d-ae", "replay_scatter")])  # the run that keeps epoch snapshots
 def test_a_class_has_one_colour_on_every_chart(page, app_url, path, run, chart_key):
     page.goto(f"{app_url}/{path}?run={run}")
@@ -30,6 +33,18 @@ def test_a_class_has_one_colour_on_every_chart(page, app_url, path, run, chart_k
     assert chart.evaluate(TRACE_COLOUR, str(CLASS)).lower() == class_colour(CLASS)
     legend = chart.locator(".legend .traces").filter(has_text=str(CLASS)).first
     assert legend.count(), f"{path or 'latent'}: class {CLASS} is in the legend"
+
+
+def test_the_explanations_plane_uses_the_same_palette(page, app_url):
+    page.goto(f"{app_url}/explain?run=mnist5k-2d")
+    wait_for_app(page, timeout=120_000)
+    plane = page.locator(".st-key-explain_scatter .vae-zc[data-ready='1']")
+    expect(plane).to_have_count(1, timeout=60_000)
+    fills = plane.evaluate("""(root, c) => [...root.querySelectorAll('circle.pt')]
+        .filter(e => e.dataset.c === c).map(e => e.getAttribute('fill'))""", str(CLASS))
+    assert fills and {f.lower() for f in fills} == {class_colour(CLASS)}
+    swatch = plane.locator(".legend .item").filter(has_text=re.compile(rf"^{CLASS}$"))
+    assert swatch.locator("circle").get_attribute("fill").lower() == class_colour(CLASS)
 
 
 def test_the_generate_pad_uses_the_same_palette(page, app_url):

@@ -36,24 +36,24 @@ def diagram_figure(beta: float) -> go.Figure:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _scatter_spec(path: str, mtime: float, dims: tuple[int, int], title: str,
-                  legend_rows: int) -> dict:
+def _full_plane(path: str, mtime: float, dims: tuple[int, int], title: str) -> dict:
     run = RunDir(path)
     enc = encode_test_set(run)
-    return figs.latent_view_figure(enc["mu"], enc["labels"], run_dataset(run).class_names,
-                                   dims=dims, index=enc["index"], title=title,
-                                   legend_rows=legend_rows).to_plotly_json()
+    zero = np.zeros(enc["mu"].shape[1])
+    view = figs.full_view(enc["mu"], enc["labels"], run_dataset(run).class_names, dims=dims,
+                          mu=zero, sigma=zero, index=enc["index"], title=title)
+    view["plane_id"] = f"{path}|{mtime}|{dims[0]},{dims[1]}"  # the component keeps its codes
+    return view
 
 
-def scatter_figure(run: RunDir, mu: np.ndarray, sigma: np.ndarray, dims, *, title: str,
-                   legend_rows: int) -> go.Figure:
-    """ui.figures.explain.latent_view_figure of the run's test set with one input's q(z|x): the
-    plane (the same for every input) kept per weights file and dims, the input's two traces
-    (figs.input_traces) added to a copy of its trace list."""
-    spec = _scatter_spec(str(run.path), weights_mtime(run), tuple(map(int, dims)), title,
-                         legend_rows)
-    webgl = any(t.get("type") == "scattergl" for t in spec["data"])
-    return go.Figure({**spec, "data": [*spec["data"], *figs.input_traces(mu, sigma, dims, webgl)]})
+def full_view(run: RunDir, mu: np.ndarray, sigma: np.ndarray, dims, *, title: str) -> dict:
+    """ui.figures.explain.full_view of the run's test set with one input's q(z|x): the plane (the
+    same for every input) kept per weights file and dims, the input's mu and sigma set on a
+    shallow copy of it."""
+    dims = tuple(map(int, dims))
+    view = _full_plane(str(run.path), weights_mtime(run), dims, title)
+    a, b = dims
+    return {**view, "mu": [float(mu[a]), float(mu[b])], "sigma": [float(sigma[a]), float(sigma[b])]}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -19,15 +19,21 @@ function num(v, digits) {
   return (v < 0 ? "−" : "") + Math.abs(v).toFixed(digits);
 }
 
-// The SVG's markup for `d` at a container `width` px wide: the plot is a square (one unit of z is
-// as long across as up, so the prior's circle stays a circle).
-function zcMarkup(d, width) {
+// The plot's square and its mapping from z to px, for data `d` in a container `width` px wide
+// (one unit of z is as long across as up, so the prior's circle stays a circle).
+function zcFrame(d, width) {
   const side = Math.max(120, Math.min(MAX_SIDE, width - MARGIN.left - MARGIN.right));
   const [x0, x1] = d.x_range, [y0, y1] = d.y_range;
   const L = MARGIN.left, T = MARGIN.top;
-  const X = (v) => L + ((v - x0) / (x1 - x0)) * side;
-  const Y = (v) => T + (1 - (v - y0) / (y1 - y0)) * side;
-  const sx = side / (x1 - x0), sy = side / (y1 - y0);
+  return { side, L, T, sx: side / (x1 - x0), sy: side / (y1 - y0),
+           X: (v) => L + ((v - x0) / (x1 - x0)) * side,
+           Y: (v) => T + (1 - (v - y0) / (y1 - y0)) * side };
+}
+
+// What stays while only the input or its z change: the grid, the ticks, the test codes and the
+// prior's circle. `pickable` codes carry their place in `background` (the hover and the click).
+function zcPlaneMarkup(d, f) {
+  const { side, L, T, X, Y, sx, sy } = f;
   const c = d.colours, out = [];
   out.push(`<defs><clipPath id="${d.clip}"><rect x="${L}" y="${T}" width="${side}" height="${side}"/></clipPath></defs>`);
   for (const [v, label] of d.x_ticks) {
@@ -43,18 +49,26 @@ function zcMarkup(d, width) {
   out.push(`<text fill="currentColor" x="${L + side / 2}" y="${T + side + 36}" text-anchor="middle">${esc(d.x_label)}</text>`);
   out.push(`<text fill="currentColor" transform="translate(12 ${T + side / 2}) rotate(-90)" text-anchor="middle">${esc(d.y_label)}</text>`);
   out.push(`<g clip-path="url(#${d.clip})">`);
-  const bg = d.background;
-  out.push(`<g class="codes" fill-opacity="0.3">`);
+  const bg = d.background, r = d.point_r || 2.5, pick = d.pickable ? ` class="pt"` : "";
+  out.push(`<g class="codes" fill-opacity="${d.point_opacity || 0.3}">`);
   for (let i = 0; i < bg.x.length; i++) {
     const colour = d.class_colours[bg.c[i] % d.class_colours.length];
-    out.push(`<circle cx="${X(bg.x[i]).toFixed(1)}" cy="${Y(bg.y[i]).toFixed(1)}" r="2.5" fill="${colour}"/>`);
+    out.push(`<circle${pick} data-k="${i}" data-c="${bg.c[i]}" cx="${X(bg.x[i]).toFixed(1)}" cy="${Y(bg.y[i]).toFixed(1)}" r="${r}" fill="${colour}"/>`);
   }
   out.push(`</g>`);
   // the prior's 1-sigma circle: dark dashes on a light halo, as on every latent plane
   const pr = `cx="${X(0).toFixed(1)}" cy="${Y(0).toFixed(1)}" rx="${sx.toFixed(2)}" ry="${sy.toFixed(2)}" fill="none"`;
   out.push(`<ellipse class="prior-halo" ${pr} stroke="${c.halo}" stroke-width="6"/>`);
   out.push(`<ellipse class="prior" ${pr} stroke="${c.prior}" stroke-width="3" stroke-dasharray="6 4"/>`);
-  const zx = d.z.x, zy = d.z.y;
+  out.push(`</g>`);
+  return out.join("");
+}
+
+// What one input adds: the z drawn, q(z|x)'s 1-sigma ellipse and mu's cross, clipped to the plot.
+function zcInputMarkup(d, f) {
+  const { X, Y, sx, sy } = f;
+  const c = d.colours, out = [`<g clip-path="url(#${d.clip})">`];
+  const zx = d.z ? d.z.x : [], zy = d.z ? d.z.y : [];
   out.push(`<g class="z" fill="none" stroke="${c.sample}" stroke-width="2">`);
   for (let i = 0; i < zx.length; i++) {
     out.push(`<circle cx="${X(zx[i]).toFixed(1)}" cy="${Y(zy[i]).toFixed(1)}" r="4.5"><title>z = (${num(zx[i], 3)}, ${num(zy[i], 3)})</title></circle>`);
@@ -67,30 +81,50 @@ function zcMarkup(d, width) {
            `<line x1="${(cx - r).toFixed(1)}" y1="${(cy - r).toFixed(1)}" x2="${(cx + r).toFixed(1)}" y2="${(cy + r).toFixed(1)}"/>` +
            `<line x1="${(cx - r).toFixed(1)}" y1="${(cy + r).toFixed(1)}" x2="${(cx + r).toFixed(1)}" y2="${(cy - r).toFixed(1)}"/></g>`);
   out.push(`</g>`);
-  const top = T + side + MARGIN.bottom;
-  out.push(zcLegend(d, L, top, side));
-  return { markup: out.join(""), height: top + 2 * LEGEND_ROW };
+  return out.join("");
 }
 
-// The legend, two items a row under the plot, inside the SVG (a downloaded file keeps it).
-function zcLegend(d, left, top, side) {
-  const c = d.colours;
-  let k = 0;
-  const item = (swatch, text) => {
-    const x = left + (k % 2) * Math.max(190, side / 2), y = top + Math.floor(k / 2) * LEGEND_ROW;
-    k += 1;
-    return `<g class="item" transform="translate(${x} ${y})">${swatch}` +
-           `<text fill="currentColor" x="38" y="7" dy="0.35em">${esc(text)}</text></g>`;
+// The legend under the plot, inside the SVG (a downloaded file keeps it): the classes where the
+// view names them, then the prior, the z (where the view draws them), q(z|x) and mu. Its items are
+// placed once drawn (zcPlaceLegend), when their words can be measured.
+function zcLegend(d) {
+  const c = d.colours, items = [];
+  (d.class_names || []).forEach((name, k) => items.push([
+    `<circle cx="15" cy="7" r="5" fill="${d.class_colours[k % d.class_colours.length]}"/>`, name, true]));
+  items.push([`<line x1="2" x2="28" y1="7" y2="7" stroke="${c.neutral}" stroke-width="3" stroke-dasharray="6 4"/>`,
+              "prior N(0, I), 1 sigma"]);
+  if (d.z) {
+    items.push([`<circle cx="15" cy="7" r="4.5" fill="none" stroke="${c.sample}" stroke-width="2"/>`,
+                `z = mu + sigma * eps (${d.z.x.length})`]);
+  }
+  items.push([`<line x1="2" x2="28" y1="7" y2="7" stroke="${c.width}" stroke-width="3"/>`, "q(z|x), 1 sigma"]);
+  items.push([`<g stroke="${c.mean}" stroke-width="3"><line x1="10" y1="2" x2="20" y2="12"/><line x1="10" y1="12" x2="20" y2="2"/></g>`,
+              "mu(x)"]);
+  return `<g class="legend">` + items.map(([swatch, text, cls]) =>
+    `<g class="item"${cls ? ` data-class="1"` : ""}>${swatch}` +
+    `<text fill="currentColor" x="38" y="7" dy="0.35em">${esc(text)}</text></g>`).join("") + `</g>`;
+}
+
+// Place the legend's items in rows from (left, top), within `avail` px: the classes on a grid of
+// one column width (the widest name), then the other items each as wide as its words. Returns the
+// legend's height.
+function zcPlaceLegend(svg, left, top, avail) {
+  const items = [...svg.querySelectorAll(".legend .item")];
+  const width = (g) => {
+    const t = g.querySelector("text");
+    const w = t.getComputedTextLength ? t.getComputedTextLength() : 0;
+    return 38 + (w || 6.5 * t.textContent.length) + 16;  // the swatch, the words, a gap
   };
-  return `<g class="legend">` + [
-    item(`<line x1="2" x2="28" y1="7" y2="7" stroke="${c.neutral}" stroke-width="3" stroke-dasharray="6 4"/>`,
-         "prior N(0, I), 1 sigma"),
-    item(`<circle cx="15" cy="7" r="4.5" fill="none" stroke="${c.sample}" stroke-width="2"/>`,
-         `z = mu + sigma * eps (${d.z.x.length})`),
-    item(`<line x1="2" x2="28" y1="7" y2="7" stroke="${c.width}" stroke-width="3"/>`, "q(z|x), 1 sigma"),
-    item(`<g stroke="${c.mean}" stroke-width="3"><line x1="10" y1="2" x2="20" y2="12"/><line x1="10" y1="12" x2="20" y2="2"/></g>`,
-         "mu(x)"),
-  ].join("") + `</g>`;
+  const widths = items.map(width);
+  const classW = Math.max(0, ...widths.filter((_, k) => items[k].dataset.class));
+  let x = 0, y = 0;
+  items.forEach((g, k) => {
+    const isClass = !!g.dataset.class, w = isClass ? classW : widths[k];
+    if (x > 0 && x + w > avail) { x = 0; y += LEGEND_ROW; }
+    g.setAttribute("transform", `translate(${left + x} ${top + y})`);
+    x += w;
+  });
+  return items.length ? y + LEGEND_ROW : 0;
 }
 
 // The picture as an .svg file: the SVG with the page's text colour and font written into it,
@@ -118,25 +152,62 @@ function zcDownload(root, svg, d) {
 }
 
 function createCloud(root) {
-  const S = { data: null };
+  const S = { data: null, setTriggerValue: null };
   const svg = root.querySelector("svg.plane"), title = root.querySelector(".title span");
+  const tip = root.querySelector(".tip");
   root.querySelector(".title button").addEventListener("click", () => {
     if (S.data) zcDownload(root, svg, S.data);
   });
-  let width = 0;
+  // the plane's layer is drawn again only when what it shows changes: a new input or new z leave
+  // the test codes (up to 10,000 circles) as they are
+  let width = 0, planeKey = null, plane = null, upper = null;
   function draw() {
     const d = S.data;
     if (!d) return;
     width = root.clientWidth || 500;
-    const { markup, height } = zcMarkup(d, width);
+    const f = zcFrame(d, width);
+    const top = f.T + f.side + MARGIN.bottom;
+    const key = JSON.stringify([width, d.plane_id || null, d.plane_id ? null : d.background,
+                                d.x_range, d.y_range, d.clip]);
+    svg.setAttribute("aria-label", d.title);
+    if (key !== planeKey || !plane || !plane.isConnected) {
+      svg.innerHTML = `<g class="plane-layer">${zcPlaneMarkup(d, f)}</g><g class="input-layer"></g>`;
+      plane = svg.querySelector("g.plane-layer");
+      upper = svg.querySelector("g.input-layer");
+      planeKey = key;
+    }
+    upper.innerHTML = zcInputMarkup(d, f) + zcLegend(d);
+    const height = top + zcPlaceLegend(svg, f.L, top, width - f.L - 4) + 4;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("height", String(height));
-    svg.setAttribute("aria-label", d.title);
-    svg.innerHTML = markup;
     title.textContent = d.title;
-    root.dataset.n = String(d.z.x.length);
+    root.dataset.n = String(d.z ? d.z.x.length : 0);
+    root.dataset.mu = d.mu.map((v) => v.toFixed(4)).join(",");
     root.dataset.ready = "1";
   }
+  // the hover names a code's test image; a click on it picks that image (pickable views only)
+  const codeAt = (e) => {
+    const t = e.target;
+    return S.data && S.data.pickable && t && t.classList && t.classList.contains("pt")
+      ? Number(t.dataset.k) : null;
+  };
+  svg.addEventListener("pointermove", (e) => {
+    const k = codeAt(e);
+    if (k === null) { tip.hidden = true; return; }
+    const d = S.data, bg = d.background, name = (d.class_names || [])[bg.c[k]] ?? bg.c[k];
+    tip.textContent = `${name} · test image #${bg.i[k] + 1} · mu = (${num(bg.x[k], 2)}, ${num(bg.y[k], 2)})`;
+    const box = root.getBoundingClientRect();
+    tip.style.left = `${Math.min(e.clientX - box.left + 12, box.width - 220)}px`;
+    tip.style.top = `${e.clientY - box.top + 14}px`;
+    tip.hidden = false;
+  });
+  svg.addEventListener("pointerleave", () => { tip.hidden = true; });
+  svg.addEventListener("click", (e) => {
+    const k = codeAt(e);
+    if (k === null || !S.setTriggerValue) return;
+    tip.hidden = true;
+    S.setTriggerValue("pick", S.data.background.i[k]);
+  });
   if (window.ResizeObserver) {
     new ResizeObserver(() => { if (root.clientWidth !== width) draw(); }).observe(root);
   }
@@ -145,9 +216,10 @@ function createCloud(root) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".vae-zc");
   if (!root || !data) return;
   if (!root.__zc) root.__zc = createCloud(root);
+  root.__zc.setTriggerValue = setTriggerValue;
   root.__zc.update(data);
 }

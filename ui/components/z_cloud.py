@@ -1,12 +1,14 @@
-"""The z cloud: §2's zoom on one input's q(z|x) and the z drawn from it, drawn as one SVG in the
-browser from plain numbers (ui.figures.explain.zoom_view). A "Sample eps" click sends those
-numbers, not a figure, and the element redraws in place; a Plotly chart in Streamlit is sent whole
-and mounted anew whenever its figure changes (bench/README.md: "Sample eps" without a Plotly
-chart's remount).
+"""The z cloud: §2's two latent planes, drawn as SVG in the browser from plain numbers: the zoom
+on one input's q(z|x) and the z drawn from it (ui.figures.explain.zoom_view), and the plane of
+every test image's mu with that input marked (ui.figures.explain.full_view), where a click on a
+point picks its image. A "Sample eps" click or a new input sends those numbers, not a figure, and
+the element redraws in place; a Plotly chart in Streamlit is sent whole and mounted anew whenever
+its figure changes (bench/README.md: "Sample eps" without a Plotly chart's remount).
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import streamlit as st
 
@@ -23,8 +25,18 @@ _component = st.components.v2.component("vae_z_cloud", html=_read("z_cloud.html"
                                         css=_read("z_cloud.css"), js=_read("z_cloud.js"))
 
 
-def z_cloud(view: dict, *, key: str, run_name: str) -> None:
-    """Draw `view` (ui.figures.explain.zoom_view) under `key`; its "Download SVG" button saves
-    <run>-z-samples.svg (the name Plotly's download gave this picture)."""
-    filename = export_config(run_name, "z-samples")["toImageButtonOptions"]["filename"] + ".svg"
-    _component(key=key, data={**view, "clip": f"zc-clip-{key}", "filename": filename})
+def z_cloud(view: dict, *, key: str, run_name: str, figure: str = "z-samples",
+            on_pick: Callable[[int], None] | None = None) -> None:
+    """Draw `view` (ui.figures.explain.zoom_view or full_view) under `key`; its "Download SVG"
+    button saves <run>-<figure>.svg (the name Plotly's download gave this picture). Where the view
+    is pickable, on_pick(test image index) runs as a callback when a point is clicked, before the
+    page's rerun."""
+    filename = export_config(run_name, figure)["toImageButtonOptions"]["filename"] + ".svg"
+
+    def _picked() -> None:
+        value = (st.session_state.get(key) or {}).get("pick")
+        if on_pick is not None and isinstance(value, int) and not isinstance(value, bool):
+            on_pick(value)
+
+    _component(key=key, data={**view, "clip": f"zc-clip-{key}", "filename": filename},
+               on_pick_change=_picked)

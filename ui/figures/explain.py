@@ -117,9 +117,8 @@ def latent_view_figure(all_mu: np.ndarray, labels: np.ndarray, class_names, *, d
 def input_traces(mu: np.ndarray, sigma: np.ndarray, dims=(0, 1),
                  webgl: bool = False) -> list[dict]:
     """One input's q(z|x) on a latent plane, as Plotly trace dicts: its 1-sigma ellipse and its
-    mu, the last two traces of latent_view_figure. A page may add them to a plane's spec kept
-    without them (ui.cache.explain.scatter_figure), rather than build the whole plane per input.
-    `webgl` where the plane's points are WebGL: an SVG trace would be drawn under them."""
+    mu, the last two traces of latent_view_figure. `webgl` where the plane's points are WebGL: an
+    SVG trace would be drawn under them."""
     a, b = dims
     ex, ey = _ellipse(mu[a], mu[b], sigma[a], sigma[b])
     kind = "scattergl" if webgl else "scatter"
@@ -180,17 +179,55 @@ def zoom_view(all_mu: np.ndarray, labels: np.ndarray, *, dims, mu: np.ndarray,
     (x0, x1), (y0, y1) = (float(v) for v in x_range), (float(v) for v in y_range)
     inside = ((all_mu[:, a] >= x0) & (all_mu[:, a] <= x1)
               & (all_mu[:, b] >= y0) & (all_mu[:, b] <= y1))
-    n_classes = int(labels.max()) + 1 if len(labels) else 0
+    view = _plane_view(dims, mu, sigma, (x0, x1), (y0, y1), title,
+                       int(labels.max()) + 1 if len(labels) else 0)
+    view["background"] = {"x": all_mu[inside, a].tolist(), "y": all_mu[inside, b].tolist(),
+                          "c": labels[inside].astype(int).tolist()}
+    view["z"] = {"x": z[:, a].tolist(), "y": z[:, b].tolist()}
+    return view
+
+
+def full_view(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims, mu: np.ndarray,
+              sigma: np.ndarray, title: str, index: np.ndarray | None = None,
+              pad: float = 0.05) -> dict:
+    """§2's plane of every test image's mu, with one input's mu and 1-sigma ellipse, as plain
+    numbers for the z-cloud component (ui.components.z_cloud), which draws it as one SVG: a new
+    input sends new numbers and the element redraws in place, where a Plotly chart with the input
+    marked is sent whole and mounted anew (bench/README.md).
+
+    Square ranges (one unit of z as long across as up) hold every point and the prior's 1-sigma
+    circle with `pad` of the span to spare. Each point carries its test image's index (`index`,
+    0..N-1 by default), so that a click on it can pick that image, and the class names, for the
+    legend and the hover. The points' positions are rounded to 4 decimals (a pixel is about 0.02
+    units of z at the widest)."""
+    a, b = dims
+    all_mu, labels = np.asarray(all_mu, float), np.asarray(labels)
+    idx = np.arange(len(all_mu)) if index is None else np.asarray(index)
+    xs = np.concatenate([all_mu[:, a], [-1.0, 1.0]])
+    ys = np.concatenate([all_mu[:, b], [-1.0, 1.0]])
+    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+    half = max(xs.max() - xs.min(), ys.max() - ys.min()) * (0.5 + pad)
+    view = _plane_view(dims, mu, sigma, (cx - half, cx + half), (cy - half, cy + half), title,
+                       len(class_names))
+    view["background"] = {"x": np.round(all_mu[:, a], 4).tolist(),
+                          "y": np.round(all_mu[:, b], 4).tolist(),
+                          "c": labels.astype(int).tolist(), "i": idx.astype(int).tolist()}
+    view.update(class_names=[str(n) for n in class_names], point_opacity=0.5, point_r=3,
+                pickable=True)
+    return view
+
+
+def _plane_view(dims, mu, sigma, x_range, y_range, title: str, n_classes: int) -> dict:
+    """What §2's two planes send alike: title, axes and their ticks, the input's q(z|x), colours."""
+    a, b = dims
+    (x0, x1), (y0, y1) = (float(v) for v in x_range), (float(v) for v in y_range)
     return {
         "title": title,
         "x_label": f"z{a}", "y_label": f"z{b}",
         "x_range": [x0, x1], "y_range": [y0, y1],
         "x_ticks": nice_ticks(x0, x1), "y_ticks": nice_ticks(y0, y1),
-        "background": {"x": all_mu[inside, a].tolist(), "y": all_mu[inside, b].tolist(),
-                       "c": labels[inside].astype(int).tolist()},
         "class_colours": class_colours(n_classes),
         "mu": [float(mu[a]), float(mu[b])], "sigma": [float(sigma[a]), float(sigma[b])],
-        "z": {"x": z[:, a].tolist(), "y": z[:, b].tolist()},
         "colours": {"mean": MEAN_COLOUR, "width": WIDTH_COLOUR, "sample": SAMPLE_COLOUR,
                     "prior": PRIOR_RING, "halo": PRIOR_HALO, "neutral": NEUTRAL},
     }

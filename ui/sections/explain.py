@@ -213,18 +213,15 @@ def sampling(page: Page, inp: Input, dims) -> None:
 
 
 def _scatter(page: Page, inp: Input, dims) -> None:
-    """Every test image's mu, and this input's q(z|x): a click on a point picks that image."""
-    def picked_from_scatter() -> None:
-        points = st.session_state["explain_scatter"].selection.get("points", [])
-        if points and points[0].get("customdata") is not None:
-            _select(page, int(points[0]["customdata"]))
+    """Every test image's mu, and this input's q(z|x): a click on a point picks that image. Drawn
+    by the z-cloud component from numbers, so a new input redraws its mark in place."""
+    def picked(index: int) -> None:
+        if 0 <= index < len(page.enc["mu"]):
+            _select(page, index)
 
-    st.plotly_chart(
-        cached.scatter_figure(page.run, inp.mu, inp.sigma, dims,
-                              title="Every test image's mu: click one to pick it",
-                              legend_rows=3),  # the classes, in a half-width column
-        theme="streamlit", key="explain_scatter", config=export_config(page.run.name, "latent"),
-        on_select=picked_from_scatter, selection_mode="points")
+    z_cloud(cached.full_view(page.run, inp.mu, inp.sigma, dims,
+                             title="Every test image's mu: click one to pick it"),
+            key="explain_scatter", run_name=page.run.name, figure="latent", on_pick=picked)
 
 
 @st.fragment
