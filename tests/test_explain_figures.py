@@ -70,11 +70,16 @@ def test_zoom_ranges_hold_every_sample():
     assert x1 > 3.0
 
 
-def test_mu_sigma_figure_plots_each_dim():
-    fig = figs.mu_sigma_figure(np.array([0.1, -2.0]), np.array([0.5, 0.05]))
-    point = _trace(fig, "mu +- sigma")
-    assert list(point.x) == [0.1, -2.0] and list(point.error_x.array) == [0.5, 0.05]
-    assert list(point.y) == ["z0", "z1"]
+def test_mu_sigma_view_sends_each_dim_and_a_range_that_holds_the_bars_and_the_prior():
+    view = figs.mu_sigma_view(np.array([0.1, -2.0, 0.3]), np.array([0.5, 0.05, 3.0]))
+    assert view["dims"] == ["z0", "z1", "z2"]
+    assert view["mu"] == [0.1, -2.0, 0.3] and view["sigma"] == [0.5, 0.05, 3.0]
+    lo, hi = view["x_range"]
+    assert lo < -2.05 and hi > 3.3  # mu - sigma of z1, mu + sigma of z2
+    assert all(lo <= v <= hi for v, _ in view["x_ticks"]) and len(view["x_ticks"]) >= 3
+    inside = figs.mu_sigma_view(np.zeros(2), np.full(2, 0.1))["x_range"]
+    assert inside == pytest.approx([-1.1, 1.1])  # the prior's band alone sets it
+    assert json.loads(json.dumps(view))["mu"] == view["mu"]
 
 
 def test_kl_split_figure_stacks_to_the_total():

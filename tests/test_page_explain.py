@@ -159,9 +159,9 @@ def _arr(values) -> np.ndarray:
 
 
 def _cloud(at: AppTest, key: str) -> dict:
-    """What the z-cloud component under `key` was sent."""
+    """What the explanation's SVG component under `key` was sent."""
     (view,) = [json.loads(c.proto.json) for c in at.get("bidi_component")
-               if c.proto.component_name.endswith("vae_z_cloud") and c.proto.id.endswith(key)]
+               if c.proto.id.endswith(key)]
     return view
 
 
@@ -441,8 +441,8 @@ def _chart_ids(at: AppTest) -> list[str]:
     return [e.proto.id for e in at.get("plotly_chart")]
 
 
-def test_sections_3_to_9_are_titles_until_opened_and_compute_nothing_closed(runs_root,
-                                                                             monkeypatch):
+def test_sections_3_to_9_are_titles_until_opened_and_compute_nothing_closed(
+        runs_root, model, test_x, monkeypatch):
     from ui.cache import explain as cached
     from ui.sections import explain as section
 
@@ -455,7 +455,9 @@ def test_sections_3_to_9_are_titles_until_opened_and_compute_nothing_closed(runs
     labels = [e.label for e in at.expander]
     assert labels == [f"**{title}**" for title in section.STEPS.values()]
     ids = _chart_ids(at)
-    assert any("explain_mu_sigma" in i for i in ids)
+    mu, sigma = ex.encode_one(model, test_x[_shown(at)])
+    np.testing.assert_allclose(_cloud(at, "-explain_mu_sigma")["mu"], mu, rtol=1e-5)
+    np.testing.assert_allclose(_cloud(at, "-explain_mu_sigma")["sigma"], sigma, rtol=1e-5)
     assert len(_plane(at)["background"]["x"]) == 1000  # §2's plane of every mu, in the browser
     assert len(_zoom(at)["z"]["x"]) == 20  # §2's zoom, drawn in the browser
     assert not any(k in i for i in ids for k in ("explain_kl_bars", "explain_aggregate",

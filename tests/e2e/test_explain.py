@@ -11,6 +11,7 @@ from tests.e2e.conftest import assert_no_exception, wait_for_app
 
 CLOUD = ".st-key-explain_zoom .vae-zc[data-ready='1']"  # §2's zoom: the z-cloud component
 PLANE = ".st-key-explain_scatter .vae-zc[data-ready='1']"  # §2's plane of every mu: the same one
+BARS = ".st-key-explain_mu_sigma .vae-zc[data-ready='1']"  # §1's mu +- sigma per dim
 # The first open of a fresh server encodes the test set and fills the page's caches; with 2 cores
 # shared by other test runs that took 50 s, so the budget is generous (we wait for the event).
 FIRST_OPEN_MS = 240_000
@@ -122,13 +123,13 @@ _TARGET = """root => {
 }"""
 
 
-def test_a_click_on_the_plane_picks_that_input_and_moves_its_mark(page, app_url):
+def test_a_click_on_the_plane_picks_that_input_and_moves_its_marks(page, app_url):
     _open(page, app_url)
     # it opens on a 0 whose first draws all decode to a 0 (its number depends on the weights)
     expect(page.get_by_text(re.compile(r"^test image #\d+ \(its place in the test set, from 1\) "
                                        r"· class 0$"))).to_have_count(1, timeout=FIRST_OPEN_MS)
-    plane = page.locator(PLANE)
-    handle = plane.element_handle()
+    plane, bars = page.locator(PLANE), page.locator(BARS)
+    handle, bars_handle = plane.element_handle(), bars.element_handle()
     mark = plane.get_attribute("data-mu")
     target = plane.evaluate(_TARGET)
     assert target, "no class-9 point on the plane"
@@ -144,6 +145,10 @@ def test_a_click_on_the_plane_picks_that_input_and_moves_its_mark(page, app_url)
     wait_for_app(page, FIRST_OPEN_MS)
     expect(plane).not_to_have_attribute("data-mu", mark)  # the mark moved to the new input's mu
     assert handle.evaluate("e => e.isConnected"), "the plane was mounted anew, not redrawn"
+    # §1's bars show the same new mu, redrawn in place too
+    expect(bars).to_have_attribute("data-mu", plane.get_attribute("data-mu"))
+    assert bars_handle.evaluate("e => e.isConnected"), "the mu-sigma bars were mounted anew"
+    assert bars.locator("g.row").count() == 2 and bars.locator("circle.mu").count() == 2
     # the mark is on the point clicked: the same mu, to the plane's 2 decimals
     picked = [float(v) for v in plane.get_attribute("data-mu").split(",")]
     shown = re.search(r"mu = \((\S+), (\S+)\)", hover).groups()

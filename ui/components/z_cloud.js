@@ -1,23 +1,15 @@
-// The z cloud: §2's zoom on one input's q(z|x), drawn as one SVG in the browser. Python sends
-// plain numbers (ui.figures.explain.zoom_view): the faint test codes inside the square ranges, the
-// prior's 1-sigma circle, mu and its 1-sigma ellipse, and every z drawn. Streamlit calls the
-// default export again with each new `data` (a "Sample eps" click), and the element stays: the
+// The z cloud: §2's two planes, each drawn as one SVG in the browser (after svg_common.js). Python
+// sends plain numbers: ui.figures.explain.zoom_view (the faint test codes inside the square ranges,
+// the prior's 1-sigma circle, mu and its 1-sigma ellipse, and every z drawn) or full_view (every
+// test image's mu, pickable, and the input's mu and ellipse). Streamlit calls the default export
+// again with each new `data` (a "Sample eps" click, a new input), and the element stays: the
 // picture is redrawn in place, where a Plotly chart would be sent whole and drawn anew.
 
-const SVG_NS = "http://www.w3.org/2000/svg";
 const TICK = `fill="currentColor" fill-opacity="0.7"`;
 const rule = (v) => `stroke="currentColor" stroke-opacity="${v === 0 ? 0.35 : 0.12}"`;  // zero, grid
 const MARGIN = { left: 52, right: 12, top: 8, bottom: 44 };
 const LEGEND_ROW = 22;  // px per row of the legend under the x axis
 const MAX_SIDE = 470;  // the plot's square side at most, in px: about the Plotly zoom's
-
-function esc(s) {
-  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-function num(v, digits) {
-  return (v < 0 ? "−" : "") + Math.abs(v).toFixed(digits);
-}
 
 // The plot's square and its mapping from z to px, for data `d` in a container `width` px wide
 // (one unit of z is as long across as up, so the prior's circle stays a circle).
@@ -127,36 +119,12 @@ function zcPlaceLegend(svg, left, top, avail) {
   return items.length ? y + LEGEND_ROW : 0;
 }
 
-// The picture as an .svg file: the SVG with the page's text colour and font written into it,
-// the title above the plot, and a background (transparent text on a dark page would vanish).
-function zcDownload(root, svg, d) {
-  const cs = getComputedStyle(root);
-  const box = svg.viewBox.baseVal;
-  const clone = svg.cloneNode(true);
-  const inner = clone.innerHTML;
-  clone.setAttribute("xmlns", SVG_NS);
-  clone.setAttribute("width", String(box.width));
-  clone.setAttribute("height", String(box.height + 28));
-  clone.setAttribute("viewBox", `0 0 ${box.width} ${box.height + 28}`);
-  clone.setAttribute("style", `color: ${cs.color}; font-family: ${cs.fontFamily}; font-size: 12px`);
-  const bg = cs.getPropertyValue("--st-background-color").trim() || "#ffffff";
-  clone.innerHTML = `<rect width="100%" height="100%" fill="${bg}"/>` +
-    `<text fill="currentColor" x="8" y="18" font-size="15" font-weight="700">${esc(d.title)}</text>` +
-    `<g transform="translate(0 28)">${inner}</g>`;
-  const blob = new Blob([new XMLSerializer().serializeToString(clone)], { type: "image/svg+xml" });
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = d.filename;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
-
 function createCloud(root) {
   const S = { data: null, setTriggerValue: null };
   const svg = root.querySelector("svg.plane"), title = root.querySelector(".title span");
   const tip = root.querySelector(".tip");
   root.querySelector(".title button").addEventListener("click", () => {
-    if (S.data) zcDownload(root, svg, S.data);
+    if (S.data) svgDownload(root, svg, S.data.title, S.data.filename);
   });
   // the plane's layer is drawn again only when what it shows changes: a new input or new z leave
   // the test codes (up to 10,000 circles) as they are

@@ -1,9 +1,14 @@
-"""The z cloud: §2's two latent planes, drawn as SVG in the browser from plain numbers: the zoom
-on one input's q(z|x) and the z drawn from it (ui.figures.explain.zoom_view), and the plane of
-every test image's mu with that input marked (ui.figures.explain.full_view), where a click on a
-point picks its image. A "Sample eps" click or a new input sends those numbers, not a figure, and
-the element redraws in place; a Plotly chart in Streamlit is sent whole and mounted anew whenever
-its figure changes (bench/README.md: "Sample eps" without a Plotly chart's remount).
+"""The explanation's pictures drawn as SVG in the browser from plain numbers.
+
+The z cloud: §2's two latent planes, the zoom on one input's q(z|x) and the z drawn from it
+(ui.figures.explain.zoom_view), and the plane of every test image's mu with that input marked
+(ui.figures.explain.full_view), where a click on a point picks its image. A "Sample eps" click or
+a new input sends those numbers, not a figure, and the element redraws in place; a Plotly chart
+in Streamlit is sent whole and mounted anew whenever its figure changes (bench/README.md:
+"Sample eps" without a Plotly chart's remount).
+
+The mu-sigma bars: §1's q(z|x) per dim beside the prior (ui.figures.explain.mu_sigma_view), for
+the same reason: a new input redraws them in place.
 """
 from __future__ import annotations
 
@@ -22,7 +27,12 @@ def _read(name: str) -> str:
 
 
 _component = st.components.v2.component("vae_z_cloud", html=_read("z_cloud.html"),
-                                        css=_read("z_cloud.css"), js=_read("z_cloud.js"))
+                                        css=_read("z_cloud.css"),
+                                        js=_read("svg_common.js") + _read("z_cloud.js"))
+# §1's mu and sigma per dim: the same frame (title, download, hover) and style, its own drawing
+_bars = st.components.v2.component("vae_mu_sigma", html=_read("z_cloud.html"),
+                                   css=_read("z_cloud.css"),
+                                   js=_read("svg_common.js") + _read("mu_sigma.js"))
 
 
 def z_cloud(view: dict, *, key: str, run_name: str, figure: str = "z-samples",
@@ -40,3 +50,10 @@ def z_cloud(view: dict, *, key: str, run_name: str, figure: str = "z-samples",
 
     _component(key=key, data={**view, "clip": f"zc-clip-{key}", "filename": filename},
                on_pick_change=_picked)
+
+
+def mu_sigma_bars(view: dict, *, key: str, run_name: str) -> None:
+    """Draw `view` (ui.figures.explain.mu_sigma_view) under `key`; "Download SVG" saves
+    <run>-mu-sigma.svg."""
+    filename = export_config(run_name, "mu-sigma")["toImageButtonOptions"]["filename"] + ".svg"
+    _bars(key=key, data={**view, "filename": filename})

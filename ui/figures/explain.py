@@ -267,28 +267,24 @@ def image_row_png(images: np.ndarray, ncols: int | None = None, target_width: in
     return buf.getvalue()
 
 
-def mu_sigma_figure(mu: np.ndarray, sigma: np.ndarray, height: int | None = None) -> go.Figure:
-    """Each dim's q(z_d|x) as mu with a +-sigma bar, beside the prior's 0 +- 1 band."""
-    d = len(mu)
-    names = [f"z{i}" for i in range(d)]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=names, x=[2.0] * d, base=[-1.0] * d, orientation="h",
-                         name="prior N(0, 1): 0 +- 1",
-                         # a grey that reads on white and on a dark page, with its edge drawn
-                         marker=dict(color="rgba(128,128,128,0.35)",
-                                     line=dict(color=PRIOR_COLOUR, width=1)),
-                         hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        y=names, x=mu, mode="markers", name="mu +- sigma",
-        marker=dict(size=12, color=MEAN_COLOUR),
-        error_x=dict(type="data", array=sigma, color=WIDTH_COLOUR, thickness=3, width=8),
-        customdata=sigma,
-        hovertemplate="%{y}: mu = %{x:.4f}, sigma = %{customdata:.4f}<extra></extra>"))
-    fig.update_layout(height=height or max(220, 60 + 34 * d), barmode="overlay",
-                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12))
-    fig.update_xaxes(title_text="z", zeroline=True)
-    fig.update_yaxes(autorange="reversed")
-    return fig
+def mu_sigma_view(mu: np.ndarray, sigma: np.ndarray, pad: float = 0.05) -> dict:
+    """Each dim's q(z_d|x) as mu with a +-sigma bar beside the prior's 0 +- 1 band, as plain
+    numbers for the component that draws it (ui.components.z_cloud.mu_sigma_bars): a new input
+    sends new numbers, where a Plotly chart is mounted anew. The x range holds every bar and the
+    band, with `pad` of its span to spare."""
+    mu, sigma = np.asarray(mu, float), np.asarray(sigma, float)
+    lo = min(-1.0, float((mu - sigma).min()))
+    hi = max(1.0, float((mu + sigma).max()))
+    lo, hi = lo - pad * (hi - lo), hi + pad * (hi - lo)
+    return {
+        "title": "q(z|x) per dim: mu +- sigma, beside the prior's 0 +- 1",
+        "dims": [f"z{i}" for i in range(len(mu))],
+        "mu": mu.tolist(), "sigma": sigma.tolist(),
+        "x_range": [lo, hi], "x_ticks": nice_ticks(lo, hi),
+        # a grey that reads on white and on a dark page, with its edge drawn
+        "colours": {"mean": MEAN_COLOUR, "width": WIDTH_COLOUR,
+                    "prior_fill": "rgba(128,128,128,0.35)", "prior_edge": PRIOR_COLOUR},
+    }
 
 
 def kl_split_figure(mean_penalty: np.ndarray, width_penalty: np.ndarray) -> go.Figure:

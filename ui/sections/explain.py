@@ -18,7 +18,7 @@ from ui.cache.quality import prior_share
 from ui.cache.runs import all_runs, dataset_key, encode_test_set, summary_of
 from ui.components.decoder import latent_explorer, runs_in_browser, set_explorer_z
 from ui.components.draw import drawn_id, drawn_input, drawn_source
-from ui.components.z_cloud import z_cloud
+from ui.components.z_cloud import mu_sigma_bars, z_cloud
 from ui.components import kl_calculator as calculator
 from ui.figures import explain as figs
 from ui.forms import explain as sec
@@ -147,8 +147,8 @@ def mu_and_sigma(page: Page, inp: Input) -> None:
                  caption=inp.caption, output_format="PNG")
         _encode_again(page, inp)
     with right:
-        st.plotly_chart(figs.mu_sigma_figure(inp.mu, inp.sigma), theme="streamlit",
-                        key="explain_mu_sigma", config=export_config(page.run.name, "mu-sigma"))
+        mu_sigma_bars(figs.mu_sigma_view(inp.mu, inp.sigma), key="explain_mu_sigma",
+                      run_name=page.run.name)
         table(sec.mu_sigma_table(inp.mu, inp.sigma))
     st.markdown("**mu and sigma are not random.** They are the encoder network's two outputs for "
                 "this x: the centre and the width of a Gaussian **q(z|x) = N(mu, sigma²)** over "

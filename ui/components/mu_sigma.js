@@ -1,0 +1,91 @@
+// §1's picture of q(z|x), drawn as one SVG in the browser (after svg_common.js): a row per dim,
+// the prior's 0 +- 1 as a grey band, and this input's mu as a dot with a +- sigma bar. Python sends
+// plain numbers (ui.figures.explain.mu_sigma_view); a new input sends new ones, and the element
+// redraws in place, where a Plotly chart would be sent whole and mounted anew.
+
+const MS_TICK = `fill="currentColor" fill-opacity="0.7"`;
+const MS_RULE = (v) => `stroke="currentColor" stroke-opacity="${v === 0 ? 0.35 : 0.12}"`;
+const MS = { left: 44, right: 14, top: 30, bottom: 40, row: 34 };
+
+function msMarkup(d, width) {
+  const n = d.dims.length, plotW = Math.max(120, width - MS.left - MS.right);
+  const plotH = n * MS.row, T = MS.top, L = MS.left;
+  const [x0, x1] = d.x_range;
+  const X = (v) => L + ((v - x0) / (x1 - x0)) * plotW;
+  const c = d.colours, out = [];
+  // the legend, above the plot
+  out.push(`<g class="legend">` +
+    `<g class="item" transform="translate(${L} 4)"><rect x="2" y="1" width="26" height="12" fill="${c.prior_fill}" stroke="${c.prior_edge}"/>` +
+    `<text fill="currentColor" x="36" y="7" dy="0.35em">prior N(0, 1): 0 +- 1</text></g>` +
+    `<g class="item" transform="translate(${L + 190} 4)"><line x1="3" x2="27" y1="7" y2="7" stroke="${c.width}" stroke-width="3"/>` +
+    `<circle cx="15" cy="7" r="5" fill="${c.mean}"/><text fill="currentColor" x="36" y="7" dy="0.35em">mu +- sigma</text></g>` +
+    `</g>`);
+  for (const [v, label] of d.x_ticks) {
+    const px = X(v).toFixed(1);
+    out.push(`<line ${MS_RULE(v)} x1="${px}" x2="${px}" y1="${T}" y2="${T + plotH}"/>`);
+    out.push(`<text ${MS_TICK} x="${px}" y="${T + plotH + 16}" text-anchor="middle">${esc(label)}</text>`);
+  }
+  out.push(`<text fill="currentColor" x="${L + plotW / 2}" y="${T + plotH + 34}" text-anchor="middle">z</text>`);
+  const band = MS.row * 0.62;
+  for (let k = 0; k < n; k++) {
+    const cy = T + (k + 0.5) * MS.row, m = d.mu[k], s = d.sigma[k];
+    const lo = X(m - s), hi = X(m + s), cap = 4;
+    out.push(`<g class="row" data-k="${k}">` +
+      `<rect class="hit" x="${L}" y="${(cy - MS.row / 2).toFixed(1)}" width="${plotW}" height="${MS.row}" fill="transparent"/>` +
+      `<text ${MS_TICK} x="${L - 8}" y="${cy.toFixed(1)}" dy="0.35em" text-anchor="end">${esc(d.dims[k])}</text>` +
+      `<rect class="prior" x="${X(-1).toFixed(1)}" y="${(cy - band / 2).toFixed(1)}" width="${(X(1) - X(-1)).toFixed(1)}" height="${band.toFixed(1)}" fill="${c.prior_fill}" stroke="${c.prior_edge}"/>` +
+      `<g stroke="${c.width}" stroke-width="3"><line class="bar" x1="${lo.toFixed(1)}" x2="${hi.toFixed(1)}" y1="${cy.toFixed(1)}" y2="${cy.toFixed(1)}"/>` +
+      `<line x1="${lo.toFixed(1)}" x2="${lo.toFixed(1)}" y1="${(cy - cap).toFixed(1)}" y2="${(cy + cap).toFixed(1)}"/>` +
+      `<line x1="${hi.toFixed(1)}" x2="${hi.toFixed(1)}" y1="${(cy - cap).toFixed(1)}" y2="${(cy + cap).toFixed(1)}"/></g>` +
+      `<circle class="mu" cx="${X(m).toFixed(1)}" cy="${cy.toFixed(1)}" r="6" fill="${c.mean}"/></g>`);
+  }
+  return { markup: out.join(""), height: T + plotH + MS.bottom };
+}
+
+function createBars(root) {
+  const S = { data: null };
+  const svg = root.querySelector("svg.plane"), title = root.querySelector(".title span");
+  const tip = root.querySelector(".tip");
+  root.querySelector(".title button").addEventListener("click", () => {
+    if (S.data) svgDownload(root, svg, S.data.title, S.data.filename);
+  });
+  let width = 0;
+  function draw() {
+    const d = S.data;
+    if (!d) return;
+    width = root.clientWidth || 600;
+    const { markup, height } = msMarkup(d, width);
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("height", String(height));
+    svg.setAttribute("aria-label", d.title);
+    svg.innerHTML = markup;
+    title.textContent = d.title;
+    root.dataset.mu = d.mu.map((v) => v.toFixed(4)).join(",");
+    root.dataset.ready = "1";
+  }
+  // the hover names a row's numbers, as the table below does
+  svg.addEventListener("pointermove", (e) => {
+    const row = e.target && e.target.closest ? e.target.closest("g.row") : null;
+    if (!row || !S.data) { tip.hidden = true; return; }
+    const k = Number(row.dataset.k), d = S.data;
+    tip.textContent = `${d.dims[k]}: mu = ${num(d.mu[k], 4)}, sigma = ${num(d.sigma[k], 4)}`;
+    const box = root.getBoundingClientRect();
+    tip.style.left = `${Math.min(e.clientX - box.left + 12, box.width - 240)}px`;
+    tip.style.top = `${e.clientY - box.top + 14}px`;
+    tip.hidden = false;
+  });
+  svg.addEventListener("pointerleave", () => { tip.hidden = true; });
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => { if (root.clientWidth !== width) draw(); }).observe(root);
+  }
+  S.update = (data) => { S.data = data; draw(); };
+  return S;
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  const root = parentElement.querySelector(".vae-zc");
+  if (!root || !data) return;
+  if (!root.__ms) root.__ms = createBars(root);
+  root.__ms.update(data);
+}
