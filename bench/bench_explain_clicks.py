@@ -1,17 +1,17 @@
 """How long the explanation page's clicks take, this checkout beside another.
 
 Each checkout serves the shipped runs (a scratch copy) on its own server; one headless Chromium
-opens the explanation page of mnist5k-2d on each. Rounds alternate the checkouts (the first one
-swaps each round); a round clicks each control `--clicks` times and times each click until what
-it changes shows and the page is drawn (bench_ui's wait: the script finished, nothing stale,
-every Plotly chart drawn):
+opens the explanation page of mnist5k-2d (or `--run`: fashion-16d has 10,000 test codes) on
+each. Rounds alternate the checkouts (the first one swaps each round); a round clicks each
+control `--clicks` times and times each click until what it changes shows and the page is drawn
+(bench_ui's wait: the script finished, nothing stale, every Plotly chart drawn):
   - "Sample eps": the count of z drawn changes, and the zoom shows as many (bench_ui's row);
   - "Encode again": its sentence changes;
   - "Random input": the input's caption changes.
 Two clicks of each per page first, untimed. Prints the CPU, the load and a markdown table of
 medians and ranges, and now / before. Needs /usr/bin/chromium.
 
-    .venv/bin/python bench/bench_explain_clicks.py --before DIR [--rounds 4] [--clicks 5]
+    .venv/bin/python bench/bench_explain_clicks.py --before DIR [--rounds 4] [--clicks 5] [--run R]
 """
 from __future__ import annotations
 
@@ -68,6 +68,7 @@ def main() -> None:
                         help="another checkout of this project (a `git worktree` of a commit)")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--clicks", type=int, default=5)
+    parser.add_argument("--run", default="mnist5k-2d", help="a shipped run")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -85,7 +86,7 @@ def main() -> None:
                                             env={"VAE_CACHE_DIR": f"{tmp}/cache-{version}"}))
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{url}/explain?run=mnist5k-2d")
+            page.goto(f"{url}/explain?run={args.run}")
             _drawn(page, TITLE, 1)
             for control in CONTROLS:
                 for _ in range(2):
@@ -101,8 +102,8 @@ def main() -> None:
             load.append(os.getloadavg()[0])
             print(f"round {r + 1} of {args.rounds}", file=sys.stderr, flush=True)
         browser.close()
-    print(f"\n{args.rounds} rounds × {args.clicks} clicks of each on {cpu_words()}; load average "
-          f"{min(load):.1f}–{max(load):.1f}\n")
+    print(f"\n{args.run}: {args.rounds} rounds × {args.clicks} clicks of each on {cpu_words()}; "
+          f"load average {min(load):.1f}–{max(load):.1f}\n")
     print("| click → its change drawn | before | now | now / before |")
     print("|---|---|---|---|")
     for control in CONTROLS:
