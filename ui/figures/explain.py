@@ -1,4 +1,5 @@
-"""Pure figure builders for the explanation pages: numpy in, plotly Figure out; no session state.
+"""Pure figure builders for the explanation pages: numpy in, a plotly Figure out (or, for the
+page's SVG components, ui.components.z_cloud, the plain numbers they draw); no session state.
 
 Class colours, the prior's grey and the latent plane's equal aspect come from ui.style (one palette
 for every page); the explanation's own roles (mean, width, samples) from Plotly's qualitative
@@ -198,8 +199,8 @@ def full_view(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims, mu: 
     Square ranges (one unit of z as long across as up) hold every point and the prior's 1-sigma
     circle with `pad` of the span to spare. Each point carries its test image's index (`index`,
     0..N-1 by default), so that a click on it can pick that image, and the class names, for the
-    legend and the hover. The points' positions are rounded to 4 decimals (a pixel is about 0.02
-    units of z at the widest)."""
+    legend and the hover. The points' positions are rounded to 4 decimals, far below a pixel
+    (about 0.02 units of z on a plane 10 units across)."""
     a, b = dims
     all_mu, labels = np.asarray(all_mu, float), np.asarray(labels)
     idx = np.arange(len(all_mu)) if index is None else np.asarray(index)
