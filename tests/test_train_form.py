@@ -101,6 +101,20 @@ def test_not_started_words_list_every_problem():
 def test_the_posterior_caption_counts_epochs_except_for_an_imported_run():
     assert train_form.posterior_caption(True, 0) == "Posterior means of the test set."
     assert "after epoch 3, the last finished one" in train_form.posterior_caption(False, 3)
+    training = train_form.posterior_caption(False, 3, training=True)
+    # while it trains the plot may be behind the progress bar: it does not claim the last epoch
+    assert "after epoch 3." in training and "last finished" not in training
+    assert f"at most every {train_form.POSTERIOR_EVERY_S} seconds" in training
+
+
+def test_the_live_posterior_is_drawn_anew_at_most_every_few_seconds_while_it_trains():
+    due, every = train_form.posterior_due, train_form.POSTERIOR_EVERY_S
+    old, new = ("run", 1.0, 3), ("run", 2.0, 4)
+    assert not due(old, 100.0, old, 500.0, training=True)  # the same weights: shown again
+    assert not due(old, 100.0, new, 100.0 + every - 0.1, training=True)  # too soon
+    assert due(old, 100.0, new, 100.0 + every, training=True)
+    assert due(old, 100.0, new, 100.1, training=False)  # the run has ended: its last weights now
+    assert due(old, 100.0, ("other", 1.0, 3), 100.1, training=True)  # another run: at once
 
 
 def test_a_kl_warm_up_longer_than_the_run_is_refused_in_words():

@@ -73,12 +73,33 @@ def not_started_words(problems: list[str]) -> str:
     return "The run was not started:\n\n" + "\n".join(f"- {p}" for p in problems)
 
 
-def posterior_caption(imported: bool, epochs_done: int) -> str:
-    """Under the live posterior plot: an imported run has no epochs to count."""
+POSTERIOR_EVERY_S = 5  # while a run trains, its posterior is drawn anew at most this often
+
+
+def posterior_caption(imported: bool, epochs_done: int, training: bool = False) -> str:
+    """Under the live posterior plot: an imported run has no epochs to count; while a run trains,
+    the plot can be a few epochs behind the progress above it."""
     if imported:
         return "Posterior means of the test set."
-    return (f"Posterior means of the test set after epoch {epochs_done}, the last finished one; "
-            "redrawn after each epoch.")
+    if training:
+        return (f"Posterior means of the test set after epoch {epochs_done}. While the run "
+                f"trains, this plot is drawn again when an epoch ends, at most every "
+                f"{POSTERIOR_EVERY_S} seconds.")
+    return f"Posterior means of the test set after epoch {epochs_done}, the last finished one."
+
+
+def posterior_due(shown: tuple, shown_at: float, current: tuple, now: float,
+                  training: bool) -> bool:
+    """Whether the live posterior is drawn anew for `current` (run name, then what identifies its
+    weights and its caption) rather than shown again as drawn for `shown` at `shown_at` (seconds,
+    time.monotonic()): another run's at once; new weights of the same run at once unless it
+    trains, and while it trains once POSTERIOR_EVERY_S have passed. A small run ends an epoch
+    every second or so, and the Train page drew each one anew (bench/bench_train_live.py)."""
+    if shown[0] != current[0]:
+        return True
+    if shown != current:
+        return not training or now - shown_at >= POSTERIOR_EVERY_S
+    return False
 
 
 def default_name(values: dict) -> str:

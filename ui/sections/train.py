@@ -4,12 +4,13 @@ ui.forms.train; starting, stopping and resuming trainers in vae.launch.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import streamlit as st
 
 from ui.cache.runs import (cached_posterior_figure, encode_test_set, is_training, run_dataset,
-                           run_status, runs_root, set_active_run, summary_of)
+                           run_status, runs_root, set_active_run, summary_of, weights_mtime)
 from ui.figures.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
 from ui.forms import train as train_form
 from ui.forms.imported import no_curves_note
@@ -121,6 +122,9 @@ def start_run(form: NewRun, runs: list[RunDir]) -> None:
         st.rerun()
 
 
+POSTERIOR_KEY = "_train_posterior"  # the live posterior this session shows: key, when, figure
+
+
 def follow(run: RunDir) -> None:
     """The active run, live: redrawn every second while a trainer holds it."""
     st.fragment(live, run_every=1.0 if is_training(run) else None)(run)
@@ -179,24 +183,40 @@ def live(run: RunDir) -> None:
     else:
         st.caption("Waiting for the first logged step…")
     if run.weights_file.exists():
+        _posterior(run, state, done)
+
+
+def _posterior(run: RunDir, state: str, done: int) -> None:
+    """The run's posterior by class and its caption. While the run trains, the figure this session
+    last drew is shown again (the same chart: the browser keeps it) until train_form.posterior_due
+    says to draw the new weights'."""
+    training = state in ("running", "starting")
+    # the caption's words depend on `training`: a run that ends is drawn again at once
+    current, now = (run.name, weights_mtime(run), done, training), time.monotonic()
+    shown = st.session_state.get(POSTERIOR_KEY)
+    if shown is None or train_form.posterior_due(shown["key"], shown["at"], current, now,
+                                                 training):
         try:
             enc = encode_test_set(run)
             run_dataset(run)
         except (RunError, DatasetError) as exc:
             st.warning(f"The posterior cannot be drawn: {plain(exc)}")
-        else:
-            # the two dims that carry the most KL, as Latent space opens (z0 and z1 of a 16-D
-            # run can be inactive: every code on one line)
-            d = enc["mu"].shape[1]
-            dims = (0, 1) if d == 2 else tuple(dims_by_kl(
-                summary_of(enc).kl_per_dim)[:2]) if d > 2 else (0, 0)
-            # the page's full width holds the legend in one row
-            st.plotly_chart(cached_posterior_figure(run, ellipses="sample", dims=dims,
-                                                    legend_rows=1),
-                            key="posterior",
-                            config=export_config(run.name, "latent"),
-                            theme="streamlit")
-            st.caption(train_form.posterior_caption(bool(no_curves_note(run)), done))
+            return
+        # the two dims that carry the most KL, as Latent space opens (z0 and z1 of a 16-D run can
+        # be inactive: every code on one line)
+        d = enc["mu"].shape[1]
+        dims = (0, 1) if d == 2 else tuple(dims_by_kl(
+            summary_of(enc).kl_per_dim)[:2]) if d > 2 else (0, 0)
+        # the page's full width holds the legend in one row
+        shown = {"key": current, "at": now,
+                 "figure": cached_posterior_figure(run, ellipses="sample", dims=dims,
+                                                   legend_rows=1),
+                 "caption": train_form.posterior_caption(bool(no_curves_note(run)), done,
+                                                         training)}
+        st.session_state[POSTERIOR_KEY] = shown
+    st.plotly_chart(shown["figure"], key="posterior", config=export_config(run.name, "latent"),
+                    theme="streamlit")
+    st.caption(shown["caption"])
 
 
 def _state_controls(run: RunDir, status: dict, state: str, done: int) -> None:
