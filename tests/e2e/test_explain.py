@@ -103,7 +103,8 @@ def test_a_closed_section_is_drawn_when_its_title_is_clicked(page, app_url):
 
 # The class-9 point farthest from any other point (a click where two points overlap picks the
 # upper one), in the page's pixels, once every image above the plane has loaded (one loading
-# moves it down), scrolled into view: a click outside the viewport reaches nothing.
+# moves it down), scrolled into view: a click outside the viewport reaches nothing. Null until
+# then, so that wait_for_function polls it.
 _TARGET = """root => {
     if (![...document.images].every(i => i.complete)) return null;
     const pts = [...root.querySelectorAll('circle.pt')];
@@ -131,11 +132,17 @@ def test_a_click_on_the_plane_picks_that_input_and_moves_its_marks(page, app_url
     plane, bars = page.locator(PLANE), page.locator(BARS)
     handle, bars_handle = plane.element_handle(), bars.element_handle()
     mark = plane.get_attribute("data-mu")
-    target = plane.evaluate(_TARGET)
-    assert target, "no class-9 point on the plane"
-    page.mouse.move(target["x"], target["y"], steps=2)
     tip = plane.locator(".tip")
-    expect(tip).to_be_visible()
+    for attempt in range(5):  # the page may still move between measuring and moving the mouse
+        target = page.wait_for_function(_TARGET, arg=handle, timeout=FIRST_OPEN_MS).json_value()
+        page.mouse.move(target["x"], target["y"], steps=2)
+        try:
+            expect(tip).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            page.mouse.move(0, 0)  # away, so that the next move is a new hover
+    else:
+        raise AssertionError(f"no hover on class-9 point {target}")
     hover = tip.inner_text()
     number = int(re.search(r"^9 · test image #(\d+) · mu = ", hover).group(1))
     page.mouse.down()
