@@ -43,49 +43,20 @@ function msMarkup(d, width) {
 }
 
 function createBars(root) {
-  const S = { data: null };
-  const svg = root.querySelector("svg.plane"), title = root.querySelector(".title span");
-  const tip = root.querySelector(".tip");
-  root.querySelector(".title button").addEventListener("click", () => {
-    if (S.data) svgDownload(root, svg, S.data.title, S.data.filename);
-  });
-  let width = 0;
-  function draw() {
-    const d = S.data;
-    if (!d) return;
-    width = root.clientWidth || 600;
+  const svg = root.querySelector("svg.plane");
+  return svgPicture(root, (d, width) => {
     const { markup, height } = msMarkup(d, width);
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("height", String(height));
-    svg.setAttribute("aria-label", d.title);
     svg.innerHTML = markup;
-    title.textContent = d.title;
-    root.dataset.mu = d.mu.map((v) => v.toFixed(4)).join(",");
-    root.dataset.ready = "1";
-  }
-  // the hover names a row's numbers, as the table below does
-  svg.addEventListener("pointermove", (e) => {
+  }, (e, d) => {  // the hover names a row's numbers, as the table below does
     const row = e.target && e.target.closest ? e.target.closest("g.row") : null;
-    if (!row || !S.data) { tip.hidden = true; return; }
-    const k = Number(row.dataset.k), d = S.data;
-    tip.textContent = `${d.dims[k]}: mu = ${num(d.mu[k], 4)}, sigma = ${num(d.sigma[k], 4)}`;
-    const box = root.getBoundingClientRect();
-    tip.style.left = `${Math.min(e.clientX - box.left + 12, box.width - 240)}px`;
-    tip.style.top = `${e.clientY - box.top + 14}px`;
-    tip.hidden = false;
+    if (!row) return null;
+    const k = Number(row.dataset.k);
+    return `${d.dims[k]}: mu = ${num(d.mu[k], 4)}, sigma = ${num(d.sigma[k], 4)}`;
   });
-  svg.addEventListener("pointerleave", () => { tip.hidden = true; });
-  if (window.ResizeObserver) {
-    new ResizeObserver(() => { if (root.clientWidth !== width) draw(); }).observe(root);
-  }
-  S.update = (data) => { S.data = data; draw(); };
-  return S;
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
-  const root = parentElement.querySelector(".vae-zc");
-  if (!root || !data) return;
-  if (!root.__ms) root.__ms = createBars(root);
-  root.__ms.update(data);
+  svgMount(component, createBars);
 }

@@ -1,5 +1,6 @@
 // What the explanation's SVG components share (prepended to each): escaping words for markup,
-// numbers with a true minus sign, and the picture saved as an .svg file.
+// numbers with a true minus sign, the picture saved as an .svg file, and the frame around it
+// (title, download, hover tip, redraw on resize, mounting).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -35,3 +36,52 @@ function svgDownload(root, svg, title, filename) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
+
+// The frame around one picture in `root` (z_cloud.html's markup): its title and "Download SVG",
+// a redraw when the width changes, and a hover tip with the words `tipText(event, data)` gives
+// (null: no tip). `draw(data, width)` fills the SVG. Returns { svg, tip, data, update(data) }.
+function svgPicture(root, draw, tipText) {
+  const svg = root.querySelector("svg.plane"), title = root.querySelector(".title span");
+  const tip = root.querySelector(".tip");
+  const P = { svg, tip, data: null, setTriggerValue: null };
+  let width = 0;
+  function redraw() {
+    const d = P.data;
+    if (!d) return;
+    width = root.clientWidth || 500;
+    svg.setAttribute("aria-label", d.title);
+    draw(d, width);
+    title.textContent = d.title;
+    root.dataset.mu = d.mu.map((v) => v.toFixed(4)).join(",");
+    root.dataset.ready = "1";
+  }
+  root.querySelector(".title button").addEventListener("click", () => {
+    if (P.data) svgDownload(root, svg, P.data.title, P.data.filename);
+  });
+  svg.addEventListener("pointermove", (e) => {
+    const text = P.data ? tipText(e, P.data) : null;
+    if (text === null) { tip.hidden = true; return; }
+    tip.textContent = text;
+    tip.hidden = false;
+    const box = root.getBoundingClientRect();
+    tip.style.left = `${Math.min(e.clientX - box.left + 12, box.width - tip.offsetWidth)}px`;
+    tip.style.top = `${e.clientY - box.top + 14}px`;
+  });
+  svg.addEventListener("pointerleave", () => { tip.hidden = true; });
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => { if (root.clientWidth !== width) redraw(); }).observe(root);
+  }
+  P.update = (data) => { P.data = data; redraw(); };
+  return P;
+}
+
+// A component's default export: the picture made once per element by `create(root)`, then given
+// each new `data` Streamlit sends.
+function svgMount(component, create) {
+  const { data, parentElement, setTriggerValue } = component;
+  const root = parentElement.querySelector(".vae-zc");
+  if (!root || !data) return;
+  if (!root.__picture) root.__picture = create(root);
+  root.__picture.setTriggerValue = setTriggerValue;
+  root.__picture.update(data);
+}

@@ -120,24 +120,14 @@ function zcPlaceLegend(svg, left, top, avail) {
 }
 
 function createCloud(root) {
-  const S = { data: null, setTriggerValue: null };
-  const svg = root.querySelector("svg.plane"), title = root.querySelector(".title span");
-  const tip = root.querySelector(".tip");
-  root.querySelector(".title button").addEventListener("click", () => {
-    if (S.data) svgDownload(root, svg, S.data.title, S.data.filename);
-  });
   // the plane's layer is drawn again only when what it shows changes: a new input or new z leave
   // the test codes (up to 10,000 circles) as they are
-  let width = 0, planeKey = null, plane = null, upper = null;
-  function draw() {
-    const d = S.data;
-    if (!d) return;
-    width = root.clientWidth || 500;
-    const f = zcFrame(d, width);
+  let planeKey = null, plane = null, upper = null;
+  function draw(d, width) {
+    const svg = P.svg, f = zcFrame(d, width);
     const top = f.T + f.side + MARGIN.bottom;
     const key = JSON.stringify([width, d.plane_id || null, d.plane_id ? null : d.background,
                                 d.x_range, d.y_range, d.clip]);
-    svg.setAttribute("aria-label", d.title);
     if (key !== planeKey || !plane || !plane.isConnected) {
       svg.innerHTML = `<g class="plane-layer">${zcPlaneMarkup(d, f)}</g><g class="input-layer"></g>`;
       plane = svg.querySelector("g.plane-layer");
@@ -148,46 +138,29 @@ function createCloud(root) {
     const height = top + zcPlaceLegend(svg, f.L, top, width - f.L - 4) + 4;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("height", String(height));
-    title.textContent = d.title;
     root.dataset.n = String(d.z ? d.z.x.length : 0);
-    root.dataset.mu = d.mu.map((v) => v.toFixed(4)).join(",");
-    root.dataset.ready = "1";
   }
   // the hover names a code's test image; a click on it picks that image (pickable views only)
-  const codeAt = (e) => {
+  const codeAt = (e, d) => {
     const t = e.target;
-    return S.data && S.data.pickable && t && t.classList && t.classList.contains("pt")
-      ? Number(t.dataset.k) : null;
+    return d.pickable && t && t.classList && t.classList.contains("pt") ? Number(t.dataset.k)
+                                                                         : null;
   };
-  svg.addEventListener("pointermove", (e) => {
-    const k = codeAt(e);
-    if (k === null) { tip.hidden = true; return; }
-    const d = S.data, bg = d.background, name = (d.class_names || [])[bg.c[k]] ?? bg.c[k];
-    tip.textContent = `${name} · test image #${bg.i[k] + 1} · mu = (${num(bg.x[k], 2)}, ${num(bg.y[k], 2)})`;
-    const box = root.getBoundingClientRect();
-    tip.style.left = `${Math.min(e.clientX - box.left + 12, box.width - 220)}px`;
-    tip.style.top = `${e.clientY - box.top + 14}px`;
-    tip.hidden = false;
+  const P = svgPicture(root, draw, (e, d) => {
+    const k = codeAt(e, d);
+    if (k === null) return null;
+    const bg = d.background, name = (d.class_names || [])[bg.c[k]] ?? bg.c[k];
+    return `${name} · test image #${bg.i[k] + 1} · mu = (${num(bg.x[k], 2)}, ${num(bg.y[k], 2)})`;
   });
-  svg.addEventListener("pointerleave", () => { tip.hidden = true; });
-  svg.addEventListener("click", (e) => {
-    const k = codeAt(e);
-    if (k === null || !S.setTriggerValue) return;
-    tip.hidden = true;
-    S.setTriggerValue("pick", S.data.background.i[k]);
+  P.svg.addEventListener("click", (e) => {
+    const k = P.data ? codeAt(e, P.data) : null;
+    if (k === null || !P.setTriggerValue) return;
+    P.tip.hidden = true;
+    P.setTriggerValue("pick", P.data.background.i[k]);
   });
-  if (window.ResizeObserver) {
-    new ResizeObserver(() => { if (root.clientWidth !== width) draw(); }).observe(root);
-  }
-  S.update = (data) => { S.data = data; draw(); };
-  return S;
+  return P;
 }
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
-  const root = parentElement.querySelector(".vae-zc");
-  if (!root || !data) return;
-  if (!root.__zc) root.__zc = createCloud(root);
-  root.__zc.setTriggerValue = setTriggerValue;
-  root.__zc.update(data);
+  svgMount(component, createCloud);
 }
