@@ -17,7 +17,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from ui.figures.images import for_display, grid, png_bytes
-from ui.figures.labels import place_labels, to_pixels
+from ui.figures.labels import nice_ticks, place_labels, to_pixels
 from ui.style import (AXIS_ROOM_LEFT, NEUTRAL, PRIOR_COLOUR, ZOOM_ROOM_LEFT,  # one look for every page
                       class_colour, class_colours, equal_aspect, room_below, scatter_type)
 from vae.explain import log_mean_exp
@@ -141,28 +141,6 @@ def zoom_ranges(mu: np.ndarray, sigma: np.ndarray, z: np.ndarray | None, dims=(0
         half = max(half, float(np.abs(z[:, a] - mu[a]).max()) * 1.1,
                    float(np.abs(z[:, b] - mu[b]).max()) * 1.1)
     return (mu[a] - half, mu[a] + half), (mu[b] - half, mu[b] + half)
-
-
-def nice_ticks(lo: float, hi: float, target: int = 6) -> list[tuple[float, str]]:
-    """Ticks at 1, 2 or 5 times a power of ten, about `target` of them across [lo, hi], each with
-    its label as Plotly writes it: no trailing zeros, and a true minus sign."""
-    span = hi - lo
-    if not (math.isfinite(span) and span > 0):
-        return []
-    raw = span / max(target, 1)
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = next(k * power for k in (1, 2, 5, 10) if k * power >= 0.75 * raw)
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    first = math.ceil(lo / step - 1e-9)
-    ticks = []
-    for k in range(first, first + int(span / step) + 2):
-        v = k * step
-        if v > hi + 1e-9 * span:
-            break
-        label = f"{abs(v):.{decimals}f}"
-        label = label.rstrip("0").rstrip(".") if "." in label else label
-        ticks.append((round(v, decimals + 6), ("−" if v < 0 and label != "0" else "") + label))
-    return ticks
 
 
 def zoom_view(all_mu: np.ndarray, labels: np.ndarray, *, dims, mu: np.ndarray,

@@ -5,6 +5,8 @@ names on top of each other. `place_labels` works in the plot's pixels (estimated
 size and axis ranges): for each point, densest first, it takes the first of a few positions around
 the point (above, below, right, left, the corners, then farther out) whose label box is clear of
 every label already placed and of every marker, and falls back to the least covered one.
+
+`nice_ticks` labels an axis drawn outside Plotly (the SVG components) as Plotly would.
 """
 from __future__ import annotations
 
@@ -74,3 +76,25 @@ def place_labels(xs, ys, texts, width: float, height: float, *, on_point: bool =
         shifts[i] = (best[0], best[1])
         placed.append(best[2])
     return shifts
+
+
+def nice_ticks(lo: float, hi: float, target: int = 6) -> list[tuple[float, str]]:
+    """Ticks at 1, 2 or 5 times a power of ten, about `target` of them across [lo, hi], each with
+    its label as Plotly writes it: no trailing zeros, and a true minus sign."""
+    span = hi - lo
+    if not (math.isfinite(span) and span > 0):
+        return []
+    raw = span / max(target, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(k * power for k in (1, 2, 5, 10) if k * power >= 0.75 * raw)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    first = math.ceil(lo / step - 1e-9)
+    ticks = []
+    for k in range(first, first + int(span / step) + 2):
+        v = k * step
+        if v > hi + 1e-9 * span:
+            break
+        label = f"{abs(v):.{decimals}f}"
+        label = label.rstrip("0").rstrip(".") if "." in label else label
+        ticks.append((round(v, decimals + 6), ("−" if v < 0 and label != "0" else "") + label))
+    return ticks
