@@ -133,6 +133,14 @@ def plotly_spec(at, key_part: str) -> dict:
     raise AssertionError(f"no plotly chart with key {key_part!r}")
 
 
+def component_data(at, key_part: str) -> dict:
+    """The data sent to the one SVG component (Components v2) whose element id mentions key_part."""
+    import json
+    found = [json.loads(c.proto.json) for c in at.get("bidi_component") if key_part in c.proto.id]
+    assert len(found) == 1, f"{len(found)} components with key {key_part!r}"
+    return found[0]
+
+
 def wait_for(predicate, timeout: float, what: str, pause=lambda: time.sleep(0.02)):
     """Poll until predicate() holds; a cap, not a wait: fails saying what it waited for. `pause`
     runs between polls (an e2e test passes Playwright's page.wait_for_timeout)."""

@@ -1,6 +1,5 @@
 """AppTest of the "What mu and sigma mean" page: each control, its numbers against the engine."""
 import base64
-import json
 
 import numpy as np
 import pytest
@@ -8,7 +7,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from ui import jobs
-from tests.conftest import plotly_spec, run_page, NEEDS_FASHION
+from tests.conftest import NEEDS_FASHION, component_data, plotly_spec, run_page
 from vae import explain as ex
 from vae.data import load_dataset
 from vae.run import DEFAULT_ROOT, RunDir
@@ -160,9 +159,7 @@ def _arr(values) -> np.ndarray:
 
 def _cloud(at: AppTest, key: str) -> dict:
     """What the explanation's SVG component under `key` was sent."""
-    (view,) = [json.loads(c.proto.json) for c in at.get("bidi_component")
-               if c.proto.id.endswith(key)]
-    return view
+    return component_data(at, key)
 
 
 def _zoom(at: AppTest) -> dict:

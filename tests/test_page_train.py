@@ -4,7 +4,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import page_app
+from tests.conftest import component_data, page_app
+from ui.figures.curves import metrics_frames
 
 from vae.run import RunDir
 
@@ -32,7 +33,13 @@ def test_shows_runs_and_the_finished_run(scratch_root):
     assert at.dataframe[0].value["run"].tolist() == ["mnist5k-2d"]
     epochs = RunDir(scratch_root / "mnist5k-2d").read_config()[1].epochs
     assert any(f"Finished {epochs} epochs" in s.value for s in at.success)
-    assert len(at.get("plotly_chart")) == 2  # curves and the posterior
+    assert len(at.get("plotly_chart")) == 1  # the posterior
+    # the curves: drawn in the browser from the run's logged numbers (ui.components.z_cloud)
+    curves = component_data(at, "curves")
+    steps, epochs = metrics_frames(RunDir(scratch_root / "mnist5k-2d").read_metrics())
+    assert curves["train"]["step"] == steps["step"].astype(float).tolist()
+    assert curves["test"]["neg_elbo"] == epochs["test/neg_elbo"].astype(float).tolist()
+    assert curves["filename"] == "mnist5k-2d-curves.svg"
 
 
 def test_bad_input_is_refused_in_words_and_creates_nothing(scratch_root):

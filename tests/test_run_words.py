@@ -2,7 +2,7 @@
 never described as a VAE trained with a KL term (the Latent space intro, the KL heading, the
 explanation's diagram and caption, Generate's sentences, the Train page's curves title), and a
 16-D run is drawn on the dims that carry its codes."""
-from tests.conftest import plotly_spec, run_page
+from tests.conftest import component_data, plotly_spec, run_page
 from ui.figures.diagram import loss_words, vae_diagram_figure
 
 
@@ -38,9 +38,9 @@ def test_the_autoencoders_pages_say_nothing_pulled_its_codes(runs_root):
     assert "(here β = 0: nothing tied them)" in words
 
     at = run_page("train", "mnist5k-2d-ae")
-    title = plotly_spec(at, "curves")["layout"]["title"]["text"]
+    title = component_data(at, "curves")["title"]
     assert "β = 0: the loss was the reconstruction alone" in title
-    title = plotly_spec(run_page("train", "mnist5k-2d"), "curves")["layout"]["title"]["text"]
+    title = component_data(run_page("train", "mnist5k-2d"), "curves")["title"]
     assert title.endswith("loss during training")
 
 

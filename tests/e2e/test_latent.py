@@ -200,7 +200,7 @@ def test_the_plane_is_large_and_equally_scaled(page, app_url):
 
 
 @pytest.mark.parametrize("path, run, chart_key, others", [
-    ("train", "mnist5k-2d", "posterior", ("curves",)),
+    ("train", "mnist5k-2d", "posterior", ()),  # its curves: tests/e2e/test_train.py
     ("replay", "mnist5k-2d-ae", "replay_scatter", ()),
     ("presenter", "mnist5k-2d", "presenter_latent_", ())])  # the first of the pair it compares
 # the explanation's two planes are drawn by its own component: tests/e2e/test_explain.py

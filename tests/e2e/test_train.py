@@ -1,26 +1,57 @@
 """In Chromium: a tiny run started from the Train page shows its curves growing, then finishes."""
 import re
 import time
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import CAP_MS, assert_no_exception, open_page, wait_for_app
+from ui.figures.curves import metrics_frames
+from vae.run import RunDir
 
-# The training points of the curves chart titled with `run`'s name (the theme wraps the title in
-# <b>): right after Start, the page can still show the run it was opened on (mnist5k-2d, 480
-# points) until its next rerun.
-CURVE_POINTS = """(run) => {
-  const plots = [...document.querySelectorAll('.js-plotly-plot')];
-  const curves = plots.find(p => (p.layout.annotations || []).some(a => a.text.startsWith('Reconstruction'))
-                                 && ((p.layout.title || {}).text || '').includes(run + ':'));
-  return curves ? curves._fullData.filter(t => t.name === 'train').reduce((n, t) => n + (t._length || 0), 0) : 0;
+# The training points the curves of `run` show (the picture titled with its name): right after
+# Start, the page can still show the run it was opened on (mnist5k-2d) until its next rerun. Each
+# element is marked the first time it is read: a mark that is gone later means it was drawn anew.
+CURVE_POINTS = """(els, run) => {
+  const el = els.find(e => e.querySelector('.title span').textContent.startsWith(run + ':'));
+  if (!el) return [0, false];
+  const kept = el.__seen === true;
+  el.__seen = true;
+  return [Number(el.dataset.points), kept];
 }"""
+CURVES = ".st-key-curves .vae-zc[data-ready='1']"  # in the component's shadow root: a locator
 
 
 def fill(page, label, value):
     box = page.get_by_label(label, exact=True)
     box.fill(str(value))
     box.press("Tab")
+
+
+def test_the_curves_name_the_logged_numbers_under_the_pointer(page, app_url, e2e_runs_root):
+    """The curves are drawn from numbers in the browser: what the hover says is what the run
+    logged, in the panel under the pointer, and "Download SVG" saves the picture."""
+    open_page(page, app_url, "train", "run=mnist5k-2d")
+    curves = page.locator(CURVES)
+    curves.scroll_into_view_if_needed()
+    steps, _ = metrics_frames(RunDir(e2e_runs_root / "mnist5k-2d").read_metrics())
+    box = curves.locator("svg").bounding_box()
+    tip = curves.locator(".tip")
+    for at, part, name in ((0.15, "recon", "Reconstruction"), (0.85, "neg_elbo", "−ELBO")):
+        page.mouse.move(box["x"] + box["width"] * at, box["y"] + box["height"] * 0.5)
+        expect(tip).to_be_visible()
+        words = tip.inner_text()
+        found = re.match(rf"{name} at step (\d+), epoch (\d+): train (\d+\.\d\d) nats", words)
+        assert found, words
+        row = steps[steps["step"] == int(found[1])].iloc[0]
+        assert int(found[2]) == row["epoch"], words
+        assert found[3] == f"{row[f'train/{part}']:.2f}", words
+    with page.expect_download() as download:
+        curves.get_by_role("button", name="Download SVG").click()
+    assert download.value.suggested_filename == "mnist5k-2d-curves.svg"
+    svg = Path(download.value.path()).read_text()
+    assert svg.startswith("<svg") and "mnist5k-2d: loss during training" in svg
+    assert svg.count('class="train"') == 3 and svg.count('class="test"') == 3
 
 
 def test_tiny_run_from_the_train_page(page, app_url, e2e_runs_root):
@@ -40,15 +71,20 @@ def test_tiny_run_from_the_train_page(page, app_url, e2e_runs_root):
     # A cap, not a wait: the loop ends once the curves have grown three times. A loaded 2-core
     # machine trains at tens of samples/s, so the cap is generous.
     status_file = e2e_runs_root / "e2e-tiny" / "status.json"  # none while it is "starting"
-    counts, deadline = [], time.monotonic() + 600
+    counts, kept, deadline = [], [], time.monotonic() + 600
     while time.monotonic() < deadline and len({c for c in counts if c > 0}) < 3:
-        counts.append(page.evaluate(CURVE_POINTS, "e2e-tiny"))
+        points, same = page.locator(CURVES).evaluate_all(CURVE_POINTS, "e2e-tiny")
+        counts.append(points)
+        kept.append(same)
         state = status_file.read_text() if status_file.exists() else ""
         assert '"finished"' not in state and '"failed"' not in state, state
         time.sleep(0.5)
     growing = [c for c in counts if c > 0]
     assert len(set(growing)) >= 3 and growing == sorted(growing), \
         f"curves did not grow while training: {counts}"
+    # one element, redrawn in place: every read after the first found the mark it left
+    first = counts.index(growing[0])
+    assert all(kept[first + 1:]), f"the curves were mounted anew while training: {kept}"
     # by its key: while a script run is in flight Streamlit's own toolbar shows a "Stop" too
     page.locator(".st-key-stop button").click()
     page.wait_for_selector("text=e2e-tiny is stopped", timeout=CAP_MS)

@@ -52,7 +52,7 @@ function svgPicture(root, draw, tipText) {
     svg.setAttribute("aria-label", d.title);
     draw(d, width);
     title.textContent = d.title;
-    root.dataset.mu = d.mu.map((v) => v.toFixed(4)).join(",");
+    if (d.mu) root.dataset.mu = d.mu.map((v) => v.toFixed(4)).join(",");
     root.dataset.ready = "1";
   }
   root.querySelector(".title button").addEventListener("click", () => {

@@ -1,4 +1,5 @@
-"""The explanation's pictures drawn as SVG in the browser from plain numbers.
+"""Pictures drawn as SVG in the browser from plain numbers, where a Plotly chart would be mounted
+anew each time its numbers change.
 
 The z cloud: §2's two latent planes, the zoom on one input's q(z|x) and the z drawn from it
 (ui.figures.explain.zoom_view), and the plane of every test image's mu with that input marked
@@ -9,6 +10,11 @@ in Streamlit is sent whole and mounted anew whenever its figure changes (bench/R
 
 The mu-sigma bars: §1's q(z|x) per dim beside the prior (ui.figures.explain.mu_sigma_view), for
 the same reason: a new input redraws them in place.
+
+The loss curves: the Train page's reconstruction, KL and -ELBO against the step
+(ui.figures.curves.curves_view). While a run trains they change every second; drawn in place,
+they cost the browser a fraction of a new Plotly chart each second, and so cost the trainer beside
+it less (bench/README.md: following a run on the Train page).
 """
 from __future__ import annotations
 
@@ -33,6 +39,9 @@ _component = st.components.v2.component("vae_z_cloud", html=_read("z_cloud.html"
 _bars = st.components.v2.component("vae_mu_sigma", html=_read("z_cloud.html"),
                                    css=_read("z_cloud.css"),
                                    js=_read("svg_common.js") + _read("mu_sigma.js"))
+_curves = st.components.v2.component("vae_loss_curves", html=_read("z_cloud.html"),
+                                     css=_read("z_cloud.css"),
+                                     js=_read("svg_common.js") + _read("curves.js"))
 
 
 def z_cloud(view: dict, *, key: str, run_name: str, figure: str = "z-samples",
@@ -57,3 +66,10 @@ def mu_sigma_bars(view: dict, *, key: str, run_name: str) -> None:
     <run>-mu-sigma.svg."""
     filename = export_config(run_name, "mu-sigma")["toImageButtonOptions"]["filename"] + ".svg"
     _bars(key=key, data={**view, "filename": filename})
+
+
+def loss_curves(view: dict, *, key: str, run_name: str) -> None:
+    """Draw `view` (ui.figures.curves.curves_view) under `key`; "Download SVG" saves
+    <run>-curves.svg."""
+    filename = export_config(run_name, "curves")["toImageButtonOptions"]["filename"] + ".svg"
+    _curves(key=key, data={**view, "filename": filename})

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.figures.labels import nice_ticks
 from ui.forms.runs import natural_key
 from ui.style import AXIS_ROOM_LEFT, room_below
 
@@ -14,6 +16,7 @@ from vae.run import format_seconds
 
 PARTS = (("recon", "Reconstruction  −log p(x|z)"), ("kl", "KL(q(z|x) ‖ N(0, I))"),
          ("neg_elbo", "−ELBO = recon + KL"))
+SHORT = {"recon": "Reconstruction", "kl": "KL", "neg_elbo": "−ELBO"}  # in a hover's words
 TRAIN_COLOR, TEST_COLOR = "#636EFA", "#EF553B"
 
 
@@ -61,6 +64,82 @@ def loss_curves_figure(rows: list[dict], *, cursor_step: int | None = None,
                       hovermode="x unified", title=title,
                       legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left"))
     return fig
+
+
+MAX_TRAIN_POINTS = 2000  # per curve sent to the browser: more than a panel's pixels across
+
+
+def _thousands(ticks: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """Step ticks as Plotly writes them: 2000 as "2k", 1500 as "1.5k"."""
+    if not ticks or max(abs(v) for v, _ in ticks) < 1000:
+        return ticks
+    return [(v, "0" if v == 0 else f"{v / 1000:g}k") for v, _ in ticks]
+
+
+def _y_axis(values: list[pd.Series]) -> tuple[list[float], list[tuple[float, str]]]:
+    """A panel's y range (every value, with 5% to spare, as Plotly autoscales) and its ticks."""
+    finite = pd.concat(values)
+    finite = finite[np.isfinite(finite)]
+    if finite.empty:
+        return [0.0, 1.0], nice_ticks(0.0, 1.0, 5)
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi) * 0.05, 0.5)
+    lo, hi = lo - pad, hi + pad
+    return [lo, hi], nice_ticks(lo, hi, 5)
+
+
+def _numbers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`frame` with these columns as floats: a value that is not a number (a damaged log line)
+    becomes NaN, a gap in the line."""
+    frame = frame.copy()
+    for name in columns:
+        values = frame[name] if name in frame else pd.Series([math.nan] * len(frame), dtype=float)
+        frame[name] = pd.to_numeric(values.map(
+            lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan),
+            errors="coerce").astype(float)
+    return frame
+
+
+def _column(frame: pd.DataFrame, name: str) -> list:
+    """A numeric column as JSON numbers (None where missing or not finite)."""
+    return [v if math.isfinite(v) else None for v in frame[name].tolist()]
+
+
+def curves_view(rows: list[dict], *, title: str) -> dict:
+    """The three loss curves of `loss_curves_figure` as plain numbers, for the component that
+    draws them in the browser (ui.components.z_cloud.loss_curves): while a run trains, the Train page sends
+    new numbers every second and the element redraws in place, where a Plotly chart is mounted
+    anew. Train: every logged step, or every k-th (and the last) past MAX_TRAIN_POINTS; test:
+    each epoch's end."""
+    columns = ["step", "epoch"] + [f"{split}/{part}" for split in ("train", "test")
+                                   for part, _ in PARTS]
+    steps, epochs = (_numbers(f, columns) for f in metrics_frames(rows))
+    if len(steps) > MAX_TRAIN_POINTS:
+        stride = math.ceil(len(steps) / MAX_TRAIN_POINTS)
+        keep = list(range(0, len(steps), stride))
+        if keep[-1] != len(steps) - 1:
+            keep.append(len(steps) - 1)
+        steps = steps.iloc[keep].reset_index(drop=True)
+    last = max([float(f["step"].max()) for f in (steps, epochs) if f["step"].notna().any()]
+               or [1.0])
+    x_range = [0.0, max(last, 1.0)]
+    panels = []
+    for part, name in PARTS:
+        values = [steps[f"train/{part}"], epochs[f"test/{part}"]]
+        y_range, y_ticks = _y_axis(values)
+        panels.append({"part": part, "name": name, "short": SHORT[part], "y_range": y_range,
+                       "y_ticks": y_ticks})
+
+    def series(frame: pd.DataFrame, split: str) -> dict:
+        return {"step": _column(frame, "step"), "epoch": _column(frame, "epoch"),
+                **{part: _column(frame, f"{split}/{part}") for part, _ in PARTS}}
+
+    return {
+        "title": title, "panels": panels, "x_title": "step", "y_title": "nats per image",
+        "x_range": x_range, "x_ticks": _thousands(nice_ticks(*x_range, 4)),
+        "train": series(steps, "train"), "test": series(epochs, "test"),
+        "colours": {"train": TRAIN_COLOR, "test": TEST_COLOR},
+    }
 
 
 def runs_overlay_figure(curves: dict[str, list[dict]], metric: str = "test/neg_elbo",

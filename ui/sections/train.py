@@ -11,7 +11,8 @@ import streamlit as st
 
 from ui.cache.runs import (cached_posterior_figure, encode_test_set, is_training, run_dataset,
                            run_status, runs_root, set_active_run, summary_of, weights_mtime)
-from ui.figures.curves import epoch_words, epochs_done, loss_curves_figure, progress_summary
+from ui.components.z_cloud import loss_curves
+from ui.figures.curves import curves_view, epoch_words, epochs_done, progress_summary
 from ui.forms import train as train_form
 from ui.forms.imported import no_curves_note
 from ui.forms.text import plain
@@ -176,8 +177,7 @@ def live(run: RunDir) -> None:
         title = (f"{run.name}: during training (β = 0: the loss was the reconstruction alone; "
                  "KL and −ELBO are measured)" if beta == 0 else
                  f"{run.name}: loss during training")
-        st.plotly_chart(loss_curves_figure(rows, title=title),
-                        key="curves", theme="streamlit", config=export_config(run.name, "curves"))
+        loss_curves(curves_view(rows, title=title), key="curves", run_name=run.name)
     elif no_curves_note(run):
         st.info(no_curves_note(run))
     else:
