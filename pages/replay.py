@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.cache.posterior import shared_plane
 from ui.cache.runs import active_run, encode_test_set, load_model, require_model, run_dataset
+from ui.components.z_cloud import z_cloud
 from ui.figures import explain as figs
 from ui.figures.images import for_display
 from ui.forms.imported import no_curves_note
@@ -121,12 +122,12 @@ def replay_view() -> None:
             st.info("This run logged no test epochs, so there are no curves to draw.")
     with right:
         if D >= 2:
-            st.plotly_chart(figs.latent_view_figure(
-                enc["mu"], enc["labels"], data.class_names, dims=dims, index=enc["index"],
-                x_range=(-half, half), y_range=(-half, half), background_opacity=0.6,
-                title=f"Posterior means at epoch {epoch}", height=480),
-                theme="streamlit", key="replay_scatter",
-                config=export_config(run.name, "latent-at-epoch"))
+            # drawn in place from numbers: each epoch (a slider move, a Play frame) moves the
+            # codes, where a Plotly chart would be mounted anew
+            z_cloud(figs.codes_view(enc["mu"], enc["labels"], data.class_names, dims=dims,
+                                    index=enc["index"], x_range=(-half, half),
+                                    y_range=(-half, half), title=f"Posterior means at epoch {epoch}"),
+                    key="replay_scatter", run_name=run.name, figure="latent-at-epoch")
         else:
             st.info("A 1-D latent has no plane to draw; the reconstructions below still replay.")
     r1, r2 = st.columns(2)

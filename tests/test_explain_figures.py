@@ -324,6 +324,25 @@ def test_full_view_holds_every_point_and_the_prior_on_square_axes():
     assert json.loads(json.dumps(view))["background"] == bg, "plain numbers the component takes"
 
 
+def test_codes_view_draws_every_mu_on_the_ranges_given_with_nothing_marked():
+    """Replay's plane: the ranges are the caller's (one square for every epoch), not the cloud's."""
+    rng = np.random.default_rng(4)
+    all_mu = rng.normal(0.0, 2.0, size=(200, 3))
+    labels = rng.integers(0, 3, size=200)
+    view = figs.codes_view(all_mu, labels, ["x", "y", "z"], dims=(1, 2), x_range=(-5, 5),
+                           y_range=(-5, 5), title="Posterior means at epoch 3",
+                           index=np.arange(200) + 7)
+    assert view["x_range"] == [-5.0, 5.0] and view["y_range"] == [-5.0, 5.0]
+    assert view["mu"] is None and view["sigma"] is None and not view["pickable"]
+    np.testing.assert_allclose(view["background"]["x"], all_mu[:, 1], atol=5e-5)
+    np.testing.assert_allclose(view["background"]["y"], all_mu[:, 2], atol=5e-5)
+    assert view["background"]["i"][0] == 7 and view["background"]["c"] == labels.tolist()
+    assert (view["x_label"], view["y_label"], view["title"]) == ("z1", "z2",
+                                                                 "Posterior means at epoch 3")
+    assert [v for v, _ in view["x_ticks"]] == [v for v, _ in figs.nice_ticks(-5, 5)]
+    json.dumps(view, allow_nan=False)
+
+
 def test_full_view_of_a_cloud_inside_the_prior_is_the_prior_padded():
     view = figs.full_view(np.zeros((5, 2)) + 0.1, np.zeros(5, int), ["0"], dims=(0, 1),
                           mu=np.zeros(2), sigma=np.ones(2), title="")

@@ -1,12 +1,11 @@
 """AppTest of the Replay page: the epoch slider and Play move every view to the same snapshot."""
-import base64
 import shutil
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import plotly_spec, run_page
+from tests.conftest import component_data, plotly_spec, run_page
 
 from vae import explain as ex
 from vae.data import load_dataset
@@ -16,12 +15,6 @@ from vae.run import RunDir
 
 def _open(run="mnist5k-2d") -> AppTest:
     return run_page("replay", run)
-
-
-def _arr(values) -> np.ndarray:
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values)
 
 
 def _metrics(at: AppTest) -> dict:
@@ -59,17 +52,26 @@ def test_slider_moves_cursor_scatter_and_metrics_together(runs_root):
     assert not at.exception
     curves = plotly_spec(at, "replay_curves")
     assert {s["x0"] for s in curves["layout"]["shapes"]} == {epoch}, f"the cursor sits at {epoch}"
-    scatter = plotly_spec(at, "replay_scatter")
-    assert scatter["layout"]["title"]["text"] == f"Posterior means at epoch {epoch}"
+    scatter = component_data(at, "replay_scatter")  # drawn in the browser from these numbers
+    assert scatter["title"] == f"Posterior means at epoch {epoch}"
+    assert scatter["mu"] is None and not scatter["pickable"], "no input is marked on Replay"
     row = [r for r in run.read_metrics() if r.get("kind") == "epoch" and r["epoch"] == epoch][0]
     assert _metrics(at)["test -ELBO (nats)"] == f"{row['test/neg_elbo']:.1f}"
     # the scatter's points are that snapshot's encoder means
     model = run.load_model(epoch=epoch)
     x = load_dataset("mnist-5k").test_x
-    digits0 = [t for t in scatter["data"] if t.get("name") == "0"][0]
     first_zero = int(np.flatnonzero(load_dataset("mnist-5k").test_y == 0)[0])
+    k = scatter["background"]["i"].index(first_zero)
+    assert scatter["background"]["c"][k] == 0
     mu, _ = ex.encode_one(model, x[first_zero])
-    assert _arr(digits0["x"])[0] == pytest.approx(mu[0], abs=1e-4)
+    assert (scatter["x_label"], scatter["y_label"]) == ("z0", "z1")
+    assert scatter["background"]["x"][k] == pytest.approx(mu[0], abs=1e-4)
+    assert scatter["background"]["y"][k] == pytest.approx(mu[1], abs=1e-4)
+    # the plane's ranges stay from epoch to epoch, so that the codes are seen to move
+    at.select_slider(key="replay_epoch").set_value(run.snapshot_epochs()[-1]).run()
+    last = component_data(at, "replay_scatter")
+    assert (last["x_range"], last["y_range"]) == (scatter["x_range"], scatter["y_range"])
+    assert last["background"]["x"] != scatter["background"]["x"]
 
 
 def test_play_advances_and_pause_stops(runs_root):

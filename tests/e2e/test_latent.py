@@ -1,13 +1,15 @@
 """The Latent space page in real Chromium: the posterior scatter, a box selection's images, the
-test image shown on hover, and the plane's equal aspect; and, on every page that has one, a plane
-or chart whose margins hold its labels, so that Plotly draws it once."""
+test image shown on hover, and the plane's equal aspect; on every page that has one, a plane or
+chart whose margins hold its labels, so that Plotly draws it once; and Replay's plane, drawn from
+numbers and moved in place."""
 import json
+import re
 
 import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, open_page, wait_for_app
+from tests.e2e.conftest import CAP_MS, assert_no_exception, open_page, wait_for_app
 
 CHART = ".st-key-latent_scatter .js-plotly-plot"
 
@@ -199,13 +201,12 @@ def test_the_plane_is_large_and_equally_scaled(page, app_url):
     assert width >= 550, f"the plane is {width:.0f} px wide at 1400 px: it should fill the screen"
 
 
-@pytest.mark.parametrize("path, run, chart_key, others", [
-    ("train", "mnist5k-2d", "posterior", ()),  # its curves: tests/e2e/test_train.py
-    ("replay", "mnist5k-2d-ae", "replay_scatter", ()),
-    ("presenter", "mnist5k-2d", "presenter_latent_", ())])  # the first of the pair it compares
-# the explanation's two planes are drawn by its own component: tests/e2e/test_explain.py
-def test_every_latent_plane_is_equally_scaled_and_drawn_once(page, app_url, path, run, chart_key,
-                                                             others):
+@pytest.mark.parametrize("path, run, chart_key", [
+    ("train", "mnist5k-2d", "posterior"),  # its curves: tests/e2e/test_train.py
+    ("presenter", "mnist5k-2d", "presenter_latent_")])  # the first of the pair it compares
+# the explanation's planes and Replay's are drawn from numbers (ui/components/z_cloud.js), on a
+# square of one scale: test_replays_plane_is_equally_scaled_and_moves_in_place below
+def test_every_latent_plane_is_equally_scaled_and_drawn_once(page, app_url, path, run, chart_key):
     page.goto(f"{app_url}/{path}?run={run}")
     # The explanation page computes a lot on first open; on a loaded 2-core machine that has
     # taken over 30 s, so this waits for the script's end with a generous budget.
@@ -216,8 +217,43 @@ def test_every_latent_plane_is_equally_scaled_and_drawn_once(page, app_url, path
     expect(chart).to_be_attached(timeout=60_000)
     ux, uy = chart.evaluate(UNIT_PIXELS)
     assert abs(ux - uy) / ux < 0.01, f"{path}: {ux:.1f} px per unit across, {uy:.1f} up"
-    for key in (chart_key, *others):
-        assert_drawn_once(page, key)
+    assert_drawn_once(page, chart_key)
+
+
+REPLAY_PLANE = ".st-key-replay_scatter .vae-zc[data-ready='1']"
+# the prior's circle in px (one unit of z across and up), and the first codes' places
+PLANE_STATE = """root => {
+  const prior = root.querySelector('ellipse.prior');
+  return {rx: Number(prior.getAttribute('rx')), ry: Number(prior.getAttribute('ry')),
+          title: root.querySelector('.title span').textContent,
+          codes: [...root.querySelectorAll('circle.code')].slice(0, 50)
+                   .map(c => c.getAttribute('cx') + ',' + c.getAttribute('cy')).join(' '),
+          n: root.querySelectorAll('circle.code').length};
+}"""
+
+
+def test_replays_plane_is_equally_scaled_and_moves_in_place(page, app_url):
+    """Replay's posterior means are drawn from numbers on one square scale; Play moves the codes
+    epoch by epoch in the same element (no chart mounted anew), and the hover names a code."""
+    open_page(page, app_url, "replay", "run=mnist5k-2d-ae")
+    plane = page.locator(REPLAY_PLANE)
+    expect(plane).to_have_count(1, timeout=60_000)
+    before = plane.evaluate(PLANE_STATE)
+    assert before["rx"] == pytest.approx(before["ry"], rel=1e-3), before
+    assert before["n"] == 1000, "every MNIST 5k test image is a code"
+    assert plane.locator("circle.pt").count() == 0, "nothing to pick on Replay"
+    handle = plane.element_handle()
+    page.get_by_role("button", name="Play").click()  # at the last epoch, Play starts over
+    expect(plane.locator(".title span")).not_to_have_text(before["title"], timeout=CAP_MS)
+    after = plane.evaluate(PLANE_STATE)
+    page.get_by_role("button", name="Pause").click()
+    assert after["codes"] != before["codes"], "the codes did not move with the epoch"
+    assert (after["rx"], after["ry"]) == (before["rx"], before["ry"]), "the scale stays"
+    assert handle.evaluate("e => e.isConnected"), "the plane was mounted anew, not redrawn"
+    code = plane.locator("circle.code").first
+    code.hover(force=True)
+    expect(plane.locator(".tip")).to_contain_text(re.compile(r"· test image #\d+ · mu = \("))
+    assert_no_exception(page)
 
 
 def test_the_generate_pages_image_grids_are_drawn_once(page, app_url):

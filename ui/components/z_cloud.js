@@ -1,7 +1,8 @@
 // The z cloud: §2's two planes, each drawn as one SVG in the browser (after svg_common.js). Python
 // sends plain numbers: ui.figures.explain.zoom_view (the faint test codes inside the square ranges,
 // the prior's 1-sigma circle, mu and its 1-sigma ellipse, and every z drawn) or full_view (every
-// test image's mu, pickable, and the input's mu and ellipse). Streamlit calls the default export
+// test image's mu, pickable, and the input's mu and ellipse) or codes_view (Replay: every test
+// image's mu at one epoch, nothing marked). Streamlit calls the default export
 // again with each new `data` (a "Sample eps" click, a new input), and the element stays: the
 // picture is redrawn in place, where a Plotly chart would be sent whole and drawn anew.
 
@@ -41,7 +42,8 @@ function zcPlaneMarkup(d, f) {
   out.push(`<text fill="currentColor" x="${L + side / 2}" y="${T + side + 36}" text-anchor="middle">${esc(d.x_label)}</text>`);
   out.push(`<text fill="currentColor" transform="translate(12 ${T + side / 2}) rotate(-90)" text-anchor="middle">${esc(d.y_label)}</text>`);
   out.push(`<g clip-path="url(#${d.clip})">`);
-  const bg = d.background, r = d.point_r || 2.5, pick = d.pickable ? ` class="pt"` : "";
+  // "pt": a code a click picks; "code": one the hover names only
+  const bg = d.background, r = d.point_r || 2.5, pick = ` class="${d.pickable ? "pt" : "code"}"`;
   out.push(`<g class="codes" fill-opacity="${d.point_opacity || 0.3}">`);
   for (let i = 0; i < bg.x.length; i++) {
     const colour = d.class_colours[bg.c[i] % d.class_colours.length];
@@ -56,8 +58,10 @@ function zcPlaneMarkup(d, f) {
   return out.join("");
 }
 
-// What one input adds: the z drawn, q(z|x)'s 1-sigma ellipse and mu's cross, clipped to the plot.
+// What one input adds: the z drawn, q(z|x)'s 1-sigma ellipse and mu's cross, clipped to the plot
+// (nothing where no input is shown: Replay's codes).
 function zcInputMarkup(d, f) {
+  if (!d.mu) return "";
   const { X, Y, sx, sy } = f;
   const c = d.colours, out = [`<g clip-path="url(#${d.clip})">`];
   const zx = d.z ? d.z.x : [], zy = d.z ? d.z.y : [];
@@ -89,9 +93,11 @@ function zcLegend(d) {
     items.push([`<circle cx="15" cy="7" r="4.5" fill="none" stroke="${c.sample}" stroke-width="2"/>`,
                 `z = mu + sigma * eps (${d.z.x.length})`]);
   }
-  items.push([`<line x1="2" x2="28" y1="7" y2="7" stroke="${c.width}" stroke-width="3"/>`, "q(z|x), 1 sigma"]);
-  items.push([`<g stroke="${c.mean}" stroke-width="3"><line x1="10" y1="2" x2="20" y2="12"/><line x1="10" y1="12" x2="20" y2="2"/></g>`,
-              "mu(x)"]);
+  if (d.mu) {
+    items.push([`<line x1="2" x2="28" y1="7" y2="7" stroke="${c.width}" stroke-width="3"/>`, "q(z|x), 1 sigma"]);
+    items.push([`<g stroke="${c.mean}" stroke-width="3"><line x1="10" y1="2" x2="20" y2="12"/><line x1="10" y1="12" x2="20" y2="2"/></g>`,
+                "mu(x)"]);
+  }
   return `<g class="legend">` + items.map(([swatch, text, cls]) =>
     `<g class="item"${cls ? ` data-class="1"` : ""}>${swatch}` +
     `<text fill="currentColor" x="38" y="7" dy="0.35em">${esc(text)}</text></g>`).join("") + `</g>`;
@@ -141,19 +147,19 @@ function createCloud(root) {
     root.dataset.n = String(d.z ? d.z.x.length : 0);
   }
   // the hover names a code's test image; a click on it picks that image (pickable views only)
-  const codeAt = (e, d) => {
+  const codeAt = (e, d, cls) => {
     const t = e.target;
-    return d.pickable && t && t.classList && t.classList.contains("pt") ? Number(t.dataset.k)
-                                                                         : null;
+    return t && t.classList && cls.some((c) => t.classList.contains(c)) ? Number(t.dataset.k)
+                                                                        : null;
   };
   const P = svgPicture(root, draw, (e, d) => {
-    const k = codeAt(e, d);
+    const k = d.background.i ? codeAt(e, d, ["pt", "code"]) : null;
     if (k === null) return null;
     const bg = d.background, name = (d.class_names || [])[bg.c[k]] ?? bg.c[k];
     return `${name} · test image #${bg.i[k] + 1} · mu = (${num(bg.x[k], 2)}, ${num(bg.y[k], 2)})`;
   });
   P.svg.addEventListener("click", (e) => {
-    const k = P.data ? codeAt(e, P.data) : null;
+    const k = P.data && P.data.pickable ? codeAt(e, P.data, ["pt"]) : null;
     if (k === null || !P.setTriggerValue) return;
     P.tip.hidden = true;
     P.setTriggerValue("pick", P.data.background.i[k]);

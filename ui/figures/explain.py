@@ -196,6 +196,23 @@ def full_view(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims, mu: 
     return view
 
 
+def codes_view(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims, x_range, y_range,
+               title: str, index: np.ndarray | None = None, point_opacity: float = 0.6) -> dict:
+    """Every test image's mu on fixed ranges, with no input marked: Replay's plane, where the
+    ranges stay while the epochs change so that the codes are seen to move. Plain numbers for the
+    z-cloud component, as full_view; the hover names a point's test image."""
+    a, b = dims
+    all_mu, labels = np.asarray(all_mu, float), np.asarray(labels)
+    idx = np.arange(len(all_mu)) if index is None else np.asarray(index)
+    view = _plane_view(dims, None, None, x_range, y_range, title, len(class_names))
+    view["background"] = {"x": np.round(all_mu[:, a], 4).tolist(),
+                          "y": np.round(all_mu[:, b], 4).tolist(),
+                          "c": labels.astype(int).tolist(), "i": idx.astype(int).tolist()}
+    view.update(class_names=[str(n) for n in class_names], point_opacity=point_opacity,
+                point_r=3, pickable=False)
+    return view
+
+
 def _plane_view(dims, mu, sigma, x_range, y_range, title: str, n_classes: int) -> dict:
     """What §2's two planes send alike: title, axes and their ticks, the input's q(z|x), colours."""
     a, b = dims
@@ -206,7 +223,9 @@ def _plane_view(dims, mu, sigma, x_range, y_range, title: str, n_classes: int) -
         "x_range": [x0, x1], "y_range": [y0, y1],
         "x_ticks": nice_ticks(x0, x1), "y_ticks": nice_ticks(y0, y1),
         "class_colours": class_colours(n_classes),
-        "mu": [float(mu[a]), float(mu[b])], "sigma": [float(sigma[a]), float(sigma[b])],
+        # no input (codes_view): nothing marked
+        "mu": None if mu is None else [float(mu[a]), float(mu[b])],
+        "sigma": None if sigma is None else [float(sigma[a]), float(sigma[b])],
         "colours": {"mean": MEAN_COLOUR, "width": WIDTH_COLOUR, "sample": SAMPLE_COLOUR,
                     "prior": PRIOR_RING, "halo": PRIOR_HALO, "neutral": NEUTRAL},
     }
