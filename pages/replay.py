@@ -4,13 +4,13 @@ import streamlit as st
 
 from ui.cache.posterior import shared_plane
 from ui.cache.runs import active_run, encode_test_set, load_model, require_model, run_dataset
-from ui.components.z_cloud import z_cloud
+from ui.components.z_cloud import loss_curves, z_cloud
 from ui.figures import explain as figs
+from ui.figures.curves import replay_curves_view
 from ui.figures.images import for_display
 from ui.forms.imported import no_curves_note
 from ui.forms.text import plain
 from ui.forms.glossary import words_caption
-from ui.style import export_config
 from vae import betas as vb
 from vae import explain as ex
 from vae.run import RunError
@@ -114,10 +114,10 @@ def replay_view() -> None:
     left, right = st.columns([1, 1])
     with left:
         if len(curves["epoch"]):
-            st.plotly_chart(figs.curves_with_cursor_figure(curves["epoch"], curves["recon"],
-                                                           curves["kl"], curves["neg_elbo"], epoch),
-                            theme="streamlit", key="replay_curves",
-                            config=export_config(run.name, "curves-at-epoch"))
+            loss_curves(replay_curves_view(curves["epoch"], curves["recon"], curves["kl"],
+                                           curves["neg_elbo"], epoch,
+                                           title=f"Test curves by epoch (the dotted line: epoch {epoch})"),
+                        key="replay_curves", run_name=run.name, figure="curves-at-epoch")
         else:
             st.info("This run logged no test epochs, so there are no curves to draw.")
     with right:

@@ -2,12 +2,13 @@
 import json
 import math
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 from ui.figures.curves import (MAX_TRAIN_POINTS, PARTS, _ordinal, curves_view, epoch_words,
                                epochs_done, loss_curves_figure, metrics_frames, progress_summary,
-                               run_summary, runs_overlay_figure, runs_table)
+                               replay_curves_view, run_summary, runs_overlay_figure, runs_table)
 from vae.run import RunDir
 from vae.run import DEFAULT_ROOT
 
@@ -57,26 +58,35 @@ def test_loss_curves_of_a_run_without_metrics_is_empty_but_valid():
     assert len(fig.data) == 0
 
 
+def _line(view: dict, panel: dict, series: dict) -> tuple[list, list]:
+    """A curve's x and y as the component resolves them from the view's columns."""
+    columns = view["data"][series["source"]]
+    return columns[view["x"]], columns[series["y"]]
+
+
 def test_curves_view_sends_every_logged_value_of_the_three_parts(rows):
     """The Train page's curves, drawn in the browser from these numbers, are the figure's."""
     view = curves_view(rows, title="mnist5k-2d: loss during training")
     json.dumps(view, allow_nan=False)  # plain JSON, as the component receives it
     steps, epochs = metrics_frames(rows)
-    assert [p["part"] for p in view["panels"]] == [part for part, _ in PARTS]
     assert [p["name"] for p in view["panels"]] == [name for _, name in PARTS]
-    assert view["train"]["step"] == steps["step"].astype(float).tolist()
-    assert view["test"]["epoch"] == epochs["epoch"].astype(float).tolist()
+    assert view["data"]["train"]["step"] == steps["step"].astype(float).tolist()
+    assert view["data"]["test"]["epoch"] == epochs["epoch"].astype(float).tolist()
     fig = loss_curves_figure(rows)
     for k, panel in enumerate(view["panels"]):
-        train, test = fig.data[2 * k].y, fig.data[2 * k + 1].y
-        assert view["train"][panel["part"]] == pytest.approx(list(train))
-        assert view["test"][panel["part"]] == pytest.approx(list(test))
+        assert [s["key"] for s in panel["series"]] == ["train", "test"]
+        for n, series in enumerate(panel["series"]):
+            x, y = _line(view, panel, series)
+            assert x == pytest.approx(list(fig.data[2 * k + n].x))
+            assert y == pytest.approx(list(fig.data[2 * k + n].y))
         lo, hi = panel["y_range"]  # every value inside, with room to spare, as Plotly autoscales
-        assert lo < min(min(train), min(test)) and hi > max(max(train), max(test))
+        values = [v for s in panel["series"] for v in _line(view, panel, s)[1]]
+        assert lo < min(values) and hi > max(values)
         assert all(lo <= v <= hi for v, _ in panel["y_ticks"]) and len(panel["y_ticks"]) >= 3
     assert view["x_range"] == [0.0, float(max(steps["step"].max(), epochs["step"].max()))]
     # steps in thousands are labelled as Plotly labels them
     assert [label for _, label in view["x_ticks"]] == ["0", "1k", "2k", "3k"]
+    assert view["cursor"] is None and view["layout"] == "row"
 
 
 def test_curves_view_of_a_long_log_keeps_every_kth_step_and_the_last():
@@ -86,12 +96,12 @@ def test_curves_view_of_a_long_log_keeps_every_kth_step_and_the_last():
     rows.append({"kind": "epoch", "step": n, "epoch": 1 + n // 100, "test/recon": 90.0,
                  "test/kl": 1.0, "test/neg_elbo": 91.0})
     view = curves_view(rows, title="long")
-    sent = view["train"]["step"]
+    sent = view["data"]["train"]["step"]
     assert MAX_TRAIN_POINTS / 2 < len(sent) <= MAX_TRAIN_POINTS + 1
     assert sent[0] == 1 and sent[-1] == n, "the first and the latest step are always drawn"
     assert len({b - a for a, b in zip(sent, sent[1:-1])}) == 1, "an even stride"
-    assert view["train"]["recon"][-1] == 100.0 + n
-    assert view["test"]["step"] == [float(n)]
+    assert view["data"]["train"]["recon"][-1] == 100.0 + n
+    assert view["data"]["test"]["step"] == [float(n)]
 
 
 def test_curves_view_gaps_a_missing_or_infinite_value_and_draws_an_empty_log():
@@ -99,16 +109,34 @@ def test_curves_view_gaps_a_missing_or_infinite_value_and_draws_an_empty_log():
              "train/neg_elbo": 6.0},
             {"kind": "step", "step": 2, "epoch": 1, "train/recon": float("inf"), "train/kl": 1.0,
              "train/neg_elbo": float("nan")},
-            {"kind": "step", "step": 3, "epoch": 1, "train/recon": 4.0, "train/kl": 1.0}]
+            {"kind": "step", "step": 3, "epoch": "three", "train/recon": 4.0, "train/kl": 1.0}]
     view = curves_view(rows, title="t")
     json.dumps(view, allow_nan=False)
-    assert view["train"]["recon"] == [5.0, None, 4.0]
-    assert view["train"]["neg_elbo"] == [6.0, None, None]
-    assert view["test"]["step"] == [] and view["panels"][0]["y_range"][0] < 4.0
+    train = view["data"]["train"]
+    assert train["recon"] == [5.0, None, 4.0] and train["neg_elbo"] == [6.0, None, None]
+    assert train["epoch"] == [1.0, 1.0, None], "a damaged line's value is a gap, not an error"
+    assert view["data"]["test"]["step"] == [] and view["panels"][0]["y_range"][0] < 4.0
     empty = curves_view([], title="nothing yet")
     json.dumps(empty, allow_nan=False)
-    assert empty["train"]["step"] == [] and empty["x_range"] == [0.0, 1.0]
+    assert empty["data"]["train"]["step"] == [] and empty["x_range"] == [0.0, 1.0]
     assert all(p["y_range"] == [0.0, 1.0] for p in empty["panels"])
+
+
+def test_replay_curves_view_stacks_the_test_curves_and_marks_the_epoch():
+    ep = np.arange(1, 6)
+    view = replay_curves_view(ep, ep * 10.0, ep * 1.0, ep * 11.0, 3, title="at 3")
+    json.dumps(view, allow_nan=False)
+    assert view["layout"] == "column" and view["cursor"] == 3.0 and view["x"] == "epoch"
+    top, bottom = view["panels"]
+    assert [s["y"] for s in top["series"]] == ["neg_elbo", "recon"]
+    assert [s["y"] for s in bottom["series"]] == ["kl"]
+    assert top["share"] + bottom["share"] == pytest.approx(1.0)
+    test = view["data"]["test"]
+    assert test["epoch"] == [1.0, 2.0, 3.0, 4.0, 5.0] and test["neg_elbo"][2] == 33.0
+    assert view["x_range"][0] < 0 < 5 < view["x_range"][1]  # room for the first and last marks
+    assert [item["label"] for item in view["legend"]] == ["test −ELBO", "test reconstruction",
+                                                          "test KL"]
+    assert replay_curves_view(ep, ep, ep, ep, None, title="")["cursor"] is None
 
 
 def test_runs_overlay_one_trace_per_run(rows):

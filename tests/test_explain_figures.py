@@ -120,17 +120,6 @@ def test_latent_view_has_an_equal_aspect_and_the_shared_class_colours():
         assert _trace(fig, name).marker.color == class_colour(c)
 
 
-def test_curves_with_cursor_marks_the_epoch():
-    ep = np.arange(1, 6)
-    fig = figs.curves_with_cursor_figure(ep, ep * 10.0, ep * 1.0, ep * 11.0, cursor=3)
-    assert len(fig.layout.shapes) == 2, "a cursor line on each panel"
-    assert all(s.x0 == 3 for s in fig.layout.shapes)
-    markers = [t for t in fig.data if t.showlegend is False]
-    assert [list(m.y) for m in markers] == [[33.0, 30.0], [3.0]]
-    no_cursor = figs.curves_with_cursor_figure(ep, ep * 10.0, ep * 1.0, ep * 11.0, cursor=None)
-    assert not no_cursor.layout.shapes
-
-
 def test_rate_distortion_figure_places_and_marks_runs():
     fig = figs.rate_distortion_figure(["ae", "vae", "flat"], [40.0, 5.0, 0.01],
                                       [150.0, 165.0, 210.0], [0.0, 1.0, 16.0],

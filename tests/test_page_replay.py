@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import component_data, plotly_spec, run_page
+from tests.conftest import component_data, run_page
 
 from vae import explain as ex
 from vae.data import load_dataset
@@ -50,8 +50,9 @@ def test_slider_moves_cursor_scatter_and_metrics_together(runs_root):
     epoch = run.snapshot_epochs()[1]  # neither the first nor the trained model
     at.select_slider(key="replay_epoch").set_value(epoch).run()
     assert not at.exception
-    curves = plotly_spec(at, "replay_curves")
-    assert {s["x0"] for s in curves["layout"]["shapes"]} == {epoch}, f"the cursor sits at {epoch}"
+    curves = component_data(at, "replay_curves")  # drawn in the browser from these numbers
+    assert curves["cursor"] == epoch, f"the cursor sits at {epoch}"
+    assert curves["filename"] == "mnist5k-2d-curves-at-epoch.svg"
     scatter = component_data(at, "replay_scatter")  # drawn in the browser from these numbers
     assert scatter["title"] == f"Posterior means at epoch {epoch}"
     assert scatter["mu"] is None and not scatter["pickable"], "no input is marked on Replay"

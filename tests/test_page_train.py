@@ -37,8 +37,8 @@ def test_shows_runs_and_the_finished_run(scratch_root):
     # the curves: drawn in the browser from the run's logged numbers (ui.components.z_cloud)
     curves = component_data(at, "curves")
     steps, epochs = metrics_frames(RunDir(scratch_root / "mnist5k-2d").read_metrics())
-    assert curves["train"]["step"] == steps["step"].astype(float).tolist()
-    assert curves["test"]["neg_elbo"] == epochs["test/neg_elbo"].astype(float).tolist()
+    assert curves["data"]["train"]["step"] == steps["step"].astype(float).tolist()
+    assert curves["data"]["test"]["neg_elbo"] == epochs["test/neg_elbo"].astype(float).tolist()
     assert curves["filename"] == "mnist5k-2d-curves.svg"
 
 

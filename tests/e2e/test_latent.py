@@ -232,12 +232,18 @@ PLANE_STATE = """root => {
 }"""
 
 
-def test_replays_plane_is_equally_scaled_and_moves_in_place(page, app_url):
-    """Replay's posterior means are drawn from numbers on one square scale; Play moves the codes
-    epoch by epoch in the same element (no chart mounted anew), and the hover names a code."""
+def test_replays_plane_is_equally_scaled_and_moves_in_place(page, app_url, e2e_runs_root):
+    """Replay's posterior means and curves are drawn from numbers, the plane on one square scale;
+    Play moves the codes and the curves' cursor epoch by epoch in the same elements (no chart
+    mounted anew), and the hovers name a code and an epoch's logged numbers."""
+    from vae.run import RunDir
     open_page(page, app_url, "replay", "run=mnist5k-2d-ae")
     plane = page.locator(REPLAY_PLANE)
     expect(plane).to_have_count(1, timeout=60_000)
+    curves = page.locator(".st-key-replay_curves .vae-zc[data-ready='1']")
+    epochs = RunDir(e2e_runs_root / "mnist5k-2d-ae").snapshot_epochs()
+    expect(curves).to_have_attribute("data-cursor", str(epochs[-1]))
+    curves_handle = curves.element_handle()
     before = plane.evaluate(PLANE_STATE)
     assert before["rx"] == pytest.approx(before["ry"], rel=1e-3), before
     assert before["n"] == 1000, "every MNIST 5k test image is a code"
@@ -250,6 +256,17 @@ def test_replays_plane_is_equally_scaled_and_moves_in_place(page, app_url):
     assert after["codes"] != before["codes"], "the codes did not move with the epoch"
     assert (after["rx"], after["ry"]) == (before["rx"], before["ry"]), "the scale stays"
     assert handle.evaluate("e => e.isConnected"), "the plane was mounted anew, not redrawn"
+    assert curves.get_attribute("data-cursor") != str(epochs[-1]), "the cursor did not move"
+    assert curves_handle.evaluate("e => e.isConnected"), "the curves were mounted anew"
+    box = curves.locator("svg").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3)
+    expect(curves.locator(".tip")).to_contain_text(re.compile(r"^epoch \d+: test −ELBO"))
+    words = curves.locator(".tip").inner_text()
+    found = re.match(r"epoch (\d+): test −ELBO (\d+\.\d\d) nats", words)
+    assert found, words
+    row = [r for r in RunDir(e2e_runs_root / "mnist5k-2d-ae").read_metrics()
+           if r.get("kind") == "epoch" and r["epoch"] == int(found[1])][0]
+    assert found[2] == f"{row['test/neg_elbo']:.2f}", words
     code = plane.locator("circle.code").first
     code.hover(force=True)
     expect(plane.locator(".tip")).to_contain_text(re.compile(r"· test image #\d+ · mu = \("))

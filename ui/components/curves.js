@@ -1,12 +1,13 @@
-// The Train page's loss curves, drawn as one SVG in the browser (after svg_common.js): three
-// panels (reconstruction, KL, -ELBO) against the step, train as a thin line (every logged step)
-// and test as a line with a dot at each epoch's end. Python sends plain numbers
-// (ui.figures.curves.curves_view); while a run trains it sends new ones every second and the
-// element redraws in place, where a Plotly chart would be sent whole and mounted anew.
+// Curves drawn as one SVG in the browser (after svg_common.js): panels side by side ("row": the
+// Train page's reconstruction, KL and -ELBO against the step) or stacked ("column": Replay's test
+// curves by epoch), each with its lines, a shared x axis, a legend under them and an optional
+// cursor. Python sends plain numbers (ui.figures.curves.curves_view, replay_curves_view); new ones
+// (a second of training, a Replay frame) redraw the element in place, where a Plotly chart would
+// be sent whole and mounted anew.
 
 const CV_TICK = `fill="currentColor" fill-opacity="0.7"`;
 const CV_RULE = `stroke="currentColor" stroke-opacity="0.12"`;
-const CV = { left: 58, right: 12, top: 30, plot: 300, gap: 50, below: 70 };
+const CV = { left: 58, right: 12, top: 30, gap: 50, vgap: 18, below: 70 };
 
 // A polyline through the points whose x and y are both numbers; a missing value breaks it.
 function cvPath(xs, ys, X, Y) {
@@ -19,54 +20,84 @@ function cvPath(xs, ys, X, Y) {
   return d;
 }
 
-// Where each panel sits for this width: its left edge and its scales.
+// A panel's curve with its numbers: Python sends each column once (d.data[source][column]).
+function cvLine(d, s) {
+  const src = d.data[s.source];
+  return { ...s, x: src[d.x], y: src[s.y], epoch: d.x !== "epoch" && src.epoch ? src.epoch : null };
+}
+
+// Where each panel sits for this width: its box, its scales and its curves.
 function cvLayout(d, width) {
-  const n = d.panels.length;
-  const w = Math.max(80, (width - CV.left - CV.right - (n - 1) * CV.gap) / n);
+  const n = d.panels.length, row = d.layout !== "column";
+  const w = row ? Math.max(80, (width - CV.left - CV.right - (n - 1) * CV.gap) / n)
+                : Math.max(80, width - CV.left - CV.right);
   const [x0, x1] = d.x_range;
+  let top = d.panels.some((p) => p.name) ? CV.top : 10;  // room for the panels' titles, if any
   return d.panels.map((p, k) => {
-    const L = CV.left + k * (w + CV.gap), [y0, y1] = p.y_range;
-    return { p, L, w, X: (v) => L + ((v - x0) / (x1 - x0)) * w,
-             Y: (v) => CV.top + CV.plot - ((v - y0) / (y1 - y0)) * CV.plot,
-             step: (px) => x0 + ((px - L) / w) * (x1 - x0) };
+    const L = row ? CV.left + k * (w + CV.gap) : CV.left;
+    const H = row ? d.plot_height : d.plot_height * p.share;
+    const T = top;
+    if (!row) top += H + CV.vgap;
+    const [y0, y1] = p.y_range;
+    return { p, L, T, w, H, lines: p.series.map((s) => cvLine(d, s)),
+             X: (v) => L + ((v - x0) / (x1 - x0)) * w,
+             Y: (v) => T + H - ((v - y0) / (y1 - y0)) * H,
+             at: (px) => x0 + ((px - L) / w) * (x1 - x0) };
   });
 }
 
 function cvMarkup(d, panels) {
-  const c = d.colours, T = CV.top, B = CV.top + CV.plot, out = [];
-  for (const { p, L, w, X, Y } of panels) {
-    out.push(`<text fill="currentColor" x="${(L + w / 2).toFixed(1)}" y="${T - 12}" text-anchor="middle" font-size="13">${esc(p.name)}</text>`);
+  const row = d.layout !== "column", out = [];
+  const last = panels[panels.length - 1];
+  for (const g of panels) {
+    const { p, L, T, w, H, X, Y, lines } = g, B = T + H;
+    if (p.name) out.push(`<text fill="currentColor" x="${(L + w / 2).toFixed(1)}" y="${T - 12}" text-anchor="middle" font-size="13">${esc(p.name)}</text>`);
     for (const [v, label] of p.y_ticks) {
       const py = Y(v).toFixed(1);
       out.push(`<line ${CV_RULE} x1="${L}" x2="${(L + w).toFixed(1)}" y1="${py}" y2="${py}"/>` +
         `<text ${CV_TICK} x="${L - 6}" y="${py}" dy="0.35em" text-anchor="end">${esc(label)}</text>`);
     }
+    const labelled = row || g === last;  // stacked panels share the x axis's words, under the last
     for (const [v, label] of d.x_ticks) {
       const px = X(v).toFixed(1);
-      out.push(`<line ${CV_RULE} x1="${px}" x2="${px}" y1="${T}" y2="${B}"/>` +
-        `<text ${CV_TICK} x="${px}" y="${B + 16}" text-anchor="middle">${esc(label)}</text>`);
+      out.push(`<line ${CV_RULE} x1="${px}" x2="${px}" y1="${T}" y2="${B}"/>`);
+      if (labelled) out.push(`<text ${CV_TICK} x="${px}" y="${B + 16}" text-anchor="middle">${esc(label)}</text>`);
     }
-    out.push(`<text fill="currentColor" x="${(L + w / 2).toFixed(1)}" y="${B + 34}" text-anchor="middle">${esc(d.x_title)}</text>`);
-    out.push(`<g class="lines" data-part="${esc(p.part)}">` +
-      `<path class="train" d="${cvPath(d.train.step, d.train[p.part], X, Y)}" fill="none" stroke="${c.train}" stroke-width="1.5" stroke-linejoin="round"/>` +
-      `<path class="test" d="${cvPath(d.test.step, d.test[p.part], X, Y)}" fill="none" stroke="${c.test}" stroke-width="2" stroke-linejoin="round"/>`);
-    const dots = [];
-    d.test.step.forEach((s, i) => {
-      const v = d.test[p.part][i];
-      if (s !== null && v !== null) dots.push(`<circle cx="${X(s).toFixed(1)}" cy="${Y(v).toFixed(1)}" r="3"/>`);
-    });
-    out.push(`<g fill="${c.test}">${dots.join("")}</g></g>`);
+    if (labelled) out.push(`<text fill="currentColor" x="${(L + w / 2).toFixed(1)}" y="${B + 34}" text-anchor="middle">${esc(d.x_title)}</text>`);
+    if (p.y_title) out.push(`<text fill="currentColor" transform="translate(14 ${(T + H / 2).toFixed(1)}) rotate(-90)" text-anchor="middle">${esc(p.y_title)}</text>`);
+    out.push(`<g class="lines">`);
+    for (const s of lines) {
+      out.push(`<path class="${esc(s.key)}" d="${cvPath(s.x, s.y, X, Y)}" fill="none" stroke="${s.colour}" stroke-width="${s.width}" stroke-linejoin="round"/>`);
+      if (s.dots) {
+        const dots = [];
+        s.x.forEach((x, i) => {
+          if (x !== null && s.y[i] !== null) dots.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(s.y[i]).toFixed(1)}" r="3"/>`);
+        });
+        out.push(`<g fill="${s.colour}">${dots.join("")}</g>`);
+      }
+    }
+    out.push(`</g>`);
+    if (d.cursor !== null && d.cursor !== undefined) {  // Replay's epoch: a dotted line, a diamond per curve
+      const px = X(d.cursor).toFixed(1), marks = [];
+      for (const s of lines) {
+        const i = s.x.indexOf(d.cursor);
+        if (i >= 0 && s.y[i] !== null) {
+          const cx = X(d.cursor), cy = Y(s.y[i]), r = 7;
+          marks.push(`<path d="M${cx.toFixed(1)} ${(cy - r).toFixed(1)}L${(cx + r).toFixed(1)} ${cy.toFixed(1)}L${cx.toFixed(1)} ${(cy + r).toFixed(1)}L${(cx - r).toFixed(1)} ${cy.toFixed(1)}Z" fill="${s.colour}"/>`);
+        }
+      }
+      out.push(`<g class="at"><line stroke="${d.cursor_colour}" stroke-width="2" stroke-dasharray="3 3" x1="${px}" x2="${px}" y1="${T}" y2="${B}"/>${marks.join("")}</g>`);
+    }
     out.push(`<line class="cursor" stroke="currentColor" stroke-opacity="0.5" stroke-dasharray="3 3" x1="0" x2="0" y1="${T}" y2="${B}" visibility="hidden"/>`);
   }
-  const first = panels[0];
-  out.push(`<text fill="currentColor" transform="translate(14 ${(T + CV.plot / 2).toFixed(1)}) rotate(-90)" text-anchor="middle">${esc(d.y_title)}</text>`);
-  const ly = B + 56, lx = first ? first.L : CV.left;  // the legend, under the panels
-  out.push(`<g class="legend">` +
-    `<line x1="${lx}" x2="${lx + 28}" y1="${ly}" y2="${ly}" stroke="${c.train}" stroke-width="1.5"/>` +
-    `<text fill="currentColor" x="${lx + 36}" y="${ly}" dy="0.35em">train (every logged step)</text>` +
-    `<line x1="${lx + 210}" x2="${lx + 238}" y1="${ly}" y2="${ly}" stroke="${c.test}" stroke-width="2"/>` +
-    `<circle cx="${lx + 224}" cy="${ly}" r="3" fill="${c.test}"/>` +
-    `<text fill="currentColor" x="${lx + 246}" y="${ly}" dy="0.35em">test (each epoch's end)</text></g>`);
+  const ly = last.T + last.H + 56;  // the legend, under the panels: placed once its words are measured
+  out.push(`<g class="legend" transform="translate(${panels[0].L} ${ly})">`);
+  for (const item of d.legend) {
+    out.push(`<g class="item"><line x1="0" x2="28" y1="0" y2="0" stroke="${item.colour}" stroke-width="${item.width}"/>` +
+      (item.dots ? `<circle cx="14" cy="0" r="3" fill="${item.colour}"/>` : "") +
+      `<text fill="currentColor" x="36" y="0" dy="0.35em">${esc(item.label)}</text></g>`);
+  }
+  out.push(`</g>`);
   return out.join("");
 }
 
@@ -74,7 +105,7 @@ function cvMarkup(d, panels) {
 function cvNearest(xs, x) {
   let best = -1, gap = Infinity;
   let lo = 0, hi = xs.length - 1;
-  while (lo < hi) {  // the first index at or past x; nulls only at the ends of a broken log
+  while (lo < hi) {  // the first index at or past x
     const mid = (lo + hi) >> 1;
     if (xs[mid] !== null && xs[mid] < x) lo = mid + 1; else hi = mid;
   }
@@ -86,48 +117,62 @@ function cvNearest(xs, x) {
 
 function createCurves(root) {
   const svg = root.querySelector("svg.plane");
-  let panels = [], hoverPx = null;
-  function cursor(step) {  // the hovered step marked in every panel, as Plotly's spike line
+  let panels = [], hoverAt = null;
+  function cursor(x) {  // the hovered x marked in every panel, as Plotly's spike line
     svg.querySelectorAll("line.cursor").forEach((line, k) => {
-      const show = step !== null && panels[k];
+      const show = x !== null && panels[k];
       line.setAttribute("visibility", show ? "visible" : "hidden");
       if (show) {
-        const px = panels[k].X(step).toFixed(1);
+        const px = panels[k].X(x).toFixed(1);
         line.setAttribute("x1", px);
         line.setAttribute("x2", px);
       }
     });
   }
-  function hover(d, px) {  // the words for the point under `px`, and the cursor put there
-    const at = panels.find((g) => px >= g.L - 4 && px <= g.L + g.w + 4);
+  // The words for the points under (px, py), and the cursor put there. The panel's first curve
+  // names the x (its nearest point); another curve is named where it has a point within 12 px.
+  function hover(d, px, py) {
+    const at = panels.find((g) => px >= g.L - 4 && px <= g.L + g.w + 4 &&
+                                  py >= g.T - 8 && py <= g.T + g.H + 8);
     if (!at) { cursor(null); return null; }
-    const part = at.p.part, s = at.step(px);
-    const i = cvNearest(d.train.step, s), j = cvNearest(d.test.step, s);
-    const trainNear = i >= 0 && d.train[part][i] !== null;
-    const testNear = j >= 0 && d.test[part][j] !== null &&
-      Math.abs(at.X(d.test.step[j]) - px) <= 12;
-    if (!trainNear && !testNear) { cursor(null); return null; }
-    // named by the train point (every logged step), the test point beside it by its epoch
-    const src = trainNear ? d.train : d.test, k = trainNear ? i : j;
-    cursor(src.step[k]);
-    const values = [];
-    if (trainNear) values.push(`train ${num(d.train[part][i], 2)} nats`);
-    if (testNear) values.push(`test ${num(d.test[part][j], 2)} nats at the end of epoch ${d.test.epoch[j]}`);
-    return `${at.p.short} at step ${src.step[k]}, epoch ${src.epoch[k]}: ${values.join(" · ")}`;
+    const x = at.at(px), found = [];
+    at.lines.forEach((s, n) => {
+      const i = cvNearest(s.x, x);
+      if (i < 0 || s.y[i] === null) return;
+      if (n > 0 && Math.abs(at.X(s.x[i]) - px) > 12) return;
+      found.push([s, i]);
+    });
+    if (!found.length) { cursor(null); return null; }
+    const [head, k] = found[0];
+    cursor(head.x[k]);
+    const where = [`${d.x_title} ${head.x[k]}`];
+    if (head.epoch) where.push(`epoch ${head.epoch[k]}`);
+    const values = found.map(([s, i]) => `${s.label} ${num(s.y[i], 2)} ${d.unit}` +
+      (s.epoch && s.at_epoch_end ? ` at the end of epoch ${s.epoch[i]}` : ""));
+    return `${at.p.short ? `${at.p.short} at ` : ""}${where.join(", ")}: ${values.join(" · ")}`;
   }
   const P = svgPicture(root, (d, width) => {
     panels = cvLayout(d, width);
-    const height = CV.top + CV.plot + CV.below;
+    const last = panels[panels.length - 1];
+    const height = last.T + last.H + CV.below;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("height", String(height));
     svg.innerHTML = cvMarkup(d, panels);
-    root.dataset.points = String(d.train.step.length);
-    if (hoverPx !== null) hover(d, hoverPx);  // a redraw while hovered keeps the cursor
+    let x = 0;  // the legend's items in one row, each as wide as its words
+    svg.querySelectorAll(".legend .item").forEach((item) => {
+      const t = item.querySelector("text");
+      item.setAttribute("transform", `translate(${x} 0)`);
+      x += 36 + ((t.getComputedTextLength && t.getComputedTextLength()) || 7 * t.textContent.length) + 24;
+    });
+    root.dataset.points = String(panels[0].lines[0].x.length);
+    if (d.cursor !== null && d.cursor !== undefined) root.dataset.cursor = String(d.cursor);
+    if (hoverAt !== null) hover(d, ...hoverAt);  // a redraw while hovered keeps the cursor
   }, (e, d) => {
-    hoverPx = e.clientX - svg.getBoundingClientRect().left;
-    return hover(d, hoverPx);
+    const box = svg.getBoundingClientRect();
+    hoverAt = [e.clientX - box.left, e.clientY - box.top];
+    return hover(d, ...hoverAt);
   });
-  svg.addEventListener("pointerleave", () => { hoverPx = null; cursor(null); });
+  svg.addEventListener("pointerleave", () => { hoverAt = null; cursor(null); });
   return P;
 }
 

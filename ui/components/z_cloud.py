@@ -12,9 +12,10 @@ The mu-sigma bars: §1's q(z|x) per dim beside the prior (ui.figures.explain.mu_
 the same reason: a new input redraws them in place.
 
 The loss curves: the Train page's reconstruction, KL and -ELBO against the step
-(ui.figures.curves.curves_view). While a run trains they change every second; drawn in place,
-they cost the browser a fraction of a new Plotly chart each second, and so cost the trainer beside
-it less (bench/README.md: following a run on the Train page).
+(ui.figures.curves.curves_view), and Replay's test curves with the epoch replayed
+(replay_curves_view). While a run trains they change every second, and Play moves Replay's
+cursor every frame; drawn in place, they cost the browser a fraction of a new Plotly chart, and
+so cost a trainer beside it less (bench/README.md: following a run on the Train page).
 """
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ def mu_sigma_bars(view: dict, *, key: str, run_name: str) -> None:
     _bars(key=key, data={**view, "filename": filename})
 
 
-def loss_curves(view: dict, *, key: str, run_name: str) -> None:
-    """Draw `view` (ui.figures.curves.curves_view) under `key`; "Download SVG" saves
-    <run>-curves.svg."""
-    filename = export_config(run_name, "curves")["toImageButtonOptions"]["filename"] + ".svg"
+def loss_curves(view: dict, *, key: str, run_name: str, figure: str = "curves") -> None:
+    """Draw `view` (ui.figures.curves.curves_view or replay_curves_view) under `key`; "Download
+    SVG" saves <run>-<figure>.svg."""
+    filename = export_config(run_name, figure)["toImageButtonOptions"]["filename"] + ".svg"
     _curves(key=key, data={**view, "filename": filename})

@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from ui.figures.labels import nice_ticks
 from ui.forms.runs import natural_key
-from ui.style import AXIS_ROOM_LEFT, room_below
+from ui.style import AXIS_ROOM_LEFT, PRIOR_COLOUR, room_below
 
 from vae.run import format_seconds
 
@@ -18,6 +18,8 @@ PARTS = (("recon", "Reconstruction  −log p(x|z)"), ("kl", "KL(q(z|x) ‖ N(0, 
          ("neg_elbo", "−ELBO = recon + KL"))
 SHORT = {"recon": "Reconstruction", "kl": "KL", "neg_elbo": "−ELBO"}  # in a hover's words
 TRAIN_COLOR, TEST_COLOR = "#636EFA", "#EF553B"
+# Replay's curves, in the colours its Plotly figure had (Plotly's palette: purple, blue, red)
+REPLAY_COLOURS = {"neg_elbo": "#AB63FA", "recon": "#636EFA", "kl": "#EF553B"}
 
 
 def metrics_frames(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -107,10 +109,11 @@ def _column(frame: pd.DataFrame, name: str) -> list:
 
 def curves_view(rows: list[dict], *, title: str) -> dict:
     """The three loss curves of `loss_curves_figure` as plain numbers, for the component that
-    draws them in the browser (ui.components.z_cloud.loss_curves): while a run trains, the Train page sends
-    new numbers every second and the element redraws in place, where a Plotly chart is mounted
-    anew. Train: every logged step, or every k-th (and the last) past MAX_TRAIN_POINTS; test:
-    each epoch's end."""
+    draws them in the browser (ui.components.z_cloud.loss_curves): while a run trains, the Train
+    page sends new numbers every second and the element redraws in place, where a Plotly chart
+    is mounted anew. Train: every logged step, or every k-th (and the last) past
+    MAX_TRAIN_POINTS; test: each epoch's end. Each column is sent once (`data`); a panel's
+    curves name theirs."""
     columns = ["step", "epoch"] + [f"{split}/{part}" for split in ("train", "test")
                                    for part, _ in PARTS]
     steps, epochs = (_numbers(f, columns) for f in metrics_frames(rows))
@@ -123,22 +126,66 @@ def curves_view(rows: list[dict], *, title: str) -> dict:
     last = max([float(f["step"].max()) for f in (steps, epochs) if f["step"].notna().any()]
                or [1.0])
     x_range = [0.0, max(last, 1.0)]
+    train = dict(key="train", label="train", source="train", colour=TRAIN_COLOR, width=1.5,
+                 dots=False)
+    test = dict(key="test", label="test", source="test", colour=TEST_COLOR, width=2, dots=True,
+                at_epoch_end=True)
     panels = []
-    for part, name in PARTS:
-        values = [steps[f"train/{part}"], epochs[f"test/{part}"]]
-        y_range, y_ticks = _y_axis(values)
-        panels.append({"part": part, "name": name, "short": SHORT[part], "y_range": y_range,
-                       "y_ticks": y_ticks})
+    for k, (part, name) in enumerate(PARTS):
+        y_range, y_ticks = _y_axis([steps[f"train/{part}"], epochs[f"test/{part}"]])
+        panels.append({"name": name, "short": SHORT[part], "y_title": "" if k else "nats per image",
+                       "y_range": y_range, "y_ticks": y_ticks,
+                       "series": [{**train, "y": part}, {**test, "y": part}]})
 
-    def series(frame: pd.DataFrame, split: str) -> dict:
+    def data(frame: pd.DataFrame, split: str) -> dict:
         return {"step": _column(frame, "step"), "epoch": _column(frame, "epoch"),
                 **{part: _column(frame, f"{split}/{part}") for part, _ in PARTS}}
 
     return {
-        "title": title, "panels": panels, "x_title": "step", "y_title": "nats per image",
-        "x_range": x_range, "x_ticks": _thousands(nice_ticks(*x_range, 4)),
-        "train": series(steps, "train"), "test": series(epochs, "test"),
-        "colours": {"train": TRAIN_COLOR, "test": TEST_COLOR},
+        "title": title, "layout": "row", "plot_height": 300, "unit": "nats",
+        "x": "step", "x_title": "step", "x_range": x_range,
+        "x_ticks": _thousands(nice_ticks(*x_range, 4)),
+        "data": {"train": data(steps, "train"), "test": data(epochs, "test")},
+        "panels": panels, "cursor": None,
+        "legend": [{"label": "train (every logged step)", "colour": TRAIN_COLOR, "width": 1.5,
+                    "dots": False},
+                   {"label": "test (each epoch's end)", "colour": TEST_COLOR, "width": 2,
+                    "dots": True}],
+    }
+
+
+def replay_curves_view(epoch, recon, kl, neg_elbo, cursor: int | None, *, title: str) -> dict:
+    """Replay's test curves by epoch, for the same component: −ELBO and reconstruction above, KL
+    below, and a cursor at the epoch replayed. Play moves the cursor every frame; drawn in
+    place, only the numbers travel."""
+    frame = _numbers(pd.DataFrame({"epoch": epoch, "recon": recon, "kl": kl,
+                                   "neg_elbo": neg_elbo}), ["epoch", "recon", "kl", "neg_elbo"])
+    last = float(frame["epoch"].max()) if frame["epoch"].notna().any() else 1.0
+    x_range = [min(0.0, float(frame["epoch"].min()) if len(frame) else 0.0), max(last, 1.0)]
+    x_range = [x_range[0] - 0.03 * (x_range[1] - x_range[0]),
+               x_range[1] + 0.03 * (x_range[1] - x_range[0])]  # room for the end markers
+
+    def curve(key: str, label: str, colour: str) -> dict:
+        return dict(key=key, label=label, source="test", y=key, colour=colour, width=2, dots=True)
+
+    top = [curve("neg_elbo", "test −ELBO", REPLAY_COLOURS["neg_elbo"]),
+           curve("recon", "test reconstruction", REPLAY_COLOURS["recon"])]
+    bottom = [curve("kl", "test KL", REPLAY_COLOURS["kl"])]
+    panels = []
+    for series, share, y_title in ((top, 0.6, "nats / image"), (bottom, 0.4, "KL, nats")):
+        y_range, y_ticks = _y_axis([frame[s["y"]] for s in series])
+        panels.append({"name": "", "short": "", "y_title": y_title, "share": share,
+                       "y_range": y_range, "y_ticks": y_ticks if share > 0.5 else
+                       nice_ticks(*y_range, 3), "series": series})
+    return {
+        "title": title, "layout": "column", "plot_height": 300, "unit": "nats",
+        "x": "epoch", "x_title": "epoch", "x_range": x_range,
+        "x_ticks": [t for t in nice_ticks(*x_range, 5) if t[0] >= 0],
+        "data": {"test": {c: _column(frame, c) for c in ("epoch", "recon", "kl", "neg_elbo")}},
+        "panels": panels, "cursor": None if cursor is None else float(cursor),
+        "cursor_colour": PRIOR_COLOUR,
+        "legend": [{"label": s["label"], "colour": s["colour"], "width": 2, "dots": True}
+                   for s in top + bottom],
     }
 
 

@@ -408,38 +408,6 @@ def bound_figure(log_w: np.ndarray, ks, iwae_by_k, bins: int = 60) -> go.Figure:
     return fig
 
 
-def curves_with_cursor_figure(epoch: np.ndarray, recon: np.ndarray, kl: np.ndarray,
-                              neg_elbo: np.ndarray, cursor: int | None) -> go.Figure:
-    """Test -ELBO and reconstruction (top), KL (bottom) by epoch; a cursor at the replayed epoch."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        row_heights=[0.6, 0.4])
-    fig.add_trace(go.Scatter(x=epoch, y=neg_elbo, name="test -ELBO", mode="lines+markers",
-                             line=dict(color=PALETTE[3])), row=1, col=1)
-    fig.add_trace(go.Scatter(x=epoch, y=recon, name="test reconstruction", mode="lines+markers",
-                             line=dict(color=MEAN_COLOUR)), row=1, col=1)
-    fig.add_trace(go.Scatter(x=epoch, y=kl, name="test KL", mode="lines+markers",
-                             line=dict(color=WIDTH_COLOUR)), row=2, col=1)
-    if cursor is not None:
-        for row in (1, 2):
-            fig.add_vline(x=cursor, line=dict(color=PRIOR_COLOUR, width=2, dash="dot"), row=row,
-                          col=1)
-        sel = np.asarray(epoch) == cursor
-        if sel.any():
-            i = int(np.argmax(sel))
-            fig.add_trace(go.Scatter(x=[cursor, cursor], y=[neg_elbo[i], recon[i]], mode="markers",
-                                     marker=dict(size=13, color=PALETTE[3], symbol="diamond"),
-                                     showlegend=False, hoverinfo="skip"), row=1, col=1)
-            fig.add_trace(go.Scatter(x=[cursor], y=[kl[i]], mode="markers",
-                                     marker=dict(size=13, color=WIDTH_COLOUR, symbol="diamond"),
-                                     showlegend=False, hoverinfo="skip"), row=2, col=1)
-    fig.update_layout(height=430, margin=dict(l=10, r=10, t=30, b=10),
-                      legend=dict(orientation="h", y=1.1))
-    fig.update_yaxes(title_text="nats / image", row=1, col=1)
-    fig.update_yaxes(title_text="KL, nats", row=2, col=1)
-    fig.update_xaxes(title_text="epoch", row=2, col=1)
-    return fig
-
-
 # the rate-distortion plane's plot area in pixels at the dashboard's width (520 px tall, less the
 # margins and the axis titles): where its labels are placed
 PLANE_PX = (770, 370)
