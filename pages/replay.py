@@ -71,6 +71,7 @@ def _play() -> None:
     if st.session_state["replay_epoch"] == epochs[-1]:
         st.session_state["replay_epoch"] = epochs[0]  # Play at the end starts over
     st.session_state["replay_play"] = True
+    st.session_state["replay_first_frame"] = True  # the click's own run shows where Play starts
 
 
 def _pause() -> None:
@@ -90,7 +91,9 @@ speed = b2.segmented_control("Speed", list(FRAME_S), default="normal", key="repl
 
 @st.fragment(run_every=FRAME_S[speed or "normal"] if playing else None)
 def replay_view() -> None:
-    if st.session_state["replay_play"]:
+    if st.session_state.pop("replay_first_frame", False):
+        pass  # the epoch Play starts from is drawn; the timer's frames move on from it
+    elif st.session_state["replay_play"]:
         i = epochs.index(st.session_state["replay_epoch"])
         if i + 1 < len(epochs):
             st.session_state["replay_epoch"] = epochs[i + 1]
@@ -114,9 +117,9 @@ def replay_view() -> None:
     left, right = st.columns([1, 1])
     with left:
         if len(curves["epoch"]):
+            title = f"Test curves by epoch (the dotted line: epoch {epoch})"
             loss_curves(replay_curves_view(curves["epoch"], curves["recon"], curves["kl"],
-                                           curves["neg_elbo"], epoch,
-                                           title=f"Test curves by epoch (the dotted line: epoch {epoch})"),
+                                           curves["neg_elbo"], epoch, title=title),
                         key="replay_curves", run_name=run.name, figure="curves-at-epoch")
         else:
             st.info("This run logged no test epochs, so there are no curves to draw.")
@@ -126,7 +129,8 @@ def replay_view() -> None:
             # codes, where a Plotly chart would be mounted anew
             z_cloud(figs.codes_view(enc["mu"], enc["labels"], data.class_names, dims=dims,
                                     index=enc["index"], x_range=(-half, half),
-                                    y_range=(-half, half), title=f"Posterior means at epoch {epoch}"),
+                                    y_range=(-half, half),
+                                    title=f"Posterior means at epoch {epoch}"),
                     key="replay_scatter", run_name=run.name, figure="latent-at-epoch")
         else:
             st.info("A 1-D latent has no plane to draw; the reconstructions below still replay.")

@@ -81,6 +81,8 @@ def test_play_advances_and_pause_stops(runs_root):
     at.select_slider(key="replay_epoch").set_value(epochs[1]).run()
     at.button(key="replay_play_button").click().run()
     assert at.session_state["replay_play"] is True
+    assert at.select_slider(key="replay_epoch").value == epochs[1], "Play starts where it is"
+    at.run()  # the next frame (the fragment's timer)
     assert at.select_slider(key="replay_epoch").value == epochs[2], \
         "each frame moves one snapshot on"
     at.button(key="replay_pause").click().run()
@@ -93,7 +95,9 @@ def test_play_at_the_end_starts_over(runs_root):
     at = _open()
     at.select_slider(key="replay_epoch").set_value(epochs[-1]).run()
     at.button(key="replay_play_button").click().run()
-    # back to the first snapshot, and the first frame moves one on
+    # back to the first snapshot, shown first: the caption promises to start from it
+    assert at.select_slider(key="replay_epoch").value == epochs[0]
+    at.run()  # the next frame
     assert at.select_slider(key="replay_epoch").value == epochs[1]
 
 
