@@ -78,16 +78,17 @@ def _thousands(ticks: list[tuple[float, str]]) -> list[tuple[float, str]]:
     return [(v, "0" if v == 0 else f"{v / 1000:g}k") for v, _ in ticks]
 
 
-def _y_axis(values: list[pd.Series]) -> tuple[list[float], list[tuple[float, str]]]:
-    """A panel's y range (every value, with 5% to spare, as Plotly autoscales) and its ticks."""
+def _y_axis(values: list[pd.Series], ticks: int = 5) -> tuple[list[float], list[tuple[float, str]]]:
+    """A panel's y range (every value, with 5% to spare, as Plotly autoscales) and about `ticks`
+    ticks."""
     finite = pd.concat(values)
     finite = finite[np.isfinite(finite)]
     if finite.empty:
-        return [0.0, 1.0], nice_ticks(0.0, 1.0, 5)
+        return [0.0, 1.0], nice_ticks(0.0, 1.0, ticks)
     lo, hi = float(finite.min()), float(finite.max())
     pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi) * 0.05, 0.5)
     lo, hi = lo - pad, hi + pad
-    return [lo, hi], nice_ticks(lo, hi, 5)
+    return [lo, hi], nice_ticks(lo, hi, ticks)
 
 
 def _numbers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -160,10 +161,8 @@ def replay_curves_view(epoch, recon, kl, neg_elbo, cursor: int | None, *, title:
     place, only the numbers travel."""
     frame = _numbers(pd.DataFrame({"epoch": epoch, "recon": recon, "kl": kl,
                                    "neg_elbo": neg_elbo}), ["epoch", "recon", "kl", "neg_elbo"])
-    last = float(frame["epoch"].max()) if frame["epoch"].notna().any() else 1.0
-    x_range = [min(0.0, float(frame["epoch"].min()) if len(frame) else 0.0), max(last, 1.0)]
-    x_range = [x_range[0] - 0.03 * (x_range[1] - x_range[0]),
-               x_range[1] + 0.03 * (x_range[1] - x_range[0])]  # room for the end markers
+    last = max(float(frame["epoch"].max()) if frame["epoch"].notna().any() else 1.0, 1.0)
+    x_range = [-0.03 * last, 1.03 * last]  # from epoch 0, with room for the end markers
 
     def curve(key: str, label: str, colour: str) -> dict:
         return dict(key=key, label=label, source="test", y=key, colour=colour, width=2, dots=True)
@@ -173,10 +172,9 @@ def replay_curves_view(epoch, recon, kl, neg_elbo, cursor: int | None, *, title:
     bottom = [curve("kl", "test KL", REPLAY_COLOURS["kl"])]
     panels = []
     for series, share, y_title in ((top, 0.6, "nats / image"), (bottom, 0.4, "KL, nats")):
-        y_range, y_ticks = _y_axis([frame[s["y"]] for s in series])
+        y_range, y_ticks = _y_axis([frame[s["y"]] for s in series], ticks=round(6 * share))
         panels.append({"name": "", "short": "", "y_title": y_title, "share": share,
-                       "y_range": y_range, "y_ticks": y_ticks if share > 0.5 else
-                       nice_ticks(*y_range, 3), "series": series})
+                       "y_range": y_range, "y_ticks": y_ticks, "series": series})
     return {
         "title": title, "layout": "column", "plot_height": 300, "unit": "nats",
         "x": "epoch", "x_title": "epoch", "x_range": x_range,
