@@ -117,7 +117,7 @@ def replay_view() -> None:
     left, right = st.columns([1, 1])
     with left:
         if len(curves["epoch"]):
-            title = f"Test curves by epoch (the dotted line: epoch {epoch})"
+            title = f"Test curves by epoch (the dashed line: epoch {epoch})"
             loss_curves(replay_curves_view(curves["epoch"], curves["recon"], curves["kl"],
                                            curves["neg_elbo"], epoch, title=title),
                         key="replay_curves", run_name=run.name, figure="curves-at-epoch")

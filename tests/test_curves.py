@@ -99,6 +99,10 @@ def test_curves_view_of_a_long_log_keeps_every_kth_step_and_the_last():
     sent = view["data"]["train"]["step"]
     assert MAX_TRAIN_POINTS / 2 < len(sent) <= MAX_TRAIN_POINTS + 1
     assert sent[0] == 1 and sent[-1] == n, "the first and the latest step are always drawn"
+    stride = sent[1] - sent[0]
+    assert view["legend"][0]["label"] == f"train (one logged step in {stride:.0f})", \
+        "the legend does not say every step"
+    assert view["x_ticks"][-1][1].endswith("k")
     assert len({b - a for a, b in zip(sent, sent[1:-1])}) == 1, "an even stride"
     assert view["data"]["train"]["recon"][-1] == 100.0 + n
     assert view["data"]["test"]["step"] == [float(n)]
@@ -137,6 +141,18 @@ def test_replay_curves_view_stacks_the_test_curves_and_marks_the_epoch():
     assert [item["label"] for item in view["legend"]] == ["test −ELBO", "test reconstruction",
                                                           "test KL"]
     assert replay_curves_view(ep, ep, ep, ep, None, title="")["cursor"] is None
+    # a snapshot past the last logged epoch is still inside the plot; epochs are whole ticks
+    past = replay_curves_view(ep, ep * 1.0, ep * 1.0, ep * 1.0, 8, title="")
+    assert past["x_range"][1] > 8
+    one = replay_curves_view([1], [5.0], [1.0], [6.0], 1, title="")
+    assert [v for v, _ in one["x_ticks"]] == [0.0, 1.0]
+
+
+def test_step_ticks_are_written_as_plotly_writes_them():
+    from ui.figures.curves import _thousands
+    assert _thousands([(0.0, "0"), (500.0, "500")]) == [(0.0, "0"), (500.0, "500")]
+    assert _thousands([(0.0, "0"), (1500.0, "1500")]) == [(0.0, "0"), (1500.0, "1.5k")]
+    assert _thousands([(2e6, "2000000"), (4e6, "4000000")]) == [(2e6, "2M"), (4e6, "4M")]
 
 
 def test_runs_overlay_one_trace_per_run(rows):

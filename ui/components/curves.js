@@ -7,7 +7,7 @@
 
 const CV_TICK = `fill="currentColor" fill-opacity="0.7"`;
 const CV_RULE = `stroke="currentColor" stroke-opacity="0.12"`;
-const CV = { left: 58, right: 12, top: 30, gap: 50, vgap: 18, below: 70 };
+const CV = { left: 58, right: 12, top: 30, gap: 50, vgap: 18, below: 70, legendRow: 22 };
 
 // A polyline through the points whose x and y are both numbers; a missing value breaks it.
 function cvPath(xs, ys, X, Y) {
@@ -88,7 +88,7 @@ function cvMarkup(d, panels) {
       }
       out.push(`<g class="at"><line stroke="${d.cursor_colour}" stroke-width="2" stroke-dasharray="3 3" x1="${px}" x2="${px}" y1="${T}" y2="${B}"/>${marks.join("")}</g>`);
     }
-    out.push(`<line class="cursor" stroke="currentColor" stroke-opacity="0.5" stroke-dasharray="3 3" x1="0" x2="0" y1="${T}" y2="${B}" visibility="hidden"/>`);
+    out.push(`<line class="cursor" stroke="currentColor" stroke-opacity="0.45" stroke-width="1" x1="0" x2="0" y1="${T}" y2="${B}" visibility="hidden"/>`);
   }
   const ly = last.T + last.H + 56;  // the legend, under the panels: placed once its words are measured
   out.push(`<g class="legend" transform="translate(${panels[0].L} ${ly})">`);
@@ -118,7 +118,7 @@ function cvNearest(xs, x) {
 function createCurves(root) {
   const svg = root.querySelector("svg.plane");
   let panels = [], hoverAt = null;
-  function cursor(x) {  // the hovered x marked in every panel, as Plotly's spike line
+  function cursor(x) {  // the hovered x marked in every panel (a thin solid line), as Plotly's spike line
     svg.querySelectorAll("line.cursor").forEach((line, k) => {
       const show = x !== null && panels[k];
       line.setAttribute("visibility", show ? "visible" : "hidden");
@@ -130,43 +130,54 @@ function createCurves(root) {
     });
   }
   // The words for the points under (px, py), and the cursor put there. The panel's first curve
-  // names the x (its nearest point); another curve is named where it has a point within 12 px.
+  // with a point names the x (its point nearest the pointer); another curve is named where it
+  // has a point within 12 px of that x.
   function hover(d, px, py) {
     const at = panels.find((g) => px >= g.L - 4 && px <= g.L + g.w + 4 &&
                                   py >= g.T - 8 && py <= g.T + g.H + 8);
     if (!at) { cursor(null); return null; }
     const x = at.at(px), found = [];
-    at.lines.forEach((s, n) => {
-      const i = cvNearest(s.x, x);
+    let headX = null;  // the x the first curve with a point names; the others, within 12 px of it
+    at.lines.forEach((s) => {
+      const i = cvNearest(s.x, headX === null ? x : headX);
       if (i < 0 || s.y[i] === null) return;
-      if (n > 0 && Math.abs(at.X(s.x[i]) - px) > 12) return;
+      if (headX !== null && Math.abs(at.X(s.x[i]) - at.X(headX)) > 12) return;
+      if (headX === null) headX = s.x[i];
       found.push([s, i]);
     });
     if (!found.length) { cursor(null); return null; }
     const [head, k] = found[0];
     cursor(head.x[k]);
     const where = [`${d.x_title} ${head.x[k]}`];
-    if (head.epoch) where.push(`epoch ${head.epoch[k]}`);
+    if (head.epoch && head.epoch[k] !== null) where.push(`epoch ${head.epoch[k]}`);
     const values = found.map(([s, i]) => `${s.label} ${num(s.y[i], 2)} ${d.unit}` +
-      (s.epoch && s.at_epoch_end ? ` at the end of epoch ${s.epoch[i]}` : ""));
+      (s.epoch && s.at_epoch_end && s.epoch[i] !== null ? ` at the end of epoch ${s.epoch[i]}` : ""));
     return `${at.p.short ? `${at.p.short} at ` : ""}${where.join(", ")}: ${values.join(" · ")}`;
   }
   const P = svgPicture(root, (d, width) => {
     panels = cvLayout(d, width);
     const last = panels[panels.length - 1];
-    const height = last.T + last.H + CV.below;
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    svg.setAttribute("height", String(height));
     svg.innerHTML = cvMarkup(d, panels);
-    let x = 0;  // the legend's items in one row, each as wide as its words
+    // the legend's items, each as wide as its words, in rows as wide as the panels
+    const avail = width - panels[0].L - CV.right;
+    let x = 0, y = 0;
     svg.querySelectorAll(".legend .item").forEach((item) => {
       const t = item.querySelector("text");
-      item.setAttribute("transform", `translate(${x} 0)`);
-      x += 36 + ((t.getComputedTextLength && t.getComputedTextLength()) || 7 * t.textContent.length) + 24;
+      const w = 36 + ((t.getComputedTextLength && t.getComputedTextLength()) || 7 * t.textContent.length) + 24;
+      if (x > 0 && x + w > avail) { x = 0; y += CV.legendRow; }
+      item.setAttribute("transform", `translate(${x.toFixed(1)} ${y})`);
+      x += w;
     });
+    const height = last.T + last.H + CV.below + y;
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("height", String(height));
     root.dataset.points = String(panels[0].lines[0].x.length);
     if (d.cursor !== null && d.cursor !== undefined) root.dataset.cursor = String(d.cursor);
-    if (hoverAt !== null) hover(d, ...hoverAt);  // a redraw while hovered keeps the cursor
+    else delete root.dataset.cursor;
+    if (hoverAt !== null) {  // a redraw while hovered: the tip and the cursor follow the numbers
+      const words = hover(d, ...hoverAt);
+      if (words === null) P.tip.hidden = true; else P.tip.textContent = words;
+    }
   }, (e, d) => {
     const box = svg.getBoundingClientRect();
     hoverAt = [e.clientX - box.left, e.clientY - box.top];

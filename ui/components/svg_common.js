@@ -64,7 +64,7 @@ function svgPicture(root, draw, tipText) {
     tip.textContent = text;
     tip.hidden = false;
     const box = root.getBoundingClientRect();
-    tip.style.left = `${Math.min(e.clientX - box.left + 12, box.width - tip.offsetWidth)}px`;
+    tip.style.left = `${Math.max(0, Math.min(e.clientX - box.left + 12, box.width - tip.offsetWidth))}px`;
     tip.style.top = `${e.clientY - box.top + 14}px`;
   });
   svg.addEventListener("pointerleave", () => { tip.hidden = true; });

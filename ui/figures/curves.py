@@ -10,7 +10,8 @@ from plotly.subplots import make_subplots
 
 from ui.figures.labels import nice_ticks
 from ui.forms.runs import natural_key
-from ui.style import AXIS_ROOM_LEFT, PRIOR_COLOUR, room_below
+from ui.style import (AXIS_ROOM_LEFT, ELBO_COLOUR, MEAN_COLOUR, PRIOR_COLOUR, WIDTH_COLOUR,
+                      room_below)
 
 from vae.run import format_seconds
 
@@ -18,8 +19,7 @@ PARTS = (("recon", "Reconstruction  −log p(x|z)"), ("kl", "KL(q(z|x) ‖ N(0, 
          ("neg_elbo", "−ELBO = recon + KL"))
 SHORT = {"recon": "Reconstruction", "kl": "KL", "neg_elbo": "−ELBO"}  # in a hover's words
 TRAIN_COLOR, TEST_COLOR = "#636EFA", "#EF553B"
-# Replay's curves, in the colours its Plotly figure had (Plotly's palette: purple, blue, red)
-REPLAY_COLOURS = {"neg_elbo": "#AB63FA", "recon": "#636EFA", "kl": "#EF553B"}
+REPLAY_COLOURS = {"neg_elbo": ELBO_COLOUR, "recon": MEAN_COLOUR, "kl": WIDTH_COLOUR}
 
 
 def metrics_frames(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -72,10 +72,12 @@ MAX_TRAIN_POINTS = 2000  # per curve sent to the browser: more than a panel's pi
 
 
 def _thousands(ticks: list[tuple[float, str]]) -> list[tuple[float, str]]:
-    """Step ticks as Plotly writes them: 2000 as "2k", 1500 as "1.5k"."""
-    if not ticks or max(abs(v) for v, _ in ticks) < 1000:
-        return ticks
-    return [(v, "0" if v == 0 else f"{v / 1000:g}k") for v, _ in ticks]
+    """Step ticks as Plotly writes them: 2000 as "2k", 1500 as "1.5k", 3000000 as "3M"."""
+    top = max((abs(v) for v, _ in ticks), default=0)
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if top >= scale:
+            return [(v, "0" if v == 0 else f"{v / scale:g}{suffix}") for v, _ in ticks]
+    return ticks
 
 
 def _y_axis(values: list[pd.Series], ticks: int = 5) -> tuple[list[float], list[tuple[float, str]]]:
@@ -92,15 +94,18 @@ def _y_axis(values: list[pd.Series], ticks: int = 5) -> tuple[list[float], list[
 
 
 def _numbers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """`frame` with these columns as floats: a value that is not a number (a damaged log line)
-    becomes NaN, a gap in the line."""
-    frame = frame.copy()
+    """These columns of `frame` as floats: a value that is not a number (a damaged log line)
+    becomes NaN, a gap in the line. metrics.jsonl is checked as it is read (RunDir.read_metrics),
+    so a column is nearly always numeric already and is converted whole."""
+    out = pd.DataFrame(index=frame.index)
     for name in columns:
-        values = frame[name] if name in frame else pd.Series([math.nan] * len(frame), dtype=float)
-        frame[name] = pd.to_numeric(values.map(
-            lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan),
-            errors="coerce").astype(float)
-    return frame
+        values = frame[name] if name in frame else pd.Series(math.nan, index=frame.index)
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            out[name] = values.astype(float)
+        else:
+            out[name] = values.map(lambda v: float(v) if isinstance(v, (int, float))
+                                   and not isinstance(v, bool) else math.nan).astype(float)
+    return out
 
 
 def _column(frame: pd.DataFrame, name: str) -> list:
@@ -115,15 +120,15 @@ def curves_view(rows: list[dict], *, title: str) -> dict:
     is mounted anew. Train: every logged step, or every k-th (and the last) past
     MAX_TRAIN_POINTS; test: each epoch's end. Each column is sent once (`data`); a panel's
     curves name theirs."""
-    columns = ["step", "epoch"] + [f"{split}/{part}" for split in ("train", "test")
-                                   for part, _ in PARTS]
-    steps, epochs = (_numbers(f, columns) for f in metrics_frames(rows))
-    if len(steps) > MAX_TRAIN_POINTS:
-        stride = math.ceil(len(steps) / MAX_TRAIN_POINTS)
+    steps, epochs = metrics_frames(rows)
+    stride = max(1, math.ceil(len(steps) / MAX_TRAIN_POINTS))
+    if stride > 1:  # thinned before anything else is done with the rows
         keep = list(range(0, len(steps), stride))
         if keep[-1] != len(steps) - 1:
             keep.append(len(steps) - 1)
         steps = steps.iloc[keep].reset_index(drop=True)
+    steps = _numbers(steps, ["step", "epoch"] + [f"train/{part}" for part, _ in PARTS])
+    epochs = _numbers(epochs, ["step", "epoch"] + [f"test/{part}" for part, _ in PARTS])
     last = max([float(f["step"].max()) for f in (steps, epochs) if f["step"].notna().any()]
                or [1.0])
     x_range = [0.0, max(last, 1.0)]
@@ -148,7 +153,8 @@ def curves_view(rows: list[dict], *, title: str) -> dict:
         "x_ticks": _thousands(nice_ticks(*x_range, 4)),
         "data": {"train": data(steps, "train"), "test": data(epochs, "test")},
         "panels": panels, "cursor": None,
-        "legend": [{"label": "train (every logged step)", "colour": TRAIN_COLOR, "width": 1.5,
+        "legend": [{"label": "train (every logged step)" if stride == 1 else
+                    f"train (one logged step in {stride})", "colour": TRAIN_COLOR, "width": 1.5,
                     "dots": False},
                    {"label": "test (each epoch's end)", "colour": TEST_COLOR, "width": 2,
                     "dots": True}],
@@ -161,7 +167,8 @@ def replay_curves_view(epoch, recon, kl, neg_elbo, cursor: int | None, *, title:
     place, only the numbers travel."""
     frame = _numbers(pd.DataFrame({"epoch": epoch, "recon": recon, "kl": kl,
                                    "neg_elbo": neg_elbo}), ["epoch", "recon", "kl", "neg_elbo"])
-    last = max(float(frame["epoch"].max()) if frame["epoch"].notna().any() else 1.0, 1.0)
+    last = max(float(frame["epoch"].max()) if frame["epoch"].notna().any() else 1.0, 1.0,
+               float(cursor or 0))  # a snapshot past the last logged epoch stays in the plot
     x_range = [-0.03 * last, 1.03 * last]  # from epoch 0, with room for the end markers
 
     def curve(key: str, label: str, colour: str) -> dict:
@@ -178,7 +185,7 @@ def replay_curves_view(epoch, recon, kl, neg_elbo, cursor: int | None, *, title:
     return {
         "title": title, "layout": "column", "plot_height": 300, "unit": "nats",
         "x": "epoch", "x_title": "epoch", "x_range": x_range,
-        "x_ticks": [t for t in nice_ticks(*x_range, 5) if t[0] >= 0],
+        "x_ticks": [t for t in nice_ticks(*x_range, 5) if t[0] >= 0 and t[0] == int(t[0])],
         "data": {"test": {c: _column(frame, c) for c in ("epoch", "recon", "kl", "neg_elbo")}},
         "panels": panels, "cursor": None if cursor is None else float(cursor),
         "cursor_colour": PRIOR_COLOUR,
