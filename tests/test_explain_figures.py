@@ -332,6 +332,28 @@ def test_codes_view_draws_every_mu_on_the_ranges_given_with_nothing_marked():
     json.dumps(view, allow_nan=False)
 
 
+def test_a_diverged_snapshots_codes_are_left_out_and_its_view_stays_json():
+    """A snapshot whose encoder gave NaN or inf for some codes: the browser takes JSON, which has
+    no NaN; those codes are left out, the rest drawn, on ranges that are finite."""
+    mu = np.array([[0.5, 1.0], [np.nan, 0.0], [2.0, np.inf], [-1.0, -1.0]])
+    view = figs.codes_view(mu, np.array([0, 1, 2, 3]), list("abcd"), dims=(0, 1),
+                           x_range=(-np.inf, np.inf), y_range=(-2, 2), title="diverged")
+    json.dumps(view, allow_nan=False)
+    assert view["background"]["i"] == [0, 3] and view["background"]["c"] == [0, 3]
+    assert view["x_range"] == [-3.0, 3.0] and view["y_range"] == [-3.0, 3.0]
+    full = figs.full_view(mu, np.array([0, 1, 2, 3]), list("abcd"), dims=(0, 1),
+                          mu=np.zeros(2), sigma=np.ones(2), title="every mu")
+    json.dumps(full, allow_nan=False)
+    assert full["background"]["i"] == [0, 3]
+
+
+def test_the_role_colours_are_plotlys_first_four():
+    """ui/style.py names them; the explanation's Plotly charts and the SVG pictures share them."""
+    from ui.style import ELBO_COLOUR
+    assert [figs.MEAN_COLOUR, figs.WIDTH_COLOUR, figs.SAMPLE_COLOUR, ELBO_COLOUR] == \
+        list(figs.PALETTE[:4])
+
+
 def test_full_view_of_a_cloud_inside_the_prior_is_the_prior_padded():
     view = figs.full_view(np.zeros((5, 2)) + 0.1, np.zeros(5, int), ["0"], dims=(0, 1),
                           mu=np.zeros(2), sigma=np.ones(2), title="")

@@ -34,6 +34,10 @@ CLASS_COLOURS: tuple[str, ...] = (
     "#db7541",  # orange
 )
 
+# Roles drawn on several pages, in Plotly's first colours: mu and the mean penalty (blue), sigma
+# and the width penalty (red), z drawn from q(z|x) (green), the -ELBO (purple).
+MEAN_COLOUR, WIDTH_COLOUR, SAMPLE_COLOUR, ELBO_COLOUR = "#636EFA", "#EF553B", "#00CC96", "#AB63FA"
+
 # The prior N(0, I), "no class", inactive dims: mid grey reads on light and dark backgrounds alike.
 NEUTRAL = "rgba(128, 128, 128, 0.9)"
 PRIOR_COLOUR = NEUTRAL

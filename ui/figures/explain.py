@@ -18,14 +18,12 @@ from plotly.subplots import make_subplots
 
 from ui.figures.images import for_display, grid, png_bytes
 from ui.figures.labels import nice_ticks, place_labels, to_pixels
-from ui.style import (AXIS_ROOM_LEFT, NEUTRAL, PRIOR_COLOUR, ZOOM_ROOM_LEFT,  # one look for every page
-                      class_colour, class_colours, equal_aspect, room_below, scatter_type)
+from ui.style import (AXIS_ROOM_LEFT, MEAN_COLOUR, NEUTRAL, PRIOR_COLOUR,  # one look for every page
+                      SAMPLE_COLOUR, WIDTH_COLOUR, ZOOM_ROOM_LEFT, class_colour, class_colours,
+                      equal_aspect, room_below, scatter_type)
 from vae.explain import log_mean_exp
 
-PALETTE = qualitative.Plotly
-MEAN_COLOUR = PALETTE[0]  # blue: the mean penalty, mu
-WIDTH_COLOUR = PALETTE[1]  # red: the width penalty, sigma
-SAMPLE_COLOUR = PALETTE[2]  # green: z samples
+PALETTE = qualitative.Plotly  # MEAN_COLOUR, WIDTH_COLOUR and SAMPLE_COLOUR are its first three
 PRIOR_HALO = "rgba(255, 255, 255, 0.85)"  # under the prior's ring on the latent plane
 PRIOR_RING = "#3d3d3d"  # dark dashes on the halo: visible on light and dark pages alike
 
@@ -179,20 +177,15 @@ def full_view(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims, mu: 
     0..N-1 by default), so that a click on it can pick that image, and the class names, for the
     legend and the hover. The points' positions are rounded to 4 decimals, far below a pixel
     (about 0.02 units of z on a plane 10 units across)."""
-    a, b = dims
-    all_mu, labels = np.asarray(all_mu, float), np.asarray(labels)
-    idx = np.arange(len(all_mu)) if index is None else np.asarray(index)
-    xs = np.concatenate([all_mu[:, a], [-1.0, 1.0]])
-    ys = np.concatenate([all_mu[:, b], [-1.0, 1.0]])
+    codes = _codes(all_mu, labels, index, dims)
+    xs = np.concatenate([codes["x"], [-1.0, 1.0]])
+    ys = np.concatenate([codes["y"], [-1.0, 1.0]])
     cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
     half = max(xs.max() - xs.min(), ys.max() - ys.min()) * (0.5 + pad)
     view = _plane_view(dims, mu, sigma, (cx - half, cx + half), (cy - half, cy + half), title,
                        len(class_names))
-    view["background"] = {"x": np.round(all_mu[:, a], 4).tolist(),
-                          "y": np.round(all_mu[:, b], 4).tolist(),
-                          "c": labels.astype(int).tolist(), "i": idx.astype(int).tolist()}
-    view.update(class_names=[str(n) for n in class_names], point_opacity=0.5, point_r=3,
-                pickable=True)
+    view.update(background=codes, class_names=[str(n) for n in class_names], point_opacity=0.5,
+                point_r=3, pickable=True)
     return view
 
 
@@ -200,21 +193,32 @@ def codes_view(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims, x_r
                title: str, index: np.ndarray | None = None, point_opacity: float = 0.6) -> dict:
     """Every test image's mu on fixed ranges, with no input marked: Replay's plane, where the
     ranges stay while the epochs change so that the codes are seen to move. Plain numbers for the
-    z-cloud component, as full_view; the hover names a point's test image."""
-    a, b = dims
-    all_mu, labels = np.asarray(all_mu, float), np.asarray(labels)
-    idx = np.arange(len(all_mu)) if index is None else np.asarray(index)
+    z-cloud component, as full_view; the hover names a point's test image. Ranges that are not
+    finite (a diverged snapshot's) fall back to the prior's +-3."""
+    (x0, x1), (y0, y1) = x_range, y_range
+    if not all(math.isfinite(float(v)) for v in (x0, x1, y0, y1)) or x1 <= x0 or y1 <= y0:
+        x_range = y_range = (-3.0, 3.0)
     view = _plane_view(dims, None, None, x_range, y_range, title, len(class_names))
-    view["background"] = {"x": np.round(all_mu[:, a], 4).tolist(),
-                          "y": np.round(all_mu[:, b], 4).tolist(),
-                          "c": labels.astype(int).tolist(), "i": idx.astype(int).tolist()}
-    view.update(class_names=[str(n) for n in class_names], point_opacity=point_opacity,
+    view.update(background=_codes(all_mu, labels, index, dims),
+                class_names=[str(n) for n in class_names], point_opacity=point_opacity,
                 point_r=3, pickable=False)
     return view
 
 
+def _codes(all_mu, labels, index, dims) -> dict:
+    """The test codes a plane draws, as JSON numbers: x and y (rounded to 4 decimals, far below a
+    pixel), class and test image index (0..N-1 by default). A code that is not finite (a
+    diverged model's) is left out: JSON has no NaN, and the browser would refuse the whole view."""
+    a, b = dims
+    all_mu, labels = np.asarray(all_mu, float), np.asarray(labels)
+    idx = np.arange(len(all_mu)) if index is None else np.asarray(index)
+    keep = np.isfinite(all_mu[:, a]) & np.isfinite(all_mu[:, b])
+    return {"x": np.round(all_mu[keep, a], 4).tolist(), "y": np.round(all_mu[keep, b], 4).tolist(),
+            "c": labels[keep].astype(int).tolist(), "i": idx[keep].astype(int).tolist()}
+
+
 def _plane_view(dims, mu, sigma, x_range, y_range, title: str, n_classes: int) -> dict:
-    """What §2's two planes send alike: title, axes and their ticks, the input's q(z|x), colours."""
+    """What the z-cloud planes send alike: title, axes and ticks, the input's q(z|x), colours."""
     a, b = dims
     (x0, x1), (y0, y1) = (float(v) for v in x_range), (float(v) for v in y_range)
     return {
