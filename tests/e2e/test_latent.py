@@ -249,26 +249,42 @@ def test_replays_plane_is_equally_scaled_and_moves_in_place(page, app_url, e2e_r
     assert before["n"] == 1000, "every MNIST 5k test image is a code"
     assert plane.locator("circle.pt").count() == 0, "nothing to pick on Replay"
     handle = plane.element_handle()
+    # slow: a frame every 2 s, so that the first frame is read before the next one comes
+    page.locator(".st-key-replay_speed").get_by_text("slow", exact=True).click()
+    wait_for_app(page)
     page.get_by_role("button", name="Play").click()  # at the last epoch, Play starts over
-    expect(plane.locator(".title span")).not_to_have_text(before["title"], timeout=CAP_MS)
+    expect(plane.locator(".title span")).to_have_text(f"Posterior means at epoch {epochs[0]}",
+                                                      timeout=CAP_MS)
     after = plane.evaluate(PLANE_STATE)
-    page.get_by_role("button", name="Pause").click()
+    expect(curves).to_have_attribute("data-cursor", str(epochs[0]))
     assert after["codes"] != before["codes"], "the codes did not move with the epoch"
     assert (after["rx"], after["ry"]) == (before["rx"], before["ry"]), "the scale stays"
     assert handle.evaluate("e => e.isConnected"), "the plane was mounted anew, not redrawn"
-    assert curves.get_attribute("data-cursor") != str(epochs[-1]), "the cursor did not move"
     assert curves_handle.evaluate("e => e.isConnected"), "the curves were mounted anew"
+    # Play runs to the last snapshot and stops; the hovers are read on a still page
+    expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=CAP_MS)
+    expect(plane.locator(".title span")).to_have_text(f"Posterior means at epoch {epochs[-1]}")
     box = curves.locator("svg").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3)
     expect(curves.locator(".tip")).to_contain_text(re.compile(r"^epoch \d+: test −ELBO"))
     words = curves.locator(".tip").inner_text()
-    found = re.match(r"epoch (\d+): test −ELBO (\d+\.\d\d) nats", words)
+    found = re.match(r"epoch (\d+): test −ELBO (\d+\.\d\d) nats · test reconstruction "
+                     r"(\d+\.\d\d) nats$", words)
     assert found, words
     row = [r for r in RunDir(e2e_runs_root / "mnist5k-2d-ae").read_metrics()
            if r.get("kind") == "epoch" and r["epoch"] == int(found[1])][0]
-    assert found[2] == f"{row['test/neg_elbo']:.2f}", words
-    code = plane.locator("circle.code").first
-    code.hover(force=True)
+    assert (found[2], found[3]) == (f"{row['test/neg_elbo']:.2f}", f"{row['test/recon']:.2f}")
+    # a code nothing covers (the prior's ring is drawn over the codes it crosses)
+    spot = plane.evaluate("""root => {
+      const svg = root.querySelector('svg'), top = svg.getRootNode();
+      for (const c of svg.querySelectorAll('circle.code')) {
+        const b = c.getBoundingClientRect(), x = b.x + b.width / 2, y = b.y + b.height / 2;
+        if (top.elementFromPoint(x, y) === c) return {x, y};
+      }
+      return null;
+    }""")
+    assert spot, "no code is clear of the others"
+    page.mouse.move(spot["x"], spot["y"])
     expect(plane.locator(".tip")).to_contain_text(re.compile(r"· test image #\d+ · mu = \("))
     assert_no_exception(page)
 

@@ -15,7 +15,7 @@ from vae.run import RunDir
 # element is marked the first time it is read: a mark that is gone later means it was drawn anew.
 CURVE_POINTS = """(els, run) => {
   const el = els.find(e => e.querySelector('.title span').textContent.startsWith(run + ':'));
-  if (!el) return [0, false];
+  if (!el) return [0, null];
   const kept = el.__seen === true;
   el.__seen = true;
   return [Number(el.dataset.points), kept];
@@ -83,9 +83,11 @@ def test_tiny_run_from_the_train_page(page, app_url, e2e_runs_root):
     growing = [c for c in counts if c > 0]
     assert len(set(growing)) >= 3 and growing == sorted(growing), \
         f"curves did not grow while training: {counts}"
-    # one element, redrawn in place: every read after the first found the mark it left
+    # one element, redrawn in place: every read that found it after the first found the mark it
+    # left (None: a read that found no curves of this run, e.g. during a rerun)
     first = counts.index(growing[0])
-    assert all(kept[first + 1:]), f"the curves were mounted anew while training: {kept}"
+    assert all(k is not False for k in kept[first + 1:]), \
+        f"the curves were mounted anew while training: {kept}"
     # by its key: while a script run is in flight Streamlit's own toolbar shows a "Stop" too
     page.locator(".st-key-stop button").click()
     page.wait_for_selector("text=e2e-tiny is stopped", timeout=CAP_MS)
