@@ -7,8 +7,8 @@ to the last. The benchmark times Play from the click to the end (the last snapsh
 Play button back), counts the snapshots the epoch slider showed (read every 50 ms), and the CPU
 of Chromium and of the server meanwhile (each process tree, from /proc). The checkouts take
 turns, `--rounds` times, the order swapped each round. With ten snapshots, nine frames of 0.7 s
-take 6.3 s when every frame is drawn in time. Prints the CPU, the load and a markdown table of medians (range). Linux only; needs
-/usr/bin/chromium.
+take 6.3 s when every frame is drawn in time. Prints the CPU, the load and a markdown table of
+medians (range). Linux only; needs /usr/bin/chromium.
 
     .venv/bin/python bench/bench_replay_play.py [--before DIR] [--rounds 3] [--run mnist5k-2d]
 """
@@ -45,7 +45,7 @@ def main() -> None:
     from vae.run import RunDir
 
     kinds = ["now"] + (["before"] if args.before else [])
-    rows = {k: {m: [] for m in ("wall", "chromium", "server", "shown")} for k in kinds}
+    rows = {k: {m: [] for m in ("wall", "chromium", "server", "shown", "play")} for k in kinds}
     load = [load_average()]
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         root = _copy_runs(Path(tmp) / "runs")
@@ -100,6 +100,7 @@ def main() -> None:
                     rows[kind]["chromium"].append((c1[0] - c0[0]) / len(seen))
                     rows[kind]["server"].append((c1[1] - c0[1]) / len(seen))
                     rows[kind]["shown"].append(len(seen))
+                    rows[kind]["play"].append(c1[0] - c0[0])
 
             for kind in kinds:
                 play(kind, record=False)
@@ -113,14 +114,14 @@ def main() -> None:
     print(f"\n{cpu_words()}; load average {load[0]} at the start, {load[-1]} at the end; "
           f"Replay of {args.run} at the fast speed ({frames} frames of 0.7 s: {frames * 0.7:.1f} s "
           f"if each is drawn in time); {args.rounds} rounds, medians (range)\n")
-    print("| Play, first to last snapshot | wall | snapshots shown (median) | Chromium CPU per "
-          "snapshot shown | server CPU per snapshot shown |")
-    print("|---|---|---|---|---|")
+    print("| Play, first to last snapshot | wall | snapshots shown (median) | Chromium CPU | "
+          "Chromium CPU per snapshot shown | server CPU per snapshot shown |")
+    print("|---|---|---|---|---|---|")
     words = {"now": "this checkout", "before": str(args.before)}
     for kind in kinds:
         m, g = med[kind], rng[kind]
         print(f"| {words[kind]} | {m['wall']:.2f} s ({g['wall']}) | {m['shown']:.0f} of "
-              f"{frames + 1} | {m['chromium']:.2f} s "
+              f"{frames + 1} | {m['play']:.1f} s ({g['play']}) | {m['chromium']:.2f} s "
               f"({g['chromium']}) | {m['server']:.2f} s ({g['server']}) |")
 
 

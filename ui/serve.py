@@ -173,7 +173,8 @@ def _warm_up() -> None:
     from vae.data import DatasetError, dataset_for
     from vae.run import RunDir, RunError
 
-    curves.loss_curves_figure([])
+    curves.loss_curves_figure([])  # the export's figure, and Plotly's subplots
+    curves.curves_view([], title="")  # what the Train page and Replay send their curves as
     root = Path(os.environ.get("VAE_RUNS_ROOT") or DASHBOARD.parent / "checkpoints")
     try:
         run = RunDir(root / "mnist5k-2d")
