@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import statistics
 import sys
 import tempfile
@@ -26,10 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_train_live import CHROMIUM, cpu_s, listening_pid, tree  # noqa: E402
+from bench.bench_train_live import CHROMIUM, browser_pid, cpu_s, serve_checkouts  # noqa: E402
 from bench.machine import cpu_words, load_average  # noqa: E402
 from tests.conftest import _copy_runs  # noqa: E402
-from ui.serve import background as serve  # noqa: E402
 
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
@@ -52,18 +50,11 @@ def main() -> None:
         epochs = RunDir(root / args.run).snapshot_epochs()
         frames, last = len(epochs) - 1, str(epochs[-1])
         with contextlib.ExitStack() as stack:
-            urls, servers = {}, {}
-            for kind, project in (("now", None), ("before", args.before)):
-                if kind in kinds:
-                    urls[kind] = stack.enter_context(serve(
-                        root, timeout_s=240, project=project,
-                        env={"VAE_CACHE_DIR": f"{tmp}/cache-{kind}"}))
-                    servers[kind] = listening_pid(int(urls[kind].rsplit(":", 1)[1]))
+            urls, servers = serve_checkouts(stack, root, tmp, kinds, args.before)
             browser = stack.enter_context(pw.chromium.launch(
                 executable_path=CHROMIUM, headless=True,
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]))
-            top = min(p for p in tree(os.getpid()) if b"chromium" in
-                      Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")[0])
+            top = browser_pid()
             pages = {}
             for kind in kinds:  # one tab each, warmed by a first play-through
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -89,6 +89,25 @@ def listening_pid(port: int) -> int:
     raise RuntimeError(f"no dashboard serving on port {port}")
 
 
+def serve_checkouts(stack: contextlib.ExitStack, root: Path, tmp: str, kinds: list[str],
+                    before: Path | None) -> tuple[dict, dict]:
+    """This checkout ("now") and `before`, where `kinds` names them, serving `root` at once under
+    `stack`, each with a cache folder of its own: their URLs and their servers' pids."""
+    urls, servers = {}, {}
+    for kind, project in (("now", None), ("before", before)):
+        if kind in kinds:
+            urls[kind] = stack.enter_context(serve(root, timeout_s=240, project=project,
+                                                   env={"VAE_CACHE_DIR": f"{tmp}/cache-{kind}"}))
+            servers[kind] = listening_pid(int(urls[kind].rsplit(":", 1)[1]))
+    return urls, servers
+
+
+def browser_pid() -> int:
+    """The pid of the Chromium this process launched: its renderers descend from it."""
+    return min(p for p in tree(os.getpid()) if b"chromium" in
+               Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path,
@@ -105,20 +124,12 @@ def main() -> None:
         root = _copy_runs(Path(tmp) / "runs")
         env = {**os.environ, "VAE_RUNS_ROOT": str(root), "OMP_NUM_THREADS": "1"}
         with contextlib.ExitStack() as stack:
-            urls, servers = {}, {}
-            for kind, project in (("now", None), ("before", args.before)):
-                if kind in kinds:
-                    urls[kind] = stack.enter_context(serve(
-                        root, timeout_s=240, project=project,
-                        env={"VAE_CACHE_DIR": f"{tmp}/cache-{kind}"}))
-                    servers[kind] = listening_pid(int(urls[kind].rsplit(":", 1)[1]))
+            urls, servers = serve_checkouts(stack, root, tmp, kinds, args.before)
             trainer = subprocess.Popen([sys.executable, *TRAIN], cwd=ROOT, env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            chromium = [p for p in tree(os.getpid()) if b"chromium" in
-                        Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")[0]]
-            top = min(chromium)  # the browser's own process; its renderers descend from it
+            top = browser_pid()
             try:
                 status = root / RUN / "status.json"
                 while not (root / RUN / "model.safetensors").exists():  # the first epoch
