@@ -5,9 +5,8 @@
 // (a second of training, a Replay frame) redraw the element in place, where a Plotly chart would
 // be sent whole and mounted anew.
 
-const CV_TICK = `fill="currentColor" fill-opacity="0.7"`;
-const CV_RULE = `stroke="currentColor" stroke-opacity="0.12"`;
-const CV = { left: 58, right: 12, top: 30, gap: 50, vgap: 18, below: 70, legendRow: 22 };
+const CV_RULE = svgRule(null);  // grid lines only: no axis of these panels is drawn stronger at 0
+const CV = { left: 58, right: 12, top: 30, gap: 50, vgap: 18, legend: 49 };  // legend: its top under a panel
 
 // A polyline through the points whose x and y are both numbers; a missing value breaks it.
 function cvPath(xs, ys, X, Y) {
@@ -55,13 +54,13 @@ function cvMarkup(d, panels) {
     for (const [v, label] of p.y_ticks) {
       const py = Y(v).toFixed(1);
       out.push(`<line ${CV_RULE} x1="${L}" x2="${(L + w).toFixed(1)}" y1="${py}" y2="${py}"/>` +
-        `<text ${CV_TICK} x="${L - 6}" y="${py}" dy="0.35em" text-anchor="end">${esc(label)}</text>`);
+        `<text ${SVG_TICK} x="${L - 6}" y="${py}" dy="0.35em" text-anchor="end">${esc(label)}</text>`);
     }
     const labelled = row || g === last;  // stacked panels share the x axis's words, under the last
     for (const [v, label] of d.x_ticks) {
       const px = X(v).toFixed(1);
       out.push(`<line ${CV_RULE} x1="${px}" x2="${px}" y1="${T}" y2="${B}"/>`);
-      if (labelled) out.push(`<text ${CV_TICK} x="${px}" y="${B + 16}" text-anchor="middle">${esc(label)}</text>`);
+      if (labelled) out.push(`<text ${SVG_TICK} x="${px}" y="${B + 16}" text-anchor="middle">${esc(label)}</text>`);
     }
     if (labelled) out.push(`<text fill="currentColor" x="${(L + w / 2).toFixed(1)}" y="${B + 34}" text-anchor="middle">${esc(d.x_title)}</text>`);
     if (p.y_title) out.push(`<text fill="currentColor" transform="translate(14 ${(T + H / 2).toFixed(1)}) rotate(-90)" text-anchor="middle">${esc(p.y_title)}</text>`);
@@ -90,12 +89,12 @@ function cvMarkup(d, panels) {
     }
     out.push(`<line class="cursor" stroke="currentColor" stroke-opacity="0.45" stroke-width="1" x1="0" x2="0" y1="${T}" y2="${B}" visibility="hidden"/>`);
   }
-  const ly = last.T + last.H + 56;  // the legend, under the panels: placed once its words are measured
-  out.push(`<g class="legend" transform="translate(${panels[0].L} ${ly})">`);
+  // the legend, under the panels: its items placed once drawn (svgPlaceLegend)
+  out.push(`<g class="legend">`);
   for (const item of d.legend) {
-    out.push(`<g class="item"><line x1="0" x2="28" y1="0" y2="0" stroke="${item.colour}" stroke-width="${item.width}"/>` +
-      (item.dots ? `<circle cx="14" cy="0" r="3" fill="${item.colour}"/>` : "") +
-      `<text fill="currentColor" x="36" y="0" dy="0.35em">${esc(item.label)}</text></g>`);
+    out.push(`<g class="item"><line x1="2" x2="28" y1="7" y2="7" stroke="${item.colour}" stroke-width="${item.width}"/>` +
+      (item.dots ? `<circle cx="15" cy="7" r="3" fill="${item.colour}"/>` : "") +
+      `<text fill="currentColor" x="38" y="7" dy="0.35em">${esc(item.label)}</text></g>`);
   }
   out.push(`</g>`);
   return out.join("");
@@ -158,17 +157,8 @@ function createCurves(root) {
     panels = cvLayout(d, width);
     const last = panels[panels.length - 1];
     svg.innerHTML = cvMarkup(d, panels);
-    // the legend's items, each as wide as its words, in rows as wide as the panels
-    const avail = width - panels[0].L - CV.right;
-    let x = 0, y = 0;
-    svg.querySelectorAll(".legend .item").forEach((item) => {
-      const t = item.querySelector("text");
-      const w = 36 + ((t.getComputedTextLength && t.getComputedTextLength()) || 7 * t.textContent.length) + 24;
-      if (x > 0 && x + w > avail) { x = 0; y += CV.legendRow; }
-      item.setAttribute("transform", `translate(${x.toFixed(1)} ${y})`);
-      x += w;
-    });
-    const height = last.T + last.H + CV.below + y;
+    const top = last.T + last.H + CV.legend;
+    const height = top + svgPlaceLegend(svg, panels[0].L, top, width - panels[0].L - CV.right) + 4;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("height", String(height));
     root.dataset.points = String(panels[0].lines[0].x.length);

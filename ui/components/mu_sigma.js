@@ -3,8 +3,6 @@
 // plain numbers (ui.figures.explain.mu_sigma_view); a new input sends new ones, and the element
 // redraws in place, where a Plotly chart would be sent whole and mounted anew.
 
-const MS_TICK = `fill="currentColor" fill-opacity="0.7"`;
-const MS_RULE = (v) => `stroke="currentColor" stroke-opacity="${v === 0 ? 0.35 : 0.12}"`;
 const MS = { left: 44, right: 14, top: 30, bottom: 40, row: 34 };
 
 function msMarkup(d, width) {
@@ -22,8 +20,8 @@ function msMarkup(d, width) {
     `</g>`);
   for (const [v, label] of d.x_ticks) {
     const px = X(v).toFixed(1);
-    out.push(`<line ${MS_RULE(v)} x1="${px}" x2="${px}" y1="${T}" y2="${T + plotH}"/>`);
-    out.push(`<text ${MS_TICK} x="${px}" y="${T + plotH + 16}" text-anchor="middle">${esc(label)}</text>`);
+    out.push(`<line ${svgRule(v)} x1="${px}" x2="${px}" y1="${T}" y2="${T + plotH}"/>`);
+    out.push(`<text ${SVG_TICK} x="${px}" y="${T + plotH + 16}" text-anchor="middle">${esc(label)}</text>`);
   }
   out.push(`<text fill="currentColor" x="${L + plotW / 2}" y="${T + plotH + 34}" text-anchor="middle">z</text>`);
   const band = MS.row * 0.62;
@@ -32,7 +30,7 @@ function msMarkup(d, width) {
     const lo = X(m - s), hi = X(m + s), cap = 4;
     out.push(`<g class="row" data-k="${k}">` +
       `<rect class="hit" x="${L}" y="${(cy - MS.row / 2).toFixed(1)}" width="${plotW}" height="${MS.row}" fill="transparent"/>` +
-      `<text ${MS_TICK} x="${L - 8}" y="${cy.toFixed(1)}" dy="0.35em" text-anchor="end">${esc(d.dims[k])}</text>` +
+      `<text ${SVG_TICK} x="${L - 8}" y="${cy.toFixed(1)}" dy="0.35em" text-anchor="end">${esc(d.dims[k])}</text>` +
       `<rect class="prior" x="${X(-1).toFixed(1)}" y="${(cy - band / 2).toFixed(1)}" width="${(X(1) - X(-1)).toFixed(1)}" height="${band.toFixed(1)}" fill="${c.prior_fill}" stroke="${c.prior_edge}"/>` +
       `<g stroke="${c.width}" stroke-width="3"><line class="bar" x1="${lo.toFixed(1)}" x2="${hi.toFixed(1)}" y1="${cy.toFixed(1)}" y2="${cy.toFixed(1)}"/>` +
       `<line x1="${lo.toFixed(1)}" x2="${lo.toFixed(1)}" y1="${(cy - cap).toFixed(1)}" y2="${(cy + cap).toFixed(1)}"/>` +

@@ -1,8 +1,11 @@
-// What the explanation's SVG components share (prepended to each): escaping words for markup,
-// numbers with a true minus sign, the picture saved as an .svg file, and the frame around it
-// (title, download, hover tip, redraw on resize, mounting).
+// What the SVG components share (prepended to each): escaping words for markup, numbers with a
+// true minus sign, the picture saved as an .svg file, the frame around it (title, download, hover
+// tip, redraw on resize, mounting), and a legend's items placed in rows.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+// a tick's words, and a grid line (stronger at zero, as Plotly's zero line), in the page's colour
+const SVG_TICK = `fill="currentColor" fill-opacity="0.7"`;
+const svgRule = (v) => `stroke="currentColor" stroke-opacity="${v === 0 ? 0.35 : 0.12}"`;
 
 function esc(s) {
   return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -73,6 +76,30 @@ function svgPicture(root, draw, tipText) {
   }
   P.update = (data) => { P.data = data; redraw(); };
   return P;
+}
+
+const LEGEND_ROW = 22;  // px per row of a legend under a plot
+
+// Place the legend's items in rows from (left, top), within `avail` px: the classes on a grid of
+// one column width (the widest name), then the other items each as wide as its words. Returns the
+// legend's height.
+function svgPlaceLegend(svg, left, top, avail) {
+  const items = [...svg.querySelectorAll(".legend .item")];
+  const width = (g) => {
+    const t = g.querySelector("text");
+    const w = t.getComputedTextLength ? t.getComputedTextLength() : 0;
+    return 38 + (w || 6.5 * t.textContent.length) + 16;  // the swatch, the words, a gap
+  };
+  const widths = items.map(width);
+  const classW = Math.max(0, ...widths.filter((_, k) => items[k].dataset.class));
+  let x = 0, y = 0;
+  items.forEach((g, k) => {
+    const isClass = !!g.dataset.class, w = isClass ? classW : widths[k];
+    if (x > 0 && x + w > avail) { x = 0; y += LEGEND_ROW; }
+    g.setAttribute("transform", `translate(${left + x} ${top + y})`);
+    x += w;
+  });
+  return items.length ? y + LEGEND_ROW : 0;
 }
 
 // A component's default export: the picture made once per element by `create(root)`, then given

@@ -6,10 +6,7 @@
 // again with each new `data` (a "Sample eps" click, a new input), and the element stays: the
 // picture is redrawn in place, where a Plotly chart would be sent whole and drawn anew.
 
-const TICK = `fill="currentColor" fill-opacity="0.7"`;
-const rule = (v) => `stroke="currentColor" stroke-opacity="${v === 0 ? 0.35 : 0.12}"`;  // zero, grid
 const MARGIN = { left: 52, right: 12, top: 8, bottom: 44 };
-const LEGEND_ROW = 22;  // px per row of the legend under the x axis
 const MAX_SIDE = 470;  // the plot's square side at most, in px: about the Plotly zoom's
 
 // The plot's square and its mapping from z to px, for data `d` in a container `width` px wide
@@ -31,13 +28,13 @@ function zcPlaneMarkup(d, f) {
   out.push(`<defs><clipPath id="${d.clip}"><rect x="${L}" y="${T}" width="${side}" height="${side}"/></clipPath></defs>`);
   for (const [v, label] of d.x_ticks) {
     const px = X(v).toFixed(1);
-    out.push(`<line ${rule(v)} x1="${px}" x2="${px}" y1="${T}" y2="${T + side}"/>`);
-    out.push(`<text ${TICK} x="${px}" y="${T + side + 16}" text-anchor="middle">${esc(label)}</text>`);
+    out.push(`<line ${svgRule(v)} x1="${px}" x2="${px}" y1="${T}" y2="${T + side}"/>`);
+    out.push(`<text ${SVG_TICK} x="${px}" y="${T + side + 16}" text-anchor="middle">${esc(label)}</text>`);
   }
   for (const [v, label] of d.y_ticks) {
     const py = Y(v).toFixed(1);
-    out.push(`<line ${rule(v)} x1="${L}" x2="${L + side}" y1="${py}" y2="${py}"/>`);
-    out.push(`<text ${TICK} x="${L - 6}" y="${py}" dy="0.35em" text-anchor="end">${esc(label)}</text>`);
+    out.push(`<line ${svgRule(v)} x1="${L}" x2="${L + side}" y1="${py}" y2="${py}"/>`);
+    out.push(`<text ${SVG_TICK} x="${L - 6}" y="${py}" dy="0.35em" text-anchor="end">${esc(label)}</text>`);
   }
   out.push(`<text fill="currentColor" x="${L + side / 2}" y="${T + side + 36}" text-anchor="middle">${esc(d.x_label)}</text>`);
   out.push(`<text fill="currentColor" transform="translate(12 ${T + side / 2}) rotate(-90)" text-anchor="middle">${esc(d.y_label)}</text>`);
@@ -82,7 +79,7 @@ function zcInputMarkup(d, f) {
 
 // The legend under the plot, inside the SVG (a downloaded file keeps it): the classes where the
 // view names them, then the prior, the z (where the view draws them), q(z|x) and mu. Its items are
-// placed once drawn (zcPlaceLegend), when their words can be measured.
+// placed once drawn (svgPlaceLegend), when their words can be measured.
 function zcLegend(d) {
   const c = d.colours, items = [];
   (d.class_names || []).forEach((name, k) => items.push([
@@ -103,28 +100,6 @@ function zcLegend(d) {
     `<text fill="currentColor" x="38" y="7" dy="0.35em">${esc(text)}</text></g>`).join("") + `</g>`;
 }
 
-// Place the legend's items in rows from (left, top), within `avail` px: the classes on a grid of
-// one column width (the widest name), then the other items each as wide as its words. Returns the
-// legend's height.
-function zcPlaceLegend(svg, left, top, avail) {
-  const items = [...svg.querySelectorAll(".legend .item")];
-  const width = (g) => {
-    const t = g.querySelector("text");
-    const w = t.getComputedTextLength ? t.getComputedTextLength() : 0;
-    return 38 + (w || 6.5 * t.textContent.length) + 16;  // the swatch, the words, a gap
-  };
-  const widths = items.map(width);
-  const classW = Math.max(0, ...widths.filter((_, k) => items[k].dataset.class));
-  let x = 0, y = 0;
-  items.forEach((g, k) => {
-    const isClass = !!g.dataset.class, w = isClass ? classW : widths[k];
-    if (x > 0 && x + w > avail) { x = 0; y += LEGEND_ROW; }
-    g.setAttribute("transform", `translate(${left + x} ${top + y})`);
-    x += w;
-  });
-  return items.length ? y + LEGEND_ROW : 0;
-}
-
 function createCloud(root) {
   // the plane's layer is drawn again only when what it shows changes: a new input or new z leave
   // the test codes (up to 10,000 circles) as they are
@@ -141,25 +116,25 @@ function createCloud(root) {
       planeKey = key;
     }
     upper.innerHTML = zcInputMarkup(d, f) + zcLegend(d);
-    const height = top + zcPlaceLegend(svg, f.L, top, width - f.L - 4) + 4;
+    const height = top + svgPlaceLegend(svg, f.L, top, width - f.L - 4) + 4;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("height", String(height));
     root.dataset.n = String(d.z ? d.z.x.length : 0);
   }
   // the hover names a code's test image; a click on it picks that image (pickable views only)
-  const codeAt = (e, d, cls) => {
+  const codeAt = (e, cls) => {
     const t = e.target;
     return t && t.classList && cls.some((c) => t.classList.contains(c)) ? Number(t.dataset.k)
                                                                         : null;
   };
   const P = svgPicture(root, draw, (e, d) => {
-    const k = d.background.i ? codeAt(e, d, ["pt", "code"]) : null;
+    const k = d.background.i ? codeAt(e, ["pt", "code"]) : null;
     if (k === null) return null;
     const bg = d.background, name = (d.class_names || [])[bg.c[k]] ?? bg.c[k];
     return `${name} · test image #${bg.i[k] + 1} · mu = (${num(bg.x[k], 2)}, ${num(bg.y[k], 2)})`;
   });
   P.svg.addEventListener("click", (e) => {
-    const k = P.data && P.data.pickable ? codeAt(e, P.data, ["pt"]) : null;
+    const k = P.data && P.data.pickable ? codeAt(e, ["pt"]) : null;
     if (k === null || !P.setTriggerValue) return;
     P.tip.hidden = true;
     P.setTriggerValue("pick", P.data.background.i[k]);

@@ -33,17 +33,22 @@ def _read(name: str) -> str:
     return (ASSETS / name).read_text()
 
 
-_component = st.components.v2.component("vae_z_cloud", html=_read("z_cloud.html"),
-                                        css=_read("z_cloud.css"),
-                                        js=_read("svg_common.js") + _read("z_cloud.js"))
-# §1's mu and sigma per dim: the same frame (title, download, hover) and style, its own drawing
-_bars = st.components.v2.component("vae_mu_sigma", html=_read("z_cloud.html"),
-                                   css=_read("z_cloud.css"),
-                                   js=_read("svg_common.js") + _read("mu_sigma.js"))
-_curves = st.components.v2.component("vae_loss_curves", html=_read("z_cloud.html"),
-                                     css=_read("z_cloud.css"),
-                                     js=_read("svg_common.js") + _read("curves.js"))
+def _svg_component(name: str, js: str):
+    """A component drawn by `js` in the shared frame (z_cloud.html and .css, svg_common.js: title,
+    download, hover, redraw on resize)."""
+    return st.components.v2.component(name, html=_read("z_cloud.html"), css=_read("z_cloud.css"),
+                                      js=_read("svg_common.js") + _read(js))
 
+
+def _svg_file(run_name: str, figure: str) -> str:
+    """What "Download SVG" saves: <run>-<figure>.svg, the name Plotly's download gave the PNG."""
+    return export_config(run_name, figure)["toImageButtonOptions"]["filename"] + ".svg"
+
+
+_component = _svg_component("vae_z_cloud", "z_cloud.js")
+# §1's mu and sigma per dim: the same frame (title, download, hover) and style, its own drawing
+_bars = _svg_component("vae_mu_sigma", "mu_sigma.js")
+_curves = _svg_component("vae_loss_curves", "curves.js")
 
 def z_cloud(view: dict, *, key: str, run_name: str, figure: str = "z-samples",
             on_pick: Callable[[int], None] | None = None) -> None:
@@ -51,7 +56,7 @@ def z_cloud(view: dict, *, key: str, run_name: str, figure: str = "z-samples",
     button saves <run>-<figure>.svg (the name Plotly's download gave this picture). Where the view
     is pickable, on_pick(test image index) runs as a callback when a point is clicked, before the
     page's rerun."""
-    filename = export_config(run_name, figure)["toImageButtonOptions"]["filename"] + ".svg"
+    filename = _svg_file(run_name, figure)
 
     def _picked() -> None:
         value = (st.session_state.get(key) or {}).get("pick")
@@ -65,12 +70,10 @@ def z_cloud(view: dict, *, key: str, run_name: str, figure: str = "z-samples",
 def mu_sigma_bars(view: dict, *, key: str, run_name: str) -> None:
     """Draw `view` (ui.figures.explain.mu_sigma_view) under `key`; "Download SVG" saves
     <run>-mu-sigma.svg."""
-    filename = export_config(run_name, "mu-sigma")["toImageButtonOptions"]["filename"] + ".svg"
-    _bars(key=key, data={**view, "filename": filename})
+    _bars(key=key, data={**view, "filename": _svg_file(run_name, "mu-sigma")})
 
 
 def loss_curves(view: dict, *, key: str, run_name: str, figure: str = "curves") -> None:
     """Draw `view` (ui.figures.curves.curves_view or replay_curves_view) under `key`; "Download
     SVG" saves <run>-<figure>.svg."""
-    filename = export_config(run_name, figure)["toImageButtonOptions"]["filename"] + ".svg"
-    _curves(key=key, data={**view, "filename": filename})
+    _curves(key=key, data={**view, "filename": _svg_file(run_name, figure)})
