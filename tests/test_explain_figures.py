@@ -329,7 +329,11 @@ def test_codes_view_draws_every_mu_on_the_ranges_given_with_nothing_marked():
     assert (view["x_label"], view["y_label"], view["title"]) == ("z1", "z2",
                                                                  "Posterior means at epoch 3")
     assert [v for v, _ in view["x_ticks"]] == [v for v, _ in figs.nice_ticks(-5, 5)]
+    assert "font_size" not in view, "the component's 12 px words"
     json.dumps(view, allow_nan=False)
+    big = figs.codes_view(all_mu, labels, ["x", "y", "z"], dims=(1, 2), x_range=(-5, 5),
+                          y_range=(-5, 5), title="Presenter", font_size=18)
+    assert big["font_size"] == 18, "Presenter's large type"
 
 
 def test_a_diverged_snapshots_codes_are_left_out_and_its_view_stays_json():

@@ -8,7 +8,7 @@ import pytest
 from ui.components.draw import drawn_overlay
 from ui.figures.latent import (circle_polylines, ellipse_path, ellipse_polylines, ellipse_subset,
                                kl_per_dim_figure, label_angle, mixture_density, pca_projection,
-                               posterior_figure, selected_indices)
+                               posterior_figure, posterior_view, selected_indices)
 from ui.style import SVG_MAX_POINTS, class_colour
 
 NAMES = ("zero", "one", "two")
@@ -218,6 +218,42 @@ def test_posterior_figure_names_each_class_at_its_clusters_median():
         assert a.bgcolor == class_colour(c) and a.font.color == "#ffffff"
     assert not [a for a in posterior_figure(mu, std, labels, NAMES, class_labels=False)
                 .layout.annotations if "σ" not in a.text]
+
+
+def test_posterior_view_has_every_mu_a_sample_of_ellipses_the_rings_and_class_names():
+    """The Train page's plane, drawn in the browser: the numbers posterior_figure draws, less the
+    density, on square ranges that hold every ellipse and the prior's 3-sigma circle."""
+    mu, std, labels = _toy(900, d=3)
+    view = posterior_view(mu, std, labels, NAMES, dims=(2, 0), title="t", max_ellipses=400)
+    assert (view["x_label"], view["y_label"]) == ("z2", "z0")
+    assert view["background"]["x"] == np.round(mu[:, 2], 4).tolist()
+    assert view["background"]["c"] == labels.tolist()
+    (x0, x1), (y0, y1) = view["x_range"], view["y_range"]
+    assert x1 - x0 == pytest.approx(y1 - y0), "one scale across and up"
+    assert x0 < min(-3, (mu[:, 2] - std[:, 2]).min()) and x1 > max(3, (mu[:, 2] + std[:, 2]).max())
+    el = view["ellipses"]
+    picked = ellipse_subset(900, "sample", 400)
+    assert len(el["x"]) == 400 and el["sx"] == np.round(std[picked, 2], 4).tolist()
+    assert el["words"] == "q(z|x), 1 sigma: 400 of 900"
+    assert view["prior_radii"] == [1, 2, 3]
+    places = {lb["text"]: lb for lb in view["class_labels"]}
+    for c, name in enumerate(NAMES):
+        centre = np.median(mu[labels == c][:, [2, 0]], axis=0)
+        assert [places[name]["x"], places[name]["y"]] == pytest.approx(centre, abs=1e-4)
+    few = posterior_view(mu[:50], std[:50], labels[:50], NAMES, title="t")
+    assert few["ellipses"]["words"] == "q(z|x), 1 sigma" and len(few["ellipses"]["x"]) == 50
+
+
+def test_posterior_view_leaves_out_codes_that_are_not_finite():
+    mu, std, labels = _toy(30)
+    mu[3] = np.nan
+    std[4, 0] = np.inf  # drawn at float32's bound, as posterior_figure does
+    view = posterior_view(mu, std, labels, NAMES, title="t")
+    assert len(view["background"]["x"]) == 29 and 3 not in view["background"]["i"]
+    assert all(np.isfinite(view["x_range"] + view["y_range"]))
+    assert len(view["ellipses"]["x"]) == 29
+    with pytest.raises(ValueError, match="must be"):
+        posterior_view(mu, std[:, :1], labels, NAMES, title="t")
 
 
 def test_selected_indices_read_every_shape_of_customdata():

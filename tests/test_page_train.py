@@ -1,6 +1,7 @@
 """AppTest of the Train page: the form starts a real trainer process; bad input is refused in words."""
 import time
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -33,7 +34,16 @@ def test_shows_runs_and_the_finished_run(scratch_root):
     assert at.dataframe[0].value["run"].tolist() == ["mnist5k-2d"]
     epochs = RunDir(scratch_root / "mnist5k-2d").read_config()[1].epochs
     assert any(f"Finished {epochs} epochs" in s.value for s in at.success)
-    assert len(at.get("plotly_chart")) == 1  # the posterior
+    assert not at.get("plotly_chart"), "the curves and the posterior are drawn from numbers"
+    # the posterior: every test image's mu, a sample of their sigma ellipses, the class names
+    from ui.cache.runs import encode_test_set
+    enc = encode_test_set(RunDir(scratch_root / "mnist5k-2d"))
+    plane = component_data(at, "posterior")
+    assert plane["background"]["x"] == np.round(enc["mu"][:, 0].astype(float), 4).tolist()
+    assert plane["background"]["i"] == enc["index"].tolist()
+    assert len(plane["ellipses"]["x"]) == 400 and plane["prior_radii"] == [1, 2, 3]
+    assert sorted(lb["text"] for lb in plane["class_labels"]) == [str(d) for d in range(10)]
+    assert plane["filename"] == "mnist5k-2d-latent.svg"
     # the curves: drawn in the browser from the run's logged numbers (ui.components.z_cloud)
     curves = component_data(at, "curves")
     steps, epochs = metrics_frames(RunDir(scratch_root / "mnist5k-2d").read_metrics())

@@ -58,9 +58,8 @@ def test_a_16d_run_is_drawn_on_its_busiest_dims_on_train_and_compare(runs_root):
     enc = encode_test_set(run)
     top = dims_by_kl(latent_summary(enc["mu"], enc["std"]).kl_per_dim)[:2]
     at = run_page("train", "mnist5k-16d-beta1")
-    layout = plotly_spec(at, "posterior")["layout"]
-    assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == \
-        (f"z{top[0]}", f"z{top[1]}")
+    view = component_data(at, "posterior")
+    assert (view["x_label"], view["y_label"]) == (f"z{top[0]}", f"z{top[1]}")
     at = run_page("compare", "mnist5k-16d-beta1", state={"compare_b": "mnist5k-16d-beta4"})
     spread = np.argsort(-enc["mu"].var(axis=0), kind="stable")
     assert (at.selectbox(key="compare_dx").value, at.selectbox(key="compare_dy").value) == \

@@ -1,7 +1,7 @@
 """The Latent space page in real Chromium: the posterior scatter, a box selection's images, the
 test image shown on hover, and the plane's equal aspect; on every page that has one, a plane or
-chart whose margins hold its labels, so that Plotly draws it once; and Replay's plane, drawn from
-numbers and moved in place."""
+chart whose margins hold its labels, so that Plotly draws it once; the planes drawn from numbers
+(the Train page's posterior, Presenter's, Replay's, moved in place)."""
 import json
 import re
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CAP_MS, assert_no_exception, open_page, wait_for_app
+from tests.e2e.conftest import CAP_MS, CHARTS, assert_no_exception, open_page, wait_for_app
 
 CHART = ".st-key-latent_scatter .js-plotly-plot"
 
@@ -201,23 +201,54 @@ def test_the_plane_is_large_and_equally_scaled(page, app_url):
     assert width >= 550, f"the plane is {width:.0f} px wide at 1400 px: it should fill the screen"
 
 
-@pytest.mark.parametrize("path, run, chart_key", [
-    ("train", "mnist5k-2d", "posterior"),  # its curves: tests/e2e/test_train.py
-    ("presenter", "mnist5k-2d", "presenter_latent_")])  # the first of the pair it compares
-# the explanation's planes and Replay's are drawn from numbers (ui/components/z_cloud.js), on a
-# square of one scale: test_replays_plane_is_equally_scaled_and_moves_in_place below
-def test_every_latent_plane_is_equally_scaled_and_drawn_once(page, app_url, path, run, chart_key):
-    page.goto(f"{app_url}/{path}?run={run}")
-    # The explanation page computes a lot on first open; on a loaded 2-core machine that has
-    # taken over 30 s, so this waits for the script's end with a generous budget.
-    wait_for_app(page, timeout=120_000)
-    chart = page.locator(f"[class*='st-key-{chart_key}'] .js-plotly-plot").first
-    # A chart can mount after the script run ends (the Train page's sits in a fragment); the
-    # budget is for a loaded machine, where that has taken well over expect's default 5 s.
-    expect(chart).to_be_attached(timeout=60_000)
-    ux, uy = chart.evaluate(UNIT_PIXELS)
-    assert abs(ux - uy) / ux < 0.01, f"{path}: {ux:.1f} px per unit across, {uy:.1f} up"
-    assert_drawn_once(page, chart_key)
+# The Train page's posterior and Presenter's planes, drawn from numbers (ui/components/z_cloud.js)
+SVG_PLANE = """root => {
+  const priors = [...root.querySelectorAll('ellipse.prior')];
+  const labels = [...root.querySelectorAll('g.class-label')].map(g => {
+    const t = g.querySelector('text').getBBox(), r = g.querySelector('rect');
+    return {text: g.textContent, fits: Number(r.getAttribute('width')) >= t.width};
+  });
+  return {rx: priors.map(e => Number(e.getAttribute('rx'))),
+          ry: priors.map(e => Number(e.getAttribute('ry'))),
+          radii: priors.map(e => Number(e.dataset.r)),
+          codes: root.querySelectorAll('circle.code').length,
+          ellipses: root.querySelectorAll('g.sigma ellipse').length, labels,
+          font: getComputedStyle(root).fontSize};
+}"""
+
+
+def test_the_train_and_presenter_planes_are_drawn_from_numbers_on_one_scale(page, app_url):
+    """The Train page's posterior: every code, 400 sigma ellipses, the prior's 1-3 sigma circles
+    and each class named on a backdrop that fits its name, one unit of z as long across as up.
+    Presenter's two planes: the same scale for both models, in the page's large type."""
+    open_page(page, app_url, "train", "run=mnist5k-2d")
+    plane = page.locator(".st-key-posterior .vae-zc[data-ready='1']")
+    # the posterior sits in a fragment that can draw after the script run ends
+    expect(plane).to_have_count(1, timeout=60_000)
+    state = plane.evaluate(SVG_PLANE)
+    assert state["codes"] == 1000 and state["ellipses"] == 400, state
+    assert state["radii"] == [1, 2, 3]
+    assert state["rx"] == pytest.approx(state["ry"], rel=1e-3), "circles stay circles"
+    assert state["rx"][1] == pytest.approx(2 * state["rx"][0], rel=1e-3)
+    assert sorted(lb["text"] for lb in state["labels"]) == list("0123456789")
+    assert all(lb["fits"] for lb in state["labels"]), state["labels"]
+    # a code that is the topmost thing at its place: the circles and names let the hover through
+    k = plane.evaluate("""root => [...root.querySelectorAll('circle.code')].findIndex(c => {
+        const b = c.getBoundingClientRect();
+        return root.getRootNode().elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) === c;
+    })""")
+    plane.locator("circle.code").nth(k).hover(force=True)
+    expect(plane.locator(".tip")).to_contain_text("test image #")
+
+    open_page(page, app_url, "presenter", "run=mnist5k-2d")
+    planes = page.locator("[class*='st-key-presenter_latent_'] .vae-zc[data-ready='1']")
+    expect(planes).to_have_count(2, timeout=60_000)
+    ae, vae = (planes.nth(k).evaluate(SVG_PLANE) for k in range(2))
+    assert ae["codes"] == vae["codes"] == 1000
+    assert ae["rx"] == pytest.approx(ae["ry"], rel=1e-3)
+    assert ae["rx"] == pytest.approx(vae["rx"], rel=1e-3), "both models on one scale"
+    assert ae["font"] == vae["font"] == "18px", "the page's large type"
+    assert not page.locator("[data-testid=stMain]").locator(CHARTS).count()
 
 
 REPLAY_PLANE = ".st-key-replay_scatter .vae-zc[data-ready='1']"

@@ -1,4 +1,5 @@
-"""One pass through Presenter mode in Chromium: the three steps, the sub-steps, and a PNG export."""
+"""One pass through Presenter mode in Chromium: the three steps, the sub-steps, an SVG and a PNG
+export."""
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHARTS, assert_no_exception, open_page, wait_for_app
@@ -18,10 +19,15 @@ def test_guided_sequence(page, app_url, tmp_path):
     main = page.locator("[data-testid=stMain]")
     expect(main.get_by_text("An autoencoder compresses. A VAE can also generate.")).to_be_visible()
     expect(main.locator("[data-testid=stImage]")).to_have_count(2)
-    expect(main.locator(CHARTS)).to_have_count(2)
-    main.locator(CHARTS).first.hover()
-    camera = main.locator(".modebar-btn[data-title='Download plot as a PNG']")
-    expect(camera, "each chart offers its PNG export").to_have_count(2)
+    # the two planes are drawn from numbers (ui/components/z_cloud.js), each with its download
+    planes = main.locator("[class*='st-key-presenter_latent_'] .vae-zc[data-ready='1']")
+    expect(planes).to_have_count(2)
+    with page.expect_download() as download:
+        planes.nth(1).get_by_role("button", name="Download SVG").click()
+    assert download.value.suggested_filename == "mnist5k-16d-beta1-codes.svg"
+    svg = tmp_path / "codes.svg"
+    download.value.save_as(svg)
+    assert svg.read_text().count('class="code"') == 1000, "every test code is in the file"
     with page.expect_download() as download:
         main.get_by_role("button", name="PNG: prior samples").first.click()
     path = tmp_path / "prior.png"
@@ -46,7 +52,10 @@ def test_guided_sequence(page, app_url, tmp_path):
     assert_no_exception(page)
     for title in titles:
         expect(main.get_by_text(title), f"{title} is not shown at the last sub-step").to_be_visible()
-    expect(main.locator(CHARTS)).to_have_count(1)
+    # the code's plane: mu, its 1-sigma ellipse and the 8 z, drawn from numbers
+    zoom = main.locator(".st-key-presenter_reparam .vae-zc[data-ready='1']")
+    expect(zoom).to_have_attribute("data-n", "8")
+    expect(main.locator(CHARTS)).to_have_count(0)
     assert page.get_by_role("button", name="Next").is_disabled()
 
 

@@ -349,8 +349,7 @@ def arrays_back(spec):
 def cached_posterior_figure(run: RunDir, epoch: int | None = None, max_points: int = MAX_POINTS,
                             **options) -> go.Figure:
     """ui.figures.latent.posterior_figure of the run's test set. Its spec is computed once per
-    weights file and options (the density is the slow part, and the Train page redraws every
-    second) and cached as data; every call builds a Figure of its own from a copy of that data, so
+    weights file and options (the density is the slow part) and cached as data; every call builds a Figure of its own from a copy of that data, so
     a page may add traces to it and no two sessions ever share one Plotly object."""
     key = tuple(sorted((k, tuple(map(int, v)) if k == "dims" else v) for k, v in options.items()))
     return go.Figure(_posterior_figure(str(run.path), epoch, weights_mtime(run, epoch),

@@ -26,7 +26,7 @@ function svgDownload(root, svg, title, filename) {
   clone.setAttribute("width", String(box.width));
   clone.setAttribute("height", String(box.height + 28));
   clone.setAttribute("viewBox", `0 0 ${box.width} ${box.height + 28}`);
-  clone.setAttribute("style", `color: ${cs.color}; font-family: ${cs.fontFamily}; font-size: 12px`);
+  clone.setAttribute("style", `color: ${cs.color}; font-family: ${cs.fontFamily}; font-size: ${cs.fontSize}`);
   const bg = cs.getPropertyValue("--st-background-color").trim() || "#ffffff";
   clone.innerHTML = `<rect width="100%" height="100%" fill="${bg}"/>` +
     `<text fill="currentColor" x="8" y="18" font-size="15" font-weight="700">${esc(title)}</text>` +
@@ -52,6 +52,9 @@ function svgPicture(root, draw, tipText) {
     const d = P.data;
     if (!d) return;
     width = root.clientWidth || 500;
+    // a view's own size of words (Presenter's large type), else the stylesheet's 12 px
+    root.style.fontSize = d.font_size ? `${d.font_size}px` : "";
+    title.parentElement.style.fontSize = d.font_size ? `${d.font_size + 4}px` : "";
     svg.setAttribute("aria-label", d.title);
     draw(d, width);
     title.textContent = d.title;
@@ -80,10 +83,10 @@ function svgPicture(root, draw, tipText) {
 
 const LEGEND_ROW = 22;  // px per row of a legend under a plot
 
-// Place the legend's items in rows from (left, top), within `avail` px: the classes on a grid of
-// one column width (the widest name), then the other items each as wide as its words. Returns the
-// legend's height.
-function svgPlaceLegend(svg, left, top, avail) {
+// Place the legend's items in rows `row` px apart from (left, top), within `avail` px: the classes
+// on a grid of one column width (the widest name), then the other items each as wide as its
+// words. Returns the legend's height.
+function svgPlaceLegend(svg, left, top, avail, row = LEGEND_ROW) {
   const items = [...svg.querySelectorAll(".legend .item")];
   const width = (g) => {
     const t = g.querySelector("text");
@@ -95,11 +98,11 @@ function svgPlaceLegend(svg, left, top, avail) {
   let x = 0, y = 0;
   items.forEach((g, k) => {
     const isClass = !!g.dataset.class, w = isClass ? classW : widths[k];
-    if (x > 0 && x + w > avail) { x = 0; y += LEGEND_ROW; }
+    if (x > 0 && x + w > avail) { x = 0; y += row; }
     g.setAttribute("transform", `translate(${left + x} ${top + y})`);
     x += w;
   });
-  return items.length ? y + LEGEND_ROW : 0;
+  return items.length ? y + row : 0;
 }
 
 // A component's default export: the picture made once per element by `create(root)`, then given

@@ -18,7 +18,8 @@ from plotly.subplots import make_subplots
 
 from ui.figures.images import for_display, grid, png_bytes
 from ui.figures.labels import nice_ticks, place_labels, to_pixels
-from ui.style import (AXIS_ROOM_LEFT, MEAN_COLOUR, NEUTRAL, PRIOR_COLOUR,  # one look for every page
+from ui.style import (AXIS_ROOM_LEFT, LABEL_TEXT, MEAN_COLOUR, NEUTRAL,  # one look for every page
+                      PRIOR_COLOUR,
                       SAMPLE_COLOUR, WIDTH_COLOUR, ZOOM_ROOM_LEFT, class_colour, class_colours,
                       equal_aspect, room_below, scatter_type)
 from vae.explain import log_mean_exp
@@ -190,11 +191,13 @@ def full_view(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims, mu: 
 
 
 def codes_view(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims, x_range, y_range,
-               title: str, index: np.ndarray | None = None, point_opacity: float = 0.6) -> dict:
+               title: str, index: np.ndarray | None = None, point_opacity: float = 0.6,
+               font_size: int | None = None) -> dict:
     """Every test image's mu on fixed ranges, with no input marked: Replay's plane, where the
-    ranges stay while the epochs change so that the codes are seen to move. Plain numbers for the
-    z-cloud component, as full_view; the hover names a point's test image. Ranges that are not
-    finite (a diverged snapshot's) fall back to the prior's +-3."""
+    ranges stay while the epochs change so that the codes are seen to move, and Presenter's, two
+    models on one scale. Plain numbers for the z-cloud component, as full_view; the hover names a
+    point's test image. Ranges that are not finite (a diverged snapshot's) fall back to the
+    prior's +-3. `font_size` (px) sets the words' size, 12 by default."""
     (x0, x1), (y0, y1) = x_range, y_range
     if not all(math.isfinite(float(v)) for v in (x0, x1, y0, y1)) or x1 <= x0 or y1 <= y0:
         x_range = y_range = (-3.0, 3.0)
@@ -202,6 +205,8 @@ def codes_view(all_mu: np.ndarray, labels: np.ndarray, class_names, *, dims, x_r
     view.update(background=_codes(all_mu, labels, index, dims),
                 class_names=[str(n) for n in class_names], point_opacity=point_opacity,
                 point_r=3, pickable=False)
+    if font_size:
+        view["font_size"] = int(font_size)
     return view
 
 
@@ -231,7 +236,8 @@ def _plane_view(dims, mu, sigma, x_range, y_range, title: str, n_classes: int) -
         "mu": None if mu is None else [float(mu[a]), float(mu[b])],
         "sigma": None if sigma is None else [float(sigma[a]), float(sigma[b])],
         "colours": {"mean": MEAN_COLOUR, "width": WIDTH_COLOUR, "sample": SAMPLE_COLOUR,
-                    "prior": PRIOR_RING, "halo": PRIOR_HALO, "neutral": NEUTRAL},
+                    "prior": PRIOR_RING, "halo": PRIOR_HALO, "neutral": NEUTRAL,
+                    "label_text": LABEL_TEXT},
     }
 
 

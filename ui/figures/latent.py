@@ -282,6 +282,55 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     return equal_aspect(fig)
 
 
+# The Train page's SVG plane: its plot area's side at most, in px (ui/components/z_cloud.js)
+VIEW_PX = 600
+
+
+def posterior_view(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_names, *,
+                   dims=(0, 1), title: str, max_ellipses: int = 400, seed: int = 0,
+                   index: np.ndarray | None = None, side: int = VIEW_PX) -> dict:
+    """The Train page's live posterior as plain numbers for the z-cloud component
+    (ui.components.z_cloud), drawn in the browser as one SVG that the next epoch redraws in place:
+    every test image's mu by class, the 1-sigma ellipses of a fixed random sample of
+    `max_ellipses` of them (ellipse_subset), the prior's 1, 2 and 3 sigma circles, and each
+    class's name at its codes' centre. The same picture as posterior_figure without its density
+    contours, zoom and selection (Latent space has those), on square ranges that hold every
+    point, its ellipse and the prior's 3-sigma circle, `side` px at most across (the class names
+    are placed for that size). Codes that are not finite are left out."""
+    from ui.figures.explain import codes_view  # the plane's numbers, shared with Replay's
+
+    mu = np.asarray(mu, dtype=np.float64)
+    std = bounded_sigma(std)
+    labels = np.asarray(labels)
+    if mu.ndim != 2 or std.shape != mu.shape or labels.shape != (len(mu),):
+        raise ValueError(f"mu {mu.shape}, std {std.shape} and labels {labels.shape} must be "
+                         "(N, D), (N, D) and (N,)")
+    i, j = (int(d) for d in dims)
+    xy, sd = mu[:, [i, j]], std[:, [i, j]]
+    finite = np.isfinite(xy).all(axis=1) & np.isfinite(sd).all(axis=1)
+    lo, hi = _extent(xy[finite], sd[finite])
+    centre, half = (lo + hi) / 2, float(np.max(hi - lo)) / 2  # one scale across and up
+    lo, hi = centre - half, centre + half
+    view = codes_view(mu, labels, class_names, dims=(i, j), title=title, index=index,
+                      x_range=(lo[0], hi[0]), y_range=(lo[1], hi[1]))
+    pick = ellipse_subset(len(xy), "sample", max_ellipses, seed)
+    pick = pick[finite[pick]]
+    view["ellipses"] = {
+        "x": np.round(xy[pick, 0], 4).tolist(), "y": np.round(xy[pick, 1], 4).tolist(),
+        "sx": np.round(sd[pick, 0], 4).tolist(), "sy": np.round(sd[pick, 1], 4).tolist(),
+        "c": labels[pick].astype(int).tolist(), "opacity": ELLIPSE_OPACITY,
+        "words": ("q(z|x), 1 sigma" if len(pick) == int(finite.sum())
+                  else f"q(z|x), 1 sigma: {len(pick):,} of {int(finite.sum()):,}")}
+    view["prior_radii"] = [int(r) for r in PRIOR_RADII]
+    view["max_side"] = int(side)
+    view["class_labels"] = [
+        {"c": int(c), "text": str(class_names[c]), "x": round(cx, 4), "y": round(cy, 4),
+         "dx": round(dx, 1), "dy": round(dy, 1)}
+        for c, cx, cy, dx, dy in class_label_places(xy[finite], labels[finite], class_names,
+                                                    extent=(lo, hi), plot_px=(side, side))]
+    return view
+
+
 CLASS_LABEL_FONT = ANNOTATION_FONT_SIZE + 2
 # The plane's plot area on the page (about a 560 px square at 1400 px): only for keeping the class
 # names clear of each other, so an estimate is enough
@@ -291,16 +340,34 @@ PLANE_PX = 560
 def class_centre_labels(fig: go.Figure, xy: np.ndarray, labels: np.ndarray, class_names,
                         extent: tuple | None = None, plot_px: tuple = (PLANE_PX, PLANE_PX),
                         taken=()) -> go.Figure:
-    """Each class's name written at its cluster's centre (the median of its points), so a class
-    is named on the plane itself and never only by a colour in the legend. Where two centres lie
-    close (Fashion-MNIST's coat, pullover and shirt), a name moves just clear of the others, with
-    a short line in its class's colour to its centre. `extent` is the plane's (lo, hi) corners;
-    `taken` are labels already on the plane, (x, y, text) in data units, to keep clear of."""
+    """Each class's name written at its cluster's centre (class_label_places) as annotations, so
+    a class is named on the plane itself and never only by a colour in the legend; a name moved
+    clear of the others has a short line in its class's colour to its centre."""
+    for c, cx, cy, dx, dy in class_label_places(xy, labels, class_names, extent, plot_px, taken):
+        moved = bool(dx or dy)
+        name = html.escape(str(class_names[c]))  # a user's folder names are text, not markup
+        fig.add_annotation(x=float(cx), y=float(cy), text=f"<b>{name}</b>", showarrow=moved,
+                           ax=dx, ay=-dy, arrowhead=0, arrowwidth=1.5, arrowcolor=class_colour(c),
+                           bgcolor=class_colour(c), borderpad=2, opacity=0.95,
+                           font=dict(size=CLASS_LABEL_FONT, color=LABEL_TEXT),
+                           name=f"class label {class_names[c]}")
+    return fig
+
+
+def class_label_places(xy: np.ndarray, labels: np.ndarray, class_names,
+                       extent: tuple | None = None, plot_px: tuple = (PLANE_PX, PLANE_PX),
+                       taken=()) -> list[tuple[int, float, float, float, float]]:
+    """Where each class's name goes: (class, centre x, centre y, dx, dy), the centre the median
+    of its points in data units and (dx, dy) the name's shift from it in pixels (y up), zero
+    where the name sits on its centre. Where two centres lie close (Fashion-MNIST's coat,
+    pullover and shirt), a name moves just clear of the others. `extent` is the plane's (lo, hi)
+    corners, `plot_px` its plot area's size; `taken` are labels already on the plane, (x, y,
+    text) in data units, to keep clear of."""
     xy = np.asarray(xy, dtype=np.float64)
     labels = np.asarray(labels)
     present = [c for c in range(len(class_names)) if np.any(labels == c)]
     if not present:
-        return fig
+        return []
     centres = np.array([np.median(xy[labels == c], axis=0) for c in present])
     if extent is None:
         lo, hi = xy.min(axis=0), xy.max(axis=0)
@@ -318,15 +385,8 @@ def class_centre_labels(fig: go.Figure, xy: np.ndarray, labels: np.ndarray, clas
     shifts = place_labels(to_pixels(centres[:, 0], lo[0], hi[0], plot_px[0]),
                           to_pixels(centres[:, 1], lo[1], hi[1], plot_px[1]), names, *plot_px,
                           on_point=True, char_px=8.4, line_px=CLASS_LABEL_FONT + 8, taken=boxes)
-    for c, (cx, cy), (dx, dy) in zip(present, centres, shifts):
-        moved = bool(dx or dy)
-        name = html.escape(str(class_names[c]))  # a user's folder names are text, not markup
-        fig.add_annotation(x=float(cx), y=float(cy), text=f"<b>{name}</b>", showarrow=moved,
-                           ax=dx, ay=-dy, arrowhead=0, arrowwidth=1.5, arrowcolor=class_colour(c),
-                           bgcolor=class_colour(c), borderpad=2, opacity=0.95,
-                           font=dict(size=CLASS_LABEL_FONT, color=LABEL_TEXT),
-                           name=f"class label {class_names[c]}")
-    return fig
+    return [(c, float(cx), float(cy), float(dx), float(dy))
+            for c, (cx, cy), (dx, dy) in zip(present, centres, shifts)]
 
 
 def tsne_figure(xy: np.ndarray, labels: np.ndarray, class_names, *, index: np.ndarray | None = None,

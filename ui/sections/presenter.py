@@ -15,6 +15,7 @@ from ui.cache.runs import encode_test_set, load_model, run_dataset
 from ui.components import exportable
 from ui.components.exportable import png_download
 from ui.components.presenter_keys import presenter_keys
+from ui.components.z_cloud import z_cloud
 from ui.figures import beta as bf
 from ui.figures import explain as figs
 from ui.figures.images import for_display
@@ -82,10 +83,12 @@ def autoencoder_vs_vae(run: RunDir, ae_run: RunDir | None, vae_run: RunDir | Non
         enc = encs[r.name]
         with col:
             st.subheader(f"{label}: {r.name}")
-            chart(figs.latent_view_figure(
-                enc["mu"], enc["labels"], names, dims=dims, index=enc["index"], height=560,
-                x_range=(-half, half), y_range=(-half, half), title=story.plane_title(dims, D)),
-                f"presenter_latent_{r.name}")
+            # drawn from numbers (a Plotly plane cost every visit about a second to mount)
+            z_cloud(figs.codes_view(enc["mu"], enc["labels"], names, dims=dims,
+                                    index=enc["index"], x_range=(-half, half),
+                                    y_range=(-half, half), title=story.plane_title(dims, D),
+                                    point_opacity=0.5, font_size=story.FONT),
+                    key=f"presenter_latent_{r.name}", run_name=r.name, figure="codes")
             st.caption(f"Dashed circle: N(0, I)'s 1-sigma circle. 99% of this model's code "
                        f"coordinates lie within ±{spread[r.name]:.1f} (of N(0, I)'s: ±2.6).")
             _, imgs = ex.prior_samples(m, 24, SEED)
@@ -191,10 +194,10 @@ def reparameterization(run: RunDir, model: VAE, data: Dataset) -> None:
             st.subheader("3 · The code")
             enc = encode_test_set(run)
             xr, yr = figs.zoom_ranges(mu, sigma, z, dims, margin=4.0)
-            chart(figs.latent_view_figure(
-                enc["mu"], enc["labels"], data.class_names, dims=dims, mu=mu, sigma=sigma, z=z,
-                index=enc["index"], x_range=xr, y_range=yr, background_opacity=0.15,
-                height=420, legend_rows=0).update_layout(showlegend=False), "presenter_reparam")
+            view = figs.zoom_view(enc["mu"], enc["labels"], dims=dims, mu=mu, sigma=sigma, z=z,
+                                  x_range=xr, y_range=yr, title="z = mu + sigma · eps")
+            z_cloud({**view, "font_size": story.FONT}, key="presenter_reparam",
+                    run_name=run.name, figure="reparameterization")
             inside = story.inside_one_sigma(z, mu, sigma, dims)
             st.caption(f"mu (cross) stays put; each z = mu + sigma · eps scatters around it "
                        f"({inside} of {len(z)} inside the red 1-sigma ellipse)")

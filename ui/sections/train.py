@@ -9,15 +9,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ui.cache.runs import (cached_posterior_figure, encode_test_set, is_training, run_dataset,
-                           run_status, runs_root, set_active_run, summary_of, weights_mtime)
-from ui.components.z_cloud import loss_curves
+from ui.cache.runs import (encode_test_set, is_training, run_dataset, run_status, runs_root,
+                           set_active_run, summary_of, weights_mtime)
+from ui.components.z_cloud import loss_curves, z_cloud
 from ui.figures.curves import curves_view, epoch_words, epochs_done, progress_summary
+from ui.figures.latent import posterior_view
 from ui.forms import train as train_form
 from ui.forms.imported import no_curves_note
 from ui.forms.text import plain
 from ui.forms.uploads import release_upload, upload_key
-from ui.style import export_config
 from vae import launch  # by module: tests stand in for max_processes there
 from vae.archive import MAX_IMAGE_ZIP_BYTES, MB, ArchiveError, images_root, import_image_zip
 from vae.data import DATASETS, MAX_IMAGE_SIZE, MIN_PER_CLASS, DatasetError
@@ -207,15 +207,18 @@ def _posterior(run: RunDir, state: str, done: int) -> None:
         d = enc["mu"].shape[1]
         dims = (0, 1) if d == 2 else tuple(dims_by_kl(
             summary_of(enc).kl_per_dim)[:2]) if d > 2 else (0, 0)
-        # the page's full width holds the legend in one row
+        n = len(enc["mu"])
         shown = {"key": current, "at": now,
-                 "figure": cached_posterior_figure(run, ellipses="sample", dims=dims,
-                                                   legend_rows=1),
+                 "view": posterior_view(enc["mu"], enc["std"], enc["labels"],
+                                        run_dataset(run).class_names, dims=dims,
+                                        index=enc["index"],
+                                        title=f"{run.name}: q(z|x) of {n:,} test images"),
                  "caption": train_form.posterior_caption(bool(no_curves_note(run)), done,
                                                          training)}
         st.session_state[POSTERIOR_KEY] = shown
-    st.plotly_chart(shown["figure"], key="posterior", config=export_config(run.name, "latent"),
-                    theme="streamlit")
+    # drawn from numbers: new weights redraw the same element, where a Plotly chart was mounted
+    # anew (bench/README.md)
+    z_cloud(shown["view"], key="posterior", run_name=run.name, figure="latent")
     st.caption(shown["caption"])
 
 
