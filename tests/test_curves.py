@@ -4,11 +4,12 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 import pytest
 
 from ui.figures.curves import (MAX_TRAIN_POINTS, PARTS, _ordinal, curves_view, epoch_words,
                                epochs_done, loss_curves_figure, metrics_frames, progress_summary,
-                               replay_curves_view, run_summary, runs_overlay_figure, runs_table)
+                               replay_curves_view, run_summary, runs_overlay_view, runs_table)
 from vae.run import RunDir
 from vae.run import DEFAULT_ROOT
 
@@ -155,15 +156,38 @@ def test_step_ticks_are_written_as_plotly_writes_them():
     assert _thousands([(2e6, "2000000"), (4e6, "4000000")]) == [(2e6, "2M"), (4e6, "4M")]
 
 
-def test_runs_overlay_one_trace_per_run(rows):
-    fig = runs_overlay_figure({"a": rows, "b": rows[:40]}, "test/neg_elbo")
-    assert [t.name for t in fig.data] == ["a", "b"]
-    assert len(fig.data[1].x) < len(fig.data[0].x)
+def test_runs_overlay_is_a_line_per_run_with_the_metric(rows):
+    """The Runs page's overlay, drawn in the browser: a test metric by epoch, with dots, one
+    colour per run in Plotly's order; a run without the metric is left out."""
+    view = runs_overlay_view({"a": rows, "b": rows[:40], "empty": []}, "test/neg_elbo",
+                             title="t", y_title="nats per image")
+    (panel,) = view["panels"]
+    assert [s["label"] for s in panel["series"]] == ["a", "b"]
+    assert [s["colour"] for s in panel["series"]] == list(qualitative.Plotly[:2])
+    assert view["x"] == "epoch" and all(s["dots"] for s in panel["series"])
+    _, epochs = metrics_frames(rows)
+    a, b = (view["data"][s["source"]] for s in panel["series"])
+    assert a["y"] == epochs["test/neg_elbo"].tolist() and a["epoch"] == epochs["epoch"].tolist()
+    assert len(b["y"]) < len(a["y"])
+    lo, hi = panel["y_range"]
+    assert lo < min(epochs["test/neg_elbo"]) and hi > max(epochs["test/neg_elbo"])
+    assert [item["label"] for item in view["legend"]] == ["a", "b"]
+    json.dumps(view, allow_nan=False)
 
 
-def test_runs_overlay_skips_runs_without_the_metric(rows):
-    fig = runs_overlay_figure({"a": rows, "empty": []}, "test/kl")
-    assert [t.name for t in fig.data] == ["a"]
+def test_runs_overlay_of_a_training_metric_is_by_step_and_thinned(rows):
+    steps, _ = metrics_frames(rows)
+    view = runs_overlay_view({"a": rows}, "train/kl", title="t", y_title="nats per image")
+    (series,) = view["panels"][0]["series"]
+    assert view["x"] == "step" and not series["dots"]
+    assert view["data"][series["source"]]["y"] == steps["train/kl"].tolist()
+    long = [dict(r, step=i) for i, r in enumerate(rows * 60) if r["kind"] == "step"]
+    thinned = runs_overlay_view({"a": long}, "train/kl", title="t", y_title="y")
+    (s,) = thinned["panels"][0]["series"]
+    assert len(thinned["data"][s["source"]]["y"]) <= MAX_TRAIN_POINTS + 1
+    assert thinned["legend"][0]["label"].startswith("a (one logged step in ")
+    empty = runs_overlay_view({"empty": []}, "test/kl", title="t", y_title="y")
+    assert empty["panels"][0]["series"] == [] and empty["legend"] == []
 
 
 def test_progress_summary_words_and_fraction():

@@ -4,7 +4,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import page_app
+from tests.conftest import component_data, page_app
 
 from vae.run import DEFAULT_ROOT
 
@@ -32,13 +32,21 @@ def test_table_lists_every_run_with_its_final_metrics(tmp_root):
     assert (table["status"] == "finished").all()
 
 
+def _overlaid(at: AppTest) -> list[str]:
+    view = component_data(at, "runs_overlay")
+    return [s["label"] for s in view["panels"][0]["series"]]
+
+
 def test_overlay_draws_a_line_per_chosen_run(tmp_root):
     at = page().run()
-    chart = at.get("plotly_chart")[0]
-    assert '"name":"mnist5k-2d"' in chart.proto.spec.replace(" ", "")
+    assert not at.get("plotly_chart"), "the overlay is drawn from numbers"
+    assert _overlaid(at) == ["mnist5k-2d", "mnist5k-2d-ae"]
+    assert component_data(at, "runs_overlay")["filename"] == "runs-test-neg_elbo.svg"
     at.multiselect[0].set_value(["mnist5k-2d-ae"]).run()
-    spec = at.get("plotly_chart")[0].proto.spec.replace(" ", "")
-    assert '"name":"mnist5k-2d-ae"' in spec and '"name":"mnist5k-2d"' not in spec
+    assert _overlaid(at) == ["mnist5k-2d-ae"]
+    at.selectbox[0].set_value("train/kl").run()
+    view = component_data(at, "runs_overlay")
+    assert view["x"] == "step" and view["filename"] == "runs-train-kl.svg"
 
 
 def test_downloads_are_offered(tmp_root):

@@ -1,13 +1,13 @@
 """The curves component's JavaScript (ui/components/curves.js) in Chromium, fed the views Python
 builds for odd logs: nothing logged yet, train steps only, test epochs only, a column of gaps, one
-point, a Replay cursor past the last logged epoch. Each view is drawn and hovered across every
+point, a Replay cursor past the last logged epoch, a Runs overlay with no run or two. Each view is drawn and hovered across every
 panel; the page must raise nothing. No Streamlit: the component's own files, on a blank page."""
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ui.figures.curves import curves_view, replay_curves_view
+from ui.figures.curves import curves_view, replay_curves_view, runs_overlay_view
 
 ASSETS = Path(__file__).resolve().parents[2] / "ui" / "components"
 MOUNT = "export default function (component) {\n  svgMount(component, createCurves);\n}"
@@ -34,6 +34,11 @@ VIEWS = {
                                                       np.ones(3) * 2, 9, title="t"),
     "replay, one epoch": replay_curves_view([1], [5.0], [1.0], [6.0], 1, title="t"),
     "replay, nothing logged": replay_curves_view([], [], [], [], None, title="t"),
+    "runs overlay, no run has the metric": runs_overlay_view({"a": [], "b": [_step(1, **TRAIN)]},
+                                                             "test/kl", title="t", y_title="y"),
+    "runs overlay, two runs by step": runs_overlay_view(
+        {"a": [_step(s, **TRAIN) for s in range(1, 30)], "b": [_step(1, **TRAIN)]}, "train/kl",
+        title="t", y_title="y"),
 }
 
 

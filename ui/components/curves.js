@@ -1,9 +1,10 @@
 // Curves drawn as one SVG in the browser (after svg_common.js): panels side by side ("row": the
-// Train page's reconstruction, KL and -ELBO against the step) or stacked ("column": Replay's test
-// curves by epoch), each with its lines, a shared x axis, a legend under them and an optional
-// cursor. Python sends plain numbers (ui.figures.curves.curves_view, replay_curves_view); new ones
-// (a second of training, a Replay frame) redraw the element in place, where a Plotly chart would
-// be sent whole and mounted anew.
+// Train page's reconstruction, KL and -ELBO against the step; the Runs page's one panel, a line
+// per run) or stacked ("column": Replay's test curves by epoch), each with its lines, a shared x
+// axis, a legend under them and an optional cursor. Python sends plain numbers
+// (ui.figures.curves.curves_view, runs_overlay_view, replay_curves_view); new ones (a second of
+// training, a Replay frame, another run chosen) redraw the element in place, where a Plotly chart
+// would be sent whole and mounted anew.
 
 const CV_RULE = svgRule(null);  // grid lines only: no axis of these panels is drawn stronger at 0
 const CV = { left: 58, right: 12, top: 30, gap: 50, vgap: 18, legend: 49 };  // legend: its top under a panel
@@ -161,7 +162,8 @@ function createCurves(root) {
     const height = top + svgPlaceLegend(svg, panels[0].L, top, width - panels[0].L - CV.right) + 4;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("height", String(height));
-    root.dataset.points = String(panels[0].lines[0].x.length);
+    // the first curve's points (none: the Runs overlay of runs without the metric)
+    root.dataset.points = String(panels[0].lines.length ? panels[0].lines[0].x.length : 0);
     if (d.cursor !== null && d.cursor !== undefined) root.dataset.cursor = String(d.cursor);
     else delete root.dataset.cursor;
     if (hoverAt !== null) {  // a redraw while hovered: the tip and the cursor follow the numbers

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from ui.figures.labels import nice_ticks
@@ -20,6 +21,7 @@ PARTS = (("recon", "Reconstruction  −log p(x|z)"), ("kl", "KL(q(z|x) ‖ N(0, 
 SHORT = {"recon": "Reconstruction", "kl": "KL", "neg_elbo": "−ELBO"}  # in a hover's words
 TRAIN_COLOR, TEST_COLOR = "#636EFA", "#EF553B"
 REPLAY_COLOURS = {"neg_elbo": ELBO_COLOUR, "recon": MEAN_COLOUR, "kl": WIDTH_COLOUR}
+OVERLAY_COLOURS = qualitative.Plotly  # one per run, in the order Plotly gave them
 
 
 def metrics_frames(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -194,23 +196,52 @@ def replay_curves_view(epoch, recon, kl, neg_elbo, cursor: int | None, *, title:
     }
 
 
-def runs_overlay_figure(curves: dict[str, list[dict]], metric: str = "test/neg_elbo",
-                        x: str = "epoch", y_title: str | None = None,
-                        title: str | None = None) -> go.Figure:
-    """One line per run for one metric; test metrics come from epoch rows, train ones from steps."""
-    fig = go.Figure()
-    for name, rows in curves.items():
+def runs_overlay_view(curves: dict[str, list[dict]], metric: str = "test/neg_elbo", *,
+                      title: str, y_title: str) -> dict:
+    """The Runs page's overlay as plain numbers for the curves component
+    (ui.components.z_cloud.loss_curves): one line per run for one metric, in Plotly's colours. A
+    test metric against the epoch (each epoch's end, with dots); a training one against the step
+    (every logged step, or every k-th past MAX_TRAIN_POINTS), its hover naming the epoch too.
+    Runs without the metric are left out; a value that is not a number is a gap."""
+    test = metric.startswith("test/")
+    x = "epoch" if test else "step"
+    data, series, legend, values = {}, [], [], []
+    for k, (name, rows) in enumerate(curves.items()):
         steps, epochs = metrics_frames(rows)
-        frame = epochs if metric.startswith("test/") else steps
+        frame = epochs if test else steps
         if metric not in frame or frame.empty:
             continue
-        fig.add_trace(go.Scatter(x=frame[x], y=frame[metric], mode="lines+markers" if
-                                 metric.startswith("test/") else "lines", name=name,
-                                 hovertemplate=f"{name}<br>{x} %{{x}}<br>%{{y:.2f}}<extra></extra>"))
-    fig.update_layout(xaxis_title=x, yaxis_title=y_title or f"{metric} (nats per image)",
-                      height=420, title=title, margin=dict(l=10, r=10, t=50 if title else 30, b=10),
-                      legend_title_text="run")
-    return fig
+        stride = 1 if test else max(1, math.ceil(len(frame) / MAX_TRAIN_POINTS))
+        if stride > 1:
+            keep = list(range(0, len(frame), stride))
+            if keep[-1] != len(frame) - 1:
+                keep.append(len(frame) - 1)
+            frame = frame.iloc[keep].reset_index(drop=True)
+        frame = _numbers(frame, ["step", "epoch", metric])
+        source = f"run {len(data)}"  # a run's name is words, not a key the browser trusts
+        data[source] = {"step": _column(frame, "step"), "epoch": _column(frame, "epoch"),
+                        "y": _column(frame, metric)}
+        colour = OVERLAY_COLOURS[k % len(OVERLAY_COLOURS)]
+        label = name if stride == 1 else f"{name} (one logged step in {stride})"
+        series.append(dict(key=source.replace(" ", "-"), label=name, source=source, y="y",
+                           colour=colour, width=2, dots=test))
+        legend.append({"label": label, "colour": colour, "width": 2, "dots": test})
+        values += [frame[x], frame[metric]]
+    xs = [v for v in values[0::2] if v.notna().any()]
+    last = max([float(v.max()) for v in xs] or [1.0])
+    x_range = [0.0, max(last, 1.0)] if not test else [0.0, max(last, 1.0) * 1.03]
+    y_range, y_ticks = _y_axis(values[1::2] or [pd.Series([], dtype=float)])
+    ticks = nice_ticks(*x_range, 6 if test else 4)  # steps as Train's: 1k, 2k, 3k
+    return {
+        "title": title, "layout": "row", "plot_height": 340,
+        "unit": "" if metric.endswith("active_units") else "nats",
+        "x": x, "x_title": x, "x_range": x_range,
+        "x_ticks": ([t for t in ticks if t[0] >= 0 and t[0] == int(t[0])] if test
+                    else _thousands(ticks)),
+        "data": data, "cursor": None, "legend": legend,
+        "panels": [{"name": "", "short": "", "y_title": y_title, "y_range": y_range,
+                    "y_ticks": y_ticks, "series": series}],
+    }
 
 
 def epochs_done(rows: list[dict]) -> int:

@@ -8,11 +8,11 @@ import streamlit as st
 from ui.cache.runs import (active_run, all_runs, dataset_key, run_problems, runs_root,
                            set_active_run)
 from ui.export import download_button as export_button
-from ui.figures.curves import metrics_frames, runs_overlay_figure
+from ui.components.z_cloud import loss_curves
+from ui.figures.curves import metrics_frames, runs_overlay_view
 from ui.forms.imported import imported_names
 from ui.forms.runs import METRICS, autoencoder_note, rises
 from ui.forms.text import code, plain
-from ui.style import export_config
 from ui.forms.uploads import release_upload, upload_key
 from vae.archive import MAX_UNPACKED_BYTES, MAX_ZIP_BYTES, MB, ArchiveError, import_run, pack_run
 from vae.archive import run_files
@@ -85,9 +85,12 @@ def compare_curves(runs: dict) -> None:
         st.caption("Imported runs were trained elsewhere and have no curves here: "
                    + plain(", ".join(sorted(set(chosen) & set(imported_names(runs.values()))))) + ".")
     if chosen:
-        st.plotly_chart(runs_overlay_figure({n: runs[n].read_metrics() for n in chosen}, metric,
-                                            y_title=METRICS[metric], title=METRICS[metric]),
-                        theme="streamlit", config=export_config("runs", metric.replace("/", "-")))
+        # drawn from numbers: another run or metric redraws the same element (ui.components)
+        loss_curves(runs_overlay_view({n: runs[n].read_metrics() for n in chosen}, metric,
+                                      title=METRICS[metric],
+                                      y_title="active dims" if metric.endswith("active_units")
+                                      else "nats per image"),
+                    key="runs_overlay", run_name="runs", figure=metric.replace("/", "-"))
         betas, rising = {}, {}
         for n in chosen:
             steps, epochs = metrics_frames(runs[n].read_metrics())
