@@ -59,16 +59,32 @@ DRAWN = """([title, minCharts]) => {
   const charts = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')]
     .filter(c => !c.closest('.st-key-plotly_preload'));  // dashboard.py's out-of-sight preload
   if (charts.length < minCharts) return false;
-  return charts.every(c => c.querySelector('.main-svg'));
+  if (!charts.every(c => c.querySelector('.main-svg'))) return false;
+  // the components (Components v2, each in a shadow root): every one that shows something (not
+  // height 0: Presenter's keys, the decoder's weights) has its markup, and every SVG picture
+  // drawn from numbers has drawn (ui/components/svg_common.js sets data-ready then)
+  const hosts = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stBidiComponentIsolated]')];
+  return hosts.every(h => {
+    const box = h.closest('[data-testid=stElementContainer]');
+    if (box && box.getAttribute('height') === '0px') return true;
+    const wrap = h.shadowRoot && h.shadowRoot.firstElementChild;
+    return !!(wrap && wrap.firstElementChild) &&
+      [...h.shadowRoot.querySelectorAll('.vae-zc')].every(z => z.dataset.ready === '1');
+  });
 }"""
+
+# every SVG picture on the page (ui/components/z_cloud.py), inside the components' shadow roots
+PICTURES = """() => [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]
+  .flatMap(h => h.shadowRoot ? [...h.shadowRoot.querySelectorAll('.vae-zc')] : [])"""
 
 # the explanation page's count of z drawn ("20 z drawn."), or null before the first click
 Z_DRAWN = """() => { const m = document.body.innerText.match(/(\\d+) z drawn\\./);
                     return m ? m[1] : null; }"""
 
 # the z-cloud component (§2's zoom, where the checkout has it) shows as many z as the caption
-CLOUD_DRAWN = f"""() => {{ const n = ({Z_DRAWN})();
-    return [...document.querySelectorAll('.vae-zc')].every(c => c.dataset.n === n); }}"""
+CLOUD_DRAWN = f"""() => {{ const n = ({Z_DRAWN})(), pictures = ({PICTURES})();
+    return pictures.some(c => c.dataset.n === n) &&
+           pictures.every(c => c.dataset.n === n || c.dataset.n === '0'); }}"""
 
 # the run's section shows it: a progress bar, or the words "starting"
 RUN_SHOWN = """(name) => {
