@@ -155,7 +155,10 @@ def main() -> None:
                         page = browser.new_page(viewport={"width": 1400, "height": 1000})
                         page.set_default_timeout(240_000)
                         page.goto(f"{urls[kind]}/train?run={RUN}")
-                        page.locator(".st-key-posterior .js-plotly-plot").first.wait_for()
+                        # the posterior drawn: a Plotly chart, or (since 4488382) the SVG
+                        # picture in its component's shadow root, which locators reach
+                        page.locator(".st-key-posterior .js-plotly-plot, "
+                                     ".st-key-posterior .vae-zc[data-ready='1']").first.wait_for()
                         measure(kind, servers[kind])
                         page.close()
                         time.sleep(2)  # its renderer exits and is reaped

@@ -6,13 +6,40 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import component_data, page_app
+from ui.sections.train import FORM_OPEN
 from ui.figures.curves import metrics_frames
 
 from vae.run import RunDir
 
 
-def page() -> AppTest:
-    return page_app("train")
+def page(form_open: bool = True) -> AppTest:
+    """The Train page, its "Start a new run" form open (a person opens it with a click)."""
+    at = page_app("train")
+    if form_open:
+        at.session_state[FORM_OPEN] = True
+    return at
+
+
+def _start_buttons(at: AppTest) -> list:
+    return [b for b in at.button if b.label == "Start training"]
+
+
+def test_the_form_is_drawn_only_while_open(scratch_root):
+    """With runs to follow, the form is closed and its fields are not drawn at all; opened, they
+    are."""
+    at = page(form_open=False).run()
+    assert not at.exception
+    assert not _start_buttons(at) and not at.text_input, "closed: nothing of the form is drawn"
+    assert at.expander[0].label == "Start a new run"
+    at.session_state[FORM_OPEN] = True
+    at.run()
+    assert _start_buttons(at) and [t.label for t in at.text_input][:1] == ["Data folder or file"]
+
+
+def test_the_form_is_open_while_there_are_no_runs(empty_runs_root):
+    at = page(form_open=False).run()
+    assert not at.exception
+    assert _start_buttons(at), "no runs yet: the form is open"
 
 
 def set_field(at, label, value):

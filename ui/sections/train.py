@@ -40,9 +40,17 @@ class NewRun:
     feedback: object  # the container under the button, for why a run did not start
 
 
+FORM_OPEN = "train_new_run"  # the expander's key: whether the form is open
+
+
 def new_run_form(runs: list[RunDir]) -> NewRun:
-    """The "Start a new run" form, open while there are no runs."""
-    with st.expander("Start a new run", expanded=not runs), st.form("new_run"):
+    """The "Start a new run" form, open while there are no runs. Its 19 fields are drawn only
+    while it is open (the expander reruns the page when opened or closed): a visit to follow a
+    run does not draw them hidden (bench/README.md)."""
+    box = st.expander("Start a new run", expanded=not runs, key=FORM_OPEN, on_change="rerun")
+    if not box.open:
+        return NewRun({}, None, 1, False, None)
+    with box, st.form("new_run"):
         d, h = train_form.DEFAULTS, train_form.HELP
         c1, c2, c3, c4 = st.columns(4)
         values = {
