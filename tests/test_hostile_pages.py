@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import PROJECT, page_app
 from vae.model import VAE, VAEConfig
 from vae.run import DEFAULT_ROOT, RunDir
+from ui.sections.runs import DELETE_OPEN
 
 GOOD = "mnist5k-2d"
 MODEL_PAGES = ("latent", "reconstructions", "generate", "explain", "replay", "presenter")
@@ -302,6 +303,8 @@ def test_a_weights_link_is_not_offered_for_download(hostile_root):
 def test_deleting_a_run_folder_that_is_a_link_says_why(own_hostile_root):
     at = page_app("runs", "link-run", timeout=120).run()
     no_exception(at)
+    at.session_state[DELETE_OPEN] = True  # a person opens "Delete this run" first
+    at.run()
     at.text_input(key="confirm_delete").set_value("link-run").run()
     [b for b in at.button if b.label == "Delete"][0].click().run()
     no_exception(at)
@@ -311,6 +314,8 @@ def test_deleting_a_run_folder_that_is_a_link_says_why(own_hostile_root):
 
 def test_a_run_whose_config_is_damaged_can_still_be_deleted(own_hostile_root):
     at = page_app("runs", "config-deep", timeout=120).run()
+    at.session_state[DELETE_OPEN] = True  # a person opens "Delete this run" first
+    at.run()
     at.text_input(key="confirm_delete").set_value("config-deep").run()
     [b for b in at.button if b.label == "Delete"][0].click().run()
     no_exception(at)

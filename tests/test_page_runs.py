@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import component_data, page_app
 
 from vae.run import DEFAULT_ROOT
+from ui.sections.runs import DELETE_OPEN
 
 
 @pytest.fixture
@@ -58,6 +59,9 @@ def test_downloads_are_offered(tmp_root):
 
 def test_delete_needs_the_name_typed(tmp_root):
     at = page("mnist5k-2d-ae").run()
+    assert not [b for b in at.button if b.label == "Delete"], "closed: drawn only when opened"
+    at.session_state[DELETE_OPEN] = True  # a person opens "Delete this run" first
+    at.run()
     delete = [b for b in at.button if b.label == "Delete"][0]
     assert delete.disabled
     at.text_input(key="confirm_delete").set_value("mnist5k-2d-ae").run()

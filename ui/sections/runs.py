@@ -106,8 +106,16 @@ def compare_curves(runs: dict) -> None:
         st.caption("Choose runs to overlay their curves.")
 
 
+DELETE_OPEN = "runs_delete_open"  # the expander's key: whether "Delete this run" is open
+
+
 def delete_section(run) -> None:
-    with st.expander("Delete this run"):
+    """Delete, once the run's name is typed. Drawn only while open (the expander reruns the page
+    when opened or closed): a visit draws its title."""
+    box = st.expander("Delete this run", key=DELETE_OPEN, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.write(f"This removes the folder {code(run.path)} with its weights and metrics. It cannot be "
                  "undone.")
         confirm = st.text_input(f"Type {plain(run.name)} to confirm", key="confirm_delete")
