@@ -16,13 +16,26 @@ def test_active_units_axis_runs_from_zero_to_the_latent_size():
     assert lo == 0 and hi >= 16, "a count compared across betas starts at zero"
 
 
+def test_the_active_units_view_is_the_figures_bars():
+    """Rate and distortion's bars, drawn in the browser: the same counts, axis and words."""
+    view = bf.active_units_view([0, 1, 16], [16, 15, 4], 16, kl=[300.0, 20.0, 1.5])
+    assert [b["label"] for b in view["bars"]] == ["0", "1", "16"]
+    assert [b["value"] for b in view["bars"]] == [16, 15, 4]
+    assert [b["text"] for b in view["bars"]] == ["16 of 16", "15 of 16", "4 of 16"]
+    assert view["bars"][2]["hover"] == "β = 16 · active units: 4 · KL: 1.50 nats"
+    assert view["y_range"][0] == 0 and view["y_range"][1] >= 16
+    assert all(v <= 16 for v, _ in view["y_ticks"]), "no tick past the latent size"
+
+
 def test_kl_per_dim_rows_are_betas_and_cap_is_labelled():
     kl = np.array([[30.0, 20.0], [1.0, 0.01]])
-    fig = bf.kl_per_dim_figure([0, 4], kl, cap=2.0)
-    (hm,) = fig.data
-    assert list(hm.y) == ["β = 0", "β = 4"] and list(hm.x) == ["z0", "z1"]
-    assert np.asarray(hm.z).max() == 2.0 and np.asarray(hm.customdata)[0, 0] == 30.0
-    assert hm.colorbar.ticktext[-1] == "≥ 2"
+    view = bf.kl_per_dim_view([0, 4], kl, cap=2.0)
+    assert view["rows"] == ["β = 0", "β = 4"] and view["cols"] == ["z0", "z1"]
+    top, low = view["cells"][0][0], view["cells"][1][1]
+    assert top["colour"] == view["colour_bar"]["stops"][-1][1], "at or past the cap: the top colour"
+    assert low["colour"] != top["colour"] and top["hover"] == "β = 0, z0: KL 30.000 nats"
+    assert view["colour_bar"]["ticks"][-1] == [1.0, "≥ 2"]
+    assert not any(c["mark"] for row in view["cells"] for c in row), "no active test: no ×"
 
 
 def test_spread_png_uses_one_fixed_scale():
@@ -46,8 +59,8 @@ def test_kl_heatmap_marks_inactive_dims_with_the_bars_threshold():
     from vae.losses import ACTIVE_UNIT_THRESHOLD
     kl = [[1.0, 0.05, 0.0], [0.5, 0.0, 0.0]]
     active = [[True, True, False], [True, False, False]]
-    fig = bf.kl_per_dim_figure([1, 4], kl, active=active)
-    assert fig.data[0].text.tolist() == [["", "", "×"], ["", "×", "×"]]
-    assert f"≤ {ACTIVE_UNIT_THRESHOLD:g}" in fig.layout.title.text
-    assert "carries nothing" not in fig.layout.title.text
-    assert "carries nothing" not in bf.kl_per_dim_figure([1, 4], kl).layout.title.text
+    view = bf.kl_per_dim_view([1, 4], kl, active=active)
+    assert [["×" if c["mark"] else "" for c in row] for row in view["cells"]] == \
+        [["", "", "×"], ["", "×", "×"]]
+    assert f"≤ {ACTIVE_UNIT_THRESHOLD:g}" in view["subtitle"]
+    assert "inactive dim" in bf.kl_per_dim_view([1, 4], kl)["subtitle"]

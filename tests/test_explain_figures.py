@@ -132,6 +132,29 @@ def test_rate_distortion_figure_places_and_marks_runs():
     assert ticks[0] == "1" and ticks[1] == "10"
 
 
+def test_rate_distortion_view_is_the_figures_plane_as_numbers():
+    """The page's plane, drawn in the browser: the figure's points, names' places, axes and
+    colour scale (beta = 0 at its floor, labelled 0), a cross for the collapsed run."""
+    args = (["ae", "vae", "flat"], [40.0, 5.0, 0.01], [150.0, 165.0, 210.0], [0.0, 1.0, 16.0],
+            [False, False, True])
+    fig = figs.rate_distortion_figure(*args, highlight={"vae"})
+    view = figs.rate_distortion_view(*args, highlight={"vae"}, title="t")
+    names = {a.text: a for a in fig.layout.annotations}
+    for p in view["points"]:
+        a = names[p["name"]]
+        assert (p["dx"], p["dy"]) == pytest.approx((a.xshift, a.yshift), abs=0.05)
+    flat = view["points"][2]
+    assert flat["cross"] and not view["points"][0]["cross"] and view["points"][1]["big"]
+    assert flat["x"] == 0.01 and "KL (rate) = 0.01 nats" in flat["hover"]
+    assert view["x_log"] and view["x_range"] == pytest.approx(
+        [10 ** v for v in fig.layout.xaxis.range])
+    assert view["y_range"] == pytest.approx(list(fig.layout.yaxis.range))
+    assert [t for _, t in view["colour_bar"]["ticks"]] == ["0", "1", "10"]
+    assert view["points"][0]["colour"] == view["colour_bar"]["stops"][0][1], "beta 0: the floor"
+    assert [item["label"] for item in view["legend"]] == ["run", "collapsed posterior"]
+    json.dumps(view, allow_nan=False)
+
+
 def test_image_row_png_is_crisp_and_about_the_target_width():
     imgs = np.linspace(0, 1, 4 * 28 * 28).reshape(4, 28, 28)
     png = figs.image_row_png(imgs, ncols=4, target_width=600, max_scale=10)

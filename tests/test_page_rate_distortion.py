@@ -1,14 +1,11 @@
 """AppTest of the Rate and distortion page: the plane from every run, the dataset filter, a real
 beta sweep launched into a scratch runs root, and the collapse warning."""
-import base64
-import json
 import time
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import BETA_FAMILY, page_app, run_page
+from tests.conftest import BETA_FAMILY, component_data, page_app, run_page
 
 from vae import betas as vb
 from vae.run import RunDir, list_runs
@@ -23,38 +20,27 @@ def _open(run="mnist5k-2d") -> AppTest:
     return at
 
 
-def _chart(at: AppTest, key: str) -> dict:
-    for el in at.get("plotly_chart"):
-        if key in el.proto.id:
-            return json.loads(el.proto.spec)
-    raise AssertionError(f"no chart {key}")
-
-
 def _plane(at: AppTest) -> dict:
-    for el in at.get("plotly_chart"):
-        if "rd_plane" in el.proto.id:
-            return json.loads(el.proto.spec)
-    raise AssertionError("no rate-distortion chart")
+    """The rate-distortion plane's numbers, as the page sends them to the browser."""
+    return component_data(at, "rd_plane")
 
 
-def _arr(values) -> np.ndarray:
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values)
+def _names(at: AppTest) -> set[str]:
+    return {p["name"] for p in _plane(at)["points"]}
 
 
 def test_every_run_of_the_dataset_is_a_point_at_its_last_epoch(runs_root):
     at = _open()
     assert at.button_group(key="rd_dataset").value == "mnist-5k"
-    plotted = {}
-    for trace in _plane(at)["data"]:
-        for name, x, y in zip(trace["text"], _arr(trace["x"]), _arr(trace["y"])):
-            plotted[name] = (x, y)
+    plane = _plane(at)
+    # a collapsed run's rate is drawn at the log axis's floor; its hover says the true KL
+    plotted = {p["name"]: (max(p["x"], 0.0), p["y"]) for p in plane["points"]}
+    shown_floor = plane["x_range"][0]
     expected = {p.name: (p.kl, p.recon) for p in map(vb.run_point, list_runs(runs_root))
                 if p and p.dataset == "mnist-5k"}
     assert set(plotted) == set(expected) == {"mnist5k-2d", "mnist5k-2d-ae", *BETA_FAMILY}
     for name, (kl, recon) in expected.items():
-        assert plotted[name] == pytest.approx((kl, recon))
+        assert plotted[name] == pytest.approx((max(kl, shown_floor), recon))
     collapsed = [p.name for p in map(vb.run_point, list_runs(runs_root))
                  if p and p.dataset == "mnist-5k" and p.collapsed]
     assert (not collapsed) == (not at.warning), "a collapse warning exactly when a run collapsed"
@@ -62,10 +48,9 @@ def test_every_run_of_the_dataset_is_a_point_at_its_last_epoch(runs_root):
     assert len(table) == 2 + len(BETA_FAMILY), "the 2-D pair and the beta family"
     assert (table["inactive dims"] == table["latent dim"] - table["active units"]).all()
     assert set(table["collapsed"]) <= {"yes", "no"}, "the collapsed column is filled for every run"
-    plane = _plane(at)
-    assert plane["layout"]["yaxis"]["range"][0] == 0, "distortion compared from zero"
-    x_axis = plane["layout"]["xaxis"]
-    assert x_axis.get("type") == "log" and "does not start at zero" in x_axis["title"]["text"]
+    assert plane["y_range"][0] == 0, "distortion compared from zero"
+    assert plane["x_log"] and "does not start at zero" in plane["x_title"]
+    assert not at.get("plotly_chart"), "the page's charts are drawn from numbers"
 
 
 def test_the_beta_family_shows_collapse(runs_root):
@@ -73,11 +58,14 @@ def test_the_beta_family_shows_collapse(runs_root):
     points = {p.name: p for p in map(vb.run_point, list_runs(runs_root)) if p}
     family = [points[n] for n in BETA_FAMILY]
     assert any(h.value == f"Collapse, seen: {len(BETA_FAMILY)} runs that differ in β only" for h in at.header)
-    bars = _chart(at, "rd_family_active")
-    assert list(_arr(bars["data"][0]["y"])) == [p.active_units for p in family]
-    assert bars["layout"]["yaxis"]["range"][0] == 0
-    heat = _chart(at, "rd_family_kl")
-    assert len(heat["data"][0]["y"]) == len(BETA_FAMILY) and len(heat["data"][0]["x"]) == 16
+    bars = component_data(at, "rd_family_active")
+    assert [b["value"] for b in bars["bars"]] == [p.active_units for p in family]
+    assert bars["y_range"][0] == 0
+    heat = component_data(at, "rd_family_kl")
+    assert len(heat["rows"]) == len(BETA_FAMILY) and len(heat["cols"]) == 16
+    # × exactly on the dims the bars do not count
+    assert [sum(not c["mark"] for c in row) for row in heat["cells"]] == \
+        [p.active_units for p in family]
     text = " ".join(m.value for m in at.markdown)
     first, last = family[0], family[-1]
     assert (f"active units go from {first.active_units} to {last.active_units} of 16" in text)
@@ -92,7 +80,7 @@ def test_the_beta_family_shows_collapse(runs_root):
 def test_dataset_filter_shows_the_other_runs(runs_root):
     at = _open()
     at.button_group(key="rd_dataset").set_value("fashion-mnist").run()
-    names = {n for t in _plane(at)["data"] for n in t["text"]}
+    names = _names(at)
     assert names == {"fashion-2d", "fashion-16d"}
     assert any("fashion-16d uses" in i.value for i in at.info), "unused dims of the 16-D run"
 
@@ -121,7 +109,7 @@ def test_beta_sweep_trains_runs_that_fill_the_plane(scratch_root):
     assert states == ["finished", "finished"], f"sweep runs ended as {states}"
     at.run()
     assert not at.exception
-    names = {n for t in _plane(at)["data"] for n in t["text"]}
+    names = _names(at)
     assert set(sweep) <= names, "each finished sweep run is a point"
     points = [vb.run_point(RunDir(scratch_root / n)) for n in sweep]
     assert [p.beta for p in points] == [0.3, 32.0]
@@ -136,5 +124,5 @@ def test_a_corrupt_run_is_left_off_the_plane(scratch_root):
     (scratch_root / "broken").mkdir()
     (scratch_root / "broken" / "config.json").write_text("{not json")
     at = _open("broken")
-    names = {n for t in _plane(at)["data"] for n in t["text"]}
+    names = _names(at)
     assert names == {"mnist5k-2d"}

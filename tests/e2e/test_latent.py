@@ -251,6 +251,26 @@ def test_the_train_and_presenter_planes_are_drawn_from_numbers_on_one_scale(page
     assert not page.locator("[data-testid=stMain]").locator(CHARTS).count()
 
 
+def test_rate_and_distortion_draws_its_charts_from_numbers(page, app_url):
+    """The plane (a point per mnist-5k run, a cross where the posterior collapsed), the active
+    units (a bar per beta of the family) and the KL per dim (a cell per beta and dim), drawn by
+    ui/components/charts.js; the plane's hover names a run's numbers."""
+    from tests.conftest import BETA_FAMILY
+    open_page(page, app_url, "rate_distortion", "run=mnist5k-16d-beta1")
+    charts = {key: page.locator(f".st-key-{key} .vae-zc[data-ready='1']")
+              for key in ("rd_plane", "rd_family_active", "rd_family_kl")}
+    for chart in charts.values():
+        expect(chart).to_have_count(1, timeout=60_000)
+    plane = charts["rd_plane"]
+    expect(plane.locator(".point")).to_have_count(2 + len(BETA_FAMILY))  # and the 2-D pair
+    expect(plane.locator(".point.cross")).to_have_count(1)  # beta = 32: collapsed
+    expect(charts["rd_family_active"].locator("rect.bar")).to_have_count(len(BETA_FAMILY))
+    expect(charts["rd_family_kl"].locator("rect.cell")).to_have_count(16 * len(BETA_FAMILY))
+    plane.locator("circle.point").first.hover(force=True)
+    expect(plane.locator(".tip")).to_contain_text("KL (rate) = ")
+    assert not page.locator("[data-testid=stMain]").locator(CHARTS).count()
+
+
 REPLAY_PLANE = ".st-key-replay_scatter .vae-zc[data-ready='1']"
 # the prior's circle in px (one unit of z across and up), and the first codes' places
 PLANE_STATE = """root => {

@@ -11,6 +11,10 @@ in Streamlit is sent whole and mounted anew whenever its figure changes (bench/R
 The mu-sigma bars: §1's q(z|x) per dim beside the prior (ui.figures.explain.mu_sigma_view), for
 the same reason: a new input redraws them in place.
 
+The charts of Rate and distortion (ui/components/charts.js): the rate-distortion plane, the
+active units per beta and the KL per latent dim, for the same reason: three Plotly charts were
+most of that page's visit.
+
 The loss curves: the Train page's reconstruction, KL and -ELBO against the step
 (ui.figures.curves.curves_view), and Replay's test curves with the epoch replayed
 (replay_curves_view). While a run trains they change every second, and Play moves Replay's
@@ -49,6 +53,7 @@ _component = _svg_component("vae_z_cloud", "z_cloud.js")
 # §1's mu and sigma per dim: the same frame (title, download, hover) and style, its own drawing
 _bars = _svg_component("vae_mu_sigma", "mu_sigma.js")
 _curves = _svg_component("vae_loss_curves", "curves.js")
+_charts = _svg_component("vae_charts", "charts.js")
 
 def z_cloud(view: dict, *, key: str, run_name: str, figure: str = "z-samples",
             on_pick: Callable[[int], None] | None = None) -> None:
@@ -77,3 +82,9 @@ def loss_curves(view: dict, *, key: str, run_name: str, figure: str = "curves") 
     """Draw `view` (ui.figures.curves.curves_view or replay_curves_view) under `key`; "Download
     SVG" saves <run>-<figure>.svg."""
     _curves(key=key, data={**view, "filename": _svg_file(run_name, figure)})
+
+
+def chart(view: dict, *, key: str, run_name: str, figure: str) -> None:
+    """Draw `view` (ui.figures.explain.rate_distortion_view, ui.figures.beta.active_units_view or
+    kl_per_dim_view) under `key`; "Download SVG" saves <run>-<figure>.svg."""
+    _charts(key=key, data={**view, "clip": f"ch-{key}", "filename": _svg_file(run_name, figure)})

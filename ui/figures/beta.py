@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from ui.figures.explain import image_row_png
+from ui.figures.labels import nice_ticks
 from vae.numeric import ACTIVE_UNIT_THRESHOLD
 
 SPREAD_WHITE = 0.3  # a pixel whose std over the draws is >= this is drawn white
@@ -31,33 +33,56 @@ def active_units_figure(betas, active_units, latent_dim: int, kl=None) -> go.Fig
     return fig
 
 
-def kl_per_dim_figure(betas, kl_per_dim, cap: float = 2.0, active=None) -> go.Figure:
-    """One row per beta, one cell per latent dim, coloured by the dim's KL (nats; >= cap is full).
+BAR_COLOUR = "#3d8ed1"
 
-    active: (n_betas, D) booleans, the active-unit test the bars beside it count (Var over x of
-    mu_d > vae.losses.ACTIVE_UNIT_THRESHOLD); inactive cells are marked ×. The colour alone does
-    not say "unused": a dim with a small KL may still move with x."""
+
+def active_units_view(betas, active_units, latent_dim: int, kl=None, title: str | None = None) -> dict:
+    """active_units_figure as plain numbers for the SVG charts component
+    (ui.components.z_cloud.chart, kind "bars"): a bar per beta on an axis from 0 to the latent
+    size (the whole of it), "a of D" above each, and the KL in its hover."""
+    labels = [f"{b:g}" for b in betas]
+    top = latent_dim * 1.18
+    return {
+        "kind": "bars", "plot_height": 250,
+        "title": title or f"Active units (Var over x of mu_d > {ACTIVE_UNIT_THRESHOLD:g})",
+        "x_title": "β", "y_title": "active units", "y_range": [0.0, top],
+        "y_ticks": [t for t in nice_ticks(0.0, top, 5) if t[0] <= latent_dim],
+        "colour": BAR_COLOUR,
+        "bars": [{"label": lb, "value": int(a), "text": f"{int(a)} of {latent_dim}",
+                  "hover": f"β = {lb} · active units: {int(a)}"
+                  + (f" · KL: {float(k):.2f} nats" if kl is not None else "")}
+                 for lb, a, k in zip(labels, active_units,
+                                     kl if kl is not None else [None] * len(labels))],
+    }
+
+
+def kl_per_dim_view(betas, kl_per_dim, cap: float = 2.0, active=None) -> dict:
+    """kl_per_dim_figure as plain numbers for the SVG charts component (kind "heatmap"): a row
+    per beta, a cell per latent dim coloured on Viridis by its KL (>= cap at the top), × on a dim
+    the active-unit test calls inactive, and a colour bar."""
     kl = np.asarray(kl_per_dim, float)
-    labels = [f"β = {b:g}" for b in betas]
-    text = None
-    if active is not None:
-        text = np.where(np.asarray(active, bool), "", "×")
-    fig = go.Figure(go.Heatmap(
-        z=np.minimum(kl, cap), x=[f"z{d}" for d in range(kl.shape[1])], y=labels,
-        customdata=kl, zmin=0.0, zmax=cap, colorscale="Viridis", text=text,
-        texttemplate="%{text}" if text is not None else None, textfont=dict(size=14),
-        colorbar=dict(title="KL, nats", tickvals=[0, cap / 2, cap],
-                      ticktext=["0", f"{cap / 2:g}", f"≥ {cap:g}"]),
-        hovertemplate="%{y}, %{x}: KL %{customdata:.3f} nats<extra></extra>"))
-    # two lines: in a half-width column one line was cut at the chart's right edge
-    title = ("KL per latent dim<br><sup>×: inactive (Var over x of mu_d ≤ "
-             f"{ACTIVE_UNIT_THRESHOLD:g}), as the bars count</sup>" if active is not None
-             else "KL per latent dim (dark: a small KL; not by itself an inactive dim)")
-    fig.update_layout(height=75 + 34 * len(labels), margin=dict(l=10, r=10, t=55, b=10),
-                      title=title)
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category")
-    return fig
+    frac = np.clip(np.nan_to_num(kl, nan=0.0) / cap, 0.0, 1.0)
+    colours = sample_colorscale("Viridis", frac.ravel().tolist(), colortype="rgb") if kl.size \
+        else []
+    marks = np.asarray(active, bool) if active is not None else np.ones(kl.shape, bool)
+    rows = [f"β = {b:g}" for b in betas]
+    stops = np.linspace(0, 1, 9)
+    return {
+        "kind": "heatmap",
+        "title": "KL per latent dim",
+        "subtitle": (f"×: inactive (Var over x of mu_d ≤ {ACTIVE_UNIT_THRESHOLD:g}), as the bars "
+                     "count" if active is not None
+                     else "dark: a small KL; not by itself an inactive dim"),
+        "rows": rows, "cols": [f"z{d}" for d in range(kl.shape[1] if kl.ndim == 2 else 0)],
+        "cells": [[{"colour": colours[r * kl.shape[1] + c], "mark": not bool(marks[r, c]),
+                    "light": bool(frac[r, c] > 0.6),
+                    "hover": f"{rows[r]}, z{c}: KL {kl[r, c]:.3f} nats"}
+                   for c in range(kl.shape[1])] for r in range(len(rows))],
+        "colour_bar": {"title": "KL, nats",
+                       "stops": [[float(f), col] for f, col in zip(
+                           stops, sample_colorscale("Viridis", stops.tolist(), colortype="rgb"))],
+                       "ticks": [[0.0, "0"], [0.5, f"{cap / 2:g}"], [1.0, f"≥ {cap:g}"]]},
+    }
 
 
 def spread_png(spread: np.ndarray, ncols: int | None = None, target_width: int = 900,

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
+from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
 from ui.figures.images import for_display, grid, png_bytes
@@ -423,6 +423,37 @@ def bound_figure(log_w: np.ndarray, ks, iwae_by_k, bins: int = 60) -> go.Figure:
 PLANE_PX = (770, 370)
 
 
+def _rd_plane(kl, recon, beta):
+    """What the rate-distortion plane's figure and view share: each run's colour value (log10
+    beta; beta = 0 at the scale's low end), the colour scale's range and ticks, and the axes (x
+    on a log scale where the rates span more than 50x, else both from zero)."""
+    kl, recon, beta = (np.asarray(v, float) for v in (kl, recon, beta))
+    positive = beta[beta > 0]
+    floor = float(math.floor(np.log10(positive.min())) - 1) if len(positive) else -2.0
+    colour = np.where(beta > 0, np.log10(np.where(beta > 0, beta, 1.0)), floor)
+    cmin = float(colour.min()) if len(colour) else -2.0
+    cmax = float(colour.max()) if len(colour) else 2.0
+    if cmax - cmin < 1e-9:
+        cmin, cmax = cmin - 1, cmax + 1
+    ticks = np.arange(math.floor(cmin), math.ceil(cmax) + 1)
+    tick_text = ["0" if t == floor and (beta == 0).any() else f"{10.0 ** t:g}" for t in ticks]
+    # Both axes start at zero: the plane compares magnitudes (a cut axis made a 2-nat gap look big)
+    top = float(recon.max()) * 1.12 if len(recon) else 1.0
+    positive_kl = kl[kl > 0]
+    log = bool(len(positive_kl) > 1 and positive_kl.max() / positive_kl.min() > 50)
+    if log:
+        # rates from ~0.1 (collapsed) to hundreds (an autoencoder): a linear axis crushes all but one
+        lo, hi = float(positive_kl.min()) / 1.6, float(positive_kl.max()) * 1.6
+    else:
+        lo, hi = 0.0, (float(kl.max()) * 1.12 if len(kl) and kl.max() > 0 else 1.0)
+    return dict(colour=colour, cmin=cmin, cmax=cmax, ticks=ticks, tick_text=tick_text, top=top,
+                log=log, lo=lo, hi=hi, shown_kl=np.maximum(kl, lo) if log else kl)
+
+
+RD_X_TITLE = "rate: KL(q(z|x) || p(z)), nats per image"
+RD_Y_TITLE = "distortion: reconstruction -log p(x|z), nats per image"
+
+
 def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str] | None = None,
                            plot_px: tuple[int, int] = PLANE_PX) -> go.Figure:
     """Every run as a point (rate = KL, distortion = reconstruction), coloured by log10 beta.
@@ -436,15 +467,9 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
     recon = np.asarray(recon, float)
     beta = np.asarray(beta, float)
     collapsed = np.asarray(collapsed, bool)
-    positive = beta[beta > 0]
-    floor = float(math.floor(np.log10(positive.min())) - 1) if len(positive) else -2.0
-    colour = np.where(beta > 0, np.log10(np.where(beta > 0, beta, 1.0)), floor)
-    cmin = float(colour.min()) if len(colour) else -2.0
-    cmax = float(colour.max()) if len(colour) else 2.0
-    if cmax - cmin < 1e-9:
-        cmin, cmax = cmin - 1, cmax + 1
-    ticks = np.arange(math.floor(cmin), math.ceil(cmax) + 1)
-    tick_text = ["0" if t == floor and (beta == 0).any() else f"{10.0 ** t:g}" for t in ticks]
+    g = _rd_plane(kl, recon, beta)
+    colour, cmin, cmax, ticks, tick_text = (g[k] for k in ("colour", "cmin", "cmax", "ticks",
+                                                            "tick_text"))
     fig = go.Figure()
     for flag, symbol, label in ((False, "circle", "run"), (True, "x", "collapsed posterior")):
         sel = collapsed == flag
@@ -465,24 +490,17 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.08))
     fig.update_traces(cliponaxis=False)
-    # Both axes start at zero: the plane compares magnitudes (a cut axis made a 2-nat gap look big)
-    top = float(recon.max()) * 1.12 if len(recon) else 1.0
+    top, log, lo, hi = g["top"], g["log"], g["lo"], g["hi"]
     fig.update_yaxes(range=[0.0, top])
-    positive_kl = kl[kl > 0]
-    log = len(positive_kl) > 1 and positive_kl.max() / positive_kl.min() > 50
     if log:
-        # rates from ~0.1 (collapsed) to hundreds (an autoencoder): a linear axis crushes all but one
-        lo, hi = float(positive_kl.min()) / 1.6, float(positive_kl.max()) * 1.6
         fig.update_xaxes(type="log", dtick=1, tickformat="~g",  # a label per decade only
                          range=[math.log10(lo), math.log10(hi)],
-                         title_text="rate: KL(q(z|x) || p(z)), nats per image "
-                                    "(log scale: does not start at zero)")
+                         title_text=RD_X_TITLE + " (log scale: does not start at zero)")
     else:
-        lo, hi = 0.0, (float(kl.max()) * 1.12 if len(kl) and kl.max() > 0 else 1.0)
-        fig.update_xaxes(title_text="rate: KL(q(z|x) || p(z)), nats per image", range=[lo, hi])
-    fig.update_yaxes(title_text="distortion: reconstruction -log p(x|z), nats per image")
+        fig.update_xaxes(title_text=RD_X_TITLE, range=[lo, hi])
+    fig.update_yaxes(title_text=RD_Y_TITLE)
     # each run's name beside its point, placed clear of the others (ui.figures.labels)
-    shown_kl = np.maximum(kl, lo) if log else kl
+    shown_kl = g["shown_kl"]
     xs = to_pixels(shown_kl, lo, hi, plot_px[0], log=log)
     ys = to_pixels(recon, 0.0, top, plot_px[1])
     for name, x, y, (dx, dy) in zip(names, shown_kl, recon,
@@ -490,3 +508,55 @@ def rate_distortion_figure(names, kl, recon, beta, collapsed, highlight: set[str
         fig.add_annotation(x=math.log10(x) if log else x, y=y, text=name, showarrow=False,
                            xshift=dx, yshift=dy, font=dict(size=12))
     return fig
+
+
+def rate_distortion_view(names, kl, recon, beta, collapsed, highlight: set[str] | None = None,
+                         plot_px: tuple[int, int] = PLANE_PX, title: str = "") -> dict:
+    """rate_distortion_figure as plain numbers for the SVG charts component
+    (ui.components.z_cloud.chart, kind "scatter"): every run's point, its colour on Viridis by
+    log10 beta, a cross where its posterior collapsed, its name placed clear of the others for a
+    plot of `plot_px`; the axes and the colour bar's ticks as the figure has them."""
+    names = [str(n) for n in names]
+    kl, recon, beta = (np.asarray(v, float) for v in (kl, recon, beta))
+    collapsed = np.asarray(collapsed, bool)
+    g = _rd_plane(kl, recon, beta)
+    span = g["cmax"] - g["cmin"]
+    frac = (g["colour"] - g["cmin"]) / span
+    colours = sample_colorscale("Viridis", np.clip(frac, 0, 1).tolist(), colortype="rgb") \
+        if len(frac) else []
+    top, log, lo, hi = g["top"], g["log"], g["lo"], g["hi"]
+    xs = to_pixels(g["shown_kl"], lo, hi, plot_px[0], log=log)
+    ys = to_pixels(recon, 0.0, top, plot_px[1])
+    shifts = place_labels(xs, ys, names, *plot_px)
+    if log:
+        x_ticks = [(float(10.0 ** e), f"{10.0 ** e:g}")
+                   for e in range(math.ceil(math.log10(lo)), math.floor(math.log10(hi)) + 1)]
+    else:
+        x_ticks = nice_ticks(lo, hi)
+    return {
+        "kind": "scatter", "title": title, "plot_height": plot_px[1],
+        "x_title": RD_X_TITLE + (" (log scale: does not start at zero)" if log else ""),
+        "y_title": RD_Y_TITLE, "x_log": log, "x_range": [lo, hi], "y_range": [0.0, top],
+        "x_ticks": x_ticks, "y_ticks": nice_ticks(0.0, top),
+        "points": [{"x": float(x), "y": float(y), "name": n, "beta": float(b), "colour": c,
+                    "cross": bool(k), "big": bool(highlight and n in highlight),
+                    "dx": round(float(dx), 1), "dy": round(float(dy), 1),
+                    "hover": (f"{n} · beta = {b:g} · KL (rate) = {kx:.2f} nats · "
+                              f"reconstruction (distortion) = {y:.2f} nats")}
+                   for n, x, kx, y, b, c, k, (dx, dy) in zip(names, g["shown_kl"], kl, recon,
+                                                            beta, colours, collapsed, shifts)],
+        "legend": ([{"label": "run", "cross": False}] if (~collapsed).any() else [])
+        + ([{"label": "collapsed posterior", "cross": True}] if collapsed.any() else []),
+        "colour_bar": _colour_bar("beta", (g["ticks"] - g["cmin"]) / span, g["tick_text"]),
+        "outline": PRIOR_COLOUR,
+    }
+
+
+def _colour_bar(title: str, fractions, labels) -> dict:
+    """Viridis as a colour bar: its stops, and ticks at fractions of it (those inside 0..1)."""
+    stops = np.linspace(0, 1, 9)
+    return {"title": title,
+            "stops": [[float(f), c] for f, c in zip(stops, sample_colorscale(
+                "Viridis", stops.tolist(), colortype="rgb"))],
+            "ticks": [[float(f), str(t)] for f, t in zip(fractions, labels)
+                      if -1e-9 <= f <= 1 + 1e-9]}

@@ -9,12 +9,12 @@ import streamlit as st
 from ui.cache import explain as cached
 from ui.cache.quality import prior_share, real_share
 from ui.cache.runs import all_runs, encode_test_set, run_dataset, run_status, runs_root, summary_of
+from ui.components.z_cloud import chart
 from ui.figures import beta as bf
 from ui.figures import explain as figs
 from ui.forms import rate_distortion as rd
 from ui.forms.imported import imported_names
 from ui.sections.sweep import launch_sweep
-from ui.style import export_config
 from vae import betas as vb
 from vae import explain as ex
 from vae.run import RunDir
@@ -83,10 +83,11 @@ def _plane(active: RunDir | None, sweep: list[str], running: bool) -> None:
         help="Nats per image are only comparable within one dataset.")
     chosen = chosen or datasets[0]
     shown = [p for p in points if p.dataset == chosen]
-    st.plotly_chart(figs.rate_distortion_figure(
+    chart(figs.rate_distortion_view(
         [p.name for p in shown], [p.kl for p in shown], [p.recon for p in shown],
-        [p.beta for p in shown], [p.collapsed for p in shown], highlight=set(sweep)),
-        theme="streamlit", key="rd_plane", config=export_config(chosen, "rate-distortion"))
+        [p.beta for p in shown], [p.collapsed for p in shown], highlight=set(sweep),
+        title=f"Rate against distortion: {len(shown)} run{'s' * (len(shown) != 1)} on {chosen}"),
+        key="rd_plane", run_name=chosen, figure="rate-distortion")
     collapsed = [p for p in shown if p.collapsed]
     if collapsed:
         st.warning(rd.collapse_warning(collapsed), icon=":material/warning:")
@@ -110,14 +111,15 @@ def family(members: list[vb.Member]) -> None:
     # One active-unit test for the bars and the heatmap: each model's test-set codes now
     active = [summary_of(encode_test_set(m.run)).active for m in members]
     c1, c2 = st.columns(2)
-    c1.plotly_chart(bf.active_units_figure(betas, [int(a.sum()) for a in active], D,
-                                           [m.point.kl for m in members]),
-                    theme="streamlit", key="rd_family_active",
-                    config=export_config(members[0].run.name, "active-units-by-beta"))
+    with c1:
+        chart(bf.active_units_view(betas, [int(a.sum()) for a in active], D,
+                                   [m.point.kl for m in members]),
+              key="rd_family_active", run_name=members[0].run.name,
+              figure="active-units-by-beta")
     kl_dims = [rd.last_kl_per_dim(m.run.read_metrics(), D) for m in members]
-    c2.plotly_chart(bf.kl_per_dim_figure(betas, kl_dims, active=active), theme="streamlit",
-                    key="rd_family_kl",
-                    config=export_config(members[0].run.name, "kl-per-dim-by-beta"))
+    with c2:
+        chart(bf.kl_per_dim_view(betas, kl_dims, active=active), key="rd_family_kl",
+              run_name=members[0].run.name, figure="kl-per-dim-by-beta")
     data = run_dataset(members[0].run)
     idx = rd.first_of_each_class(data.test_y, len(data.class_names))
     x = data.test_x[idx]

@@ -1,0 +1,79 @@
+"""The charts component's JavaScript (ui/components/charts.js) in Chromium, fed the views Python
+builds for Rate and distortion, ordinary and odd: the shipped family's numbers, no run, one run,
+every run collapsed, a rate of zero on a log axis, no beta family row. Each view is drawn and
+hovered across its whole box; the page must raise nothing, and each point, bar and cell must be
+drawn. No Streamlit: the component's own files, on a blank page."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ui.figures.beta import active_units_view, kl_per_dim_view
+from ui.figures.explain import rate_distortion_view
+
+ASSETS = Path(__file__).resolve().parents[2] / "ui" / "components"
+MOUNT = "export default function (component) {\n  svgMount(component, createChart);\n}"
+
+FAMILY = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32]
+VIEWS = {
+    "a family's plane": rate_distortion_view(
+        [f"beta{b:g}" for b in FAMILY], [327, 37, 29, 20, 13.7, 8.2, 4.2, 0.54, 0.00122],
+        [74, 77, 81, 89, 101, 121, 148, 198, 208], FAMILY, [False] * 8 + [True], {"beta1"}),
+    "no run": rate_distortion_view([], [], [], [], []),
+    "one run": rate_distortion_view(["only"], [12.0], [90.0], [1.0], [False]),
+    "every run collapsed": rate_distortion_view(["a", "b"], [0.001, 0.002], [200, 201], [16, 32],
+                                                [True, True]),
+    "a rate of zero on a log axis": rate_distortion_view(["ae", "vae", "zero"], [300, 20, 0.0],
+                                                         [70, 90, 210], [0, 1, 64],
+                                                         [False, False, True]),
+    "the family's bars": active_units_view(FAMILY, [16, 16, 15, 15, 10, 7, 5, 1, 0], 16,
+                                           [327, 37, 29, 20, 13.7, 8.2, 4.2, 0.54, 0.00122]),
+    "no bars": active_units_view([], [], 16),
+    "the family's heatmap": kl_per_dim_view(FAMILY, np.random.default_rng(0).gamma(
+        1.0, 1.0, size=(9, 16)), active=np.random.default_rng(1).random((9, 16)) > 0.4),
+    "a heatmap with a NaN": kl_per_dim_view([1], np.array([[0.5, np.nan]])),
+    "no heatmap row": kl_per_dim_view([], np.zeros((0, 16))),
+}
+
+
+def _count(view: dict) -> int:
+    """What the view draws one of: points, bars or cells."""
+    return {"scatter": lambda: len(view["points"]), "bars": lambda: len(view["bars"]),
+            "heatmap": lambda: sum(len(r) for r in view["cells"])}[view["kind"]]()
+
+
+@pytest.fixture(scope="module")
+def script() -> str:
+    js = (ASSETS / "svg_common.js").read_text() + (ASSETS / "charts.js").read_text()
+    assert MOUNT in js, "charts.js's default export changed: update MOUNT"
+    return js.replace(MOUNT, "window.createChart = createChart;")
+
+
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_a_view_is_drawn_and_hovered_without_an_error(fresh_page, script, name):
+    errors = []
+    fresh_page.on("pageerror", lambda e: errors.append(str(e)))
+    css, html = (ASSETS / "z_cloud.css").read_text(), (ASSETS / "z_cloud.html").read_text()
+    fresh_page.set_content(f"<style>{css}</style><div style='width: 700px'>{html}</div>")
+    fresh_page.add_script_tag(content=script)
+    drawn = fresh_page.evaluate("""view => {
+      const root = document.querySelector('.vae-zc'), picture = createChart(root);
+      picture.update({...view, filename: 'x.svg'});
+      const svg = root.querySelector('svg'), box = svg.getBoundingClientRect(), tips = [];
+      for (let x = 0; x < box.width; x += 9) {
+        for (let y = 0; y < box.height; y += 9) {
+          svg.dispatchEvent(new PointerEvent('pointermove', {bubbles: true,
+            clientX: box.left + x, clientY: box.top + y}));
+          if (!root.querySelector('.tip').hidden) tips.push(root.querySelector('.tip').textContent);
+        }
+      }
+      return {ready: root.dataset.ready, height: Number(svg.getAttribute('height')),
+              drawn: svg.querySelectorAll('.point, rect.bar, rect.cell').length,
+              tips: new Set(tips).size};
+    }""", VIEWS[name])
+    assert errors == [], f"{name}: {errors}"
+    view = VIEWS[name]
+    assert drawn["ready"] == "1" and drawn["height"] > 60
+    assert drawn["drawn"] == _count(view), f"{name}: {drawn}"
+    if _count(view):  # the hover names what is under it
+        assert drawn["tips"] >= 1, name
