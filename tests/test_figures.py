@@ -7,7 +7,7 @@ import pytest
 
 from ui.components.draw import drawn_overlay
 from ui.figures.latent import (circle_polylines, ellipse_path, ellipse_polylines, ellipse_subset,
-                               kl_per_dim_figure, label_angle, mixture_density, pca_projection,
+                               kl_bars_view, kl_per_dim_figure, label_angle, mixture_density, pca_projection,
                                posterior_figure, posterior_view, selected_indices)
 from ui.style import SVG_MAX_POINTS, class_colour
 
@@ -374,6 +374,23 @@ def test_kl_bars_are_ordered_and_mark_inactive_dims():
     assert colors[-1] != colors[0], "the inactive dim is drawn differently"
     assert len(set(colors[:3])) == 1
     assert "3 of 4 dims active" in fig.layout.title.text
+
+
+def test_kl_bars_view_is_the_figures_bars_as_numbers():
+    """The Latent page's KL per dim, drawn in the browser: the figure's order, values, colours
+    and title; a value that is not finite is drawn at 0 and named so."""
+    kl = np.array([0.0, 2.5, 0.7, 1.9])
+    var_mu = np.array([0.001, 1.0, 0.4, 0.9])
+    fig, view = kl_per_dim_figure(kl, var_mu), kl_bars_view(kl, var_mu)
+    (bars,) = fig.data
+    assert [b["label"] for b in view["bars"]] == list(bars.x)
+    assert [b["value"] for b in view["bars"]] == pytest.approx(list(bars.y))
+    assert [b["colour"] for b in view["bars"]] == list(bars.marker.color)
+    assert view["title"] == fig.layout.title.text and view["y_range"][0] == 0
+    assert view["bars"][-1]["hover"].endswith("· inactive")
+    odd = kl_bars_view(np.array([np.nan, 1.0]), np.array([1.0, 1.0]))
+    assert [b["label"] for b in odd["bars"]] == ["z1", "z0"]
+    assert odd["bars"][1]["value"] == 0.0 and "not finite" in odd["bars"][1]["hover"]
 
 
 @pytest.mark.parametrize("n, kind", [(60, "scatter"), (SVG_MAX_POINTS, "scatter"),

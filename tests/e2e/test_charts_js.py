@@ -1,6 +1,7 @@
 """The charts component's JavaScript (ui/components/charts.js) in Chromium, fed the views Python
-builds for Rate and distortion, ordinary and odd: the shipped family's numbers, no run, one run,
-every run collapsed, a rate of zero on a log axis, no beta family row. Each view is drawn and
+builds for Rate and distortion and Latent space's KL bars, ordinary and odd: the shipped family's
+numbers, no run, one run, every run collapsed, a rate of zero on a log axis, no beta family row,
+64 dims with a NaN, every KL at zero. Each view is drawn and
 hovered across its whole box; the page must raise nothing, and each point, bar and cell must be
 drawn. No Streamlit: the component's own files, on a blank page."""
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from ui.figures.beta import active_units_view, kl_per_dim_view
 from ui.figures.explain import rate_distortion_view
+from ui.figures.latent import kl_bars_view
 
 ASSETS = Path(__file__).resolve().parents[2] / "ui" / "components"
 MOUNT = "export default function (component) {\n  svgMount(component, createChart);\n}"
@@ -33,6 +35,9 @@ VIEWS = {
         1.0, 1.0, size=(9, 16)), active=np.random.default_rng(1).random((9, 16)) > 0.4),
     "a heatmap with a NaN": kl_per_dim_view([1], np.array([[0.5, np.nan]])),
     "no heatmap row": kl_per_dim_view([], np.zeros((0, 16))),
+    "Latent space's KL bars, 64 dims, one NaN": kl_bars_view(
+        np.r_[np.nan, np.linspace(0, 3, 63)], np.r_[1.0, np.linspace(0, 1, 63)]),
+    "Latent space's KL bars, every dim at 0": kl_bars_view(np.zeros(2), np.zeros(2)),
 }
 
 

@@ -82,8 +82,10 @@ def test_default_page_draws_the_posterior_scatter(page, app_url):
     assert chart.locator(".scatterlayer path.js-line").count() == 3, "only the prior's circles"
     legend = chart.locator(".legend").text_content()
     assert all(d in legend for d in "0123456789") and "prior" in legend
-    for key in ("latent_scatter", "latent_kl"):
-        assert_drawn_once(page, key)
+    assert_drawn_once(page, "latent_scatter")
+    # the KL per dim: a bar per latent dim, drawn from numbers (ui/components/charts.js)
+    kl = page.locator(".st-key-latent_kl .vae-zc[data-ready='1']")
+    expect(kl.locator("rect.bar")).to_have_count(2)
 
 
 def test_the_legend_hides_a_digit_with_its_ellipses(page, app_url):
@@ -346,8 +348,8 @@ def test_the_generate_pages_image_grids_are_drawn_once(page, app_url):
         assert_drawn_once(page, key)
 
 
-KL_BARS = """() => { const gd = document.querySelector('.st-key-latent_kl .js-plotly-plot');
-                     return gd ? JSON.stringify(gd._fullData.map(t => Array.from(t.y || []))) : null; }"""
+# the KL bars' heights in px, as drawn (in the component's shadow root: a locator reaches it)
+KL_BARS = "root => [...root.querySelectorAll('rect.bar')].map(r => r.getAttribute('height')).join()"
 
 
 def test_kl_per_dim_follows_a_running_run(page, app_url, e2e_runs_root):
@@ -365,11 +367,13 @@ def test_kl_per_dim_follows_a_running_run(page, app_url, e2e_runs_root):
         open_page(page, app_url, "latent", "run=latent-live")
         assert_no_exception(page)
         expect(page.get_by_text("Updated after each epoch while the run trains.")).to_have_count(1)
-        page.wait_for_function(f"() => ({KL_BARS})() !== null")
-        first = page.evaluate(KL_BARS)
+        bars = page.locator(".st-key-latent_kl .vae-zc[data-ready='1']")
+        expect(bars).to_have_count(1, timeout=CAP_MS)
+        first = bars.evaluate(KL_BARS)
         epoch = run.read_status().get("epoch", 0)
         wait_for(lambda: run.read_status().get("epoch", 0) >= epoch + 2, 180, "two more epochs")
-        page.wait_for_function(f"(first) => ({KL_BARS})() !== first", arg=first)
+        wait_for(lambda: bars.evaluate(KL_BARS) != first, 180, "the bars of a later epoch",
+                 pause=lambda: page.wait_for_timeout(100))
         assert_no_exception(page)
     finally:
         launch.stop_training(run)

@@ -1,9 +1,10 @@
-// Charts drawn as one SVG in the browser (after svg_common.js), for the pictures that a Plotly
-// chart drew on the Rate and distortion page: the rate-distortion plane ("scatter": every run at
-// (KL, reconstruction), coloured by beta, its name beside it), the active units per beta
-// ("bars") and the KL per latent dim ("heatmap"). Python sends plain numbers
-// (ui.figures.explain.rate_distortion_view, ui.figures.beta.active_units_view and
-// kl_per_dim_view), colours included; the browser only places them. A page visit draws these
+// Charts drawn as one SVG in the browser (after svg_common.js), for pictures that a Plotly chart
+// drew: on Rate and distortion, the rate-distortion plane ("scatter": every run at (KL,
+// reconstruction), coloured by beta, its name beside it), the active units per beta ("bars") and
+// the KL per latent dim by beta ("heatmap"); on Latent space, the KL per dim ("bars"). Python
+// sends plain numbers (ui.figures.explain.rate_distortion_view, ui.figures.beta.active_units_view
+// and kl_per_dim_view, ui.figures.latent.kl_bars_view), colours included; the browser only
+// places them. A page visit draws these
 // in a fraction of what mounting three Plotly charts took (bench/README.md).
 
 const CH = { left: 64, right: 16, top: 12, bottom: 52, bar: 74 };  // bar: room for a colour bar
@@ -95,11 +96,12 @@ function chBars(d, width, out) {
   const g = chFrame({ ...d, x_range: [0, 1] }, width);
   chAxes({ ...d, x_ticks: [] }, g, out);
   const n = d.bars.length, band = g.w / Math.max(n, 1);
+  const every = Math.max(1, Math.ceil(28 / band));  // many dims: a word under every k-th bar
   d.bars.forEach((b, k) => {
     const cx = g.L + band * (k + 0.5), bw = band * 0.7, y = g.Y(b.value);
-    out.push(`<rect class="bar" x="${(cx - bw / 2).toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${(g.B - y).toFixed(1)}" fill="${d.colour}"/>` +
-             `<text fill="currentColor" x="${cx.toFixed(1)}" y="${(y - 5).toFixed(1)}" text-anchor="middle">${esc(b.text)}</text>` +
-             `<text ${SVG_TICK} x="${cx.toFixed(1)}" y="${g.B + 16}" text-anchor="middle">${esc(b.label)}</text>`);
+    out.push(`<rect class="bar" x="${(cx - bw / 2).toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${(g.B - y).toFixed(1)}" fill="${b.colour || d.colour}"/>`);
+    if (b.text) out.push(`<text fill="currentColor" x="${cx.toFixed(1)}" y="${(y - 5).toFixed(1)}" text-anchor="middle">${esc(b.text)}</text>`);
+    if (k % every === 0) out.push(`<text ${SVG_TICK} x="${cx.toFixed(1)}" y="${g.B + 16}" text-anchor="middle">${esc(b.label)}</text>`);
   });
   return { g, hover: (px, py) => {
     const k = Math.floor((px - g.L) / band);

@@ -6,6 +6,7 @@ posterior's density) are pure too, and tested on their own.
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -13,7 +14,7 @@ import plotly.graph_objects as go
 from ui.style import (ANNOTATION_FONT_SIZE, CLASS_COLOURS, DENSITY_SCALE, FONT_SIZE,
                       LABEL_BACKDROP, LABEL_TEXT, LEGEND_FONT_SIZE, NEUTRAL, PRIOR_DASH, AXIS_ROOM_LEFT,
                       AXIS_ROOM_BOTTOM, class_colour, equal_aspect, room_below, scatter_type)
-from ui.figures.labels import place_labels, to_pixels
+from ui.figures.labels import nice_ticks, place_labels, to_pixels
 from vae.numeric import ACTIVE_UNIT_THRESHOLD, bounded_sigma, dims_by_kl
 
 ELLIPSE_MODES = ("sample", "all", "none")
@@ -517,3 +518,35 @@ def kl_per_dim_figure(kl_per_dim: np.ndarray, var_mu: np.ndarray,
         xaxis=dict(title="latent dim, by KL", type="category"),
         yaxis=dict(title="mean KL (nats)", rangemode="tozero"))
     return fig
+
+
+def kl_bars_view(kl_per_dim: np.ndarray, var_mu: np.ndarray,
+                 threshold: float = ACTIVE_UNIT_THRESHOLD, title: str | None = None) -> dict:
+    """kl_per_dim_figure as plain numbers for the SVG charts component
+    (ui.components.z_cloud.chart, kind "bars"), for the Latent page, where a run that trains
+    sends new ones after each epoch: a bar per dim, largest KL first, solid where the dim is
+    active (Var over x of mu_d > threshold) and grey where it is not. A value that is not
+    finite (a diverged run) is drawn as 0 and named so in its hover."""
+    kl = np.asarray(kl_per_dim, dtype=np.float64)
+    var_mu = np.asarray(var_mu, dtype=np.float64)
+    order = dims_by_kl(np.nan_to_num(kl, nan=-1.0))
+    finite = kl[np.isfinite(kl)]
+    top = max(float(finite.max()) * 1.08 if len(finite) else 0.0, 1e-3)
+    n_active = int((var_mu > threshold).sum())
+
+    def bar(d: int) -> dict:
+        active, value = bool(var_mu[d] > threshold), float(kl[d])
+        ok = math.isfinite(value)
+        return {"label": f"z{d}", "value": value if ok else 0.0, "text": "",
+                "colour": CLASS_COLOURS[0] if active else NEUTRAL,
+                "hover": (f"z{d}: KL {value:.2f} nats" if ok else f"z{d}: KL not finite")
+                + f" · Var over x of mu: {var_mu[d]:.3f}" + ("" if active else " · inactive")}
+
+    return {
+        "kind": "bars", "plot_height": 200,
+        "title": title or (f"KL per latent dim, nats (total {float(np.nansum(kl)):.1f}; "
+                           f"{n_active} of {len(kl)} dims active)"),
+        "x_title": "latent dim, by KL", "y_title": "mean KL (nats)", "y_range": [0.0, top],
+        "y_ticks": nice_ticks(0.0, top, 4), "colour": CLASS_COLOURS[0],
+        "bars": [bar(int(d)) for d in order],
+    }

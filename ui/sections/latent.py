@@ -7,8 +7,9 @@ import numpy as np
 import streamlit as st
 
 from ui.components.draw import drawn_input, drawn_overlay, drawn_source, encode_drawn
-from ui.figures.latent import MANY_ELLIPSES, kl_per_dim_figure, selected_indices, tsne_figure
+from ui.figures.latent import MANY_ELLIPSES, kl_bars_view, selected_indices, tsne_figure
 from ui.components.hover_images import hover_images
+from ui.components.z_cloud import chart
 from ui.figures.images import auto_scale, grid, png_bytes
 from ui.forms.latent import TSNE_NOTE, plane_limit
 from ui.forms.text import plain
@@ -203,10 +204,10 @@ def kl_section(run, beta: float = 1.0) -> None:
         live = summary_of(encode_test_set(run))
         st.subheader("What the KL term does to each latent dim" if beta != 0 else
                      "The KL of each latent dim (measured: β = 0 did not train it)")
-        kl_fig = kl_per_dim_figure(live.kl_per_dim, live.var_mu)
-        kl_fig.update_layout(title_text=f"{run.name} · {kl_fig.layout.title.text}")
-        st.plotly_chart(kl_fig, theme="streamlit", key="latent_kl",
-                        config=export_config(run.name, "kl-per-dim"))
+        # drawn from numbers: the next epoch's redraws the same element
+        view = kl_bars_view(live.kl_per_dim, live.var_mu)
+        chart({**view, "title": f"{run.name} · {view['title']}"}, key="latent_kl",
+              run_name=run.name, figure="kl-per-dim")
         st.caption("KL(q(z_d|x) || N(0, 1)) averaged over the test set. A dim is active when mu_d "
                    f"varies across images (Var > {ACTIVE_UNIT_THRESHOLD}); an inactive one has q(z_d|x) = N(0, 1) for "
                    "every x." + (" Updated after each epoch while the run trains."
