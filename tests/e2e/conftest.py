@@ -126,6 +126,21 @@ def fresh_page(browser):
     context.close()
 
 
+COMPONENTS = Path(__file__).resolve().parents[2] / "ui" / "components"
+
+
+def blank_picture(page, js: str, create: str, width: int) -> None:
+    """An SVG component's own files (z_cloud.html and .css, svg_common.js and `js`) on a blank
+    page, `width` px wide, with no Streamlit: its `create` function (createCurves, createChart)
+    made global, for a test to feed it views and read what it draws."""
+    mount = f"export default function (component) {{\n  svgMount(component, {create});\n}}"
+    script = (COMPONENTS / "svg_common.js").read_text() + (COMPONENTS / js).read_text()
+    assert mount in script, f"{js}'s default export changed: update blank_picture"
+    css, html = (COMPONENTS / "z_cloud.css").read_text(), (COMPONENTS / "z_cloud.html").read_text()
+    page.set_content(f"<style>{css}</style><div style='width: {width}px'>{html}</div>")
+    page.add_script_tag(content=script.replace(mount, f"window.{create} = {create};"))
+
+
 def wait_for_app(page, timeout: float = CAP_MS) -> None:
     """Wait until the script has finished its run (Streamlit's own e2e idiom)."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",

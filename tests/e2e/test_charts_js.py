@@ -1,20 +1,16 @@
 """The charts component's JavaScript (ui/components/charts.js) in Chromium, fed the views Python
 builds for Rate and distortion and Latent space's KL bars, ordinary and odd: the shipped family's
 numbers, no run, one run, every run collapsed, a rate of zero on a log axis, no beta family row,
-64 dims with a NaN, every KL at zero. Each view is drawn and
-hovered across its whole box; the page must raise nothing, and each point, bar and cell must be
-drawn. No Streamlit: the component's own files, on a blank page."""
-from pathlib import Path
-
+64 dims with a NaN, every KL at zero. Each view is drawn and hovered across its whole box; the
+page must raise nothing, and each point, bar and cell must be drawn. No Streamlit: the
+component's own files, on a blank page."""
 import numpy as np
 import pytest
 
+from tests.e2e.conftest import blank_picture
 from ui.figures.beta import active_units_view, kl_per_dim_view
 from ui.figures.explain import rate_distortion_view
 from ui.figures.latent import kl_bars_view
-
-ASSETS = Path(__file__).resolve().parents[2] / "ui" / "components"
-MOUNT = "export default function (component) {\n  svgMount(component, createChart);\n}"
 
 FAMILY = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32]
 VIEWS = {
@@ -47,20 +43,11 @@ def _count(view: dict) -> int:
             "heatmap": lambda: sum(len(r) for r in view["cells"])}[view["kind"]]()
 
 
-@pytest.fixture(scope="module")
-def script() -> str:
-    js = (ASSETS / "svg_common.js").read_text() + (ASSETS / "charts.js").read_text()
-    assert MOUNT in js, "charts.js's default export changed: update MOUNT"
-    return js.replace(MOUNT, "window.createChart = createChart;")
-
-
 @pytest.mark.parametrize("name", list(VIEWS))
-def test_a_view_is_drawn_and_hovered_without_an_error(fresh_page, script, name):
+def test_a_view_is_drawn_and_hovered_without_an_error(fresh_page, name):
     errors = []
     fresh_page.on("pageerror", lambda e: errors.append(str(e)))
-    css, html = (ASSETS / "z_cloud.css").read_text(), (ASSETS / "z_cloud.html").read_text()
-    fresh_page.set_content(f"<style>{css}</style><div style='width: 700px'>{html}</div>")
-    fresh_page.add_script_tag(content=script)
+    blank_picture(fresh_page, "charts.js", "createChart", 700)
     drawn = fresh_page.evaluate("""view => {
       const root = document.querySelector('.vae-zc'), picture = createChart(root);
       picture.update({...view, filename: 'x.svg'});

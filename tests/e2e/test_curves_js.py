@@ -2,15 +2,11 @@
 builds for odd logs: nothing logged yet, train steps only, test epochs only, a column of gaps, one
 point, a Replay cursor past the last logged epoch, a Runs overlay with no run or two. Each view is drawn and hovered across every
 panel; the page must raise nothing. No Streamlit: the component's own files, on a blank page."""
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from tests.e2e.conftest import blank_picture
 from ui.figures.curves import curves_view, replay_curves_view, runs_overlay_view
-
-ASSETS = Path(__file__).resolve().parents[2] / "ui" / "components"
-MOUNT = "export default function (component) {\n  svgMount(component, createCurves);\n}"
 
 
 def _step(s, **values):
@@ -42,20 +38,11 @@ VIEWS = {
 }
 
 
-@pytest.fixture(scope="module")
-def script() -> str:
-    js = (ASSETS / "svg_common.js").read_text() + (ASSETS / "curves.js").read_text()
-    assert MOUNT in js, "curves.js's default export changed: update MOUNT"
-    return js.replace(MOUNT, "window.createCurves = createCurves;")
-
-
 @pytest.mark.parametrize("name", list(VIEWS))
-def test_an_odd_view_is_drawn_and_hovered_without_an_error(fresh_page, script, name):
+def test_an_odd_view_is_drawn_and_hovered_without_an_error(fresh_page, name):
     errors = []
     fresh_page.on("pageerror", lambda e: errors.append(str(e)))
-    css, html = (ASSETS / "z_cloud.css").read_text(), (ASSETS / "z_cloud.html").read_text()
-    fresh_page.set_content(f"<style>{css}</style><div style='width: 900px'>{html}</div>")
-    fresh_page.add_script_tag(content=script)
+    blank_picture(fresh_page, "curves.js", "createCurves", 900)
     drawn = fresh_page.evaluate("""view => {
       const root = document.querySelector('.vae-zc'), picture = createCurves(root);
       picture.update({...view, filename: 'x.svg'});

@@ -179,6 +179,19 @@ def ellipse_subset(n: int, mode: str, max_ellipses: int, seed: int = 0) -> np.nd
 
 # ------------------------------------------------------------------------------------- figures
 
+def _posterior_arrays(mu, std, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """mu and std (N, D) as float64 and labels (N,), checked. A sigma of 0 or inf (a log-variance
+    past float32's range) would draw no ellipse, or an axis range of inf: it is drawn at the
+    bounds instead, which vae.explain.sigma_note puts into words."""
+    mu = np.asarray(mu, dtype=np.float64)
+    std = bounded_sigma(std)
+    labels = np.asarray(labels)
+    if mu.ndim != 2 or std.shape != mu.shape or labels.shape != (len(mu),):
+        raise ValueError(f"mu {mu.shape}, std {std.shape} and labels {labels.shape} must be "
+                         "(N, D), (N, D) and (N,)")
+    return mu, std, labels
+
+
 def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_names, *,
                      dims=(0, 1), projection: str = "dims", ellipses: str = "sample",
                      max_ellipses: int = 400, show_prior: bool = True, show_density: bool = True,
@@ -197,14 +210,7 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     rows of legend: two in the Latent page's column, in windows 1,200 to 1,600 px wide (one at 1,920
     px, leaving 27 px free; Plotly adds room where it needs more).
     """
-    mu = np.asarray(mu, dtype=np.float64)
-    # a sigma of 0 or inf (a log-variance past float32's range) would draw no ellipse, or an axis
-    # range of inf: drawn at the bounds instead, which vae.explain.sigma_note puts into words
-    std = bounded_sigma(std)
-    labels = np.asarray(labels)
-    if mu.ndim != 2 or std.shape != mu.shape or labels.shape != (len(mu),):
-        raise ValueError(f"mu {mu.shape}, std {std.shape} and labels {labels.shape} must be "
-                         "(N, D), (N, D) and (N,)")
+    mu, std, labels = _posterior_arrays(mu, std, labels)
     index = np.arange(len(mu)) if index is None else np.asarray(index)
     if projection == "pca":
         if mu.shape[1] < 2:
@@ -300,12 +306,7 @@ def posterior_view(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_na
     are placed for that size). Codes that are not finite are left out."""
     from ui.figures.explain import codes_view  # the plane's numbers, shared with Replay's
 
-    mu = np.asarray(mu, dtype=np.float64)
-    std = bounded_sigma(std)
-    labels = np.asarray(labels)
-    if mu.ndim != 2 or std.shape != mu.shape or labels.shape != (len(mu),):
-        raise ValueError(f"mu {mu.shape}, std {std.shape} and labels {labels.shape} must be "
-                         "(N, D), (N, D) and (N,)")
+    mu, std, labels = _posterior_arrays(mu, std, labels)
     i, j = (int(d) for d in dims)
     xy, sd = mu[:, [i, j]], std[:, [i, j]]
     finite = np.isfinite(xy).all(axis=1) & np.isfinite(sd).all(axis=1)
