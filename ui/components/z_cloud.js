@@ -5,9 +5,9 @@
 // mu, nothing marked: Replay at one epoch, Presenter's planes, the Train page's posterior, which
 // adds a sample of sigma ellipses, the prior's 1-3 sigma circles and each class's name at its
 // centre). A view's `font_size` scales the words and margins (Presenter's large type).
-// Streamlit calls the default export
-// again with each new `data` (a "Sample eps" click, a new input), and the element stays: the
-// picture is redrawn in place, where a Plotly chart would be sent whole and drawn anew.
+// Streamlit calls the default export again with each new `data` (a "Sample eps" click, a new
+// input, an epoch's weights), and the element stays: the picture is redrawn in place, where a
+// Plotly chart would be sent whole and drawn anew.
 
 const MARGIN = { left: 52, right: 12, top: 8, bottom: 44 };  // at 12 px words
 const MAX_SIDE = 470;  // the plot's square side at most, in px: about the Plotly zoom's
