@@ -88,6 +88,15 @@ def test_tiny_run_from_the_train_page(page, app_url, e2e_runs_root):
     first = counts.index(growing[0])
     assert all(k is not False for k in kept[first + 1:]), \
         f"the curves were mounted anew while training: {kept}"
+    # the posterior, once the first epoch's weights are saved: a later epoch's codes are drawn
+    # in the same element (at most every 5 s), and its caption names that epoch
+    caption = page.locator("[data-testid=stCaptionContainer]").filter(
+        has_text="Posterior means of the test set after epoch")
+    expect(caption).to_have_count(1, timeout=CAP_MS)
+    plane = page.locator(".st-key-posterior .vae-zc[data-ready='1']")
+    handle, words = plane.element_handle(), caption.inner_text()
+    expect(caption).not_to_have_text(words, timeout=CAP_MS)
+    assert handle.evaluate("root => root.isConnected"), "the posterior was mounted anew"
     # by its key: while a script run is in flight Streamlit's own toolbar shows a "Stop" too
     page.locator(".st-key-stop button").click()
     page.wait_for_selector("text=e2e-tiny is stopped", timeout=CAP_MS)
