@@ -61,15 +61,17 @@ DRAWN = """([title, minCharts]) => {
   if (charts.length < minCharts) return false;
   if (!charts.every(c => c.querySelector('.main-svg'))) return false;
   // the components (Components v2, each in a shadow root): every one that shows something (not
-  // height 0: Presenter's keys, the decoder's weights) has its markup, and every SVG picture
-  // drawn from numbers has drawn (ui/components/svg_common.js sets data-ready then)
+  // height 0: Presenter's keys, the decoder's weights) has its markup, and has drawn: its root
+  // (the SVG pictures, the decoder's pad, the Draw canvas, the KL calculator) comes with
+  // data-ready="0" and its script sets "1" once it has drawn. Streamlit puts the markup in
+  // place before the script runs, so the markup alone is not enough.
   const hosts = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stBidiComponentIsolated]')];
   return hosts.every(h => {
     const box = h.closest('[data-testid=stElementContainer]');
     if (box && box.getAttribute('height') === '0px') return true;
     const wrap = h.shadowRoot && h.shadowRoot.firstElementChild;
-    return !!(wrap && wrap.firstElementChild) &&
-      [...h.shadowRoot.querySelectorAll('.vae-zc')].every(z => z.dataset.ready === '1');
+    const root = wrap && wrap.firstElementChild;
+    return !!root && (!root.hasAttribute('data-ready') || root.dataset.ready === '1');
   });
 }"""
 
@@ -81,10 +83,11 @@ PICTURES = """() => [...document.querySelectorAll('[data-testid=stBidiComponentI
 Z_DRAWN = """() => { const m = document.body.innerText.match(/(\\d+) z drawn\\./);
                     return m ? m[1] : null; }"""
 
-# the z-cloud component (§2's zoom, where the checkout has it) shows as many z as the caption
+# the z-cloud component (§2's zoom, where the checkout has it) shows as many z as the caption;
+# a checkout whose zoom is a Plotly chart has no picture here, and DRAWN alone waits for it
 CLOUD_DRAWN = f"""() => {{ const n = ({Z_DRAWN})(), pictures = ({PICTURES})();
-    return pictures.some(c => c.dataset.n === n) &&
-           pictures.every(c => c.dataset.n === n || c.dataset.n === '0'); }}"""
+    return !pictures.length || (pictures.some(c => c.dataset.n === n) &&
+           pictures.every(c => c.dataset.n === n || c.dataset.n === '0')); }}"""
 
 # the run's section shows it: a progress bar, or the words "starting"
 RUN_SHOWN = """(name) => {

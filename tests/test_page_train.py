@@ -37,9 +37,18 @@ def test_the_form_is_drawn_only_while_open(scratch_root):
 
 
 def test_the_form_is_open_while_there_are_no_runs(empty_runs_root):
+    """Open at first while there are no runs, and it stays open when the first run appears (the
+    expander's default is kept for the session: a changed default made it a new expander,
+    closed, which unmounted the form with what was typed in the browser, or a submission in
+    flight)."""
+    from tests.conftest import _copy_runs
     at = page(form_open=False).run()
     assert not at.exception
     assert _start_buttons(at), "no runs yet: the form is open"
+    _copy_runs(empty_runs_root, ["mnist5k-2d"])  # a run appears (another tab, the CLI)
+    at.run()
+    assert not at.exception
+    assert _start_buttons(at), "the first run closed the form"
 
 
 def set_field(at, label, value):

@@ -41,13 +41,18 @@ class NewRun:
 
 
 FORM_OPEN = "train_new_run"  # the expander's key: whether the form is open
+FORM_DEFAULT = "_train_new_run_default"  # open at first: whether there were no runs then
 
 
 def new_run_form(runs: list[RunDir]) -> NewRun:
     """The "Start a new run" form, open while there are no runs. Its 19 fields are drawn only
     while it is open (the expander reruns the page when opened or closed): a visit to follow a
     run does not draw them hidden (bench/README.md)."""
-    box = st.expander("Start a new run", expanded=not runs, key=FORM_OPEN, on_change="rerun")
+    # open at first while there are no runs; that default is kept for the session, as part of
+    # the expander's identity: a first run appearing would otherwise make it a new expander,
+    # closed, and drop what was typed (or a submission in flight)
+    first = st.session_state.setdefault(FORM_DEFAULT, not runs)
+    box = st.expander("Start a new run", expanded=first, key=FORM_OPEN, on_change="rerun")
     if not box.open:
         return NewRun({}, None, 1, False, None)
     with box, st.form("new_run"):
