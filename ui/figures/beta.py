@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from ui.figures.explain import image_row_png
+from ui.figures.explain import colour_bar, image_row_png
 from ui.figures.labels import nice_ticks
 from vae.numeric import ACTIVE_UNIT_THRESHOLD
 
@@ -66,7 +66,6 @@ def kl_per_dim_view(betas, kl_per_dim, cap: float = 2.0, active=None) -> dict:
         else []
     marks = np.asarray(active, bool) if active is not None else np.ones(kl.shape, bool)
     rows = [f"β = {b:g}" for b in betas]
-    stops = np.linspace(0, 1, 9)
     return {
         "kind": "heatmap",
         "title": "KL per latent dim",
@@ -78,10 +77,8 @@ def kl_per_dim_view(betas, kl_per_dim, cap: float = 2.0, active=None) -> dict:
                     "light": bool(frac[r, c] > 0.6),
                     "hover": f"{rows[r]}, z{c}: KL {kl[r, c]:.3f} nats"}
                    for c in range(kl.shape[1])] for r in range(len(rows))],
-        "colour_bar": {"title": "KL, nats",
-                       "stops": [[float(f), col] for f, col in zip(
-                           stops, sample_colorscale("Viridis", stops.tolist(), colortype="rgb"))],
-                       "ticks": [[0.0, "0"], [0.5, f"{cap / 2:g}"], [1.0, f"≥ {cap:g}"]]},
+        "colour_bar": colour_bar("KL, nats", [0.0, 0.5, 1.0],
+                                 ["0", f"{cap / 2:g}", f"≥ {cap:g}"]),
     }
 
 

@@ -73,6 +73,18 @@ def loss_curves_figure(rows: list[dict], *, cursor_step: int | None = None,
 MAX_TRAIN_POINTS = 2000  # per curve sent to the browser: more than a panel's pixels across
 
 
+def _thinned(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Logged steps to send to the browser: all of them, or every k-th and the last past
+    MAX_TRAIN_POINTS. Returns the rows and k."""
+    stride = max(1, math.ceil(len(frame) / MAX_TRAIN_POINTS))
+    if stride == 1:
+        return frame, 1
+    keep = list(range(0, len(frame), stride))
+    if keep[-1] != len(frame) - 1:
+        keep.append(len(frame) - 1)
+    return frame.iloc[keep].reset_index(drop=True), stride
+
+
 def _thousands(ticks: list[tuple[float, str]]) -> list[tuple[float, str]]:
     """Step ticks as Plotly writes them: 2000 as "2k", 1500 as "1.5k", 3000000 as "3M"."""
     top = max((abs(v) for v, _ in ticks), default=0)
@@ -123,12 +135,7 @@ def curves_view(rows: list[dict], *, title: str) -> dict:
     MAX_TRAIN_POINTS; test: each epoch's end. Each column is sent once (`data`); a panel's
     curves name theirs."""
     steps, epochs = metrics_frames(rows)
-    stride = max(1, math.ceil(len(steps) / MAX_TRAIN_POINTS))
-    if stride > 1:  # thinned before anything else is done with the rows
-        keep = list(range(0, len(steps), stride))
-        if keep[-1] != len(steps) - 1:
-            keep.append(len(steps) - 1)
-        steps = steps.iloc[keep].reset_index(drop=True)
+    steps, stride = _thinned(steps)  # before anything else is done with the rows
     steps = _numbers(steps, ["step", "epoch"] + [f"train/{part}" for part, _ in PARTS])
     epochs = _numbers(epochs, ["step", "epoch"] + [f"test/{part}" for part, _ in PARTS])
     last = max([float(f["step"].max()) for f in (steps, epochs) if f["step"].notna().any()]
@@ -211,12 +218,7 @@ def runs_overlay_view(curves: dict[str, list[dict]], metric: str = "test/neg_elb
         frame = epochs if test else steps
         if metric not in frame or frame.empty:
             continue
-        stride = 1 if test else max(1, math.ceil(len(frame) / MAX_TRAIN_POINTS))
-        if stride > 1:
-            keep = list(range(0, len(frame), stride))
-            if keep[-1] != len(frame) - 1:
-                keep.append(len(frame) - 1)
-            frame = frame.iloc[keep].reset_index(drop=True)
+        frame, stride = (frame, 1) if test else _thinned(frame)
         frame = _numbers(frame, ["step", "epoch", metric])
         source = f"run {len(data)}"  # a run's name is words, not a key the browser trusts
         data[source] = {"step": _column(frame, "step"), "epoch": _column(frame, "epoch"),

@@ -547,12 +547,12 @@ def rate_distortion_view(names, kl, recon, beta, collapsed, highlight: set[str] 
                                                             beta, colours, collapsed, shifts)],
         "legend": ([{"label": "run", "cross": False}] if (~collapsed).any() else [])
         + ([{"label": "collapsed posterior", "cross": True}] if collapsed.any() else []),
-        "colour_bar": _colour_bar("beta", (g["ticks"] - g["cmin"]) / span, g["tick_text"]),
+        "colour_bar": colour_bar("beta", (g["ticks"] - g["cmin"]) / span, g["tick_text"]),
         "outline": PRIOR_COLOUR,
     }
 
 
-def _colour_bar(title: str, fractions, labels) -> dict:
+def colour_bar(title: str, fractions, labels) -> dict:
     """Viridis as a colour bar: its stops, and ticks at fractions of it (those inside 0..1)."""
     stops = np.linspace(0, 1, 9)
     return {"title": title,

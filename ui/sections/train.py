@@ -211,7 +211,7 @@ def _posterior(run: RunDir, state: str, done: int) -> None:
                                                  training):
         try:
             enc = encode_test_set(run)
-            run_dataset(run)
+            names = run_dataset(run).class_names
         except (RunError, DatasetError) as exc:
             st.warning(f"The posterior cannot be drawn: {plain(exc)}")
             return
@@ -223,7 +223,7 @@ def _posterior(run: RunDir, state: str, done: int) -> None:
         n = len(enc["mu"])
         shown = {"key": current, "at": now,
                  "view": posterior_view(enc["mu"], enc["std"], enc["labels"],
-                                        run_dataset(run).class_names, dims=dims,
+                                        names, dims=dims,
                                         index=enc["index"],
                                         title=f"{run.name}: q(z|x) of {n:,} test images"),
                  "caption": train_form.posterior_caption(bool(no_curves_note(run)), done,
