@@ -9,9 +9,9 @@ from ui.cache.runs import active_run, encode_test_set, require_model, run_datase
 from ui.components.decoder import (format_z, latent_explorer, parse_z, runs_in_browser,
                                    set_explorer_z)
 from ui.components.draw import drawn_input, drawn_source, encode_drawn
+from ui.components.z_cloud import chart
 from ui.figures import generate as gf
 from ui.forms.text import plain
-from ui.style import export_config
 from ui.forms.glossary import words_caption
 from vae.explain import decode_images
 from vae.losses import dims_by_kl
@@ -70,16 +70,16 @@ first = plain(names[labels[idx[0]]])  # the example is the first tile's own, in 
 st.markdown(f"**Nearest test images**: the 8 whose μ lies closest to z, each labelled with its "
             f"class and that distance (the first, \"{first}, {dist[0]:.2f} away\": a test image "
             f"of class {first} whose μ is {dist[0]:.2f} from z)")
-st.plotly_chart(gf.nearest_figure(data.test_x[idx], [f"{names[labels[i]]}<br>{d:.2f} away"
-                                                      for i, d in zip(idx, dist)]),
-                key="gen_nearest", config=export_config(run.name, "nearest"))
+chart(gf.nearest_view(data.test_x[idx], [f"{names[labels[i]]}<br>{d:.2f} away"
+                                          for i, d in zip(idx, dist)]),
+      key="gen_nearest", run_name=run.name, figure="nearest")
 
 st.subheader("Samples from the prior")
 c1, c2, _ = st.columns([1, 1, 4])
 seed = c1.number_input("Seed", 0, 1_000_000, 0, key="gen_seed")
 n_samples = c2.selectbox("How many", [16, 32, 64], index=1, key="gen_n_samples")
-st.plotly_chart(gf.samples_figure(decode(gf.prior_z(n_samples, D, seed)), ncols=16),
-                key="gen_samples", config=export_config(run.name, "prior-samples"))
+chart(gf.samples_view(decode(gf.prior_z(n_samples, D, seed)), ncols=16), key="gen_samples",
+      run_name=run.name, figure="prior-samples")
 st.caption("Each tile decodes one z ~ N(0, I): this is how a VAE generates. How many of them "
            "look like data depends on how well the KL tied the codes to the prior"
            + (" (here β = 0: nothing tied them)" if beta == 0 else "")
@@ -101,8 +101,8 @@ if D > 1:
         base = z if others == "at the current z" else np.zeros(D)
         zs, xs, ys = gf.manifold_z(base, dim_x, dim_y, n_grid)
         images = decode(zs.reshape(-1, D)).reshape(n_grid, n_grid, *model.config.image_shape)
-        st.plotly_chart(gf.manifold_figure(images, xs, ys, dim_x, dim_y), key="gen_manifold",
-                        config=export_config(run.name, "manifold"))
+        chart(gf.manifold_view(images, xs, ys, dim_x, dim_y), key="gen_manifold",
+              run_name=run.name, figure="manifold")
         spread = float(np.percentile(np.abs(mu[:, [dim_x, dim_y]]), 99))
         st.caption("z walks a grid of the prior's quantiles (5 % to 95 %, ±1.64), as in Kingma "
                    "& Welling's figure 4 (the paper that introduced the VAE): equal steps of "
@@ -114,9 +114,8 @@ if D > 1:
 st.subheader("Latent traversals")
 values = np.linspace(-3, 3, 9)
 trav = decode(gf.traversal_z(z, order, values).reshape(-1, D))
-st.plotly_chart(gf.traversal_figure(trav.reshape(D, len(values), *model.config.image_shape),
-                                    order, values, kl, active), key="gen_traversal",
-                config=export_config(run.name, "traversal"))
+chart(gf.traversal_view(trav.reshape(D, len(values), *model.config.image_shape), order, values,
+                        kl, active), key="gen_traversal", run_name=run.name, figure="traversal")
 st.caption("Each row moves one dim from −3 to +3 with the others held at the current z. "
            "Inactive dims change nothing: the decoder learned to ignore them.")
 
@@ -139,6 +138,6 @@ if drawn is not None and st.toggle(f"Start from {drawn_source()} instead of A",
                                    key="gen_interp_drawn"):
     ends[0] = (encode_drawn(model, drawn)[0], drawn_source())
 zs, t = gf.interpolation_z(ends[0][0], ends[1][0], 10)
-st.plotly_chart(gf.interpolation_figure(decode(zs), t, ends[0][1], ends[1][1]), key="gen_interp",
-                config=export_config(run.name, "interp"))
+chart(gf.interpolation_view(decode(zs), t, ends[0][1], ends[1][1]), key="gen_interp",
+      run_name=run.name, figure="interp")
 st.caption("A straight line in z between the two posterior means, decoded at ten points.")

@@ -136,3 +136,42 @@ def test_image_grid_figure_leaves_room_for_its_labels():
     assert (bare.margin.t, bare.margin.b) == (10, 10) and two_lines.margin.b > bare.margin.b
     # a row of images with labels and a title: the figure grows to keep Plotly's least plot height
     assert titled.height - titled.margin.t - titled.margin.b >= MIN_PLOT_PX > bare.height - 10 - 65
+
+
+def _png(uri: str) -> np.ndarray:
+    assert uri.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+
+
+def test_an_image_grid_view_is_the_figures_picture_and_words():
+    """The charts component draws the Generate page's grids from these numbers: the same picture
+    as the figure's (at source resolution), its labels, and the figure's plot height."""
+    images = np.random.default_rng(1).uniform(size=(2, 3, 4, 5)).astype(np.float32)
+    words = dict(col_labels=["a", "b<br>two", "c"], row_labels=["r0", "r1"], x_title="t",
+                 y_title="u")
+    fig, view = gf.image_grid_figure(images, **words), gf.image_grid_view(images, label="L", **words)
+    np.testing.assert_array_equal(_png(view["png"]), _picture(fig))
+    assert view["size"] == [3 * 6 + 1, 2 * 5 + 1] and view["grid"] == [2, 3]
+    assert view["tile"] == [4, 5] and view["pad"] == 1
+    assert view["col_labels"] == [["a"], ["b", "two"], ["c"]] and view["row_labels"] == ["r0", "r1"]
+    assert view["plot_height"] == fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert (view["x_title"], view["y_title"], view["title"], view["label"]) == ("t", "u", "", "L")
+    # a hover names the tile's row and column, a column's lines joined by commas
+    assert view["hover"] == [["r0 · a", "r0 · b, two", "r0 · c"], ["r1 · a", "r1 · b, two", "r1 · c"]]
+
+
+def test_the_generate_views_say_where_each_tile_comes_from():
+    xs = gf.gaussian_quantiles(3)
+    manifold = gf.manifold_view(np.zeros((3, 3, 4, 4)), xs, xs[::-1], dim_x=1, dim_y=0)
+    assert manifold["hover"][0][0] == "z1 = -1.64, z0 = +1.64" and manifold["y_title"] == "z0"
+    trav = gf.traversal_view(np.zeros((2, 3, 1, 4, 4)), [1, 0], [-3.0, 0.0, 3.0],
+                             kl=np.array([0.5, 2.25]), active=np.array([True, False]))
+    assert trav["row_labels"] == ["z1 · 2.25 nats · inactive", "z0 · 0.50 nats"]
+    assert trav["hover"][1] == ["z0 = -3.0", "z0 = +0.0", "z0 = +3.0"]
+    interp = gf.interpolation_view(np.zeros((4, 1, 4, 4)), np.linspace(0, 1, 4), "#3 seven", "#9 one")
+    assert interp["col_labels"][0] == ["#3 seven"] and interp["hover"][0][1] == "t = 0.33"
+    samples = gf.samples_view(np.ones((5, 1, 4, 4)), ncols=4)
+    assert samples["grid"] == [2, 4] and samples["hover"] == [[""] * 4] * 2, "samples say nothing"
+    assert samples["col_labels"] is None and samples["row_labels"] is None
+    near = gf.nearest_view(np.zeros((2, 1, 4, 4)), ["3<br>0.05 away", "1<br>0.10 away"])
+    assert near["hover"] == [["3, 0.05 away", "1, 0.10 away"]]

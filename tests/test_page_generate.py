@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import run_page, NEEDS_FASHION
+from tests.conftest import component_data, run_page, NEEDS_FASHION
 from ui.components.decoder import decode_payload, read_payload
 from vae.run import RunDir
 
@@ -21,10 +21,12 @@ def _components(at) -> dict:
 
 
 def _chart(at, key: str) -> dict:
-    for chart in at.get("plotly_chart"):
-        if chart.proto.id.endswith(key):
-            return json.loads(chart.proto.spec)
-    raise AssertionError(f"no chart with key {key}")
+    """The numbers an image grid under `key` is drawn from (ui.figures.generate.image_grid_view):
+    the charts component draws all five of the page's grids; no Plotly chart is left."""
+    assert not at.get("plotly_chart"), "an image grid is a Plotly chart again"
+    view = component_data(at, key)
+    assert view["kind"] == "images"
+    return view
 
 
 def _z_text(at) -> str:
@@ -81,21 +83,21 @@ def test_use_its_mu_moves_z_to_a_test_image(runs_root):
 
 def test_seed_changes_the_prior_samples(runs_root):
     at = _app("mnist5k-2d")
-    first = _chart(at, "gen_samples")["data"][0]["source"]
+    first = _chart(at, "gen_samples")["png"]
     at.number_input(key="gen_seed").set_value(1).run()
-    second = _chart(at, "gen_samples")["data"][0]["source"]
+    second = _chart(at, "gen_samples")["png"]
     at.number_input(key="gen_seed").set_value(0).run()
     assert second != first, "a new seed drew the same samples"
-    assert _chart(at, "gen_samples")["data"][0]["source"] == first, "seed 0 is not reproducible"
+    assert _chart(at, "gen_samples")["png"] == first, "seed 0 is not reproducible"
 
 
 def test_interpolation_follows_the_chosen_inputs(runs_root):
     at = _app("mnist5k-2d")
-    ticks = _chart(at, "gen_interp")["layout"]["xaxis"]["ticktext"]
+    ticks = [" ".join(lines) for lines in _chart(at, "gen_interp")["col_labels"]]
     assert ticks[0].endswith(" 0") and ticks[-1].endswith(" 1")
     at.selectbox(key="gen_interp_B_class").set_value(7).run()
     at.number_input(key="gen_interp_B_nth").set_value(3).run()  # the third 7, counted from 1
-    ticks = _chart(at, "gen_interp")["layout"]["xaxis"]["ticktext"]
+    ticks = [" ".join(lines) for lines in _chart(at, "gen_interp")["col_labels"]]
     labels = run_labels(runs_root, "mnist5k-2d")
     sevens = np.flatnonzero(labels == 7)
     assert ticks[-1] == f"#{sevens[2] + 1} 7", "test images are counted from 1, as on every page"
@@ -114,13 +116,14 @@ def test_fashion_16d_manifold_dims_and_traversals(runs_root):
     assert not all(data["active"]), "fashion-16d should have inactive dims to mark"
     fig = _chart(at, "gen_manifold")
     top = data["order"][0]
-    assert fig["layout"]["xaxis"]["title"]["text"].startswith(f"z{top} ")
+    assert fig["x_title"].startswith(f"z{top} ")
     at.selectbox(key="gen_mx").set_value(data["order"][5]).run()
     at.slider(key="gen_mn").set_value(7).run()
     fig = _chart(at, "gen_manifold")
-    assert fig["layout"]["xaxis"]["title"]["text"].startswith(f"z{data['order'][5]} ")
-    assert len(fig["layout"]["xaxis"]["tickvals"]) == 7
-    rows = _chart(at, "gen_traversal")["layout"]["yaxis"]["ticktext"]
+    assert fig["x_title"].startswith(f"z{data['order'][5]} ")
+    assert fig["grid"] == [7, 7] and len(fig["col_labels"]) == 7
+    assert fig["hover"][0][0].startswith(f"z{data['order'][5]} = -1.64, ")
+    rows = _chart(at, "gen_traversal")["row_labels"]
     assert len(rows) == 16 and rows[0].startswith(f"z{top} ")
     assert sum("inactive" in r for r in rows) == 16 - sum(data["active"])
 
@@ -140,14 +143,11 @@ def test_no_runs_is_explained(empty_runs_root):
 def test_the_nearest_images_say_what_their_numbers_are(runs_root):
     """"8 · 0.02" could not be placed: each label names the class and says the number is how far
     its μ lies from z."""
-    from tests.conftest import plotly_spec, run_page
     at = run_page("generate")
     assert any("each labelled with its class and that distance" in m.value for m in at.markdown)
-    spec = plotly_spec(at, "gen_nearest")
-    labels = spec["layout"]["xaxis"]["ticktext"]
-    assert len(labels) == 8 and all(t.endswith(" away") for t in labels), labels
-    assert spec["layout"]["xaxis"]["tickangle"] == 0 and spec["layout"]["xaxis"]["automargin"]
-    first = labels[0].split("<br>")
+    labels = _chart(at, "gen_nearest")["col_labels"]
+    assert len(labels) == 8 and all(t[-1].endswith(" away") for t in labels), labels
+    first = labels[0]
     words = next(m.value for m in at.markdown if "each labelled with its class" in m.value)
     assert f"(the first, \"{first[0]}, {first[1]}\"" in words
 
@@ -155,8 +155,7 @@ def test_the_nearest_images_say_what_their_numbers_are(runs_root):
 @NEEDS_FASHION
 def test_the_nearest_images_example_speaks_of_this_datas_classes(runs_root):
     """On Fashion-MNIST the example was "3, 0.42 away: a 3 whose μ...", a digit among clothes."""
-    from tests.conftest import plotly_spec, run_page
     at = run_page("generate", "fashion-2d")
     words = next(m.value for m in at.markdown if "each labelled with its class" in m.value)
-    first = plotly_spec(at, "gen_nearest")["layout"]["xaxis"]["ticktext"][0].split("<br>")[0]
+    first = _chart(at, "gen_nearest")["col_labels"][0][0]
     assert f"a test image of class {first} whose" in words and "a 3 whose" not in words

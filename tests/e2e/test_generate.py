@@ -7,8 +7,8 @@ import torch
 from playwright.sync_api import expect
 
 from tests.conftest import SHIPPED, wait_for
-from tests.e2e.conftest import (CAP_MS, assert_no_exception, open_page, serve, show_run,
-                                 wait_for_app)
+from tests.e2e.conftest import (CAP_MS, CHARTS, assert_no_exception, open_page, serve,
+                                 show_run, wait_for_app)
 from ui.figures.images import to_uint8
 from vae.model import VAE, VAEConfig
 from vae.run import RunDir, TrainConfig
@@ -219,3 +219,33 @@ def test_sixteen_sliders_all_show_without_an_inner_scroll(page, app_url):
     assert last["y"] + last["height"] <= box["y"] + box["height"] + 1, "z15's row is cut"
     assert explorer.evaluate("el => el.__explorer.pad") != [0, 1], \
         "16 dims: the pad starts on the two dims with the most KL"
+
+
+def test_the_image_grids_are_pictures_with_crisp_pixels_and_say_where_each_tile_is(page, app_url):
+    """The page's five grids are drawn by the charts component from a PNG each (no Plotly
+    chart), scaled up with square pixels; a hover over a manifold tile names its z."""
+    open_page(page, app_url, "generate", "run=mnist5k-2d")
+    keys = ("gen_nearest", "gen_samples", "gen_manifold", "gen_traversal", "gen_interp")
+    for key in keys:
+        grid = page.locator(f".st-key-{key} .vae-zc[data-ready='1'][data-kind='images']")
+        tiles = grid.locator("image.tiles")
+        expect(tiles).to_have_count(1)
+        shown = tiles.evaluate("""im => { const b = im.getBoundingClientRect();
+          return [b.width, b.height, getComputedStyle(im).imageRendering]; }""")
+        assert shown[0] > 200 and shown[1] > 20 and shown[2] == "pixelated", (key, shown)
+    expect(page.locator(CHARTS)).to_have_count(0)
+    manifold = page.locator(".st-key-gen_manifold .vae-zc")
+    manifold.scroll_into_view_if_needed()
+    box = manifold.locator("image.tiles").bounding_box()
+    # the dim with the most KL across (here z1), the other up: the top-left tile has the lowest
+    # quantile across and the highest up
+    across = page.get_by_role("combobox", name="Horizontal dim", exact=True).input_value()
+    up = page.get_by_role("combobox", name="Vertical dim", exact=True).input_value()
+    assert {across, up} == {"z0", "z1"}, (across, up)
+    page.mouse.move(box["x"] + 4, box["y"] + 4)
+    expect(manifold.locator(".tip")).to_have_text(f"{across} = -1.64, {up} = +1.64")
+    page.mouse.move(box["x"] + box["width"] - 4, box["y"] + box["height"] - 4)
+    expect(manifold.locator(".tip")).to_have_text(f"{across} = +1.64, {up} = -1.64")
+    words = manifold.locator("text").all_text_contents()
+    assert "+1.64" in words and up in words and words[-1].startswith(f"{across} (prior"), words
+    assert_no_exception(page)

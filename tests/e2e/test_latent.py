@@ -342,12 +342,6 @@ def test_replays_plane_is_equally_scaled_and_moves_in_place(page, app_url, e2e_r
     assert_no_exception(page)
 
 
-def test_the_generate_pages_image_grids_are_drawn_once(page, app_url):
-    open_page(page, app_url, "generate", "run=mnist5k-2d")
-    for key in ("gen_nearest", "gen_manifold", "gen_traversal", "gen_interp"):
-        assert_drawn_once(page, key)
-
-
 # the KL bars' heights in px, as drawn (in the component's shadow root: a locator reaches it)
 KL_BARS = "root => [...root.querySelectorAll('rect.bar')].map(r => r.getAttribute('height')).join()"
 

@@ -1,11 +1,12 @@
 // Charts drawn as one SVG in the browser (after svg_common.js), for pictures that a Plotly chart
 // drew: on Rate and distortion, the rate-distortion plane ("scatter": every run at (KL,
 // reconstruction), coloured by beta, its name beside it), the active units per beta ("bars") and
-// the KL per latent dim by beta ("heatmap"); on Latent space, the KL per dim ("bars"). Python
-// sends plain numbers (ui.figures.explain.rate_distortion_view, ui.figures.beta.active_units_view
-// and kl_per_dim_view, ui.figures.latent.kl_bars_view), colours included; the browser only
-// places them. A page visit draws these
-// in a fraction of what mounting three Plotly charts took (bench/README.md).
+// the KL per latent dim by beta ("heatmap"); on Latent space, the KL per dim ("bars"); on
+// Generate, its five image grids ("images"). Python sends plain numbers
+// (ui.figures.explain.rate_distortion_view, ui.figures.beta.active_units_view and
+// kl_per_dim_view, ui.figures.latent.kl_bars_view, ui.figures.generate.image_grid_view), colours
+// and pictures included; the browser only places them. A page visit draws these in a fraction of
+// what mounting Plotly charts took (bench/README.md).
 
 const CH = { left: 64, right: 16, top: 12, bottom: 52, bar: 74 };  // bar: room for a colour bar
 
@@ -134,16 +135,54 @@ function chHeatmap(d, width, out) {
   } };
 }
 
-const CH_KINDS = { scatter: chScatter, bars: chBars, heatmap: chHeatmap };
+// An image grid ("images": ui.figures.generate.image_grid_view): one PNG of the tiles at source
+// resolution, scaled up with its pixels kept square, centred; each row's words left of it, each
+// column's (one or more lines) under it, and the axis titles. `measure(words)` is the widest in px.
+function chImages(d, width, out, measure) {
+  const [W, H] = d.size, [rows, cols] = d.grid, [th, tw] = d.tile, pad = d.pad;
+  const rowW = d.row_labels ? measure(d.row_labels) + 8 : 0;
+  const left = rowW + (d.y_title ? 24 : 0) + 10;
+  const s = Math.max(0.05, Math.min((width - 2 * left) / W, d.plot_height / H));
+  const iw = W * s, ih = H * s, L = Math.max(left, (width - iw) / 2), T = 4, B = T + ih;
+  out.push(`<image class="tiles" href="${d.png}" x="${L.toFixed(1)}" y="${T}" width="${iw.toFixed(1)}" height="${ih.toFixed(1)}" preserveAspectRatio="none" style="image-rendering: pixelated"/>`);
+  (d.row_labels || []).forEach((label, r) => {
+    const y = T + (pad + r * (th + pad) + th / 2) * s;
+    out.push(`<text ${SVG_TICK} x="${(L - 6).toFixed(1)}" y="${y.toFixed(1)}" dy="0.35em" text-anchor="end">${esc(label)}</text>`);
+  });
+  if (d.y_title) out.push(`<text fill="currentColor" transform="translate(${(L - rowW - 12).toFixed(1)} ${(T + ih / 2).toFixed(1)}) rotate(-90)" text-anchor="middle">${esc(d.y_title)}</text>`);
+  const lines = Math.max(0, ...(d.col_labels || []).map((l) => l.length));
+  (d.col_labels || []).forEach((label, c) => {
+    const x = (L + (pad + c * (tw + pad) + tw / 2) * s).toFixed(1);
+    label.forEach((line, k) => out.push(`<text ${SVG_TICK} x="${x}" y="${(B + 16 + 14 * k).toFixed(1)}" text-anchor="middle">${esc(line)}</text>`));
+  });
+  const below = B + (lines ? 6 + 14 * lines : 0);
+  if (d.x_title) out.push(`<text fill="currentColor" x="${(L + iw / 2).toFixed(1)}" y="${(below + 18).toFixed(1)}" text-anchor="middle">${esc(d.x_title)}</text>`);
+  const height = Math.ceil(below + (d.x_title ? 26 : 4));
+  return { g: { L, T, w: iw, h: ih, B }, height, hover: (px, py) => {
+    const c = Math.floor(((px - L) / s - pad / 2) / (tw + pad));
+    const r = Math.floor(((py - T) / s - pad / 2) / (th + pad));
+    const words = r >= 0 && r < rows && c >= 0 && c < cols && px <= L + iw ? d.hover[r][c] : "";
+    return words || null;
+  } };
+}
+
+const CH_KINDS = { scatter: chScatter, bars: chBars, heatmap: chHeatmap, images: chImages };
 
 function createChart(root) {
-  let drawn = null;
+  let drawn = null, ctx = null;
+  const measure = (words) => {  // the widest of `words` in px, in the picture's own type
+    ctx = ctx || document.createElement("canvas").getContext("2d");
+    const cs = getComputedStyle(root);
+    ctx.font = `${cs.fontSize} ${cs.fontFamily}`;
+    return Math.max(0, ...words.map((w) => ctx.measureText(String(w)).width));
+  };
   const P = svgPicture(root, (d, width) => {
     const out = [], svg = P.svg;
-    drawn = CH_KINDS[d.kind](d, width, out);
+    drawn = CH_KINDS[d.kind](d, width, out, measure);
     svg.innerHTML = out.join("");
     const top = drawn.g.B + (d.x_title ? 48 : 26);
-    const height = top + svgPlaceLegend(svg, drawn.g.L, top, width - drawn.g.L - 4) + 4;
+    const height = drawn.height ||
+      top + svgPlaceLegend(svg, drawn.g.L, top, width - drawn.g.L - 4) + 4;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("height", String(height));
     root.dataset.kind = d.kind;

@@ -55,7 +55,7 @@ function svgPicture(root, draw, tipText) {
     // a view's own size of words (Presenter's large type), else the stylesheet's 12 px
     root.style.fontSize = d.font_size ? `${d.font_size}px` : "";
     title.parentElement.style.fontSize = d.font_size ? `${d.font_size + 4}px` : "";
-    svg.setAttribute("aria-label", d.title);
+    svg.setAttribute("aria-label", d.label || d.title);
     draw(d, width);
     title.textContent = d.title;
     if (d.mu) root.dataset.mu = d.mu.map((v) => v.toFixed(4)).join(",");

@@ -13,7 +13,8 @@ the same reason: a new input redraws them in place.
 
 The charts of Rate and distortion (ui/components/charts.js): the rate-distortion plane, the
 active units per beta and the KL per latent dim, for the same reason: three Plotly charts were
-most of that page's visit.
+most of that page's visit. The same component draws Latent space's KL bars and Generate's five
+image grids (a PNG each, scaled up with crisp pixels, and its labels).
 
 The loss curves: the Train page's reconstruction, KL and -ELBO against the step
 (ui.figures.curves.curves_view), and Replay's test curves with the epoch replayed
@@ -85,6 +86,7 @@ def loss_curves(view: dict, *, key: str, run_name: str, figure: str = "curves") 
 
 
 def chart(view: dict, *, key: str, run_name: str, figure: str) -> None:
-    """Draw `view` (ui.figures.explain.rate_distortion_view, ui.figures.beta.active_units_view or
-    kl_per_dim_view) under `key`; "Download SVG" saves <run>-<figure>.svg."""
+    """Draw `view` (ui.figures.explain.rate_distortion_view, ui.figures.beta.active_units_view,
+    kl_per_dim_view, ui.figures.latent.kl_bars_view or an image grid of
+    ui.figures.generate) under `key`; "Download SVG" saves <run>-<figure>.svg."""
     _charts(key=key, data={**view, "clip": f"ch-{key}", "filename": _svg_file(run_name, figure)})

@@ -72,14 +72,9 @@ def nearest_codes(z: np.ndarray, mu: np.ndarray, k: int) -> tuple[np.ndarray, np
 
 # ---- figures ---------------------------------------------------------------------------------
 
-def image_grid_figure(images: np.ndarray, *, col_labels=None, row_labels=None,
-                      x_title: str | None = None, y_title: str | None = None,
-                      title: str | None = None, scale: int = 1,
-                      max_height: int = 640) -> go.Figure:
-    """An (R, C, H, W) block of images in [0, 1] (or (R, C, 1|3, H, W): greyscale or colour) as one
-    crisp picture, tiles labelled on the axes.
-
-    Axis units are source pixels; tick marks sit at tile centres."""
+def _tiled(images: np.ndarray):
+    """An (R, C, H, W), (R, C, 1, H, W) or colour (R, C, 3, H, W) block of images as one picture,
+    tiles parted by a 1 px grey line: (picture, rows, cols, h, w, pad)."""
     images = np.asarray(images, np.float32)
     if images.ndim == 5 and images.shape[2] == 1:  # (R, C, 1, H, W)
         images = images[:, :, 0]
@@ -90,6 +85,29 @@ def image_grid_figure(images: np.ndarray, *, col_labels=None, row_labels=None,
     pad = 1
     picture = grid(images.reshape(rows * cols, *images.shape[2:]), ncols=cols, pad=pad,
                    pad_value=SEPARATOR)
+    return picture, rows, cols, h, w, pad
+
+
+def _grid_height(height_px: int, col_labels, x_title, title, max_height: int):
+    """(figure height, top, bottom): the margins Plotly would grow to hold the labels, given up
+    front, and a figure tall enough to keep its least plot height beside them (it draws once)."""
+    show_x = col_labels is not None
+    lines = max(str(t).count("<br>") + 1 for t in col_labels) if show_x and len(col_labels) else 0
+    top, bottom = 40 if title else 10, tick_room(lines, bool(x_title))
+    height = int(min(max_height, max(120, 2.2 * height_px + 60 + (40 if title else 0),
+                                     top + bottom + MIN_PLOT_PX)))
+    return height, top, bottom
+
+
+def image_grid_figure(images: np.ndarray, *, col_labels=None, row_labels=None,
+                      x_title: str | None = None, y_title: str | None = None,
+                      title: str | None = None, scale: int = 1,
+                      max_height: int = 640) -> go.Figure:
+    """An (R, C, H, W) block of images in [0, 1] (or (R, C, 1|3, H, W): greyscale or colour) as one
+    crisp picture, tiles labelled on the axes.
+
+    Axis units are source pixels; tick marks sit at tile centres."""
+    picture, rows, cols, h, w, pad = _tiled(images)
     height_px, width_px = picture.shape[:2]
     uri = "data:image/png;base64," + base64.b64encode(png_bytes(picture, scale)).decode()
     fig = go.Figure(go.Image(source=uri, x0=0, y0=0, dx=1 / scale, dy=1 / scale,
@@ -106,65 +124,139 @@ def image_grid_figure(images: np.ndarray, *, col_labels=None, row_labels=None,
                      showticklabels=show_y, tickvals=yc if show_y else None,
                      ticktext=list(row_labels) if show_y else None, title=y_title, ticks="",
                      scaleanchor="x", scaleratio=1)
-    # the margins Plotly would grow to hold the labels, given up front, and a figure tall enough
-    # to keep its least plot height beside them: it draws the grid once
-    lines = max(str(t).count("<br>") + 1 for t in col_labels) if show_x and len(col_labels) else 0
-    top, bottom = 40 if title else 10, tick_room(lines, bool(x_title))
-    height = int(min(max_height, max(120, 2.2 * height_px + 60 + (40 if title else 0),
-                                     top + bottom + MIN_PLOT_PX)))
+    height, top, bottom = _grid_height(height_px, col_labels, x_title, title, max_height)
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=top, b=bottom),
                       dragmode=False)
     return fig
 
 
-def manifold_figure(images: np.ndarray, xs: np.ndarray, ys: np.ndarray, dim_x: int,
-                    dim_y: int) -> go.Figure:
-    """The decoded manifold: tile (r, c) is decode(z) with z[dim_x] = xs[c], z[dim_y] = ys[r]."""
+def image_grid_view(images: np.ndarray, *, label: str, col_labels=None, row_labels=None,
+                    x_title: str | None = None, y_title: str | None = None,
+                    title: str | None = None, max_height: int = 640, hover=None) -> dict:
+    """The numbers the charts component draws the same grid from (kind "images"): the picture as
+    a PNG at source resolution, which the browser scales up with its pixels kept square and
+    crisp, the grid's shape, each column's and row's words (a column's lines split at "<br>"),
+    what a hover over each tile says (`hover`, rows of words; by default its row's and column's
+    labels, none where both are empty), and the height the picture may take, as
+    image_grid_figure's plot. `label` names the picture for a screen reader where it has no
+    title."""
+    picture, rows, cols, h, w, pad = _tiled(images)
+    height_px, width_px = picture.shape[:2]
+    height, top, bottom = _grid_height(height_px, col_labels, x_title, title, max_height)
+    if hover is None:
+        def words(labels, n: int) -> list[str]:
+            return [", ".join(str(t).split("<br>")) for t in labels] if labels is not None \
+                else [""] * n
+        hover = [[" · ".join(w for w in (r, c) if w) for c in words(col_labels, cols)]
+                 for r in words(row_labels, rows)]
+    return {"kind": "images", "title": title or "", "label": title or label,
+            "png": "data:image/png;base64," + base64.b64encode(png_bytes(picture)).decode(),
+            "size": [int(width_px), int(height_px)], "grid": [int(rows), int(cols)],
+            "tile": [int(h), int(w)], "pad": pad, "plot_height": height - top - bottom,
+            "col_labels": [str(t).split("<br>") for t in col_labels]
+            if col_labels is not None else None,
+            "row_labels": [str(t) for t in row_labels] if row_labels is not None else None,
+            "hover": [[str(w) for w in row] for row in hover],
+            "x_title": x_title, "y_title": y_title}
+
+
+def _manifold_words(xs: np.ndarray, ys: np.ndarray, dim_x: int, dim_y: int) -> dict:
     n = len(xs)
     every = max(1, n // 8)
     fmt = lambda v, i: f"{round(v, 2) + 0:+.2f}" if i % every == 0 or i == n - 1 else ""  # noqa: E731
-    return image_grid_figure(
-        images, col_labels=[fmt(v, i) for i, v in enumerate(xs)],
-        row_labels=[fmt(v, i) for i, v in enumerate(ys)],
-        x_title=f"z{dim_x} (prior quantiles 5 % … 95 %)", y_title=f"z{dim_y}",
-        max_height=760)
+    return dict(col_labels=[fmt(v, i) for i, v in enumerate(xs)],
+                row_labels=[fmt(v, i) for i, v in enumerate(ys)],
+                x_title=f"z{dim_x} (prior quantiles 5 % … 95 %)", y_title=f"z{dim_y}",
+                max_height=760)
 
 
-def traversal_figure(images: np.ndarray, dims, values, kl=None, active=None) -> go.Figure:
-    """Row i: dim dims[i] swept over values, the other dims held at the current z."""
+def manifold_figure(images: np.ndarray, xs: np.ndarray, ys: np.ndarray, dim_x: int,
+                    dim_y: int) -> go.Figure:
+    """The decoded manifold: tile (r, c) is decode(z) with z[dim_x] = xs[c], z[dim_y] = ys[r]."""
+    return image_grid_figure(images, **_manifold_words(xs, ys, dim_x, dim_y))
+
+
+def manifold_view(images: np.ndarray, xs: np.ndarray, ys: np.ndarray, dim_x: int,
+                  dim_y: int) -> dict:
+    """manifold_figure's picture for the charts component; a hover names the tile's z."""
+    at = lambda d, v: f"z{d} = {round(v, 2) + 0:+.2f}"  # noqa: E731
+    return image_grid_view(images, label="The decoded manifold",
+                           hover=[[f"{at(dim_x, x)}, {at(dim_y, y)}" for x in xs] for y in ys],
+                           **_manifold_words(xs, ys, dim_x, dim_y))
+
+
+def _traversal_words(dims, values, kl=None, active=None) -> dict:
     rows = []
-    for i, d in enumerate(dims):
+    for d in dims:
         label = f"z{d}"
         if kl is not None:
             label += f" · {kl[d]:.2f} nats"
         if active is not None and not active[d]:
             label += " · inactive"
         rows.append(label)
-    return image_grid_figure(images, col_labels=[f"{v:+.1f}" for v in values], row_labels=rows,
-                             x_title="value of the swept dim (the prior's σ = 1)",
-                             max_height=1400)
+    return dict(col_labels=[f"{v:+.1f}" for v in values], row_labels=rows,
+                x_title="value of the swept dim (the prior's σ = 1)", max_height=1400)
+
+
+def traversal_figure(images: np.ndarray, dims, values, kl=None, active=None) -> go.Figure:
+    """Row i: dim dims[i] swept over values, the other dims held at the current z."""
+    return image_grid_figure(images, **_traversal_words(dims, values, kl, active))
+
+
+def traversal_view(images: np.ndarray, dims, values, kl=None, active=None) -> dict:
+    """traversal_figure's picture for the charts component; a hover names the dim and its value."""
+    return image_grid_view(images, label="Latent traversals",
+                           hover=[[f"z{d} = {v:+.1f}" for v in values] for d in dims],
+                           **_traversal_words(dims, values, kl, active))
+
+
+def _interpolation_words(t: np.ndarray, label_a: str, label_b: str) -> dict:
+    cols = [f"{v:.2f}" for v in t]
+    cols[0], cols[-1] = f"{label_a}", f"{label_b}"
+    return dict(col_labels=cols, x_title="t: z = (1 − t) μ_a + t μ_b")
 
 
 def interpolation_figure(images: np.ndarray, t: np.ndarray, label_a: str,
                          label_b: str) -> go.Figure:
     """One row: decode((1 - t) mu_a + t mu_b)."""
-    cols = [f"{v:.2f}" for v in t]
-    cols[0], cols[-1] = f"{label_a}", f"{label_b}"
-    return image_grid_figure(np.asarray(images)[None], col_labels=cols,
-                             x_title="t: z = (1 − t) μ_a + t μ_b")
+    return image_grid_figure(np.asarray(images)[None], **_interpolation_words(t, label_a, label_b))
 
 
-def samples_figure(images: np.ndarray, ncols: int) -> go.Figure:
-    """Decoded prior samples, tiled ncols wide."""
+def interpolation_view(images: np.ndarray, t: np.ndarray, label_a: str, label_b: str) -> dict:
+    """interpolation_figure's picture for the charts component; a hover names the tile's t."""
+    return image_grid_view(np.asarray(images)[None], label="Interpolation between two test images",
+                           hover=[[f"t = {v:.2f}" for v in t]],
+                           **_interpolation_words(t, label_a, label_b))
+
+
+def _filled(images: np.ndarray, ncols: int) -> np.ndarray:
+    """(N, ...) images as (rows, ncols, ...) tiles, the last row filled with the separator's grey."""
     images = for_display(np.asarray(images, np.float32))
     n = len(images)
     rows = -(-n // ncols)
     padded = np.full((rows * ncols, *images.shape[1:]), SEPARATOR, np.float32)
     padded[:n] = images
-    return image_grid_figure(padded.reshape(rows, ncols, *images.shape[1:]))
+    return padded.reshape(rows, ncols, *images.shape[1:])
+
+
+def samples_figure(images: np.ndarray, ncols: int) -> go.Figure:
+    """Decoded prior samples, tiled ncols wide."""
+    return image_grid_figure(_filled(images, ncols))
+
+
+def samples_view(images: np.ndarray, ncols: int) -> dict:
+    """samples_figure's picture for the charts component."""
+    return image_grid_view(_filled(images, ncols), label="Samples from the prior",
+                           hover=[[""] * ncols] * -(-len(images) // ncols))
 
 
 def nearest_figure(images: np.ndarray, captions) -> go.Figure:
     """The test images whose posterior means are nearest to z, captioned under each tile."""
     images = for_display(np.asarray(images, np.float32))
     return image_grid_figure(images[None], col_labels=list(captions))
+
+
+def nearest_view(images: np.ndarray, captions) -> dict:
+    """nearest_figure's picture for the charts component; a hover repeats the tile's caption."""
+    images = for_display(np.asarray(images, np.float32))
+    return image_grid_view(images[None], label="Nearest test images", col_labels=list(captions))
