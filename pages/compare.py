@@ -3,6 +3,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from ui.components.z_cloud import chart as images
 from ui.figures import compare as cf
 from ui.forms.text import plain
 from ui.cache.compare import per_image_terms, usable_runs
@@ -50,6 +51,11 @@ def chart(fig, key: str, what: str) -> None:
     st.plotly_chart(fig, key=key, config=export_config(f"{name_a}-vs-{name_b}", what),
                     theme="streamlit")
 
+
+def grid(view: dict, key: str, what: str) -> None:
+    """An image grid (the charts component) whose SVG download is named <A>-vs-<B>-<what>.svg."""
+    images(view, key=key, run_name=f"{name_a}-vs-{name_b}", figure=what)
+
 try:
     model_a, model_b = load_model(run_a), load_model(run_b)
     data = run_dataset(run_a)
@@ -76,9 +82,9 @@ x = torch.from_numpy(data.test_x[picks].copy())
 with torch.no_grad():
     recon_a = model_a.decode_mean(model_a.encode(x).mu).numpy()
     recon_b = model_b.decode_mean(model_b.encode(x).mu).numpy()
-chart(cf.reconstructions_figure(data.test_x[picks], recon_a, recon_b, name_a, name_b,
-                                col_labels=[data.class_names[labels[i]] for i in picks]),
-      "compare_recon", "reconstructions")
+grid(cf.reconstructions_view(data.test_x[picks], recon_a, recon_b, name_a, name_b,
+                             col_labels=[data.class_names[labels[i]] for i in picks]),
+     "compare_recon", "reconstructions")
 st.caption("Mean reconstructions, decode(mu): one test image of each class.")
 stats_a = compare.per_class(terms_a, labels, len(data.class_names))
 stats_b = compare.per_class(terms_b, labels, len(data.class_names))
@@ -99,18 +105,18 @@ else:
     d = model_cfg_a.latent_dim
     seed = st.number_input("Seed of the prior samples", 0, 2**31 - 1, 0, key="compare_seed")
     z = np.random.default_rng(int(seed)).standard_normal((N_PRIOR, d))
-    chart(cf.decoder_pair_figure(compare.decode_means(model_a, z),
-                                 compare.decode_means(model_b, z), name_a, name_b,
-                                 title="z ~ N(0, I)"), "compare_prior", "prior-samples")
+    grid(cf.decoder_pair_view(compare.decode_means(model_a, z), compare.decode_means(model_b, z),
+                              name_a, name_b, title="z ~ N(0, I)"), "compare_prior",
+         "prior-samples")
     dim = st.selectbox("Traverse dim", list(range(d)), key="compare_dim",
                        format_func=lambda k: f"z{k}") if d > 1 else 0
     zt = np.zeros((len(TRAVERSAL), d))
     zt[:, dim] = TRAVERSAL
-    chart(cf.decoder_pair_figure(compare.decode_means(model_a, zt),
-                                 compare.decode_means(model_b, zt), name_a, name_b,
-                                 col_labels=[f"{v:+.1f}" for v in TRAVERSAL],
-                                 title=f"z{dim} from −3 to +3, the other dims at 0"),
-          "compare_traversal", "traversal")
+    grid(cf.decoder_pair_view(compare.decode_means(model_a, zt),
+                              compare.decode_means(model_b, zt), name_a, name_b,
+                              title=f"z{dim} from −3 to +3, the other dims at 0",
+                              col_labels=[f"{v:+.1f}" for v in TRAVERSAL]),
+         "compare_traversal", "traversal")
     st.caption("The same z need not mean the same thing to two models: each learned its own "
                "latent space, up to a rotation or a flip (below).")
 

@@ -67,16 +67,20 @@ def test_per_class_figure_stacks_kl_on_recon_for_each_model():
     assert len(fig.data) == 4
     kl_b = fig.data[3]
     assert list(kl_b.base) == [12.0, 22.0] and kl_b.offsetgroup == "B"
+    # digits' names are categories, each named under its bars (a numeric axis named every other)
+    assert cf.per_class_figure(_stats(0), _stats(2), ["0", "1"], "a", "b").layout.xaxis.type \
+        == "category"
 
 
-def test_image_figures_have_a_row_per_model():
+def test_image_grids_have_a_row_per_model():
     imgs = np.random.default_rng(0).random((5, 1, 6, 6))
-    fig = cf.reconstructions_figure(imgs, imgs, imgs, "a", "b", col_labels=list("01234"))
-    assert list(fig.layout.yaxis.ticktext) == ["original", "A: a", "B: b"]
-    pair = cf.decoder_pair_figure(imgs, imgs, "a", "b", title="z")
-    assert list(pair.layout.yaxis.ticktext) == ["A: a", "B: b"]
+    view = cf.reconstructions_view(imgs, imgs, imgs, "a", "b", col_labels=list("01234"))
+    assert view["kind"] == "images" and view["grid"] == [3, 5]
+    assert view["row_labels"] == ["original", "A: a", "B: b"] and view["hover"][1][2] == "A: a · 2"
+    pair = cf.decoder_pair_view(imgs, imgs, "a", "b", title="z")
+    assert pair["row_labels"] == ["A: a", "B: b"] and pair["title"] == "z"
     with pytest.raises(ValueError):
-        cf.reconstructions_figure(imgs[:0], imgs[:0], imgs[:0], "a", "b")
+        cf.reconstructions_view(imgs[:0], imgs[:0], imgs[:0], "a", "b")
 
 
 def test_posterior_pair_figure_draws_both_and_links_the_same_image():

@@ -37,9 +37,14 @@ def test_an_imported_model_opens_on_every_page(page, imported_url):
 def test_compare_draws_its_charts(page, app_url):
     open_page(page, app_url, "compare", "run=mnist5k-16d-beta1")
     assert_no_exception(page)
-    # reconstructions, per class, prior samples, traversal, posteriors: each drawn by Plotly
+    # per class and the posteriors drawn by Plotly; the reconstructions, prior samples and
+    # traversal are image grids of the charts component
     expect(page.locator(f"{CHARTS} .main-svg").first).to_be_visible()
-    expect(page.locator(CHARTS)).to_have_count(5)
+    expect(page.locator(CHARTS)).to_have_count(2)
+    for key in ("compare_recon", "compare_prior", "compare_traversal"):
+        grid = page.locator(f".st-key-{key} .vae-zc[data-ready='1'][data-kind='images']")
+        expect(grid.locator("image.tiles")).to_have_count(1)
+    expect(page.locator(".st-key-compare_recon .vae-zc text").first).to_have_text("original")
     expect(page.get_by_text("Root-mean-square distance")).to_have_count(1)
 
 

@@ -1,23 +1,26 @@
-"""Figures of the "Compare two models" page: pure builders, numbers in and Plotly figures out."""
+"""Figures of the "Compare two models" page: pure builders, numbers in and Plotly figures out, and
+the image grids as views for the charts component (ui/components/charts.js)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.figures.generate import image_grid_figure
+from ui.figures.generate import image_grid_view
 from ui.style import class_colour, equal_aspect, scatter_type
 
 
-def reconstructions_figure(originals: np.ndarray, recon_a: np.ndarray, recon_b: np.ndarray,
-                           name_a: str, name_b: str, col_labels=None) -> go.Figure:
-    """Three rows of the same test images: the originals, A's and B's mean reconstructions."""
+def reconstructions_view(originals: np.ndarray, recon_a: np.ndarray, recon_b: np.ndarray,
+                         name_a: str, name_b: str, col_labels=None) -> dict:
+    """Three rows of the same test images: the originals, A's and B's mean reconstructions, as an
+    image grid for the charts component (ui.figures.generate.image_grid_view)."""
     images = np.stack([np.asarray(originals, np.float32), np.asarray(recon_a, np.float32),
                        np.asarray(recon_b, np.float32)])
     if images.shape[1] == 0:
         raise ValueError("no images to show")
-    return image_grid_figure(images, row_labels=["original", f"A: {name_a}", f"B: {name_b}"],
-                             col_labels=col_labels)
+    return image_grid_view(images, label="The same test images through both",
+                           row_labels=["original", f"A: {name_a}", f"B: {name_b}"],
+                           col_labels=col_labels)
 
 
 def per_class_table(stats_a: dict, stats_b: dict, class_names) -> pd.DataFrame:
@@ -51,18 +54,22 @@ def per_class_figure(stats_a: dict, stats_b: dict, class_names, name_a: str,
                     legendgroup=offset,
                     customdata=np.asarray(stats["neg_elbo"])[:, None],
                     hovertemplate="KL %{y:.2f}<br>-ELBO %{customdata[0]:.2f}<extra></extra>")
+    # class names as categories: digits' names ("0" ... "9") would make a numeric axis, whose
+    # ticks name every other class
     fig.update_layout(barmode="group", height=360, yaxis_title="nats per image (test set)",
-                      xaxis_title="class", margin=dict(l=10, r=10, t=30, b=10),
+                      xaxis=dict(title="class", type="category"),
+                      margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.12))
     return fig
 
 
-def decoder_pair_figure(images_a: np.ndarray, images_b: np.ndarray, name_a: str, name_b: str,
-                        col_labels=None, title: str | None = None) -> go.Figure:
-    """The same z (one per column) through A's decoder (top row) and B's (bottom row)."""
+def decoder_pair_view(images_a: np.ndarray, images_b: np.ndarray, name_a: str, name_b: str,
+                      title: str, col_labels=None) -> dict:
+    """The same z (one per column) through A's decoder (top row) and B's (bottom row), as an image
+    grid for the charts component."""
     images = np.stack([np.asarray(images_a, np.float32), np.asarray(images_b, np.float32)])
-    return image_grid_figure(images, row_labels=[f"A: {name_a}", f"B: {name_b}"],
-                             col_labels=col_labels, title=title)
+    return image_grid_view(images, label=title, row_labels=[f"A: {name_a}", f"B: {name_b}"],
+                           col_labels=col_labels, title=title)
 
 
 def busiest_dims(mu: np.ndarray, n: int = 2) -> list[int]:
