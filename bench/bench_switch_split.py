@@ -10,6 +10,7 @@ dashboard does anything) and an empty page. --now-first switches this checkout's
 first round (the order swaps every round).
 
     .venv/bin/python bench/bench_switch_split.py [--before DIR] [--rounds 3] [--floor] [--now-first]
+                                                 [--pages 'Compare two models,Generate']
 """
 from __future__ import annotations
 
@@ -100,7 +101,11 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true", help="also the hello pages' switches")
     parser.add_argument("--now-first", action="store_true",
                         help="this checkout before --before in the first round")
+    parser.add_argument("--pages", help="the pages to switch to, by title, comma-separated "
+                        "(default: bench_ui.PAGES, the nine the issue timed; e.g. "
+                        "'Compare two models,Generate')")
     args = parser.parse_args()
+    pages = args.pages.split(",") if args.pages else PAGES
     from playwright.sync_api import sync_playwright
     versions = {"now": ROOT} if args.before is None else {"before": args.before, "now": ROOT}
     probes, loads = [], [load_average()]
@@ -108,7 +113,7 @@ def main() -> None:
         root = _copy_runs(Path(tmp) / "runs")
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        results = measure_all(browser, root, versions, args.rounds, probes=probes,
+        results = measure_all(browser, root, versions, args.rounds, pages=pages, probes=probes,
                               now_first=args.now_first)
         floor = (measure_all(browser, root, {"floor": ROOT}, args.rounds, HELLO_PAGES,
                              FLOOR_PAGES, "Hello A")["floor"] if args.floor else {})
@@ -125,7 +130,7 @@ def main() -> None:
     print("| page | " + " | ".join(f"{v}: script starts · ends · drawn (s)" for v in results)
           + " |")
     print("|---|" + "---|" * len(results))
-    for title in PAGES:
+    for title in pages:
         cells = []
         for name in results:
             rows = results[name][title]
@@ -133,7 +138,7 @@ def main() -> None:
         print(f"| {title} | " + " | ".join(cells) + " |")
     cells = []
     for name in results:
-        drawn = [statistics.median(r[2] for r in results[name][t]) for t in PAGES]
+        drawn = [statistics.median(r[2] for r in results[name][t]) for t in pages]
         cells.append(f"drawn {statistics.median(drawn):.2f} (slowest {max(drawn):.2f})")
     print("| median over pages | " + " | ".join(cells) + " |")
     if floor:

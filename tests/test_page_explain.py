@@ -229,6 +229,7 @@ def test_the_question_is_quoted_before_its_line_is_read(runs_root):
     assert "isn't this KL-divergence between mu and sigma matrices?" in quotes[0]
 
 
+@pytest.mark.slow  # the engine's bounds computed again beside the page's: seconds of its own
 def test_accounting_matches_the_engine_in_one_sign_convention(runs_root, model, test_x):
     at = _open()
     at.select_slider(key="explain_k").set_value(10).run()

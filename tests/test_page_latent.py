@@ -3,6 +3,7 @@ import base64
 import json
 
 import numpy as np
+import pytest
 
 from tests.conftest import NEEDS_FASHION, component_data, plotly_spec, run_page
 
@@ -136,6 +137,7 @@ def test_2d_run_says_a_plane_cannot_separate_ten_digits(runs_root):
                                                    "t-SNE map of mu"], "now the 16-D run's views"
 
 
+@pytest.mark.slow  # a t-SNE fit of 1,000 codes: seconds of its own (make test runs it)
 def test_16d_run_has_no_plane_sentence_and_draws_a_tsne_map(runs_root):
     at = _open("mnist5k-16d-beta1")
     assert not any("cannot keep" in m.value for m in at.markdown), "16 dims are not a plane"

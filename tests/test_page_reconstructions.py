@@ -1,6 +1,7 @@
 """AppTest of the Reconstructions page with the shipped runs."""
 
 import numpy as np
+import pytest
 
 from tests.conftest import NEEDS_FASHION, run_page
 from ui.figures.beta import order_by_spread
@@ -100,6 +101,7 @@ def test_number_of_images_and_draws(runs_root):
     assert any("5 decodes of z" in c.value for c in at.caption)
 
 
+@pytest.mark.slow  # the Fashion-MNIST files read and a 16-D run's pages: seconds of its own
 @NEEDS_FASHION
 def test_fashion_16d(runs_root):
     at = _open("fashion-16d")

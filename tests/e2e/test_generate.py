@@ -221,9 +221,11 @@ def test_sixteen_sliders_all_show_without_an_inner_scroll(page, app_url):
         "16 dims: the pad starts on the two dims with the most KL"
 
 
-def test_the_image_grids_are_pictures_with_crisp_pixels_and_say_where_each_tile_is(page, app_url):
+def test_the_image_grids_are_pictures_with_crisp_pixels_and_say_where_each_tile_is(page, app_url,
+                                                                                 tmp_path):
     """The page's five grids are drawn by the charts component from a PNG each (no Plotly
-    chart), scaled up with square pixels; a hover over a manifold tile names its z."""
+    chart), scaled up with square pixels; a hover over a manifold tile names its z; a grid's
+    download is an SVG file that holds its picture."""
     open_page(page, app_url, "generate", "run=mnist5k-2d")
     keys = ("gen_nearest", "gen_samples", "gen_manifold", "gen_traversal", "gen_interp")
     for key in keys:
@@ -248,4 +250,11 @@ def test_the_image_grids_are_pictures_with_crisp_pixels_and_say_where_each_tile_
     expect(manifold.locator(".tip")).to_have_text(f"{across} = +1.64, {up} = -1.64")
     words = manifold.locator("text").all_text_contents()
     assert "+1.64" in words and up in words and words[-1].startswith(f"{across} (prior"), words
+    with page.expect_download() as download:
+        manifold.get_by_role("button", name="Download SVG").click()
+    assert download.value.suggested_filename == "mnist5k-2d-manifold.svg"
+    svg = tmp_path / "manifold.svg"
+    download.value.save_as(svg)
+    text = svg.read_text()
+    assert text.count('href="data:image/png;base64,') == 1 and "pixelated" in text
     assert_no_exception(page)
