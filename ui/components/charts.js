@@ -2,7 +2,7 @@
 // drew: on Rate and distortion, the rate-distortion plane ("scatter": every run at (KL,
 // reconstruction), coloured by beta, its name beside it), the active units per beta ("bars") and
 // the KL per latent dim by beta ("heatmap"); on Latent space, the KL per dim ("bars"); on
-// Generate, its five image grids ("images"). Python sends plain numbers
+// Generate and Compare, their image grids ("images"). Python sends plain numbers
 // (ui.figures.explain.rate_distortion_view, ui.figures.beta.active_units_view and
 // kl_per_dim_view, ui.figures.latent.kl_bars_view, ui.figures.generate.image_grid_view), colours
 // and pictures included; the browser only places them. A page visit draws these in a fraction of

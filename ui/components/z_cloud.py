@@ -13,8 +13,8 @@ the same reason: a new input redraws them in place.
 
 The charts of Rate and distortion (ui/components/charts.js): the rate-distortion plane, the
 active units per beta and the KL per latent dim, for the same reason: three Plotly charts were
-most of that page's visit. The same component draws Latent space's KL bars and Generate's five
-image grids (a PNG each, scaled up with crisp pixels, and its labels).
+most of that page's visit. The same component draws Latent space's KL bars and the image grids
+of Generate and Compare (a PNG each, scaled up with crisp pixels, and its labels).
 
 The loss curves: the Train page's reconstruction, KL and -ELBO against the step
 (ui.figures.curves.curves_view), and Replay's test curves with the epoch replayed
