@@ -1,8 +1,8 @@
 """Where the browser's time goes in a warm page switch or a click: Chromium's own profiles of it.
 
 Serves this checkout (the shipped runs, a scratch copy) and opens it in headless Chromium at
-1400 px. Each timed action is taken `--repeats` times after two untimed ones, and followed by
-1.5 s in which the page settles:
+1400 px. Each action is taken twice untimed, then `--repeats` times for the JavaScript profile
+and `--repeats` times more for the trace, each followed by 1.5 s in which the page settles:
   --switch TITLE: from "Runs" to the page TITLE in the sidebar;
   --click PATH BUTTON: the button named BUTTON on the page at PATH (e.g. explain "Random input").
 Prints, per action, the JavaScript profile's time by script (Plotly, React, the app's own

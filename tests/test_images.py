@@ -61,9 +61,11 @@ def test_generate_figures_draw_colour(colour):
     rows = colour.reshape(2, 4, 3, 16, 16)
     assert figure_png(gf.image_grid_figure(rows)).mode == "RGB"
     assert figure_png(gf.samples_figure(colour[:5], ncols=4)).mode == "RGB"
-    assert figure_png(gf.nearest_figure(colour[:3], ["a", "b", "c"])).mode == "RGB"
-    assert figure_png(gf.interpolation_figure(colour[:4], np.linspace(0, 1, 4), "A", "B")).mode \
+    view_png = lambda view: decode_png(base64.b64decode(view["png"].split(",", 1)[1]))  # noqa: E731
+    assert view_png(gf.nearest_view(colour[:3], ["a", "b", "c"])).mode == "RGB"
+    assert view_png(gf.interpolation_view(colour[:4], np.linspace(0, 1, 4), "A", "B")).mode \
         == "RGB"
+    assert view_png(gf.samples_view(colour[:5], ncols=4)).mode == "RGB"
     assert decode_png(image_row_png(colour, ncols=4)).mode == "RGB"
 
 

@@ -248,6 +248,8 @@ def test_the_image_grids_are_pictures_with_crisp_pixels_and_say_where_each_tile_
     expect(manifold.locator(".tip")).to_have_text(f"{across} = -1.64, {up} = +1.64")
     page.mouse.move(box["x"] + box["width"] - 4, box["y"] + box["height"] - 4)
     expect(manifold.locator(".tip")).to_have_text(f"{across} = +1.64, {up} = -1.64")
+    page.mouse.move(box["x"] + box["width"] - 4, box["y"] + 4)  # top right: both highest
+    expect(manifold.locator(".tip")).to_have_text(f"{across} = +1.64, {up} = +1.64")
     words = manifold.locator("text").all_text_contents()
     assert "+1.64" in words and up in words and words[-1].startswith(f"{across} (prior"), words
     with page.expect_download() as download:
@@ -257,4 +259,5 @@ def test_the_image_grids_are_pictures_with_crisp_pixels_and_say_where_each_tile_
     download.value.save_as(svg)
     text = svg.read_text()
     assert text.count('href="data:image/png;base64,') == 1 and "pixelated" in text
+    assert ">The decoded manifold</text>" in text, "the file is titled (the grid has no title)"
     assert_no_exception(page)

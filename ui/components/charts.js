@@ -142,7 +142,8 @@ function chImages(d, width, out, measure) {
   const [W, H] = d.size, [rows, cols] = d.grid, [th, tw] = d.tile, pad = d.pad;
   const rowW = d.row_labels ? measure(d.row_labels) + 8 : 0;
   const left = rowW + (d.y_title ? 24 : 0) + 10;
-  const s = Math.max(0.05, Math.min((width - 2 * left) / W, d.plot_height / H));
+  // centred in the picture where there is room; the words' room kept on the left only
+  const s = Math.max(0.05, Math.min((width - left - 10) / W, d.plot_height / H));
   const iw = W * s, ih = H * s, L = Math.max(left, (width - iw) / 2), T = 4, B = T + ih;
   out.push(`<image class="tiles" href="${d.png}" x="${L.toFixed(1)}" y="${T}" width="${iw.toFixed(1)}" height="${ih.toFixed(1)}" preserveAspectRatio="none" style="image-rendering: pixelated"/>`);
   (d.row_labels || []).forEach((label, r) => {

@@ -62,7 +62,7 @@ function svgPicture(root, draw, tipText) {
     root.dataset.ready = "1";
   }
   root.querySelector(".title button").addEventListener("click", () => {
-    if (P.data) svgDownload(root, svg, P.data.title, P.data.filename);
+    if (P.data) svgDownload(root, svg, P.data.title || P.data.label || "", P.data.filename);
   });
   svg.addEventListener("pointermove", (e) => {
     const text = P.data ? tipText(e, P.data) : null;

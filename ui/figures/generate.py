@@ -1,9 +1,13 @@
 """What the Generate page computes and draws: where z comes from (the prior, a grid of Gaussian
-quantiles, a sweep of one dim, a line between two codes) and image grids as plotly figures.
+quantiles, a sweep of one dim, a line between two codes) and its image grids.
 
-The z builders are pure numpy; the figure builders take decoded images (values in [0, 1]) and
-return a plotly Figure whose picture is a PNG at source resolution that plotly upscales with
-image-rendering: pixelated (go.Image with zsmooth off), so pixels stay crisp at any width.
+The z builders are pure numpy. The view builders (image_grid_view and the page's five:
+nearest_view, samples_view, manifold_view, traversal_view, interpolation_view) take decoded
+images (values in [0, 1]) and return the numbers the charts component draws a grid from: a PNG
+at source resolution that the browser upscales with image-rendering: pixelated, so pixels stay
+crisp at any width, and the grid's words. The figure builders (image_grid_figure,
+manifold_figure, samples_figure) draw the same picture as a Plotly figure, for the HTML export
+(ui.export).
 """
 from __future__ import annotations
 
@@ -185,7 +189,9 @@ def manifold_view(images: np.ndarray, xs: np.ndarray, ys: np.ndarray, dim_x: int
                            **_manifold_words(xs, ys, dim_x, dim_y))
 
 
-def _traversal_words(dims, values, kl=None, active=None) -> dict:
+def traversal_view(images: np.ndarray, dims, values, kl=None, active=None) -> dict:
+    """Row i: dim dims[i] swept over values, the other dims held at the current z; each row named
+    with its dim, KL and whether it is active; a hover names the dim and its value."""
     rows = []
     for d in dims:
         label = f"z{d}"
@@ -194,39 +200,19 @@ def _traversal_words(dims, values, kl=None, active=None) -> dict:
         if active is not None and not active[d]:
             label += " · inactive"
         rows.append(label)
-    return dict(col_labels=[f"{v:+.1f}" for v in values], row_labels=rows,
-                x_title="value of the swept dim (the prior's σ = 1)", max_height=1400)
-
-
-def traversal_figure(images: np.ndarray, dims, values, kl=None, active=None) -> go.Figure:
-    """Row i: dim dims[i] swept over values, the other dims held at the current z."""
-    return image_grid_figure(images, **_traversal_words(dims, values, kl, active))
-
-
-def traversal_view(images: np.ndarray, dims, values, kl=None, active=None) -> dict:
-    """traversal_figure's picture for the charts component; a hover names the dim and its value."""
-    return image_grid_view(images, label="Latent traversals",
-                           hover=[[f"z{d} = {v:+.1f}" for v in values] for d in dims],
-                           **_traversal_words(dims, values, kl, active))
-
-
-def _interpolation_words(t: np.ndarray, label_a: str, label_b: str) -> dict:
-    cols = [f"{v:.2f}" for v in t]
-    cols[0], cols[-1] = f"{label_a}", f"{label_b}"
-    return dict(col_labels=cols, x_title="t: z = (1 − t) μ_a + t μ_b")
-
-
-def interpolation_figure(images: np.ndarray, t: np.ndarray, label_a: str,
-                         label_b: str) -> go.Figure:
-    """One row: decode((1 - t) mu_a + t mu_b)."""
-    return image_grid_figure(np.asarray(images)[None], **_interpolation_words(t, label_a, label_b))
+    return image_grid_view(images, label="Latent traversals", row_labels=rows,
+                           col_labels=[f"{v:+.1f}" for v in values],
+                           x_title="value of the swept dim (the prior's σ = 1)", max_height=1400,
+                           hover=[[f"z{d} = {v:+.1f}" for v in values] for d in dims])
 
 
 def interpolation_view(images: np.ndarray, t: np.ndarray, label_a: str, label_b: str) -> dict:
-    """interpolation_figure's picture for the charts component; a hover names the tile's t."""
+    """One row: decode((1 - t) mu_a + t mu_b), its ends named; a hover names the tile's t."""
+    cols = [f"{v:.2f}" for v in t]
+    cols[0], cols[-1] = f"{label_a}", f"{label_b}"
     return image_grid_view(np.asarray(images)[None], label="Interpolation between two test images",
-                           hover=[[f"t = {v:.2f}" for v in t]],
-                           **_interpolation_words(t, label_a, label_b))
+                           col_labels=cols, x_title="t: z = (1 − t) μ_a + t μ_b",
+                           hover=[[f"t = {v:.2f}" for v in t]])
 
 
 def _filled(images: np.ndarray, ncols: int) -> np.ndarray:
@@ -245,18 +231,12 @@ def samples_figure(images: np.ndarray, ncols: int) -> go.Figure:
 
 
 def samples_view(images: np.ndarray, ncols: int) -> dict:
-    """samples_figure's picture for the charts component."""
-    return image_grid_view(_filled(images, ncols), label="Samples from the prior",
-                           hover=[[""] * ncols] * -(-len(images) // ncols))
-
-
-def nearest_figure(images: np.ndarray, captions) -> go.Figure:
-    """The test images whose posterior means are nearest to z, captioned under each tile."""
-    images = for_display(np.asarray(images, np.float32))
-    return image_grid_figure(images[None], col_labels=list(captions))
+    """samples_figure's picture for the charts component (a hover over a sample says nothing)."""
+    return image_grid_view(_filled(images, ncols), label="Samples from the prior")
 
 
 def nearest_view(images: np.ndarray, captions) -> dict:
-    """nearest_figure's picture for the charts component; a hover repeats the tile's caption."""
+    """The test images whose posterior means are nearest to z, captioned under each tile; a hover
+    repeats the tile's caption."""
     images = for_display(np.asarray(images, np.float32))
     return image_grid_view(images[None], label="Nearest test images", col_labels=list(captions))
