@@ -70,11 +70,11 @@ def _main_thread(trace_file: Path) -> collections.Counter:
     busiest = collections.Counter((e["pid"], e["tid"]) for e in events
                                   if names.get((e["pid"], e["tid"])) == "CrRendererMain")
     main = busiest.most_common(1)[0][0]
-    return collections.Counter({name: sum(e["dur"] for e in events if e["name"] == name
-                                           and (e["pid"], e["tid"]) == main
-                                           and e.get("ph") == "X" and "dur" in e)
-                                for name in {e["name"] for e in events
-                                             if (e["pid"], e["tid"]) == main}})
+    spent = collections.Counter()
+    for e in events:  # one pass: complete events ("X") on that thread, by name
+        if (e["pid"], e["tid"]) == main and e.get("ph") == "X" and "dur" in e:
+            spent[e["name"]] += e["dur"]
+    return spent
 
 
 def main() -> None:
@@ -152,8 +152,8 @@ def main() -> None:
     for (script, name), us in [kv for kv in profile.most_common(40)
                                if kv[0][0] not in NOT_SCRIPT][:15]:
         print(f"| {name} ({script}) | {us / 1000 / n:.1f} |")
-    print(f"\n| the renderer's main thread, traced (events nest: a row includes those under it) "
-          f"| ms per action |\n|---|---|")
+    print("\n| the renderer's main thread, traced (events nest: a row includes those under it) "
+          "| ms per action |\n|---|---|")
     for name, us in thread.most_common(16):
         print(f"| {name} | {us / 1000 / n:.0f} |")
     print(f"\n(the traced actions took {wall / n:.2f} s each, settling included)")
