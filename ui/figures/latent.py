@@ -151,6 +151,16 @@ def mixture_density(centers: np.ndarray, cov: np.ndarray, xs: np.ndarray, ys: np
     if len(centers) > max_components:
         keep = np.random.default_rng(seed).choice(len(centers), max_components, replace=False)
         centers, cov = centers[keep], cov[keep]
+    if not np.any(cov[:, 0, 1]) and not np.any(cov[:, 1, 0]):
+        # Axis-aligned (a plane of two latent dims): each Gaussian is a product of one along x and
+        # one along y, and the grid's sum is one matrix product, exp() on N x (len(xs) + len(ys))
+        # values instead of N x len(xs) x len(ys)
+        sx, sy = np.sqrt(cov[:, 0, 0]), np.sqrt(cov[:, 1, 1])
+        gx = np.exp(-0.5 * ((xs[None, :] - centers[:, 0, None]) / sx[:, None]) ** 2) \
+            / (np.sqrt(2.0 * np.pi) * sx[:, None])
+        gy = np.exp(-0.5 * ((ys[None, :] - centers[:, 1, None]) / sy[:, None]) ** 2) \
+            / (np.sqrt(2.0 * np.pi) * sy[:, None])
+        return gy.T @ gx / len(centers)
     gx, gy = np.meshgrid(xs, ys)
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1)  # (P, 2)
     det = cov[:, 0, 0] * cov[:, 1, 1] - cov[:, 0, 1] ** 2
@@ -240,16 +250,19 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
     with_ellipse = np.zeros(len(xy), dtype=bool)
     with_ellipse[ellipse_subset(len(xy), ellipses, max_ellipses, seed)] = True
     present = [c for c in range(len(class_names)) if np.any(labels == c)]
+    # the shapes and annotations go in at the end, in one update each: Plotly checks the whole list
+    # again on every add_shape or add_annotation
+    shapes, annotations = [], []
     for c in present:  # one path per class: a shape carries one line colour
         sel = with_ellipse & (labels == c)
         if sel.any():
             # layer "below": under every trace (density, points, prior), on SVG and WebGL alike.
             # Not "between" (above the grid): Plotly 4.1 leaves those drawn when the legend
             # hides their class; "below" ones go with their class's points.
-            fig.add_shape(type="path", path=ellipse_path(xy[sel], cov[sel]), xref="x", yref="y",
-                          layer="below", line=dict(color=class_colour(c), width=1),
-                          opacity=ELLIPSE_OPACITY, name=f"σ ellipses {class_names[c]}",
-                          legendgroup=str(c), showlegend=False)
+            shapes.append(dict(type="path", path=ellipse_path(xy[sel], cov[sel]), xref="x",
+                               yref="y", layer="below", line=dict(color=class_colour(c), width=1),
+                               opacity=ELLIPSE_OPACITY, name=f"σ ellipses {class_names[c]}",
+                               legendgroup=str(c), showlegend=False))
     sd = cov if cov.ndim == 2 else np.sqrt(np.stack([cov[:, 0, 0], cov[:, 1, 1]], axis=1))
     for c in present:
         m = labels == c
@@ -275,13 +288,16 @@ def posterior_figure(mu: np.ndarray, std: np.ndarray, labels: np.ndarray, class_
             hoverinfo="skip"))
         angle = label_angle(xy)
         for r, text in ring_tags(lo, hi):  # annotations sit above every trace, WebGL included
-            fig.add_annotation(x=r * np.cos(angle), y=r * np.sin(angle), text=f"<b>{text}</b>",
-                               showarrow=False, bgcolor=LABEL_BACKDROP, borderpad=2,
-                               font=dict(size=ANNOTATION_FONT_SIZE, color=LABEL_TEXT))
+            annotations.append(dict(x=r * np.cos(angle), y=r * np.sin(angle),
+                                    text=f"<b>{text}</b>", showarrow=False,
+                                    bgcolor=LABEL_BACKDROP, borderpad=2,
+                                    font=dict(size=ANNOTATION_FONT_SIZE, color=LABEL_TEXT)))
             tags.append((r * np.cos(angle), r * np.sin(angle), text))
     if class_labels:
-        class_centre_labels(fig, xy, labels, class_names, extent=(lo, hi), taken=tags)
+        annotations += class_centre_annotations(xy, labels, class_names, extent=(lo, hi),
+                                                taken=tags)
     fig.update_layout(
+        shapes=shapes, annotations=annotations,
         **_plane_layout(title, height, legend_y=-0.1, legend_rows=legend_rows),
         xaxis=dict(title=x_title, range=[lo[0], hi[0]], zeroline=False),
         yaxis=dict(title=y_title, range=[lo[1], hi[1]], zeroline=False),
@@ -345,15 +361,25 @@ def class_centre_labels(fig: go.Figure, xy: np.ndarray, labels: np.ndarray, clas
     """Each class's name written at its cluster's centre (class_label_places) as annotations, so
     a class is named on the plane itself and never only by a colour in the legend; a name moved
     clear of the others has a short line in its class's colour to its centre."""
-    for c, cx, cy, dx, dy in class_label_places(xy, labels, class_names, extent, plot_px, taken):
-        moved = bool(dx or dy)
-        name = html.escape(str(class_names[c]))  # a user's folder names are text, not markup
-        fig.add_annotation(x=float(cx), y=float(cy), text=f"<b>{name}</b>", showarrow=moved,
-                           ax=dx, ay=-dy, arrowhead=0, arrowwidth=1.5, arrowcolor=class_colour(c),
-                           bgcolor=class_colour(c), borderpad=2, opacity=0.95,
-                           font=dict(size=CLASS_LABEL_FONT, color=LABEL_TEXT),
-                           name=f"class label {class_names[c]}")
+    fig.update_layout(annotations=[*fig.layout.annotations, *class_centre_annotations(
+        xy, labels, class_names, extent, plot_px, taken)])
     return fig
+
+
+def class_centre_annotations(xy: np.ndarray, labels: np.ndarray, class_names,
+                             extent: tuple | None = None, plot_px: tuple = (PLANE_PX, PLANE_PX),
+                             taken=()) -> list[dict]:
+    """class_centre_labels' annotations, as dicts: a figure takes them all in one update (Plotly
+    checks the whole list again on each add_annotation)."""
+    out = []
+    for c, cx, cy, dx, dy in class_label_places(xy, labels, class_names, extent, plot_px, taken):
+        name = html.escape(str(class_names[c]))  # a user's folder names are text, not markup
+        out.append(dict(x=float(cx), y=float(cy), text=f"<b>{name}</b>", showarrow=bool(dx or dy),
+                        ax=dx, ay=-dy, arrowhead=0, arrowwidth=1.5, arrowcolor=class_colour(c),
+                        bgcolor=class_colour(c), borderpad=2, opacity=0.95,
+                        font=dict(size=CLASS_LABEL_FONT, color=LABEL_TEXT),
+                        name=f"class label {class_names[c]}"))
+    return out
 
 
 def class_label_places(xy: np.ndarray, labels: np.ndarray, class_names,
