@@ -22,9 +22,19 @@ n, d = enc["mu"].shape
 section.intro(config.beta)
 section.live_diagnosis(run, config.beta)  # follows a training run, like the KL chart below
 section.plane_limit_box(run, data, d)
-view = section.controls(summary_of(enc), n, d)
-left, right = st.columns([3, 1], gap="medium")
-selected = section.plane(left, run, config, data, enc, n, d, view)
-with right:
-    section.selection(run, data, enc, selected)
+
+
+@st.fragment
+def plane_and_selection() -> None:
+    """The plane's controls, the plane and the selection beside it: a fragment, so a control, a
+    click or a box on the plane reruns them, not the notes above or the KL chart below."""
+    enc = require_encoded(run)  # anew: the run may have saved new weights since the page ran
+    view = section.controls(summary_of(enc), n, d)
+    left, right = st.columns([3, 1], gap="medium")
+    selected = section.plane(left, run, config, data, enc, n, d, view)
+    with right:
+        section.selection(run, data, enc, selected)
+
+
+plane_and_selection()
 section.kl_section(run, config.beta)

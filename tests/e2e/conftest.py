@@ -238,3 +238,30 @@ def walk_pages(page, url: str, run: str, paths: list[str], also=None) -> None:
 def assert_no_exception(page, where: str = "") -> None:
     exceptions = page.locator("[data-testid=stException]")
     assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()}"
+
+
+# Records, per watched element, whether Streamlit marks it stale: it marks every element of the
+# page so when a rerun of the whole page starts, and only a fragment's own when the fragment reruns.
+_WATCH_STALE = """(watched) => {
+    window.staleMarked = [];
+    for (const [name, selector] of Object.entries(watched)) {
+        const box = document.querySelector(selector).closest('[data-stale]');
+        new MutationObserver(() => {
+            if (box.dataset.stale === 'true') window.staleMarked.push(name);
+        }).observe(box, {attributes: true, attributeFilter: ['data-stale']});
+    }
+}"""
+
+# the page's title and the sidebar's run box: outside every fragment of every page
+OUTSIDE_FRAGMENTS = {"title": "[data-testid=stMain] h1", "sidebar": "input[aria-label='Active run']"}
+
+
+def watch_stale(page, watched: dict[str, str]) -> None:
+    """From now on, note which of `watched` (name: a selector of an element on the page) Streamlit
+    marks stale; stale_marked(page) lists them."""
+    page.evaluate(_WATCH_STALE, watched)
+
+
+def stale_marked(page) -> list[str]:
+    return page.evaluate("window.staleMarked")
+

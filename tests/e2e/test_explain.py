@@ -7,7 +7,8 @@ from xml.etree import ElementTree
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, wait_for_app
+from tests.e2e.conftest import (OUTSIDE_FRAGMENTS, assert_no_exception, stale_marked, wait_for_app,
+                                watch_stale)
 
 CLOUD = ".st-key-explain_zoom .vae-zc[data-ready='1']"  # §2's zoom: the z-cloud component
 PLANE = ".st-key-explain_scatter .vae-zc[data-ready='1']"  # §2's plane of every mu: the same one
@@ -101,23 +102,6 @@ def test_a_closed_section_is_drawn_when_its_title_is_clicked(page, app_url):
     assert_no_exception(page)
 
 
-# Marks the title, the diagram and the sidebar's run box: each records when Streamlit marks it
-# stale, which it does to every element of the page when a rerun of the page starts.
-_WATCH_ABOVE = """() => {
-    window.staleAbove = [];
-    const watched = {title: document.querySelector('[data-testid=stMain] h1'),
-                     diagram: document.querySelector('.st-key-vae_diagram'),
-                     sidebar: document.querySelector("input[aria-label='Active run']")};
-    for (const [name, el] of Object.entries(watched)) {
-        const box = el.closest('[data-stale]');
-        new MutationObserver(() => {
-            if (box.dataset.stale === 'true') window.staleAbove.push(name);
-        }).observe(box, {attributes: true, attributeFilter: ['data-stale']});
-    }
-    return Object.keys(watched).length;
-}"""
-
-
 def test_a_new_input_reruns_the_sections_not_the_page_above(page, app_url):
     """"Random input" reruns §1-§9 (a fragment): an open section follows the new input, and the
     title, the diagram and the sidebar above are not run again."""
@@ -128,13 +112,13 @@ def test_a_new_input_reruns_the_sections_not_the_page_above(page, app_url):
     wait_for_app(page, FIRST_OPEN_MS)
     before_loss = loss.inner_text()
     caption = page.locator("[data-testid=stImageCaption]").first.inner_text()
-    assert page.evaluate(_WATCH_ABOVE) == 3
+    watch_stale(page, {**OUTSIDE_FRAGMENTS, "diagram": ".st-key-vae_diagram"})
     page.get_by_role("button", name="Random input").click()
     expect(page.locator("[data-testid=stImageCaption]").first).not_to_have_text(caption)
     wait_for_app(page, FIRST_OPEN_MS)
     expect(loss).to_have_count(1)
     assert loss.inner_text() != before_loss, "§3 still explains the last input"
-    assert page.evaluate("window.staleAbove") == [], "the page above the sections was run again"
+    assert stale_marked(page) == [], "the page above the sections was run again"
     assert_no_exception(page)
 
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CAP_MS, CHARTS, assert_no_exception, open_page, wait_for_app
+from tests.e2e.conftest import (CAP_MS, CHARTS, OUTSIDE_FRAGMENTS, assert_no_exception, open_page,
+                                stale_marked, wait_for_app, watch_stale)
 
 CHART = ".st-key-latent_scatter .js-plotly-plot"
 
@@ -104,8 +105,11 @@ def test_the_legend_hides_a_digit_with_its_ellipses(page, app_url):
 
 
 def test_box_select_shows_the_selected_images(page, app_url):
+    """A box on the plane shows its images beside it, and reruns the plane's fragment: not the
+    title, the sidebar or the KL chart below."""
     open_page(page, app_url, "", "run=mnist5k-2d")
     chart = page.locator(CHART)
+    watch_stale(page, {**OUTSIDE_FRAGMENTS, "KL chart": ".st-key-latent_kl"})
     chart.hover()
     chart.locator(".modebar-btn[data-title='Box Select']").click()
     target = chart.evaluate(FIND_POINT)
@@ -120,6 +124,7 @@ def test_box_select_shows_the_selected_images(page, app_url):
     expect(shown, f"the selected point #{target['id']} should show its images").not_to_have_count(0)
     wait_for_app(page)
     assert_no_exception(page)
+    assert stale_marked(page) == [], "the selection ran the whole page again"
     image = page.locator("[data-testid=stImage] img").first
     width = image.evaluate("img => img.complete && img.naturalWidth ? img.naturalWidth : "
                            "new Promise(done => img.onload = () => done(img.naturalWidth))")
