@@ -7,8 +7,8 @@ import torch
 from playwright.sync_api import expect
 
 from tests.conftest import SHIPPED, wait_for
-from tests.e2e.conftest import (CAP_MS, CHARTS, assert_no_exception, open_page, serve,
-                                 show_run, wait_for_app)
+from tests.e2e.conftest import (CAP_MS, CHARTS, OUTSIDE_FRAGMENTS, assert_no_exception, open_page,
+                                 serve, show_run, stale_marked, wait_for_app, watch_stale)
 from ui.figures.images import to_uint8
 from vae.model import VAE, VAEConfig
 from vae.run import RunDir, TrainConfig
@@ -261,3 +261,21 @@ def test_the_image_grids_are_pictures_with_crisp_pixels_and_say_where_each_tile_
     assert text.count('href="data:image/png;base64,') == 1 and "pixelated" in text
     assert ">The decoded manifold</text>" in text, "the file is titled (the grid has no title)"
     assert_no_exception(page)
+
+
+def test_a_new_seed_or_interpolation_end_reruns_its_section_alone(page, app_url):
+    """The prior samples and the interpolation do not follow z: a click on one of their controls
+    reruns that section (a fragment), not the page with its decoder and five pictures."""
+    open_page(page, app_url, "generate", "run=mnist5k-2d")
+    watch_stale(page, {**OUTSIDE_FRAGMENTS, "nearest images": ".st-key-gen_nearest"})
+    for key, control in (("gen_samples", "Seed"), ("gen_interp", "B: which one")):
+        tiles = page.locator(f".st-key-{key} .vae-zc[data-ready='1'] image.tiles")
+        before = tiles.get_attribute("href")
+        page.locator("[data-testid=stNumberInput]").filter(has_text=control).locator(
+            "[data-testid=stNumberInputStepUp]").click()
+        expect(tiles).not_to_have_attribute("href", before)  # the new picture arrived
+        wait_for_app(page)
+    assert stale_marked(page) == [], "a section's control ran the whole page again"
+    assert page.get_by_role("spinbutton", name="Seed").input_value() == "1"
+    assert_no_exception(page)
+

@@ -1,0 +1,132 @@
+"""How long a page's controls take to answer, this checkout beside another.
+
+Each round starts one server per checkout (the shipped runs, a scratch copy; an empty cache folder
+of its own, so nothing is kept from the round before), opens the page on mnist5k-2d (or `--run`)
+in one headless Chromium and clicks its controls in a fixed order, twice over. A click is timed
+until its rerun has begun and ended and the page is drawn (bench_ui's wait: nothing stale, every
+Plotly chart drawn, every component ready). The checkouts alternate which goes first. Prints the
+CPU, the load and a markdown table of medians and ranges, and now / before. Needs
+/usr/bin/chromium.
+
+`--page latent`: Latent space's plane controls,
+
+    Prior circles off, on · Density q(z) off, on · Sigma ellipses "a sample of 500", "all",
+    "none", "all"
+
+where the first pass meets four settings the server has not drawn yet ("first": the figure is
+computed) and every other click one it has ("again": the figure comes from the server's cache).
+
+`--page generate`: Generate's controls that do not change z: the prior samples' Seed up by one,
+and the interpolation's "B: which one" up by one, three times each (every click a new picture).
+
+    .venv/bin/python bench/bench_clicks.py --before DIR [--page latent] [--rounds 3] [--run R]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_ui import CHROMIUM, TIMEOUT_MS, _drawn  # noqa: E402
+from bench.machine import cpu_words  # noqa: E402
+from tests.conftest import _copy_runs  # noqa: E402
+from ui.serve import background as serve  # noqa: E402
+
+# per page: its title, its path, its Plotly charts and its clicks, (the control's kind, its words, whether the server
+# has drawn what it asks for before: "first" or "again")
+PAGES = {
+    "latent": ("Latent space", "", 1, [
+        ("toggle", "Prior circles", "first"), ("toggle", "Prior circles", "again"),
+        ("toggle", "Density q(z)", "first"), ("toggle", "Density q(z)", "again"),
+        ("radio", "a sample of 500", "first"), ("radio", "all 1,000", "again"),
+        ("radio", "none", "first"), ("radio", "all 1,000", "again")]),
+    "generate": ("Generate", "generate", 0, [("step up", "Seed", "each")] * 3
+                 + [("step up", "B: which one", "each")] * 3),
+}
+# set once the click's rerun has begun: the page's state before it is still "drawn"
+ARM = """() => { window.benchRan = false;
+  const app = document.querySelector('[data-testid=stApp]');
+  new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.benchRan = true;
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
+
+
+def click(page, title: str, kind: str, words: str) -> float:
+    main = page.locator("[data-testid=stMain]")
+    if kind == "step up":
+        target = main.locator("[data-testid=stNumberInput]").filter(has_text=words).locator(
+            "[data-testid=stNumberInputStepUp]")
+    else:
+        box = "[data-testid=stCheckbox]" if kind == "toggle" else "[data-testid=stRadio]"
+        target = main.locator(f"{box} label").filter(has_text=words)
+    page.evaluate(ARM)
+    t0 = time.perf_counter()
+    target.click()
+    page.wait_for_function("() => window.benchRan", polling=10)
+    _drawn(page, title)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, required=True,
+                        help="another checkout of this project (a `git worktree` of a commit)")
+    parser.add_argument("--page", choices=sorted(PAGES), default="latent")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--run", default="mnist5k-2d", help="a shipped run")
+    args = parser.parse_args()
+    title, path, charts, clicks = PAGES[args.page]
+    kinds = list(dict.fromkeys(when for _, _, when in clicks))
+    from playwright.sync_api import sync_playwright
+
+    versions = {"before": args.before, "now": None}
+    times = {(v, w): [] for v in versions for w in kinds}
+    load = [os.getloadavg()[0]]
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        root = _copy_runs(Path(tmp) / "runs")
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        order = list(versions)
+        for r in range(args.rounds):
+            for version in (order if r % 2 == 0 else order[::-1]):
+                with contextlib.ExitStack() as stack:
+                    url = stack.enter_context(serve(
+                        root, timeout_s=TIMEOUT_MS / 1000, project=versions[version],
+                        env={"VAE_CACHE_DIR": f"{tmp}/cache-{version}-{r}"}))
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    page.set_default_timeout(TIMEOUT_MS)
+                    page.goto(f"{url}/{path}?run={args.run}")
+                    _drawn(page, title, charts)
+                    for kind, words, when in clicks:
+                        times[version, when].append(click(page, title, kind, words))
+                    for kind, words, when in clicks:  # again: what the first pass drew, or new
+                        times[version, "again" if when == "first" else when].append(
+                            click(page, title, kind, words))
+                    page.close()
+            load.append(os.getloadavg()[0])
+            print(f"round {r + 1} of {args.rounds}", file=sys.stderr, flush=True)
+        browser.close()
+    print(f"\n{args.run}: {args.rounds} rounds on {cpu_words()}; load average "
+          f"{min(load):.1f}–{max(load):.1f}\n")
+    print(f"| {title}: a click → the page drawn | clicks | before | now | now / before |")
+    print("|---|---:|---|---|---|")
+    rows = {"first": "a setting the server has not drawn yet",
+            "again": "a setting drawn before (cached)", "each": "Seed, B: which one (+1)"}
+    for when, words in ((w, rows[w]) for w in kinds):
+        b, n = times["before", when], times["now", when]
+        print(f"| {words} | {len(n)} "
+              f"| {statistics.median(b):.2f} s ({min(b):.2f}–{max(b):.2f}) | "
+              f"{statistics.median(n):.2f} s ({min(n):.2f}–{max(n):.2f}) | "
+              f"{statistics.median(n) / statistics.median(b):.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
