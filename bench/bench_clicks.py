@@ -19,6 +19,9 @@ computed) and every other click one it has ("again": the figure comes from the s
 `--page generate`: Generate's controls that do not change z: the prior samples' Seed up by one,
 and the interpolation's "B: which one" up by one, three times each (every click a new picture).
 
+`--page compare`: Compare's "Seed of the prior samples" up by one, three times (A mnist5k-2d, or
+`--run`; B mnist5k-2d-ae, or `--b`, picked first).
+
     .venv/bin/python bench/bench_clicks.py --before DIR [--page latent] [--rounds 3] [--run R]
 """
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -50,6 +54,8 @@ PAGES = {
         ("radio", "none", "first"), ("radio", "all 1,000", "again")]),
     "generate": ("Generate", "generate", 0, [("step up", "Seed", "each")] * 3
                  + [("step up", "B: which one", "each")] * 3),
+    "compare": ("Compare two models", "compare", 2,
+                [("step up", "Seed of the prior samples", "each")] * 3),
 }
 # set once the click's rerun has begun: the page's state before it is still "drawn"
 ARM = """() => { window.benchRan = false;
@@ -62,8 +68,8 @@ ARM = """() => { window.benchRan = false;
 def click(page, title: str, kind: str, words: str) -> float:
     main = page.locator("[data-testid=stMain]")
     if kind == "step up":
-        target = main.locator("[data-testid=stNumberInput]").filter(has_text=words).locator(
-            "[data-testid=stNumberInputStepUp]")
+        target = main.locator("[data-testid=stElementContainer]").filter(
+            has=page.get_by_label(re.compile("^" + re.escape(words)))).locator("[data-testid=stNumberInputStepUp]")
     else:
         box = "[data-testid=stCheckbox]" if kind == "toggle" else "[data-testid=stRadio]"
         target = main.locator(f"{box} label").filter(has_text=words)
@@ -75,6 +81,15 @@ def click(page, title: str, kind: str, words: str) -> float:
     return time.perf_counter() - t0
 
 
+def pick_b(page, name: str) -> None:
+    """Compare's model B, chosen in its box (untimed)."""
+    box = page.get_by_role("combobox", name="Model B (same dataset)")
+    box.click()
+    page.get_by_role("option", name=name, exact=True).click()
+    page.get_by_label(re.compile("^Seed of the prior samples")).wait_for()
+    _drawn(page, "Compare two models", 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, required=True,
@@ -82,6 +97,7 @@ def main() -> None:
     parser.add_argument("--page", choices=sorted(PAGES), default="latent")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--run", default="mnist5k-2d", help="a shipped run")
+    parser.add_argument("--b", default="mnist5k-2d-ae", help="Compare's model B")
     args = parser.parse_args()
     title, path, charts, clicks = PAGES[args.page]
     kinds = list(dict.fromkeys(when for _, _, when in clicks))
@@ -105,6 +121,8 @@ def main() -> None:
                     page.set_default_timeout(TIMEOUT_MS)
                     page.goto(f"{url}/{path}?run={args.run}")
                     _drawn(page, title, charts)
+                    if args.page == "compare":
+                        pick_b(page, args.b)
                     for kind, words, when in clicks:
                         times[version, when].append(click(page, title, kind, words))
                     for kind, words, when in clicks:  # again: what the first pass drew, or new
@@ -119,7 +137,8 @@ def main() -> None:
     print(f"| {title}: a click → the page drawn | clicks | before | now | now / before |")
     print("|---|---:|---|---|---|")
     rows = {"first": "a setting the server has not drawn yet",
-            "again": "a setting drawn before (cached)", "each": "Seed, B: which one (+1)"}
+            "again": "a setting drawn before (cached)", "each": "a number input's + (a new seed, "
+            "a new image)"}
     for when, words in ((w, rows[w]) for w in kinds):
         b, n = times["before", when], times["now", when]
         print(f"| {words} | {len(n)} "

@@ -96,29 +96,36 @@ st.caption("Nats per image on the whole test set, one z ~ q(z|x) per image drawn
            "seed for both; the KL is exact. B − A below zero: B explains that class better. β "
            "weights the KL only in training: these are the true bounds.")
 
-st.header("The same z through both decoders")
-if model_cfg_a.latent_dim != model_cfg_b.latent_dim:
-    st.info(f"A has {model_cfg_a.latent_dim} latent dims and B {model_cfg_b.latent_dim}: one z "
-            "cannot go through both decoders. Compare two runs with the same latent size to see "
-            "it.")
-else:
-    d = model_cfg_a.latent_dim
-    seed = st.number_input("Seed of the prior samples", 0, 2**31 - 1, 0, key="compare_seed")
-    z = np.random.default_rng(int(seed)).standard_normal((N_PRIOR, d))
-    grid(cf.decoder_pair_view(compare.decode_means(model_a, z), compare.decode_means(model_b, z),
-                              name_a, name_b, title="z ~ N(0, I)"), "compare_prior",
-         "prior-samples")
-    dim = st.selectbox("Traverse dim", list(range(d)), key="compare_dim",
-                       format_func=lambda k: f"z{k}") if d > 1 else 0
-    zt = np.zeros((len(TRAVERSAL), d))
-    zt[:, dim] = TRAVERSAL
-    grid(cf.decoder_pair_view(compare.decode_means(model_a, zt),
-                              compare.decode_means(model_b, zt), name_a, name_b,
-                              title=f"z{dim} from −3 to +3, the other dims at 0",
-                              col_labels=[f"{v:+.1f}" for v in TRAVERSAL]),
-         "compare_traversal", "traversal")
-    st.caption("The same z need not mean the same thing to two models: each learned its own "
-               "latent space, up to a rotation or a flip (below).")
+@st.fragment
+def same_z() -> None:
+    """A fragment: the seed and the traversed dim rerun this section, not the page and its two
+    charts."""
+    st.header("The same z through both decoders")
+    if model_cfg_a.latent_dim != model_cfg_b.latent_dim:
+        st.info(f"A has {model_cfg_a.latent_dim} latent dims and B {model_cfg_b.latent_dim}: "
+                "one z cannot go through both decoders. Compare two runs with the same latent "
+                "size to see it.")
+    else:
+        d = model_cfg_a.latent_dim
+        seed = st.number_input("Seed of the prior samples", 0, 2**31 - 1, 0, key="compare_seed")
+        z = np.random.default_rng(int(seed)).standard_normal((N_PRIOR, d))
+        grid(cf.decoder_pair_view(compare.decode_means(model_a, z),
+                                  compare.decode_means(model_b, z), name_a, name_b,
+                                  title="z ~ N(0, I)"), "compare_prior", "prior-samples")
+        dim = st.selectbox("Traverse dim", list(range(d)), key="compare_dim",
+                           format_func=lambda k: f"z{k}") if d > 1 else 0
+        zt = np.zeros((len(TRAVERSAL), d))
+        zt[:, dim] = TRAVERSAL
+        grid(cf.decoder_pair_view(compare.decode_means(model_a, zt),
+                                  compare.decode_means(model_b, zt), name_a, name_b,
+                                  title=f"z{dim} from −3 to +3, the other dims at 0",
+                                  col_labels=[f"{v:+.1f}" for v in TRAVERSAL]),
+             "compare_traversal", "traversal")
+        st.caption("The same z need not mean the same thing to two models: each learned its own "
+                   "latent space, up to a rotation or a flip (below).")
+
+
+same_z()
 
 st.header("Both posteriors on one plane")
 mu_a, mu_b = terms_a["mu"], terms_b["mu"]

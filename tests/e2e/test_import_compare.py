@@ -8,8 +8,8 @@ import torch
 from playwright.sync_api import expect
 
 from tests.conftest import _copy_runs
-from tests.e2e.conftest import (CHARTS, assert_no_exception, open_page, serve, wait_for_app,
-                                walk_pages)
+from tests.e2e.conftest import (CHARTS, OUTSIDE_FRAGMENTS, assert_no_exception, open_page, serve,
+                                stale_marked, wait_for_app, walk_pages, watch_stale)
 from tests.import_fixtures import train_examples
 from vae.data import load_dataset
 from vae.import_model import import_model
@@ -46,6 +46,17 @@ def test_compare_draws_its_charts(page, app_url):
         expect(grid.locator("image.tiles")).to_have_count(1)
     expect(page.locator(".st-key-compare_recon .vae-zc text").first).to_have_text("original")
     expect(page.get_by_text("Root-mean-square distance")).to_have_count(1)
+    # a new seed reruns its section (a fragment): new prior samples, the charts left alone
+    watch_stale(page, {**OUTSIDE_FRAGMENTS, "per-class chart": ".st-key-compare_per_class"})
+    tiles = page.locator(".st-key-compare_prior .vae-zc[data-ready='1'] image.tiles")
+    before = tiles.get_attribute("href")
+    page.locator("[data-testid=stElementContainer]").filter(
+        has=page.get_by_label("Seed of the prior samples")).locator(
+        "[data-testid=stNumberInputStepUp]").click()
+    expect(tiles).not_to_have_attribute("href", before)
+    wait_for_app(page)
+    assert stale_marked(page) == [], "a new seed ran the whole page again"
+    assert_no_exception(page)
 
 
 @pytest.fixture(scope="module")
