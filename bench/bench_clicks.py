@@ -3,8 +3,9 @@
 Each round starts one server per checkout (the shipped runs, a scratch copy; an empty cache folder
 of its own, so nothing is kept from the round before), opens the page on mnist5k-2d (or `--run`)
 in one headless Chromium and clicks its controls in a fixed order, twice over. A click is timed
-until its rerun has begun and ended and the page is drawn (bench_ui's wait: nothing stale, every
-Plotly chart drawn, every component ready). The checkouts alternate which goes first. Prints the
+until the server has reported a script run ended after it (the page's or a fragment's, read from
+the WebSocket) and the page is drawn (bench_ui's wait: nothing stale, every Plotly chart drawn,
+every component ready). The checkouts alternate which goes first. Prints the
 CPU, the load and a markdown table of medians and ranges, and now / before. Needs
 /usr/bin/chromium.
 
@@ -44,8 +45,8 @@ from bench.machine import cpu_words  # noqa: E402
 from tests.conftest import _copy_runs  # noqa: E402
 from ui.serve import background as serve  # noqa: E402
 
-# per page: its title, its path, its Plotly charts and its clicks, (the control's kind, its words, whether the server
-# has drawn what it asks for before: "first" or "again")
+# per page: its title, its path, its Plotly charts and its clicks, (the control's kind, its words,
+# whether the server has drawn what it asks for before: "first" or "again"; or "each": new)
 PAGES = {
     "latent": ("Latent space", "", 1, [
         ("toggle", "Prior circles", "first"), ("toggle", "Prior circles", "again"),
@@ -57,26 +58,43 @@ PAGES = {
     "compare": ("Compare two models", "compare", 2,
                 [("step up", "Seed of the prior samples", "each")] * 3),
 }
-# set once the click's rerun has begun: the page's state before it is still "drawn"
-ARM = """() => { window.benchRan = false;
-  const app = document.querySelector('[data-testid=stApp]');
-  new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'running') window.benchRan = true;
-  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
 
 
-def click(page, title: str, kind: str, words: str) -> float:
+class RunsEnded:
+    """Counts the script runs (the page's or a fragment's) the server reports ended to `page`,
+    read from its WebSocket: a click is timed until a run begun after it has ended. (The page's
+    data-test-script-state can miss a short run: React may draw "running" and "notRunning" in one
+    commit when the browser is busy.)"""
+
+    def __init__(self, page):
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        self.n = 0
+
+        def frame(payload) -> None:
+            if isinstance(payload, bytes):
+                msg = ForwardMsg.FromString(payload)
+                self.n += msg.WhichOneof("type") == "script_finished"
+
+        page.on("websocket", lambda ws: ws.on("framereceived", frame))
+
+
+def click(page, ended: RunsEnded, title: str, kind: str, words: str) -> float:
     main = page.locator("[data-testid=stMain]")
     if kind == "step up":
-        target = main.locator("[data-testid=stElementContainer]").filter(
-            has=page.get_by_label(re.compile("^" + re.escape(words)))).locator("[data-testid=stNumberInputStepUp]")
+        label = page.get_by_label(re.compile("^" + re.escape(words)))
+        target = main.locator("[data-testid=stElementContainer]").filter(has=label).locator(
+            "[data-testid=stNumberInputStepUp]")
     else:
         box = "[data-testid=stCheckbox]" if kind == "toggle" else "[data-testid=stRadio]"
         target = main.locator(f"{box} label").filter(has_text=words)
-    page.evaluate(ARM)
+    target.wait_for()
+    before = ended.n
     t0 = time.perf_counter()
     target.click()
-    page.wait_for_function("() => window.benchRan", polling=10)
+    while ended.n == before:
+        if time.perf_counter() - t0 > TIMEOUT_MS / 1000:
+            raise TimeoutError(f"no script run ended after the click on {words!r}")
+        page.wait_for_timeout(5)  # Playwright hands over the WebSocket's frames while it waits
     _drawn(page, title)
     return time.perf_counter() - t0
 
@@ -119,15 +137,16 @@ def main() -> None:
                         env={"VAE_CACHE_DIR": f"{tmp}/cache-{version}-{r}"}))
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     page.set_default_timeout(TIMEOUT_MS)
+                    ended = RunsEnded(page)
                     page.goto(f"{url}/{path}?run={args.run}")
                     _drawn(page, title, charts)
                     if args.page == "compare":
                         pick_b(page, args.b)
                     for kind, words, when in clicks:
-                        times[version, when].append(click(page, title, kind, words))
+                        times[version, when].append(click(page, ended, title, kind, words))
                     for kind, words, when in clicks:  # again: what the first pass drew, or new
                         times[version, "again" if when == "first" else when].append(
-                            click(page, title, kind, words))
+                            click(page, ended, title, kind, words))
                     page.close()
             load.append(os.getloadavg()[0])
             print(f"round {r + 1} of {args.rounds}", file=sys.stderr, flush=True)
