@@ -28,7 +28,7 @@ section.diagram(page.beta)
 @st.fragment
 def sections() -> None:
     """§1 to §9: a fragment, so a new input (or a section opened) reruns them and not the title,
-    the diagram and the sidebar above (bench/README.md, "The explanation's input pickers")."""
+    the diagram and the sidebar above (bench/README.md, "A control reruns its section")."""
     page = explained()  # anew: the run's weights may have changed since the page was drawn
 
     # 1 · An input goes in, mu and sigma come out: every later section reads only `inp`

@@ -75,7 +75,6 @@ chart(gf.nearest_view(data.test_x[idx], [f"{names[labels[i]]}<br>{d:.2f} away"
       key="gen_nearest", run_name=run.name, figure="nearest")
 
 
-
 # The sections below that do not follow z are fragments: a control of one reruns that section,
 # not the page and its five pictures. A new z (a slider released) reruns the page, and them.
 @st.fragment
