@@ -5,7 +5,8 @@ of its own, so nothing is kept from the round before), opens the page on mnist5k
 in one headless Chromium and clicks its controls in a fixed order, twice over. A click is timed
 until the server has reported a script run ended after it (the page's or a fragment's, read from
 the WebSocket) and the page is drawn (bench_ui's wait: nothing stale, every Plotly chart drawn,
-every component ready). The checkouts alternate which goes first. Prints the
+every component ready). The run on show must not be training: a fragment's timer would end a
+click's wait early. The checkouts alternate which goes first. Prints the
 CPU, the load and a markdown table of medians and ranges, and now / before. Needs
 /usr/bin/chromium.
 

@@ -12,15 +12,15 @@ from ui.sections import explain as section
 from ui.forms.glossary import words_caption
 
 
-def explained() -> section.Page:
-    """The active run and what every section reads of it (each cached per weights file)."""
-    run = active_run()
+def explained(run) -> section.Page:
+    """The run and what every section reads of it (each cached per weights file)."""
     return section.Page(run, require_model(run), run_dataset(run), encode_test_set(run))
 
 
 st.title("What mu and sigma mean")
 st.caption(words_caption(["mu-sigma", "eps", "rsample", "q", "p-z-given-x", "prior", "kl", "nats", "elbo", "log-px", "weights", "iwae", "bits-dim"]))
-page = explained()
+run = active_run()  # dashboard.py has stopped the page where the chosen run is gone
+page = explained(run)
 st.markdown(sec.intro(page.run.name, page.latent_dim, page.beta))
 section.diagram(page.beta)
 
@@ -29,7 +29,9 @@ section.diagram(page.beta)
 def sections() -> None:
     """§1 to §9: a fragment, so a new input (or a section opened) reruns them and not the title,
     the diagram and the sidebar above (bench/README.md, "A control reruns its section")."""
-    page = explained()  # anew: the run's weights may have changed since the page was drawn
+    # the page's run (a fragment's rerun skips dashboard.py's check that it still exists), its
+    # model and codes read anew: its weights may have changed since the page was drawn
+    page = explained(run)
 
     # 1 · An input goes in, mu and sigma come out: every later section reads only `inp`
     inp = section.pick_input(page)

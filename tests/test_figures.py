@@ -164,6 +164,7 @@ def test_mixture_density_of_axis_aligned_gaussians_matches_the_general_sum():
     assert fast.shape == general.shape == (63, 57)
     assert np.allclose(fast, general, rtol=1e-10, atol=1e-14)
     assert np.allclose(mixture_density(mu, std, xs, ys), fast)  # (N, 2) standard deviations
+    assert np.allclose(mixture_density(mu, std, list(xs), list(ys)), fast)  # a grid as lists
 
 
 def test_mixture_density_integrates_to_one():

@@ -246,9 +246,12 @@ _WATCH_STALE = """(watched) => {
     window.staleMarked = [];
     for (const [name, selector] of Object.entries(watched)) {
         const box = document.querySelector(selector).closest('[data-stale]');
-        new MutationObserver(() => {
-            if (box.dataset.stale === 'true') window.staleMarked.push(name);
-        }).observe(box, {attributes: true, attributeFilter: ['data-stale']});
+        // a record's old value too: "true" then "false" in one task reaches the callback once
+        new MutationObserver(records => {
+            if (box.dataset.stale === 'true' || records.some(r => r.oldValue === 'true'))
+                window.staleMarked.push(name);
+        }).observe(box, {attributes: true, attributeFilter: ['data-stale'],
+                         attributeOldValue: true});
     }
 }"""
 

@@ -155,6 +155,7 @@ def mixture_density(centers: np.ndarray, cov: np.ndarray, xs: np.ndarray, ys: np
         # Axis-aligned (a plane of two latent dims): each Gaussian is a product of one along x and
         # one along y, and the grid's sum is one matrix product, exp() on N x (len(xs) + len(ys))
         # values instead of N x len(xs) x len(ys)
+        xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
         sx, sy = np.sqrt(cov[:, 0, 0]), np.sqrt(cov[:, 1, 1])
         gx = np.exp(-0.5 * ((xs[None, :] - centers[:, 0, None]) / sx[:, None]) ** 2) \
             / (np.sqrt(2.0 * np.pi) * sx[:, None])
