@@ -29,7 +29,6 @@ and the interpolation's "B: which one" up by one, three times each (every click 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import statistics
@@ -102,11 +101,12 @@ def click(page, ended: RunsEnded, title: str, kind: str, words: str) -> float:
 
 def pick_b(page, name: str) -> None:
     """Compare's model B, chosen in its box (untimed)."""
+    title, _, charts, ((_, control, _), *_) = PAGES["compare"]
     box = page.get_by_role("combobox", name="Model B (same dataset)")
     box.click()
     page.get_by_role("option", name=name, exact=True).click()
-    page.get_by_label(re.compile("^Seed of the prior samples")).wait_for()
-    _drawn(page, "Compare two models", 2)
+    page.get_by_label(re.compile("^" + re.escape(control))).wait_for()
+    _drawn(page, title, charts)
 
 
 def main() -> None:
@@ -132,10 +132,8 @@ def main() -> None:
         order = list(versions)
         for r in range(args.rounds):
             for version in (order if r % 2 == 0 else order[::-1]):
-                with contextlib.ExitStack() as stack:
-                    url = stack.enter_context(serve(
-                        root, timeout_s=TIMEOUT_MS / 1000, project=versions[version],
-                        env={"VAE_CACHE_DIR": f"{tmp}/cache-{version}-{r}"}))
+                with serve(root, timeout_s=TIMEOUT_MS / 1000, project=versions[version],
+                           env={"VAE_CACHE_DIR": f"{tmp}/cache-{version}-{r}"}) as url:
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     page.set_default_timeout(TIMEOUT_MS)
                     ended = RunsEnded(page)
